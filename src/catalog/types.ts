@@ -1,0 +1,110 @@
+import type { EventSink, EventSource } from '../core/pipeline.js';
+import type { SiteConfig } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+
+/**
+ * The contract of a catalog entry: a kind, a name, a docs string, an argument schema and a builder.
+ * `docs/components.md` and `sluice help components` are generated from these values.
+ */
+export type ParamType = 'string' | 'int' | 'float' | 'bool';
+export type ArgValue = string | number | boolean;
+
+export interface ParamSpec {
+  name: string;
+  type: ParamType;
+  docs: string;
+  /** Optional parameters must come after the required ones. */
+  optional?: boolean;
+  /** Used when an optional argument is absent; may also come from the site config (see `configDefault`). */
+  default?: ArgValue;
+  /** The site-config property whose value is the default (e.g. flume.collector.port). */
+  configDefault?: string;
+  /** The last parameter may take any number of values (`multitail("a", "b", ...)`). */
+  variadic?: boolean;
+}
+
+export interface BuildContext {
+  config: SiteConfig;
+  /** The logical node being built (used for default paths, ports and log prefixes). */
+  nodeName: string;
+  /** exec, execStream and execPeriodic are refused unless the node was started with --allow-exec. */
+  allowExec: boolean;
+  logger: Logger;
+}
+
+interface ComponentBase {
+  name: string;
+  docs: string;
+  params: ParamSpec[];
+  /** Other names users may write (NG type names, older spellings). */
+  aliases?: string[];
+}
+
+export interface SourceDef extends ComponentBase {
+  kind: 'source';
+  build(args: BoundArgs, ctx: BuildContext): EventSource;
+}
+
+export interface SinkDef extends ComponentBase {
+  kind: 'sink';
+  build(args: BoundArgs, ctx: BuildContext): EventSink;
+}
+
+export interface DecoratorDef extends ComponentBase {
+  kind: 'decorator';
+  build(args: BoundArgs, ctx: BuildContext, child: EventSink): EventSink;
+}
+
+export type ComponentDef = SourceDef | SinkDef | DecoratorDef;
+export type ComponentKind = ComponentDef['kind'];
+
+/**
+ * Arguments after binding against a component's ParamSpec list: every required parameter is present
+ * and of its declared type, so the typed getters cannot fail for declared names.
+ */
+export class BoundArgs {
+  constructor(
+    readonly component: string,
+    private readonly values: ReadonlyMap<string, ArgValue | ArgValue[]>,
+  ) {}
+
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
+  string(name: string): string {
+    return this.get(name) as string;
+  }
+  int(name: string): number {
+    return this.get(name) as number;
+  }
+  float(name: string): number {
+    return this.get(name) as number;
+  }
+  bool(name: string): boolean {
+    return this.get(name) as boolean;
+  }
+  optString(name: string): string | undefined {
+    return this.values.get(name) as string | undefined;
+  }
+  optInt(name: string): number | undefined {
+    return this.values.get(name) as number | undefined;
+  }
+  optFloat(name: string): number | undefined {
+    return this.values.get(name) as number | undefined;
+  }
+  optBool(name: string): boolean | undefined {
+    return this.values.get(name) as boolean | undefined;
+  }
+  /** The values of a variadic parameter (empty when none were given). */
+  rest<T extends ArgValue = string>(name: string): T[] {
+    return (this.values.get(name) as T[] | undefined) ?? [];
+  }
+  private get(name: string): ArgValue | ArgValue[] {
+    const v = this.values.get(name);
+    if (v === undefined) throw new Error(`${this.component}: argument ${name} is not bound (a catalog bug)`);
+    return v;
+  }
+  static of(component: string, values: Record<string, ArgValue | ArgValue[]>): BoundArgs {
+    return new BoundArgs(component, new Map(Object.entries(values)));
+  }
+}

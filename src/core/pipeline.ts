@@ -1,0 +1,55 @@
+import type { Batch } from './event.js';
+
+/**
+ * The two interfaces every data-plane component meets (Flume OG's EventSource / EventSink, moving
+ * batches instead of single events).
+ *
+ * A source is pulled: `next()` returns the next batch, or null when a finite source is drained or the
+ * source was closed. It may return synchronously when data is at hand (the hot path allocates no
+ * promise), or a promise that resolves when data arrives. `close()` makes a pending `next()` resolve
+ * null.
+ *
+ * A sink is pushed: `append(batch)` returns nothing when it accepted the batch synchronously, or a
+ * promise the caller must await before appending again (backpressure). A rejected append means the
+ * batch was not (wholly) delivered. `close()` flushes everything buffered and releases resources.
+ */
+export interface EventSource {
+  open(): Promise<void>;
+  next(): Batch | null | Promise<Batch | null>;
+  close(): Promise<void>;
+}
+
+export interface EventSink {
+  open(): Promise<void>;
+  append(batch: Batch): void | Promise<void>;
+  /** Pushes buffered events downstream without closing (a batch decorator's partial batch). */
+  flush?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Appends and waits only when the sink asked to: the one idiom every caller of `append` uses. */
+export function appendTo(sink: EventSink, batch: Batch): void | Promise<void> {
+  return sink.append(batch);
+}
+
+/**
+ * Base for decorators: forwards the lifecycle to the child sink; subclasses override `append`.
+ */
+export abstract class DecoratorSink implements EventSink {
+  constructor(protected readonly child: EventSink) {}
+  open(): Promise<void> {
+    return this.child.open();
+  }
+  abstract append(batch: Batch): void | Promise<void>;
+  flush(): Promise<void> {
+    return this.child.flush ? this.child.flush() : Promise.resolve();
+  }
+  close(): Promise<void> {
+    return this.child.close();
+  }
+}
+
+/** Runs `after` once `r` settles, without allocating a promise when `r` is synchronous. */
+export function then(r: void | Promise<void>, after: () => void | Promise<void>): void | Promise<void> {
+  return r ? r.then(after) : after();
+}
