@@ -23,6 +23,19 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+// The whole suite also type-checks and lints: CI calls only `npm test`.
+if (filters.length === 0) {
+  for (const [cmd, args] of [
+    ['tsc', ['-p', 'tsconfig.json']],
+    ['biome', ['ci', 'src', 'test', 'bench', 'scripts']],
+  ]) {
+    const r = spawnSync(join('node_modules', '.bin', cmd), args, { stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.error(`${cmd} failed`);
+      process.exit(r.status ?? 1);
+    }
+  }
+}
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...flags, ...files],

@@ -1,0 +1,47 @@
+import { SiteConfig } from '../src/core/config.js';
+import { memoryLogger } from '../src/core/logger.js';
+import { builtinCatalog } from '../src/flow/builtins.js';
+import { compileSpec } from '../src/flow/compile.js';
+import { LogicalNode } from '../src/flow/logical-node.js';
+import { parseSpec } from '../src/spec/parser.js';
+
+/** One measured figure of a benchmark, as stored in bench/results/*.json and docs/benchmarks.md. */
+export interface Row {
+  suite: string;
+  name: string;
+  value: number;
+  unit: string;
+  /** Ratio against the physical limit or a peer, and what it is against. */
+  ratio?: { against: string; value: number };
+  note?: string;
+}
+
+/** Runs one single-node spec to completion in this process and returns events and seconds. */
+export async function runSpec(spec: string, allowExec = false): Promise<{ events: number; seconds: number }> {
+  const logger = memoryLogger();
+  const config = SiteConfig.defaults();
+  const [compiled] = compileSpec(parseSpec(spec, '<bench>'), {
+    catalog: builtinCatalog(),
+    context: { config, nodeName: 'bench', allowExec, logger },
+  });
+  const node = new LogicalNode(compiled!, logger);
+  const t0 = process.hrtime.bigint();
+  await node.start();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (node.state !== 'IDLE') throw new Error(`bench node ended ${node.state}: ${node.error?.oneLine()}`);
+  return { events: node.events, seconds };
+}
+
+/** Best of n runs (the least disturbed by the other core's work). */
+export async function bestOf<T extends { seconds: number }>(n: number, f: () => Promise<T>): Promise<T> {
+  let best: T | undefined;
+  for (let i = 0; i < n; i++) {
+    const r = await f();
+    if (!best || r.seconds < best.seconds) best = r;
+  }
+  return best!;
+}
+
+export function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}

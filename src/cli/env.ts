@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { BuildContext } from '../catalog/types.js';
+import { SiteConfig } from '../core/config.js';
+import { limits } from '../core/event.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { builtinCatalog } from '../flow/builtins.js';
+import type { Catalog } from '../catalog/registry.js';
+
+export interface Env {
+  config: SiteConfig;
+  catalog: Catalog;
+  logger: Logger;
+  context: BuildContext;
+}
+
+/**
+ * What every command shares: the site configuration (from --conf DIR, $SLUICE_CONF_DIR, or ./conf when
+ * it exists, else the built-in defaults), the catalog and a logger.
+ */
+export function loadEnv(opts: { confDir?: string; allowExec?: boolean; nodeName?: string }): Env {
+  const dir = opts.confDir ?? process.env.SLUICE_CONF_DIR ?? (existsSync('conf') ? 'conf' : undefined);
+  const config = dir !== undefined ? SiteConfig.load(resolve(dir)) : SiteConfig.defaults();
+  limits.maxBodySize = config.getInt('flume.event.max.size.bytes');
+  const logger = createLogger();
+  for (const w of config.warnings) logger.warn(w);
+  const catalog = builtinCatalog();
+  return {
+    config,
+    catalog,
+    logger,
+    context: { config, nodeName: opts.nodeName ?? 'sluice', allowExec: opts.allowExec ?? false, logger },
+  };
+}

@@ -1,0 +1,34 @@
+import { asSluiceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { CompiledNode } from '../flow/compile.js';
+import { NodeManager } from '../flow/node-manager.js';
+
+/**
+ * Runs logical nodes in this process until every finite source drained (or SIGINT/SIGTERM asked for
+ * a clean close), then returns the exit status: 0 when every node ended IDLE, 1 if any ended in ERROR
+ * (each error already printed as one line).
+ */
+export async function runNodes(nodes: CompiledNode[], logger: Logger): Promise<number> {
+  const manager = new NodeManager(logger);
+  let signalled = false;
+  const onSignal = (sig: string) => {
+    if (signalled) return;
+    signalled = true;
+    logger.info(`${sig}: closing ${nodes.length} node(s)`);
+    manager.stopAll().catch((e: unknown) => logger.error(asSluiceError(e).oneLine()));
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    for (const n of nodes) await manager.replace(n);
+    await manager.settled();
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+  const failed = manager.list().filter((n) => n.state === 'ERROR');
+  for (const n of failed) process.stderr.write(`sluice: node ${n.name}: ${n.error?.oneLine() ?? 'failed'}\n`);
+  return failed.length > 0 ? 1 : 0;
+}

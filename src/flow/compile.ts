@@ -1,0 +1,135 @@
+import type { BuildContext, SinkDef } from '../catalog/types.js';
+import type { Catalog } from '../catalog/registry.js';
+import { bindArgs } from '../catalog/bind.js';
+import { SluiceError } from '../core/errors.js';
+import type { EventSink, EventSource } from '../core/pipeline.js';
+import type { Call, NodeSpec, SinkNode, Spec } from '../spec/ast.js';
+import { FailoverSink } from './failover.js';
+import { FanoutSink } from './fanout.js';
+import { RollSink } from './roll.js';
+import { SharedSink } from './shared.js';
+import { ROLL_DEF } from './special.js';
+
+/** A logical node's spec, checked against the catalog, ready to instantiate (and re-instantiate). */
+export interface CompiledNode {
+  name: string;
+  spec: NodeSpec;
+  makeSource(): EventSource;
+  makeSink(): EventSink;
+}
+
+export interface CompileOptions {
+  catalog: Catalog;
+  /** Context shared by every node; `nodeName` and `logger` are specialised per node. */
+  context: BuildContext;
+  /** The file the spec came from, for error places. */
+  file?: string;
+}
+
+/** Builds a sink for one instantiation; `let` bindings live in `env` (one shared instance each). */
+type SinkFactory = (env: ReadonlyMap<string, SharedSink>) => EventSink;
+
+/**
+ * Checks every component name and argument of a spec (all errors carry file, line and column) and
+ * returns factories. Nothing is opened here, so `sluice validate` compiles without side effects.
+ */
+export function compileSpec(spec: Spec, opts: CompileOptions): CompiledNode[] {
+  const seen = new Map<string, NodeSpec>();
+  const out: CompiledNode[] = [];
+  for (const node of spec.nodes) {
+    const prev = seen.get(node.name);
+    if (prev)
+      throw new SluiceError(
+        'SLUICE_SPEC_UNBOUND',
+        `node "${node.name}" is defined twice (first at line ${prev.pos.line})`,
+        { place: { ...fileOf(opts), line: node.pos.line, column: node.pos.column } },
+      );
+    seen.set(node.name, node);
+    out.push(compileNode(node, opts));
+  }
+  return out;
+}
+
+export function compileNode(node: NodeSpec, opts: CompileOptions): CompiledNode {
+  const ctx: BuildContext = {
+    ...opts.context,
+    nodeName: node.name,
+    logger: opts.context.logger.child(node.name),
+  };
+  const makeSource = compileSource(node.source, { ...opts, context: ctx });
+  const sinkFactory = compileSinkNode(node.sink, { ...opts, context: ctx }, new Set());
+  return { name: node.name, spec: node, makeSource, makeSink: () => sinkFactory(new Map()) };
+}
+
+export function compileSource(call: Call, opts: CompileOptions): () => EventSource {
+  const def = opts.catalog.lookup('source', call.name, placeOf(call, opts));
+  const args = bindArgs(def, call, opts.file, opts.context.config);
+  const ctx = opts.context;
+  return () => def.build(args, ctx);
+}
+
+/** Compiles a sink tree; `scope` holds the let-bound names visible here (checked statically). */
+export function compileSinkNode(node: SinkNode, opts: CompileOptions, scope: ReadonlySet<string>): SinkFactory {
+  const ctx = opts.context;
+  switch (node.type) {
+    case 'call': {
+      const def = opts.catalog.lookup('sink', node.call.name, placeOf(node.call, opts)) as SinkDef;
+      const args = bindArgs(def, node.call, opts.file, ctx.config);
+      return () => def.build(args, ctx);
+    }
+    case 'ref': {
+      if (!scope.has(node.name))
+        throw new SluiceError('SLUICE_SPEC_UNBOUND', `"${node.name}" is not bound by an enclosing let`, {
+          place: { ...fileOf(opts), line: node.pos.line, column: node.pos.column },
+        });
+      return (env) => {
+        const shared = env.get(node.name);
+        if (!shared) throw new SluiceError('SLUICE_INTERNAL', `let binding ${node.name} missing at build time`);
+        return shared;
+      };
+    }
+    case 'fanout': {
+      const children = node.children.map((c) => compileSinkNode(c, opts, scope));
+      return (env) => new FanoutSink(children.map((f) => f(env)));
+    }
+    case 'decorated': {
+      const def = opts.catalog.lookup('decorator', node.decorator.name, placeOf(node.decorator, opts));
+      const args = bindArgs(def, node.decorator, opts.file, ctx.config);
+      const child = compileSinkNode(node.child, opts, scope);
+      return (env) => def.build(args, ctx, child(env));
+    }
+    case 'failover': {
+      const primary = compileSinkNode(node.primary, opts, scope);
+      const backup = compileSinkNode(node.backup, opts, scope);
+      return (env) => new FailoverSink(primary(env), backup(env), { logger: ctx.logger });
+    }
+    case 'roll': {
+      const args = bindArgs(ROLL_DEF, node.call, opts.file, ctx.config);
+      const millis = args.int('millis');
+      if (millis <= 0)
+        throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `roll: millis must be positive, got ${millis}`, {
+          place: placeOf(node.call, opts),
+        });
+      const child = compileSinkNode(node.child, opts, scope);
+      // Each roll period builds the child anew, including any let it contains.
+      return (env) => new RollSink(() => child(env), millis, ctx.logger);
+    }
+    case 'let': {
+      const value = compileSinkNode(node.value, opts, scope);
+      const body = compileSinkNode(node.body, opts, new Set([...scope, node.name]));
+      return (env) => {
+        const inner = new Map(env);
+        inner.set(node.name, new SharedSink(value(env)));
+        return body(inner);
+      };
+    }
+  }
+}
+
+function fileOf(opts: CompileOptions): { file?: string } {
+  return opts.file !== undefined ? { file: opts.file } : {};
+}
+
+function placeOf(call: Call, opts: CompileOptions) {
+  return { ...fileOf(opts), line: call.pos.line, column: call.pos.column, component: call.name };
+}

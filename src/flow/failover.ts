@@ -1,0 +1,110 @@
+import type { Batch } from '../core/event.js';
+import type { EventSink } from '../core/pipeline.js';
+import type { Logger } from '../core/logger.js';
+
+export interface FailoverOptions {
+  /** First wait before retrying a failed primary (ms). */
+  initialBackoff?: number;
+  /** The wait doubles after each failure up to this (ms). */
+  maxBackoff?: number;
+  now?: () => number;
+  logger?: Logger;
+}
+
+/**
+ * Failover `< primary ? backup >`: events go to the primary; when it fails to open or append, the
+ * batch goes to the backup and the primary is retried after an exponential backoff. A batch fails
+ * only when both fail (then the caller decides: a stubbornAppend, a WAL, or the node's ERROR state).
+ */
+export class FailoverSink implements EventSink {
+  private primaryUp = false;
+  private backupOpen = false;
+  private failures = 0;
+  private retryAt = 0;
+  private readonly initial: number;
+  private readonly max: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly primary: EventSink,
+    private readonly backup: EventSink,
+    private readonly opts: FailoverOptions = {},
+  ) {
+    this.initial = opts.initialBackoff ?? 1000;
+    this.max = opts.maxBackoff ?? 60_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  async open(): Promise<void> {
+    try {
+      await this.primary.open();
+      this.primaryUp = true;
+    } catch (e) {
+      this.primaryFailed(e);
+      await this.openBackup();
+    }
+  }
+
+  append(batch: Batch): void | Promise<void> {
+    if (!this.primaryUp && this.now() >= this.retryAt) return this.retryPrimary(batch);
+    if (!this.primaryUp) return this.toBackup(batch);
+    let r: void | Promise<void>;
+    try {
+      r = this.primary.append(batch);
+    } catch (e) {
+      return this.failOver(e, batch);
+    }
+    if (r) return r.catch((e: unknown) => this.failOver(e, batch));
+  }
+
+  private async retryPrimary(batch: Batch): Promise<void> {
+    try {
+      await this.primary.close().catch(() => {});
+      await this.primary.open();
+      this.primaryUp = true;
+      await this.primary.append(batch);
+      this.failures = 0;
+    } catch (e) {
+      await this.failOver(e, batch);
+    }
+  }
+
+  private async failOver(e: unknown, batch: Batch): Promise<void> {
+    this.primaryFailed(e);
+    await this.toBackup(batch);
+  }
+
+  private async toBackup(batch: Batch): Promise<void> {
+    if (!this.backupOpen) await this.openBackup();
+    await this.backup.append(batch);
+  }
+
+  private async openBackup(): Promise<void> {
+    await this.backup.open();
+    this.backupOpen = true;
+  }
+
+  private primaryFailed(e: unknown): void {
+    this.primaryUp = false;
+    this.failures++;
+    const wait = Math.min(this.max, this.initial * 2 ** Math.min(this.failures - 1, 30));
+    this.retryAt = this.now() + wait;
+    this.opts.logger?.warn(
+      `failover: primary failed (${e instanceof Error ? e.message : String(e)}); using backup, retrying primary in ${wait} ms`,
+    );
+  }
+
+  async flush(): Promise<void> {
+    if (this.primaryUp && this.primary.flush) await this.primary.flush();
+    if (this.backupOpen && this.backup.flush) await this.backup.flush();
+  }
+
+  async close(): Promise<void> {
+    const closes: Promise<void>[] = [this.primary.close()];
+    if (this.backupOpen) closes.push(this.backup.close());
+    this.backupOpen = false;
+    this.primaryUp = false;
+    const results = await Promise.allSettled(closes);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  }
+}

@@ -1,0 +1,10 @@
+import { renderComponentsMarkdown } from '../src/catalog/docs.js';
+import { renderErrorsMarkdown } from '../src/core/errors-doc.js';
+import { builtinCatalog } from '../src/flow/builtins.js';
+import { SPECIAL_SINKS } from '../src/flow/special.js';
+
+/** Every committed file generated from code, with its renderer. */
+export const GENERATED_DOCS: [string, () => string][] = [
+  ['docs/components.md', () => renderComponentsMarkdown(builtinCatalog(), SPECIAL_SINKS)],
+  ['docs/errors.md', renderErrorsMarkdown],
+];
