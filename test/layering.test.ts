@@ -17,6 +17,7 @@ const LAYER: Record<string, number> = {
   sinks: 2,
   decorators: 2,
   channels: 2,
+  interceptors: 2,
   agentconf: 3,
   flow: 3,
   streaming: 4,

@@ -1,3 +1,4 @@
+import { agentCommand } from './agent.js';
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { dumpCommand } from './dump.js';
@@ -6,4 +7,4 @@ import { nodeCommand } from './node.js';
 import { validateCommand } from './validate.js';
 
 /** Every command of the `sluice` binary, in the order `sluice help` lists them. */
-export const COMMANDS: Command[] = [demoCommand, nodeCommand, dumpCommand, validateCommand, helpCommand];
+export const COMMANDS: Command[] = [demoCommand, nodeCommand, agentCommand, dumpCommand, validateCommand, helpCommand];

@@ -1,0 +1,58 @@
+import type { Batch } from '../core/event.js';
+import type { EventSink, EventSource } from '../core/pipeline.js';
+import type { ComponentProperties, PropertySpec } from './properties.js';
+import type { BuildContext } from './types.js';
+
+/**
+ * Catalog entries of the agent properties format (Flume NG): configured by `key = value` properties
+ * instead of positional arguments. An NG source is an ordinary EventSource (the agent puts what it
+ * pulls into channels); an NG sink is an ordinary EventSink driven by a sink runner that takes from
+ * its channel in transactions, unless it drains the channel itself (the SparkSink).
+ */
+interface NgBase {
+  /** The type name in agent files (`spooldir`, `org.apache.spark.streaming.flume.sink.SparkSink`). */
+  type: string;
+  aliases?: string[];
+  docs: string;
+  properties: readonly PropertySpec[];
+}
+
+export interface NgSourceDef extends NgBase {
+  kind: 'ng-source';
+  create(props: ComponentProperties, ctx: BuildContext): EventSource;
+}
+
+/** A sink that manages its own channel transactions (serves remote pollers, like Spark's SparkSink). */
+export interface ChannelDrainer {
+  start(channel: DrainableChannel): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The part of a channel a ChannelDrainer uses (the channels layer implements it). */
+export interface DrainableChannel {
+  readonly name: string;
+  transaction(): {
+    begin(): void;
+    take(max: number): Batch | Promise<Batch>;
+    commit(): void | Promise<void>;
+    rollback(): void | Promise<void>;
+    close(): void;
+  };
+}
+
+export interface NgSinkDef extends NgBase {
+  kind: 'ng-sink';
+  create(props: ComponentProperties, ctx: BuildContext): EventSink | ChannelDrainer;
+}
+
+/** Changes or filters a batch on its way from a source to the channels (may return a new array). */
+export type Interceptor = (batch: Batch) => Batch;
+
+export interface InterceptorDef extends NgBase {
+  kind: 'interceptor';
+  create(props: ComponentProperties, ctx: BuildContext): Interceptor;
+}
+
+export function isChannelDrainer(s: EventSink | ChannelDrainer): s is ChannelDrainer {
+  return typeof (s as ChannelDrainer).start === 'function' && typeof (s as EventSink).append !== 'function';
+}

@@ -1,0 +1,193 @@
+import type { Batch } from '../../core/event.js';
+import { asSluiceError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { EventSink } from '../../core/pipeline.js';
+import type { Channel } from '../../channels/types.js';
+
+/** How a sink group orders its sinks for each batch (Flume NG's sink processors). */
+export interface SinkSelector {
+  /** Indices of the sinks to try for the next batch, best first; failed sinks in backoff are left out. */
+  order(now: number): number[];
+  failed(index: number, now: number): void;
+  succeeded(index: number): void;
+}
+
+export interface GroupedSink {
+  name: string;
+  sink: EventSink;
+}
+
+/**
+ * Drives one channel into a sink group: take a batch in a transaction, hand it to the first sink the
+ * selector offers, then to the next on failure; commit once one sink accepted it, roll back (the events
+ * stay in the channel, in order) when all failed. A group of one sink is Flume's default processor.
+ */
+export class SinkGroupRunner {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly open = new Set<number>();
+  private wake: (() => void) | undefined;
+  delivered = 0;
+  failures = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly channel: Channel,
+    private readonly sinks: GroupedSink[],
+    private readonly selector: SinkSelector,
+    private readonly batchSize: number,
+    private readonly logger: Logger,
+    /** Pause after a batch that no sink took, and when the channel is empty. */
+    private readonly backoffMs = 1000,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let moved = 0;
+      try {
+        moved = await this.processOnce();
+      } catch (e) {
+        this.failures++;
+        this.logger.warn(`sink group ${this.name}: ${asSluiceError(e).oneLine()}`);
+        await this.sleep(this.backoffMs);
+        continue;
+      }
+      // take() already waited keep-alive for events; a short nap keeps an idle agent idle.
+      if (moved === 0) await this.sleep(Math.min(this.backoffMs, 100));
+    }
+  }
+
+  /** One transaction; returns how many events were delivered (0: channel empty). */
+  async processOnce(): Promise<number> {
+    const tx = this.channel.transaction();
+    tx.begin();
+    let done = false;
+    try {
+      let batch = tx.take(this.batchSize);
+      if (batch instanceof Promise) batch = await batch;
+      if (batch.length === 0) {
+        await tx.commit();
+        done = true;
+        return 0;
+      }
+      await this.deliver(batch);
+      await tx.commit();
+      done = true;
+      this.delivered += batch.length;
+      return batch.length;
+    } finally {
+      if (!done) await Promise.resolve(tx.rollback()).catch(() => {});
+      tx.close();
+    }
+  }
+
+  private async deliver(batch: Batch): Promise<void> {
+    const now = Date.now();
+    const order = this.selector.order(now);
+    if (order.length === 0) throw new Error('every sink of the group is backing off after failures');
+    let last: unknown;
+    for (const i of order) {
+      const { name, sink } = this.sinks[i]!;
+      try {
+        if (!this.open.has(i)) {
+          await sink.open();
+          this.open.add(i);
+        }
+        const r = sink.append(batch);
+        if (r) await r;
+        this.selector.succeeded(i);
+        return;
+      } catch (e) {
+        last = e;
+        this.selector.failed(i, now);
+        this.logger.warn(`sink ${name} failed: ${asSluiceError(e).oneLine()}`);
+        // A broken connection is re-established by reopening next time.
+        this.open.delete(i);
+        await sink.close().catch(() => {});
+      }
+    }
+    throw last;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await Promise.allSettled([...this.open].map((i) => this.sinks[i]!.sink.close()));
+    this.open.clear();
+  }
+}
+
+/** Flume's default processor: one sink, retried after a pause when it fails. */
+export function singleSelector(): SinkSelector {
+  return { order: () => [0], failed: () => {}, succeeded: () => {} };
+}
+
+/**
+ * failover: highest priority first; a failed sink sits out min(maxPenalty, 2^failures x 1000 ms), then
+ * is tried again (protocols.md section 5).
+ */
+export function failoverSelector(priorities: number[], maxPenalty: number): SinkSelector {
+  const failures = priorities.map(() => 0);
+  const until = priorities.map(() => 0);
+  const byPriority = priorities.map((_, i) => i).sort((a, b) => priorities[b]! - priorities[a]! || a - b);
+  return {
+    order: (now) => {
+      const ready = byPriority.filter((i) => until[i]! <= now);
+      return ready.length > 0 ? ready : [];
+    },
+    failed: (i, now) => {
+      failures[i]!++;
+      until[i] = now + Math.min(maxPenalty, 2 ** failures[i]! * 1000);
+    },
+    succeeded: (i) => {
+      failures[i] = 0;
+    },
+  };
+}
+
+/** load_balance: round_robin or random order; with backoff, a failed sink sits out up to maxTimeOut. */
+export function loadBalanceSelector(n: number, policy: 'round_robin' | 'random', backoff: boolean, maxTimeOut: number): SinkSelector {
+  let next = 0;
+  const failures = new Array<number>(n).fill(0);
+  const until = new Array<number>(n).fill(0);
+  return {
+    order: (now) => {
+      const all = Array.from({ length: n }, (_, k) => k);
+      let order: number[];
+      if (policy === 'random') {
+        for (let k = n - 1; k > 0; k--) {
+          const j = Math.floor(Math.random() * (k + 1));
+          [all[k], all[j]] = [all[j]!, all[k]!];
+        }
+        order = all;
+      } else {
+        order = all.map((k) => (next + k) % n);
+        next = (next + 1) % n;
+      }
+      return backoff ? order.filter((k) => until[k]! <= now) : order;
+    },
+    failed: (i, now) => {
+      failures[i]!++;
+      if (backoff) until[i] = now + Math.min(maxTimeOut, 2 ** failures[i]! * 1000);
+    },
+    succeeded: (i) => {
+      failures[i] = 0;
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import type { NgSinkDef } from '../catalog/ng.js';
+import { loggerSink } from './logger.js';
+
+/** Sinks known by their Flume NG type names; OG sinks are reachable by name as well (`type = text`). */
+export const NG_SINKS: NgSinkDef[] = [loggerSink];
