@@ -10,15 +10,15 @@ const LAYER: Record<string, number> = {
   core: 0,
   spec: 0.5,
   catalog: 1,
-  rpc: 1,
-  storage: 1,
-  formats: 1,
+  rpc: 1.5,
+  storage: 1.5,
+  formats: 1.5,
   sources: 2,
   sinks: 2,
   decorators: 2,
   channels: 2,
   interceptors: 2,
-  agentconf: 3,
+  agentconf: 2.5,
   flow: 3,
   streaming: 4,
   node: 4,
@@ -38,9 +38,10 @@ function walk(dir: string, out: string[]): string[] {
 const src = resolve('src');
 const top = (file: string) => relative(src, file).split('/')[0]!;
 
+// Tests may reach across layers (a sink test reading with a source); production code may not.
 test('every import in src/ goes to the same or a lower layer', () => {
   const violations: string[] = [];
-  for (const file of walk(src, [])) {
+  for (const file of walk(src, []).filter((f) => !f.endsWith('.test.ts'))) {
     const from = top(file);
     assert.ok(from in LAYER, `src/${from} has no layer in test/layering.test.ts (add it, and to docs/architecture.md)`);
     const text = readFileSync(file, 'utf8');

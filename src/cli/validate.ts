@@ -27,6 +27,11 @@ export const validateCommand: Command = {
     const env = loadEnv({ confDir: optString(p, 'conf'), allowExec: true });
     const spec = parseSpec(text, file);
     const nodes = compileSpec(spec, { catalog: env.catalog, context: env.context, file });
+    // Building (without opening) catches what only a builder checks: a bad regex, a format name.
+    for (const n of nodes) {
+      n.makeSource();
+      n.makeSink();
+    }
     if (p.options.has('print')) process.stdout.write(`${printSpec(spec)}\n`);
     else process.stdout.write(`${file}: ok (${nodes.length} node${nodes.length === 1 ? '' : 's'}: ${nodes.map((n) => n.name).join(', ')})\n`);
     return 0;

@@ -65,7 +65,26 @@ export function compileSource(call: Call, opts: CompileOptions): () => EventSour
   const def = opts.catalog.lookup('source', call.name, placeOf(call, opts));
   const args = bindArgs(def, call, opts.file, opts.context.config);
   const ctx = opts.context;
-  return () => def.build(args, ctx);
+  return () => atPlace(() => def.build(args, ctx), call, opts);
+}
+
+/**
+ * Build-time errors (a bad regex, exec refused) are about an argument of a call in the spec: give
+ * them the call's line and column when the component did not name a place itself.
+ */
+function atPlace<T>(build: () => T, call: Call, opts: CompileOptions): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof SluiceError && e.place?.line === undefined)
+      throw new SluiceError(e.code, e.message, {
+        place: { ...placeOf(call, opts), ...(e.place?.field ? { field: e.place.field } : {}) },
+        retriable: e.retriable,
+        ...(e.detail ? { detail: e.detail } : {}),
+        cause: e,
+      });
+    throw e;
+  }
 }
 
 /** Compiles a sink tree; `scope` holds the let-bound names visible here (checked statically). */
@@ -75,7 +94,7 @@ export function compileSinkNode(node: SinkNode, opts: CompileOptions, scope: Rea
     case 'call': {
       const def = opts.catalog.lookup('sink', node.call.name, placeOf(node.call, opts)) as SinkDef;
       const args = bindArgs(def, node.call, opts.file, ctx.config);
-      return () => def.build(args, ctx);
+      return () => atPlace(() => def.build(args, ctx), node.call, opts);
     }
     case 'ref': {
       if (!scope.has(node.name))
@@ -96,7 +115,7 @@ export function compileSinkNode(node: SinkNode, opts: CompileOptions, scope: Rea
       const def = opts.catalog.lookup('decorator', node.decorator.name, placeOf(node.decorator, opts));
       const args = bindArgs(def, node.decorator, opts.file, ctx.config);
       const child = compileSinkNode(node.child, opts, scope);
-      return (env) => def.build(args, ctx, child(env));
+      return (env) => atPlace(() => def.build(args, ctx, child(env)), node.decorator, opts);
     }
     case 'failover': {
       const primary = compileSinkNode(node.primary, opts, scope);

@@ -15,10 +15,15 @@ export interface OutputFormat {
   footer(): Buffer;
 }
 
+export interface FormatOptions {
+  /** IANA zone of dates written as text (site property sluice.time.zone); UTC when absent. */
+  timeZone?: string;
+}
+
 export interface FormatDef {
   name: string;
   docs: string;
   /** File name suffix writers may add (`.avro`), empty for text formats. */
   extension: string;
-  create(): OutputFormat;
+  create(opts?: FormatOptions): OutputFormat;
 }

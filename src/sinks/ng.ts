@@ -1,5 +1,6 @@
 import type { NgSinkDef } from '../catalog/ng.js';
+import { fileRollSink } from './file-roll.js';
 import { loggerSink } from './logger.js';
 
 /** Sinks known by their Flume NG type names; OG sinks are reachable by name as well (`type = text`). */
-export const NG_SINKS: NgSinkDef[] = [loggerSink];
+export const NG_SINKS: NgSinkDef[] = [loggerSink, fileRollSink];

@@ -1,9 +1,18 @@
 import type { NgSourceDef } from '../catalog/ng.js';
 import { netcatSource } from './netcat.js';
+import { NG_ADAPTER_SOURCES } from './ng-adapters.js';
 import { seqSource } from './seq.js';
+import { spoolDirSource } from './spooldir.js';
+import { taildirSource } from './taildir-ng.js';
 
 /**
  * Sources known by their Flume NG type names in agent files. Every OG source of `SOURCES` is reachable
  * too, configured by its parameter names (`type = tail`, `filename = /var/log/app.log`).
  */
-export const NG_SOURCES: NgSourceDef[] = [netcatSource, seqSource];
+export const NG_SOURCES: NgSourceDef[] = [
+  netcatSource,
+  seqSource,
+  spoolDirSource,
+  taildirSource,
+  ...NG_ADAPTER_SOURCES,
+];

@@ -1,0 +1,229 @@
+import { SluiceError } from './errors.js';
+import type { Event } from './event.js';
+import { priorityName } from './priority.js';
+import {
+  type CivilTime,
+  formatOffset,
+  MONTHS,
+  MONTHS_SHORT,
+  pad2,
+  pad3,
+  pad4,
+  WEEKDAYS,
+  WEEKDAYS_SHORT,
+  Zone,
+} from './timezone.js';
+
+/**
+ * Flume's escape patterns for output bucketing (`collectorSink("/logs/%Y-%m-%d/", "%{host}-")`) and the
+ * format decorator.
+ *
+ * - `%{host}`, `%{nanos}`, `%{priority}`, `%{body}` name event fields; they win over attributes of the
+ *   same name, as in Flume OG. Any other `%{name}` is that attribute as UTF-8 text, empty when missing.
+ * - `%%` is a percent sign, `%t` the timestamp in ms, `%s` in seconds.
+ * - Date letters follow what Flume OG and NG actually write (Java SimpleDateFormat patterns), which
+ *   differs from GNU date where the seed's table was copied from: `%k` and `%l` are not blank-padded
+ *   (`5`, not ` 5`: a blank in a path helps nobody) and `%P` is `AM`/`PM`. `%c` is Flume's
+ *   `EEE MMM d HH:mm:ss yyyy` (`Thu Mar 3 23:05:25 2005`). Names are English whatever the locale.
+ *
+ * A pattern is parsed once; date text is computed once per distinct second of event time, so a batch
+ * of events from the same second costs one string concatenation per event.
+ */
+export interface Escaper {
+  (e: Event): string;
+  readonly pattern: string;
+  /** False when the pattern is plain text: callers may then compute a path once. */
+  readonly hasEscapes: boolean;
+  /** True when the result depends on the event's timestamp. */
+  readonly usesTime: boolean;
+}
+
+export interface EscapeOptions {
+  /** IANA zone for date escapes; UTC when absent (site property sluice.time.zone). */
+  timeZone?: string;
+}
+
+enum Kind {
+  Literal,
+  Date,
+  Millis,
+  Host,
+  Nanos,
+  Priority,
+  Body,
+  Attr,
+}
+
+type DateLetter = (c: CivilTime, ts: number) => string;
+
+const DATE_LETTERS: Record<string, DateLetter> = {
+  a: (c) => WEEKDAYS_SHORT[c.weekday]!,
+  A: (c) => WEEKDAYS[c.weekday]!,
+  b: (c) => MONTHS_SHORT[c.month - 1]!,
+  B: (c) => MONTHS[c.month - 1]!,
+  c: (c) =>
+    `${WEEKDAYS_SHORT[c.weekday]} ${MONTHS_SHORT[c.month - 1]} ${c.day} ${pad2(c.hour)}:${pad2(c.minute)}:${pad2(c.second)} ${pad4(c.year)}`,
+  d: (c) => pad2(c.day),
+  D: (c) => `${pad2(c.month)}/${pad2(c.day)}/${pad2(c.year % 100)}`,
+  H: (c) => pad2(c.hour),
+  I: (c) => pad2(hour12(c.hour)),
+  j: (c) => pad3(c.yearDay),
+  k: (c) => String(c.hour),
+  l: (c) => String(hour12(c.hour)),
+  m: (c) => pad2(c.month),
+  M: (c) => pad2(c.minute),
+  P: (c) => (c.hour < 12 ? 'AM' : 'PM'),
+  s: (_c, ts) => String(Math.floor(ts / 1000)),
+  S: (c) => pad2(c.second),
+  y: (c) => pad2(((c.year % 100) + 100) % 100),
+  Y: (c) => pad4(c.year),
+  z: (c) => formatOffset(c.offsetMinutes),
+};
+
+const FIELD_KINDS: Record<string, Kind> = {
+  host: Kind.Host,
+  nanos: Kind.Nanos,
+  priority: Kind.Priority,
+  body: Kind.Body,
+};
+
+function hour12(h: number): number {
+  const r = h % 12;
+  return r === 0 ? 12 : r;
+}
+
+/** The letters accepted after `%` (besides `{`, `%` and `t`), for docs and error messages. */
+export const DATE_ESCAPES: readonly string[] = Object.keys(DATE_LETTERS);
+
+/** Parses `pattern` once; a SluiceError SLUICE_ESCAPE naming the column when it is malformed. */
+export function compileEscapes(pattern: string, opts: EscapeOptions = {}): Escaper {
+  const kinds: Kind[] = [];
+  const texts: string[] = [];
+  const dates: (DateLetter | undefined)[] = [];
+  let literal = '';
+  const flush = () => {
+    if (literal !== '') {
+      kinds.push(Kind.Literal);
+      texts.push(literal);
+      dates.push(undefined);
+      literal = '';
+    }
+  };
+  const push = (kind: Kind, text: string, date?: DateLetter) => {
+    flush();
+    kinds.push(kind);
+    texts.push(text);
+    dates.push(date);
+  };
+
+  let i = 0;
+  while (i < pattern.length) {
+    const pct = pattern.indexOf('%', i);
+    if (pct < 0) {
+      literal += pattern.slice(i);
+      break;
+    }
+    literal += pattern.slice(i, pct);
+    const c = pattern[pct + 1];
+    if (c === undefined)
+      throw escapeError(pattern, pct, 'pattern ends with a lone "%" (write %% for a percent sign)');
+    if (c === '%') {
+      literal += '%';
+      i = pct + 2;
+    } else if (c === '{') {
+      const close = pattern.indexOf('}', pct + 2);
+      if (close < 0) throw escapeError(pattern, pct, 'unterminated "%{": missing "}"');
+      const name = pattern.slice(pct + 2, close);
+      if (name === '') throw escapeError(pattern, pct, 'empty attribute name in "%{}"');
+      const field = FIELD_KINDS[name];
+      push(field ?? Kind.Attr, name);
+      i = close + 1;
+    } else if (c === 't') {
+      push(Kind.Millis, '');
+      i = pct + 2;
+    } else {
+      const date = Object.hasOwn(DATE_LETTERS, c) ? DATE_LETTERS[c] : undefined;
+      if (date === undefined) {
+        throw escapeError(
+          pattern,
+          pct,
+          `unknown escape "%${c}" (known: %{attr} %% %t %${DATE_ESCAPES.join(' %')})`,
+        );
+      }
+      push(Kind.Date, c, date);
+      i = pct + 2;
+    }
+  }
+  flush();
+
+  const zone = Zone.of(opts.timeZone);
+  const usesTime = kinds.some((k) => k === Kind.Date || k === Kind.Millis);
+  const hasEscapes = kinds.some((k) => k !== Kind.Literal);
+  const n = kinds.length;
+  // Date text for the cached second, one slot per part (undefined for other parts).
+  const dateText: string[] = new Array<string>(n).fill('');
+  const needsCivil = kinds.includes(Kind.Date);
+  let cachedSecond = Number.NaN;
+
+  const refresh = (second: number) => {
+    const ts = second * 1000;
+    const civil = zone.civil(ts);
+    for (let k = 0; k < n; k++) {
+      const d = dates[k];
+      if (d !== undefined) dateText[k] = d(civil, ts);
+    }
+    cachedSecond = second;
+  };
+
+  let fn: (e: Event) => string;
+  if (!hasEscapes) {
+    const constant = texts.join('');
+    fn = () => constant;
+  } else {
+    fn = (e: Event): string => {
+      if (needsCivil) {
+        const second = Math.floor(e.timestamp / 1000);
+        if (second !== cachedSecond) refresh(second);
+      }
+      let out = '';
+      for (let k = 0; k < n; k++) {
+        switch (kinds[k]) {
+          case Kind.Literal:
+            out += texts[k];
+            break;
+          case Kind.Date:
+            out += dateText[k];
+            break;
+          case Kind.Millis:
+            out += e.timestamp;
+            break;
+          case Kind.Host:
+            out += e.host;
+            break;
+          case Kind.Nanos:
+            out += e.nanos;
+            break;
+          case Kind.Priority:
+            out += priorityName(e.priority);
+            break;
+          case Kind.Body:
+            out += e.body.toString('utf8');
+            break;
+          case Kind.Attr:
+            out += e.getAttrString(texts[k]!) ?? '';
+            break;
+        }
+      }
+      return out;
+    };
+  }
+  return Object.assign(fn, { pattern, hasEscapes, usesTime });
+}
+
+function escapeError(pattern: string, index: number, what: string): SluiceError {
+  const column = index + 1;
+  return new SluiceError('SLUICE_ESCAPE', `${what} at column ${column} of "${pattern}"`, {
+    place: { column },
+    detail: `${pattern}\n${' '.repeat(index)}^`,
+  });
+}

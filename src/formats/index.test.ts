@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isSluiceError } from '../core/errors.js';
+import { createFormat, FORMATS, findFormat } from './index.js';
+
+test('FORMATS lists every format once, each with docs', () => {
+  const names = FORMATS.map((f) => f.name);
+  assert.deepEqual(names, ['raw', 'debug', 'syslog', 'log4j', 'avrojson', 'avrodata', 'seqfile']);
+  for (const f of FORMATS) {
+    assert.ok(f.docs.length > 20, f.name);
+    assert.equal(f.create().name, f.name);
+  }
+});
+
+test('createFormat: by name, `default` is the debug format, each call is a new instance', () => {
+  assert.equal(createFormat('default').name, 'debug');
+  assert.equal(findFormat('default'), findFormat('debug'));
+  assert.notEqual(createFormat('avrodata'), createFormat('avrodata'));
+});
+
+test('an unknown format suggests the closest name', () => {
+  for (const [name, hint] of [
+    ['avrojsn', 'avrojson'],
+    ['Syslog4', 'syslog'],
+    ['defualt', 'default'],
+  ] as const) {
+    assert.throws(
+      () => createFormat(name),
+      (e: unknown) =>
+        isSluiceError(e) && e.message.includes(`unknown output format "${name}" (did you mean "${hint}"?)`),
+    );
+  }
+  assert.throws(
+    () => createFormat('parquet'),
+    (e: unknown) => isSluiceError(e) && !e.message.includes('did you mean'),
+  );
+});

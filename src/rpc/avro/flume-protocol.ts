@@ -1,0 +1,80 @@
+import { SluiceError } from '../../core/errors.js';
+import type { Event } from '../../core/event.js';
+import { AvroClient, type AvroClientOptions } from './client.js';
+import {
+  FlumeEventEncoder,
+  type FlumeEventEncoderOptions,
+  readFlumeEvent,
+  readFlumeEvents,
+} from './flume-event.js';
+import { avroSourceProtocol, Status, type StatusValue } from './protocols.js';
+import { type AnyHandler, handler, type PeerInfo } from './server.js';
+import { type Reader, Writer } from './wire.js';
+
+/**
+ * Flume NG's AvroSourceProtocol on top of the generic server and client: `append(event)` and
+ * `appendBatch(events)`, both answered with a Status.
+ */
+export type EventsReceiver = (events: Event[], peer: PeerInfo) => StatusValue | Promise<StatusValue>;
+
+function writeStatus(w: Writer, s: StatusValue): void {
+  w.long(s);
+}
+
+function readStatus(r: Reader): StatusValue {
+  const s = r.long();
+  if (s !== Status.OK && s !== Status.FAILED && s !== Status.UNKNOWN) {
+    throw new SluiceError('SLUICE_FORMAT', `Status index ${s} is not OK, FAILED or UNKNOWN`);
+  }
+  return s;
+}
+
+/** Server handlers for AvroSourceProtocol: both messages deliver a batch to `receive`. */
+export function avroSourceHandlers(receive: EventsReceiver): Record<string, AnyHandler> {
+  return {
+    append: handler<Event[], StatusValue>({
+      decode: (r, peer) => [readFlumeEvent(r, peer.address)],
+      handle: receive,
+      encode: writeStatus,
+    }),
+    appendBatch: handler<Event[], StatusValue>({
+      decode: (r, peer) => readFlumeEvents(r, peer.address),
+      handle: receive,
+      encode: writeStatus,
+    }),
+  };
+}
+
+export type FlumeClientOptions = Omit<AvroClientOptions, 'protocol'> & FlumeEventEncoderOptions;
+
+/** A client of AvroSourceProtocol (what Flume NG's AvroSink and NettyAvroRpcClient speak). */
+export class FlumeRpcClient {
+  readonly client: AvroClient;
+  private readonly encoder: FlumeEventEncoder;
+
+  constructor(opts: FlumeClientOptions) {
+    this.client = new AvroClient({ ...opts, protocol: avroSourceProtocol });
+    this.encoder = new FlumeEventEncoder(opts);
+  }
+
+  /** Sends events[start, end) in one appendBatch and resolves with the Status the server answered. */
+  appendBatch(events: readonly Event[], start = 0, end = events.length): Promise<StatusValue> {
+    const w = new Writer(64 + (end - start) * 200);
+    this.encoder.writeBatch(w, events, start, end);
+    return this.client.call('appendBatch', w.finish(), readStatus);
+  }
+
+  append(event: Event): Promise<StatusValue> {
+    const w = new Writer(256);
+    this.encoder.writeEvent(w, event);
+    return this.client.call('append', w.finish(), readStatus);
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+export function statusName(s: StatusValue): string {
+  return s === Status.OK ? 'OK' : s === Status.FAILED ? 'FAILED' : 'UNKNOWN';
+}

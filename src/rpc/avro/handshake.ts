@@ -1,0 +1,179 @@
+import { timingSafeEqual } from 'node:crypto';
+import avro from 'avsc';
+import { SluiceError } from '../../core/errors.js';
+import { type AvroProtocol, md5, protocolFromJson } from './protocols.js';
+import type { Reader } from './wire.js';
+
+/**
+ * Avro IPC handshake (schemas from Avro's share/schemas, namespace org.apache.avro.ipc). It happens once
+ * per TCP connection, on its first request(s): after a non-NONE answer neither side sends a handshake again
+ * on that connection (one more would be read as a message and corrupt the stream).
+ *
+ * Server rule (Java's Responder): the client is known when its hash is cached or it sent its protocol;
+ * BOTH when the client is known and named our hash, CLIENT when known but it named another hash (we send
+ * ours), NONE when unknown (we send ours and the client repeats the request with its protocol).
+ */
+const MD5 = { type: 'fixed', name: 'MD5', size: 16 } as const;
+
+export const handshakeRequestType = avro.Type.forSchema({
+  type: 'record',
+  name: 'HandshakeRequest',
+  namespace: 'org.apache.avro.ipc',
+  fields: [
+    { name: 'clientHash', type: MD5 },
+    { name: 'clientProtocol', type: ['null', 'string'] },
+    { name: 'serverHash', type: 'MD5' },
+    { name: 'meta', type: ['null', { type: 'map', values: 'bytes' }] },
+  ],
+});
+
+export const handshakeResponseType = avro.Type.forSchema({
+  type: 'record',
+  name: 'HandshakeResponse',
+  namespace: 'org.apache.avro.ipc',
+  fields: [
+    { name: 'match', type: { type: 'enum', name: 'HandshakeMatch', symbols: ['BOTH', 'CLIENT', 'NONE'] } },
+    { name: 'serverProtocol', type: ['null', 'string'] },
+    { name: 'serverHash', type: ['null', MD5] },
+    { name: 'meta', type: ['null', { type: 'map', values: 'bytes' }] },
+  ],
+});
+
+export type HandshakeMatch = 'BOTH' | 'CLIENT' | 'NONE';
+type Meta = Record<string, Buffer> | null;
+
+export interface HandshakeRequest {
+  clientHash: Buffer;
+  clientProtocol: string | null;
+  serverHash: Buffer;
+  meta: Meta;
+}
+
+export interface HandshakeResponse {
+  match: HandshakeMatch;
+  serverProtocol: string | null;
+  serverHash: Buffer | null;
+  meta: Meta;
+}
+
+/** The handshake meta key carrying Sluice's shared secret (a Sluice extension; Java ignores it). */
+export const TOKEN_META = 'sluice.token';
+
+/** Decodes an avsc value at the reader's position, turning avsc's failures into SLUICE_FORMAT errors. */
+function read<T>(type: avro.Type, r: Reader, what: string): T {
+  let res: { value: unknown; offset: number };
+  try {
+    res = type.decode(r.buf, r.pos);
+  } catch (e) {
+    throw new SluiceError('SLUICE_FORMAT', `bad ${what}: ${(e as Error).message}`, { cause: e });
+  }
+  if (res.offset < 0 || res.offset > r.end) throw new SluiceError('SLUICE_FORMAT', `truncated ${what}`);
+  r.pos = res.offset;
+  return res.value as T;
+}
+
+export type ServerOutcome =
+  | { status: 'connected'; response: Buffer; clientProtocol: AvroProtocol }
+  | { status: 'retry'; response: Buffer }
+  | { status: 'refused'; response: Buffer; reason: string };
+
+const MAX_CACHED_PROTOCOLS = 64;
+
+/** Server side, shared by all connections of a server (it holds the cache of client protocols). */
+export class HandshakeResponder {
+  private readonly known = new Map<string, AvroProtocol>();
+  private readonly token: Buffer | undefined;
+
+  constructor(
+    readonly protocol: AvroProtocol,
+    opts: { token?: string | undefined } = {},
+  ) {
+    this.known.set(protocol.hash.toString('hex'), protocol);
+    this.token = opts.token ? Buffer.from(opts.token, 'utf8') : undefined;
+  }
+
+  respond(r: Reader): ServerOutcome {
+    const req = read<HandshakeRequest>(handshakeRequestType, r, 'handshake request');
+    const clientKey = req.clientHash.toString('hex');
+    let client = this.known.get(clientKey);
+    if (client === undefined && req.clientProtocol !== null) {
+      client = protocolFromJson(req.clientProtocol);
+      // Clients choose what they send: bound the cache so a stream of made-up protocols costs nothing.
+      if (this.known.size >= MAX_CACHED_PROTOCOLS) {
+        for (const k of this.known.keys()) {
+          if (k !== this.protocol.hash.toString('hex')) {
+            this.known.delete(k);
+            break;
+          }
+        }
+      }
+      this.known.set(clientKey, client);
+    }
+    const match: HandshakeMatch =
+      client === undefined ? 'NONE' : req.serverHash.equals(this.protocol.hash) ? 'BOTH' : 'CLIENT';
+    const response = handshakeResponseType.toBuffer({
+      match,
+      serverProtocol: match === 'BOTH' ? null : this.protocol.json,
+      serverHash: match === 'BOTH' ? null : this.protocol.hash,
+      meta: null,
+    } satisfies HandshakeResponse);
+    if (client === undefined) return { status: 'retry', response };
+    if (this.token !== undefined) {
+      const given = req.meta?.[TOKEN_META];
+      if (given === undefined) return { status: 'refused', response, reason: `no ${TOKEN_META} given` };
+      if (given.length !== this.token.length || !timingSafeEqual(given, this.token)) {
+        return { status: 'refused', response, reason: `wrong ${TOKEN_META}` };
+      }
+    }
+    return { status: 'connected', response, clientProtocol: client };
+  }
+}
+
+/** Client side. The server hash it learns survives reconnects, so the next connection answers BOTH. */
+export class HandshakeRequestor {
+  private serverHash: Buffer;
+  /** The server's protocol JSON once it told us (its answer was CLIENT or NONE). */
+  serverProtocol: string | undefined;
+  private readonly meta: Meta;
+
+  constructor(
+    readonly protocol: AvroProtocol,
+    opts: { token?: string | undefined } = {},
+  ) {
+    this.serverHash = protocol.hash;
+    this.meta = opts.token ? { [TOKEN_META]: Buffer.from(opts.token, 'utf8') } : {};
+  }
+
+  /** The first request carries no protocol (Java's habit); a NONE answer asks for it. */
+  request(withProtocol: boolean): Buffer {
+    return handshakeRequestType.toBuffer({
+      clientHash: this.protocol.hash,
+      clientProtocol: withProtocol ? this.protocol.json : null,
+      serverHash: this.serverHash,
+      meta: this.meta,
+    } satisfies HandshakeRequest);
+  }
+
+  /**
+   * Reads the handshake response: 'connected' when the response body follows, 'retry' when the server
+   * needs our protocol (nothing else follows; resend the same request with `request(true)`).
+   */
+  onResponse(r: Reader, sentProtocol: boolean): 'connected' | 'retry' {
+    const res = read<HandshakeResponse>(handshakeResponseType, r, 'handshake response');
+    if (res.serverHash !== null && res.serverProtocol !== null) {
+      // Keep what the server said only when it is self-consistent, so a confused server cannot poison
+      // the hash we present on the next connection.
+      if (md5(res.serverProtocol).equals(res.serverHash)) {
+        this.serverHash = res.serverHash;
+        this.serverProtocol = res.serverProtocol;
+      }
+    }
+    if (res.match === 'NONE') {
+      if (sentProtocol) {
+        throw new SluiceError('SLUICE_RPC', `server does not accept protocol ${this.protocol.name}`);
+      }
+      return 'retry';
+    }
+    return 'connected';
+  }
+}

@@ -1,0 +1,309 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { ioError, type SluiceError } from '../../core/errors.js';
+import { createLogger, type Logger } from '../../core/logger.js';
+import { HandshakeResponder } from './handshake.js';
+import { OK_HEAD, readRequestHead, systemErrorBody } from './message.js';
+import type { AvroProtocol } from './protocols.js';
+import { FrameTransport, type TransportOptions } from './transport.js';
+import { Reader, Writer } from './wire.js';
+
+export interface PeerInfo {
+  /** The peer's IP address as the socket reports it. */
+  address: string;
+  port: number;
+}
+
+/**
+ * How a server handles one message: decode the request parameters, act, encode the response value.
+ * Decoding and encoding are the handler's so hot messages (appendBatch) can go straight between bytes and
+ * Sluice events. `handle` may return a promise to delay the answer (backpressure); the connection's next
+ * request waits for it, since one connection's requests are answered in order.
+ */
+export interface MessageHandler<Req, Res> {
+  decode(r: Reader, peer: PeerInfo): Req;
+  handle(req: Req, peer: PeerInfo): Res | Promise<Res>;
+  encode(w: Writer, res: Res): void;
+}
+
+/** A handler with its types erased, for the server's table. */
+export interface AnyHandler {
+  decode(r: Reader, peer: PeerInfo): unknown;
+  handle(req: unknown, peer: PeerInfo): unknown;
+  encode(w: Writer, res: unknown): void;
+}
+
+export function handler<Req, Res>(h: MessageHandler<Req, Res>): AnyHandler {
+  return h as unknown as AnyHandler;
+}
+
+export interface TlsOptions {
+  key?: string | Buffer | undefined;
+  cert?: string | Buffer | undefined;
+  ca?: string | Buffer | undefined;
+  /** Server: ask for and verify client certificates signed by `ca`. */
+  requestCert?: boolean | undefined;
+  /** Client: verify the server's certificate (default true). */
+  rejectUnauthorized?: boolean | undefined;
+  /** Client: the name to verify the certificate against (default: the host). */
+  servername?: string | undefined;
+}
+
+export interface AvroServerOptions extends TransportOptions {
+  protocol: AvroProtocol;
+  handlers: Record<string, AnyHandler>;
+  port: number;
+  host?: string | undefined;
+  tls?: TlsOptions | undefined;
+  /** When set, a client must present this secret in its handshake meta (`sluice.token`). */
+  token?: string | undefined;
+  /** Requests read ahead on one connection before we stop reading its socket (TCP backpressure). */
+  maxQueuedRequests?: number | undefined;
+  logger?: Logger | undefined;
+  /** Used in log lines and errors (a component name). */
+  name?: string | undefined;
+}
+
+/** An Avro IPC server over Netty framing: many connections, each answered in request order. */
+export class AvroServer {
+  private server: net.Server | undefined;
+  private readonly connections = new Set<ServerConnection>();
+  readonly responder: HandshakeResponder;
+  readonly logger: Logger;
+  private boundPort = 0;
+
+  constructor(readonly opts: AvroServerOptions) {
+    this.responder = new HandshakeResponder(opts.protocol, { token: opts.token });
+    this.logger = opts.logger ?? createLogger();
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async listen(): Promise<number> {
+    const host = this.opts.host ?? '0.0.0.0';
+    const t = this.opts.tls;
+    const server = t
+      ? tls.createServer(
+          {
+            key: t.key,
+            cert: t.cert,
+            ca: t.ca,
+            requestCert: t.requestCert ?? false,
+            rejectUnauthorized: true,
+          },
+          (s) => this.accept(s),
+        )
+      : net.createServer({ noDelay: true }, (s) => this.accept(s));
+    if (t) {
+      server.on('tlsClientError', (e: Error, s: tls.TLSSocket) => {
+        this.logger.warn(
+          `${this.label()}: TLS handshake with ${s.remoteAddress ?? '?'} failed: ${e.message}`,
+        );
+      });
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e) =>
+        reject(ioError(e, `cannot listen on ${host}:${this.opts.port}`, this.place())),
+      );
+      server.listen(this.opts.port, host, () => resolve());
+    });
+    server.on('error', (e) => this.logger.error(`${this.label()}: ${e.message}`));
+    this.server = server;
+    this.boundPort = (server.address() as net.AddressInfo).port;
+    return this.boundPort;
+  }
+
+  /** Stops accepting, drops every connection (their pending answers are abandoned) and releases the port. */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const c of this.connections) c.destroy();
+    this.connections.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  label(): string {
+    return `${this.opts.name ?? 'avro server'} on port ${this.boundPort || this.opts.port}`;
+  }
+
+  private place() {
+    return this.opts.name ? { component: this.opts.name } : undefined;
+  }
+
+  private accept(socket: net.Socket): void {
+    if (!this.server) {
+      socket.destroy();
+      return;
+    }
+    const c = new ServerConnection(this, socket);
+    this.connections.add(c);
+    socket.on('close', () => this.connections.delete(c));
+  }
+}
+
+interface QueuedFrame {
+  serial: number;
+  payload: Buffer;
+}
+
+class ServerConnection {
+  private readonly transport: FrameTransport;
+  private readonly peer: PeerInfo;
+  private readonly queue: QueuedFrame[] = [];
+  private busy = false;
+  private paused = false;
+  private connected = false;
+  private closing = false;
+  private readonly writer = new Writer(256);
+  private readonly maxQueued: number;
+
+  constructor(
+    private readonly server: AvroServer,
+    socket: net.Socket,
+  ) {
+    this.peer = { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 };
+    this.maxQueued = server.opts.maxQueuedRequests ?? 64;
+    this.transport = new FrameTransport(
+      socket,
+      server.opts,
+      (serial, payload) => this.onFrame(serial, payload),
+      (err) => this.fail(err),
+    );
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      // A peer vanishing mid-stream is routine for a server; only say so when debugging.
+      this.server.logger.debug(`${this.server.label()}: connection from ${this.peerText()}: ${e.message}`);
+    });
+  }
+
+  destroy(): void {
+    this.closing = true;
+    this.queue.length = 0;
+    this.transport.destroy();
+  }
+
+  private peerText(): string {
+    return `${this.peer.address}:${this.peer.port}`;
+  }
+
+  private onFrame(serial: number, payload: Buffer): void {
+    if (this.closing) return;
+    this.queue.push({ serial, payload });
+    if (!this.paused && this.queue.length >= this.maxQueued) {
+      this.paused = true;
+      this.transport.pause();
+    }
+    if (!this.busy) this.pump();
+  }
+
+  private pump(): void {
+    while (!this.busy && this.queue.length > 0 && !this.closing) {
+      const f = this.queue.shift()!;
+      let r: void | Promise<void>;
+      try {
+        r = this.process(f.serial, f.payload);
+      } catch (e) {
+        this.fail(e as SluiceError);
+        return;
+      }
+      if (r) {
+        this.busy = true;
+        r.then(
+          () => {
+            this.busy = false;
+            this.pump();
+          },
+          (e: SluiceError) => this.fail(e),
+        );
+      }
+    }
+    if (this.paused && this.queue.length <= this.maxQueued >> 1) {
+      this.paused = false;
+      this.transport.resume();
+    }
+  }
+
+  private process(serial: number, payload: Buffer): void | Promise<void> {
+    const r = new Reader(payload);
+    let hs: Buffer | undefined;
+    if (!this.connected) {
+      const outcome = this.server.responder.respond(r);
+      hs = outcome.response;
+      if (outcome.status === 'retry') {
+        this.transport.send(serial, [hs]);
+        return;
+      }
+      if (outcome.status === 'refused') {
+        this.server.logger.warn(`${this.server.label()}: refused ${this.peerText()}: ${outcome.reason}`);
+        this.transport.send(serial, [hs, systemErrorBody(`connection refused: ${outcome.reason}`)]);
+        this.closing = true;
+        this.transport.end();
+        return;
+      }
+      this.connected = true;
+    }
+    const name = readRequestHead(r);
+    if (name === '') {
+      // A ping: only the handshake answers it. Once connected there is none, and an empty frame (count 0)
+      // would desync Java, so the frame carries one empty buffer.
+      this.transport.send(serial, hs ? [hs] : []);
+      return;
+    }
+    const { protocol, handlers } = this.server.opts;
+    const msg = protocol.messages.get(name);
+    const h = handlers[name];
+    if (msg === undefined || h === undefined) {
+      this.reply(serial, hs, systemErrorBody(`unknown message ${name} in protocol ${protocol.name}`));
+      return;
+    }
+    // A request that does not decode is garbage: the caller closes the connection.
+    const req = h.decode(r, this.peer);
+    let res: unknown;
+    try {
+      res = h.handle(req, this.peer);
+    } catch (e) {
+      this.reply(serial, hs, systemErrorBody((e as Error).message));
+      return;
+    }
+    if (res instanceof Promise) {
+      return res.then(
+        (v: unknown) => this.answer(serial, hs, msg.oneWay, h, v),
+        (e: unknown) => this.reply(serial, hs, systemErrorBody(e instanceof Error ? e.message : String(e))),
+      );
+    }
+    this.answer(serial, hs, msg.oneWay, h, res);
+  }
+
+  private answer(serial: number, hs: Buffer | undefined, oneWay: boolean, h: AnyHandler, res: unknown): void {
+    if (this.closing) return;
+    if (oneWay) {
+      // No response to a one-way message, except the handshake a first request needs answered.
+      if (hs) this.transport.send(serial, [hs]);
+      return;
+    }
+    const w = this.writer;
+    w.reset();
+    if (hs) w.raw(hs);
+    w.raw(OK_HEAD);
+    h.encode(w, res);
+    this.transport.send(serial, [w.finish()]);
+  }
+
+  private reply(serial: number, hs: Buffer | undefined, body: Buffer): void {
+    if (this.closing) return;
+    this.transport.send(serial, hs ? [hs, body] : [body]);
+  }
+
+  private fail(err: SluiceError): void {
+    if (this.closing) return;
+    this.server.logger.warn(
+      `${this.server.label()}: closing connection from ${this.peerText()}: ${err.message ?? String(err)}`,
+    );
+    this.destroy();
+  }
+}

@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, test } from 'node:test';
+import { selfSigned } from '../../test/fixtures/tls.js';
+import { type ArgValue, BoundArgs, type BuildContext, type SinkDef } from '../catalog/types.js';
+import { SiteConfig } from '../core/config.js';
+import { Event } from '../core/event.js';
+import { memoryLogger } from '../core/logger.js';
+import { Priority } from '../core/priority.js';
+import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
+import { avroSourceProtocol, Status } from '../rpc/avro/protocols.js';
+import { AvroServer } from '../rpc/avro/server.js';
+import { type AvroEventSource, avroSource } from '../sources/avro.js';
+import {
+  agentBEChain,
+  agentBESink,
+  avroSink,
+  type BestEffortChainSink,
+  parseCollector,
+  rpcSink,
+} from './avro.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+function ctx(overrides: Record<string, string> = {}) {
+  const logger = memoryLogger();
+  const c: BuildContext = {
+    config: SiteConfig.defaults().with(overrides),
+    nodeName: 'n1',
+    allowExec: false,
+    logger,
+  };
+  return { ctx: c, logger };
+}
+
+async function source(args: Record<string, ArgValue> = {}): Promise<AvroEventSource> {
+  const src = avroSource.build(
+    BoundArgs.of('avroSource', { port: 0, bind: '127.0.0.1', ...args }),
+    ctx().ctx,
+  ) as AvroEventSource;
+  await src.open();
+  cleanup.push(() => src.close());
+  return src;
+}
+
+async function sink(
+  def: SinkDef,
+  args: Record<string, ArgValue | ArgValue[]>,
+  overrides: Record<string, string> = {},
+) {
+  const { ctx: c, logger } = ctx(overrides);
+  const s = def.build(BoundArgs.of(def.name, args), c);
+  await s.open();
+  cleanup.push(() => s.close());
+  return { sink: s, logger };
+}
+
+/** Takes events from a source until `n` arrived (bounded by a deadline). */
+async function drain(src: AvroEventSource, n: number, ms = 5000): Promise<Event[]> {
+  const out: Event[] = [];
+  const deadline = Date.now() + ms;
+  while (out.length < n && Date.now() < deadline) {
+    const b = await Promise.race([
+      src.next(),
+      new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now())),
+    ]);
+    if (b) out.push(...b);
+  }
+  return out;
+}
+
+async function deadPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test('avroSink -> avroSource: 10,000 events in order with every field, batches split and pipelined', async () => {
+  const src = await source({ queueSize: 100_000 });
+  const { sink: s } = await sink(avroSink, { host: '127.0.0.1', port: src.port, batchSize: 100, window: 4 });
+  const events = Array.from({ length: 10_000 }, (_, i) =>
+    Event.of(`event ${i}`, {
+      timestamp: 1_000_000 + i,
+      nanos: i,
+      priority: Priority.DEBUG,
+      host: 'a1',
+      attrs: { n: String(i) },
+    }),
+  );
+  for (let i = 0; i < events.length; i += 2500) await s.append(events.slice(i, i + 2500));
+  const got = await drain(src, 10_000);
+  assert.equal(got.length, 10_000);
+  for (let i = 0; i < got.length; i++) {
+    const g = got[i]!;
+    assert.equal(g.body.toString(), `event ${i}`);
+    assert.equal(g.timestamp, 1_000_000 + i);
+    assert.equal(g.nanos, i);
+    assert.equal(g.priority, Priority.DEBUG);
+    assert.equal(g.getAttrString('n'), String(i));
+  }
+});
+
+test('rpcSink to an unreachable port rejects with a retriable error naming host:port', async () => {
+  const port = await deadPort();
+  const { sink: s } = await sink(rpcSink, { host: '127.0.0.1', port });
+  await assert.rejects(
+    Promise.resolve(s.append([Event.of('x')])),
+    (e: Error & { code?: string; retriable?: boolean }) =>
+      e.code === 'SLUICE_RPC' &&
+      e.retriable === true &&
+      e.message === `cannot connect to 127.0.0.1:${port}: connection refused`,
+  );
+});
+
+test('a FAILED status rejects the append', async () => {
+  const server = new AvroServer({
+    protocol: avroSourceProtocol,
+    handlers: avroSourceHandlers(() => Status.FAILED),
+    port: 0,
+    host: '127.0.0.1',
+    logger: memoryLogger(),
+  });
+  await server.listen();
+  cleanup.push(() => server.close());
+  const { sink: s } = await sink(avroSink, { host: '127.0.0.1', port: server.port });
+  await assert.rejects(Promise.resolve(s.append([Event.of('x')])), {
+    message: `127.0.0.1:${server.port} answered FAILED`,
+  });
+});
+
+test('agentBEChain: fails over to the next collector, drops when none answers, returns to the primary', async () => {
+  const primaryPort = await deadPort();
+  const backup = await source();
+  const { sink: s, logger } = await sink(agentBEChain, {
+    collectors: [`127.0.0.1:${primaryPort}`, `127.0.0.1:${backup.port}`],
+    connectTimeout: 1000,
+  });
+  const chain = s as BestEffortChainSink;
+  await s.append([Event.of('one')]);
+  assert.equal((await drain(backup, 1))[0]!.body.toString(), 'one');
+  assert.equal(chain.stats.failovers, 1);
+  assert.ok(logger.lines.some((l) => l.includes(`collector 127.0.0.1:${primaryPort} failed`)));
+  // All down: dropped and counted; append still resolves.
+  await backup.close();
+  await s.append([Event.of('lost'), Event.of('lost')]);
+  assert.equal(chain.stats.dropped, 2);
+  assert.ok(logger.lines.some((l) => /dropped 2 events/.test(l)));
+  // The primary comes up: once its backoff has passed it takes the traffic again.
+  const primary = await source({ port: primaryPort });
+  const deadline = Date.now() + 10_000;
+  while (chain.stats.sent < 2 && Date.now() < deadline) {
+    await s.append([Event.of('back')]);
+    if (chain.stats.sent < 2) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal((await drain(primary, 1))[0]!.body.toString(), 'back');
+});
+
+test('agentBESink takes its collector from flume.collector.event.host and flume.collector.port', async () => {
+  const src = await source();
+  const { sink: s } = await sink(
+    agentBESink,
+    {},
+    { 'flume.collector.event.host': '127.0.0.1', 'flume.collector.port': String(src.port) },
+  );
+  await s.append([Event.of('be')]);
+  assert.equal((await drain(src, 1))[0]!.body.toString(), 'be');
+  assert.equal((s as BestEffortChainSink).stats.sent, 1);
+});
+
+test('TLS, deflate and token configured by keyword arguments on both components', async (t) => {
+  const cert = selfSigned();
+  if (!cert) {
+    t.skip('openssl is not installed: cannot make a test certificate');
+    return;
+  }
+  const src = await source({
+    keyFile: cert.keyFile,
+    certFile: cert.certFile,
+    compression: 'deflate',
+    token: 'tok',
+  });
+  const { sink: s } = await sink(avroSink, {
+    host: '127.0.0.1',
+    port: src.port,
+    caFile: cert.certFile,
+    compression: 'deflate',
+    token: 'tok',
+  });
+  await s.append([Event.of('secret')]);
+  assert.equal((await drain(src, 1))[0]!.body.toString(), 'secret');
+  const { sink: wrong } = await sink(avroSink, {
+    host: '127.0.0.1',
+    port: src.port,
+    caFile: cert.certFile,
+    compression: 'deflate',
+    token: 'nope',
+  });
+  await assert.rejects(
+    Promise.resolve(wrong.append([Event.of('x')])),
+    /connection refused: wrong sluice\.token/,
+  );
+});
+
+test('parseCollector: host, host:port, [v6]:port; bad input names the field', () => {
+  assert.deepEqual(parseCollector('c1', 35853, 'x', 'f'), { host: 'c1', port: 35853 });
+  assert.deepEqual(parseCollector('c1:1234', 35853, 'x', 'f'), { host: 'c1', port: 1234 });
+  assert.deepEqual(parseCollector('[::1]:99', 35853, 'x', 'f'), { host: '::1', port: 99 });
+  assert.throws(() => parseCollector('a:b:c', 1, 'agentBEChain', 'collectors'), {
+    code: 'SLUICE_SPEC_BAD_ARGUMENT',
+    message: '"a:b:c" is not host or host:port',
+  });
+  assert.throws(() => parseCollector('h:99999', 1, 'x', 'f'), { code: 'SLUICE_SPEC_BAD_ARGUMENT' });
+});

@@ -1,0 +1,348 @@
+import type { BoundArgs, BuildContext, ParamSpec, SinkDef } from '../catalog/types.js';
+import { SluiceError } from '../core/errors.js';
+import type { Batch } from '../core/event.js';
+import type { Logger } from '../core/logger.js';
+import type { EventSink } from '../core/pipeline.js';
+import {
+  checkPort,
+  loadTls,
+  readTransportArgs,
+  type TransportArgs,
+  transportParams,
+} from '../rpc/avro/component-options.js';
+import { FlumeRpcClient, statusName } from '../rpc/avro/flume-protocol.js';
+import { Status } from '../rpc/avro/protocols.js';
+
+/**
+ * Sinks that send to an AvroSourceProtocol server (a Sluice avro/rpc/collector source, Flume NG's avro
+ * source, Spark's push receiver).
+ *
+ * append() splits a batch into appendBatch calls of at most `batchSize` events, pipelines up to `window`
+ * of them on the connection, and resolves when every one came back OK; anything else rejects with a
+ * retriable SluiceError (what failover and retry decorators act on).
+ */
+export interface AvroSinkOptions extends TransportArgs {
+  batchSize: number;
+  window: number;
+  connectTimeout: number;
+  requestTimeout: number;
+  sluiceHeaders: boolean;
+}
+
+export interface Collector {
+  host: string;
+  port: number;
+}
+
+function makeClient(c: Collector, o: AvroSinkOptions, component: string): FlumeRpcClient {
+  return new FlumeRpcClient({
+    host: c.host,
+    port: c.port,
+    compression: o.compression,
+    compressionLevel: o.compressionLevel,
+    maxFrameSize: o.maxFrameSize,
+    tls: loadTls(o, component, 'client'),
+    token: o.token,
+    connectTimeoutMs: o.connectTimeout,
+    requestTimeoutMs: o.requestTimeout,
+    maxInFlight: o.window,
+    sluiceHeaders: o.sluiceHeaders,
+  });
+}
+
+/** Sends a whole batch; resolves when every appendBatch answered OK. */
+async function sendBatch(
+  client: FlumeRpcClient,
+  batch: Batch,
+  batchSize: number,
+  address: string,
+): Promise<void> {
+  // The client holds calls beyond its in-flight window itself, so all chunks can be handed over at once.
+  const calls: Promise<number>[] = [];
+  for (let start = 0; start < batch.length; start += batchSize) {
+    calls.push(client.appendBatch(batch, start, Math.min(batch.length, start + batchSize)));
+  }
+  const statuses = await Promise.all(calls);
+  for (const s of statuses) {
+    if (s !== Status.OK) {
+      throw new SluiceError('SLUICE_RPC', `${address} answered ${statusName(s as 0 | 1 | 2)}`, {
+        retriable: true,
+      });
+    }
+  }
+}
+
+export class AvroEventSink implements EventSink {
+  private client: FlumeRpcClient | undefined;
+  private readonly address: string;
+
+  constructor(
+    readonly name: string,
+    readonly target: Collector,
+    readonly opts: AvroSinkOptions,
+  ) {
+    this.address = `${target.host}:${target.port}`;
+  }
+
+  /** Connecting is lazy (first append) so a node starts even while its collector is down. */
+  async open(): Promise<void> {
+    if (!this.client) this.client = makeClient(this.target, this.opts, this.name);
+  }
+
+  append(batch: Batch): void | Promise<void> {
+    if (batch.length === 0) return;
+    const client = this.client;
+    if (!client) {
+      return Promise.reject(
+        new SluiceError('SLUICE_CLOSED', `${this.name} is not open`, { place: { component: this.name } }),
+      );
+    }
+    return sendBatch(client, batch, this.opts.batchSize, this.address);
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    await c?.close();
+  }
+}
+
+/**
+ * Best effort over a list of collectors (OG's agentBESink / agentBEChain): a batch goes to the first
+ * collector that takes it; a failed collector is skipped while its reconnect backoff runs, so the
+ * primary is retried later; when none takes the batch it is dropped and counted, and the sink goes on.
+ * append() therefore never rejects while open.
+ */
+export class BestEffortChainSink implements EventSink {
+  private clients: FlumeRpcClient[] = [];
+  readonly stats = { sent: 0, dropped: 0, failovers: 0 };
+  private lastDropLog = 0;
+  private droppedSinceLog = 0;
+
+  constructor(
+    readonly name: string,
+    readonly collectors: Collector[],
+    readonly opts: AvroSinkOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async open(): Promise<void> {
+    if (this.clients.length === 0)
+      this.clients = this.collectors.map((c) => makeClient(c, this.opts, this.name));
+  }
+
+  async append(batch: Batch): Promise<void> {
+    if (batch.length === 0) return;
+    if (this.clients.length === 0) {
+      throw new SluiceError('SLUICE_CLOSED', `${this.name} is not open`, { place: { component: this.name } });
+    }
+    for (let i = 0; i < this.clients.length; i++) {
+      const client = this.clients[i]!;
+      if (client.client.backoffRemaining() > 0) continue;
+      try {
+        await sendBatch(client, batch, this.opts.batchSize, client.client.address);
+        this.stats.sent += batch.length;
+        if (i > 0) this.stats.failovers++;
+        return;
+      } catch (e) {
+        if (this.clients.length === 0) return;
+        this.logger.warn(`${this.name}: collector ${client.client.address} failed: ${(e as Error).message}`);
+      }
+    }
+    this.drop(batch.length);
+  }
+
+  async close(): Promise<void> {
+    const clients = this.clients;
+    this.clients = [];
+    await Promise.all(clients.map((c) => c.close()));
+    if (this.droppedSinceLog > 0) this.logDrops();
+  }
+
+  private drop(n: number): void {
+    this.stats.dropped += n;
+    this.droppedSinceLog += n;
+    // One line per 5 s at most: a long outage must not flood the log.
+    if (Date.now() - this.lastDropLog >= 5000) this.logDrops();
+  }
+
+  private logDrops(): void {
+    this.lastDropLog = Date.now();
+    this.logger.warn(
+      `${this.name}: no collector available, dropped ${this.droppedSinceLog} events (${this.stats.dropped} in total)`,
+    );
+    this.droppedSinceLog = 0;
+  }
+}
+
+const sinkParams: ParamSpec[] = [
+  {
+    name: 'batchSize',
+    type: 'int',
+    optional: true,
+    default: 100,
+    docs: 'Events per appendBatch call (Flume batch-size).',
+  },
+  {
+    name: 'window',
+    type: 'int',
+    optional: true,
+    default: 4,
+    docs: 'appendBatch calls in flight at once on the connection (pipelining).',
+  },
+  {
+    name: 'connectTimeout',
+    type: 'int',
+    optional: true,
+    default: 20000,
+    docs: 'Milliseconds to establish the connection (Flume connect-timeout).',
+  },
+  {
+    name: 'requestTimeout',
+    type: 'int',
+    optional: true,
+    default: 20000,
+    docs: 'Milliseconds to wait for each answer (Flume request-timeout).',
+  },
+  {
+    name: 'trustAllCerts',
+    type: 'bool',
+    optional: true,
+    default: false,
+    docs: 'With ssl, accept any server certificate (Flume trust-all-certs; for tests only).',
+  },
+  {
+    name: 'sluiceHeaders',
+    type: 'bool',
+    optional: true,
+    default: true,
+    docs: 'Send sluice.priority and sluice.nanos headers (off: only Flume NG headers timestamp and host are added).',
+  },
+  ...transportParams,
+];
+
+function positiveInt(args: BoundArgs, field: string, dflt: number): number {
+  const v = args.optInt(field) ?? dflt;
+  if (!Number.isInteger(v) || v < 1) {
+    throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `${field} must be a positive integer, got ${v}`, {
+      place: { component: args.component, field },
+    });
+  }
+  return v;
+}
+
+function sinkOptions(args: BoundArgs): AvroSinkOptions {
+  return {
+    ...readTransportArgs(args),
+    batchSize: positiveInt(args, 'batchSize', 100),
+    window: positiveInt(args, 'window', 4),
+    connectTimeout: positiveInt(args, 'connectTimeout', 20000),
+    requestTimeout: positiveInt(args, 'requestTimeout', 20000),
+    sluiceHeaders: args.optBool('sluiceHeaders') ?? true,
+  };
+}
+
+/** "host", "host:port" or "[v6]:port"; the port defaults to `defaultPort`. */
+export function parseCollector(
+  spec: string,
+  defaultPort: number,
+  component: string,
+  field: string,
+): Collector {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(spec.trim());
+  if (!m) {
+    throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `"${spec}" is not host or host:port`, {
+      place: { component, field },
+    });
+  }
+  const port = m[3] !== undefined ? Number(m[3]) : defaultPort;
+  return { host: (m[1] ?? m[2])!, port: checkPort(component, port, field) };
+}
+
+const hostParam = (optional: boolean): ParamSpec => ({
+  name: 'host',
+  type: 'string',
+  docs: optional
+    ? 'Collector host; default flume.collector.event.host.'
+    : 'Host (name or address) of the receiving node.',
+  ...(optional ? { optional: true, configDefault: 'flume.collector.event.host', default: 'localhost' } : {}),
+});
+
+const portParam: ParamSpec = {
+  name: 'port',
+  type: 'int',
+  optional: true,
+  configDefault: 'flume.collector.port',
+  default: 35853,
+  docs: 'Port of the receiving source; default flume.collector.port (35853).',
+};
+
+function directSink(args: BoundArgs, ctx: BuildContext, hostDefault?: string): AvroEventSink {
+  const host = args.optString('host') ?? hostDefault ?? '';
+  const port = args.optInt('port') ?? ctx.config.getInt('flume.collector.port');
+  const target = parseCollector(host, port, args.component, 'host');
+  return new AvroEventSink(args.component, target, sinkOptions(args));
+}
+
+const SINK_DOCS_TAIL =
+  ' Speaks Flume NG AvroSourceProtocol: the receiver may be a Sluice rpc/avro/collector source, a Flume NG avro source or a Spark Flume push receiver.';
+
+export const rpcSink: SinkDef = {
+  kind: 'sink',
+  name: 'rpcSink',
+  docs: `Sends events to rpcSource of another node; fails (for failover decorators) when the receiver does not answer OK.${SINK_DOCS_TAIL}`,
+  params: [hostParam(false), portParam, ...sinkParams],
+  build: (args, ctx) => directSink(args, ctx),
+};
+
+export const avroSink: SinkDef = {
+  kind: 'sink',
+  name: 'avroSink',
+  aliases: ['avro'],
+  docs: `Sends events to an Avro RPC source (Flume NG's avro sink).${SINK_DOCS_TAIL}`,
+  params: [hostParam(false), portParam, ...sinkParams],
+  build: (args, ctx) => directSink(args, ctx),
+};
+
+export const agentBESink: SinkDef = {
+  kind: 'sink',
+  name: 'agentBESink',
+  docs: `Best-effort agent sink: sends to a collector and drops (and counts) events it cannot deliver, never blocking the node.${SINK_DOCS_TAIL}`,
+  params: [hostParam(true), portParam, ...sinkParams],
+  build: (args, ctx) => {
+    const host = args.optString('host') ?? ctx.config.getString('flume.collector.event.host');
+    const port = args.optInt('port') ?? ctx.config.getInt('flume.collector.port');
+    const c = parseCollector(host, port, args.component, 'host');
+    return new BestEffortChainSink(args.component, [c], sinkOptions(args), ctx.logger.child(args.component));
+  },
+};
+
+export const agentBEChain: SinkDef = {
+  kind: 'sink',
+  name: 'agentBEChain',
+  docs: `Best-effort over a chain of collectors: each batch goes to the first one that takes it; when all fail it is dropped and counted, and the first collector is tried again after its backoff.${SINK_DOCS_TAIL}`,
+  params: [
+    {
+      name: 'collectors',
+      type: 'string',
+      variadic: true,
+      docs: '"host" or "host:port" of each collector, in order of preference (port default flume.collector.port).',
+    },
+  ],
+  build: (args, ctx) => {
+    const specs = args.rest<string>('collectors');
+    if (specs.length === 0) {
+      throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', 'agentBEChain needs at least one collector', {
+        place: { component: args.component, field: 'collectors' },
+      });
+    }
+    const port = ctx.config.getInt('flume.collector.port');
+    const collectors = specs.map((s) => parseCollector(s, port, args.component, 'collectors'));
+    return new BestEffortChainSink(
+      args.component,
+      collectors,
+      sinkOptions(args),
+      ctx.logger.child(args.component),
+    );
+  },
+};

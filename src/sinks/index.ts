@@ -1,0 +1,9 @@
+import type { SinkDef } from '../catalog/types.js';
+import { consoleSink } from './console.js';
+import { nullSink } from './null.js';
+import { seqfileSink } from './seqfile.js';
+import { syslogTcpSink } from './syslog.js';
+import { textSink } from './text.js';
+
+/** The built-in sinks, listed explicitly (no registration by import side effect). */
+export const SINKS: SinkDef[] = [nullSink, consoleSink, textSink, seqfileSink, syslogTcpSink];

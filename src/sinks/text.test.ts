@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { makeBatch, testContext } from '../../test/mocks/sinks.js';
+import { BoundArgs } from '../catalog/types.js';
+import { SluiceError } from '../core/errors.js';
+import { Event } from '../core/event.js';
+import { textSink } from './text.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-text-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const build = (txtfile: string, format?: string) =>
+  textSink.build(BoundArgs.of('text', format ? { txtfile, format } : { txtfile }), testContext());
+
+test('text writes raw lines by default, overwriting an existing file', async () => {
+  const path = join(dir, 'out.txt');
+  writeFileSync(path, 'old content that must disappear\n'.repeat(100));
+  const sink = build(path);
+  await sink.open();
+  assert.equal(readFileSync(path, 'utf8'), '', 'truncated on open');
+  await sink.append(makeBatch(3));
+  await sink.append([Event.of(Buffer.from([0xff, 0x00, 0x41]))]);
+  await sink.close();
+  assert.deepEqual(
+    readFileSync(path),
+    Buffer.concat([Buffer.from('e0\ne1\ne2\n'), Buffer.from([0xff, 0x00, 0x41, 0x0a])]),
+  );
+});
+
+test('text honours the format argument', async () => {
+  const path = join(dir, 'debug.txt');
+  const sink = build(path, 'debug');
+  await sink.open();
+  await sink.append([
+    Event.of('x', { host: 'h', timestamp: Date.UTC(2011, 0, 2, 3, 4, 5), attrs: { k: 'v' } }),
+  ]);
+  await sink.close();
+  assert.equal(readFileSync(path, 'utf8'), 'h [INFO Sun Jan 02 03:04:05 UTC 2011] x { k : v }\n');
+});
+
+test('many batches land complete and in order', async () => {
+  const path = join(dir, 'many.txt');
+  const sink = build(path);
+  await sink.open();
+  for (let b = 0; b < 200; b++) await sink.append(makeBatch(50, 'l', b * 50));
+  await sink.close();
+  const lines = readFileSync(path, 'utf8').split('\n');
+  assert.equal(lines.length, 10001);
+  assert.equal(lines[9999], 'l9999');
+  assert.equal(lines[5000], 'l5000');
+});
+
+test('a missing directory fails open with the path; append before open is refused', async () => {
+  const sink = build(join(dir, 'no', 'such', 'dir.txt'));
+  await assert.rejects(
+    sink.open(),
+    (e: unknown) =>
+      e instanceof SluiceError &&
+      e.code === 'SLUICE_NOT_FOUND' &&
+      e.place?.component === 'text' &&
+      /cannot create ".*dir\.txt": no such file or directory/.test(e.message),
+  );
+  assert.throws(
+    () => sink.append(makeBatch(1)),
+    (e: unknown) => e instanceof SluiceError && e.code === 'SLUICE_CLOSED',
+  );
+  await sink.close();
+});

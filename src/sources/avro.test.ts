@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, test } from 'node:test';
+import { type ArgValue, BoundArgs, type BuildContext, type SourceDef } from '../catalog/types.js';
+import { SiteConfig } from '../core/config.js';
+import { Event } from '../core/event.js';
+import { memoryLogger } from '../core/logger.js';
+import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
+import { Status } from '../rpc/avro/protocols.js';
+import { type AvroEventSource, avroSource, collectorSource, rpcSource } from './avro.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+function ctx(overrides: Record<string, string> = {}) {
+  const logger = memoryLogger();
+  const c: BuildContext = {
+    config: SiteConfig.defaults().with(overrides),
+    nodeName: 'n1',
+    allowExec: false,
+    logger,
+  };
+  return { ctx: c, logger };
+}
+
+async function open(def: SourceDef, args: Record<string, ArgValue>, overrides: Record<string, string> = {}) {
+  const { ctx: c, logger } = ctx(overrides);
+  const src = def.build(BoundArgs.of(def.name, { bind: '127.0.0.1', ...args }), c) as AvroEventSource;
+  await src.open();
+  cleanup.push(() => src.close());
+  return { src, logger };
+}
+
+function sender(port: number) {
+  const c = new FlumeRpcClient({ host: '127.0.0.1', port, requestTimeoutMs: 5000 });
+  cleanup.push(() => c.close());
+  return c;
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function settledWithin<T>(p: Promise<T>, ms: number): Promise<boolean> {
+  let done = false;
+  void p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await new Promise((r) => setTimeout(r, ms));
+  return done;
+}
+
+test('avroSource: batches sent are the batches next() returns, fields kept', async () => {
+  const { src } = await open(avroSource, { port: 0 });
+  const c = sender(src.port);
+  const e = Event.of('hello', { timestamp: 1234, host: 'agent-7', attrs: { k: 'v' } });
+  assert.equal(await c.appendBatch([e, Event.of('world')]), Status.OK);
+  const batch = (await src.next())!;
+  assert.deepEqual(
+    batch.map((x) => x.body.toString()),
+    ['hello', 'world'],
+  );
+  assert.equal(batch[0]!.timestamp, 1234);
+  assert.equal(batch[0]!.host, 'agent-7');
+  assert.equal(batch[0]!.getAttrString('k'), 'v');
+  assert.equal(await c.append(Event.of('one')), Status.OK);
+  assert.equal((await src.next())![0]!.body.toString(), 'one');
+});
+
+test('a pending next() is woken by a batch, and by close() with null', async () => {
+  const { src } = await open(rpcSource, { port: 0 });
+  const waiting = src.next();
+  assert.ok(waiting instanceof Promise);
+  await sender(src.port).appendBatch([Event.of('late')]);
+  assert.equal((await waiting)![0]!.body.toString(), 'late');
+  const pending = src.next();
+  await src.close();
+  assert.equal(await pending, null);
+  assert.equal(await src.next(), null);
+});
+
+test('backpressure: when the queue is full the OK waits until next() makes room', async () => {
+  const { src } = await open(avroSource, { port: 0, queueSize: 10 });
+  const c = sender(src.port);
+  const ten = Array.from({ length: 10 }, (_, i) => Event.of(`a${i}`));
+  assert.equal(await c.appendBatch(ten), Status.OK);
+  const second = c.appendBatch(ten.map((e) => e.withBody(Buffer.from('b'))));
+  assert.equal(await settledWithin(second, 200), false, 'answer held while the queue is full');
+  assert.equal((await src.next())!.length, 10);
+  assert.equal(await second, Status.OK);
+  assert.equal((await src.next())![0]!.body.toString(), 'b');
+});
+
+test('a batch larger than the queue is still taken when the queue is empty', async () => {
+  const { src } = await open(avroSource, { port: 0, queueSize: 2 });
+  const c = sender(src.port);
+  assert.equal(await c.appendBatch(Array.from({ length: 5 }, () => Event.of('x'))), Status.OK);
+  assert.equal((await src.next())!.length, 5);
+});
+
+test('collectorSource listens on flume.collector.port by default', async () => {
+  const port = await freePort();
+  const { src } = await open(collectorSource, {}, { 'flume.collector.port': String(port) });
+  assert.equal(src.port, port);
+  assert.equal(await sender(port).appendBatch([Event.of('c')]), Status.OK);
+  assert.equal((await src.next())![0]!.body.toString(), 'c');
+});
+
+test('port already in use: open() fails with an error naming the port', async () => {
+  const { src } = await open(avroSource, { port: 0 });
+  const { ctx: c } = ctx();
+  const second = avroSource.build(BoundArgs.of('avroSource', { port: src.port, bind: '127.0.0.1' }), c);
+  await assert.rejects(second.open(), {
+    code: 'SLUICE_IO',
+    message: `cannot listen on 127.0.0.1:${src.port}: address already in use`,
+  });
+});
+
+test('bad arguments are SLUICE_SPEC_BAD_ARGUMENT errors naming the field', () => {
+  const { ctx: c } = ctx();
+  const bad: [Record<string, ArgValue>, string][] = [
+    [{ port: 70000 }, 'port'],
+    [{ port: 1, compression: 'gzip' }, 'compression'],
+    [{ port: 1, compressionLevel: 11 }, 'compressionLevel'],
+    [{ port: 1, keyFile: '/k.pem' }, 'certFile'],
+    [{ port: 1, queueSize: 0 }, 'queueSize'],
+  ];
+  for (const [args, field] of bad) {
+    assert.throws(
+      () => avroSource.build(BoundArgs.of('avroSource', args), c),
+      (e: Error & { code?: string; place?: { field?: string } }) =>
+        e.code === 'SLUICE_SPEC_BAD_ARGUMENT' && e.place?.field === field,
+      field,
+    );
+  }
+});
+
+test('a missing TLS key file is reported at open with its path', async () => {
+  const { ctx: c } = ctx();
+  const src = avroSource.build(
+    BoundArgs.of('avroSource', {
+      port: 0,
+      bind: '127.0.0.1',
+      keyFile: '/nonexistent/k.pem',
+      certFile: '/nonexistent/c.pem',
+    }),
+    c,
+  );
+  await assert.rejects(src.open(), {
+    code: 'SLUICE_NOT_FOUND',
+    message: 'cannot read /nonexistent/k.pem: no such file or directory',
+  });
+});

@@ -1,0 +1,41 @@
+import type { SourceDef } from '../catalog/types.js';
+import { consoleSource } from './console.js';
+import { execPeriodicSource, execSource, execStreamSource } from './exec.js';
+import { nullSource } from './null.js';
+/** The built-in local sources, listed explicitly (no registration by import side effect). */
+import { seqfileSource } from './seqfile.js';
+import { asciisynthSource, nonlsynthSource, synthSource } from './synth.js';
+import { multitailSource, tailSource } from './tail.js';
+import { tailDirSource } from './tailDir.js';
+import { textSource } from './text.js';
+
+export const SOURCES: SourceDef[] = [
+  nullSource,
+  consoleSource,
+  textSource,
+  tailSource,
+  multitailSource,
+  tailDirSource,
+  synthSource,
+  nonlsynthSource,
+  asciisynthSource,
+  execSource,
+  execStreamSource,
+  execPeriodicSource,
+  seqfileSource,
+];
+
+export {
+  asciisynthSource,
+  consoleSource,
+  execPeriodicSource,
+  execSource,
+  execStreamSource,
+  multitailSource,
+  nonlsynthSource,
+  nullSource,
+  synthSource,
+  tailDirSource,
+  tailSource,
+  textSource,
+};

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import { test } from 'node:test';
+import { ComponentProperties } from '../catalog/properties.js';
+import type { EventSource } from '../core/pipeline.js';
+import { splitCommandLine } from './exec.js';
+import {
+  execCommandLine,
+  execNgSource,
+  type Rebatch,
+  syslogTcpNgSource,
+  syslogUdpNgSource,
+} from './ng-adapters.js';
+import type { SyslogTcpSource, SyslogUdpSource } from './syslog.js';
+import { pull, testContext } from './test-helpers.js';
+
+const props = (def: typeof execNgSource, p: Record<string, string>) =>
+  new ComponentProperties('source r1', def.properties, p);
+
+test('exec is refused unless the agent allows it, naming the command', () => {
+  assert.throws(
+    () => execNgSource.create(props(execNgSource, { command: 'echo hi' }), testContext(false)),
+    (e: unknown) =>
+      e instanceof Error && /source r1: will not run "echo hi": exec sources are disabled/.test(e.message),
+  );
+});
+
+test('a shell command keeps its quotes and pipes; batches follow batchSize', async () => {
+  const cmd = `printf 'l1\\nl2\\nl3\\nl4\\nl5\\n' | tr l "L"`;
+  assert.deepEqual(splitCommandLine(execCommandLine(cmd, '/bin/sh -c'), {}), ['/bin/sh', '-c', cmd]);
+  const src = execNgSource.create(
+    props(execNgSource, { command: cmd, shell: '/bin/sh -c', batchSize: '2' }),
+    testContext(true),
+  ) as Rebatch;
+  await src.open();
+  const r = await pull(src, { timeoutMs: 5000 });
+  await src.close();
+  assert.ok(r.drained);
+  assert.deepEqual(
+    r.events.map((e) => e.body.toString()),
+    ['L1', 'L2', 'L3', 'L4', 'L5'],
+  );
+  assert.deepEqual(r.batches, [2, 2, 1]);
+});
+
+async function one(src: EventSource): Promise<string> {
+  const r = await pull(src, { want: 1, timeoutMs: 3000 });
+  assert.equal(r.events.length, 1, 'one event within 3 s');
+  return r.events[0]!.body.toString();
+}
+
+test('syslogtcp listens on host:port and turns each line into an event', async () => {
+  const src = syslogTcpNgSource.create(
+    props(syslogTcpNgSource, { host: '127.0.0.1', port: '0' }),
+    testContext(),
+  ) as SyslogTcpSource;
+  await src.open();
+  const sock = connect(src.port, '127.0.0.1');
+  sock.write('<13>Jan  1 00:00:00 myhost app: hello tcp\n');
+  const body = await one(src);
+  sock.destroy();
+  await src.close();
+  assert.match(body, /hello tcp/);
+});
+
+test('syslogudp takes one message per datagram', async () => {
+  const src = syslogUdpNgSource.create(
+    props(syslogUdpNgSource, { host: '127.0.0.1', port: '0' }),
+    testContext(),
+  ) as SyslogUdpSource;
+  await src.open();
+  const sock = createSocket('udp4');
+  sock.send(Buffer.from('<13>Jan  1 00:00:00 myhost app: hello udp'), src.port, '127.0.0.1');
+  const body = await one(src);
+  sock.close();
+  await src.close();
+  assert.match(body, /hello udp/);
+});
+
+test('syslog properties are checked: host and port are required', () => {
+  assert.throws(() => props(syslogTcpNgSource, { port: '5140' }), /source r1: host is required/);
+  assert.throws(
+    () => props(syslogUdpNgSource, { host: '127.0.0.1', port: 'x' }),
+    /port must be an integer, got "x"/,
+  );
+});

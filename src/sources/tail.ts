@@ -1,0 +1,208 @@
+import { stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import type { BuildContext, SourceDef } from '../catalog/types.js';
+import type { Place } from '../core/errors.js';
+import { isSluiceError, SluiceError } from '../core/errors.js';
+import type { Event } from '../core/event.js';
+import type { Logger } from '../core/logger.js';
+import { FileCursor, fileKey } from './file-cursor.js';
+import type { LineOptions } from './lines.js';
+import { MAX_BATCH } from './lines.js';
+import type { PollingOptions } from './polling.js';
+import { PollingSource } from './polling.js';
+
+/** The attribute naming the file a tailed line came from (Flume OG's TailSource.A_TAILSRCFILE). */
+export const A_TAILSRCFILE = 'tailSrcFile';
+
+async function statOrUndefined(
+  path: string,
+): Promise<{ dev: number; ino: number; size: number } | undefined> {
+  try {
+    return await stat(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Follows a file NAME like `tail -F`: reads the file it names; when the name moves to another file
+ * (rename then re-create, delete then re-create) it first reads the old file to its end, then the new
+ * one from its start. While the name is missing it keeps the old file open, so appends that still
+ * land in a renamed file are read until a new file takes the name.
+ */
+export class NameFollower {
+  private cursor: FileCursor | undefined;
+  private missingLogged = false;
+  private lastWarning = '';
+  private readonly lineOptions: LineOptions;
+
+  constructor(
+    readonly path: string,
+    private readonly log: Logger,
+    private readonly place: Place,
+  ) {
+    this.lineOptions = { attrs: [[A_TAILSRCFILE, Buffer.from(basename(path))]] };
+  }
+
+  /** The first open: from the end when asked; a missing file is waited for (and read from its start). */
+  async start(fromEnd: boolean): Promise<void> {
+    await this.tryOpen(fromEnd);
+  }
+
+  /** Reads what is available into `out`; true when anything changed. */
+  async poll(out: Event[]): Promise<boolean> {
+    const cur = this.cursor;
+    if (cur === undefined) return this.tryOpen(false);
+    if (await cur.drain(out)) return true;
+    const st = await statOrUndefined(this.path);
+    if (st === undefined) {
+      this.reportMissing();
+      return false;
+    }
+    this.missingLogged = false;
+    if (fileKey(st) !== cur.key) {
+      // Bytes may have landed in the old file between our read and the stat.
+      if (await cur.drain(out)) return true;
+      cur.finish(out);
+      await cur.close();
+      this.cursor = undefined;
+      this.log.info(`File ${this.path} was replaced by a new file; reading it from the start`);
+      await this.tryOpen(false);
+      return true;
+    }
+    if (st.size < cur.pos) {
+      this.log.info(`File ${this.path} was truncated; reading it again from the start`);
+      cur.restart(out);
+      return true;
+    }
+    return false;
+  }
+
+  async close(): Promise<void> {
+    const cur = this.cursor;
+    this.cursor = undefined;
+    await cur?.close();
+  }
+
+  private async tryOpen(fromEnd: boolean): Promise<boolean> {
+    let cur: FileCursor | undefined;
+    try {
+      cur = await FileCursor.open(this.path, fromEnd, this.lineOptions, this.place);
+    } catch (e) {
+      // Permissions or a directory in the way may be fixed later: warn once, keep trying like tail -F.
+      if (!isSluiceError(e)) throw e;
+      if (e.message !== this.lastWarning) this.log.warn(`${e.message}; will retry`);
+      this.lastWarning = e.message;
+      return false;
+    }
+    if (cur === undefined) {
+      this.reportMissing();
+      return false;
+    }
+    this.cursor = cur;
+    this.missingLogged = false;
+    this.lastWarning = '';
+    return true;
+  }
+
+  private reportMissing(): void {
+    if (this.missingLogged) return;
+    this.missingLogged = true;
+    this.log.info(`File ${this.path} does not currently exist, waiting for file to appear`);
+  }
+}
+
+export interface TailOptions extends PollingOptions {
+  startFromEnd?: boolean;
+  /** The component name used in log lines and error places. */
+  component?: string;
+}
+
+/** tail and multitail: follows one or more file names, each as `tail -F` does. */
+export class TailSource extends PollingSource {
+  private readonly followers: NameFollower[];
+  private readonly startFromEnd: boolean;
+  private rr = 0;
+
+  constructor(paths: readonly string[], log: Logger, opts: TailOptions = {}) {
+    super(log, opts);
+    const component = opts.component ?? 'tail';
+    this.startFromEnd = opts.startFromEnd ?? false;
+    this.followers = paths.map(
+      (p) => new NameFollower(p, log, { component, field: paths.length > 1 ? p : 'filename' }),
+    );
+  }
+
+  async open(): Promise<void> {
+    const byDir = new Map<string, Set<string>>();
+    for (const f of this.followers) {
+      await f.start(this.startFromEnd);
+      const abs = resolve(f.path);
+      const dir = dirname(abs);
+      let names = byDir.get(dir);
+      if (!names) byDir.set(dir, (names = new Set()));
+      names.add(basename(abs));
+    }
+    for (const [dir, names] of byDir) this.watchDir(dir, (n) => names.has(n));
+  }
+
+  protected async poll(): Promise<boolean> {
+    let progress = false;
+    const n = this.followers.length;
+    // Rotating the first file polled keeps one busy file from starving the others.
+    for (let k = 0; k < n && this.queue.size < MAX_BATCH && !this.closed; k++) {
+      if (await this.followers[(this.rr + k) % n]!.poll(this.queue.items)) progress = true;
+    }
+    this.rr = (this.rr + 1) % n;
+    return progress;
+  }
+
+  protected async release(): Promise<void> {
+    await Promise.all(this.followers.map((f) => f.close()));
+  }
+}
+
+const FOLLOW_DOCS =
+  'One event per \\n-terminated line (without the \\n), each with the attribute tailSrcFile (the ' +
+  "file's base name). Follows the file NAME like tail -F: when the file is renamed or deleted and a new " +
+  'file appears under the name, the old file is read to its end, then the new one from its beginning. ' +
+  'A missing file is waited for ("File X does not currently exist, waiting for file to appear") and ' +
+  'read from its start when it appears. A file truncated in place is read again from its start. A ' +
+  'partial last line is held until its newline arrives (it is emitted when the file is left behind or ' +
+  'truncated). Files are polled every 100 ms, sooner when the directory reports a change. Never drained.';
+
+export const tailSource: SourceDef = {
+  kind: 'source',
+  name: 'tail',
+  docs: `Similar to Unix tail -F. ${FOLLOW_DOCS}`,
+  params: [
+    { name: 'filename', type: 'string', docs: 'The file name to follow.' },
+    {
+      name: 'startFromEnd',
+      type: 'bool',
+      optional: true,
+      default: false,
+      docs: 'When true, skip what the file holds when the source opens and read only what is appended.',
+    },
+  ],
+  build: (args, ctx: BuildContext) =>
+    new TailSource([args.string('filename')], ctx.logger.child('tail'), {
+      startFromEnd: args.optBool('startFromEnd') ?? false,
+    }),
+};
+
+export const multitailSource: SourceDef = {
+  kind: 'source',
+  name: 'multitail',
+  docs: `Like tail, following several files concurrently (read from their beginning). ${FOLLOW_DOCS}`,
+  params: [{ name: 'filenames', type: 'string', variadic: true, docs: 'One or more file names to follow.' }],
+  build: (args, ctx: BuildContext) => {
+    const files = ([] as string[]).concat(args.rest<string>('filenames'));
+    if (files.length === 0) {
+      throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', 'multitail needs at least one file name', {
+        place: { component: 'multitail', field: 'filenames' },
+      });
+    }
+    return new TailSource(files, ctx.logger.child('multitail'), { component: 'multitail' });
+  },
+};
