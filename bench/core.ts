@@ -34,7 +34,8 @@ export async function benchCore(): Promise<Row[]> {
     const out = join(dir, 'out.log');
     const sample = Array.from(
       { length: 1000 },
-      (_, i) => `10.0.${i % 250}.${i % 199} - - [26/Nov/2026:10:00:${String(i % 60).padStart(2, '0')} +0000] "GET /item/${i} HTTP/1.1" ${i % 13 === 0 ? 404 : 200} ${1000 + i}`,
+      (_, i) =>
+        `10.0.${i % 250}.${i % 199} - - [26/Nov/2026:10:00:${String(i % 60).padStart(2, '0')} +0000] "GET /item/${i} HTTP/1.1" ${i % 13 === 0 ? 404 : 200} ${1000 + i}`,
     ).join('\n');
     writeFileSync(input, `${Array.from({ length: lines / 1000 }, () => sample).join('\n')}\n`);
     const bytes = statSync(input).size;
@@ -42,7 +43,9 @@ export async function benchCore(): Promise<Row[]> {
     const chain = await bestOf(3, () => runSpec(spec));
     const cp = Math.min(...[0, 1, 2].map(() => timeCommand('cp', [input, join(dir, 'copy.log')])));
     const sed = Math.min(
-      ...[0, 1].map(() => timeCommand('sh', ['-c', `sed -E 's/" ([0-9]{3}) /" \\1 /' "${input}" > "${join(dir, 'sed.log')}"`])),
+      ...[0, 1].map(() =>
+        timeCommand('sh', ['-c', `sed -E 's/" ([0-9]{3}) /" \\1 /' "${input}" > "${join(dir, 'sed.log')}"`]),
+      ),
     );
     const rate = chain.events / chain.seconds;
     rows.push({
@@ -58,10 +61,15 @@ export async function benchCore(): Promise<Row[]> {
       name: 'same file through the chain',
       value: bytes / chain.seconds / 2 ** 20,
       unit: 'MiB/s',
-      ratio: { against: 'cp of the same file (physical limit)', value: (bytes / chain.seconds) / (bytes / cp) },
+      ratio: { against: 'cp of the same file (physical limit)', value: bytes / chain.seconds / (bytes / cp) },
     });
     rows.push({ suite: 'core', name: 'peer: sed -E (same regex)', value: lines / sed, unit: 'lines/s' });
-    rows.push({ suite: 'core', name: 'limit: cp of the same file', value: bytes / cp / 2 ** 20, unit: 'MiB/s' });
+    rows.push({
+      suite: 'core',
+      name: 'limit: cp of the same file',
+      value: bytes / cp / 2 ** 20,
+      unit: 'MiB/s',
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,11 +2,13 @@
 // figures, stores them in bench/results/<suite>.json and regenerates docs/benchmarks.md.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { benchChannels } from './channels.js';
 import { benchCore } from './core.js';
 import { fmt, type Row } from './harness.js';
 
 const SUITES: Record<string, () => Promise<Row[]>> = {
   core: benchCore,
+  agent: benchChannels,
 };
 
 const wanted = process.argv.slice(2);
@@ -19,8 +21,18 @@ mkdirSync('bench/results', { recursive: true });
 for (const name of wanted.length > 0 ? wanted : Object.keys(SUITES)) {
   console.log(`== ${name}`);
   const rows = await SUITES[name]!();
-  for (const r of rows) console.log(`  ${r.name.padEnd(44)} ${fmt(r.value).padStart(14)} ${r.unit}${r.ratio ? `   ${r.ratio.value.toFixed(2)}x ${r.ratio.against}` : ''}${r.note ? `   (${r.note})` : ''}`);
-  const result = { suite: name, date: new Date().toISOString(), machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`, node: process.version, command: `npm run bench -- ${name}`, rows };
+  for (const r of rows)
+    console.log(
+      `  ${r.name.padEnd(44)} ${fmt(r.value).padStart(14)} ${r.unit}${r.ratio ? `   ${r.ratio.value.toFixed(2)}x ${r.ratio.against}` : ''}${r.note ? `   (${r.note})` : ''}`,
+    );
+  const result = {
+    suite: name,
+    date: new Date().toISOString(),
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
+    node: process.version,
+    command: `npm run bench -- ${name}`,
+    rows,
+  };
   writeFileSync(`bench/results/${name}.json`, `${JSON.stringify(result, null, 2)}\n`);
 }
 writeFileSync('docs/benchmarks.md', renderBenchmarks());
@@ -36,11 +48,28 @@ function renderBenchmarks(): string {
     'physical limit and peers measured in the same run. Rates are best of several runs.',
     '',
   ];
-  for (const file of readdirSync('bench/results').filter((f) => f.endsWith('.json')).sort()) {
-    const r = JSON.parse(readFileSync(`bench/results/${file}`, 'utf8')) as { suite: string; date: string; machine: string; node: string; command: string; rows: Row[] };
-    out.push(`## ${r.suite}`, '', `Command: \`${r.command}\` — ${r.date.slice(0, 10)}, ${r.machine}, Node ${r.node}.`, '');
+  for (const file of readdirSync('bench/results')
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
+    const r = JSON.parse(readFileSync(`bench/results/${file}`, 'utf8')) as {
+      suite: string;
+      date: string;
+      machine: string;
+      node: string;
+      command: string;
+      rows: Row[];
+    };
+    out.push(
+      `## ${r.suite}`,
+      '',
+      `Command: \`${r.command}\` — ${r.date.slice(0, 10)}, ${r.machine}, Node ${r.node}.`,
+      '',
+    );
     out.push('| measurement | value | unit | ratio | note |', '| --- | ---: | --- | --- | --- |');
-    for (const row of r.rows) out.push(`| ${row.name} | ${fmt(row.value)} | ${row.unit} | ${row.ratio ? `${row.ratio.value.toFixed(2)}x ${row.ratio.against}` : ''} | ${row.note ?? ''} |`);
+    for (const row of r.rows)
+      out.push(
+        `| ${row.name} | ${fmt(row.value)} | ${row.unit} | ${row.ratio ? `${row.ratio.value.toFixed(2)}x ${row.ratio.against}` : ''} | ${row.note ?? ''} |`,
+      );
     out.push('');
   }
   return `${out.join('\n').trimEnd()}\n`;

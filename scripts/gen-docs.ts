@@ -1,5 +1,5 @@
-// Regenerates the docs derived from code: docs/components.md (the catalog) and docs/errors.md (error
-// codes). `npm run docs` writes them; test/docs.test.ts fails when the committed files are stale.
+// Regenerates the docs derived from code: docs/components.md (the catalog), docs/errors.md (error
+// codes) and conf/flume-conf.xml (site properties). `npm run docs` writes them; test/docs.test.ts fails when the committed files are stale.
 import { writeFileSync } from 'node:fs';
 import { GENERATED_DOCS } from '../test/generated-docs.js';
 

@@ -1,4 +1,5 @@
 import { renderComponentsMarkdown } from '../src/catalog/docs.js';
+import { renderDefaultsXml } from '../src/core/config.js';
 import { renderErrorsMarkdown } from '../src/core/errors-doc.js';
 import { builtinCatalog } from '../src/flow/builtins.js';
 import { SPECIAL_SINKS } from '../src/flow/special.js';
@@ -7,4 +8,5 @@ import { SPECIAL_SINKS } from '../src/flow/special.js';
 export const GENERATED_DOCS: [string, () => string][] = [
   ['docs/components.md', () => renderComponentsMarkdown(builtinCatalog(), SPECIAL_SINKS)],
   ['docs/errors.md', renderErrorsMarkdown],
+  ['conf/flume-conf.xml', renderDefaultsXml],
 ];

@@ -43,15 +43,17 @@ test('every import in src/ goes to the same or a lower layer', () => {
   const violations: string[] = [];
   for (const file of walk(src, []).filter((f) => !f.endsWith('.test.ts'))) {
     const from = top(file);
-    assert.ok(from in LAYER, `src/${from} has no layer in test/layering.test.ts (add it, and to docs/architecture.md)`);
+    assert.ok(
+      from in LAYER,
+      `src/${from} has no layer in test/layering.test.ts (add it, and to docs/architecture.md)`,
+    );
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
       const target = resolve(file, '..', m[1]!);
       if (!target.startsWith(src)) continue;
       const to = top(target);
       if (to === from) continue;
-      const bad =
-        LAYER[to]! > LAYER[from]! || LAYER[to] === LAYER[from];
+      const bad = LAYER[to]! > LAYER[from]! || LAYER[to] === LAYER[from];
       if (bad) violations.push(`${relative('.', file)} imports ${m[1]} (${from} -> ${to})`);
     }
   }

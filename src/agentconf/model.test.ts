@@ -31,17 +31,32 @@ test('properties: separators, comments, continuations and escapes', () => {
   const props = parseProperties('# c\n! c\na = 1\nb:2\nc 3\nd = x \\\n   y\ne = \\u0041\\t\n', 'f');
   assert.deepEqual(
     props.map((p) => [p.key, p.value, p.line]),
-    [['a', '1', 3], ['b', '2', 4], ['c', '3', 5], ['d', 'x y', 6], ['e', 'A', 8]],
+    [
+      ['a', '1', 3],
+      ['b', '2', 4],
+      ['c', '3', 5],
+      ['d', 'x y', 6],
+      ['e', 'A', 8],
+    ],
   );
 });
 
 test('the corrected tutorial agent parses into sources, channels, sinks and interceptors', () => {
-  const conf = parseAgentConfig(readFileSync('examples/sparkstreamingflume.conf', 'utf8'), 'x.conf', 'a1', KNOWN);
-  assert.deepEqual(conf.sources.map((s) => [s.name, s.type, s.channels, s.interceptors.map((i) => i.type)]), [
-    ['r1', 'spooldir', ['c1'], ['timestamp']],
-  ]);
+  const conf = parseAgentConfig(
+    readFileSync('examples/sparkstreamingflume.conf', 'utf8'),
+    'x.conf',
+    'a1',
+    KNOWN,
+  );
+  assert.deepEqual(
+    conf.sources.map((s) => [s.name, s.type, s.channels, s.interceptors.map((i) => i.type)]),
+    [['r1', 'spooldir', ['c1'], ['timestamp']]],
+  );
   assert.equal(conf.sources[0]!.props.bool('fileHeader', false), true);
-  assert.deepEqual(conf.sinks.map((s) => [s.name, s.type, s.channel, s.props.int('port')]), [['k1', 'avro', 'c1', 9092]]);
+  assert.deepEqual(
+    conf.sinks.map((s) => [s.name, s.type, s.channel, s.props.int('port')]),
+    [['k1', 'avro', 'c1', 9092]],
+  );
   assert.equal(conf.channels[0]!.props.int('capacity'), 1000);
 });
 
@@ -51,18 +66,43 @@ test("the tutorial's garbled lines are named with their line and what is wrong",
     .replace(/a1\.sources\.r1\.channels = c1$/m, 'a1.sources.r1.channels = c1 = c1');
   const lines = seed.split('\n');
   const garbled = lines.findIndex((l) => l.startsWith('a1.sources.r1.channels')) + 1;
-  fails(seed, 'a1', /"=" is not a valid name in a1\.sources\.r1\.channels \(the value contains "=": did you mean "a1\.sources\.r1\.channels = c1"\?\)/, garbled);
+  fails(
+    seed,
+    'a1',
+    /"=" is not a valid name in a1\.sources\.r1\.channels \(the value contains "=": did you mean "a1\.sources\.r1\.channels = c1"\?\)/,
+    garbled,
+  );
   const noChannel = seed.replace(/^a1\.sources\.r1\.channels = c1 = c1$/m, 'a1.sources.r1.channels = c1');
   const sinkType = lines.findIndex((l) => l.startsWith('a1.sinks.k1.type')) + 1;
   fails(noChannel, 'a1', /sink "k1" is bound to no channel: add a1\.sinks\.k1\.channel/, sinkType);
 });
 
 test('unknown types list the known ones; missing channels and unlisted components are named', () => {
-  fails('a.sources = r\na.channels = c\na.channels.c.type = memory\na.sources.r.type = nope\na.sources.r.channels = c\n', 'a', /unknown source type "nope"; known types: avro, netcat, spooldir/, 4);
-  fails('a.sinks = k\na.channels = c\na.channels.c.type = memory\na.sinks.k.type = logger\na.sinks.k.channel = d\n', 'a', /channel "d" does not exist \(channels: c\)/, 5);
-  fails('a.sinks = k\na.channels = c\na.channels.c.type = memory\na.sinks.k.type = logger\na.sinks.k.channel = c\na.sinks.k2.type = logger\n', 'a', /sink "k2" is configured but not listed in a\.sinks \(listed: k\)/, 6);
+  fails(
+    'a.sources = r\na.channels = c\na.channels.c.type = memory\na.sources.r.type = nope\na.sources.r.channels = c\n',
+    'a',
+    /unknown source type "nope"; known types: avro, netcat, spooldir/,
+    4,
+  );
+  fails(
+    'a.sinks = k\na.channels = c\na.channels.c.type = memory\na.sinks.k.type = logger\na.sinks.k.channel = d\n',
+    'a',
+    /channel "d" does not exist \(channels: c\)/,
+    5,
+  );
+  fails(
+    'a.sinks = k\na.channels = c\na.channels.c.type = memory\na.sinks.k.type = logger\na.sinks.k.channel = c\na.sinks.k2.type = logger\n',
+    'a',
+    /sink "k2" is configured but not listed in a\.sinks \(listed: k\)/,
+    6,
+  );
   fails('a.sinks = k\n', 'a', /sink "k" has no type/, 1);
-  fails('x.sinks = k\n', 'a', /no properties for agent "a" \(this file configures: x\)/, undefined as unknown as number);
+  fails(
+    'x.sinks = k\n',
+    'a',
+    /no properties for agent "a" \(this file configures: x\)/,
+    undefined as unknown as number,
+  );
 });
 
 test('sink groups name their processor and members', () => {
@@ -84,8 +124,22 @@ test('sink groups name their processor and members', () => {
     'agent.sinkgroups.spark-group.processor.priority.spark-sink1 = 10',
   ].join('\n');
   const conf = parseAgentConfig(text, 'a.conf', 'agent', KNOWN);
-  assert.deepEqual(conf.sinkgroups.map((g) => [g.name, g.sinks, g.processor.type, g.processor.props.int('priority.spark-sink1')]), [
-    ['spark-group', ['spark-sink1', 'spark-sink2'], 'failover', 10],
-  ]);
-  fails(text.replace('spark-sink1 spark-sink2\nagent.sinkgroups.spark-group.processor', 'spark-sink1 spark-sink3\nagent.sinkgroups.spark-group.processor'), 'agent', /names sink "spark-sink3", which is not in agent\.sinks/, 13);
+  assert.deepEqual(
+    conf.sinkgroups.map((g) => [
+      g.name,
+      g.sinks,
+      g.processor.type,
+      g.processor.props.int('priority.spark-sink1'),
+    ]),
+    [['spark-group', ['spark-sink1', 'spark-sink2'], 'failover', 10]],
+  );
+  fails(
+    text.replace(
+      'spark-sink1 spark-sink2\nagent.sinkgroups.spark-group.processor',
+      'spark-sink1 spark-sink3\nagent.sinkgroups.spark-group.processor',
+    ),
+    'agent',
+    /names sink "spark-sink3", which is not in agent\.sinks/,
+    13,
+  );
 });

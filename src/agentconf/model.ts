@@ -92,7 +92,8 @@ export class PropertyBag {
       if (dflt !== undefined) return dflt;
       throw this.error(key, `missing required property ${this.prefix}${key}`, this.line);
     }
-    if (!/^-?\d+$/.test(p.value)) throw this.error(key, `${this.prefix}${key} must be an integer, got "${p.value}"`, p.line);
+    if (!/^-?\d+$/.test(p.value))
+      throw this.error(key, `${this.prefix}${key} must be an integer, got "${p.value}"`, p.line);
     const n = Number(p.value);
     if (n < min) throw this.error(key, `${this.prefix}${key} must be at least ${min}, got ${n}`, p.line);
     return n;
@@ -109,12 +110,21 @@ export class PropertyBag {
     const p = this.props.get(key);
     if (p === undefined) return dflt;
     const hit = choices.find((c) => c.toLowerCase() === p.value.toLowerCase());
-    if (!hit) throw this.error(key, `${this.prefix}${key} must be one of ${choices.join(', ')}, got "${p.value}"`, p.line);
+    if (!hit)
+      throw this.error(
+        key,
+        `${this.prefix}${key} must be one of ${choices.join(', ')}, got "${p.value}"`,
+        p.line,
+      );
     return hit;
   }
   error(key: string, message: string, line?: number): SluiceError {
     return new SluiceError('SLUICE_AGENT_CONFIG', message, {
-      place: { file: this.file, line: line ?? this.props.get(key)?.line ?? this.line, field: `${this.prefix}${key}` },
+      place: {
+        file: this.file,
+        line: line ?? this.props.get(key)?.line ?? this.line,
+        field: `${this.prefix}${key}`,
+      },
     });
   }
 }
@@ -149,7 +159,8 @@ export function parseAgentConfig(text: string, file: string, agent: string, know
       lists.set(kind, { names: nameList(p, err), prop: p });
       continue;
     }
-    if (parts.length < 3) throw err(p, `incomplete key ${p.key}: expected ${agent}.${kind}.<name>.<property>`);
+    if (parts.length < 3)
+      throw err(p, `incomplete key ${p.key}: expected ${agent}.${kind}.<name>.<property>`);
     const id = `${kind}.${parts[1]}`;
     let m = perComponent.get(id);
     if (!m) perComponent.set(id, (m = new Map()));
@@ -157,13 +168,18 @@ export function parseAgentConfig(text: string, file: string, agent: string, know
   }
 
   const bagOf = (kind: Kind, name: string, line: number) =>
-    new PropertyBag(file, `${agent}.${kind}.${name}.`, perComponent.get(`${kind}.${name}`) ?? new Map(), line);
+    new PropertyBag(
+      file,
+      `${agent}.${kind}.${name}.`,
+      perComponent.get(`${kind}.${name}`) ?? new Map(),
+      line,
+    );
 
   // Components with properties but not listed are almost always a typo in the list.
   for (const [id, props] of perComponent) {
     const [kind, name] = [id.slice(0, id.indexOf('.')) as Kind, id.slice(id.indexOf('.') + 1)];
     const list = lists.get(kind);
-    if (!list || !list.names.includes(name)) {
+    if (!list?.names.includes(name)) {
       const first = [...props.values()].sort((a, b) => a.line - b.line)[0]!;
       throw err(
         first,
@@ -173,25 +189,37 @@ export function parseAgentConfig(text: string, file: string, agent: string, know
     }
   }
 
-  const typed = (kind: Kind, name: string, knownTypes: readonly string[], listProp: Property): ComponentConf => {
+  const typed = (
+    kind: Kind,
+    name: string,
+    knownTypes: readonly string[],
+    listProp: Property,
+  ): ComponentConf => {
     const props = perComponent.get(`${kind}.${name}`);
     const t = props?.get('type');
     if (!t) {
-      throw err(listProp, `${kind.replace(/s$/, '')} "${name}" has no type: add ${agent}.${kind}.${name}.type`);
+      throw err(
+        listProp,
+        `${kind.replace(/s$/, '')} "${name}" has no type: add ${agent}.${kind}.${name}.type`,
+      );
     }
     checkType(t, knownTypes, kind.replace(/s$/, ''), err);
     return { name, type: t.value, props: bagOf(kind, name, t.line) };
   };
 
   const channelList = lists.get('channels');
-  const channels = (channelList?.names ?? []).map((n) => typed('channels', n, known.channel, channelList!.prop));
+  const channels = (channelList?.names ?? []).map((n) =>
+    typed('channels', n, known.channel, channelList!.prop),
+  );
   const channelNames = new Set(channels.map((c) => c.name));
   const checkChannel = (p: Property, name: string) => {
     if (!channelNames.has(name))
       throw err(
         p,
         `channel "${name}" does not exist` +
-          (channelNames.size > 0 ? ` (channels: ${[...channelNames].join(' ')})` : ` (${agent}.channels lists none)`),
+          (channelNames.size > 0
+            ? ` (channels: ${[...channelNames].join(' ')})`
+            : ` (${agent}.channels lists none)`),
       );
   };
 
@@ -199,14 +227,22 @@ export function parseAgentConfig(text: string, file: string, agent: string, know
   const sources: SourceConf[] = (sourceList?.names ?? []).map((n) => {
     const c = typed('sources', n, known.source, sourceList!.prop);
     const chProp = c.props.raw('channels');
-    if (!chProp) throw c.props.error('channels', `source "${n}" is bound to no channel: add ${agent}.sources.${n}.channels`);
+    if (!chProp)
+      throw c.props.error(
+        'channels',
+        `source "${n}" is bound to no channel: add ${agent}.sources.${n}.channels`,
+      );
     const chans = nameList(chProp, err);
     for (const ch of chans) checkChannel(chProp, ch);
     const interceptors = c.props.has('interceptors')
       ? nameList(c.props.raw('interceptors')!, err).map((i) => {
           const bag = c.props.sub(`interceptors.${i}`);
           const t = bag.raw('type');
-          if (!t) throw c.props.error('interceptors', `interceptor "${i}" has no type: add ${agent}.sources.${n}.interceptors.${i}.type`);
+          if (!t)
+            throw c.props.error(
+              'interceptors',
+              `interceptor "${i}" has no type: add ${agent}.sources.${n}.interceptors.${i}.type`,
+            );
           checkType(t, known.interceptor, 'interceptor', err);
           return { name: i, type: t.value, props: bag };
         })
@@ -214,14 +250,20 @@ export function parseAgentConfig(text: string, file: string, agent: string, know
     const selBag = c.props.sub('selector');
     const selType = selBag.raw('type');
     if (selType) checkType(selType, known.selector, 'selector', err);
-    return { ...c, channels: chans, interceptors, selector: { name: 'selector', type: selType?.value ?? 'replicating', props: selBag } };
+    return {
+      ...c,
+      channels: chans,
+      interceptors,
+      selector: { name: 'selector', type: selType?.value ?? 'replicating', props: selBag },
+    };
   });
 
   const sinkList = lists.get('sinks');
   const sinks: SinkConf[] = (sinkList?.names ?? []).map((n) => {
     const c = typed('sinks', n, known.sink, sinkList!.prop);
     const chProp = c.props.raw('channel');
-    if (!chProp) throw c.props.error('channel', `sink "${n}" is bound to no channel: add ${agent}.sinks.${n}.channel`);
+    if (!chProp)
+      throw c.props.error('channel', `sink "${n}" is bound to no channel: add ${agent}.sinks.${n}.channel`);
     const names = nameList(chProp, err);
     if (names.length !== 1) throw err(chProp, `a sink takes from exactly one channel, got "${chProp.value}"`);
     checkChannel(chProp, names[0]!);
@@ -237,7 +279,8 @@ export function parseAgentConfig(text: string, file: string, agent: string, know
     if (!sp) throw bag.error('sinks', `sink group "${g}" lists no sinks: add ${agent}.sinkgroups.${g}.sinks`);
     const members = nameList(sp, err);
     for (const m of members) {
-      if (!sinkNames.has(m)) throw err(sp, `sink group "${g}" names sink "${m}", which is not in ${agent}.sinks`);
+      if (!sinkNames.has(m))
+        throw err(sp, `sink group "${g}" names sink "${m}", which is not in ${agent}.sinks`);
       const other = grouped.get(m);
       if (other) throw err(sp, `sink "${m}" is already in sink group "${other}"`);
       grouped.set(m, g);
@@ -245,14 +288,21 @@ export function parseAgentConfig(text: string, file: string, agent: string, know
     const proc = bag.sub('processor');
     const pt = proc.raw('type');
     if (pt) checkType(pt, known.processor, 'sink processor', err);
-    return { name: g, sinks: members, processor: { name: 'processor', type: pt?.value ?? 'default', props: proc } };
+    return {
+      name: g,
+      sinks: members,
+      processor: { name: 'processor', type: pt?.value ?? 'default', props: proc },
+    };
   });
 
   const warnings: string[] = [];
   const used = new Set([...sources.flatMap((s) => s.channels), ...sinks.map((s) => s.channel)]);
-  for (const c of channels) if (!used.has(c.name)) warnings.push(`${file}: channel "${c.name}" is not used by any source or sink`);
+  for (const c of channels)
+    if (!used.has(c.name)) warnings.push(`${file}: channel "${c.name}" is not used by any source or sink`);
   if (sources.length === 0 && sinks.length === 0)
-    throw new SluiceError('SLUICE_AGENT_CONFIG', `agent "${agent}" has no sources and no sinks`, { place: { file } });
+    throw new SluiceError('SLUICE_AGENT_CONFIG', `agent "${agent}" has no sources and no sinks`, {
+      place: { file },
+    });
   return { name: agent, file, sources, channels, sinks, sinkgroups, warnings };
 }
 

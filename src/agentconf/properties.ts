@@ -43,7 +43,7 @@ export function parseProperties(text: string, file: string): Property[] {
     while (k < logical.length && /[ \t\f]/.test(logical[k]!)) k++;
     if (logical[k] === '=' || logical[k] === ':') k++;
     while (k < logical.length && /[ \t\f]/.test(logical[k]!)) k++;
-    const value = unescape(logical.slice(k), file, startLine).trimEnd();
+    const value = unescapeValue(logical.slice(k), file, startLine).trimEnd();
     const prev = seen.get(key);
     if (prev !== undefined)
       throw new SluiceError('SLUICE_AGENT_CONFIG', `${key} is set twice (first on line ${prev})`, {
@@ -61,7 +61,7 @@ function endsWithContinuation(s: string): boolean {
   return n % 2 === 1;
 }
 
-function unescape(s: string, file: string, line: number): string {
+function unescapeValue(s: string, file: string, line: number): string {
   if (!s.includes('\\')) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
@@ -74,7 +74,9 @@ function unescape(s: string, file: string, line: number): string {
     if (n === 'u') {
       const hex = s.slice(i + 1, i + 5);
       if (!/^[0-9a-fA-F]{4}$/.test(hex))
-        throw new SluiceError('SLUICE_AGENT_CONFIG', `malformed \\u escape "\\u${hex}"`, { place: { file, line } });
+        throw new SluiceError('SLUICE_AGENT_CONFIG', `malformed \\u escape "\\u${hex}"`, {
+          place: { file, line },
+        });
       out += String.fromCharCode(Number.parseInt(hex, 16));
       i += 4;
     } else out += n === 't' ? '\t' : n === 'n' ? '\n' : n === 'r' ? '\r' : n === 'f' ? '\f' : n;

@@ -1,9 +1,9 @@
 import { SiteConfig } from '../core/config.js';
 import { type Place, SluiceError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
 import type { Call, Literal, Pos } from '../spec/ast.js';
 import { quoteJava } from '../spec/printer.js';
 import type { Catalog, DefOf } from './registry.js';
-import { didYouMean } from '../core/suggest.js';
 import { type ArgValue, BoundArgs, type ComponentDef, type ComponentKind, type ParamSpec } from './types.js';
 
 /**

@@ -8,7 +8,11 @@ export interface ExtraDoc {
   docs: string;
 }
 
-const TITLES: Record<ComponentKind, string> = { source: 'Sources', sink: 'Sinks', decorator: 'Sink decorators' };
+const TITLES: Record<ComponentKind, string> = {
+  source: 'Sources',
+  sink: 'Sinks',
+  decorator: 'Sink decorators',
+};
 
 /** docs/components.md, generated from the catalog (a test fails when the committed file is stale). */
 export function renderComponentsMarkdown(catalog: Catalog, special: readonly ExtraDoc[]): string {
@@ -35,12 +39,21 @@ export function renderComponentsMarkdown(catalog: Catalog, special: readonly Ext
 
 function renderDef(def: ComponentDef): string[] {
   const lines = [`### ${def.name}`, '', `\`${signature(def)}\``, '', def.docs, ''];
-  if (def.aliases && def.aliases.length > 0) lines.push(`Also known as: ${def.aliases.map((a) => `\`${a}\``).join(', ')}.`, '');
+  if (def.aliases && def.aliases.length > 0)
+    lines.push(`Also known as: ${def.aliases.map((a) => `\`${a}\``).join(', ')}.`, '');
   if (def.params.length > 0) {
     lines.push('| argument | type | default | meaning |', '| --- | --- | --- | --- |');
     for (const p of def.params) {
-      const dflt = p.configDefault ? `\`${p.configDefault}\`` : p.default !== undefined ? `\`${JSON.stringify(p.default)}\`` : p.optional ? '' : 'required';
-      lines.push(`| ${p.name}${p.variadic ? '...' : ''} | ${p.type} | ${dflt} | ${p.docs.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+      const dflt = p.configDefault
+        ? `\`${p.configDefault}\``
+        : p.default !== undefined
+          ? `\`${JSON.stringify(p.default)}\``
+          : p.optional
+            ? ''
+            : 'required';
+      lines.push(
+        `| ${p.name}${p.variadic ? '...' : ''} | ${p.type} | ${dflt} | ${p.docs.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
+      );
     }
     lines.push('');
   }
@@ -52,8 +65,10 @@ export function renderComponentsText(catalog: Catalog, special: readonly ExtraDo
   const out: string[] = [];
   for (const kind of ['source', 'sink', 'decorator'] as const) {
     out.push(`${TITLES[kind]}:`);
-    for (const def of sorted(catalog.list(kind))) out.push(`  ${signature(def).padEnd(48)} ${firstSentence(def.docs)}`);
-    if (kind === 'sink') for (const s of special) out.push(`  ${s.syntax.padEnd(48)} ${firstSentence(s.docs)}`);
+    for (const def of sorted(catalog.list(kind)))
+      out.push(`  ${signature(def).padEnd(48)} ${firstSentence(def.docs)}`);
+    if (kind === 'sink')
+      for (const s of special) out.push(`  ${s.syntax.padEnd(48)} ${firstSentence(s.docs)}`);
     out.push('');
   }
   return out.join('\n');

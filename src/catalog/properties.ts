@@ -38,8 +38,11 @@ export class ComponentProperties {
     nested: readonly string[] = [],
   ) {
     for (const [key, value] of Object.entries(props)) {
-      if (key === 'type' || key === 'channel' || key === 'channels' || nested.some((n) => key.startsWith(n))) continue;
-      if (!specs.some((s) => s.name === key || (s.name.endsWith('.*') && key.startsWith(s.name.slice(0, -1))))) {
+      if (key === 'type' || key === 'channel' || key === 'channels' || nested.some((n) => key.startsWith(n)))
+        continue;
+      if (
+        !specs.some((s) => s.name === key || (s.name.endsWith('.*') && key.startsWith(s.name.slice(0, -1))))
+      ) {
         logger?.warn(`${component}: unknown property ${key} (ignored)`);
         continue;
       }
@@ -87,7 +90,7 @@ export class ComponentProperties {
   }
 
   error(field: string, message: string): SluiceError {
-    return new SluiceError('SLUICE_AGENT_CONFIG', `${this.component}: ${message}`, { place: { field } });
+    return new SluiceError('SLUICE_CONFIG', message, { place: { component: this.component, field } });
   }
 
   private raw(name: string): string | undefined {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SluiceError } from '../core/errors.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
+import { closest, didYouMean, editDistance } from '../core/suggest.js';
 import { parseSink } from '../spec/parser.js';
 import { Catalog } from './registry.js';
-import { closest, didYouMean, editDistance } from '../core/suggest.js';
 import type { ComponentDef, DecoratorDef, ParamSpec, SinkDef, SourceDef } from './types.js';
 
 const nullSink: EventSink = { append() {}, async open() {}, async close() {} } as unknown as EventSink;

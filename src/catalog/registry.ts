@@ -1,6 +1,6 @@
 import { type Place, SluiceError } from '../core/errors.js';
-import type { Pos } from '../spec/ast.js';
 import { closest, quotedAlternatives } from '../core/suggest.js';
+import type { Pos } from '../spec/ast.js';
 import type { ComponentDef, ComponentKind } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { EventSink, EventSource } from '../core/pipeline.js';
 import type { SiteConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
+import type { EventSink, EventSource } from '../core/pipeline.js';
 
 /**
  * The contract of a catalog entry: a kind, a name, a docs string, an argument schema and a builder.

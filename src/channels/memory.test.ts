@@ -43,7 +43,7 @@ describe('memory channel', () => {
     );
     const logger = memoryLogger();
     memoryChannel.create({ capacty: '10', type: 'memory' }, ctx(logger));
-    assert.deepEqual(logger.lines, ['WARN channel c1: unknown memory channel property capacty (ignored)']);
+    assert.deepEqual(logger.lines, ['WARN channel c1: unknown property capacty (ignored)']);
   });
 
   it('hands the put array through without copying events and returns fresh take arrays', async () => {

@@ -55,19 +55,10 @@ export interface Channel {
   readonly capacity: number;
 }
 
-export type ChannelPropertyType = 'int' | 'float' | 'bool' | 'string' | 'list';
-
-export interface ChannelPropertySpec {
-  /** The key after `<agent>.channels.<name>.` (e.g. `transactionCapacity`, `keep-alive`). */
-  name: string;
-  type: ChannelPropertyType;
-  /** As written in a properties file; absent for required properties and computed defaults. */
-  default?: string;
-  docs: string;
-  required?: boolean;
-  /** Smallest allowed value of a numeric property. */
-  min?: number;
-}
+/** Channels declare their keys like every property-configured component. */
+import type { PropertySpec, PropertyType } from '../catalog/properties.js';
+export type ChannelPropertySpec = PropertySpec;
+export type ChannelPropertyType = PropertyType;
 
 export interface ChannelContext {
   /** The channel's name in the agent configuration (`c1`). */

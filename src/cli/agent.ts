@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ioError, SluiceError } from '../core/errors.js';
 import { Agent } from '../flow/agent/agent.js';
 import { builtinAgentCatalog } from '../flow/agent/catalog.js';
-import { optString, parseArgs, usage, type OptionSpec } from './args.js';
+import { type OptionSpec, optString, parseArgs, usage } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
 
@@ -27,18 +27,25 @@ export const agentCommand: Command = {
     }
     const file = optString(p, 'conf-file');
     const name = optString(p, 'name');
-    if (!file || !name) throw new SluiceError('SLUICE_CONFIG', 'sluice agent needs --conf-file FILE and --name AGENT');
+    if (!file || !name)
+      throw new SluiceError('SLUICE_CONFIG', 'sluice agent needs --conf-file FILE and --name AGENT');
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       throw ioError(e, `cannot read agent file ${file}`);
     }
-    const env = loadEnv({ confDir: optString(p, 'conf'), allowExec: p.options.has('allow-exec'), nodeName: name });
+    const env = loadEnv({
+      confDir: optString(p, 'conf'),
+      allowExec: p.options.has('allow-exec'),
+      nodeName: name,
+    });
     const agent = Agent.fromText(text, file, name, builtinAgentCatalog(), env.context);
     if (p.options.has('check')) {
       const c = agent.conf;
-      process.stdout.write(`${file}: agent ${name} ok (${c.sources.length} sources, ${c.channels.length} channels, ${c.sinks.length} sinks, ${c.sinkgroups.length} sink groups)\n`);
+      process.stdout.write(
+        `${file}: agent ${name} ok (${c.sources.length} sources, ${c.channels.length} channels, ${c.sinks.length} sinks, ${c.sinkgroups.length} sink groups)\n`,
+      );
       return 0;
     }
     await agent.start();

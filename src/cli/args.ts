@@ -27,13 +27,18 @@ export function parseArgs(command: string, argv: string[], specs: OptionSpec[]):
       positionals.push(...argv.slice(i + 1));
       break;
     }
-    if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) {
+    const isOption =
+      a.startsWith('-') && a.length > 1 && (!/^-\d/.test(a) || specs.some((s) => `-${s.short}` === a));
+    if (isOption) {
       const eq = a.indexOf('=');
       const key = eq > 0 ? a.slice(0, eq) : a;
       const spec = specs.find((s) => (key.startsWith('--') ? `--${s.name}` === key : `-${s.short}` === key));
       if (!spec) {
         const known = specs.map((s) => `--${s.name}${s.short ? `/-${s.short}` : ''}`).join(', ');
-        throw new SluiceError('SLUICE_CONFIG', `sluice ${command}: unknown option ${key} (known: ${known || 'none'})`);
+        throw new SluiceError(
+          'SLUICE_CONFIG',
+          `sluice ${command}: unknown option ${key} (known: ${known || 'none'})`,
+        );
       }
       if (spec.flag) {
         options.set(spec.name, true);

@@ -7,4 +7,11 @@ import { nodeCommand } from './node.js';
 import { validateCommand } from './validate.js';
 
 /** Every command of the `sluice` binary, in the order `sluice help` lists them. */
-export const COMMANDS: Command[] = [demoCommand, nodeCommand, agentCommand, dumpCommand, validateCommand, helpCommand];
+export const COMMANDS: Command[] = [
+  demoCommand,
+  nodeCommand,
+  agentCommand,
+  dumpCommand,
+  validateCommand,
+  helpCommand,
+];

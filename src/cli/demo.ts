@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { compileSpec } from '../flow/compile.js';
 import { NodeManager } from '../flow/node-manager.js';
 import { parseSpec } from '../spec/parser.js';
-import { optString, parseArgs, usage, type OptionSpec } from './args.js';
+import { type OptionSpec, optString, parseArgs, usage } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
 
@@ -43,7 +43,11 @@ export const demoCommand: Command = {
     ].join('\n');
     process.stdout.write(`sluice demo: running this spec (in ${dir}):\n\n${specText}\n\n`);
     const env = loadEnv({});
-    const nodes = compileSpec(parseSpec(specText, '<demo>'), { catalog: env.catalog, context: env.context, file: '<demo>' });
+    const nodes = compileSpec(parseSpec(specText, '<demo>'), {
+      catalog: env.catalog,
+      context: env.context,
+      file: '<demo>',
+    });
     const manager = new NodeManager(env.logger);
     const started = process.hrtime.bigint();
     for (const n of nodes) await manager.replace(n);
@@ -51,13 +55,20 @@ export const demoCommand: Command = {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     let ok = true;
     for (const r of manager.reports()) {
-      process.stdout.write(`node ${r.name}: ${r.state}, ${r.events} events in ${r.batches} batches${r.error ? `, error: ${r.error}` : ''}\n`);
+      process.stdout.write(
+        `node ${r.name}: ${r.state}, ${r.events} events in ${r.batches} batches${r.error ? `, error: ${r.error}` : ''}\n`,
+      );
       if (r.state !== 'IDLE') ok = false;
     }
     const same = ok && readFileSync(input).equals(readFileSync(output));
     const synthetic = manager.get('synthetic');
-    if (synthetic) process.stdout.write(`asciisynth -> null: ${Math.round(synthetic.events / seconds).toLocaleString('en-US')} events/s (lower bound: both nodes ran together for ${seconds.toFixed(2)} s)\n`);
-    process.stdout.write(`${lines} lines through batch/gzip/gunzip/unbatch: output ${same ? 'byte-identical to input' : 'DIFFERS from input'}\n`);
+    if (synthetic)
+      process.stdout.write(
+        `asciisynth -> null: ${Math.round(synthetic.events / seconds).toLocaleString('en-US')} events/s (lower bound: both nodes ran together for ${seconds.toFixed(2)} s)\n`,
+      );
+    process.stdout.write(
+      `${lines} lines through batch/gzip/gunzip/unbatch: output ${same ? 'byte-identical to input' : 'DIFFERS from input'}\n`,
+    );
     if (!p.options.has('keep')) rmSync(dir, { recursive: true, force: true });
     return same ? 0 : 1;
   },
@@ -69,7 +80,9 @@ function webLog(n: number): string {
   for (let i = 0; i < n; i++) {
     const ip = `10.0.${(i >> 8) & 255}.${i & 255}`;
     const t = new Date(Date.UTC(2026, 10, 26, 10, 0, 0) + i * 37).toISOString();
-    out.push(`${ip} - - [${t}] "GET ${paths[i % paths.length]} HTTP/1.1" ${i % 17 === 0 ? 500 : 200} ${100 + (i % 900)}`);
+    out.push(
+      `${ip} - - [${t}] "GET ${paths[i % paths.length]} HTTP/1.1" ${i % 17 === 0 ? 500 : 200} ${100 + (i % 900)}`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

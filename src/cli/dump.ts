@@ -1,7 +1,7 @@
 import { BoundArgs } from '../catalog/types.js';
 import { compileSource } from '../flow/compile.js';
 import { parseSource } from '../spec/parser.js';
-import { optString, parseArgs, usage, type OptionSpec } from './args.js';
+import { type OptionSpec, optString, parseArgs, usage } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
 import { runNodes } from './run-nodes.js';
@@ -23,7 +23,11 @@ export const dumpCommand: Command = {
       process.stdout.write(`${usage('dump', "'SOURCE' [options]", OPTIONS)}\n`);
       return p.options.has('help') ? 0 : 2;
     }
-    const env = loadEnv({ confDir: optString(p, 'conf'), allowExec: p.options.has('allow-exec'), nodeName: 'dump' });
+    const env = loadEnv({
+      confDir: optString(p, 'conf'),
+      allowExec: p.options.has('allow-exec'),
+      nodeName: 'dump',
+    });
     const call = parseSource(p.positionals[0]!, '<source>');
     const makeSource = compileSource(call, { catalog: env.catalog, context: env.context, file: '<source>' });
     const consoleDef = env.catalog.lookup('sink', 'console');
@@ -31,7 +35,23 @@ export const dumpCommand: Command = {
     const makeSink = () => consoleDef.build(consoleArgs, env.context);
     makeSink(); // fails now, not mid-run, on an unknown --format
     return runNodes(
-      [{ name: 'dump', spec: { name: 'dump', source: call, sink: { type: 'call', call: { name: 'console', args: [], kwargs: [], parens: false, pos: call.pos }, pos: call.pos }, pos: call.pos }, makeSource, makeSink }],
+      [
+        {
+          name: 'dump',
+          spec: {
+            name: 'dump',
+            source: call,
+            sink: {
+              type: 'call',
+              call: { name: 'console', args: [], kwargs: [], parens: false, pos: call.pos },
+              pos: call.pos,
+            },
+            pos: call.pos,
+          },
+          makeSource,
+          makeSink,
+        },
+      ],
       env.logger,
     );
   },

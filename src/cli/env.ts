@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Catalog } from '../catalog/registry.js';
 import type { BuildContext } from '../catalog/types.js';
 import { SiteConfig } from '../core/config.js';
 import { limits } from '../core/event.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { builtinCatalog } from '../flow/builtins.js';
-import type { Catalog } from '../catalog/registry.js';
 
 export interface Env {
   config: SiteConfig;

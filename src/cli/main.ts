@@ -8,7 +8,7 @@ import { COMMANDS } from './commands.js';
  */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' && rest.length === 0 || name === '--help' || name === '-h') {
+  if (name === undefined || (name === 'help' && rest.length === 0) || name === '--help' || name === '-h') {
     process.stdout.write(`${helpText()}\n`);
     return name === undefined ? 1 : 0;
   }
@@ -25,7 +25,9 @@ export async function main(argv: string[]): Promise<number> {
       if (e.detail) process.stderr.write(`${e.detail}\n`);
       return 1;
     }
-    process.stderr.write(`sluice ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `sluice ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     return 70;
   }
 }
@@ -38,6 +40,6 @@ function helpText(): string {
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `sluice <command> --help` for a command\'s options.',
+    "Run `sluice <command> --help` for a command's options.",
   ].join('\n');
 }

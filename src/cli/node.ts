@@ -1,7 +1,7 @@
 import { SluiceError } from '../core/errors.js';
 import { compileSpec } from '../flow/compile.js';
 import { parseSpec } from '../spec/parser.js';
-import { optString, parseArgs, usage, type OptionSpec } from './args.js';
+import { type OptionSpec, optString, parseArgs, usage } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
 import { runNodes } from './run-nodes.js';
@@ -9,7 +9,7 @@ import { specInput } from './spec-input.js';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'one-shot', short: '1', flag: true, help: 'run the spec locally with no master' },
-  { name: 'config', short: 'c', help: "the dataflow spec, e.g. 'n1 : text(\"f\") | console ;'" },
+  { name: 'config', short: 'c', help: 'the dataflow spec, e.g. \'n1 : text("f") | console ;\'' },
   { name: 'file', short: 'f', help: 'read the spec from a file instead' },
   { name: 'name', short: 'n', help: 'run only this logical node of the spec' },
   { name: 'conf', help: 'configuration directory holding flume-site.xml' },
@@ -23,7 +23,7 @@ const OPTIONS: OptionSpec[] = [
  */
 export const nodeCommand: Command = {
   name: 'node',
-  summary: "run logical nodes: sluice node -1 -c 'n1 : text(\"in\") | text(\"out\") ;'",
+  summary: 'run logical nodes: sluice node -1 -c \'n1 : text("in") | text("out") ;\'',
   async run(argv) {
     const p = parseArgs('node', argv, OPTIONS);
     if (p.options.has('help')) {

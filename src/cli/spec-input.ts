@@ -4,7 +4,11 @@ import type { ParsedArgs } from './args.js';
 import { optString } from './args.js';
 
 /** The spec text of a command: `-c 'SPEC'` / `-e 'SPEC'` inline, or a file, with a name for error places. */
-export function specInput(p: ParsedArgs, inlineOption: string, fileArg?: string): { text: string; file: string } {
+export function specInput(
+  p: ParsedArgs,
+  inlineOption: string,
+  fileArg?: string,
+): { text: string; file: string } {
   const inline = optString(p, inlineOption);
   if (inline !== undefined) return { text: inline, file: '<spec>' };
   const file = fileArg ?? optString(p, 'file');

@@ -1,7 +1,7 @@
 import { compileSpec } from '../flow/compile.js';
-import { printSpec } from '../spec/printer.js';
 import { parseSpec } from '../spec/parser.js';
-import { optString, parseArgs, usage, type OptionSpec } from './args.js';
+import { printSpec } from '../spec/printer.js';
+import { type OptionSpec, optString, parseArgs, usage } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
 import { specInput } from './spec-input.js';
@@ -33,7 +33,10 @@ export const validateCommand: Command = {
       n.makeSink();
     }
     if (p.options.has('print')) process.stdout.write(`${printSpec(spec)}\n`);
-    else process.stdout.write(`${file}: ok (${nodes.length} node${nodes.length === 1 ? '' : 's'}: ${nodes.map((n) => n.name).join(', ')})\n`);
+    else
+      process.stdout.write(
+        `${file}: ok (${nodes.length} node${nodes.length === 1 ? '' : 's'}: ${nodes.map((n) => n.name).join(', ')})\n`,
+      );
     return 0;
   },
 };

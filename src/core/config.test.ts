@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { PROPERTIES, readConfigXml, renderDefaultsXml, SiteConfig } from './config.js';
+import { PROPERTIES, readConfigXml, SiteConfig } from './config.js';
 import { isSluiceError, type SluiceError } from './errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-config-'));
@@ -243,9 +243,8 @@ test('with(): overrides are checked; getters report unknown names with a suggest
   assert.match(configError(() => c.getInt('x.custom')).message, /x\.custom must be an integer, got "y"/);
 });
 
-test('conf/flume-conf.xml is current (regenerate: node --import tsx scripts/gen-conf.ts)', () => {
-  const committed = readFileSync(new URL('flume-conf.xml', CONF_DIR), 'utf8');
-  assert.equal(committed, renderDefaultsXml());
+test('conf/flume-conf.xml is current (regenerate: npm run docs)', () => {
+  // Staleness itself is checked with the other generated files (test/docs.test.ts).
   const c = SiteConfig.load(new URL('.', CONF_DIR).pathname);
   assert.deepEqual(c.warnings, []);
   for (const p of PROPERTIES) assert.equal(c.get(p.name), p.default, p.name);

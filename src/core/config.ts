@@ -494,7 +494,7 @@ export function renderDefaultsXml(): string {
     '<?xml-stylesheet type="text/xsl" href="configuration.xsl"?>',
     '<!--',
     '  Sluice default site configuration, generated from PROPERTIES in src/core/config.ts by',
-    '  `node --import tsx scripts/gen-conf.ts`. Do not edit: put site-specific values in',
+    '  `npm run docs`. Do not edit: put site-specific values in',
     '  flume-site.xml (see flume-site.xml.template), which overrides this file.',
     '-->',
     '<configuration>',

@@ -46,7 +46,9 @@ export function formatPlace(place: Place | undefined): string {
     if (place.column !== undefined) p += `:${place.column}`;
     parts.push(p);
   } else if (place.line !== undefined) {
-    parts.push(place.column !== undefined ? `line ${place.line}, column ${place.column}` : `line ${place.line}`);
+    parts.push(
+      place.column !== undefined ? `line ${place.line}, column ${place.column}` : `line ${place.line}`,
+    );
   }
   if (place.component !== undefined) parts.push(place.component);
   if (place.field !== undefined) parts.push(place.field);

@@ -1,6 +1,6 @@
-import type { BuildContext, SinkDef } from '../catalog/types.js';
-import type { Catalog } from '../catalog/registry.js';
 import { bindArgs } from '../catalog/bind.js';
+import type { Catalog } from '../catalog/registry.js';
+import type { BuildContext, SinkDef } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
 import type { Call, NodeSpec, SinkNode, Spec } from '../spec/ast.js';
@@ -88,7 +88,11 @@ function atPlace<T>(build: () => T, call: Call, opts: CompileOptions): T {
 }
 
 /** Compiles a sink tree; `scope` holds the let-bound names visible here (checked statically). */
-export function compileSinkNode(node: SinkNode, opts: CompileOptions, scope: ReadonlySet<string>): SinkFactory {
+export function compileSinkNode(
+  node: SinkNode,
+  opts: CompileOptions,
+  scope: ReadonlySet<string>,
+): SinkFactory {
   const ctx = opts.context;
   switch (node.type) {
     case 'call': {
@@ -103,7 +107,8 @@ export function compileSinkNode(node: SinkNode, opts: CompileOptions, scope: Rea
         });
       return (env) => {
         const shared = env.get(node.name);
-        if (!shared) throw new SluiceError('SLUICE_INTERNAL', `let binding ${node.name} missing at build time`);
+        if (!shared)
+          throw new SluiceError('SLUICE_INTERNAL', `let binding ${node.name} missing at build time`);
         return shared;
       };
     }

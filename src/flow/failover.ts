@@ -1,6 +1,6 @@
 import type { Batch } from '../core/event.js';
-import type { EventSink } from '../core/pipeline.js';
 import type { Logger } from '../core/logger.js';
+import type { EventSink } from '../core/pipeline.js';
 
 export interface FailoverOptions {
   /** First wait before retrying a failed primary (ms). */

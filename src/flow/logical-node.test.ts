@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memoryLogger } from '../core/logger.js';
-import type { EventSink, EventSource } from '../core/pipeline.js';
 import { BackpressureSink, CollectingSink, FailingSink } from '../../test/mocks/sinks.js';
 import { CountingSource, EndlessSource, FailingSource } from '../../test/mocks/sources.js';
+import { memoryLogger } from '../core/logger.js';
+import type { EventSink, EventSource } from '../core/pipeline.js';
 import type { CompiledNode } from './compile.js';
 import { LogicalNode } from './logical-node.js';
 import { NodeManager } from './node-manager.js';
@@ -11,7 +11,12 @@ import { NodeManager } from './node-manager.js';
 const pos = { line: 1, column: 1, offset: 0 };
 function compiled(name: string, source: EventSource, sink: EventSink): CompiledNode {
   const call = { name: 'x', args: [], kwargs: [], parens: false, pos };
-  return { name, spec: { name, source: call, sink: { type: 'call', call, pos }, pos }, makeSource: () => source, makeSink: () => sink };
+  return {
+    name,
+    spec: { name, source: call, sink: { type: 'call', call, pos }, pos },
+    makeSource: () => source,
+    makeSink: () => sink,
+  };
 }
 
 test('a finite source drains into the sink, the sink is closed and the node is IDLE', async () => {

@@ -4,7 +4,15 @@ import type { EventSink, EventSource } from '../core/pipeline.js';
 import type { CompiledNode } from './compile.js';
 
 /** Flume's node states (the master shows them); a runtime uses CONFIGURING..CLOSING. */
-export type NodeState = 'HELLO' | 'IDLE' | 'CONFIGURING' | 'ACTIVE' | 'ERROR' | 'LOST' | 'DECOMMISSIONED' | 'CLOSING';
+export type NodeState =
+  | 'HELLO'
+  | 'IDLE'
+  | 'CONFIGURING'
+  | 'ACTIVE'
+  | 'ERROR'
+  | 'LOST'
+  | 'DECOMMISSIONED'
+  | 'CLOSING';
 
 export interface NodeReport {
   name: string;
@@ -107,7 +115,9 @@ export class LogicalNode {
       // The pump still holds the source; closing it makes its pending next() return null.
       this.source = undefined;
       this.state = 'CLOSING';
-      await source.close().catch((e: unknown) => this.logger.warn(`close source: ${asSluiceError(e).oneLine()}`));
+      await source
+        .close()
+        .catch((e: unknown) => this.logger.warn(`close source: ${asSluiceError(e).oneLine()}`));
     }
     await this.done;
   }

@@ -1,6 +1,6 @@
 import type { Batch } from '../core/event.js';
-import type { EventSink } from '../core/pipeline.js';
 import type { Logger } from '../core/logger.js';
+import type { EventSink } from '../core/pipeline.js';
 
 /** The attribute a roll stamps on every event so its child can name files with `%{rolltag}`. */
 export const ROLLTAG_ATTR = 'rolltag';
@@ -48,7 +48,9 @@ export class RollSink implements EventSink {
   private schedule(): void {
     this.timer = setTimeout(() => {
       this.rolling = this.roll()
-        .catch((e: unknown) => this.logger?.error(`roll failed: ${e instanceof Error ? e.message : String(e)}`))
+        .catch((e: unknown) =>
+          this.logger?.error(`roll failed: ${e instanceof Error ? e.message : String(e)}`),
+        )
         .finally(() => {
           this.rolling = undefined;
           if (!this.closed) this.schedule();

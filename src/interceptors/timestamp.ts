@@ -9,7 +9,12 @@ export const timestampInterceptor: InterceptorDef = {
     'epoch milliseconds as decimal text, and the event timestamp is set too, so bucketing escapes (%Y, %H) use it.',
   properties: [
     { name: 'headerName', type: 'string', default: 'timestamp', docs: 'The header to write.' },
-    { name: 'preserveExisting', type: 'bool', default: 'false', docs: 'Keep a header that is already there.' },
+    {
+      name: 'preserveExisting',
+      type: 'bool',
+      default: 'false',
+      docs: 'Keep a header that is already there.',
+    },
   ],
   create(props) {
     const header = props.string('headerName');

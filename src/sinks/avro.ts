@@ -265,7 +265,8 @@ const hostParam = (optional: boolean): ParamSpec => ({
   docs: optional
     ? 'Collector host; default flume.collector.event.host.'
     : 'Host (name or address) of the receiving node.',
-  ...(optional ? { optional: true, configDefault: 'flume.collector.event.host', default: 'localhost' } : {}),
+  // No literal default next to configDefault: the binder would prefer it over the site config.
+  ...(optional ? { optional: true, configDefault: 'flume.collector.event.host' } : {}),
 });
 
 const portParam: ParamSpec = {
@@ -273,7 +274,6 @@ const portParam: ParamSpec = {
   type: 'int',
   optional: true,
   configDefault: 'flume.collector.port',
-  default: 35853,
   docs: 'Port of the receiving source; default flume.collector.port (35853).',
 };
 

@@ -6,13 +6,14 @@ import { after, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { testContext } from '../../test/mocks/sinks.js';
 import { FakeWebHdfs } from '../../test/mocks/webhdfs.js';
+import { validateDef } from '../catalog/registry.js';
 import { BoundArgs, type SinkDef } from '../catalog/types.js';
 import { SiteConfig } from '../core/config.js';
 import { SluiceError } from '../core/errors.js';
 import { Event } from '../core/event.js';
 import { SeqfileReader } from '../formats/seqfile.js';
 import type { BucketedWriter } from '../storage/bucketed-writer.js';
-import { collectorSink, customDfsSink, dfsSink, escapedCustomDfsSink } from './collector.js';
+import { COLLECTOR_SINKS, collectorSink, customDfsSink, dfsSink, escapedCustomDfsSink } from './collector.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-collector-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -152,6 +153,25 @@ test('escapedCustomDfs with one argument takes the file name from the path', asy
   await sink.append([Event.of('z', { host: 'h' })]);
   await sink.close();
   assert.deepEqual(listFiles(dir), ['out-h.log']);
+});
+
+test('escapedCustomDfs completes idle buckets after idleMillis and keeps at most maxOpenFiles open', async () => {
+  const dir = freshDir();
+  const { sink } = build(escapedCustomDfsSink, {
+    hdfspath: dir,
+    file: '%{k}.log',
+    format: 'raw',
+    maxOpenFiles: 2,
+    idleMillis: 30,
+  });
+  const w = sink as BucketedWriter;
+  await sink.open();
+  await sink.append(['a', 'b', 'c'].map((k) => Event.of(k, { attrs: { k } })));
+  assert.equal(w.openFiles, 2, 'the third bucket evicted the first');
+  for (let i = 0; i < 200 && w.filesCompleted < 3; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(w.filesCompleted, 3, 'idle buckets are completed without a close');
+  assert.deepEqual(listFiles(dir), ['a.log', 'b.log', 'c.log']);
+  await sink.close();
 });
 
 test('customdfs does not escape: % is a plain character', async () => {
@@ -302,4 +322,12 @@ test('an output directory that cannot be created is a SluiceError naming it; the
   );
   await sink.close();
   assert.ok(ctx.logger.lines.some((l) => l.includes(`collectorSink: cannot create directory ${dir}/h`)));
+});
+
+test('the definitions are valid catalog entries', () => {
+  assert.deepEqual(
+    COLLECTOR_SINKS.map((d) => d.name),
+    ['collectorSink', 'escapedCustomDfs', 'customdfs', 'dfs'],
+  );
+  for (const def of COLLECTOR_SINKS) validateDef(def);
 });

@@ -94,6 +94,49 @@ function buildWriter(
   });
 }
 
+const maxOpenParam = {
+  name: 'maxOpenFiles',
+  type: 'int',
+  default: 1000,
+  docs: 'Files open at once; the least recently used bucket is completed to make room.',
+} as const;
+
+const idleParam = {
+  name: 'idleMillis',
+  type: 'int',
+  default: 0,
+  docs: 'Complete a bucket not written to for this many milliseconds (0: only on close or eviction).',
+} as const;
+
+function limits(
+  component: string,
+  args: BoundArgs,
+  idle: boolean,
+): { maxOpenFiles: number; idleTimeoutMs?: number } {
+  const maxOpenFiles = args.optInt('maxOpenFiles') ?? 1000;
+  if (maxOpenFiles < 1) {
+    throw new SluiceError(
+      'SLUICE_SPEC_BAD_ARGUMENT',
+      `maxOpenFiles must be at least 1, got ${maxOpenFiles}`,
+      {
+        place: { component, field: 'maxOpenFiles' },
+      },
+    );
+  }
+  if (!idle) return { maxOpenFiles };
+  const idleTimeoutMs = args.optInt('idleMillis') ?? 0;
+  if (idleTimeoutMs < 0) {
+    throw new SluiceError(
+      'SLUICE_SPEC_BAD_ARGUMENT',
+      `idleMillis must not be negative, got ${idleTimeoutMs}`,
+      {
+        place: { component, field: 'idleMillis' },
+      },
+    );
+  }
+  return { maxOpenFiles, idleTimeoutMs };
+}
+
 export const collectorSink: SinkDef = {
   kind: 'sink',
   name: 'collectorSink',
@@ -123,6 +166,7 @@ export const collectorSink: SinkDef = {
       configDefault: ROLL_PROPERTY,
       docs: 'Milliseconds between rolls (all files completed and renamed).',
     },
+    maxOpenParam,
   ],
   build: (args, ctx) => {
     const name = args.component;
@@ -144,6 +188,7 @@ export const collectorSink: SinkDef = {
       extension: format.extension,
       gzip: ctx.config.getBool(GZIP_PROPERTY),
       rollMillis,
+      ...limits(name, args, false),
     });
   },
 };
@@ -171,6 +216,8 @@ export const escapedCustomDfsSink: SinkDef = {
     },
     { name: 'file', type: 'string', optional: true, docs: 'File name; escapes allowed.' },
     formatParam,
+    maxOpenParam,
+    idleParam,
   ],
   build: (args, ctx) => {
     const name = args.component;
@@ -186,6 +233,7 @@ export const escapedCustomDfsSink: SinkDef = {
       file,
       naming: 'exact',
       gzip: ctx.config.getBool(GZIP_PROPERTY),
+      ...limits(name, args, true),
     });
   },
 };
@@ -219,14 +267,18 @@ export const dfsSink: SinkDef = {
     "Hadoop SequenceFile sink: writes Flume OG's seqfile records (see the seqfile format) to hdfspath, which " +
     'may use escapes to bucket events. Files get their final names when the sink closes (HDFS shows no ' +
     'data before), so wrap it in roll() for periodic files.',
-  params: [{ name: 'hdfspath', type: 'string', docs: 'File URI or path; escapes allowed.' }],
+  params: [
+    { name: 'hdfspath', type: 'string', docs: 'File URI or path; escapes allowed.' },
+    maxOpenParam,
+    idleParam,
+  ],
   build: (args, ctx) => {
     const name = args.component;
     const { dir, file } = splitPath(name, 'hdfspath', args.string('hdfspath'));
     checkPattern(name, 'hdfspath', dir, true);
     checkPattern(name, 'hdfspath', file, false);
     const format = formatOf(name, args, ctx, 'seqfile');
-    return buildWriter(name, ctx, format, { dir, file, naming: 'exact' });
+    return buildWriter(name, ctx, format, { dir, file, naming: 'exact', ...limits(name, args, true) });
   },
 };
 

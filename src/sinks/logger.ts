@@ -14,7 +14,9 @@ export class LoggerSink implements EventSink {
     for (const e of batch) {
       const headers = [...e.attrEntries()].map(([k, v]) => `${k}=${v.toString('utf8')}`).join(', ');
       const body = e.body.subarray(0, this.maxBytes);
-      this.logger.info(`Event: { headers:{${headers}} body: ${body.toString('hex').replace(/(..)/g, '$1 ').trim()} ${JSON.stringify(body.toString('latin1'))} }`);
+      this.logger.info(
+        `Event: { headers:{${headers}} body: ${body.toString('hex').replace(/(..)/g, '$1 ').trim()} ${JSON.stringify(body.toString('latin1'))} }`,
+      );
     }
   }
   async close(): Promise<void> {}
@@ -24,6 +26,8 @@ export const loggerSink: NgSinkDef = {
   kind: 'ng-sink',
   type: 'logger',
   docs: 'Logs every event at INFO (headers, then the first maxBytesToLog body bytes in hex and as text); for debugging.',
-  properties: [{ name: 'maxBytesToLog', type: 'int', default: '16', min: 0, docs: 'Body bytes shown per event.' }],
+  properties: [
+    { name: 'maxBytesToLog', type: 'int', default: '16', min: 0, docs: 'Body bytes shown per event.' },
+  ],
   create: (p, ctx) => new LoggerSink(ctx.logger, p.int('maxBytesToLog')),
 };

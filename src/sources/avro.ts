@@ -207,8 +207,8 @@ export const collectorSource: SourceDef = {
       name: 'port',
       type: 'int',
       optional: true,
+      // No literal default: the binder prefers one over configDefault, and the site config must win.
       configDefault: 'flume.collector.port',
-      default: 35853,
       docs: 'TCP port to listen on; default flume.collector.port (35853).',
     },
     ...commonParams,

@@ -5,6 +5,7 @@ import { nullSource } from './null.js';
 /** The built-in local sources, listed explicitly (no registration by import side effect). */
 import { seqfileSource } from './seqfile.js';
 import { asciisynthSource, nonlsynthSource, synthSource } from './synth.js';
+import { syslogTcp1Source, syslogTcpSource, syslogUdpSource } from './syslog.js';
 import { multitailSource, tailSource } from './tail.js';
 import { tailDirSource } from './tailDir.js';
 import { textSource } from './text.js';
@@ -23,6 +24,9 @@ export const SOURCES: SourceDef[] = [
   execStreamSource,
   execPeriodicSource,
   seqfileSource,
+  syslogUdpSource,
+  syslogTcpSource,
+  syslogTcp1Source,
 ];
 
 export {

@@ -1,7 +1,7 @@
-import { type Server, type Socket, createServer } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
-import type { Batch, Event } from '../core/event.js';
 import { ioError } from '../core/errors.js';
+import type { Batch, Event } from '../core/event.js';
 import type { EventSource } from '../core/pipeline.js';
 import { EventQueue, LineSplitter, MAX_BATCH } from './lines.js';
 
@@ -34,7 +34,9 @@ export class NetcatSource implements EventSource {
     const server = createServer((s) => this.accept(s));
     this.server = server;
     return new Promise((resolve, reject) => {
-      server.once('error', (e) => reject(ioError(e, `netcat source cannot listen on ${this.bind}:${this.port}`)));
+      server.once('error', (e) =>
+        reject(ioError(e, `netcat source cannot listen on ${this.bind}:${this.port}`)),
+      );
       server.listen(this.port, this.bind, () => resolve());
     });
   }
@@ -95,8 +97,15 @@ export const netcatSource: NgSourceDef = {
   properties: [
     { name: 'bind', type: 'string', required: true, docs: 'Address to listen on.' },
     { name: 'port', type: 'int', required: true, min: 0, docs: 'Port to listen on.' },
-    { name: 'max-line-length', type: 'int', default: '512', min: 1, docs: 'Longer lines are cut to this many bytes.' },
+    {
+      name: 'max-line-length',
+      type: 'int',
+      default: '512',
+      min: 1,
+      docs: 'Longer lines are cut to this many bytes.',
+    },
     { name: 'ack-every-event', type: 'bool', default: 'true', docs: 'Answer "OK" for every line.' },
   ],
-  create: (p) => new NetcatSource(p.string('bind'), p.int('port'), p.int('max-line-length'), p.bool('ack-every-event')),
+  create: (p) =>
+    new NetcatSource(p.string('bind'), p.int('port'), p.int('max-line-length'), p.bool('ack-every-event')),
 };

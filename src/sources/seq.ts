@@ -19,7 +19,8 @@ export class SeqSource implements EventSource {
     const host = localHost();
     const nanos = nowNanos();
     const out: Batch = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = new Event(Buffer.from(String(this.next_ + i)), ts, Priority.INFO, nanos + i, host);
+    for (let i = 0; i < n; i++)
+      out[i] = new Event(Buffer.from(String(this.next_ + i)), ts, Priority.INFO, nanos + i, host);
     this.next_ += n;
     return out;
   }
@@ -33,7 +34,13 @@ export const seqSource: NgSourceDef = {
   type: 'seq',
   docs: 'Generates events whose bodies count up from 0 (Flume NG seq source); finite with totalEvents.',
   properties: [
-    { name: 'totalEvents', type: 'int', default: String(Number.MAX_SAFE_INTEGER), min: 0, docs: 'How many events to generate.' },
+    {
+      name: 'totalEvents',
+      type: 'int',
+      default: String(Number.MAX_SAFE_INTEGER),
+      min: 0,
+      docs: 'How many events to generate.',
+    },
     { name: 'batchSize', type: 'int', default: '100', min: 1, docs: 'Events per batch.' },
   ],
   create: (p) => new SeqSource(p.int('totalEvents'), p.int('batchSize')),

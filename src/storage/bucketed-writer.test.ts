@@ -310,3 +310,29 @@ test('WebHDFS: buckets become complete renamed files; nothing is visible before 
     await hdfs.stop();
   }
 });
+
+test('a namenode gone at close is reported, and the writer still releases everything', async () => {
+  const hdfs = await FakeWebHdfs.start();
+  const logger = memoryLogger();
+  const w = writer({ dir: hdfs.uri('/gone'), file: 'x-', logger, fs: { webhdfs: { user: 'flume' } } });
+  await w.open();
+  await w.append([Event.of('lost')]);
+  await hdfs.stop();
+  await assert.rejects(w.close(), (e: unknown) => {
+    assert.ok(e instanceof SluiceError);
+    assert.equal(e.code, 'SLUICE_IO');
+    assert.equal(e.retriable, true);
+    assert.match(
+      e.message,
+      new RegExp(
+        `^WebHDFS CREATE hdfs://127\\.0\\.0\\.1:${hdfs.port}/gone/\\.x-.*\\.tmp: connection refused$`,
+      ),
+    );
+    return true;
+  });
+  assert.equal(w.filesCompleted, 0);
+  assert.ok(
+    logger.lines.some((l) => /ERROR .*the incomplete file stays as hdfs:\/\/.*\/gone\/\.x-.*\.tmp/.test(l)),
+    logger.lines.join('\n'),
+  );
+});

@@ -129,6 +129,8 @@ export class BucketedWriter implements EventSink {
   private rollTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private state: 'new' | 'open' | 'closed' = 'new';
+  /** Set when close starts, so a roll finishing meanwhile schedules no next one. */
+  private stopping = false;
   filesCompleted = 0;
   eventsWritten = 0;
 
@@ -490,7 +492,7 @@ export class BucketedWriter implements EventSink {
           this.opts.logger?.error(`${this.component}: roll failed: ${asSluiceError(e).message}`),
         )
         .finally(() => {
-          if (this.state === 'open') this.scheduleRoll(ms);
+          if (this.state === 'open' && !this.stopping) this.scheduleRoll(ms);
         });
     }, ms);
     this.rollTimer.unref?.();
@@ -542,6 +544,7 @@ export class BucketedWriter implements EventSink {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     const wasOpen = this.state === 'open';
+    this.stopping = true;
     if (this.rollTimer) clearTimeout(this.rollTimer);
     if (this.idleTimer) clearInterval(this.idleTimer);
     try {

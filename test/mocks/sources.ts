@@ -1,6 +1,6 @@
+import { SluiceError } from '../../src/core/errors.js';
 import type { Batch } from '../../src/core/event.js';
 import { Event } from '../../src/core/event.js';
-import { SluiceError } from '../../src/core/errors.js';
 import type { EventSource } from '../../src/core/pipeline.js';
 
 /** A finite source of numbered events ("0", "1", ...) in batches of `batchSize`. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { type CollectingSink, FailingSink } from '../../../test/mocks/sinks.js';
 import { Catalog } from '../../catalog/registry.js';
 import type { SinkDef } from '../../catalog/types.js';
 import { memoryChannel } from '../../channels/memory.js';
@@ -9,7 +10,6 @@ import { memoryLogger } from '../../core/logger.js';
 import { INTERCEPTORS } from '../../interceptors/index.js';
 import { NG_SINKS } from '../../sinks/ng.js';
 import { NG_SOURCES } from '../../sources/ng.js';
-import { CollectingSink, FailingSink } from '../../../test/mocks/sinks.js';
 import { Agent } from './agent.js';
 
 const sinks = new Map<string, CollectingSink>();
@@ -34,7 +34,12 @@ const catalog = {
   interceptors: INTERCEPTORS,
   og: new Catalog([collect]),
 };
-const ctx = () => ({ config: SiteConfig.defaults(), nodeName: 'a1', allowExec: false, logger: memoryLogger() });
+const ctx = () => ({
+  config: SiteConfig.defaults(),
+  nodeName: 'a1',
+  allowExec: false,
+  logger: memoryLogger(),
+});
 
 async function until(f: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500 && !f(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -56,7 +61,13 @@ const base = [
 ];
 
 test('seq -> timestamp interceptor -> memory channel (smaller than the input) -> sink: every event once, in order', async () => {
-  const text = [...base, 'a1.sinks = k1', 'a1.sinks.k1.type = collect', 'a1.sinks.k1.id = only', 'a1.sinks.k1.channel = c1'].join('\n');
+  const text = [
+    ...base,
+    'a1.sinks = k1',
+    'a1.sinks.k1.type = collect',
+    'a1.sinks.k1.id = only',
+    'a1.sinks.k1.channel = c1',
+  ].join('\n');
   const agent = Agent.fromText(text, 'a.conf', 'a1', catalog, ctx());
   await agent.start();
   await until(() => (sinks.get('only')?.count ?? 0) >= 5000, '5000 events');
@@ -96,10 +107,20 @@ test('a failover sink group moves to the lower priority sink and loses nothing',
 });
 
 test('a bad property value is named with its file, line and key', () => {
-  const text = [...base.slice(0, 10), 'a1.channels.c1.transactionCapacity = lots', 'a1.sinks = k1', 'a1.sinks.k1.type = logger', 'a1.sinks.k1.channel = c1'].join('\n');
+  const text = [
+    ...base.slice(0, 10),
+    'a1.channels.c1.transactionCapacity = lots',
+    'a1.sinks = k1',
+    'a1.sinks.k1.type = logger',
+    'a1.sinks.k1.channel = c1',
+  ].join('\n');
   assert.throws(
     () => Agent.fromText(text, 'a.conf', 'a1', catalog, ctx()),
-    (e: unknown) => e instanceof SluiceError && e.place?.line === 11 && e.place.file === 'a.conf' && /transactionCapacity must be an integer/.test(e.message),
+    (e: unknown) =>
+      e instanceof SluiceError &&
+      e.place?.line === 11 &&
+      e.place.file === 'a.conf' &&
+      /transactionCapacity must be an integer/.test(e.message),
   );
   const og = [...base, 'a1.sinks = k1', 'a1.sinks.k1.type = collect', 'a1.sinks.k1.channel = c1'].join('\n');
   assert.throws(() => Agent.fromText(og, 'a.conf', 'a1', catalog, ctx()), /collect needs a1\.sinks\.k1\.id/);

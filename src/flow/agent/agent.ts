@@ -1,13 +1,31 @@
 import { type AgentConf, type ComponentConf, parseAgentConfig } from '../../agentconf/model.js';
-import { type ChannelDrainer, type Interceptor, isChannelDrainer, type NgSinkDef, type NgSourceDef, type InterceptorDef } from '../../catalog/ng.js';
+import {
+  type ChannelDrainer,
+  type Interceptor,
+  type InterceptorDef,
+  isChannelDrainer,
+  type NgSinkDef,
+  type NgSourceDef,
+} from '../../catalog/ng.js';
 import { ComponentProperties, type RawProps } from '../../catalog/properties.js';
 import type { Catalog } from '../../catalog/registry.js';
-import { BoundArgs, type ArgValue, type BuildContext, type ComponentDef } from '../../catalog/types.js';
+import { type ArgValue, BoundArgs, type BuildContext, type ComponentDef } from '../../catalog/types.js';
 import type { Channel, ChannelDef } from '../../channels/types.js';
-import { SluiceError, asSluiceError } from '../../core/errors.js';
+import { asSluiceError, SluiceError } from '../../core/errors.js';
 import type { EventSink, EventSource } from '../../core/pipeline.js';
-import { type GroupedSink, SinkGroupRunner, failoverSelector, loadBalanceSelector, singleSelector } from './sink-group.js';
-import { type ChannelSelector, SourceRunner, multiplexingSelector, replicatingSelector } from './source-runner.js';
+import {
+  failoverSelector,
+  type GroupedSink,
+  loadBalanceSelector,
+  SinkGroupRunner,
+  singleSelector,
+} from './sink-group.js';
+import {
+  type ChannelSelector,
+  multiplexingSelector,
+  replicatingSelector,
+  SourceRunner,
+} from './source-runner.js';
 
 /** Everything an agent file can name: NG types, plus the OG catalog's sources and sinks by name. */
 export interface AgentCatalog {
@@ -21,13 +39,17 @@ export interface AgentCatalog {
 const PROCESSORS = ['default', 'failover', 'load_balance'];
 const SELECTORS = ['replicating', 'multiplexing'];
 
-function findType<T extends { type: string; aliases?: string[] }>(defs: readonly T[], type: string): T | undefined {
+function findType<T extends { type: string; aliases?: string[] }>(
+  defs: readonly T[],
+  type: string,
+): T | undefined {
   const t = type.toLowerCase();
   return defs.find((d) => d.type.toLowerCase() === t || d.aliases?.some((a) => a.toLowerCase() === t));
 }
 
 export function knownTypes(cat: AgentCatalog) {
-  const names = <T extends { type: string; aliases?: string[] }>(defs: readonly T[]) => defs.flatMap((d) => [d.type, ...(d.aliases ?? [])]);
+  const names = <T extends { type: string; aliases?: string[] }>(defs: readonly T[]) =>
+    defs.flatMap((d) => [d.type, ...(d.aliases ?? [])]);
   return {
     source: [...names(cat.sources), ...cat.og.list('source').map((d) => d.name)],
     sink: [...names(cat.sinks), ...cat.og.list('sink').map((d) => d.name)],
@@ -50,9 +72,18 @@ function placed(e: unknown, c: ComponentConf): SluiceError {
   const err = asSluiceError(e);
   const field = err.place?.field;
   const prop = field ? c.props.raw(field) : undefined;
-  if (err.code !== 'SLUICE_AGENT_CONFIG' && err.code !== 'SLUICE_CONFIG' && err.code !== 'SLUICE_SPEC_BAD_ARGUMENT') return err;
+  if (
+    err.code !== 'SLUICE_AGENT_CONFIG' &&
+    err.code !== 'SLUICE_CONFIG' &&
+    err.code !== 'SLUICE_SPEC_BAD_ARGUMENT'
+  )
+    return err;
   return new SluiceError(err.code, err.message, {
-    place: { file: c.props.file, line: prop?.line ?? c.props.line, field: `${c.props.prefix}${field ?? 'type'}` },
+    place: {
+      file: c.props.file,
+      line: prop?.line ?? c.props.line,
+      field: `${c.props.prefix}${field ?? 'type'}`,
+    },
     cause: err,
   });
 }
@@ -64,18 +95,23 @@ function bindOg(def: ComponentDef, c: ComponentConf): BoundArgs {
     const raw = c.props.optString(p.name);
     if (raw === undefined) {
       if (p.default !== undefined) values.set(p.name, p.default);
-      else if (!p.optional && !p.variadic) throw c.props.error(p.name, `${def.name} needs ${c.props.prefix}${p.name}`);
+      else if (!p.optional && !p.variadic)
+        throw c.props.error(p.name, `${def.name} needs ${c.props.prefix}${p.name}`);
       continue;
     }
     const convert = (s: string): ArgValue => {
       if (p.type === 'string') return s;
       if (p.type === 'bool') {
-        if (!/^(true|false)$/i.test(s)) throw c.props.error(p.name, `${c.props.prefix}${p.name} must be true or false, got "${s}"`);
+        if (!/^(true|false)$/i.test(s))
+          throw c.props.error(p.name, `${c.props.prefix}${p.name} must be true or false, got "${s}"`);
         return s.toLowerCase() === 'true';
       }
       const n = Number(s);
       if (s === '' || !Number.isFinite(n) || (p.type === 'int' && !Number.isInteger(n)))
-        throw c.props.error(p.name, `${c.props.prefix}${p.name} must be ${p.type === 'int' ? 'an integer' : 'a number'}, got "${s}"`);
+        throw c.props.error(
+          p.name,
+          `${c.props.prefix}${p.name} must be ${p.type === 'int' ? 'an integer' : 'a number'}, got "${s}"`,
+        );
       return n;
     };
     values.set(p.name, p.variadic ? raw.split(/\s+/).filter(Boolean).map(convert) : convert(raw));
@@ -119,7 +155,15 @@ export class Agent {
     for (const c of conf.channels) {
       const def = findType(catalog.channels, c.type)!;
       try {
-        channels.set(c.name, def.create(rawProps(c), { name: c.name, config: ctx.config, logger: ctx.logger.child(c.name), agentName: conf.name }));
+        channels.set(
+          c.name,
+          def.create(rawProps(c), {
+            name: c.name,
+            config: ctx.config,
+            logger: ctx.logger.child(c.name),
+            agentName: conf.name,
+          }),
+        );
       } catch (e) {
         throw placed(e, c);
       }
@@ -129,7 +173,10 @@ export class Agent {
       const interceptors: Interceptor[] = s.interceptors.map((i) => {
         const def = findType(catalog.interceptors, i.type)!;
         try {
-          return def.create(new ComponentProperties(`interceptor ${i.name}`, def.properties, rawProps(i), ctx.logger), ctx);
+          return def.create(
+            new ComponentProperties(`interceptor ${i.name}`, def.properties, rawProps(i), ctx.logger),
+            ctx,
+          );
         } catch (e) {
           throw placed(e, i);
         }
@@ -143,12 +190,21 @@ export class Agent {
           const names = s.selector.props.string(key).split(/\s+/).filter(Boolean);
           return names.map((n) => {
             const ch = channels.get(n);
-            if (!ch || !s.channels.includes(n)) throw s.selector.props.error(key, `selector maps to channel "${n}", which source ${s.name} does not use`);
+            if (!ch || !s.channels.includes(n))
+              throw s.selector.props.error(
+                key,
+                `selector maps to channel "${n}", which source ${s.name} does not use`,
+              );
             return ch;
           });
         };
-        for (const k of s.selector.props.keys()) if (k.startsWith('mapping.')) mapping.set(k.slice(8), pick(k));
-        select = multiplexingSelector(header, mapping, s.selector.props.has('default') ? pick('default') : []);
+        for (const k of s.selector.props.keys())
+          if (k.startsWith('mapping.')) mapping.set(k.slice(8), pick(k));
+        select = multiplexingSelector(
+          header,
+          mapping,
+          s.selector.props.has('default') ? pick('default') : [],
+        );
       } else {
         select = replicatingSelector(chans);
       }
@@ -165,15 +221,24 @@ export class Agent {
       const channel = members[0]!.channel;
       for (const m of members) {
         if (m.channel !== channel)
-          throw g.processor.props.error('type', `sink group ${g.name}: every sink must take from the same channel (${m.name} uses ${m.channel}, ${members[0]!.name} uses ${channel})`);
+          throw g.processor.props.error(
+            'type',
+            `sink group ${g.name}: every sink must take from the same channel (${m.name} uses ${m.channel}, ${members[0]!.name} uses ${channel})`,
+          );
         if (isChannelDrainer(sinks.get(m.name)!))
-          throw g.processor.props.error('type', `sink group ${g.name}: ${m.name} serves remote pollers itself and cannot be in a group`);
+          throw g.processor.props.error(
+            'type',
+            `sink group ${g.name}: ${m.name} serves remote pollers itself and cannot be in a group`,
+          );
       }
       const p = g.processor.props;
       const type = g.processor.type.toLowerCase();
       const selector =
         type === 'failover'
-          ? failoverSelector(members.map((m) => p.int(`priority.${m.name}`, 0)), p.int('maxpenalty', 30_000, 0))
+          ? failoverSelector(
+              members.map((m) => p.int(`priority.${m.name}`, 0)),
+              p.int('maxpenalty', 30_000, 0),
+            )
           : type === 'load_balance'
             ? loadBalanceSelector(
                 members.length,
@@ -182,14 +247,36 @@ export class Agent {
                 p.int('selector.maxTimeOut', 30_000, 0),
               )
             : singleSelector();
-      const list: GroupedSink[] = members.map((m) => ({ name: m.name, sink: sinks.get(m.name) as EventSink }));
-      groups.push(new SinkGroupRunner(g.name, channels.get(channel)!, list, selector, batchSizeOf(members[0]!), ctx.logger.child(g.name)));
+      const list: GroupedSink[] = members.map((m) => ({
+        name: m.name,
+        sink: sinks.get(m.name) as EventSink,
+      }));
+      groups.push(
+        new SinkGroupRunner(
+          g.name,
+          channels.get(channel)!,
+          list,
+          selector,
+          batchSizeOf(members[0]!),
+          ctx.logger.child(g.name),
+        ),
+      );
     }
     for (const k of conf.sinks) {
       if (grouped.has(k.name)) continue;
       const s = sinks.get(k.name)!;
       if (isChannelDrainer(s)) drainers.push({ name: k.name, drainer: s, channel: channels.get(k.channel)! });
-      else groups.push(new SinkGroupRunner(k.name, channels.get(k.channel)!, [{ name: k.name, sink: s }], singleSelector(), batchSizeOf(k), ctx.logger.child(k.name)));
+      else
+        groups.push(
+          new SinkGroupRunner(
+            k.name,
+            channels.get(k.channel)!,
+            [{ name: k.name, sink: s }],
+            singleSelector(),
+            batchSizeOf(k),
+            ctx.logger.child(k.name),
+          ),
+        );
     }
     this.built = { channels, sources, groups, drainers };
   }
@@ -198,7 +285,14 @@ export class Agent {
     const { catalog, ctx } = this;
     const ng = findType(catalog.sources, s.type);
     try {
-      if (ng) return ng.create(new ComponentProperties(`source ${s.name}`, ng.properties, rawProps(s), ctx.logger, ['interceptors.', 'selector.']), ctx);
+      if (ng)
+        return ng.create(
+          new ComponentProperties(`source ${s.name}`, ng.properties, rawProps(s), ctx.logger, [
+            'interceptors.',
+            'selector.',
+          ]),
+          ctx,
+        );
       const og = catalog.og.lookup('source', s.type);
       return og.build(bindOg(og, s), ctx);
     } catch (e) {
@@ -210,7 +304,11 @@ export class Agent {
     const { catalog, ctx } = this;
     const ng = findType(catalog.sinks, k.type);
     try {
-      if (ng) return ng.create(new ComponentProperties(`sink ${k.name}`, ng.properties, rawProps(k), ctx.logger), ctx);
+      if (ng)
+        return ng.create(
+          new ComponentProperties(`sink ${k.name}`, ng.properties, rawProps(k), ctx.logger),
+          ctx,
+        );
       const og = catalog.og.lookup('sink', k.type);
       return og.build(bindOg(og, k), ctx);
     } catch (e) {
@@ -240,10 +338,19 @@ export class Agent {
     return this.built?.channels.get(name);
   }
 
-  report(): { sources: { name: string; state: string; accepted: number; error?: string }[]; sinks: { name: string; delivered: number; failures: number }[]; channels: { name: string; size: number }[] } {
+  report(): {
+    sources: { name: string; state: string; accepted: number; error?: string }[];
+    sinks: { name: string; delivered: number; failures: number }[];
+    channels: { name: string; size: number }[];
+  } {
     const b = this.built;
     return {
-      sources: (b?.sources ?? []).map((s) => ({ name: s.name, state: s.state, accepted: s.accepted, ...(s.error ? { error: s.error } : {}) })),
+      sources: (b?.sources ?? []).map((s) => ({
+        name: s.name,
+        state: s.state,
+        accepted: s.accepted,
+        ...(s.error ? { error: s.error } : {}),
+      })),
       sinks: (b?.groups ?? []).map((g) => ({ name: g.name, delivered: g.delivered, failures: g.failures })),
       channels: [...(b?.channels.values() ?? [])].map((c) => ({ name: c.name, size: c.size })),
     };
@@ -253,6 +360,10 @@ export class Agent {
 function batchSizeOf(k: ComponentConf): number {
   const raw = k.props.optString('batch-size') ?? k.props.optString('batchSize');
   const n = raw === undefined ? 100 : Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw k.props.error(k.props.has('batch-size') ? 'batch-size' : 'batchSize', `batch size must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw k.props.error(
+      k.props.has('batch-size') ? 'batch-size' : 'batchSize',
+      `batch size must be a positive integer, got "${raw}"`,
+    );
   return n;
 }

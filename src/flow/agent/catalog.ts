@@ -7,5 +7,11 @@ import type { AgentCatalog } from './agent.js';
 
 /** The built-in agent catalog: NG types plus the OG catalog. */
 export function builtinAgentCatalog(): AgentCatalog {
-  return { sources: NG_SOURCES, sinks: NG_SINKS, channels: CHANNELS, interceptors: INTERCEPTORS, og: builtinCatalog() };
+  return {
+    sources: NG_SOURCES,
+    sinks: NG_SINKS,
+    channels: CHANNELS,
+    interceptors: INTERCEPTORS,
+    og: builtinCatalog(),
+  };
 }

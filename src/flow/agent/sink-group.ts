@@ -1,8 +1,8 @@
-import type { Batch } from '../../core/event.js';
+import type { Channel } from '../../channels/types.js';
 import { asSluiceError } from '../../core/errors.js';
+import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import type { EventSink } from '../../core/pipeline.js';
-import type { Channel } from '../../channels/types.js';
 
 /** How a sink group orders its sinks for each batch (Flume NG's sink processors). */
 export interface SinkSelector {
@@ -162,7 +162,12 @@ export function failoverSelector(priorities: number[], maxPenalty: number): Sink
 }
 
 /** load_balance: round_robin or random order; with backoff, a failed sink sits out up to maxTimeOut. */
-export function loadBalanceSelector(n: number, policy: 'round_robin' | 'random', backoff: boolean, maxTimeOut: number): SinkSelector {
+export function loadBalanceSelector(
+  n: number,
+  policy: 'round_robin' | 'random',
+  backoff: boolean,
+  maxTimeOut: number,
+): SinkSelector {
   let next = 0;
   const failures = new Array<number>(n).fill(0);
   const until = new Array<number>(n).fill(0);

@@ -1,9 +1,9 @@
 import type { Interceptor } from '../../catalog/ng.js';
-import type { Batch } from '../../core/event.js';
+import type { Channel } from '../../channels/types.js';
 import { asSluiceError } from '../../core/errors.js';
+import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import type { EventSource } from '../../core/pipeline.js';
-import type { Channel } from '../../channels/types.js';
 
 /** Which channels a batch goes to (Flume's channel selectors). */
 export type ChannelSelector = (batch: Batch) => Map<Channel, Batch>;
@@ -12,13 +12,18 @@ export type ChannelSelector = (batch: Batch) => Map<Channel, Batch>;
 export function replicatingSelector(channels: Channel[]): ChannelSelector {
   return (batch) => {
     const m = new Map<Channel, Batch>();
-    channels.forEach((c, i) => m.set(c, i === channels.length - 1 ? batch : batch.map((e) => e.copy())));
+    for (let i = 0; i < channels.length; i++)
+      m.set(channels[i]!, i === channels.length - 1 ? batch : batch.map((e) => e.copy()));
     return m;
   };
 }
 
 /** multiplexing: the value of `header` picks the channels (`mapping.<value>`), else `default`. */
-export function multiplexingSelector(header: string, mapping: Map<string, Channel[]>, fallback: Channel[]): ChannelSelector {
+export function multiplexingSelector(
+  header: string,
+  mapping: Map<string, Channel[]>,
+  fallback: Channel[],
+): ChannelSelector {
   return (batch) => {
     const m = new Map<Channel, Batch>();
     for (const e of batch) {
@@ -106,7 +111,9 @@ export class SourceRunner {
   /** Closes the source; the batch in hand is still put (or fails if the channel stays full). */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.source.close().catch((e: unknown) => this.logger.warn(`close source ${this.name}: ${asSluiceError(e).oneLine()}`));
+    await this.source
+      .close()
+      .catch((e: unknown) => this.logger.warn(`close source ${this.name}: ${asSluiceError(e).oneLine()}`));
     await this.loop;
   }
 }

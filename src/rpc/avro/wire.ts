@@ -63,9 +63,17 @@ export class Writer {
 
   /** Raw bytes with no length prefix (pre-encoded parts, fixed types). */
   raw(b: Buffer): void {
-    this.ensure(b.length);
-    b.copy(this.buf, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.ensure(n);
+    if (n < 16) {
+      // Header keys and short values: a loop beats the native copy's call overhead.
+      const buf = this.buf;
+      const pos = this.pos;
+      for (let i = 0; i < n; i++) buf[pos + i] = b[i]!;
+    } else {
+      this.buf.set(b, this.pos);
+    }
+    this.pos += n;
   }
 
   bytes(b: Buffer): void {

@@ -101,7 +101,11 @@ export class WebHdfsFileSystem implements FileSystem {
     const res = await this.call('PUT', from, 'RENAME', { destination: to });
     if (booleanOf(res) === true) return;
     // HDFS answers a bare false for every refusal; tell the one callers can handle apart.
-    if (await this.exists(to)) throw new FileExistsError(this.uri(to));
+    if (await this.exists(to)) {
+      // A retried request whose first attempt went through: sources are unique temporary names.
+      if (!(await this.exists(from))) return;
+      throw new FileExistsError(this.uri(to));
+    }
     throw new SluiceError('SLUICE_IO', `cannot rename ${this.uri(from)} to ${to}: the namenode refused`, {
       place: { file: this.uri(from) },
     });
@@ -187,17 +191,38 @@ export class WebHdfsFileSystem implements FileSystem {
     );
   }
 
-  private request(method: string, url: string, op: string, path: string, body?: Buffer[]): Promise<Response> {
+  /**
+   * Keep-alive requests without a body are retried once when the pooled connection turns out to have
+   * been closed by the server meanwhile (Node's documented `reusedSocket` race); they have no effect
+   * before they arrive. Bodies go over a fresh connection each, so data is never sent twice.
+   */
+  private async request(
+    method: string,
+    url: string,
+    op: string,
+    path: string,
+    body?: Buffer[],
+  ): Promise<Response> {
+    try {
+      return await this.send(method, url, op, path, body);
+    } catch (e) {
+      if (!(e instanceof StaleConnection)) throw e;
+      return this.send(method, url, op, path, body);
+    }
+  }
+
+  private send(method: string, url: string, op: string, path: string, body?: Buffer[]): Promise<Response> {
     const secure = url.startsWith('https:');
     const mod = secure ? https : http;
     let length = 0;
     if (body) for (const c of body) length += c.length;
+    const where = this.uri(path);
     return new Promise<Response>((resolve, reject) => {
       const req = mod.request(
         url,
         {
           method,
-          agent: secure ? this.httpsAgent : this.httpAgent,
+          agent: body ? false : secure ? this.httpsAgent : this.httpAgent,
           headers: {
             'content-length': String(length),
             ...(body ? { 'content-type': 'application/octet-stream' } : {}),
@@ -209,29 +234,30 @@ export class WebHdfsFileSystem implements FileSystem {
           res.on('end', () =>
             resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
           );
-          res.on('error', (e) =>
-            reject(ioError(e, `WebHDFS ${op} ${this.uri(path)}`, { file: this.uri(path) })),
-          );
+          res.on('error', (e) => reject(ioError(e, `WebHDFS ${op} ${where}`, { file: where })));
         },
       );
       req.setTimeout(this.timeoutMs, () => {
         req.destroy(
-          new SluiceError(
-            'SLUICE_IO',
-            `WebHDFS ${op} ${this.uri(path)}: no answer within ${this.timeoutMs} ms`,
-            {
-              place: { file: this.uri(path) },
-              retriable: true,
-            },
-          ),
+          new SluiceError('SLUICE_IO', `WebHDFS ${op} ${where}: no answer within ${this.timeoutMs} ms`, {
+            place: { file: where },
+            retriable: true,
+          }),
         );
       });
-      req.on('error', (e) => reject(ioError(e, `WebHDFS ${op} ${this.uri(path)}`, { file: this.uri(path) })));
+      req.on('error', (e) => {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (!body && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE'))
+          reject(new StaleConnection());
+        else reject(ioError(e, `WebHDFS ${op} ${where}`, { file: where }));
+      });
       if (body) for (const c of body) req.write(c);
       req.end();
     });
   }
 }
+
+class StaleConnection extends Error {}
 
 function booleanOf(res: Response): boolean | undefined {
   try {
