@@ -32,7 +32,7 @@ describe('memory channel', () => {
         assert.equal(e.code, 'SLUICE_CONFIG');
         assert.equal(e.place?.field, 'capacity');
         assert.equal(e.place?.component, 'channel c1');
-        assert.equal(e.message, 'capacity must be an integer, got "lots"');
+        assert.equal(e.message, 'channel c1: capacity must be an integer, got "lots"');
         return true;
       },
     );

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, test } from 'node:test';
 import { selfSigned } from '../../test/fixtures/tls.js';
+import { bindArgs } from '../catalog/bind.js';
+import { validateDef } from '../catalog/registry.js';
 import { type ArgValue, BoundArgs, type BuildContext, type SinkDef } from '../catalog/types.js';
 import { SiteConfig } from '../core/config.js';
 import { Event } from '../core/event.js';
@@ -11,7 +13,9 @@ import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
 import { avroSourceProtocol, Status } from '../rpc/avro/protocols.js';
 import { AvroServer } from '../rpc/avro/server.js';
 import { type AvroEventSource, avroSource } from '../sources/avro.js';
+import { parseSpec } from '../spec/parser.js';
 import {
+  type AvroEventSink,
   agentBEChain,
   agentBESink,
   avroSink,
@@ -215,4 +219,33 @@ test('parseCollector: host, host:port, [v6]:port; bad input names the field', ()
     message: '"a:b:c" is not host or host:port',
   });
   assert.throws(() => parseCollector('h:99999', 1, 'x', 'f'), { code: 'SLUICE_SPEC_BAD_ARGUMENT' });
+});
+
+test('definitions pass the catalog check; spec text binds with site-config defaults', () => {
+  for (const d of [avroSink, rpcSink, agentBESink, agentBEChain]) validateDef(d);
+  const config = SiteConfig.defaults().with({
+    'flume.collector.event.host': 'c9',
+    'flume.collector.port': '4000',
+  });
+  const c = { ...ctx().ctx, config };
+  const [n1] = parseSpec('a : null | agentBESink ;').nodes;
+  const call = (n1!.sink as { call: Parameters<typeof bindArgs>[1] }).call;
+  const be = agentBESink.build(bindArgs(agentBESink, call, undefined, config), c) as BestEffortChainSink;
+  assert.deepEqual(be.collectors, [{ host: 'c9', port: 4000 }]);
+  const [n2] = parseSpec('a : null | agentBEChain("c1", "c2:99") ;').nodes;
+  const call2 = (n2!.sink as { call: Parameters<typeof bindArgs>[1] }).call;
+  const chain = agentBEChain.build(
+    bindArgs(agentBEChain, call2, undefined, config),
+    c,
+  ) as BestEffortChainSink;
+  assert.deepEqual(chain.collectors, [
+    { host: 'c1', port: 4000 },
+    { host: 'c2', port: 99 },
+  ]);
+  const [n3] = parseSpec('a : null | rpcSink("h", batchSize=7, compression="deflate") ;').nodes;
+  const call3 = (n3!.sink as { call: Parameters<typeof bindArgs>[1] }).call;
+  const rpc = rpcSink.build(bindArgs(rpcSink, call3, undefined, config), c) as AvroEventSink;
+  assert.deepEqual(rpc.target, { host: 'h', port: 4000 });
+  assert.equal(rpc.opts.batchSize, 7);
+  assert.equal(rpc.opts.compression, 'deflate');
 });

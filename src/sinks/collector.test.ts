@@ -78,7 +78,7 @@ test('collectorSink rolls every rollmillis into complete, renamed files', async 
   await sink.open();
   await sink.append([Event.of('first')]);
   const w = sink as BucketedWriter;
-  for (let i = 0; i < 200 && w.filesCompleted === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && w.filesCompleted === 0; i++) await new Promise((r) => setTimeout(r, 10));
   const rolled = listFiles(dir);
   assert.equal(rolled.length, 1, 'one complete file after the roll, no temporary');
   assert.match(rolled[0]!, /^roll-\d{8}-/);
@@ -155,23 +155,36 @@ test('escapedCustomDfs with one argument takes the file name from the path', asy
   assert.deepEqual(listFiles(dir), ['out-h.log']);
 });
 
-test('escapedCustomDfs completes idle buckets after idleMillis and keeps at most maxOpenFiles open', async () => {
+test('escapedCustomDfs keeps at most maxOpenFiles open and completes idle buckets after idleMillis', async () => {
   const dir = freshDir();
   const { sink } = build(escapedCustomDfsSink, {
     hdfspath: dir,
     file: '%{k}.log',
     format: 'raw',
     maxOpenFiles: 2,
-    idleMillis: 30,
   });
   const w = sink as BucketedWriter;
   await sink.open();
   await sink.append(['a', 'b', 'c'].map((k) => Event.of(k, { attrs: { k } })));
   assert.equal(w.openFiles, 2, 'the third bucket evicted the first');
-  for (let i = 0; i < 200 && w.filesCompleted < 3; i++) await new Promise((r) => setTimeout(r, 10));
-  assert.equal(w.filesCompleted, 3, 'idle buckets are completed without a close');
-  assert.deepEqual(listFiles(dir), ['a.log', 'b.log', 'c.log']);
   await sink.close();
+  assert.deepEqual(listFiles(dir), ['a.log', 'b.log', 'c.log']);
+
+  const idleDir = freshDir();
+  const idle = build(escapedCustomDfsSink, {
+    hdfspath: idleDir,
+    file: '%{k}.log',
+    format: 'raw',
+    idleMillis: 30,
+  });
+  const iw = idle.sink as BucketedWriter;
+  await idle.sink.open();
+  await idle.sink.append(['x', 'y'].map((k) => Event.of(k, { attrs: { k } })));
+  for (let i = 0; i < 500 && iw.filesCompleted < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(iw.filesCompleted, 2, 'idle buckets are completed without a close');
+  assert.equal(iw.openFiles, 0);
+  assert.deepEqual(listFiles(idleDir), ['x.log', 'y.log']);
+  await idle.sink.close();
 });
 
 test('customdfs does not escape: % is a plain character', async () => {

@@ -1,4 +1,5 @@
 import type { SinkDef } from '../catalog/types.js';
+import { agentBEChain, agentBESink, avroSink, rpcSink } from './avro.js';
 import { consoleSink } from './console.js';
 import { nullSink } from './null.js';
 import { seqfileSink } from './seqfile.js';
@@ -6,4 +7,14 @@ import { syslogTcpSink } from './syslog.js';
 import { textSink } from './text.js';
 
 /** The built-in sinks, listed explicitly (no registration by import side effect). */
-export const SINKS: SinkDef[] = [nullSink, consoleSink, textSink, seqfileSink, syslogTcpSink];
+export const SINKS: SinkDef[] = [
+  nullSink,
+  consoleSink,
+  textSink,
+  seqfileSink,
+  syslogTcpSink,
+  rpcSink,
+  avroSink,
+  agentBESink,
+  agentBEChain,
+];

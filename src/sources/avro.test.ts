@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, test } from 'node:test';
+import { bindArgs } from '../catalog/bind.js';
+import { validateDef } from '../catalog/registry.js';
 import { type ArgValue, BoundArgs, type BuildContext, type SourceDef } from '../catalog/types.js';
 import { SiteConfig } from '../core/config.js';
 import { Event } from '../core/event.js';
 import { memoryLogger } from '../core/logger.js';
 import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
 import { Status } from '../rpc/avro/protocols.js';
+import { parseSpec } from '../spec/parser.js';
 import { type AvroEventSource, avroSource, collectorSource, rpcSource } from './avro.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -157,4 +160,22 @@ test('a missing TLS key file is reported at open with its path', async () => {
     code: 'SLUICE_NOT_FOUND',
     message: 'cannot read /nonexistent/k.pem: no such file or directory',
   });
+});
+
+test('definitions pass the catalog check; spec text binds, port from the site config', async () => {
+  for (const d of [avroSource, rpcSource, collectorSource]) validateDef(d);
+  const port = await freePort();
+  const config = SiteConfig.defaults().with({ 'flume.collector.port': String(port) });
+  const [node] = parseSpec(
+    'c : collectorSource(bind="127.0.0.1", compression="deflate", queueSize=5) | null ;',
+  ).nodes;
+  const args = bindArgs(collectorSource, node!.source, 'spec.flume', config);
+  const src = collectorSource.build(args, { ...ctx().ctx, config }) as AvroEventSource;
+  assert.equal(src.opts.port, port);
+  assert.equal(src.opts.compression, 'deflate');
+  assert.equal(src.opts.queueSize, 5);
+  assert.equal(src.opts.bind, '127.0.0.1');
+  const [n2] = parseSpec('a : avroSource(4141) | null ;').nodes;
+  const s2 = avroSource.build(bindArgs(avroSource, n2!.source), ctx().ctx) as AvroEventSource;
+  assert.deepEqual([s2.opts.port, s2.opts.bind, s2.opts.compression], [4141, '0.0.0.0', 'none']);
 });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { SOURCES } from './index.js';
 
 describe('SOURCES', () => {
-  it('lists every local source once, each documented with ordered parameters', () => {
+  it('lists every source once, each documented with ordered parameters', () => {
     const names = SOURCES.map((s) => s.name);
     assert.deepEqual(names, [
       'null',
@@ -18,6 +18,13 @@ describe('SOURCES', () => {
       'exec',
       'execStream',
       'execPeriodic',
+      'seqfile',
+      'syslogUdp',
+      'syslogTcp',
+      'syslogTcp1',
+      'rpcSource',
+      'avroSource',
+      'collectorSource',
     ]);
     for (const s of SOURCES) {
       assert.equal(s.kind, 'source');

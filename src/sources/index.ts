@@ -1,8 +1,9 @@
 import type { SourceDef } from '../catalog/types.js';
+/** The built-in local sources, listed explicitly (no registration by import side effect). */
+import { avroSource, collectorSource, rpcSource } from './avro.js';
 import { consoleSource } from './console.js';
 import { execPeriodicSource, execSource, execStreamSource } from './exec.js';
 import { nullSource } from './null.js';
-/** The built-in local sources, listed explicitly (no registration by import side effect). */
 import { seqfileSource } from './seqfile.js';
 import { asciisynthSource, nonlsynthSource, synthSource } from './synth.js';
 import { syslogTcp1Source, syslogTcpSource, syslogUdpSource } from './syslog.js';
@@ -27,6 +28,9 @@ export const SOURCES: SourceDef[] = [
   syslogUdpSource,
   syslogTcpSource,
   syslogTcp1Source,
+  rpcSource,
+  avroSource,
+  collectorSource,
 ];
 
 export {

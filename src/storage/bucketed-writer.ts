@@ -172,7 +172,13 @@ export class BucketedWriter implements EventSink {
     }
     if (this.gate) return this.gate.then(() => this.append(batch));
     if (batch.length === 0) return;
-    const r = this.write(batch);
+    let r: Promise<void> | undefined;
+    try {
+      r = this.write(batch);
+    } catch (e) {
+      // A format that cannot encode an event: the append fails like any other, never by throwing.
+      return Promise.reject(this.placed(e));
+    }
     if (r === undefined) return;
     const settled = r.then(
       () => {},

@@ -1,4 +1,5 @@
 import { type FileHandle, link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ioError, SluiceError } from '../../core/errors.js';
 import { FileExistsError, type FileSystem, type WritableFile } from './types.js';
 
@@ -72,6 +73,7 @@ export class LocalFileSystem implements FileSystem {
       } catch (e2) {
         throw fsError(e2, `cannot rename ${from} to ${to}`, from);
       }
+      if (this.sync) await syncDir(dirname(to));
       return;
     }
     try {
@@ -79,6 +81,7 @@ export class LocalFileSystem implements FileSystem {
     } catch (e) {
       throw fsError(e, `renamed ${from} to ${to} but cannot remove the old name`, from);
     }
+    if (this.sync) await syncDir(dirname(to));
   }
 
   async exists(path: string): Promise<boolean> {
@@ -92,6 +95,23 @@ export class LocalFileSystem implements FileSystem {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * A rename is durable only once its directory is synced; without it a power cut can bring back the
+ * temporary name. Some file systems refuse fsync on directories: the rename then stays as durable as
+ * they make it.
+ */
+async function syncDir(dir: string): Promise<void> {
+  let h: FileHandle | undefined;
+  try {
+    h = await open(dir, 'r');
+    await h.sync();
+  } catch {
+    // See above: best effort.
+  } finally {
+    await h?.close().catch(() => {});
+  }
 }
 
 /** Node's message for the errno codes a misconfigured output directory produces is cryptic. */
