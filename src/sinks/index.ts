@@ -1,5 +1,6 @@
 import type { SinkDef } from '../catalog/types.js';
 import { agentBEChain, agentBESink, avroSink, rpcSink } from './avro.js';
+import { COLLECTOR_SINKS } from './collector.js';
 import { consoleSink } from './console.js';
 import { nullSink } from './null.js';
 import { seqfileSink } from './seqfile.js';
