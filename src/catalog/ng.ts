@@ -31,6 +31,8 @@ export interface ChannelDrainer {
 /** The part of a channel a ChannelDrainer uses (the channels layer implements it). */
 export interface DrainableChannel {
   readonly name: string;
+  /** Most events one transaction may take (memory and file channels have it); drainers cap takes at it. */
+  readonly transactionCapacity?: number;
   transaction(): {
     begin(): void;
     take(max: number): Batch | Promise<Batch>;

@@ -18,4 +18,5 @@ export const SINKS: SinkDef[] = [
   avroSink,
   agentBESink,
   agentBEChain,
+  ...COLLECTOR_SINKS,
 ];

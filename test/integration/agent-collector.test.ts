@@ -1,0 +1,121 @@
+// Two processes on loopback, as a user deploys them: an agent tails a growing log into agentBESink,
+// a collector receives with collectorSource and buckets by time and host with collectorSink. Every
+// line must arrive exactly once, in the directory of its own timestamp.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Best effort drops what it cannot send, so the agent starts only once the collector listens. */
+async function listening(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = connect(port, '127.0.0.1', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+function start(spec: string, log: string[]): ChildProcess {
+  const child = spawn(process.execPath, [BIN, 'node', '-1', '-c', spec], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  child.kill('SIGTERM');
+  return new Promise((r) => child.on('exit', (code) => r(code)));
+}
+
+function files(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    statSync(join(dir, f)).isFile(),
+  );
+}
+
+test('agent tail -> agentBESink -> collectorSource -> collectorSink: every line once, in its time bucket', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
+  const log = join(dir, 'app.log');
+  const out = join(dir, 'out');
+  const port = await freePort();
+  const logs: string[] = [];
+  const collector = start(
+    `collector : collectorSource(${port}, bind="127.0.0.1") | collectorSink("file://${out}/%Y-%m-%d/%H00", "%{host}-", 500) ;`,
+    logs,
+  );
+  await listening(port);
+  const agent = start(`agent : tail("${log}") | agentBESink("127.0.0.1", ${port}) ;`, logs);
+  try {
+    const total = 10_000;
+    // The log grows while the agent runs, in bursts, as a server's log does.
+    for (let i = 0; i < total; i += 1000) {
+      appendFileSync(
+        log,
+        Array.from({ length: 1000 }, (_, k) => `request ${i + k} path=/x/${(i + k) % 97}\n`).join(''),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const seen = new Map<string, number>();
+    for (let attempt = 0; attempt < 200; attempt++) {
+      seen.clear();
+      for (const f of files(out).filter((f) => !f.split('/').pop()!.startsWith('.'))) {
+        for (const line of readFileSync(join(out, f), 'utf8').split('\n')) {
+          if (!line) continue;
+          const e = JSON.parse(line) as { body: string; timestamp: number; host: string };
+          const d = new Date(e.timestamp);
+          const bucket = `${d.toISOString().slice(0, 10)}/${String(d.getUTCHours()).padStart(2, '0')}00`;
+          assert.equal(
+            relative(out, join(out, f)).split('/').slice(0, 2).join('/'),
+            bucket,
+            `event in the wrong bucket: ${f}`,
+          );
+          assert.ok(
+            f.split('/').pop()!.startsWith(`${e.host}-`),
+            `file name ${f} does not start with the host`,
+          );
+          seen.set(e.body, (seen.get(e.body) ?? 0) + 1);
+        }
+      }
+      if (seen.size >= total) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const duplicated = [...seen.values()].filter((n) => n > 1).length;
+    assert.equal(duplicated, 0, 'duplicated events');
+    assert.equal(seen.size, total, `lost ${total - seen.size} events; logs:\n${logs.join('')}`);
+    assert.ok(
+      seen.has('request 0 path=/x/0') && seen.has(`request ${total - 1} path=/x/${(total - 1) % 97}`),
+    );
+    assert.ok(hostname().length > 0);
+  } finally {
+    const codes = [await stop(agent), await stop(collector)];
+    assert.deepEqual(codes, [0, 0], logs.join(''));
+  }
+  assert.deepEqual(
+    files(out).filter((f) => f.split('/').pop()!.startsWith('.')),
+    [],
+    'temporary files left after close',
+  );
+});
