@@ -1,5 +1,5 @@
 import type { DecoratorDef } from '../catalog/types.js';
-import type { Batch } from '../core/event.js';
+import { type Batch, bodyText } from '../core/event.js';
 import type { EventSink } from '../core/pipeline.js';
 import { DecoratorSink } from '../core/pipeline.js';
 import { atLeast, badArgument } from './args.js';
@@ -23,7 +23,7 @@ export class RegexSink extends DecoratorSink {
     const { re, idx, attr } = this;
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i]!;
-      const m = re.exec(e.body.toString('utf8'));
+      const m = re.exec(bodyText(e.body));
       e.setAttr(attr, m ? (m[idx] ?? '') : '');
     }
     return this.child.append(batch);

@@ -1,5 +1,5 @@
 import type { DecoratorDef } from '../catalog/types.js';
-import type { Batch } from '../core/event.js';
+import { type Batch, bodyText } from '../core/event.js';
 import type { EventSink } from '../core/pipeline.js';
 import { DecoratorSink } from '../core/pipeline.js';
 import { atLeast } from './args.js';
@@ -23,7 +23,7 @@ export class SplitSink extends DecoratorSink {
   append(batch: Batch): void | Promise<void> {
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i]!;
-      e.setAttr(this.attr, javaSplitToken(this.re, e.body.toString('utf8'), this.idx));
+      e.setAttr(this.attr, javaSplitToken(this.re, bodyText(e.body), this.idx));
     }
     return this.child.append(batch);
   }

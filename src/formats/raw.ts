@@ -1,9 +1,23 @@
 import type { Batch } from '../core/event.js';
-import { encodeLines } from './text.js';
 import type { FormatDef, OutputFormat } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
-const noPrefix = () => '';
+
+/** One allocation per batch: the sum of body lengths plus a newline each. */
+function encodeRaw(batch: Batch): Buffer {
+  const n = batch.length;
+  let total = n;
+  for (let i = 0; i < n; i++) total += batch[i]!.body.length;
+  const out = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const b = batch[i]!.body;
+    out.set(b, off);
+    off += b.length;
+    out[off++] = 0x0a;
+  }
+  return out;
+}
 
 /** The body bytes as they are, then "\n": what `text` and `tail` read back line by line. */
 export const rawFormat: FormatDef = {
@@ -14,7 +28,7 @@ export const rawFormat: FormatDef = {
     return {
       name: 'raw',
       header: () => EMPTY,
-      encode: (batch: Batch) => encodeLines(batch, noPrefix, (e) => e.body),
+      encode: encodeRaw,
       footer: () => EMPTY,
     };
   },
