@@ -3,10 +3,12 @@ import { renderDefaultsXml } from '../src/core/config.js';
 import { renderErrorsMarkdown } from '../src/core/errors-doc.js';
 import { builtinCatalog } from '../src/flow/builtins.js';
 import { SPECIAL_SINKS } from '../src/flow/special.js';
+import { renderOutputReference } from '../src/formats/reference.js';
 
 /** Every committed file generated from code, with its renderer. */
 export const GENERATED_DOCS: [string, () => string][] = [
   ['docs/components.md', () => renderComponentsMarkdown(builtinCatalog(), SPECIAL_SINKS)],
   ['docs/errors.md', renderErrorsMarkdown],
   ['conf/flume-conf.xml', renderDefaultsXml],
+  ['docs/output.md', renderOutputReference],
 ];

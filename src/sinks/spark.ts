@@ -139,6 +139,8 @@ export class SparkSink implements ChannelDrainer {
     }
     this.sleepers.clear();
     await Promise.all([...this.open.keys()].map((seq) => this.finish(seq, false)));
+    // Polls just answered with the stop message get written before the connections are dropped.
+    await new Promise((r) => setImmediate(r));
     const server = this.server;
     this.server = undefined;
     await server?.close();
@@ -161,8 +163,10 @@ export class SparkSink implements ChannelDrainer {
     const max = Math.min(n, channel.transactionCapacity ?? n);
     const tx = channel.transaction();
     let events: Batch = [];
+    let begun = false;
     try {
       tx.begin();
+      begun = true;
       while (!this.stopped) {
         const got = tx.take(max);
         events = got instanceof Promise ? await got : got;
@@ -173,11 +177,11 @@ export class SparkSink implements ChannelDrainer {
       const err = asSluiceError(e);
       this.stats.errors++;
       this.logger.warn(`${this.name}: getEventBatch failed: ${err.oneLine()}`);
-      await this.abandon(tx);
+      await this.abandon(tx, begun);
       return { errorMsg: err.message, sequenceNumber: '', events: [] };
     }
     if (this.stopped) {
-      await this.abandon(tx);
+      await this.abandon(tx, true);
       return stoppedReply();
     }
     const seq = `${this.prefix}${++this.counter}`;
@@ -227,9 +231,9 @@ export class SparkSink implements ChannelDrainer {
     }
   }
 
-  private async abandon(tx: Tx): Promise<void> {
+  private async abandon(tx: Tx, begun: boolean): Promise<void> {
     try {
-      if (tx.state === 'open') await tx.rollback();
+      if (begun) await tx.rollback();
     } catch (e) {
       this.logger.warn(`${this.name}: rollback failed: ${asSluiceError(e).oneLine()}`);
     } finally {

@@ -1,4 +1,5 @@
 import type { NgSourceDef } from '../catalog/ng.js';
+import { ngAvroSource } from './avro-ng.js';
 import { netcatSource } from './netcat.js';
 import { NG_ADAPTER_SOURCES } from './ng-adapters.js';
 import { seqSource } from './seq.js';
@@ -11,6 +12,7 @@ import { taildirSource } from './taildir-ng.js';
  */
 export const NG_SOURCES: NgSourceDef[] = [
   netcatSource,
+  ngAvroSource,
   seqSource,
   spoolDirSource,
   taildirSource,

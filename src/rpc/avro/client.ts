@@ -4,7 +4,7 @@ import { ioError, SluiceError } from '../../core/errors.js';
 import { HandshakeRequestor } from './handshake.js';
 import { readResponseHead, requestHead } from './message.js';
 import type { AvroProtocol } from './protocols.js';
-import type { TlsOptions } from './server.js';
+import { type TlsOptions, tlsLimits } from './server.js';
 import { FrameTransport, type TransportOptions } from './transport.js';
 import { Reader } from './wire.js';
 
@@ -184,6 +184,7 @@ export class AvroClient {
           key: t.key,
           rejectUnauthorized: t.rejectUnauthorized ?? true,
           servername: t.servername ?? (net.isIP(host) ? undefined : host),
+          ...tlsLimits(t),
         })
       : net.connect({ host, port });
     const timeout = this.opts.connectTimeoutMs ?? 20_000;

@@ -69,6 +69,8 @@ export interface TransportArgs {
   trustAllCerts: boolean;
   token: string | undefined;
   maxFrameSize: number;
+  /** TLS version and cipher limits (the NG components' include/exclude protocols and cipher suites). */
+  tlsLimits?: Pick<TlsOptions, 'minVersion' | 'maxVersion' | 'ciphers'> | undefined;
 }
 
 function bad(component: string, field: string, message: string): SluiceError {
@@ -144,5 +146,6 @@ export function loadTls(
   if (t.caFile !== undefined) tls.ca = readPem(t.caFile, component, 'caFile');
   if (side === 'server' && t.caFile !== undefined) tls.requestCert = true;
   if (side === 'client') tls.rejectUnauthorized = !t.trustAllCerts;
+  if (t.tlsLimits) Object.assign(tls, t.tlsLimits);
   return tls;
 }

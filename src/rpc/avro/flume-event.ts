@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { Event, nowNanos } from '../../core/event.js';
 import { PRIORITY_NAMES, Priority, parsePriority } from '../../core/priority.js';
-import type { Reader, Writer } from './wire.js';
+import { type Reader, Writer } from './wire.js';
 
 /**
  * Sluice Event <-> Flume NG AvroFlumeEvent { map<string> headers; bytes body; }.
@@ -53,11 +53,14 @@ function isReserved(name: string): boolean {
 /** Writes events straight into a Writer: the hot path of every Avro sink (no per-event objects). */
 export class FlumeEventEncoder {
   private readonly sluiceHeaders: boolean;
-  private lastHost = '';
-  private lastHostBytes: Buffer = encoded('');
-  // Events of a batch mostly share their millisecond and host: convert each once.
+  // Events of a batch mostly share their millisecond, host and priority: everything of a record before
+  // its nanos value (header count, timestamp, host, priority, the nanos key) is then the same bytes,
+  // built once and copied per event.
   private lastTimestamp = -1;
-  private lastTimestampText = '';
+  private lastHost = '';
+  private lastPriority = -1;
+  private lastAttrCount = -1;
+  private prefix: Buffer = Buffer.alloc(0);
 
   constructor(opts: FlumeEventEncoderOptions = {}) {
     this.sluiceHeaders = opts.sluiceHeaders ?? true;
@@ -75,25 +78,16 @@ export class FlumeEventEncoder {
   /** One AvroFlumeEvent record: append's parameters. */
   writeEvent(w: Writer, e: Event): void {
     const attrCount = e.attrCount;
-    w.long((this.sluiceHeaders ? 4 : 2) + attrCount);
-    w.raw(K_TIMESTAMP);
-    if (e.timestamp !== this.lastTimestamp) {
-      this.lastTimestamp = e.timestamp;
-      this.lastTimestampText = String(e.timestamp);
+    if (
+      e.timestamp !== this.lastTimestamp ||
+      e.host !== this.lastHost ||
+      e.priority !== this.lastPriority ||
+      attrCount !== this.lastAttrCount
+    ) {
+      this.buildPrefix(e, attrCount);
     }
-    w.string(this.lastTimestampText);
-    w.raw(K_HOST);
-    if (e.host !== this.lastHost) {
-      this.lastHost = e.host;
-      this.lastHostBytes = encodedValue(e.host);
-    }
-    w.raw(this.lastHostBytes);
-    if (this.sluiceHeaders) {
-      w.raw(K_PRIORITY);
-      w.raw(PRIORITY_VALUES[e.priority] ?? PRIORITY_VALUES[Priority.INFO]!);
-      w.raw(K_NANOS);
-      w.string(String(e.nanos));
-    }
+    w.raw(this.prefix);
+    if (this.sluiceHeaders) w.decimalString(e.nanos);
     if (attrCount > 0) {
       for (const [name, value] of e.attrEntries()) {
         const key = isReserved(name) ? ESCAPE_PREFIX + name : name;
@@ -108,6 +102,25 @@ export class FlumeEventEncoder {
     }
     w.long(0);
     w.bytes(e.body);
+  }
+
+  private buildPrefix(e: Event, attrCount: number): void {
+    this.lastTimestamp = e.timestamp;
+    this.lastHost = e.host;
+    this.lastPriority = e.priority;
+    this.lastAttrCount = attrCount;
+    const w = new Writer(128 + e.host.length * 3);
+    w.long((this.sluiceHeaders ? 4 : 2) + attrCount);
+    w.raw(K_TIMESTAMP);
+    w.decimalString(e.timestamp);
+    w.raw(K_HOST);
+    w.raw(encodedValue(e.host));
+    if (this.sluiceHeaders) {
+      w.raw(K_PRIORITY);
+      w.raw(PRIORITY_VALUES[e.priority] ?? PRIORITY_VALUES[Priority.INFO]!);
+      w.raw(K_NANOS);
+    }
+    this.prefix = Buffer.from(w.finish());
   }
 }
 

@@ -47,6 +47,10 @@ export interface TlsOptions {
   rejectUnauthorized?: boolean | undefined;
   /** Client: the name to verify the certificate against (default: the host). */
   servername?: string | undefined;
+  /** TLS versions and OpenSSL cipher list allowed (Flume's include/exclude protocols and cipher suites). */
+  minVersion?: tls.SecureVersion | undefined;
+  maxVersion?: tls.SecureVersion | undefined;
+  ciphers?: string | undefined;
 }
 
 export interface AvroServerOptions extends TransportOptions {
@@ -62,6 +66,15 @@ export interface AvroServerOptions extends TransportOptions {
   logger?: Logger | undefined;
   /** Used in log lines and errors (a component name). */
   name?: string | undefined;
+}
+
+/** The optional version and cipher limits of `t`, as Node's TLS options (unset ones left out). */
+export function tlsLimits(t: TlsOptions): Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion' | 'ciphers'> {
+  return {
+    ...(t.minVersion ? { minVersion: t.minVersion } : {}),
+    ...(t.maxVersion ? { maxVersion: t.maxVersion } : {}),
+    ...(t.ciphers ? { ciphers: t.ciphers } : {}),
+  };
 }
 
 /** An Avro IPC server over Netty framing: many connections, each answered in request order. */
@@ -96,6 +109,7 @@ export class AvroServer {
             ca: t.ca,
             requestCert: t.requestCert ?? false,
             rejectUnauthorized: true,
+            ...tlsLimits(t),
           },
           (s) => this.accept(s),
         )

@@ -100,6 +100,39 @@ export class Writer {
     this.pos += len;
   }
 
+  /**
+   * A non-negative integer as an Avro string of its decimal digits (Flume's numeric headers), written
+   * without building the JavaScript string; other numbers take the string path.
+   */
+  decimalString(n: number): void {
+    if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) {
+      this.string(String(n));
+      return;
+    }
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    this.ensure(1 + digits);
+    const buf = this.buf;
+    const start = this.pos;
+    buf[start] = digits << 1;
+    let i = start + digits;
+    let v = n;
+    // Above int32 range division must stay in doubles; below it, integer arithmetic is much faster.
+    while (v > 0x7fffffff) {
+      const q = Math.floor(v / 10);
+      buf[i--] = 48 + (v - q * 10);
+      v = q;
+    }
+    let s = v | 0;
+    while (s >= 10) {
+      const q = (s / 10) | 0;
+      buf[i--] = 48 + s - q * 10;
+      s = q;
+    }
+    buf[i] = 48 + s;
+    this.pos = start + 1 + digits;
+  }
+
   /** A map<bytes> or map<string> written as one block (what Java writes). */
   map(entries: ReadonlyMap<string, Buffer | string> | undefined): void {
     const size = entries?.size ?? 0;

@@ -1,0 +1,354 @@
+import net from 'node:net';
+import type { NgSourceDef } from '../catalog/ng.js';
+import type { ComponentProperties } from '../catalog/properties.js';
+import { SluiceError } from '../core/errors.js';
+import type { Batch, Event } from '../core/event.js';
+import type { Logger } from '../core/logger.js';
+import type { EventSource } from '../core/pipeline.js';
+import { loadTls, type TransportArgs } from '../rpc/avro/component-options.js';
+import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
+import { DEFAULT_MAX_FRAME_SIZE } from '../rpc/avro/frame.js';
+import { readTlsLimits, TLS_LIMIT_PROPERTIES } from '../rpc/avro/ng-tls.js';
+import { avroSourceProtocol, Status, type StatusValue } from '../rpc/avro/protocols.js';
+import { type AnyHandler, AvroServer, type PeerInfo } from '../rpc/avro/server.js';
+
+/**
+ * Flume NG's avro source for agent files. Unlike the OG avroSource (which answers OK once a batch is in
+ * its queue), a sender's appendBatch is answered OK only after its events were committed to the
+ * channels, as Flume's AvroSource answers after `channelProcessor.processEventBatch`.
+ *
+ * How the source learns of the commit: each received batch is handed out whole by `next()`, and the
+ * agent's SourceRunner puts and commits it before it calls `next()` again; so the next call answers OK
+ * for the previous batch. A batch the runner could not put (the agent stops, or the channel refused it)
+ * is answered FAILED when the source closes; so is every batch still waiting to be handed out. Senders
+ * wait for their answer meanwhile: that is the backpressure (one batch per connection at a time).
+ */
+interface Pending {
+  events: Event[];
+  resolve: (s: StatusValue) => void;
+}
+
+/** One `allow|deny:ip|name:pattern` rule of ipFilterRules. */
+export interface IpRule {
+  allow: boolean;
+  kind: 'ip' | 'name';
+  pattern: RegExp;
+  text: string;
+}
+
+export function parseIpFilterRules(text: string): IpRule[] | string {
+  const rules: IpRule[] = [];
+  for (const raw of text.split(',')) {
+    const r = raw.trim();
+    if (r === '') continue;
+    const m = /^(allow|deny):(ip|name):(.*)$/i.exec(r);
+    if (!m) return `rule "${r}" is not <allow|deny>:<ip|name>:<pattern>`;
+    const glob = m[3]!.trim();
+    const re = glob
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
+    rules.push({
+      allow: m[1]!.toLowerCase() === 'allow',
+      kind: m[2]!.toLowerCase() as 'ip' | 'name',
+      pattern: new RegExp(`^${re}$`, 'i'),
+      text: r,
+    });
+  }
+  if (rules.length === 0) return 'ipFilter is on but ipFilterRules has no rule';
+  return rules;
+}
+
+/** IPv4 peers of a dual-stack socket come as ::ffff:a.b.c.d; rules are written with a.b.c.d. */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && net.isIPv4(address.slice(7)) ? address.slice(7) : address;
+}
+
+/**
+ * The first rule that matches decides; a peer no rule matches is let in (Netty's IpFilterRuleHandler).
+ * `name` rules see `localhost` for loopback peers and the address text otherwise (no reverse DNS).
+ */
+export function ipAllowed(rules: readonly IpRule[], address: string): { allowed: boolean; rule?: string } {
+  const ip = plainAddress(address);
+  const loopback = ip === '::1' || ip.startsWith('127.');
+  for (const r of rules) {
+    const subject = r.kind === 'ip' ? ip : loopback ? 'localhost' : ip;
+    if (r.pattern.test(subject)) return { allowed: r.allow, rule: r.text };
+  }
+  return { allowed: true };
+}
+
+export interface NgAvroSourceOptions extends TransportArgs {
+  bind: string;
+  port: number;
+  ipRules: IpRule[] | undefined;
+}
+
+/** How long close() waits for the runner to finish putting the batch in hand before answering FAILED. */
+const CLOSE_GRACE_MS = 5000;
+
+export class NgAvroSource implements EventSource {
+  private readonly queue: Pending[] = [];
+  private inHand: Pending | undefined;
+  private reader: ((b: Batch | null) => void) | undefined;
+  private onSettled: (() => void) | undefined;
+  private server: AvroServer | undefined;
+  private closed = false;
+  readonly stats = { batches: 0, committed: 0, failed: 0, refused: 0 };
+
+  constructor(
+    readonly name: string,
+    readonly opts: NgAvroSourceOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get port(): number {
+    return this.server?.port ?? this.opts.port;
+  }
+
+  async open(): Promise<void> {
+    if (this.server) return;
+    this.closed = false;
+    const handlers = avroSourceHandlers((events) => this.receive(events));
+    const server = new AvroServer({
+      protocol: avroSourceProtocol,
+      handlers: this.opts.ipRules ? this.filtered(handlers, this.opts.ipRules) : handlers,
+      port: this.opts.port,
+      host: this.opts.bind,
+      compression: this.opts.compression,
+      compressionLevel: this.opts.compressionLevel,
+      maxFrameSize: this.opts.maxFrameSize,
+      tls: loadTls(this.opts, this.name, 'server'),
+      token: this.opts.token,
+      logger: this.logger,
+      name: this.name,
+    });
+    await server.listen();
+    this.server = server;
+    this.logger.info(`${this.name} listening on ${this.opts.bind}:${server.port}`);
+  }
+
+  next(): Batch | null | Promise<Batch | null> {
+    // Being pulled again means the runner committed what it pulled last.
+    const done = this.inHand;
+    if (done) {
+      this.inHand = undefined;
+      this.stats.committed += done.events.length;
+      done.resolve(Status.OK);
+      this.onSettled?.();
+    }
+    if (this.closed) return null;
+    const p = this.queue.shift();
+    if (p) {
+      this.inHand = p;
+      return p.events;
+    }
+    return new Promise((resolve) => {
+      this.reader = resolve;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.queue.splice(0)) this.fail(p);
+    const r = this.reader;
+    this.reader = undefined;
+    r?.(null);
+    if (this.inHand) {
+      // The runner still puts the batch in hand after close; its next pull says it was committed.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, CLOSE_GRACE_MS);
+        this.onSettled = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.onSettled = undefined;
+      if (this.inHand) {
+        this.fail(this.inHand);
+        this.inHand = undefined;
+      }
+    }
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      // Let the last answers reach the socket (compression and TLS write asynchronously) before closing.
+      await new Promise((res) => setTimeout(res, 50));
+      await server.close();
+    }
+  }
+
+  private fail(p: Pending): void {
+    this.stats.failed += p.events.length;
+    p.resolve(Status.FAILED);
+  }
+
+  private receive(events: Event[]): StatusValue | Promise<StatusValue> {
+    if (this.closed) return Status.FAILED;
+    if (events.length === 0) return Status.OK;
+    this.stats.batches++;
+    return new Promise((resolve) => {
+      const p: Pending = { events, resolve };
+      const r = this.reader;
+      if (r) {
+        this.reader = undefined;
+        this.inHand = p;
+        r(events);
+      } else {
+        this.queue.push(p);
+      }
+    });
+  }
+
+  /** Checks the peer before decoding: a refused peer's connection is closed (Flume drops it at accept). */
+  private filtered(handlers: Record<string, AnyHandler>, rules: IpRule[]): Record<string, AnyHandler> {
+    const out: Record<string, AnyHandler> = {};
+    for (const [name, h] of Object.entries(handlers)) {
+      out[name] = {
+        decode: (r, peer: PeerInfo) => {
+          const verdict = ipAllowed(rules, peer.address);
+          if (!verdict.allowed) {
+            this.stats.refused++;
+            throw new SluiceError(
+              'SLUICE_RPC',
+              `${peer.address} refused by ipFilterRules (${verdict.rule ?? 'no rule'})`,
+              { place: { component: this.name, field: 'ipFilterRules' } },
+            );
+          }
+          return h.decode(r, peer);
+        },
+        handle: (req, peer) => h.handle(req, peer),
+        encode: (w, res) => h.encode(w, res),
+      };
+    }
+    return out;
+  }
+}
+
+const PEM_ONLY = (p: ComponentProperties, key: string): void => {
+  const t = p.optString(key);
+  if (t !== undefined && t.toUpperCase() !== 'PEM')
+    throw p.error(key, `${key} "${t}" is not supported: Sluice reads PEM files (convert with openssl or keytool)`);
+};
+
+export const ngAvroSource: NgSourceDef = {
+  type: 'avro',
+  kind: 'ng-source',
+  docs:
+    "Flume NG's avro source: serves AvroSourceProtocol (append, appendBatch) to Flume avro sinks, Flume RPC " +
+    'clients, Spark and Sluice avro sinks. A batch is answered OK only once its events are committed to the ' +
+    "channels, FAILED when the agent stops first or the channel refuses it (the sender retries). A sender's " +
+    "batch goes into one channel transaction, so keep the sender's batch size within transactionCapacity.",
+  properties: [
+    { name: 'bind', type: 'string', required: true, docs: 'Address to listen on (0.0.0.0: all interfaces).' },
+    { name: 'port', type: 'int', required: true, min: 0, docs: 'TCP port to listen on (0 picks a free one).' },
+    {
+      name: 'threads',
+      type: 'int',
+      min: 1,
+      docs: 'Accepted for Flume compatibility and ignored: Node serves every connection on one event loop.',
+    },
+    {
+      name: 'compression-type',
+      type: 'string',
+      default: 'none',
+      choices: ['none', 'deflate'],
+      docs: 'deflate: a zlib stream per connection each way; must match the sender.',
+    },
+    {
+      name: 'compression-level',
+      type: 'int',
+      default: '6',
+      min: 0,
+      docs: 'zlib level 0-9 of the answers sent with deflate (Sluice-specific).',
+    },
+    {
+      name: 'ssl',
+      type: 'bool',
+      default: 'false',
+      docs: 'Serve TLS. Needs keystore (a PEM file holding the private key and certificate chain) or ssl-key and ssl-cert.',
+    },
+    { name: 'keystore', type: 'string', docs: 'PEM file with the private key and the certificate chain (no JKS).' },
+    {
+      name: 'keystore-password',
+      type: 'string',
+      docs: 'Accepted for Flume compatibility; PEM keys must not be encrypted.',
+    },
+    { name: 'keystore-type', type: 'string', default: 'PEM', docs: 'Only PEM (JKS and PKCS12 are refused).' },
+    { name: 'ssl-key', type: 'string', docs: 'PEM private key (Sluice-specific, instead of keystore).' },
+    { name: 'ssl-cert', type: 'string', docs: 'PEM certificate chain matching ssl-key.' },
+    {
+      name: 'ssl-ca',
+      type: 'string',
+      docs: 'PEM CA certificate(s): when set, clients must present a certificate signed by one (Sluice-specific).',
+    },
+    ...TLS_LIMIT_PROPERTIES,
+    { name: 'ipFilter', type: 'bool', default: 'false', docs: 'Apply ipFilterRules to connecting peers.' },
+    {
+      name: 'ipFilterRules',
+      type: 'string',
+      docs: 'Comma-separated <allow|deny>:<ip|name>:<pattern> rules, * as wildcard (allow:ip:127.*,deny:ip:*). The first matching rule decides; a peer no rule matches is let in. name rules match localhost for loopback peers, else the address (no reverse DNS).',
+    },
+    {
+      name: 'token',
+      type: 'string',
+      docs: 'Shared secret clients present in the handshake (Sluice avro sinks with the same token); others are refused.',
+    },
+    {
+      name: 'maxFrameSize',
+      type: 'int',
+      default: String(DEFAULT_MAX_FRAME_SIZE),
+      min: 1024,
+      docs: 'Largest frame accepted, in bytes; a bigger one closes that connection.',
+    },
+  ],
+  create(p, ctx) {
+    const port = p.int('port');
+    if (port > 65535) throw p.error('port', `port must be between 0 and 65535, got ${port}`);
+    PEM_ONLY(p, 'keystore-type');
+    const keystore = p.optString('keystore');
+    let keyFile = p.optString('ssl-key');
+    let certFile = p.optString('ssl-cert');
+    if (keystore !== undefined) {
+      if (keyFile !== undefined || certFile !== undefined)
+        throw p.error('keystore', 'give either keystore or ssl-key and ssl-cert, not both');
+      keyFile = keystore;
+      certFile = keystore;
+    }
+    if ((keyFile === undefined) !== (certFile === undefined))
+      throw p.error(keyFile === undefined ? 'ssl-key' : 'ssl-cert', 'ssl-key and ssl-cert go together');
+    const ssl = p.bool('ssl');
+    if (ssl && keyFile === undefined)
+      throw p.error('keystore', 'ssl = true needs keystore (PEM key and certificate) or ssl-key and ssl-cert');
+    const level = p.int('compression-level');
+    if (level > 9) throw p.error('compression-level', `compression-level must be 0-9, got ${level}`);
+    let ipRules: IpRule[] | undefined;
+    if (p.bool('ipFilter')) {
+      const parsed = parseIpFilterRules(p.string('ipFilterRules'));
+      if (typeof parsed === 'string') throw p.error('ipFilterRules', parsed);
+      ipRules = parsed;
+    }
+    const logger = ctx.logger.child(p.component);
+    const token = p.optString('token');
+    return new NgAvroSource(
+      p.component,
+      {
+        bind: p.string('bind'),
+        port,
+        compression: p.string('compression-type').toLowerCase() as 'none' | 'deflate',
+        compressionLevel: level,
+        ssl,
+        keyFile: ssl ? keyFile : undefined,
+        certFile: ssl ? certFile : undefined,
+        caFile: ssl ? p.optString('ssl-ca') : undefined,
+        trustAllCerts: false,
+        token: token === '' ? undefined : token,
+        maxFrameSize: p.int('maxFrameSize'),
+        tlsLimits: ssl ? readTlsLimits(p, logger) : undefined,
+        ipRules,
+      },
+      logger,
+    );
+  },
+};
