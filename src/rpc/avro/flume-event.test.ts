@@ -137,3 +137,38 @@ test('throughput: encode + decode of 100-byte events (target >= 500k events/s)',
   // A floor well under the target so a loaded 2-core machine passes; a 3x regression still fails.
   assert.ok(rate > 150_000, `only ${rate} events/s`);
 });
+
+test('a batch whose events change timestamp, host, priority and attributes midway keeps each its own', () => {
+  const spec = [
+    { timestamp: 1000, host: 'a', priority: Priority.INFO, nanos: 5 },
+    { timestamp: 1000, host: 'a', priority: Priority.INFO, nanos: 6 },
+    { timestamp: 1001, host: 'a', priority: Priority.INFO, nanos: 2 ** 40 },
+    { timestamp: 1001, host: 'bé', priority: Priority.INFO, nanos: 0 },
+    { timestamp: 1001, host: 'bé', priority: Priority.ERROR, nanos: 9 },
+    { timestamp: 1001, host: 'bé', priority: Priority.ERROR, nanos: 10, attrs: { k: 'v' } },
+    { timestamp: 1001, host: 'bé', priority: Priority.ERROR, nanos: 11 },
+  ];
+  const events = spec.map((s, i) => Event.of(`body ${i}`, s));
+  const out = roundTrip(events);
+  assert.equal(out.length, spec.length);
+  for (let i = 0; i < spec.length; i++) {
+    const s = spec[i]!;
+    const d = out[i]!;
+    assert.equal(d.body.toString(), `body ${i}`);
+    assert.equal(d.timestamp, s.timestamp);
+    assert.equal(d.host, s.host);
+    assert.equal(d.priority, s.priority);
+    assert.equal(d.nanos, s.nanos);
+    assert.deepEqual(d.attrNames(), s.attrs ? ['k'] : []);
+  }
+  // avsc agrees on the headers of the events after each change.
+  const w = new Writer(16);
+  new FlumeEventEncoder().writeBatch(w, events);
+  const decoded = batchType.fromBuffer(Buffer.from(w.finish())) as {
+    events: { headers: Record<string, string> }[];
+  };
+  assert.equal(decoded.events[2]!.headers['sluice.nanos'], String(2 ** 40));
+  assert.equal(decoded.events[4]!.headers['sluice.priority'], 'ERROR');
+  assert.equal(decoded.events[5]!.headers.k, 'v');
+  assert.equal(decoded.events[6]!.headers.k, undefined);
+});

@@ -56,3 +56,16 @@ test('truncated or absurd data is a SLUICE_FORMAT error, never a huge allocation
   });
   assert.throws(() => new Reader(Buffer.from('02', 'hex')).boolean(), { code: 'SLUICE_FORMAT' });
 });
+
+test('decimalString writes the same bytes as string(String(n)), fast path and fallback alike', () => {
+  const values = [0, 7, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 1_700_000_000_123, 2 ** 53 - 1];
+  const odd = [-1, -1_700_000_000_123, 1.5, 2 ** 53 + 2];
+  for (const v of [...values, ...odd]) {
+    const a = new Writer(1);
+    a.decimalString(v);
+    const b = new Writer(1);
+    b.string(String(v));
+    assert.deepEqual(a.finish(), b.finish(), `value ${v}`);
+    assert.equal(new Reader(Buffer.from(a.finish())).string(), String(v));
+  }
+});

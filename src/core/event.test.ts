@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bodyText, Event, eventCounters, limits } from './event.js';
+import { Priority } from './priority.js';
+
+test('bodies over flume.event.max.size.bytes are truncated and counted', () => {
+  const saved = limits.maxBodySize;
+  try {
+    limits.maxBodySize = 10;
+    const before = eventCounters.truncated;
+    const e = Event.of('0123456789abcdef');
+    assert.equal(e.body.toString(), '0123456789');
+    assert.equal(Event.of('short').body.toString(), 'short');
+    assert.equal(eventCounters.truncated, before + 1);
+  } finally {
+    limits.maxBodySize = saved;
+  }
+});
+
+test('an attribute written upstream is never overwritten downstream', () => {
+  const e = Event.of('x');
+  assert.equal(e.setAttr('a', '1'), true);
+  assert.equal(e.setAttr('a', '2'), false);
+  assert.equal(e.getAttrString('a'), '1');
+  e.setAttr('b', Buffer.from([0, 255]));
+  assert.deepEqual(e.attrNames(), ['a', 'b']);
+  assert.deepEqual(e.getAttr('b'), Buffer.from([0, 255]));
+  e.deleteAttr('a');
+  assert.equal(e.hasAttr('a'), false);
+  assert.equal(e.attrCount, 1);
+});
+
+test('copies have their own attributes and share the body; withBody keeps every other field', () => {
+  const e = Event.of('body', { timestamp: 7, priority: Priority.ERROR, nanos: 9, host: 'h', attrs: { k: 'v' } });
+  const c = e.copy();
+  c.setAttr('only-copy', '1');
+  assert.equal(e.hasAttr('only-copy'), false);
+  assert.equal(c.body, e.body);
+  const w = e.withBody(Buffer.from('other'));
+  assert.deepEqual([w.timestamp, w.priority, w.nanos, w.host, w.getAttrString('k'), w.body.toString()], [7, Priority.ERROR, 9, 'h', 'v', 'other']);
+});
+
+test('bodyText decodes ASCII and UTF-8 alike', () => {
+  assert.equal(bodyText(Buffer.from('plain ascii')), 'plain ascii');
+  assert.equal(bodyText(Buffer.from('naïve – ü')), 'naïve – ü');
+});

@@ -1,0 +1,83 @@
+// Every decorator of the catalog meets the same contract: it opens and closes its child exactly once,
+// waits for a slow child before appending again (backpressure), never appends to a closed child, and
+// lets a failing child's error reach the caller. Adding a decorator without a sample here fails.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { bindArgs } from '../../src/catalog/bind.js';
+import { SiteConfig } from '../../src/core/config.js';
+import { Event } from '../../src/core/event.js';
+import { DECORATORS } from '../../src/decorators/index.js';
+import { parseSink } from '../../src/spec/parser.js';
+import { CollectingSink, FailingSink, testContext } from '../mocks/sinks.js';
+
+/** A call of each decorator as a user writes it. */
+const SAMPLES: Record<string, string> = {
+  nullDeco: 'nullDeco',
+  value: 'value("k", "v")',
+  mask: 'mask("a")',
+  select: 'select("a")',
+  format: 'format("%{body}!")',
+  regex: 'regex("(\\\\d+)", 1, "n")',
+  split: 'split(" ", 0, "first")',
+  batch: 'batch(10)',
+  unbatch: 'unbatch',
+  gzip: 'gzip',
+  gunzip: 'gunzip',
+  intervalSampler: 'intervalSampler(2)',
+  probSampler: 'probSampler(0.5)',
+  reservoirSampler: 'reservoirSampler(5)',
+  delay: 'delay(1)',
+  lazyOpen: 'lazyOpen',
+  insistentOpen: 'insistentOpen',
+  stubbornAppend: 'stubbornAppend',
+};
+
+function build(name: string, child: CollectingSink) {
+  const def = DECORATORS.find((d) => d.name === name)!;
+  const node = parseSink(`{ ${SAMPLES[name]} => null }`);
+  assert.equal(node.type, 'decorated');
+  const args = bindArgs(def, node.type === 'decorated' ? node.decorator : (undefined as never), undefined, SiteConfig.defaults());
+  return def.build(args, testContext(), child);
+}
+
+const batches = () =>
+  Array.from({ length: 5 }, (_, b) => Array.from({ length: 20 }, (_, i) => Event.of(`event ${b * 20 + i}`, { attrs: { a: '1', z: '2' } })));
+
+describe('decorator conformance', () => {
+  it('every catalog decorator has a sample', () => {
+    assert.deepEqual(DECORATORS.map((d) => d.name).filter((n) => !(n in SAMPLES)), []);
+  });
+  for (const name of Object.keys(SAMPLES)) {
+    it(`${name}: lifecycle and backpressure`, async () => {
+      const child = new CollectingSink({ async: true });
+      const deco = build(name, child);
+      await deco.open();
+      for (const b of batches()) await deco.append(b);
+      await deco.close();
+      assert.equal(child.overlappingAppends, 0, 'appended while the child was still busy');
+      assert.equal(child.appendsWhileClosed, 0, 'appended to a closed child');
+      assert.ok(child.opens <= 1 && child.closes === child.opens, `opens ${child.opens}, closes ${child.closes}`);
+      if (name !== 'lazyOpen') assert.equal(child.opens, 1);
+      assert.ok(child.count > 0, 'nothing reached the child');
+    });
+    it(`${name}: a failing child's error reaches the caller`, async () => {
+      const child = new FailingSink({ failAppends: 1_000 });
+      const deco = build(name, child);
+      await deco.open();
+      let failed = false;
+      for (const b of batches()) {
+        try {
+          await deco.append(b);
+        } catch {
+          failed = true;
+        }
+      }
+      try {
+        await deco.close();
+      } catch {
+        failed = true;
+      }
+      assert.ok(failed, 'the failure was swallowed');
+    });
+  }
+});
