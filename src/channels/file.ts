@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { WriteAheadLog } from '../storage/wal/wal.js';
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from './file-checkpoint.js';
 import { decodeTxn, encodeTxn, type TakeRange, TXN_RECORD, takeRanges } from './file-record.js';
-import { ChannelProperties } from './props.js';
+import { ChannelProperties, capacities } from './props.js';
 import type { Run } from './queue.js';
 import { QueuedChannel, type QueuedTransaction } from './queued.js';
 import type { ChannelContext, ChannelDef, ChannelProps } from './types.js';
@@ -439,14 +439,7 @@ export const fileChannel: ChannelDef = {
   ],
   create(props: ChannelProps, ctx: ChannelContext): FileChannel {
     const p = new ChannelProperties('file', fileChannel.properties, props, ctx);
-    const capacity = p.int('capacity');
-    const transactionCapacity = p.int('transactionCapacity');
-    if (transactionCapacity > capacity) {
-      throw p.error(
-        'transactionCapacity',
-        `transactionCapacity (${transactionCapacity}) cannot be higher than capacity (${capacity})`,
-      );
-    }
+    const { capacity, transactionCapacity } = capacities(p);
     const dataDirs = p.list('dataDirs');
     if (dataDirs.length > 1) {
       ctx.logger.warn(

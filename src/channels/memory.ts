@@ -1,6 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import type { Batch } from '../core/event.js';
-import { ChannelProperties } from './props.js';
+import { ChannelProperties, capacities } from './props.js';
 import { bodyBytes } from './queue.js';
 import { QueuedChannel, type QueuedTransaction } from './queued.js';
 import type { ChannelContext, ChannelDef, ChannelProps } from './types.js';
@@ -137,14 +137,7 @@ export const memoryChannel: ChannelDef = {
   ],
   create(props: ChannelProps, ctx: ChannelContext): MemoryChannel {
     const p = new ChannelProperties('memory', memoryChannel.properties, props, ctx);
-    const capacity = p.int('capacity');
-    const transactionCapacity = p.int('transactionCapacity');
-    if (transactionCapacity > capacity) {
-      throw p.error(
-        'transactionCapacity',
-        `transactionCapacity (${transactionCapacity}) cannot be higher than capacity (${capacity})`,
-      );
-    }
+    const { capacity, transactionCapacity } = capacities(p);
     const pct = p.int('byteCapacityBufferPercentage');
     if (pct >= 100)
       throw p.error('byteCapacityBufferPercentage', 'byteCapacityBufferPercentage must be below 100');

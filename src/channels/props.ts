@@ -16,3 +16,16 @@ export class ChannelProperties extends ComponentProperties {
     super(`channel ${ctx.name}`, specs, props, ctx.logger);
   }
 }
+
+/** capacity and transactionCapacity, checked against each other as every channel needs. */
+export function capacities(p: ChannelProperties): { capacity: number; transactionCapacity: number } {
+  const capacity = p.int('capacity');
+  const transactionCapacity = p.int('transactionCapacity');
+  if (transactionCapacity > capacity) {
+    throw p.error(
+      'transactionCapacity',
+      `transactionCapacity (${transactionCapacity}) cannot be higher than capacity (${capacity})`,
+    );
+  }
+  return { capacity, transactionCapacity };
+}

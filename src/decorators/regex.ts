@@ -9,25 +9,35 @@ import { compileJavaRegex, groupCount, JavaRegexError } from './javaregex.js';
  * Writes the idx-th group of the first match of a regex in the body (UTF-8) to an attribute. No match
  * writes "" (Flume's behaviour), so downstream escapes see the attribute either way.
  */
-export class RegexSink extends DecoratorSink {
+/**
+ * Writes one attribute per event from its body as text: the shape regex and split share (one
+ * compiled pattern, one pass over the batch, no per-event closure).
+ */
+export class ExtractSink extends DecoratorSink {
   constructor(
     child: EventSink,
-    private readonly re: RegExp,
-    private readonly idx: number,
     private readonly attr: string,
+    private readonly extract: (text: string) => string,
   ) {
     super(child);
   }
 
   append(batch: Batch): void | Promise<void> {
-    const { re, idx, attr } = this;
+    const { attr, extract } = this;
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i]!;
-      const m = re.exec(bodyText(e.body));
-      e.setAttr(attr, m ? (m[idx] ?? '') : '');
+      e.setAttr(attr, extract(bodyText(e.body)));
     }
     return this.child.append(batch);
   }
+}
+
+/** The idx-th group of the first match, or "" when nothing matches. */
+export function regexGroup(re: RegExp, idx: number): (text: string) => string {
+  return (text) => {
+    const m = re.exec(text);
+    return m ? (m[idx] ?? '') : '';
+  };
 }
 
 /** Compiles a Java-style pattern given as a decorator argument; any problem names the argument. */
@@ -63,6 +73,6 @@ export const regexDeco: DecoratorDef = {
         `idx ${idx} is out of range: "${args.string('regex')}" has ${groups} capture group${groups === 1 ? '' : 's'}`,
       );
     }
-    return new RegexSink(child, re, idx, args.string('attr'));
+    return new ExtractSink(child, args.string('attr'), regexGroup(re, idx));
   },
 };

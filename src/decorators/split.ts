@@ -1,33 +1,12 @@
 import type { DecoratorDef } from '../catalog/types.js';
-import { type Batch, bodyText } from '../core/event.js';
-import type { EventSink } from '../core/pipeline.js';
-import { DecoratorSink } from '../core/pipeline.js';
 import { atLeast } from './args.js';
-import { compileArgument } from './regex.js';
+import { compileArgument, ExtractSink } from './regex.js';
 
 /**
  * Splits the body (UTF-8) on a regex and writes token idx to an attribute, "" when there are fewer
  * tokens. Tokens follow Java's String.split, not JavaScript's: capture groups never become tokens, a
  * zero-width match at the start makes no empty first token, and trailing empty tokens do not count.
  */
-export class SplitSink extends DecoratorSink {
-  constructor(
-    child: EventSink,
-    private readonly re: RegExp,
-    private readonly idx: number,
-    private readonly attr: string,
-  ) {
-    super(child);
-  }
-
-  append(batch: Batch): void | Promise<void> {
-    for (let i = 0; i < batch.length; i++) {
-      const e = batch[i]!;
-      e.setAttr(this.attr, javaSplitToken(this.re, bodyText(e.body), this.idx));
-    }
-    return this.child.append(batch);
-  }
-}
 
 /** Token `idx` of Java's `s.split(re)`; `re` must carry the g flag. Stops as soon as it is known. */
 export function javaSplitToken(re: RegExp, s: string, idx: number): string {
@@ -64,11 +43,9 @@ export const splitDeco: DecoratorDef = {
     { name: 'idx', type: 'int', docs: 'Index of the token to extract (0 = the first).' },
     { name: 'attr', type: 'string', docs: 'Attribute that receives the token.' },
   ],
-  build: (args, _ctx, child) =>
-    new SplitSink(
-      child,
-      compileArgument(args.component, 'regex', args.string('regex'), 'g'),
-      atLeast(args.component, 'idx', args.int('idx'), 0),
-      args.string('attr'),
-    ),
+  build: (args, _ctx, child) => {
+    const re = compileArgument(args.component, 'regex', args.string('regex'), 'g');
+    const idx = atLeast(args.component, 'idx', args.int('idx'), 0);
+    return new ExtractSink(child, args.string('attr'), (text) => javaSplitToken(re, text, idx));
+  },
 };

@@ -1,11 +1,2 @@
-/** A small deterministic generator (mulberry32) for tests whose counts must not vary between runs. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator for tests whose counts must not vary between runs. */
+export { seededRng as seeded } from '../../src/spec/arbitrary.js';
