@@ -42,6 +42,10 @@ export interface BucketedWriterOptions {
   idleTimeoutMs?: number;
   /** Close all buckets every this many milliseconds (default 0: never). */
   rollMillis?: number;
+  /** Close a bucket's file once it holds this many events (default 0: no limit; Flume NG's rollCount). */
+  rollEvents?: number;
+  /** Close a bucket's file once this many bytes were written to it (default 0: no limit; rollSize). */
+  rollBytes?: number;
   /** IANA zone of date escapes (default UTC). */
   timeZone?: string;
   /** File system settings (sync, WebHDFS user and piece size). */
@@ -80,6 +84,7 @@ interface Bucket {
   format: FileFormat;
   lastUsed: number;
   events: number;
+  bytes: number;
   /** Encoded batches waiting for the file to open. */
   pending: Buffer[];
   opening: Promise<void>;
@@ -242,16 +247,22 @@ export class BucketedWriter implements EventSink {
     b.lastUsed = now;
     b.events += events.length;
     const bytes = b.format.encode(events);
+    b.bytes += bytes.length;
+    let r: void | Promise<void>;
     if (b.out === undefined) {
       b.pending.push(bytes);
-      return b.opening;
+      r = b.opening;
+    } else {
+      const w = b.out.write(bytes);
+      const bucket = b;
+      r = w?.catch((e: unknown) => {
+        throw this.fail(bucket, e);
+      });
     }
-    const r = b.out.write(bytes);
-    if (r === undefined) return;
-    const bucket = b;
-    return r.catch((e: unknown) => {
-      throw this.fail(bucket, e);
-    });
+    // Size and count rolls complete this file; the bucket's next batch starts a new one.
+    const { rollEvents = 0, rollBytes = 0 } = this.opts;
+    if ((rollEvents > 0 && b.events >= rollEvents) || (rollBytes > 0 && b.bytes >= rollBytes)) this.retire(b);
+    return r;
   }
 
   private newBucket(key: string): Bucket {
@@ -260,6 +271,7 @@ export class BucketedWriter implements EventSink {
       format: this.opts.format(),
       lastUsed: 0,
       events: 0,
+      bytes: 0,
       pending: [],
       opening: Promise.resolve(),
       hasSlot: false,
