@@ -305,7 +305,7 @@ async function avroRun(events: number, size: number): Promise<Timed> {
     memoryLogger(),
   );
   await src.open();
-  const node = startSluice(`s : asciisynth(${events}, ${size}) | agentBESink("127.0.0.1", ${src.port}) ;`);
+  const node = startSluice(`s : asciisynth(${events}, ${size}) | agentBESink("127.0.0.1", ${src.port}${process.env.K_SINKARGS ?? ""}) ;`);
   try {
     let n = 0;
     let first = 0;

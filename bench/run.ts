@@ -2,13 +2,14 @@
 // figures, stores them in bench/results/<suite>.json and regenerates docs/benchmarks.md.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { benchSpark } from './agent-spark.js';
 import { benchChannels } from './channels.js';
 import { benchCore } from './core.js';
 import { fmt, type Row } from './harness.js';
 
 const SUITES: Record<string, () => Promise<Row[]>> = {
   core: benchCore,
-  agent: benchChannels,
+  agent: async () => [...(await benchChannels()), ...(await benchSpark())],
 };
 
 const wanted = process.argv.slice(2);

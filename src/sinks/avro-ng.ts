@@ -97,7 +97,7 @@ export const ngAvroSink: NgSinkDef = {
       name: 'trust-all-certs',
       type: 'bool',
       default: 'false',
-      docs: "Accept any server certificate (no verification: tests only). Otherwise truststore or the system CAs verify it.",
+      docs: 'Accept any server certificate (no verification: tests only). Otherwise truststore or the system CAs verify it.',
     },
     {
       name: 'truststore',
@@ -109,7 +109,12 @@ export const ngAvroSink: NgSinkDef = {
       type: 'string',
       docs: 'Accepted for Flume compatibility; PEM trust stores have no password.',
     },
-    { name: 'truststore-type', type: 'string', default: 'PEM', docs: 'Only PEM (JKS and PKCS12 are refused).' },
+    {
+      name: 'truststore-type',
+      type: 'string',
+      default: 'PEM',
+      docs: 'Only PEM (JKS and PKCS12 are refused).',
+    },
     ...TLS_LIMIT_PROPERTIES,
     {
       name: 'maxIoWorkers',

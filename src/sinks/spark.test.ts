@@ -18,7 +18,12 @@ after(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {});
 });
 
-const ctx = () => ({ config: SiteConfig.defaults(), nodeName: 'a1', allowExec: false, logger: memoryLogger() });
+const ctx = () => ({
+  config: SiteConfig.defaults(),
+  nodeName: 'a1',
+  allowExec: false,
+  logger: memoryLogger(),
+});
 
 /** A port free right now (the sink binds it a moment later; agents have no way to report port 0). */
 export async function freePort(): Promise<number> {
@@ -62,7 +67,9 @@ function poller(port: number): SparkPoller {
 
 const bodies = (b: { events: { body: Buffer }[] }) => b.events.map((e) => e.body.toString());
 
-test('five concurrent pollers through an agent: every event exactly once, batches capped at transactionCapacity', async () => {
+test('five concurrent pollers through an agent: every event exactly once, batches capped at transactionCapacity', {
+  timeout: 30_000,
+}, async () => {
   const port = await freePort();
   const total = 3000;
   const agent = sparkAgent(port, total, ['a1.sinks.k1.threads = 3']);
@@ -70,23 +77,28 @@ test('five concurrent pollers through an agent: every event exactly once, batche
   const seen: string[] = [];
   const seqs = new Set<string>();
   let largest = 0;
-  const deadline = Date.now() + 20_000;
-  await Promise.all(
-    Array.from({ length: 5 }, async () => {
-      const p = poller(port);
-      while (seen.length < total && Date.now() < deadline) {
-        const b = await p.getEventBatch(1000);
-        assert.equal(b.errorMsg, '');
-        assert.match(b.sequenceNumber, /^[A-Za-z0-9]{8}\d+$/);
-        seqs.add(b.sequenceNumber);
-        largest = Math.max(largest, b.events.length);
-        seen.push(...bodies(b));
-        await p.ack(b.sequenceNumber);
-        if (seen.length >= total) break;
+  let stopMessages = 0;
+  const pollers = Array.from({ length: 5 }, async () => {
+    const p = poller(port);
+    for (;;) {
+      const b = await p.getEventBatch(1000);
+      if (b.errorMsg === SPARK_STOPPED) {
+        stopMessages++;
+        break;
       }
-      await p.close();
-    }),
-  );
+      assert.equal(b.errorMsg, '');
+      assert.match(b.sequenceNumber, /^[A-Za-z0-9]{8}\d+$/);
+      seqs.add(b.sequenceNumber);
+      largest = Math.max(largest, b.events.length);
+      seen.push(...bodies(b));
+      await p.ack(b.sequenceNumber);
+    }
+  });
+  for (let i = 0; i < 400 && seen.length < total; i++) await new Promise((r) => setTimeout(r, 50));
+  // Pollers still waiting on the drained channel are answered by the stop.
+  await agent.stop();
+  await Promise.all(pollers);
+  assert.ok(stopMessages > 0);
   assert.equal(seen.length, total, 'lost or duplicated events');
   assert.equal(new Set(seen).size, total);
   assert.deepEqual(
@@ -98,10 +110,11 @@ test('five concurrent pollers through an agent: every event exactly once, batche
   const prefixes = new Set([...seqs].map((s) => s.slice(0, 8)));
   assert.equal(prefixes.size, 1, 'one prefix for the life of the sink');
   assert.equal(agent.channel('c1')!.size, 0);
-  await agent.stop();
 });
 
-test('nack and a missing ack (timeout) deliver the same events again, in order; unknown seq is silent', async () => {
+test('nack and a missing ack (timeout) deliver the same events again, in order; unknown seq is silent', {
+  timeout: 30_000,
+}, async () => {
   const port = await freePort();
   const agent = sparkAgent(port, 40, ['a1.sinks.k1.timeout = 1']);
   await agent.start();
@@ -133,7 +146,9 @@ test('nack and a missing ack (timeout) deliver the same events again, in order; 
   await agent.stop();
 });
 
-test('a poller that disconnects mid-transaction loses nothing: its events come again after the timeout', async () => {
+test('a poller that disconnects mid-transaction loses nothing: its events come again after the timeout', {
+  timeout: 30_000,
+}, async () => {
   const port = await freePort();
   const agent = sparkAgent(port, 500, ['a1.sinks.k1.timeout = 1']);
   await agent.start();
@@ -156,7 +171,9 @@ test('a poller that disconnects mid-transaction loses nothing: its events come a
   await agent.stop();
 });
 
-test('threads bounds open transactions; stop answers waiting polls with the stop message', async () => {
+test('threads bounds open transactions; stop answers waiting polls with the stop message', {
+  timeout: 30_000,
+}, async () => {
   const port = await freePort();
   const agent = sparkAgent(port, 20, ['a1.sinks.k1.threads = 1']);
   await agent.start();
@@ -189,7 +206,9 @@ test('threads bounds open transactions; stop answers waiting polls with the stop
   assert.equal(last.events.length, 0);
 });
 
-test("the seeds' SparkSink configs run; a failover group of SparkSinks is refused with a clear error", async () => {
+test("the seeds' SparkSink configs run; a failover group of SparkSinks is refused with a clear error", {
+  timeout: 30_000,
+}, async () => {
   const port = await freePort();
   // Spark integration guide, completed with a source and the channel (placeholders filled).
   const guide = [
@@ -245,7 +264,10 @@ test("the seeds' SparkSink configs run; a failover group of SparkSinks is refuse
     all.push(...bodies(b));
     await q.ack(b.sequenceNumber);
   }
-  assert.deepEqual(all.map(Number), Array.from({ length: 10 }, (_, i) => i));
+  assert.deepEqual(
+    all.map(Number),
+    Array.from({ length: 10 }, (_, i) => i),
+  );
   await q.close();
   await r.stop();
 
@@ -326,7 +348,10 @@ test('live: a Python Avro poller drains a SparkSink with getEventBatch/ack; a na
   assert.equal(batches[0]!.action, 'nack');
   assert.deepEqual(batches[1]!.bodies, batches[0]!.bodies, 'the nacked batch is delivered again first');
   const acked = batches.filter((l) => l.action === 'ack').flatMap((l) => l.bodies!);
-  assert.deepEqual(acked, Array.from({ length: total }, (_, i) => String(i)));
+  assert.deepEqual(
+    acked,
+    Array.from({ length: total }, (_, i) => String(i)),
+  );
   assert.equal(agent.channel('c1')!.size, 0);
   await agent.stop();
 });

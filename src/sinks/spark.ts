@@ -154,7 +154,8 @@ export class SparkSink implements ChannelDrainer {
 
   private async getEventBatch(n: number): Promise<Reply> {
     if (this.stopped) return stoppedReply();
-    if (n < 1) return { errorMsg: `getEventBatch(${n}): n must be at least 1`, sequenceNumber: '', events: [] };
+    if (n < 1)
+      return { errorMsg: `getEventBatch(${n}): n must be at least 1`, sequenceNumber: '', events: [] };
     const slot = this.acquire();
     if (!(slot === true || (await slot))) return stoppedReply();
     const channel = this.channel!;
@@ -283,7 +284,13 @@ export const sparkSink: NgSinkDef = {
     'transactions, so it cannot be a member of a sink group.',
   properties: [
     { name: 'hostname', type: 'string', default: '0.0.0.0', docs: 'Address to listen on.' },
-    { name: 'port', type: 'int', required: true, min: 0, docs: 'TCP port to listen on (0 picks a free one).' },
+    {
+      name: 'port',
+      type: 'int',
+      required: true,
+      min: 0,
+      docs: 'TCP port to listen on (0 picks a free one).',
+    },
     {
       name: 'threads',
       type: 'int',

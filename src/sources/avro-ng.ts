@@ -229,7 +229,10 @@ export class NgAvroSource implements EventSource {
 const PEM_ONLY = (p: ComponentProperties, key: string): void => {
   const t = p.optString(key);
   if (t !== undefined && t.toUpperCase() !== 'PEM')
-    throw p.error(key, `${key} "${t}" is not supported: Sluice reads PEM files (convert with openssl or keytool)`);
+    throw p.error(
+      key,
+      `${key} "${t}" is not supported: Sluice reads PEM files (convert with openssl or keytool)`,
+    );
 };
 
 export const ngAvroSource: NgSourceDef = {
@@ -242,7 +245,13 @@ export const ngAvroSource: NgSourceDef = {
     "batch goes into one channel transaction, so keep the sender's batch size within transactionCapacity.",
   properties: [
     { name: 'bind', type: 'string', required: true, docs: 'Address to listen on (0.0.0.0: all interfaces).' },
-    { name: 'port', type: 'int', required: true, min: 0, docs: 'TCP port to listen on (0 picks a free one).' },
+    {
+      name: 'port',
+      type: 'int',
+      required: true,
+      min: 0,
+      docs: 'TCP port to listen on (0 picks a free one).',
+    },
     {
       name: 'threads',
       type: 'int',
@@ -269,7 +278,11 @@ export const ngAvroSource: NgSourceDef = {
       default: 'false',
       docs: 'Serve TLS. Needs keystore (a PEM file holding the private key and certificate chain) or ssl-key and ssl-cert.',
     },
-    { name: 'keystore', type: 'string', docs: 'PEM file with the private key and the certificate chain (no JKS).' },
+    {
+      name: 'keystore',
+      type: 'string',
+      docs: 'PEM file with the private key and the certificate chain (no JKS).',
+    },
     {
       name: 'keystore-password',
       type: 'string',
@@ -320,7 +333,10 @@ export const ngAvroSource: NgSourceDef = {
       throw p.error(keyFile === undefined ? 'ssl-key' : 'ssl-cert', 'ssl-key and ssl-cert go together');
     const ssl = p.bool('ssl');
     if (ssl && keyFile === undefined)
-      throw p.error('keystore', 'ssl = true needs keystore (PEM key and certificate) or ssl-key and ssl-cert');
+      throw p.error(
+        'keystore',
+        'ssl = true needs keystore (PEM key and certificate) or ssl-key and ssl-cert',
+      );
     const level = p.int('compression-level');
     if (level > 9) throw p.error('compression-level', `compression-level must be 0-9, got ${level}`);
     let ipRules: IpRule[] | undefined;

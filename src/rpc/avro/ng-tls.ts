@@ -33,7 +33,10 @@ export function protocolRange(
     hi - lo + 1 !== allowed.length
       ? `Node allows a range of TLS versions: ${allowed[0]}..${allowed[allowed.length - 1]} is used`
       : undefined;
-  return { limits: { minVersion: allowed[0]!, maxVersion: allowed[allowed.length - 1]! }, ...(gap ? { gap } : {}) };
+  return {
+    limits: { minVersion: allowed[0]!, maxVersion: allowed[allowed.length - 1]! },
+    ...(gap ? { gap } : {}),
+  };
 }
 
 /** A JSSE suite name as OpenSSL names it (`TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256` -> `ECDHE-RSA-AES128-GCM-SHA256`). */
@@ -98,4 +101,3 @@ export function readTlsLimits(p: ComponentProperties, logger: Logger): Transport
   const ciphers = cipherList(p.list('include-cipher-suites'), p.list('exclude-cipher-suites'));
   return { ...range.limits, ...(ciphers ? { ciphers } : {}) };
 }
-

@@ -69,7 +69,9 @@ export interface AvroServerOptions extends TransportOptions {
 }
 
 /** The optional version and cipher limits of `t`, as Node's TLS options (unset ones left out). */
-export function tlsLimits(t: TlsOptions): Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion' | 'ciphers'> {
+export function tlsLimits(
+  t: TlsOptions,
+): Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion' | 'ciphers'> {
   return {
     ...(t.minVersion ? { minVersion: t.minVersion } : {}),
     ...(t.maxVersion ? { maxVersion: t.maxVersion } : {}),

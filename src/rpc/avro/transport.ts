@@ -26,11 +26,6 @@ export class FrameTransport {
   private readonly deflate: zlib.Deflate | undefined;
   private readonly inflate: zlib.Inflate | undefined;
   private failed = false;
-  private corked = false;
-  private readonly uncork = () => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 
   constructor(
     readonly socket: Socket,
@@ -76,13 +71,6 @@ export class FrameTransport {
       this.deflate.write(frame);
       this.deflate.flush(zlib.constants.Z_SYNC_FLUSH);
       return !this.socket.writableNeedDrain;
-    }
-    // Frames sent in one tick (a pipelined window, answers to frames that arrived in one chunk) leave
-    // in one writev: on loopback each write costs the receiving side's work too, so fewer is faster.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
     }
     return this.socket.write(frame);
   }

@@ -168,12 +168,13 @@ export class SyslogParser {
 
     const facility = pri >> 3;
     const severity = pri & 7;
-    const attrs = new Map<string, Buffer>();
-    attrs.set(SYSLOG_FACILITY, FACILITY_BUFS[facility]!);
-    attrs.set(SYSLOG_SEVERITY, SEVERITY_BUFS[severity]!);
+    // Attributes go straight onto the event: a Map per message would be most of the garbage made here.
+    const e = new Event(buf.subarray(start, end), this.ts, SEVERITY_TO_PRIORITY[severity]!, nanos, host);
+    e.setAttr(SYSLOG_FACILITY, FACILITY_BUFS[facility]!);
+    e.setAttr(SYSLOG_SEVERITY, SEVERITY_BUFS[severity]!);
     const error = frameError ?? this.err;
-    if (error !== undefined) attrs.set(SYSLOG_PARSE_ERROR, Buffer.from(error));
-    return new Event(buf.subarray(start, end), this.ts, SEVERITY_TO_PRIORITY[severity]!, nanos, host, attrs);
+    if (error !== undefined) e.setAttr(SYSLOG_PARSE_ERROR, Buffer.from(error));
+    return e;
   }
 
   /** Reads what follows the PRI; sets this.ts / this.err and returns the host. */

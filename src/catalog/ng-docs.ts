@@ -1,0 +1,67 @@
+import type { InterceptorDef, NgSinkDef, NgSourceDef } from './ng.js';
+import type { PropertySpec } from './properties.js';
+
+interface Documented {
+  type: string;
+  aliases?: string[];
+  docs: string;
+  properties: readonly PropertySpec[];
+}
+
+export interface NgCatalogDocs {
+  sources: readonly NgSourceDef[];
+  channels: readonly Documented[];
+  interceptors: readonly InterceptorDef[];
+  sinks: readonly NgSinkDef[];
+}
+
+/** docs/agent-components.md: every type an agent file can name, with its properties (generated). */
+export function renderAgentComponentsMarkdown(c: NgCatalogDocs): string {
+  const out = [
+    '# Agent file components',
+    '',
+    '<!-- Generated from the catalog by `npm run docs`; do not edit by hand. -->',
+    '',
+    'The types an agent file (`sluice agent --conf-file f --name a1`) can name, with every property, its',
+    'default and meaning. Keys go after `<agent>.<sources|channels|sinks>.<name>.` (interceptors after',
+    '`<agent>.sources.<name>.interceptors.<i>.`). Every source and sink of the dataflow language',
+    '(docs/components.md) can be named too, its arguments given as properties (`type = tail`,',
+    '`filename = /var/log/app.log`). Semantics and examples: docs/agent.md.',
+    '',
+  ];
+  const section = (title: string, defs: readonly Documented[]) => {
+    out.push(`## ${title}`, '');
+    for (const d of [...defs].sort((a, b) => a.type.localeCompare(b.type))) {
+      out.push(`### ${d.type}`, '', d.docs, '');
+      if (d.aliases?.length) out.push(`Also: ${d.aliases.map((a) => `\`${a}\``).join(', ')}.`, '');
+      if (d.properties.length === 0) continue;
+      out.push('| property | type | default | meaning |', '| --- | --- | --- | --- |');
+      for (const p of d.properties) {
+        const dflt = p.required ? 'required' : p.default !== undefined ? `\`${p.default}\`` : '';
+        const choices = p.choices ? ` One of ${p.choices.join(', ')}.` : '';
+        out.push(`| \`${p.name}\` | ${p.type} | ${dflt} | ${(p.docs + choices).replace(/\|/g, '\\|')} |`);
+      }
+      out.push('');
+    }
+  };
+  section('Sources', c.sources);
+  section('Channels', c.channels);
+  section('Interceptors', c.interceptors);
+  section('Sinks', c.sinks);
+  out.push(
+    '## Sink processors',
+    '',
+    '`<agent>.sinkgroups = g`, `<agent>.sinkgroups.g.sinks = k1 k2`, `<agent>.sinkgroups.g.processor.type =`:',
+    '',
+    '| type | properties |',
+    '| --- | --- |',
+    '| `default` | one sink; retried after a pause when it fails |',
+    '| `failover` | `processor.priority.<sink>` (higher first), `processor.maxpenalty` (30000 ms): a failed sink waits min(maxpenalty, 2^failures x 1000 ms) |',
+    '| `load_balance` | `processor.selector` = round_robin \\| random, `processor.backoff` (false), `processor.selector.maxTimeOut` (30000 ms) |',
+    '',
+    'A batch taken from the channel goes to the first sink the processor offers, then to the next on',
+    'failure; the transaction commits once a sink accepted it and rolls back (events stay, in order) when',
+    'all failed. All sinks of a group take from the same channel.',
+  );
+  return `${out.join('\n').trimEnd()}\n`;
+}

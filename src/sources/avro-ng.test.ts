@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ComponentProperties, type RawProps } from '../catalog/properties.js';
+import { SiteConfig } from '../core/config.js';
+import { Event } from '../core/event.js';
+import { memoryLogger } from '../core/logger.js';
+import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
+import { cipherList, opensslCipher, protocolRange } from '../rpc/avro/ng-tls.js';
+import { Status } from '../rpc/avro/protocols.js';
+import { ipAllowed, type NgAvroSource, ngAvroSource, parseIpFilterRules } from './avro-ng.js';
+
+const ctx = () => ({
+  config: SiteConfig.defaults(),
+  nodeName: 'a1',
+  allowExec: false,
+  logger: memoryLogger(),
+});
+const make = (props: RawProps) =>
+  ngAvroSource.create(new ComponentProperties('source r1', ngAvroSource.properties, props), ctx());
+
+test('appendBatch is answered OK only when the runner pulls again (its put was committed); FAILED at close', {
+  timeout: 20_000,
+}, async () => {
+  const src = make({ bind: '127.0.0.1', port: '0' }) as NgAvroSource;
+  await src.open();
+  const a = new FlumeRpcClient({ host: '127.0.0.1', port: src.port });
+  const b = new FlumeRpcClient({ host: '127.0.0.1', port: src.port });
+  const answers: string[] = [];
+  const first = a.appendBatch([Event.of('a1'), Event.of('a2')]).then((s) => answers.push(`a:${s}`));
+  const batch = await src.next();
+  assert.deepEqual(
+    batch!.map((e) => e.body.toString()),
+    ['a1', 'a2'],
+  );
+  const second = b.appendBatch([Event.of('b1')]).then((s) => answers.push(`b:${s}`));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(answers, [], 'answered before the batch was committed');
+  const next = await src.next(); // the runner committed a's batch
+  await first;
+  assert.deepEqual(answers, [`a:${Status.OK}`]);
+  assert.deepEqual(
+    next!.map((e) => e.body.toString()),
+    ['b1'],
+  );
+  // b's batch is in hand when the agent stops and the runner never pulls again: FAILED.
+  const closing = src.close();
+  await second;
+  assert.deepEqual(answers, [`a:${Status.OK}`, `b:${Status.FAILED}`]);
+  await closing;
+  assert.equal(await src.next(), null);
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('ipFilterRules: first match decides, unmatched peers are let in, bad rules are config errors', () => {
+  const rules = parseIpFilterRules('allow:ip:127.*, allow:name:localhost ,deny:ip:10.0.*');
+  assert.ok(Array.isArray(rules));
+  assert.equal(ipAllowed(rules, '::ffff:127.0.0.1').allowed, true);
+  assert.equal(ipAllowed(rules, '10.0.3.4').allowed, false);
+  assert.equal(ipAllowed(rules, '192.168.1.1').allowed, true);
+  const local = parseIpFilterRules('deny:name:localhost,allow:ip:*') as ReturnType<typeof parseIpFilterRules>;
+  assert.ok(Array.isArray(local));
+  assert.deepEqual(ipAllowed(local, '127.0.0.1'), { allowed: false, rule: 'deny:name:localhost' });
+  assert.equal(ipAllowed(local, '10.1.1.1').allowed, true);
+  assert.match(parseIpFilterRules('permit:ip:*') as string, /not <allow\|deny>:<ip\|name>:<pattern>/);
+  assert.throws(
+    () => make({ bind: '0.0.0.0', port: '4141', ipFilter: 'true', ipFilterRules: 'allow:host:x' }),
+    /source r1: rule "allow:host:x" is not/,
+  );
+});
+
+test('property errors name the key: JKS keystore, ssl without a key, port range, both keystore and ssl-key', () => {
+  assert.throws(
+    () => make({ bind: '0.0.0.0', port: '4141', ssl: 'true', keystore: '/k.jks', 'keystore-type': 'JKS' }),
+    /keystore-type "JKS" is not supported: Sluice reads PEM files/,
+  );
+  assert.throws(() => make({ bind: '0.0.0.0', port: '4141', ssl: 'true' }), /ssl = true needs keystore/);
+  assert.throws(() => make({ bind: '0.0.0.0', port: '70000' }), /port must be between 0 and 65535/);
+  assert.throws(() => make({ bind: '0.0.0.0' }), /port is required/);
+  assert.throws(
+    () => make({ bind: '0.0.0.0', port: '1', keystore: '/a.pem', 'ssl-key': '/k.pem', 'ssl-cert': '/c.pem' }),
+    /either keystore or ssl-key and ssl-cert/,
+  );
+  assert.throws(
+    () => make({ bind: '0.0.0.0', port: '1', 'compression-type': 'gzip' }),
+    /compression-type must be one of none, deflate/,
+  );
+  // threads is accepted (and ignored).
+  make({ bind: '0.0.0.0', port: '1', threads: '8' });
+});
+
+test('JSSE protocol and cipher names map to Node TLS options', () => {
+  assert.deepEqual(protocolRange([], ['SSLv3', 'TLSv1', 'TLSv1.1']).limits, {
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+  });
+  assert.deepEqual(protocolRange(['TLSv1.2'], []).limits, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
+  assert.match(protocolRange(['TLSv1.2'], ['TLSv1.2']).problem!, /no TLS version/);
+  assert.match(protocolRange(['TLSv9'], []).problem!, /unknown protocol "TLSv9"/);
+  assert.ok(protocolRange(['TLSv1', 'TLSv1.3'], []).gap);
+  assert.equal(opensslCipher('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'), 'ECDHE-RSA-AES128-GCM-SHA256');
+  assert.equal(opensslCipher('TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384'), 'ECDHE-ECDSA-AES256-SHA384');
+  assert.equal(opensslCipher('TLS_DHE_RSA_WITH_AES_128_CBC_SHA'), 'DHE-RSA-AES128-SHA');
+  assert.equal(opensslCipher('TLS_RSA_WITH_AES_128_GCM_SHA256'), 'AES128-GCM-SHA256');
+  assert.equal(opensslCipher('TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256'), 'ECDHE-RSA-CHACHA20-POLY1305');
+  assert.equal(opensslCipher('TLS_AES_128_GCM_SHA256'), 'TLS_AES_128_GCM_SHA256');
+  assert.equal(cipherList([], []), undefined);
+  assert.match(cipherList([], ['TLS_RSA_WITH_AES_128_GCM_SHA256'])!, /:!AES128-GCM-SHA256$/);
+});
