@@ -189,7 +189,7 @@ const SITE_XML = (props: Record<string, string>) =>
     .join('')}</configuration>\n`;
 
 /** One run of (a) for Sluice: a fresh node process and output directory, checked line for line after. */
-async function sluiceSyslogRun(base: string, run: number, messages: number, connections: number): Promise<Timed> {
+export async function sluiceSyslogRun(base: string, run: number, messages: number, connections: number): Promise<Timed> {
   const conf = join(base, `conf-${run}`);
   const out = join(base, `sluice-${run}`);
   mkdirSync(conf, { recursive: true });

@@ -90,7 +90,9 @@ export class ComponentProperties {
   }
 
   error(field: string, message: string): SluiceError {
-    return new SluiceError('SLUICE_CONFIG', `${this.component}: ${message}`, { place: { component: this.component, field } });
+    return new SluiceError('SLUICE_CONFIG', `${this.component}: ${message}`, {
+      place: { component: this.component, field },
+    });
   }
 
   private raw(name: string): string | undefined {

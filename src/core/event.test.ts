@@ -31,13 +31,22 @@ test('an attribute written upstream is never overwritten downstream', () => {
 });
 
 test('copies have their own attributes and share the body; withBody keeps every other field', () => {
-  const e = Event.of('body', { timestamp: 7, priority: Priority.ERROR, nanos: 9, host: 'h', attrs: { k: 'v' } });
+  const e = Event.of('body', {
+    timestamp: 7,
+    priority: Priority.ERROR,
+    nanos: 9,
+    host: 'h',
+    attrs: { k: 'v' },
+  });
   const c = e.copy();
   c.setAttr('only-copy', '1');
   assert.equal(e.hasAttr('only-copy'), false);
   assert.equal(c.body, e.body);
   const w = e.withBody(Buffer.from('other'));
-  assert.deepEqual([w.timestamp, w.priority, w.nanos, w.host, w.getAttrString('k'), w.body.toString()], [7, Priority.ERROR, 9, 'h', 'v', 'other']);
+  assert.deepEqual(
+    [w.timestamp, w.priority, w.nanos, w.host, w.getAttrString('k'), w.body.toString()],
+    [7, Priority.ERROR, 9, 'h', 'v', 'other'],
+  );
 });
 
 test('bodyText decodes ASCII and UTF-8 alike', () => {

@@ -129,7 +129,7 @@ function defaults(name: string, opts: SyslogSourceOptions) {
     bind: opts.bind ?? '0.0.0.0',
     zone: opts.zone ?? syslogZone('UTC'),
     maxMessageSize: max,
-    maxQueued: opts.maxQueued ?? 100_000,
+    maxQueued: opts.maxQueued ?? 16_384,
     maxBatch: opts.maxBatch ?? 4096,
   };
 }

@@ -36,16 +36,26 @@ function build(name: string, child: CollectingSink) {
   const def = DECORATORS.find((d) => d.name === name)!;
   const node = parseSink(`{ ${SAMPLES[name]} => null }`);
   assert.equal(node.type, 'decorated');
-  const args = bindArgs(def, node.type === 'decorated' ? node.decorator : (undefined as never), undefined, SiteConfig.defaults());
+  const args = bindArgs(
+    def,
+    node.type === 'decorated' ? node.decorator : (undefined as never),
+    undefined,
+    SiteConfig.defaults(),
+  );
   return def.build(args, testContext(), child);
 }
 
 const batches = () =>
-  Array.from({ length: 5 }, (_, b) => Array.from({ length: 20 }, (_, i) => Event.of(`event ${b * 20 + i}`, { attrs: { a: '1', z: '2' } })));
+  Array.from({ length: 5 }, (_, b) =>
+    Array.from({ length: 20 }, (_, i) => Event.of(`event ${b * 20 + i}`, { attrs: { a: '1', z: '2' } })),
+  );
 
 describe('decorator conformance', () => {
   it('every catalog decorator has a sample', () => {
-    assert.deepEqual(DECORATORS.map((d) => d.name).filter((n) => !(n in SAMPLES)), []);
+    assert.deepEqual(
+      DECORATORS.map((d) => d.name).filter((n) => !(n in SAMPLES)),
+      [],
+    );
   });
   for (const name of Object.keys(SAMPLES)) {
     it(`${name}: lifecycle and backpressure`, async () => {
@@ -56,7 +66,10 @@ describe('decorator conformance', () => {
       await deco.close();
       assert.equal(child.overlappingAppends, 0, 'appended while the child was still busy');
       assert.equal(child.appendsWhileClosed, 0, 'appended to a closed child');
-      assert.ok(child.opens <= 1 && child.closes === child.opens, `opens ${child.opens}, closes ${child.closes}`);
+      assert.ok(
+        child.opens <= 1 && child.closes === child.opens,
+        `opens ${child.opens}, closes ${child.closes}`,
+      );
       if (name !== 'lazyOpen') assert.equal(child.opens, 1);
       assert.ok(child.count > 0, 'nothing reached the child');
     });

@@ -358,7 +358,8 @@ export class Agent {
 }
 
 function batchSizeOf(k: ComponentConf): number {
-  const raw = k.props.optString('batch-size') ?? k.props.optString('batchSize') ?? k.props.optString('hdfs.batchSize');
+  const raw =
+    k.props.optString('batch-size') ?? k.props.optString('batchSize') ?? k.props.optString('hdfs.batchSize');
   const n = raw === undefined ? 100 : Number(raw);
   if (!Number.isInteger(n) || n < 1)
     throw k.props.error(
