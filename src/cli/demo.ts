@@ -1,12 +1,24 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent } from '../flow/agent/agent.js';
+import { builtinAgentCatalog } from '../flow/agent/catalog.js';
 import { compileSpec } from '../flow/compile.js';
 import { NodeManager } from '../flow/node-manager.js';
 import { parseSpec } from '../spec/parser.js';
 import { type OptionSpec, optString, parseArgs, usage } from './args.js';
 import type { Command } from './command.js';
-import { loadEnv } from './env.js';
+import { type Env, loadEnv } from './env.js';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'lines', help: 'lines in the generated log (default 5000)' },
@@ -15,14 +27,15 @@ const OPTIONS: OptionSpec[] = [
 ];
 
 /**
- * `sluice demo`: the whole local data plane on embedded defaults, nothing to install or configure.
- * It writes a web-server-like log, runs it through decorators that batch, compress, decompress and
- * unbatch it into a file, samples it to the console, checks the output is byte-identical, and
- * measures a synthetic source into the null sink.
+ * `sluice demo`: the data plane end to end on embedded defaults, nothing to install or configure, each
+ * step checked. (1) a local flow batches, compresses, decompresses and unbatches a web-server log into
+ * a byte-identical copy; (2) an agent node sends the log over Avro RPC on loopback to a collector node
+ * that buckets it by time and host; (3) a Flume NG agent file (spooldir -> timestamp interceptor ->
+ * memory channel -> file_roll) ingests the log dropped into a spool directory.
  */
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'run a local flow end to end on embedded defaults and check its output',
+  summary: 'run flows end to end on embedded defaults (local, agent -> collector, agent file) and check them',
   async run(argv) {
     const p = parseArgs('demo', argv, OPTIONS);
     if (p.options.has('help')) {
@@ -32,47 +45,184 @@ export const demoCommand: Command = {
     const lines = Number(optString(p, 'lines') ?? 5000);
     const dir = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
     const input = join(dir, 'access.log');
-    const output = join(dir, 'copy.log');
     writeFileSync(input, webLog(lines));
-    const specText = [
-      `demo : text(${JSON.stringify(input)}) | [`,
-      `  { value("pipeline", "demo") => { batch(100) => { gzip => { gunzip => { unbatch => text(${JSON.stringify(output)}) } } } } },`,
-      `  { intervalSampler(${Math.max(1, Math.floor(lines / 3))}) => console }`,
-      '] ;',
-      'synthetic : asciisynth(1000000, 100) | null ;',
-    ].join('\n');
-    process.stdout.write(`sluice demo: running this spec (in ${dir}):\n\n${specText}\n\n`);
     const env = loadEnv({});
-    const nodes = compileSpec(parseSpec(specText, '<demo>'), {
-      catalog: env.catalog,
-      context: env.context,
-      file: '<demo>',
-    });
-    const manager = new NodeManager(env.logger);
-    const started = process.hrtime.bigint();
-    for (const n of nodes) await manager.replace(n);
-    await manager.settled();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    let ok = true;
-    for (const r of manager.reports()) {
-      process.stdout.write(
-        `node ${r.name}: ${r.state}, ${r.events} events in ${r.batches} batches${r.error ? `, error: ${r.error}` : ''}\n`,
-      );
-      if (r.state !== 'IDLE') ok = false;
-    }
-    const same = ok && readFileSync(input).equals(readFileSync(output));
-    const synthetic = manager.get('synthetic');
-    if (synthetic)
-      process.stdout.write(
-        `asciisynth -> null: ${Math.round(synthetic.events / seconds).toLocaleString('en-US')} events/s (lower bound: both nodes ran together for ${seconds.toFixed(2)} s)\n`,
-      );
-    process.stdout.write(
-      `${lines} lines through batch/gzip/gunzip/unbatch: output ${same ? 'byte-identical to input' : 'DIFFERS from input'}\n`,
-    );
+    const say = (s: string) => process.stdout.write(`${s}\n`);
+    say(`sluice demo in ${dir} with a ${lines}-line web-server log\n`);
+    const results = [
+      await localFlow(env, dir, input, lines, say),
+      await agentToCollector(env, dir, input, lines, say),
+      await agentFile(env, dir, input, lines, say),
+    ];
+    say('');
+    for (const r of results) say(`${r.ok ? 'ok  ' : 'FAIL'} ${r.what}`);
     if (!p.options.has('keep')) rmSync(dir, { recursive: true, force: true });
-    return same ? 0 : 1;
+    return results.every((r) => r.ok) ? 0 : 1;
   },
 };
+
+interface Step {
+  ok: boolean;
+  what: string;
+}
+
+async function runSpec(env: Env, spec: string, say: (s: string) => void): Promise<NodeManager> {
+  say(`${spec}\n`);
+  const nodes = compileSpec(parseSpec(spec, '<demo>'), {
+    catalog: env.catalog,
+    context: env.context,
+    file: '<demo>',
+  });
+  const manager = new NodeManager(env.logger);
+  for (const n of nodes) await manager.replace(n);
+  return manager;
+}
+
+async function localFlow(
+  env: Env,
+  dir: string,
+  input: string,
+  lines: number,
+  say: (s: string) => void,
+): Promise<Step> {
+  say(
+    '1. A local flow: value, batch, gzip, gunzip, unbatch into a copy; a sample to the console; a synthetic load.',
+  );
+  const output = join(dir, 'copy.log');
+  const spec = [
+    `demo : text(${JSON.stringify(input)}) | [`,
+    `  { value("pipeline", "demo") => { batch(100) => { gzip => { gunzip => { unbatch => text(${JSON.stringify(output)}) } } } } },`,
+    `  { intervalSampler(${Math.max(1, Math.floor(lines / 3))}) => console }`,
+    '] ;',
+    'synthetic : asciisynth(1000000, 100) | null ;',
+  ].join('\n');
+  const started = process.hrtime.bigint();
+  const manager = await runSpec(env, spec, say);
+  await manager.settled();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const idle = manager.reports().every((r) => r.state === 'IDLE');
+  const same = idle && readFileSync(input).equals(readFileSync(output));
+  const synthetic = manager.get('synthetic');
+  if (synthetic)
+    say(
+      `asciisynth -> null: ${Math.round(synthetic.events / seconds).toLocaleString('en-US')} events/s while the other node ran too`,
+    );
+  return {
+    ok: same,
+    what: `local flow: ${lines} lines through batch/gzip/gunzip/unbatch came out ${same ? 'byte-identical' : 'DIFFERENT'}`,
+  };
+}
+
+async function agentToCollector(
+  env: Env,
+  dir: string,
+  input: string,
+  lines: number,
+  say: (s: string) => void,
+): Promise<Step> {
+  say(
+    "\n2. An agent node sends the log over Avro RPC (Flume NG's protocol) to a collector node on loopback.",
+  );
+  const port = await freePort();
+  const out = join(dir, 'collected');
+  const collector = await runSpec(
+    env,
+    `collector : collectorSource(${port}, bind="127.0.0.1") | collectorSink("file://${out}/%Y-%m-%d/%H00", "%{host}-", 1000) ;`,
+    say,
+  );
+  await new Promise((r) => setTimeout(r, 100));
+  const agent = await runSpec(
+    env,
+    `agent : text(${JSON.stringify(input)}) | agentBESink("127.0.0.1", ${port}) ;`,
+    say,
+  );
+  await agent.settled();
+  let count = 0;
+  for (let i = 0; i < 100 && count < lines; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    count = collector.get('collector')?.events ?? 0;
+  }
+  await collector.stopAll();
+  const files = listFiles(out).filter((f) => !f.split('/').pop()!.startsWith('.'));
+  const written = files.reduce(
+    (n, f) => n + readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean).length,
+    0,
+  );
+  say(`collector wrote ${written} events into ${files.length} file(s): ${files.slice(0, 3).join(', ')}`);
+  return {
+    ok: written === lines,
+    what: `agent -> collector over Avro: ${written} of ${lines} events bucketed by hour and host`,
+  };
+}
+
+async function agentFile(
+  env: Env,
+  dir: string,
+  input: string,
+  lines: number,
+  say: (s: string) => void,
+): Promise<Step> {
+  say('\n3. A Flume NG agent file: spooldir -> timestamp interceptor -> memory channel -> file_roll.');
+  const spool = join(dir, 'spool');
+  const rolled = join(dir, 'rolled');
+  mkdirSync(spool);
+  mkdirSync(rolled);
+  const text = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'spooldir-agent.conf'), 'utf8')
+    .replace('/tmp/sluice-spool', spool)
+    .replace('/tmp/sluice-roll', rolled)
+    .replace('a1.sources.r1.spoolDir', 'a1.sources.r1.pollDelay = 50\na1.sources.r1.spoolDir');
+  say(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .join('\n'),
+  );
+  const agent = Agent.fromText(
+    text,
+    'examples/spooldir-agent.conf',
+    'a1',
+    builtinAgentCatalog(),
+    env.context,
+  );
+  await agent.start();
+  copyFileSync(input, join(spool, 'access.log'));
+  const count = () =>
+    listFiles(rolled).reduce(
+      (n, f) => n + readFileSync(join(rolled, f), 'utf8').split('\n').filter(Boolean).length,
+      0,
+    );
+  for (let i = 0; i < 100 && (agent.report().sinks[0]?.delivered ?? 0) < lines; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  await agent.stop();
+  const written = count();
+  const completed = readdirSync(spool).includes('access.log.COMPLETED');
+  say(
+    `file_roll wrote ${written} events; the spooled file is ${completed ? 'marked .COMPLETED' : 'NOT completed'}`,
+  );
+  return {
+    ok: written === lines && completed,
+    what: `agent file: ${written} of ${lines} spooled lines through a memory channel to file_roll`,
+  };
+}
+
+/** Regular files below dir, as paths relative to it (none when dir does not exist). */
+function listFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      statSync(join(dir, f)).isFile(),
+    );
+  } catch {
+    return [];
+  }
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
 function webLog(n: number): string {
   const paths = ['/', '/index.html', '/api/orders', '/static/app.js', '/login'];

@@ -128,3 +128,11 @@ test('node -1 with an endless source closes cleanly on SIGTERM and flushes its s
     'the batch held by the decorator was not flushed on close',
   );
 });
+
+test('the demo runs every step on embedded defaults and checks each', () => {
+  const r = sluice(['demo', '--lines', '2000']);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /ok {3}local flow: 2000 lines .* byte-identical/);
+  assert.match(r.stdout, /ok {3}agent -> collector over Avro: 2000 of 2000 events/);
+  assert.match(r.stdout, /ok {3}agent file: 2000 of 2000 spooled lines/);
+});
