@@ -27,7 +27,7 @@ if (files.length === 0) {
 if (filters.length === 0) {
   for (const [cmd, args] of [
     ['tsc', ['-p', 'tsconfig.json']],
-    ['biome', ['ci', 'src', 'test', 'bench', 'scripts']],
+    ['biome', ['ci', ...(process.stdout.isTTY ? [] : ['--colors=off']), 'src', 'test', 'bench', 'scripts']],
   ]) {
     const r = spawnSync(join('node_modules', '.bin', cmd), args, { stdio: 'inherit' });
     if (r.status !== 0) {
