@@ -27,11 +27,6 @@ export interface EventSink {
   close(): Promise<void>;
 }
 
-/** Appends and waits only when the sink asked to: the one idiom every caller of `append` uses. */
-export function appendTo(sink: EventSink, batch: Batch): void | Promise<void> {
-  return sink.append(batch);
-}
-
 /**
  * Base for decorators: forwards the lifecycle to the child sink; subclasses override `append`.
  */
@@ -47,9 +42,4 @@ export abstract class DecoratorSink implements EventSink {
   close(): Promise<void> {
     return this.child.close();
   }
-}
-
-/** Runs `after` once `r` settles, without allocating a promise when `r` is synchronous. */
-export function then(r: void | Promise<void>, after: () => void | Promise<void>): void | Promise<void> {
-  return r ? r.then(after) : after();
 }

@@ -1,0 +1,28 @@
+// The public API of Sluice for programs that embed it: named re-exports only.
+
+export { Catalog } from './catalog/registry.js';
+export type {
+  BoundArgs,
+  BuildContext,
+  DecoratorDef,
+  ParamSpec,
+  SinkDef,
+  SourceDef,
+} from './catalog/types.js';
+export type { Channel, ChannelDef, Transaction } from './channels/types.js';
+export { SiteConfig } from './core/config.js';
+export { ERROR_CODES, SluiceError } from './core/errors.js';
+export { compileEscapes } from './core/escapes.js';
+export { type Batch, Event } from './core/event.js';
+export { createLogger, type Logger, memoryLogger } from './core/logger.js';
+export { DecoratorSink, type EventSink, type EventSource } from './core/pipeline.js';
+export { Priority } from './core/priority.js';
+export { Agent } from './flow/agent/agent.js';
+export { builtinAgentCatalog } from './flow/agent/catalog.js';
+export { builtinCatalog } from './flow/builtins.js';
+export { type CompiledNode, compileSpec } from './flow/compile.js';
+export { LogicalNode, type NodeReport, type NodeState } from './flow/logical-node.js';
+export { NodeManager } from './flow/node-manager.js';
+export { createFormat } from './formats/index.js';
+export { parseSink, parseSource, parseSpec } from './spec/parser.js';
+export { printSink, printSpec } from './spec/printer.js';
