@@ -20,6 +20,7 @@ import {
   mkdtempSync,
   openSync,
   readdirSync,
+  readFileSync,
   readSync,
   rmSync,
   writeFileSync,
@@ -106,7 +107,8 @@ async function waitListening(port: number, node: SluiceChild, what: string): Pro
   for (;;) {
     if (dead) throw new Error(`${what} exited at start: ${node.stderr()}`);
     if (await canConnect(port)) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port} within 30 s: ${node.stderr()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not listen on ${port} within 30 s: ${node.stderr()}`);
     await sleep(50);
   }
 }
@@ -156,7 +158,8 @@ class LineCounter {
   async waitFor(n: number, timeoutMs: number, what: string): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (this.poll() < n) {
-      if (Date.now() > end) throw new Error(`${what} wrote ${this.lines} of ${n} lines within ${timeoutMs} ms`);
+      if (Date.now() > end)
+        throw new Error(`${what} wrote ${this.lines} of ${n} lines within ${timeoutMs} ms`);
       await sleep(this.lines === 0 ? 20 : 5);
     }
   }
@@ -166,6 +169,23 @@ interface Timed {
   seconds: number;
   messages: number;
   bytes: number;
+  /** CPU seconds (user + system, all threads) the measured process spent during the run, when known. */
+  cpu?: number;
+  /** The Avro hop: CPU seconds of the receiving process (the sender's are `cpu`). */
+  receiverCpu?: number;
+}
+
+/** CPU seconds a process has used so far (Linux /proc; undefined elsewhere). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 function best(runs: Timed[]): Timed {
@@ -173,14 +193,29 @@ function best(runs: Timed[]): Timed {
 }
 
 /** Sends the load and waits until `counter` has every line; the clock starts as the sender starts. */
-async function timedLoad(port: number, messages: number, connections: number, counter: LineCounter, what: string) {
+async function timedLoad(
+  port: number,
+  messages: number,
+  connections: number,
+  counter: LineCounter,
+  what: string,
+  pid: number | undefined,
+): Promise<Timed> {
   let t0 = 0;
+  let cpu0: number | undefined;
   const sending = sendLoad({ port, messages, connections }, () => {
     t0 = performance.now();
+    cpu0 = cpuSeconds(pid);
   });
   const [sent] = await Promise.all([sending, counter.waitFor(messages, 300_000, what)]);
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, messages, bytes: sent.bytes };
+  const cpu1 = cpuSeconds(pid);
+  return {
+    seconds,
+    messages,
+    bytes: sent.bytes,
+    ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}),
+  };
 }
 
 const SITE_XML = (props: Record<string, string>) =>
@@ -189,7 +224,12 @@ const SITE_XML = (props: Record<string, string>) =>
     .join('')}</configuration>\n`;
 
 /** One run of (a) for Sluice: a fresh node process and output directory, checked line for line after. */
-export async function sluiceSyslogRun(base: string, run: number, messages: number, connections: number): Promise<Timed> {
+export async function sluiceSyslogRun(
+  base: string,
+  run: number,
+  messages: number,
+  connections: number,
+): Promise<Timed> {
   const conf = join(base, `conf-${run}`);
   const out = join(base, `sluice-${run}`);
   mkdirSync(conf, { recursive: true });
@@ -202,14 +242,16 @@ export async function sluiceSyslogRun(base: string, run: number, messages: numbe
   try {
     await waitListening(port, node, 'sluice node');
     const counter = new LineCounter(out);
-    const r = await timedLoad(port, messages, connections, counter, 'sluice collectorSink');
+    const r = await timedLoad(port, messages, connections, counter, 'sluice collectorSink', node.child.pid);
     const code = await node.stop();
     if (code !== 0) throw new Error(`sluice node ended with ${code}: ${node.stderr()}`);
     // After the clean close every file has its final name: check nothing was lost, doubled or cut.
     const check = new LineCounter(out);
     check.poll();
     if (check.lines !== messages || check.bytes !== r.bytes)
-      throw new Error(`sluice wrote ${check.lines} lines / ${check.bytes} B, expected ${messages} / ${r.bytes}`);
+      throw new Error(
+        `sluice wrote ${check.lines} lines / ${check.bytes} B, expected ${messages} / ${r.bytes}`,
+      );
     return r;
   } finally {
     await node.stop();
@@ -223,7 +265,7 @@ async function rsyslogRun(base: string, run: number, messages: number, connectio
   const peer = await startRsyslog({ dir, template: '%rawmsg%\\n' });
   try {
     const counter = new LineCounter(dir, (n) => n === 'out.log');
-    const r = await timedLoad(peer.port, messages, connections, counter, 'rsyslogd');
+    const r = await timedLoad(peer.port, messages, connections, counter, 'rsyslogd', peer.process.pid);
     if (counter.bytes !== r.bytes) throw new Error(`rsyslogd wrote ${counter.bytes} B, expected ${r.bytes}`);
     return r;
   } finally {
@@ -285,7 +327,7 @@ async function rawTcpRun(total: number): Promise<Timed> {
  * `null` sink would, here so it can count; the sender node runs in a child process. The clock runs from
  * the first batch received to the last (connecting and the first batch are left out of both sides).
  */
-async function avroRun(events: number, size: number): Promise<Timed> {
+export async function avroRun(events: number, size: number): Promise<Timed> {
   const src = new AvroEventSource(
     'collectorSource',
     {
@@ -305,11 +347,13 @@ async function avroRun(events: number, size: number): Promise<Timed> {
     memoryLogger(),
   );
   await src.open();
-  const node = startSluice(`s : asciisynth(${events}, ${size}) | agentBESink("127.0.0.1", ${src.port}${process.env.K_SINKARGS ?? ""}) ;`);
+  const node = startSluice(`s : asciisynth(${events}, ${size}) | agentBESink("127.0.0.1", ${src.port}) ;`);
   try {
     let n = 0;
     let first = 0;
     let t0 = 0;
+    let cpu0: number | undefined;
+    let own0: NodeJS.CpuUsage | undefined;
     const killer = setTimeout(() => void src.close(), 300_000);
     while (n < events) {
       const r = src.next();
@@ -318,19 +362,34 @@ async function avroRun(events: number, size: number): Promise<Timed> {
       if (n === 0) {
         t0 = performance.now();
         first = b.length;
+        cpu0 = cpuSeconds(node.child.pid);
+        own0 = process.cpuUsage();
       }
       n += b.length;
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpu1 = cpuSeconds(node.child.pid);
+    const own = process.cpuUsage(own0);
     clearTimeout(killer);
     if (n !== events) throw new Error(`collectorSource received ${n} of ${events} events: ${node.stderr()}`);
     const code = await node.exited;
     if (code !== 0) throw new Error(`sender node ended with ${code}: ${node.stderr()}`);
-    return { seconds, messages: events - first, bytes: (events - first) * size };
+    return {
+      seconds,
+      messages: events - first,
+      bytes: (events - first) * size,
+      ...(cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {}),
+      receiverCpu: (own.user + own.system) / 1e6,
+    };
   } finally {
     await node.stop();
     await src.close();
   }
+}
+
+/** CPU per message of the best run, in microseconds, for the notes ('' when unknown). */
+function cpuNote(what: string, cpu: number | undefined, messages: number): string {
+  return cpu === undefined ? '' : `; ${what} ${((cpu / messages) * 1e6).toFixed(2)} us CPU/msg`;
 }
 
 async function bestOfRuns(runs: number, f: (run: number) => Promise<Timed>): Promise<Timed> {
@@ -357,10 +416,15 @@ export async function benchNet(opts: NetBenchOptions = {}): Promise<Row[]> {
         name: `syslogTcp -> collectorSink (raw), ${conns} conns`,
         value: sRate,
         unit: 'msg/s',
-        note: `${messages.toLocaleString('en-US')} msgs of ${Math.round(s.bytes / messages)} B; child process; best of ${runs}; target >= 1.0x rsyslogd`,
+        note: `${messages.toLocaleString('en-US')} msgs of ${Math.round(s.bytes / messages)} B; node in a child process; best of ${runs}${cpuNote('node', s.cpu, messages)}; target >= 1.0x rsyslogd`,
       };
       rows.push(row);
-      mibRows.push({ suite, name: 'syslogTcp -> collectorSink (raw), wire bytes', value: s.bytes / s.seconds / MiB, unit: 'MiB/s' });
+      mibRows.push({
+        suite,
+        name: 'syslogTcp -> collectorSink (raw), wire bytes',
+        value: s.bytes / s.seconds / MiB,
+        unit: 'MiB/s',
+      });
       if (rsyslogdPath() === undefined) row.note += '; rsyslogd not installed: no peer figure';
       else {
         const r = await bestOfRuns(runs, (i) => rsyslogRun(base, i, messages, conns));
@@ -371,9 +435,14 @@ export async function benchNet(opts: NetBenchOptions = {}): Promise<Row[]> {
           name: `peer: rsyslogd imtcp -> omfile (%rawmsg%), ${conns} conns`,
           value: rRate,
           unit: 'msg/s',
-          note: `same messages and connections; best of ${runs}`,
+          note: `same messages and connections; best of ${runs}${cpuNote('rsyslogd', r.cpu, messages)}`,
         });
-        mibRows.push({ suite, name: 'peer: rsyslogd, wire bytes', value: r.bytes / r.seconds / MiB, unit: 'MiB/s' });
+        mibRows.push({
+          suite,
+          name: 'peer: rsyslogd, wire bytes',
+          value: r.bytes / r.seconds / MiB,
+          unit: 'MiB/s',
+        });
       }
     }
     if (parts.has('avro')) {
@@ -387,9 +456,14 @@ export async function benchNet(opts: NetBenchOptions = {}): Promise<Row[]> {
           name: `asciisynth -> agentBESink -> collectorSource -> null (${label})`,
           value: a.messages / a.seconds,
           unit: 'events/s',
-          note: `${events.toLocaleString('en-US')} events, two processes; best of ${runs}${size === 100 ? '; target 500,000' : ''}`,
+          note: `${events.toLocaleString('en-US')} events, sender node in a child process; best of ${runs}${cpuNote('sender', a.cpu, a.messages)}${cpuNote('receiver', a.receiverCpu, a.messages)}${size === 100 ? '; target 500,000' : ''}`,
         });
-        mibRows.push({ suite, name: `Avro hop, body bytes (${label})`, value: a.bytes / a.seconds / MiB, unit: 'MiB/s' });
+        mibRows.push({
+          suite,
+          name: `Avro hop, body bytes (${label})`,
+          value: a.bytes / a.seconds / MiB,
+          unit: 'MiB/s',
+        });
       }
     }
     if (parts.has('tcp')) {

@@ -6,10 +6,12 @@ import { benchSpark } from './agent-spark.js';
 import { benchChannels } from './channels.js';
 import { benchCore } from './core.js';
 import { fmt, type Row } from './harness.js';
+import { benchNet } from './net.js';
 
 const SUITES: Record<string, () => Promise<Row[]>> = {
   core: benchCore,
   agent: async () => [...(await benchChannels()), ...(await benchSpark())],
+  net: benchNet,
 };
 
 const wanted = process.argv.slice(2);

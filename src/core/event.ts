@@ -44,6 +44,24 @@ export class Event {
     }
   }
 
+  /**
+   * An event that adopts `kv` (alternating names and values, names distinct) as its attributes without
+   * checking or copying: for decoders on hot paths, whose array literal is sized exactly once. The
+   * caller hands the array over and keeps no reference to it.
+   */
+  static withAttrs(
+    body: Buffer,
+    timestamp: number,
+    priority: Priority,
+    nanos: number,
+    host: string,
+    kv: (string | Buffer)[],
+  ): Event {
+    const e = new Event(body, timestamp, priority, nanos, host);
+    if (kv.length > 0) e.kv = kv;
+    return e;
+  }
+
   static of(body: string | Buffer, fields: Partial<EventFields> = {}): Event {
     const e = new Event(
       typeof body === 'string' ? Buffer.from(body) : body,

@@ -249,3 +249,46 @@ test('definitions pass the catalog check; spec text binds with site-config defau
   assert.equal(rpc.opts.batchSize, 7);
   assert.equal(rpc.opts.compression, 'deflate');
 });
+
+test('agentBESink streams while its collector answers: append returns before the answer, bounded, close delivers all', async () => {
+  // queueSize 1 and nobody draining: the collector holds its answers, as a busy collector would.
+  const src = await source({ queueSize: 1 });
+  const { sink: s } = await sink(agentBESink, { host: '127.0.0.1', port: src.port });
+  const be = s as BestEffortChainSink;
+  // Connecting: the first append waits for its answer.
+  await s.append([Event.of('b0')]);
+  assert.equal(be.stats.sent, 1);
+  // Connected and answered OK: the next batches are handed over without waiting...
+  assert.equal(s.append([Event.of('b1')]), undefined);
+  assert.equal(s.append([Event.of('b2')]), undefined);
+  // ...up to three unanswered; the third makes append wait for room.
+  const third = s.append([Event.of('b3')]);
+  assert.ok(third instanceof Promise);
+  let settled = false;
+  void third.then(() => {
+    settled = true;
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(settled, false, 'append waits while three batches are unanswered');
+  const got = await drain(src, 4);
+  await third;
+  await s.close();
+  assert.deepEqual(
+    got.map((e) => e.body.toString()),
+    ['b0', 'b1', 'b2', 'b3'],
+  );
+  assert.equal(be.stats.sent, 4);
+  assert.equal(be.stats.dropped, 0);
+});
+
+test('agentBESink: a batch handed over while streaming that then fails is counted as dropped', async () => {
+  const src = await source({ queueSize: 1 });
+  const { sink: s } = await sink(agentBESink, { host: '127.0.0.1', port: src.port, requestTimeout: 300 });
+  const be = s as BestEffortChainSink;
+  await s.append([Event.of('ok')]);
+  // The collector never drains, so this batch's answer never comes: the request times out.
+  assert.equal(s.append([Event.of('late'), Event.of('late')]), undefined);
+  await s.close();
+  assert.equal(be.stats.sent, 1);
+  assert.equal(be.stats.dropped, 2);
+});

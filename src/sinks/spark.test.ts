@@ -5,12 +5,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { certSet, NO_OPENSSL, plainRefused } from '../../test/fixtures/tls-peers.js';
 import { SiteConfig } from '../core/config.js';
 import { SluiceError } from '../core/errors.js';
 import { memoryLogger } from '../core/logger.js';
 import { Agent } from '../flow/agent/agent.js';
 import { builtinAgentCatalog } from '../flow/agent/catalog.js';
-import { SparkPoller } from '../rpc/avro/spark-poller.js';
+import { SparkPoller, type SparkPollerOptions } from '../rpc/avro/spark-poller.js';
 import { SPARK_STOPPED } from './spark.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -59,8 +60,8 @@ function sparkAgent(port: number, total: number, extra: string[] = []): Agent {
   return agent;
 }
 
-function poller(port: number): SparkPoller {
-  const p = new SparkPoller({ host: '127.0.0.1', port });
+function poller(port: number, extra: Partial<SparkPollerOptions> = {}): SparkPoller {
+  const p = new SparkPoller({ host: '127.0.0.1', port, ...extra });
   cleanup.push(() => p.close());
   return p;
 }
@@ -354,4 +355,70 @@ test('live: a Python Avro poller drains a SparkSink with getEventBatch/ack; a na
   );
   assert.equal(agent.channel('c1')!.size, 0);
   await agent.stop();
+});
+
+const certs = certSet();
+
+test('TLS and token for Sluice pollers: the right poller drains, others are refused and the port serves on', {
+  skip: certs ? false : NO_OPENSSL,
+  timeout: 30_000,
+}, async () => {
+  const { server, other } = certs!;
+  const port = await freePort();
+  const total = 150;
+  const agent = sparkAgent(port, total, [
+    'a1.sinks.k1.ssl = true',
+    `a1.sinks.k1.keystore = ${certs!.keystore}`,
+    'a1.sinks.k1.token = s3cret',
+  ]);
+  await agent.start();
+  // Fast failures: no reconnect backoff and short connect timeouts for the refused pollers.
+  const quick = { backoffMinMs: 1, backoffMaxMs: 1, connectTimeoutMs: 3000 };
+  assert.equal(await plainRefused(port, 'not TLS at all'), 'closed');
+  const plain = poller(port, quick);
+  await assert.rejects(plain.getEventBatch(10), (e: unknown) => e instanceof SluiceError);
+  const untrusting = poller(port, { ...quick, tls: { ca: other.cert }, token: 's3cret' });
+  await assert.rejects(untrusting.getEventBatch(10), /self-signed certificate/);
+  const tokenless = poller(port, { ...quick, tls: { ca: server.cert } });
+  await assert.rejects(tokenless.getEventBatch(10), /connection refused: .*sluice\.token/);
+  const wrong = poller(port, { ...quick, tls: { ca: server.cert }, token: 'guess' });
+  await assert.rejects(wrong.getEventBatch(10), /connection refused: wrong sluice\.token/);
+
+  const p = poller(port, { tls: { ca: server.cert }, token: 's3cret' });
+  const seen: string[] = [];
+  for (let i = 0; i < 100 && seen.length < total; i++) {
+    const b = await p.getEventBatch(100);
+    assert.equal(b.errorMsg, '');
+    seen.push(...bodies(b));
+    await p.ack(b.sequenceNumber);
+  }
+  assert.deepEqual(
+    seen,
+    Array.from({ length: total }, (_, i) => String(i)),
+  );
+  await agent.stop();
+});
+
+test('SparkSink TLS properties are checked like the avro source', () => {
+  assert.throws(
+    () => sparkAgent(1, 1, ['a1.sinks.k1.ssl = true']),
+    (e: unknown) => {
+      assert.ok(e instanceof SluiceError);
+      assert.match(
+        e.message,
+        /ssl = true needs keystore \(PEM key and certificate\) or ssl-key and ssl-cert/,
+      );
+      assert.equal(e.place?.field, 'a1.sinks.k1.keystore');
+      return true;
+    },
+  );
+  assert.throws(
+    () =>
+      sparkAgent(1, 1, [
+        'a1.sinks.k1.ssl = true',
+        'a1.sinks.k1.keystore = k.jks',
+        'a1.sinks.k1.keystore-type = JKS',
+      ]),
+    /keystore-type "JKS" is not supported/,
+  );
 });

@@ -3,10 +3,12 @@ import type { ChannelDrainer, DrainableChannel, NgSinkDef } from '../catalog/ng.
 import { asSluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
+import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
 import { FlumeEventEncoder } from '../rpc/avro/flume-event.js';
 import { sparkFlumeProtocol } from '../rpc/avro/protocols.js';
 import { AvroServer, handler } from '../rpc/avro/server.js';
 import type { Writer } from '../rpc/avro/wire.js';
+import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
 
 /**
  * Spark's SparkSink (spark-streaming-flume-sink): instead of pushing, the agent serves
@@ -27,6 +29,12 @@ export interface SparkSinkOptions {
   timeoutMs: number;
   backoffMs: number;
   sluiceHeaders: boolean;
+  /**
+   * Sluice pollers only: Spark's receiver speaks plain TCP without a handshake token, so a sink with
+   * either cannot serve a real Spark cluster.
+   */
+  tls?: TlsArgs | undefined;
+  token?: string | undefined;
 }
 
 export const SPARK_STOPPED = 'Spark sink has been stopped!';
@@ -114,6 +122,8 @@ export class SparkSink implements ChannelDrainer {
       },
       port: this.opts.port,
       host: this.opts.hostname,
+      tls: this.opts.tls?.ssl ? loadTls(this.opts.tls, this.name, 'server') : undefined,
+      token: this.opts.token,
       logger: this.logger,
       name: this.name,
     });
@@ -281,7 +291,8 @@ export const sparkSink: NgSinkDef = {
     'takes up to n events (capped at the channel transactionCapacity: Spark asks 1000 by default, raise a ' +
     "memory channel's 100 to match) in a channel transaction that the poller's ack commits; a nack, or no " +
     'ack within timeout seconds, rolls it back and the events are delivered again. It manages its own ' +
-    'transactions, so it cannot be a member of a sink group.',
+    'transactions, so it cannot be a member of a sink group. Sluice-specific ssl (PEM keystore) and token ' +
+    "protect the port for Sluice's SparkPoller; Spark's own receivers support neither.",
   properties: [
     { name: 'hostname', type: 'string', default: '0.0.0.0', docs: 'Address to listen on.' },
     {
@@ -318,10 +329,23 @@ export const sparkSink: NgSinkDef = {
       default: 'true',
       docs: 'Also send sluice.priority and sluice.nanos headers (Sluice-specific; Spark ignores unknown headers).',
     },
+    ...NG_SERVER_TLS_PROPERTIES.map((s) =>
+      s.name === 'ssl'
+        ? { ...s, docs: `${s.docs} For Sluice pollers only: Spark's receivers have no TLS.` }
+        : s,
+    ),
+    {
+      name: 'token',
+      type: 'string',
+      docs: "Shared secret pollers present in the Avro handshake (Sluice's SparkPoller with the same token); others are refused. Spark's receivers cannot send one.",
+    },
   ],
   create(props, ctx) {
     const port = props.int('port');
     if (port > 65535) throw props.error('port', `port must be between 0 and 65535, got ${port}`);
+    const logger = ctx.logger.child(props.component);
+    const tls = readNgServerTls(props, logger);
+    const token = props.optString('token');
     return new SparkSink(
       props.component,
       {
@@ -331,8 +355,10 @@ export const sparkSink: NgSinkDef = {
         timeoutMs: props.int('timeout') * 1000,
         backoffMs: props.int('backoffInterval'),
         sluiceHeaders: props.bool('sluiceHeaders'),
+        tls,
+        token: token === '' ? undefined : token,
       },
-      ctx.logger.child(props.component),
+      logger,
     );
   },
 };

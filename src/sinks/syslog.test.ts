@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Server, Socket } from 'node:net';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { certSet, NO_OPENSSL } from '../../test/fixtures/tls-peers.js';
 import { testContext } from '../../test/mocks/sinks.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
@@ -10,6 +11,8 @@ import type { Priority } from '../core/priority.js';
 import { SyslogFramer } from '../rpc/syslog/framing.js';
 import { SYSLOG_FACILITY, SYSLOG_PARSE_ERROR, SyslogParser } from '../rpc/syslog/parse.js';
 import { Zone } from '../rpc/syslog/zone.js';
+import { SyslogTcpSource } from '../sources/syslog.js';
+import { pull } from '../sources/test-helpers.js';
 import { SyslogTcpSink, syslogTcpSink } from './syslog.js';
 
 /**
@@ -196,6 +199,10 @@ describe('syslogTcp sink', () => {
         ['octetCounting', false],
         ['zone', undefined],
         ['facility', 1],
+        ['ssl', false],
+        ['keyFile', undefined],
+        ['certFile', undefined],
+        ['caFile', undefined],
       ],
     );
     assert.ok(def.build(BoundArgs.of('syslogTcp', { host: 'localhost' }), ctx) instanceof SyslogTcpSink);
@@ -208,6 +215,105 @@ describe('syslogTcp sink', () => {
     assert.throws(
       () => def.build(BoundArgs.of('syslogTcp', { host: 'h', port: 0 }), ctx),
       (e: unknown) => e instanceof SluiceError && e.place?.field === 'port',
+    );
+  });
+});
+
+describe('syslogTcp sink over TLS (RFC 5425)', () => {
+  const certs = certSet();
+  const skip = certs ? false : NO_OPENSSL;
+
+  async function tlsSource(caFile?: string): Promise<SyslogTcpSource> {
+    const { server } = certs!;
+    const src = new SyslogTcpSource({
+      port: 0,
+      bind: '127.0.0.1',
+      tls: { ssl: true, keyFile: server.keyFile, certFile: server.certFile, caFile, trustAllCerts: false },
+    });
+    closers.push(src);
+    await src.open();
+    return src;
+  }
+
+  it('delivers every event to a TLS syslogTcp source, built from keyword arguments', { skip }, async () => {
+    const src = await tlsSource();
+    for (const octetCounting of [false, true]) {
+      const k = syslogTcpSink.build(
+        BoundArgs.of('syslogTcp', {
+          host: '127.0.0.1',
+          port: src.port,
+          octetCounting,
+          caFile: certs!.server.certFile,
+        }),
+        testContext(),
+      ) as SyslogTcpSink;
+      closers.push(k);
+      await k.open();
+      for (let b = 0; b < 10; b++) await k.append(batch(b * 100, 100));
+      await k.close();
+      const { events } = await pull(src, { want: 1000, timeoutMs: 10_000 });
+      assert.equal(events.length, 1000);
+      for (let i = 0; i < 1000; i++) assert.ok(events[i]!.body.toString().endsWith(` event ${i}`));
+    }
+    assert.equal(src.connections, 2);
+  });
+
+  it('fails at once, without retries, when the server certificate is not trusted', { skip }, async () => {
+    const src = await tlsSource();
+    const k = sink(src.port, {
+      retries: 5,
+      backoffMs: 1000,
+      tls: {
+        ssl: true,
+        caFile: certs!.other.certFile,
+        keyFile: undefined,
+        certFile: undefined,
+        trustAllCerts: false,
+      },
+    });
+    const t0 = Date.now();
+    await assert.rejects(k.open(), (e: unknown) => {
+      assert.ok(e instanceof SluiceError);
+      assert.equal(e.code, 'SLUICE_IO');
+      assert.equal(e.retriable, false);
+      assert.equal(e.place?.field, 'caFile');
+      assert.equal(
+        e.message,
+        `syslogTcp: TLS certificate of 127.0.0.1:${src.port} not trusted: self-signed certificate (check caFile and the certificate's names)`,
+      );
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 1000, 'no backoff before reporting a certificate problem');
+    assert.equal(k.connects, 0);
+  });
+
+  it('presents a client certificate to a source that requires one', { skip }, async () => {
+    const { server, client } = certs!;
+    const src = await tlsSource(client.certFile);
+    const k = sink(src.port, {
+      tls: {
+        ssl: true,
+        caFile: server.certFile,
+        keyFile: client.keyFile,
+        certFile: client.certFile,
+        trustAllCerts: false,
+      },
+    });
+    await k.open();
+    await k.append(batch(0, 3));
+    await k.close();
+    const { events } = await pull(src, { want: 3 });
+    assert.deepEqual(
+      events.map((e) => e.body.toString().split(' ').slice(-2).join(' ')),
+      ['event 0', 'event 1', 'event 2'],
+    );
+  });
+
+  it('rejects a key without its certificate, naming the argument', () => {
+    assert.throws(
+      () => syslogTcpSink.build(BoundArgs.of('syslogTcp', { host: 'h', keyFile: 'k.pem' }), testContext()),
+      (e: unknown) =>
+        e instanceof SluiceError && e.oneLine() === 'syslogTcp: certFile: keyFile and certFile go together',
     );
   });
 });

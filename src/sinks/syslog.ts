@@ -1,13 +1,15 @@
 import type { Socket } from 'node:net';
-import { connect } from 'node:net';
 import type { SinkDef } from '../catalog/types.js';
 import { ioError, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
+import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
+import type { TlsOptions } from '../rpc/avro/server.js';
 import type { SyslogWireOptions } from '../rpc/syslog/format.js';
 import { SyslogWireFormat } from '../rpc/syslog/format.js';
 import { syslogZone } from '../rpc/syslog/zone.js';
+import { connectSocket, isCertificateError, readTlsArgs, tlsParams } from '../rpc/tls.js';
 
 /**
  * syslogTcp("host"[, port=514]): writes events to a syslog daemon (or another syslogTcp source) over
@@ -15,6 +17,8 @@ import { syslogZone } from '../rpc/syslog/zone.js';
  * buffer is full, append returns a promise that settles in the write callback (backpressure). A lost
  * connection is noticed on the next append, which reconnects with backoff before writing; syslog over
  * TCP has no acknowledgements, so what sat in the socket buffer of a dead connection is lost.
+ * With TLS (RFC 5425) the same bytes go inside the TLS session; a server certificate that fails
+ * verification is reported at once, without retries, since only a configuration change can fix it.
  */
 
 export interface SyslogTcpSinkOptions extends SyslogWireOptions {
@@ -25,6 +29,8 @@ export interface SyslogTcpSinkOptions extends SyslogWireOptions {
   /** First pause between attempts; doubles each time up to 2 s. */
   backoffMs?: number;
   connectTimeoutMs?: number;
+  /** Connect with TLS: caFile to trust, keyFile/certFile for a client certificate; read at open. */
+  tls?: TlsArgs | undefined;
   logger?: Logger;
 }
 
@@ -38,6 +44,7 @@ export class SyslogTcpSink implements EventSink {
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly timeoutMs: number;
+  private tls: TlsOptions | undefined;
   /** Connections made (the first one and every reconnection). */
   connects = 0;
 
@@ -123,6 +130,8 @@ export class SyslogTcpSink implements EventSink {
   }
 
   private async reconnect(): Promise<void> {
+    // Here rather than in open: an append without open must never fall back to plain text.
+    if (this.opts.tls?.ssl && this.tls === undefined) this.tls = loadTls(this.opts.tls, COMPONENT, 'client');
     let delay = this.backoffMs;
     let last: unknown;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
@@ -133,6 +142,13 @@ export class SyslogTcpSink implements EventSink {
         return;
       } catch (e) {
         last = e;
+        if (isCertificateError(e)) {
+          throw new SluiceError(
+            'SLUICE_IO',
+            `${COMPONENT}: TLS certificate of ${this.where} not trusted: ${(e as Error).message} (check caFile and the certificate's names)`,
+            { cause: e, place: { component: COMPONENT, field: 'caFile' } },
+          );
+        }
         if (attempt < this.retries) {
           await new Promise((r) => setTimeout(r, delay));
           delay = Math.min(delay * 2, 2000);
@@ -149,12 +165,12 @@ export class SyslogTcpSink implements EventSink {
     this.socket?.destroy();
     this.socket = undefined;
     return new Promise<void>((resolve, reject) => {
-      const s = connect({ host: this.opts.host, port: this.opts.port, noDelay: true });
+      const { socket: s, ready } = connectSocket(this.opts.host, this.opts.port, this.tls);
       const timer = setTimeout(() => {
         s.destroy();
         reject(Object.assign(new Error('connection timed out'), { code: 'ETIMEDOUT' }));
       }, this.timeoutMs);
-      s.once('connect', () => {
+      s.once(ready, () => {
         clearTimeout(timer);
         this.socket = s;
         this.broken = false;
@@ -188,7 +204,8 @@ export const syslogTcpSink: SinkDef = {
     'Syslog TCP sink: writes events to host:port in syslog wire format (syslog-ng and rsyslog compatible, ' +
     'or another Sluice syslogTcp source). RFC 3164 lines by default; PRI from the syslogfacility and ' +
     'syslogseverity attributes or the event priority; bodies that already are syslog messages are ' +
-    'forwarded as they are. Reconnects when the connection drops.',
+    'forwarded as they are. Reconnects when the connection drops. With ssl=true it sends over TLS ' +
+    '(RFC 5425), trusting caFile (or the system CAs); keyFile and certFile give a client certificate.',
   params: [
     { name: 'host', type: 'string', docs: 'Host name or address of the syslog receiver.' },
     { name: 'port', type: 'int', optional: true, default: 514, docs: 'TCP port of the receiver.' },
@@ -220,6 +237,7 @@ export const syslogTcpSink: SinkDef = {
       default: 1,
       docs: 'Facility (0..23) of events without a syslogfacility attribute; 1 is user.',
     },
+    ...tlsParams('client'),
   ],
   build(args, ctx) {
     const format = (args.optString('format') ?? 'rfc3164').toLowerCase();
@@ -248,6 +266,7 @@ export const syslogTcpSink: SinkDef = {
         field: 'zone',
       }),
       facility,
+      tls: readTlsArgs(args, 'client'),
       logger: ctx.logger,
     });
   },

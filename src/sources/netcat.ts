@@ -1,8 +1,11 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
 import { ioError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
+import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
+import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
+import { NG_SERVER_TLS_PROPERTIES, readNgServerTls, socketServer } from '../rpc/tls.js';
 import { EventQueue, LineSplitter, MAX_BATCH } from './lines.js';
 
 /** Above this many queued events, connections are paused until the agent catches up (backpressure). */
@@ -11,6 +14,8 @@ const HIGH_WATER = 10 * MAX_BATCH;
 /**
  * Flume NG's netcat source: a TCP server, one event per line, answering "OK" per line when
  * ack-every-event is on. Lines longer than max-line-length are cut (and the rest dropped), as Flume does.
+ * With `tls` the lines (and OKs) travel inside TLS; a client that does not speak TLS is dropped at the
+ * handshake. There is no token: `caFile` (client certificates) is how to admit only known senders.
  */
 export class NetcatSource implements EventSource {
   private server: Server | undefined;
@@ -24,6 +29,9 @@ export class NetcatSource implements EventSource {
     private readonly port: number,
     private readonly maxLine: number,
     private readonly ack: boolean,
+    private readonly tls?: TlsArgs | undefined,
+    private readonly logger?: Logger | undefined,
+    private readonly name = 'netcat',
   ) {}
 
   get address(): { port: number } {
@@ -31,7 +39,18 @@ export class NetcatSource implements EventSource {
   }
 
   open(): Promise<void> {
-    const server = createServer((s) => this.accept(s));
+    let server: Server;
+    try {
+      const t = this.tls?.ssl ? loadTls(this.tls, this.name, 'server') : undefined;
+      server = socketServer(
+        t,
+        (s) => this.accept(s),
+        // The logger is the component's own (its lines already name it).
+        (peer, reason) => this.logger?.warn(`TLS handshake with ${peer} failed: ${reason}`),
+      );
+    } catch (e) {
+      return Promise.reject(e);
+    }
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', (e) =>
@@ -93,7 +112,10 @@ export const netcatSource: NgSourceDef = {
   kind: 'ng-source',
   type: 'netcat',
   aliases: ['netcattcp'],
-  docs: 'A TCP server turning each line it receives into an event (Flume NG netcat source); answers "OK" per line.',
+  docs:
+    'A TCP server turning each line it receives into an event (Flume NG netcat source); answers "OK" per line. ' +
+    'Sluice-specific: with ssl = true and a PEM keystore (or ssl-key and ssl-cert) it serves the same lines ' +
+    'over TLS; ssl-ca requires client certificates.',
   properties: [
     { name: 'bind', type: 'string', required: true, docs: 'Address to listen on.' },
     { name: 'port', type: 'int', required: true, min: 0, docs: 'Port to listen on.' },
@@ -105,7 +127,18 @@ export const netcatSource: NgSourceDef = {
       docs: 'Longer lines are cut to this many bytes.',
     },
     { name: 'ack-every-event', type: 'bool', default: 'true', docs: 'Answer "OK" for every line.' },
+    ...NG_SERVER_TLS_PROPERTIES,
   ],
-  create: (p) =>
-    new NetcatSource(p.string('bind'), p.int('port'), p.int('max-line-length'), p.bool('ack-every-event')),
+  create: (p, ctx) => {
+    const logger = ctx.logger.child(p.component);
+    return new NetcatSource(
+      p.string('bind'),
+      p.int('port'),
+      p.int('max-line-length'),
+      p.bool('ack-every-event'),
+      readNgServerTls(p, logger),
+      logger,
+      p.component,
+    );
+  },
 };

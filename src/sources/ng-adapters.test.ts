@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { test } from 'node:test';
+import { certSet, NO_OPENSSL, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import type { EventSource } from '../core/pipeline.js';
 import { splitCommandLine } from './exec.js';
@@ -83,5 +84,58 @@ test('syslog properties are checked: host and port are required', () => {
   assert.throws(
     () => props(syslogUdpNgSource, { host: '127.0.0.1', port: 'x' }),
     /port must be an integer, got "x"/,
+  );
+});
+
+const certs = certSet();
+
+test('syslogtcp with ssl and a PEM keystore serves TLS clients and drops plain-text ones', {
+  skip: certs ? false : NO_OPENSSL,
+}, async () => {
+  const ctx = testContext();
+  const src = syslogTcpNgSource.create(
+    props(syslogTcpNgSource, {
+      host: '127.0.0.1',
+      port: '0',
+      ssl: 'true',
+      keystore: certs!.keystore,
+      'keystore-password': 'ignored',
+      'exclude-protocols': 'SSLv3 TLSv1 TLSv1.1',
+    }),
+    ctx,
+  ) as SyslogTcpSource;
+  await src.open();
+  try {
+    await plainRefused(src.port, '<13>plain\n');
+    await tlsExchange(src.port, '<13>Jan  1 00:00:00 myhost app: hello tls\n', { ca: certs!.server.cert });
+    assert.match(await one(src), /hello tls/);
+    assert.ok(
+      ctx.logger.lines.some((l) => /source r1: syslogTcp: TLS handshake with 127\.0\.0\.1 failed/.test(l)),
+    );
+  } finally {
+    await src.close();
+  }
+});
+
+test('syslogtcp TLS properties are checked, naming the key', () => {
+  const create = (p: Record<string, string>) =>
+    syslogTcpNgSource.create(props(syslogTcpNgSource, { host: '127.0.0.1', port: '0', ...p }), testContext());
+  assert.throws(() => create({ ssl: 'true' }), {
+    code: 'SLUICE_CONFIG',
+    message: 'source r1: ssl = true needs keystore (PEM key and certificate) or ssl-key and ssl-cert',
+  });
+  assert.throws(() => create({ ssl: 'true', keystore: 'ks.jks', 'keystore-type': 'JKS' }), {
+    message: /^source r1: keystore-type "JKS" is not supported: Sluice reads PEM files/,
+  });
+  assert.throws(() => create({ ssl: 'true', 'ssl-key': 'k.pem' }), {
+    message: 'source r1: ssl-key and ssl-cert go together',
+  });
+  assert.throws(() => create({ ssl: 'true', keystore: 'ks.pem', 'include-protocols': 'TLSv9' }), {
+    message: /^source r1: unknown protocol "TLSv9"/,
+  });
+  // The UDP source has no TLS: the keys are unknown there (ignored with a warning).
+  assert.equal(
+    syslogUdpNgSource.properties.some((s) => s.name === 'ssl'),
+    false,
   );
 });

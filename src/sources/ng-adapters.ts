@@ -4,6 +4,7 @@ import type { BuildContext } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { EventSource } from '../core/pipeline.js';
+import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
 import { ExecSource } from './exec.js';
 import { type SyslogSourceOptions, SyslogTcpSource, SyslogUdpSource } from './syslog.js';
 
@@ -139,13 +140,15 @@ export const execNgSource: NgSourceDef = {
   create: createExec,
 };
 
-function syslogOptions(p: ComponentProperties, ctx: BuildContext): SyslogSourceOptions {
+function syslogOptions(p: ComponentProperties, ctx: BuildContext, tcp = false): SyslogSourceOptions {
+  const logger = ctx.logger.child(p.component);
   return {
     port: p.int('port'),
     bind: p.string('host'),
     maxMessageSize: p.int('eventSize'),
     maxBatch: p.int('batchSize'),
-    logger: ctx.logger.child(p.component),
+    ...(tcp ? { tls: readNgServerTls(p, logger) } : {}),
+    logger,
   };
 }
 
@@ -182,9 +185,9 @@ export const syslogTcpNgSource: NgSourceDef = {
   kind: 'ng-source',
   type: 'syslogtcp',
   aliases: ['multiport_syslogtcp'],
-  docs: `Flume NG syslogtcp source: syslog over TCP, messages framed by newlines or RFC 6587 octet counts.${SYSLOG_EVENTS} A busy channel pauses the sockets (TCP backpressure).`,
-  properties: SYSLOG_PROPS,
-  create: (p, ctx) => new SyslogTcpSource(syslogOptions(p, ctx)),
+  docs: `Flume NG syslogtcp source: syslog over TCP, messages framed by newlines or RFC 6587 octet counts.${SYSLOG_EVENTS} A busy channel pauses the sockets (TCP backpressure). With ssl = true and a PEM keystore it serves syslog over TLS (RFC 5425); ssl-ca requires client certificates.`,
+  properties: [...SYSLOG_PROPS, ...NG_SERVER_TLS_PROPERTIES],
+  create: (p, ctx) => new SyslogTcpSource(syslogOptions(p, ctx, true)),
 };
 
 export const syslogUdpNgSource: NgSourceDef = {

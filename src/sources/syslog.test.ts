@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { after, describe, it } from 'node:test';
+import { certSet, NO_OPENSSL, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
 import { bindArgs } from '../catalog/bind.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
@@ -355,9 +356,10 @@ describe('syslog source definitions', () => {
     assert.equal((await pull(any, { want: 1 })).events.length, 1);
     assert.equal(syslogTcp1Source.name, 'syslogTcp1');
     for (const def of [syslogUdpSource, syslogTcpSource, syslogTcp1Source]) {
+      const tlsNames = def === syslogUdpSource ? [] : ['ssl', 'keyFile', 'certFile', 'caFile'];
       assert.deepEqual(
         def.params.map((p) => p.name),
-        ['port', 'bind', 'zone', 'maxMessageSize'],
+        ['port', 'bind', 'zone', 'maxMessageSize', ...tlsNames],
       );
       assert.ok(def.params.every((p) => p.docs.length > 10));
     }
@@ -413,5 +415,134 @@ describe('syslog source definitions', () => {
       (e: unknown) =>
         e instanceof SluiceError && e.code === 'SLUICE_SPEC_BAD_ARGUMENT' && e.place?.field === 'port',
     );
+  });
+});
+
+describe('syslogTcp over TLS (RFC 5425)', () => {
+  const certs = certSet();
+  const skip = certs ? false : NO_OPENSSL;
+
+  it('receives both framings from TLS clients, drops plain-text clients and keeps serving', {
+    skip,
+  }, async () => {
+    const { server, other } = certs!;
+    const ctx = testContext();
+    const args = BoundArgs.of('syslogTcp', {
+      port: 0,
+      bind: '127.0.0.1',
+      ssl: true,
+      keyFile: server.keyFile,
+      certFile: server.certFile,
+    });
+    const src = syslogTcpSource.build(args, ctx) as SyslogTcpSource;
+    open.push(src);
+    await src.open();
+    const lines = Array.from({ length: 50 }, (_, i) => `<13>line ${i}\n`).join('');
+    const counted = Array.from({ length: 50 }, (_, i) => `<14>counted\n${i}`)
+      .map((m) => `${Buffer.byteLength(m)} ${m}`)
+      .join('');
+    await tlsExchange(src.port, lines + counted, { ca: server.cert });
+    let got = await pull(src, { want: 100 });
+    assert.equal(got.events.length, 100);
+    assert.equal(got.events[49]!.body.toString(), '<13>line 49');
+    assert.equal(got.events[99]!.body.toString(), '<14>counted\n49', 'octet counting keeps newlines');
+
+    assert.equal(await plainRefused(src.port, '<13>plain text\n'), 'closed');
+    await assert.rejects(tlsExchange(src.port, '<13>untrusted\n', { ca: other.cert }), {
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
+    await tlsExchange(src.port, '<13>after\n', { ca: server.cert });
+    got = await pull(src, { want: 2, timeoutMs: 1000 });
+    assert.deepEqual(
+      got.events.map((e) => e.body.toString()),
+      ['<13>after'],
+      'nothing from the plain-text client, and the port still serves',
+    );
+    assert.ok(
+      ctx.logger.lines.some((l) => /^WARN syslogTcp: TLS handshake with 127\.0\.0\.1 failed: /.test(l)),
+      ctx.logger.lines.join('\n'),
+    );
+    assert.equal(src.connections, 2, 'only completed TLS handshakes count as connections');
+  });
+
+  it('with caFile admits only clients whose certificate it signed', { skip }, async () => {
+    const { server, client, other } = certs!;
+    const src = await tcpSource({
+      tls: {
+        ssl: true,
+        keyFile: server.keyFile,
+        certFile: server.certFile,
+        caFile: client.certFile,
+        trustAllCerts: false,
+      },
+    });
+    // Under TLS 1.3 the client finishes its handshake before the server checks its certificate, so the
+    // refusal may come as an error or as a bare close: either way nothing may be delivered.
+    await tlsExchange(src.port, '<13>anonymous\n', { ca: server.cert }).catch(() => undefined);
+    await tlsExchange(src.port, '<13>stranger\n', {
+      ca: server.cert,
+      key: other.key,
+      cert: other.cert,
+    }).catch(() => undefined);
+    await tlsExchange(src.port, '<13>known\n', { ca: server.cert, key: client.key, cert: client.cert });
+    const got = await pull(src, { want: 3, timeoutMs: 1000 });
+    assert.deepEqual(
+      got.events.map((e) => e.body.toString()),
+      ['<13>known'],
+    );
+  });
+
+  it('syslogTcp1 serves one TLS peer; a failed handshake does not use up its one connection', {
+    skip,
+  }, async () => {
+    const { server } = certs!;
+    const src = await tcpSource(
+      {
+        tls: {
+          ssl: true,
+          keyFile: server.keyFile,
+          certFile: server.certFile,
+          caFile: undefined,
+          trustAllCerts: false,
+        },
+      },
+      true,
+    );
+    await plainRefused(src.port, 'junk\n');
+    await tlsExchange(src.port, '<13>only\n', { ca: server.cert });
+    const { events, drained } = await pull(src, { timeoutMs: 5000 });
+    assert.deepEqual(
+      events.map((e) => e.body.toString()),
+      ['<13>only'],
+    );
+    assert.equal(drained, true);
+  });
+
+  it('reports bad TLS arguments at build and a missing key file at open, naming the field', {
+    skip,
+  }, async () => {
+    const ctx = testContext();
+    const build = (a: Record<string, string | number | boolean>) =>
+      syslogTcpSource.build(BoundArgs.of('syslogTcp', { port: 0, bind: '127.0.0.1', ...a }), ctx);
+    assert.throws(() => build({ ssl: true }), {
+      code: 'SLUICE_SPEC_BAD_ARGUMENT',
+      message: 'ssl needs keyFile and certFile on a listening port',
+    });
+    assert.throws(
+      () => build({ keyFile: certs!.server.keyFile }),
+      (e: unknown) =>
+        e instanceof SluiceError && e.oneLine() === 'syslogTcp: certFile: keyFile and certFile go together',
+    );
+    const src = build({
+      keyFile: '/nonexistent/key.pem',
+      certFile: certs!.server.certFile,
+    }) as SyslogTcpSource;
+    await assert.rejects(src.open(), (e: unknown) => {
+      assert.ok(e instanceof SluiceError);
+      assert.equal(e.place?.field, 'keyFile');
+      assert.match(e.message, /cannot read \/nonexistent\/key\.pem: no such file or directory/);
+      return true;
+    });
+    await src.close();
   });
 });

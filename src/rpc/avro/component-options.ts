@@ -130,12 +130,14 @@ function readPem(file: string, component: string, field: string): Buffer {
   }
 }
 
+/** The TLS part of the options: what `loadTls` reads (syslog and netcat ports use it without the rest). */
+export type TlsArgs = Pick<
+  TransportArgs,
+  'ssl' | 'keyFile' | 'certFile' | 'caFile' | 'trustAllCerts' | 'tlsLimits'
+>;
+
 /** Reads the PEM files named by the options (at open, so a missing file is reported then, with its name). */
-export function loadTls(
-  t: TransportArgs,
-  component: string,
-  side: 'server' | 'client',
-): TlsOptions | undefined {
+export function loadTls(t: TlsArgs, component: string, side: 'server' | 'client'): TlsOptions | undefined {
   if (!t.ssl) return undefined;
   if (side === 'server' && t.keyFile === undefined) {
     throw bad(component, 'keyFile', 'ssl needs keyFile and certFile on a source');

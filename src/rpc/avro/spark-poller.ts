@@ -15,6 +15,10 @@ export interface SparkEventBatch {
   events: Event[];
 }
 
+/**
+ * `tls` (PEM buffers: `ca` to trust, `key`/`cert` for a client certificate) and `token` match a SparkSink
+ * configured with ssl and token; they are Sluice's additions, which Spark's own receivers cannot use.
+ */
 export type SparkPollerOptions = Omit<AvroClientOptions, 'protocol'>;
 
 /**

@@ -228,3 +228,24 @@ describe('syslog parse: garbage', () => {
     }
   });
 });
+
+describe('syslog parse: one parser over a stream', () => {
+  it('a repeated RFC 3164 stamp gives the same time, a changed one its own, and the year follows now', () => {
+    const p = new SyslogParser({ zone: Zone.of('UTC') });
+    const at = (line: string, now: number) => {
+      const b = Buffer.from(line);
+      return p.parse(b, 0, b.length, now, 1, '10.0.0.9');
+    };
+    const t = Date.UTC(2026, 11, 31, 23, 59, 58);
+    assert.equal(at('<13>Dec 31 23:59:58 h a', t).timestamp, t);
+    assert.equal(at('<13>Dec 31 23:59:58 h b', t + 500).timestamp, t);
+    assert.equal(at('<13>Dec 31 23:59:59 h c', t + 900).timestamp, t + 1000);
+    assert.equal(at('<13>Dec  1 23:59:59 h d', t + 900).timestamp, Date.UTC(2026, 11, 1, 23, 59, 59));
+    // The same bytes read much later: resolved again against the new now (a year on, it is that year's).
+    const later = Date.UTC(2027, 11, 31, 23, 0, 0);
+    assert.equal(at('<13>Dec  1 23:59:59 h e', later).timestamp, Date.UTC(2027, 11, 1, 23, 59, 59));
+    const bad = at('<13>Dec 32 23:59:59 h f', later);
+    assert.ok(bad.getAttr(SYSLOG_PARSE_ERROR));
+    assert.equal(at('<13>Dec  1 23:59:59 h g', later).timestamp, Date.UTC(2027, 11, 1, 23, 59, 59));
+  });
+});

@@ -118,6 +118,12 @@ export class SyslogParser {
   private minuteCache = new Map<number, number>();
   private minuteCacheAt = 0;
   private hosts = new Map<number, { bytes: Buffer; name: string }>();
+  /** The last RFC 3164 stamp read ("Mmm dd hh:mm:ss", 15 or 16 bytes) and its time. */
+  private readonly stampBytes = Buffer.alloc(16);
+  private stampLen = 0;
+  private stampTs = 0;
+  /** The minute cache's start when the stamp was read: the stamp is reused only within that cache's life. */
+  private stampEpoch = -1;
 
   constructor(opts: SyslogParserOptions = {}) {
     this.zone = opts.zone ?? syslogZone('UTC');
@@ -168,13 +174,22 @@ export class SyslogParser {
 
     const facility = pri >> 3;
     const severity = pri & 7;
-    // Attributes go straight onto the event: a Map per message would be most of the garbage made here.
-    const e = new Event(buf.subarray(start, end), this.ts, SEVERITY_TO_PRIORITY[severity]!, nanos, host);
-    e.setAttr(SYSLOG_FACILITY, FACILITY_BUFS[facility]!);
-    e.setAttr(SYSLOG_SEVERITY, SEVERITY_BUFS[severity]!);
+    // One exactly sized attribute array per message: a Map, or an array grown by pushes, would be most
+    // of the garbage made here at a million messages a second.
     const error = frameError ?? this.err;
-    if (error !== undefined) e.setAttr(SYSLOG_PARSE_ERROR, Buffer.from(error));
-    return e;
+    const kv =
+      error === undefined
+        ? [SYSLOG_FACILITY, FACILITY_BUFS[facility]!, SYSLOG_SEVERITY, SEVERITY_BUFS[severity]!]
+        : [
+            SYSLOG_FACILITY,
+            FACILITY_BUFS[facility]!,
+            SYSLOG_SEVERITY,
+            SEVERITY_BUFS[severity]!,
+            SYSLOG_PARSE_ERROR,
+            Buffer.from(error),
+          ];
+    const priority = SEVERITY_TO_PRIORITY[severity]!;
+    return Event.withAttrs(buf.subarray(start, end), this.ts, priority, nanos, host, kv);
   }
 
   /** Reads what follows the PRI; sets this.ts / this.err and returns the host. */
@@ -344,6 +359,35 @@ export class SyslogParser {
 
   /** Reads "Mmm dd hh:mm:ss" at p into this.ts; returns the position after it, or -1. */
   private bsdStamp(buf: Buffer, p: number, end: number, now: number): number {
+    // A stream repeats its stamp for every message of a second: the same bytes give the same time
+    // while the minute cache that resolved them is current.
+    const len = this.stampLen;
+    if (
+      len > 0 &&
+      p + len <= end &&
+      this.stampEpoch === this.minuteCacheAt &&
+      now >= this.minuteCacheAt &&
+      now - this.minuteCacheAt <= MINUTE_CACHE_MS
+    ) {
+      const last = this.stampBytes;
+      let i = 0;
+      while (i < len && buf[p + i] === last[i]) i++;
+      if (i === len) {
+        this.ts = this.stampTs;
+        return p + len;
+      }
+    }
+    const q = this.bsdStampParse(buf, p, end, now);
+    if (q > 0 && q - p <= this.stampBytes.length) {
+      buf.copy(this.stampBytes, 0, p, q);
+      this.stampLen = q - p;
+      this.stampTs = this.ts;
+      this.stampEpoch = this.minuteCacheAt;
+    }
+    return q;
+  }
+
+  private bsdStampParse(buf: Buffer, p: number, end: number, now: number): number {
     const mo = MONTHS.get((buf[p]! << 16) | (buf[p + 1]! << 8) | buf[p + 2]!)!;
     p += 4;
     if (p < end && buf[p] === SP) p++; // "Oct  1": day padded with a space
