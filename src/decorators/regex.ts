@@ -1,5 +1,5 @@
 import type { DecoratorDef } from '../catalog/types.js';
-import { type Batch, bodyText } from '../core/event.js';
+import { type Batch, bodyTexts } from '../core/event.js';
 import type { EventSink } from '../core/pipeline.js';
 import { DecoratorSink } from '../core/pipeline.js';
 import { atLeast, badArgument } from './args.js';
@@ -22,11 +22,26 @@ export class ExtractSink extends DecoratorSink {
     super(child);
   }
 
+  /**
+   * Extracted values repeat (status codes, levels, hosts): short ones share one Buffer per distinct
+   * text, which attribute values allow since they are never changed in place.
+   */
+  private readonly values = new Map<string, Buffer>();
+
   append(batch: Batch): void | Promise<void> {
-    const { attr, extract } = this;
+    const { attr, extract, values } = this;
+    const texts = bodyTexts(batch);
     for (let i = 0; i < batch.length; i++) {
-      const e = batch[i]!;
-      e.setAttr(attr, extract(bodyText(e.body)));
+      const v = extract(texts[i]!);
+      let buf = v.length <= 32 ? values.get(v) : undefined;
+      if (buf === undefined) {
+        buf = Buffer.from(v);
+        if (v.length <= 32) {
+          if (values.size >= 4096) values.clear();
+          values.set(v, buf);
+        }
+      }
+      batch[i]!.setAttr(attr, buf);
     }
     return this.child.append(batch);
   }
