@@ -1,3 +1,4 @@
+import { view } from '../core/buffers.js';
 import type { Batch } from '../core/event.js';
 import { Event, limits, localHost, nowNanos } from '../core/event.js';
 import { Priority } from '../core/priority.js';
@@ -96,7 +97,7 @@ export class LineSplitter {
       nl = chunk.indexOf(NL, start);
     }
     while (nl >= 0) {
-      out.push(this.make(chunk.subarray(start, nl), ts, nanos++, host));
+      out.push(this.make(view(chunk, start, nl), ts, nanos++, host));
       start = nl + 1;
       nl = chunk.indexOf(NL, start);
     }
