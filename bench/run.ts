@@ -14,14 +14,16 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   net: benchNet,
 };
 
-const wanted = process.argv.slice(2);
+// `--render` only regenerates docs/benchmarks.md from the stored results.
+const renderOnly = process.argv.includes('--render');
+const wanted = renderOnly ? [] : process.argv.slice(2);
 const unknown = wanted.filter((w) => !(w in SUITES));
 if (unknown.length > 0) {
   console.error(`unknown suite(s) ${unknown.join(', ')}; suites: ${Object.keys(SUITES).join(', ')}`);
   process.exit(2);
 }
 mkdirSync('bench/results', { recursive: true });
-for (const name of wanted.length > 0 ? wanted : Object.keys(SUITES)) {
+for (const name of renderOnly ? [] : wanted.length > 0 ? wanted : Object.keys(SUITES)) {
   console.log(`== ${name}`);
   const rows = await SUITES[name]!();
   for (const r of rows)
