@@ -230,7 +230,9 @@ export class TaildirSource implements EventSource {
       throw ioError(e, `${this.component}: cannot open "${path}"`, { field: `filegroups.${g.name}` });
     }
     const st = await fh.stat();
-    if (st.ino !== inode) {
+    // A scan running meanwhile (a caller that gave up on one next() and called again) may already
+    // follow this file: keep its position rather than start over.
+    if (st.ino !== inode || this.files.has(inode)) {
       await fh.close();
       return;
     }
