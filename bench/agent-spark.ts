@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import { SiteConfig } from '../src/core/config.js';
 import { memoryLogger } from '../src/core/logger.js';
+import { freePort } from '../src/core/ports.js';
 import { Agent } from '../src/flow/agent/agent.js';
 import { builtinAgentCatalog } from '../src/flow/agent/catalog.js';
 import { SparkPoller } from '../src/rpc/avro/spark-poller.js';
@@ -12,14 +12,6 @@ import { fmt, type Row } from './harness.js';
  */
 const TOTAL = 500_000;
 const POLLERS = 5;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 export async function benchSpark(): Promise<Row[]> {
   const port = await freePort();

@@ -31,12 +31,15 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { freePort } from '../src/core/ports.js';
 import { SyslogTcpSource } from '../src/sources/syslog.js';
 import type { Row } from './harness.js';
+
+export { freePort };
 
 /** The rsyslogd binary, or undefined when it is not installed. */
 export function rsyslogdPath(): string | undefined {
@@ -47,14 +50,6 @@ export function rsyslogdPath(): string | undefined {
 }
 
 /** A free TCP port on 127.0.0.1 (free now: rsyslogd needs a number in its config). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 export interface RsyslogOptions {
   /** Private work directory: config, pid file, queue files and out.log go here. */
   dir: string;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
@@ -9,10 +8,13 @@ import { certSet, NO_OPENSSL, plainRefused } from '../../test/fixtures/tls-peers
 import { SiteConfig } from '../core/config.js';
 import { SluiceError } from '../core/errors.js';
 import { memoryLogger } from '../core/logger.js';
+import { freePort } from '../core/ports.js';
 import { Agent } from '../flow/agent/agent.js';
 import { builtinAgentCatalog } from '../flow/agent/catalog.js';
 import { SparkPoller, type SparkPollerOptions } from '../rpc/avro/spark-poller.js';
 import { SPARK_STOPPED } from './spark.js';
+
+export { freePort };
 
 const cleanup: (() => Promise<void>)[] = [];
 after(async () => {
@@ -27,14 +29,6 @@ const ctx = () => ({
 });
 
 /** A port free right now (the sink binds it a moment later; agents have no way to report port 0). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 function sparkAgent(port: number, total: number, extra: string[] = []): Agent {
   const text = [
     'a1.sources = r1',

@@ -1,6 +1,5 @@
 import net from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
-import type { ComponentProperties } from '../catalog/properties.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -8,9 +7,9 @@ import type { EventSource } from '../core/pipeline.js';
 import { loadTls, type TransportArgs } from '../rpc/avro/component-options.js';
 import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
 import { DEFAULT_MAX_FRAME_SIZE } from '../rpc/avro/frame.js';
-import { readTlsLimits, TLS_LIMIT_PROPERTIES } from '../rpc/avro/ng-tls.js';
 import { avroSourceProtocol, Status, type StatusValue } from '../rpc/avro/protocols.js';
 import { type AnyHandler, AvroServer, type PeerInfo } from '../rpc/avro/server.js';
+import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
 
 /**
  * Flume NG's avro source for agent files. Unlike the OG avroSource (which answers OK once a batch is in
@@ -226,15 +225,6 @@ export class NgAvroSource implements EventSource {
   }
 }
 
-const PEM_ONLY = (p: ComponentProperties, key: string): void => {
-  const t = p.optString(key);
-  if (t !== undefined && t.toUpperCase() !== 'PEM')
-    throw p.error(
-      key,
-      `${key} "${t}" is not supported: Sluice reads PEM files (convert with openssl or keytool)`,
-    );
-};
-
 export const ngAvroSource: NgSourceDef = {
   type: 'avro',
   kind: 'ng-source',
@@ -272,31 +262,7 @@ export const ngAvroSource: NgSourceDef = {
       min: 0,
       docs: 'zlib level 0-9 of the answers sent with deflate (Sluice-specific).',
     },
-    {
-      name: 'ssl',
-      type: 'bool',
-      default: 'false',
-      docs: 'Serve TLS. Needs keystore (a PEM file holding the private key and certificate chain) or ssl-key and ssl-cert.',
-    },
-    {
-      name: 'keystore',
-      type: 'string',
-      docs: 'PEM file with the private key and the certificate chain (no JKS).',
-    },
-    {
-      name: 'keystore-password',
-      type: 'string',
-      docs: 'Accepted for Flume compatibility; PEM keys must not be encrypted.',
-    },
-    { name: 'keystore-type', type: 'string', default: 'PEM', docs: 'Only PEM (JKS and PKCS12 are refused).' },
-    { name: 'ssl-key', type: 'string', docs: 'PEM private key (Sluice-specific, instead of keystore).' },
-    { name: 'ssl-cert', type: 'string', docs: 'PEM certificate chain matching ssl-key.' },
-    {
-      name: 'ssl-ca',
-      type: 'string',
-      docs: 'PEM CA certificate(s): when set, clients must present a certificate signed by one (Sluice-specific).',
-    },
-    ...TLS_LIMIT_PROPERTIES,
+    ...NG_SERVER_TLS_PROPERTIES,
     { name: 'ipFilter', type: 'bool', default: 'false', docs: 'Apply ipFilterRules to connecting peers.' },
     {
       name: 'ipFilterRules',
@@ -319,24 +285,6 @@ export const ngAvroSource: NgSourceDef = {
   create(p, ctx) {
     const port = p.int('port');
     if (port > 65535) throw p.error('port', `port must be between 0 and 65535, got ${port}`);
-    PEM_ONLY(p, 'keystore-type');
-    const keystore = p.optString('keystore');
-    let keyFile = p.optString('ssl-key');
-    let certFile = p.optString('ssl-cert');
-    if (keystore !== undefined) {
-      if (keyFile !== undefined || certFile !== undefined)
-        throw p.error('keystore', 'give either keystore or ssl-key and ssl-cert, not both');
-      keyFile = keystore;
-      certFile = keystore;
-    }
-    if ((keyFile === undefined) !== (certFile === undefined))
-      throw p.error(keyFile === undefined ? 'ssl-key' : 'ssl-cert', 'ssl-key and ssl-cert go together');
-    const ssl = p.bool('ssl');
-    if (ssl && keyFile === undefined)
-      throw p.error(
-        'keystore',
-        'ssl = true needs keystore (PEM key and certificate) or ssl-key and ssl-cert',
-      );
     const level = p.int('compression-level');
     if (level > 9) throw p.error('compression-level', `compression-level must be 0-9, got ${level}`);
     let ipRules: IpRule[] | undefined;
@@ -346,6 +294,7 @@ export const ngAvroSource: NgSourceDef = {
       ipRules = parsed;
     }
     const logger = ctx.logger.child(p.component);
+    const tls = readNgServerTls(p, logger);
     const token = p.optString('token');
     return new NgAvroSource(
       p.component,
@@ -354,14 +303,9 @@ export const ngAvroSource: NgSourceDef = {
         port,
         compression: p.string('compression-type').toLowerCase() as 'none' | 'deflate',
         compressionLevel: level,
-        ssl,
-        keyFile: ssl ? keyFile : undefined,
-        certFile: ssl ? certFile : undefined,
-        caFile: ssl ? p.optString('ssl-ca') : undefined,
-        trustAllCerts: false,
+        ...tls,
         token: token === '' ? undefined : token,
         maxFrameSize: p.int('maxFrameSize'),
-        tlsLimits: ssl ? readTlsLimits(p, logger) : undefined,
         ipRules,
       },
       logger,

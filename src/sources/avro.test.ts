@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, test } from 'node:test';
 import { bindArgs } from '../catalog/bind.js';
 import { validateDef } from '../catalog/registry.js';
@@ -7,6 +6,7 @@ import { type ArgValue, BoundArgs, type BuildContext, type SourceDef } from '../
 import { SiteConfig } from '../core/config.js';
 import { Event } from '../core/event.js';
 import { memoryLogger } from '../core/logger.js';
+import { freePort } from '../core/ports.js';
 import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
 import { Status } from '../rpc/avro/protocols.js';
 import { parseSpec } from '../spec/parser.js';
@@ -40,14 +40,6 @@ function sender(port: number) {
   const c = new FlumeRpcClient({ host: '127.0.0.1', port, requestTimeoutMs: 5000 });
   cleanup.push(() => c.close());
   return c;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 async function settledWithin<T>(p: Promise<T>, ms: number): Promise<boolean> {

@@ -21,6 +21,7 @@ import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
 import { Priority } from '../core/priority.js';
 import { ChunkReader } from './lines.js';
+import { SinglePull } from './single-pull.js';
 import { Waker } from './waker.js';
 
 export type ConsumeOrder = 'oldest' | 'youngest' | 'random';
@@ -100,6 +101,7 @@ const NL = 0x0a;
  * SluiceError (Flume's fatal IllegalStateException); the rest of the agent keeps running.
  */
 export class SpoolDirSource implements EventSource {
+  private readonly pull = new SinglePull();
   private readonly dir: string;
   private readonly trackerDir: string;
   private readonly reader = new ChunkReader();
@@ -172,12 +174,14 @@ export class SpoolDirSource implements EventSource {
   }
 
   next(): Promise<Batch | null> {
-    return this.advance().catch((e: unknown) => {
-      if (this.closed) return null;
-      const err = ioError(e, `${this.place.component}: spooling directory "${this.dir}"`, this.place);
-      this.failed = err;
-      throw err;
-    });
+    return this.pull.run(() =>
+      this.advance().catch((e: unknown) => {
+        if (this.closed) return null;
+        const err = ioError(e, `${this.place.component}: spooling directory "${this.dir}"`, this.place);
+        this.failed = err;
+        throw err;
+      }),
+    );
   }
 
   async close(): Promise<void> {

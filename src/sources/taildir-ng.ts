@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
 import { Priority } from '../core/priority.js';
 import { ChunkReader } from './lines.js';
+import { SinglePull } from './single-pull.js';
 import { Waker } from './waker.js';
 
 export interface FileGroup {
@@ -84,6 +85,7 @@ export class TaildirSource implements EventSource {
   private posDirty = false;
   private sleep = 0;
   private first = true;
+  private readonly pull = new SinglePull();
   private closed = false;
   private rr = 0;
 
@@ -110,10 +112,12 @@ export class TaildirSource implements EventSource {
   }
 
   next(): Promise<Batch | null> {
-    return this.advance().catch((e: unknown) => {
-      if (this.closed) return null;
-      throw ioError(e, `${this.component}`, { component: this.component });
-    });
+    return this.pull.run(() =>
+      this.advance().catch((e: unknown) => {
+        if (this.closed) return null;
+        throw ioError(e, `${this.component}`, { component: this.component });
+      }),
+    );
   }
 
   async close(): Promise<void> {

@@ -3,12 +3,12 @@
 // node; plain, with deflate, and with TLS (a throwaway self-signed certificate).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { SiteConfig } from '../../src/core/config.js';
 import { memoryLogger } from '../../src/core/logger.js';
+import { freePort } from '../../src/core/ports.js';
 import { Agent } from '../../src/flow/agent/agent.js';
 import { builtinAgentCatalog } from '../../src/flow/agent/catalog.js';
 import { builtinCatalog } from '../../src/flow/builtins.js';
@@ -24,14 +24,6 @@ const ctx = () => ({
   allowExec: false,
   logger: memoryLogger(),
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function ogNode(spec: string): LogicalNode {
   const [compiled] = compileSpec(parseSpec(spec, '<test>'), { catalog: builtinCatalog(), context: ctx() });
