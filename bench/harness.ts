@@ -17,8 +17,15 @@ export interface Row {
   note?: string;
 }
 
+export interface SpecRun {
+  events: number;
+  seconds: number;
+  /** Events per second after the first second (JIT warm-up), as a node running for days sees it. */
+  steadyRate: number;
+}
+
 /** Runs one single-node spec to completion in this process and returns events and seconds. */
-export async function runSpec(spec: string, allowExec = false): Promise<{ events: number; seconds: number }> {
+export async function runSpec(spec: string, allowExec = false): Promise<SpecRun> {
   const logger = memoryLogger();
   const config = SiteConfig.defaults();
   const [compiled] = compileSpec(parseSpec(spec, '<bench>'), {
@@ -27,17 +34,26 @@ export async function runSpec(spec: string, allowExec = false): Promise<{ events
   });
   const node = new LogicalNode(compiled!, logger);
   const t0 = process.hrtime.bigint();
+  let warm: { t: bigint; events: number } | undefined;
+  const sample = setTimeout(() => {
+    warm = { t: process.hrtime.bigint(), events: node.events };
+  }, 1000);
   await node.start();
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  clearTimeout(sample);
+  const end = process.hrtime.bigint();
+  const seconds = Number(end - t0) / 1e9;
   if (node.state !== 'IDLE') throw new Error(`bench node ended ${node.state}: ${node.error?.oneLine()}`);
-  return { events: node.events, seconds };
+  const steadyRate = warm
+    ? (node.events - warm.events) / (Number(end - warm.t) / 1e9)
+    : node.events / seconds;
+  return { events: node.events, seconds, steadyRate };
 }
 
 /**
  * Runs a spec in a fresh process, so every measurement starts from the same JIT state: in one
  * process the code optimised for an earlier benchmark's event shapes slows the next one by up to 2x.
  */
-export function runSpecInChild(spec: string): Promise<{ events: number; seconds: number }> {
+export function runSpecInChild(spec: string): Promise<SpecRun> {
   const out = execFileSync(
     process.execPath,
     ['--import', 'tsx', new URL('./run-spec.ts', import.meta.url).pathname, spec],
@@ -46,7 +62,7 @@ export function runSpecInChild(spec: string): Promise<{ events: number; seconds:
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  return Promise.resolve(JSON.parse(out.trim().split('\n').pop()!) as { events: number; seconds: number });
+  return Promise.resolve(JSON.parse(out.trim().split('\n').pop()!) as SpecRun);
 }
 
 /** Best of n runs (the least disturbed by the other core's work). */

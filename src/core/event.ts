@@ -182,9 +182,9 @@ export function nowNanos(): number {
 }
 
 /** Node's own decoder, which Buffer#toString reaches only after an encoding lookup per call. */
-interface Utf8Decoder {
-  utf8Slice(start: number, end: number): string;
-}
+const utf8Slice = (
+  Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }
+).utf8Slice;
 
 /**
  * A body as text for matching (regex, split). Measured on 80-byte log lines: the direct UTF-8 decoder
@@ -193,7 +193,9 @@ interface Utf8Decoder {
  * view's ArrayBuffer crosses into C++ per event.
  */
 export function bodyText(body: Buffer): string {
-  return (body as unknown as Utf8Decoder).utf8Slice(0, body.length);
+  // One function called directly: bodies are Buffers of two classes (Node's and core/buffers.ts views),
+  // which would make a method lookup polymorphic.
+  return utf8Slice.call(body, 0, body.length);
 }
 
 /** The bodies of a batch as text, in order. */
