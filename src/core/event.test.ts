@@ -53,3 +53,28 @@ test('bodyText decodes ASCII and UTF-8 alike', () => {
   assert.equal(bodyText(Buffer.from('plain ascii')), 'plain ascii');
   assert.equal(bodyText(Buffer.from('naïve – ü')), 'naïve – ü');
 });
+
+test('a line still in its chunk reads, copies, decodes and truncates like any body', () => {
+  const chunk = Buffer.from('first\nsecond line\n');
+  const e = Event.fromChunk(chunk, 6, 17, 5, Priority.INFO, 1, 'h');
+  assert.equal(e.bodyLength, 11);
+  assert.equal(e.bodyText(), 'second line');
+  const out = Buffer.alloc(13, 0x2e);
+  assert.equal(e.copyBodyTo(out, 1), 11);
+  assert.equal(out.toString(), '.second line.');
+  const c = e.copy();
+  assert.equal(c.body.toString(), 'second line');
+  assert.ok(Buffer.isBuffer(e.body));
+  assert.equal(e.body, e.body, 'cut once, then the same Buffer');
+  e.body = Buffer.from('replaced');
+  assert.deepEqual([e.bodyLength, e.bodyText(), c.bodyText()], [8, 'replaced', 'second line']);
+  const saved = limits.maxBodySize;
+  try {
+    limits.maxBodySize = 3;
+    const before = eventCounters.truncated;
+    assert.equal(Event.fromChunk(chunk, 0, 5, 0, Priority.INFO, 0, 'h').bodyText(), 'fir');
+    assert.equal(eventCounters.truncated, before + 1);
+  } finally {
+    limits.maxBodySize = saved;
+  }
+});

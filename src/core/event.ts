@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { view } from './buffers.js';
 import { Priority } from './priority.js';
 
 /**
@@ -11,7 +12,16 @@ import { Priority } from './priority.js';
  * each other's changes.
  */
 export class Event {
-  body: Buffer;
+  /** The body once it is a Buffer of its own (always, except for lines not looked at yet). */
+  private b: Buffer | undefined;
+  /**
+   * A line source's body not cut yet: bytes [start, end) of the chunk it was read in. Most stages never
+   * look at a body as a Buffer (a regex reads it as text, a file sink copies its bytes), and cutting a
+   * Buffer view costs more than anything else a line source does per line; `body` cuts it on demand.
+   */
+  private chunk: Buffer | undefined;
+  private start: number;
+  private end: number;
   timestamp: number;
   nanos: number;
   priority: Priority;
@@ -31,7 +41,10 @@ export class Event {
     host: string = localHost(),
     attrs?: Map<string, Buffer>,
   ) {
-    this.body = body.length > limits.maxBodySize ? truncate(body) : body;
+    this.b = body.length > limits.maxBodySize ? truncate(body) : body;
+    this.chunk = undefined;
+    this.start = 0;
+    this.end = 0;
     this.timestamp = timestamp;
     this.nanos = nanos;
     this.priority = priority;
@@ -59,6 +72,67 @@ export class Event {
     const e = new Event(body, timestamp, priority, nanos, host);
     if (kv.length > 0) e.kv = kv;
     return e;
+  }
+
+  /** An event whose body is bytes [start, end) of `chunk` (line sources; the chunk is never reused). */
+  static fromChunk(
+    chunk: Buffer,
+    start: number,
+    end: number,
+    timestamp: number,
+    priority: Priority,
+    nanos: number,
+    host: string,
+    kv?: (string | Buffer)[],
+  ): Event {
+    const e = new Event(EMPTY, timestamp, priority, nanos, host);
+    if (end - start > limits.maxBodySize) {
+      eventCounters.truncated++;
+      end = start + limits.maxBodySize;
+    }
+    e.b = undefined;
+    e.chunk = chunk;
+    e.start = start;
+    e.end = end;
+    if (kv !== undefined && kv.length > 0) e.kv = kv;
+    return e;
+  }
+
+  get body(): Buffer {
+    const b = this.b;
+    if (b !== undefined) return b;
+    const cut = view(this.chunk!, this.start, this.end);
+    this.b = cut;
+    this.chunk = undefined;
+    return cut;
+  }
+
+  set body(body: Buffer) {
+    this.b = body;
+    this.chunk = undefined;
+  }
+
+  get bodyLength(): number {
+    return this.b !== undefined ? this.b.length : this.end - this.start;
+  }
+
+  /** Copies the body into `out` at `offset` and returns its length, without cutting a Buffer for it. */
+  copyBodyTo(out: Uint8Array, offset: number): number {
+    const b = this.b;
+    if (b !== undefined) {
+      out.set(b, offset);
+      return b.length;
+    }
+    const c = this.chunk!;
+    return c.copy(out, offset, this.start, this.end);
+  }
+
+  /** The body as UTF-8 text, decoded straight from its chunk when it was never cut. */
+  bodyText(): string {
+    const b = this.b;
+    return b !== undefined
+      ? utf8Slice.call(b, 0, b.length)
+      : utf8Slice.call(this.chunk!, this.start, this.end);
   }
 
   static of(body: string | Buffer, fields: Partial<EventFields> = {}): Event {
@@ -136,7 +210,20 @@ export class Event {
 
   /** A copy with its own attribute map; the body buffer is shared (bodies are never mutated). */
   copy(): Event {
-    return this.withBody(this.body);
+    const e =
+      this.b !== undefined
+        ? this.withBody(this.b)
+        : Event.fromChunk(
+            this.chunk!,
+            this.start,
+            this.end,
+            this.timestamp,
+            this.priority,
+            this.nanos,
+            this.host,
+          );
+    if (this.b === undefined && this.kv) e.kv = this.kv.slice();
+    return e;
   }
 
   /** Same fields with another body (format, unbatch, gunzip ...). */
@@ -202,9 +289,11 @@ export function bodyText(body: Buffer): string {
 export function bodyTexts(batch: Batch): string[] {
   const n = batch.length;
   const out = new Array<string>(n);
-  for (let i = 0; i < n; i++) out[i] = bodyText(batch[i]!.body);
+  for (let i = 0; i < n; i++) out[i] = batch[i]!.bodyText();
   return out;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Events move in arrays: a batch. A single event is a batch of one. */
 export type Batch = Event[];

@@ -7,13 +7,11 @@ const EMPTY = Buffer.alloc(0);
 function encodeRaw(batch: Batch): Buffer {
   const n = batch.length;
   let total = n;
-  for (let i = 0; i < n; i++) total += batch[i]!.body.length;
+  for (let i = 0; i < n; i++) total += batch[i]!.bodyLength;
   const out = Buffer.allocUnsafe(total);
   let off = 0;
   for (let i = 0; i < n; i++) {
-    const b = batch[i]!.body;
-    out.set(b, off);
-    off += b.length;
+    off += batch[i]!.copyBodyTo(out, off);
     out[off++] = 0x0a;
   }
   return out;

@@ -1,4 +1,3 @@
-import { view } from '../core/buffers.js';
 import type { Batch } from '../core/event.js';
 import { Event, limits, localHost, nowNanos } from '../core/event.js';
 import { Priority } from '../core/priority.js';
@@ -97,7 +96,7 @@ export class LineSplitter {
       nl = chunk.indexOf(NL, start);
     }
     while (nl >= 0) {
-      out.push(this.make(view(chunk, start, nl), ts, nanos++, host));
+      out.push(this.line(chunk, start, nl, ts, nanos++, host));
       start = nl + 1;
       nl = chunk.indexOf(NL, start);
     }
@@ -129,6 +128,20 @@ export class LineSplitter {
     this.parts = [];
     this.held = 0;
     return body;
+  }
+
+  /** A line still inside its chunk: the event cuts its body only if a stage asks for a Buffer. */
+  private line(chunk: Buffer, start: number, end: number, ts: number, nanos: number, host: string): Event {
+    if (this.stripCr && end > start && chunk[end - 1] === CR) end--;
+    return Event.fromChunk(chunk, start, end, ts, Priority.INFO, nanos, host, this.attrArray());
+  }
+
+  private attrArray(): (string | Buffer)[] | undefined {
+    const attrs = this.attrs;
+    if (attrs === undefined) return undefined;
+    const kv: (string | Buffer)[] = [];
+    for (let i = 0; i < attrs.length; i++) kv.push(attrs[i]![0], attrs[i]![1]);
+    return kv;
   }
 
   private make(body: Buffer, ts: number, nanos: number, host: string): Event {
