@@ -4,11 +4,11 @@ import { SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
-import { loadTls, type TransportArgs } from '../rpc/avro/component-options.js';
+import { listenFlumeSource, type TransportArgs } from '../rpc/avro/component-options.js';
 import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
 import { DEFAULT_MAX_FRAME_SIZE } from '../rpc/avro/frame.js';
-import { avroSourceProtocol, Status, type StatusValue } from '../rpc/avro/protocols.js';
-import { type AnyHandler, AvroServer, type PeerInfo } from '../rpc/avro/server.js';
+import { Status, type StatusValue } from '../rpc/avro/protocols.js';
+import type { AnyHandler, AvroServer, PeerInfo } from '../rpc/avro/server.js';
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
 
 /**
@@ -109,22 +109,12 @@ export class NgAvroSource implements EventSource {
     if (this.server) return;
     this.closed = false;
     const handlers = avroSourceHandlers((events) => this.receive(events));
-    const server = new AvroServer({
-      protocol: avroSourceProtocol,
-      handlers: this.opts.ipRules ? this.filtered(handlers, this.opts.ipRules) : handlers,
-      port: this.opts.port,
-      host: this.opts.bind,
-      compression: this.opts.compression,
-      compressionLevel: this.opts.compressionLevel,
-      maxFrameSize: this.opts.maxFrameSize,
-      tls: loadTls(this.opts, this.name, 'server'),
-      token: this.opts.token,
-      logger: this.logger,
-      name: this.name,
-    });
-    await server.listen();
-    this.server = server;
-    this.logger.info(`${this.name} listening on ${this.opts.bind}:${server.port}`);
+    this.server = await listenFlumeSource(
+      this.opts,
+      this.opts.ipRules ? this.filtered(handlers, this.opts.ipRules) : handlers,
+      this.logger,
+      this.name,
+    );
   }
 
   next(): Batch | null | Promise<Batch | null> {

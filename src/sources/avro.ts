@@ -5,14 +5,14 @@ import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
 import {
   checkPort,
-  loadTls,
+  listenFlumeSource,
   readTransportArgs,
   type TransportArgs,
   transportParams,
 } from '../rpc/avro/component-options.js';
 import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
-import { avroSourceProtocol, Status, type StatusValue } from '../rpc/avro/protocols.js';
-import { AvroServer } from '../rpc/avro/server.js';
+import { Status, type StatusValue } from '../rpc/avro/protocols.js';
+import type { AvroServer } from '../rpc/avro/server.js';
 
 /**
  * Sources that serve Flume NG's AvroSourceProtocol (what Flume's AvroSink, NettyAvroRpcClient, Spark's
@@ -55,22 +55,12 @@ export class AvroEventSource implements EventSource {
   async open(): Promise<void> {
     if (this.server) return;
     this.closed = false;
-    const server = new AvroServer({
-      protocol: avroSourceProtocol,
-      handlers: avroSourceHandlers((events) => this.receive(events)),
-      port: this.opts.port,
-      host: this.opts.bind,
-      compression: this.opts.compression,
-      compressionLevel: this.opts.compressionLevel,
-      maxFrameSize: this.opts.maxFrameSize,
-      tls: loadTls(this.opts, this.name, 'server'),
-      token: this.opts.token,
-      logger: this.logger,
-      name: this.name,
-    });
-    await server.listen();
-    this.server = server;
-    this.logger.info(`${this.name} listening on ${this.opts.bind}:${server.port}`);
+    this.server = await listenFlumeSource(
+      this.opts,
+      avroSourceHandlers((events) => this.receive(events)),
+      this.logger,
+      this.name,
+    );
   }
 
   next(): Batch | null | Promise<Batch | null> {

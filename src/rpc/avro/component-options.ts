@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import type { BoundArgs, ParamSpec } from '../../catalog/types.js';
 import { ioError, type Place, SluiceError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { DEFAULT_MAX_FRAME_SIZE } from './frame.js';
-import type { TlsOptions } from './server.js';
+import { avroSourceProtocol } from './protocols.js';
+import { type AnyHandler, AvroServer, type TlsOptions } from './server.js';
 import type { Compression } from './transport.js';
 
 /**
@@ -150,4 +152,32 @@ export function loadTls(t: TlsArgs, component: string, side: 'server' | 'client'
   if (side === 'client') tls.rejectUnauthorized = !t.trustAllCerts;
   if (t.tlsLimits) Object.assign(tls, t.tlsLimits);
   return tls;
+}
+
+/**
+ * An AvroSourceProtocol server listening with a component's transport options: what every Flume avro
+ * source (OG rpcSource/collectorSource, NG avro) runs.
+ */
+export async function listenFlumeSource(
+  opts: TransportArgs & { port: number; bind: string },
+  handlers: Record<string, AnyHandler>,
+  logger: Logger,
+  name: string,
+): Promise<AvroServer> {
+  const server = new AvroServer({
+    protocol: avroSourceProtocol,
+    handlers,
+    port: opts.port,
+    host: opts.bind,
+    compression: opts.compression,
+    compressionLevel: opts.compressionLevel,
+    maxFrameSize: opts.maxFrameSize,
+    tls: loadTls(opts, name, 'server'),
+    token: opts.token,
+    logger,
+    name,
+  });
+  await server.listen();
+  logger.info(`${name} listening on ${opts.bind}:${server.port}`);
+  return server;
 }
