@@ -49,11 +49,8 @@ export const demoCommand: Command = {
     const env = loadEnv({});
     const say = (s: string) => process.stdout.write(`${s}\n`);
     say(`sluice demo in ${dir} with a ${lines}-line web-server log\n`);
-    const results = [
-      await localFlow(env, dir, input, lines, say),
-      await agentToCollector(env, dir, input, lines, say),
-      await agentFile(env, dir, input, lines, say),
-    ];
+    const demo: Demo = { env, dir, input, lines, say };
+    const results = [await localFlow(demo), await agentToCollector(demo), await agentFile(demo)];
     say('');
     for (const r of results) say(`${r.ok ? 'ok  ' : 'FAIL'} ${r.what}`);
     if (!p.options.has('keep')) rmSync(dir, { recursive: true, force: true });
@@ -64,6 +61,28 @@ export const demoCommand: Command = {
 interface Step {
   ok: boolean;
   what: string;
+}
+
+/** What every step works with: the environment, the demo directory and its generated log. */
+interface Demo {
+  env: Env;
+  dir: string;
+  input: string;
+  lines: number;
+  say: (s: string) => void;
+}
+
+/** Polls `done` every 100 ms for up to 10 s. */
+async function waitUntil(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** Non-empty lines in the files below dir whose names are not hidden (finished files only). */
+function countLines(dir: string): { lines: number; files: string[] } {
+  const files = listFiles(dir).filter((f) => !f.split('/').pop()!.startsWith('.'));
+  let lines = 0;
+  for (const f of files) lines += readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).length;
+  return { lines, files };
 }
 
 async function runSpec(env: Env, spec: string, say: (s: string) => void): Promise<NodeManager> {
@@ -78,13 +97,8 @@ async function runSpec(env: Env, spec: string, say: (s: string) => void): Promis
   return manager;
 }
 
-async function localFlow(
-  env: Env,
-  dir: string,
-  input: string,
-  lines: number,
-  say: (s: string) => void,
-): Promise<Step> {
+async function localFlow(demo: Demo): Promise<Step> {
+  const { env, dir, input, lines, say } = demo;
   say(
     '1. A local flow: value, batch, gzip, gunzip, unbatch into a copy; a sample to the console; a synthetic load.',
   );
@@ -113,13 +127,8 @@ async function localFlow(
   };
 }
 
-async function agentToCollector(
-  env: Env,
-  dir: string,
-  input: string,
-  lines: number,
-  say: (s: string) => void,
-): Promise<Step> {
+async function agentToCollector(demo: Demo): Promise<Step> {
+  const { env, dir, input, lines, say } = demo;
   say(
     "\n2. An agent node sends the log over Avro RPC (Flume NG's protocol) to a collector node on loopback.",
   );
@@ -130,24 +139,17 @@ async function agentToCollector(
     `collector : collectorSource(${port}, bind="127.0.0.1") | collectorSink("file://${out}/%Y-%m-%d/%H00", "%{host}-", 1000) ;`,
     say,
   );
-  await new Promise((r) => setTimeout(r, 100));
+  // Best effort drops what it cannot send: the agent starts once the collector listens.
+  await waitUntil(() => collector.get('collector')?.state === 'ACTIVE');
   const agent = await runSpec(
     env,
     `agent : text(${JSON.stringify(input)}) | agentBESink("127.0.0.1", ${port}) ;`,
     say,
   );
   await agent.settled();
-  let count = 0;
-  for (let i = 0; i < 100 && count < lines; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    count = collector.get('collector')?.events ?? 0;
-  }
+  await waitUntil(() => (collector.get('collector')?.events ?? 0) >= lines);
   await collector.stopAll();
-  const files = listFiles(out).filter((f) => !f.split('/').pop()!.startsWith('.'));
-  const written = files.reduce(
-    (n, f) => n + readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean).length,
-    0,
-  );
+  const { lines: written, files } = countLines(out);
   say(`collector wrote ${written} events into ${files.length} file(s): ${files.slice(0, 3).join(', ')}`);
   return {
     ok: written === lines,
@@ -155,13 +157,8 @@ async function agentToCollector(
   };
 }
 
-async function agentFile(
-  env: Env,
-  dir: string,
-  input: string,
-  lines: number,
-  say: (s: string) => void,
-): Promise<Step> {
+async function agentFile(demo: Demo): Promise<Step> {
+  const { env, dir, input, lines, say } = demo;
   say('\n3. A Flume NG agent file: spooldir -> timestamp interceptor -> memory channel -> file_roll.');
   const spool = join(dir, 'spool');
   const rolled = join(dir, 'rolled');
@@ -186,15 +183,9 @@ async function agentFile(
   );
   await agent.start();
   copyFileSync(input, join(spool, 'access.log'));
-  const count = () =>
-    listFiles(rolled).reduce(
-      (n, f) => n + readFileSync(join(rolled, f), 'utf8').split('\n').filter(Boolean).length,
-      0,
-    );
-  for (let i = 0; i < 100 && (agent.report().sinks[0]?.delivered ?? 0) < lines; i++)
-    await new Promise((r) => setTimeout(r, 100));
+  await waitUntil(() => (agent.report().sinks[0]?.delivered ?? 0) >= lines);
   await agent.stop();
-  const written = count();
+  const written = countLines(rolled).lines;
   const completed = readdirSync(spool).includes('access.log.COMPLETED');
   say(
     `file_roll wrote ${written} events; the spooled file is ${completed ? 'marked .COMPLETED' : 'NOT completed'}`,

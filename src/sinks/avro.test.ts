@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, test } from 'node:test';
 import { selfSigned } from '../../test/fixtures/tls.js';
+import { testContext } from '../../test/mocks/sinks.js';
 import { bindArgs } from '../catalog/bind.js';
 import { validateDef } from '../catalog/registry.js';
-import { type ArgValue, BoundArgs, type BuildContext, type SinkDef } from '../catalog/types.js';
+import { type ArgValue, BoundArgs, type SinkDef } from '../catalog/types.js';
 import { SiteConfig } from '../core/config.js';
 import { Event } from '../core/event.js';
 import { memoryLogger } from '../core/logger.js';
@@ -30,14 +31,8 @@ after(async () => {
 });
 
 function ctx(overrides: Record<string, string> = {}) {
-  const logger = memoryLogger();
-  const c: BuildContext = {
-    config: SiteConfig.defaults().with(overrides),
-    nodeName: 'n1',
-    allowExec: false,
-    logger,
-  };
-  return { ctx: c, logger };
+  const c = testContext({ config: SiteConfig.defaults().with(overrides), nodeName: 'n1' });
+  return { ctx: c, logger: c.logger };
 }
 
 async function source(args: Record<string, ArgValue> = {}): Promise<AvroEventSource> {

@@ -3,18 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { testContext } from '../../test/mocks/sinks.js';
 import { ComponentProperties } from '../catalog/properties.js';
-import { SiteConfig } from '../core/config.js';
 import { Event } from '../core/event.js';
-import { memoryLogger } from '../core/logger.js';
 import { type FileRollSink, fileRollSink } from './file-roll.js';
 
-const ctx = () => ({
-  config: SiteConfig.defaults(),
-  nodeName: 'a1',
-  allowExec: false,
-  logger: memoryLogger(),
-});
+const ctx = () => testContext({ nodeName: 'a1' });
 
 function make(props: Record<string, string>): FileRollSink {
   return fileRollSink.create(

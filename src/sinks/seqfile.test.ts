@@ -3,11 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { testContext } from '../../test/mocks/sinks.js';
 import { BoundArgs } from '../catalog/types.js';
-import { SiteConfig } from '../core/config.js';
 import { isSluiceError } from '../core/errors.js';
 import { Event } from '../core/event.js';
-import { memoryLogger } from '../core/logger.js';
 import type { Priority } from '../core/priority.js';
 import { SeqfileReader } from '../formats/seqfile.js';
 import { seqfileSource } from '../sources/seqfile.js';
@@ -15,12 +14,7 @@ import { seqfileSink } from './seqfile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-seqfile-sink-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const ctx = () => ({
-  config: SiteConfig.defaults(),
-  nodeName: 'test',
-  allowExec: false,
-  logger: memoryLogger(),
-});
+const ctx = () => testContext({ nodeName: 'test' });
 
 function events(n: number, from = 0): Event[] {
   const out: Event[] = [];

@@ -5,9 +5,8 @@ import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { certSet, NO_OPENSSL, plainRefused } from '../../test/fixtures/tls-peers.js';
-import { SiteConfig } from '../core/config.js';
+import { testContext } from '../../test/mocks/sinks.js';
 import { SluiceError } from '../core/errors.js';
-import { memoryLogger } from '../core/logger.js';
 import { freePort } from '../core/ports.js';
 import { Agent } from '../flow/agent/agent.js';
 import { builtinAgentCatalog } from '../flow/agent/catalog.js';
@@ -21,12 +20,7 @@ after(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {});
 });
 
-const ctx = () => ({
-  config: SiteConfig.defaults(),
-  nodeName: 'a1',
-  allowExec: false,
-  logger: memoryLogger(),
-});
+const ctx = () => testContext({ nodeName: 'a1' });
 
 /** A port free right now (the sink binds it a moment later; agents have no way to report port 0). */
 function sparkAgent(port: number, total: number, extra: string[] = []): Agent {

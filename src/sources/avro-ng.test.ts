@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { testContext } from '../../test/mocks/sinks.js';
 import { ComponentProperties, type RawProps } from '../catalog/properties.js';
-import { SiteConfig } from '../core/config.js';
 import { Event } from '../core/event.js';
-import { memoryLogger } from '../core/logger.js';
 import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
 import { cipherList, opensslCipher, protocolRange } from '../rpc/avro/ng-tls.js';
 import { Status } from '../rpc/avro/protocols.js';
 import { ipAllowed, type NgAvroSource, ngAvroSource, parseIpFilterRules } from './avro-ng.js';
 
-const ctx = () => ({
-  config: SiteConfig.defaults(),
-  nodeName: 'a1',
-  allowExec: false,
-  logger: memoryLogger(),
-});
+const ctx = () => testContext({ nodeName: 'a1' });
 const make = (props: RawProps) =>
   ngAvroSource.create(new ComponentProperties('source r1', ngAvroSource.properties, props), ctx());
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { testContext } from '../../test/mocks/sinks.js';
 import { bindArgs } from '../catalog/bind.js';
 import { validateDef } from '../catalog/registry.js';
-import { type ArgValue, BoundArgs, type BuildContext, type SourceDef } from '../catalog/types.js';
+import { type ArgValue, BoundArgs, type SourceDef } from '../catalog/types.js';
 import { SiteConfig } from '../core/config.js';
 import { Event } from '../core/event.js';
-import { memoryLogger } from '../core/logger.js';
 import { freePort } from '../core/ports.js';
 import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
 import { Status } from '../rpc/avro/protocols.js';
@@ -18,14 +18,8 @@ after(async () => {
 });
 
 function ctx(overrides: Record<string, string> = {}) {
-  const logger = memoryLogger();
-  const c: BuildContext = {
-    config: SiteConfig.defaults().with(overrides),
-    nodeName: 'n1',
-    allowExec: false,
-    logger,
-  };
-  return { ctx: c, logger };
+  const c = testContext({ config: SiteConfig.defaults().with(overrides), nodeName: 'n1' });
+  return { ctx: c, logger: c.logger };
 }
 
 async function open(def: SourceDef, args: Record<string, ArgValue>, overrides: Record<string, string> = {}) {

@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { SiteConfig } from '../../src/core/config.js';
 import { memoryLogger } from '../../src/core/logger.js';
 import { freePort } from '../../src/core/ports.js';
 import { Agent } from '../../src/flow/agent/agent.js';
@@ -16,14 +15,10 @@ import { compileSpec } from '../../src/flow/compile.js';
 import { LogicalNode } from '../../src/flow/logical-node.js';
 import { parseSpec } from '../../src/spec/parser.js';
 import { selfSigned } from '../fixtures/tls.js';
+import { testContext } from '../mocks/sinks.js';
 
 const cert = selfSigned();
-const ctx = () => ({
-  config: SiteConfig.defaults(),
-  nodeName: 'n',
-  allowExec: false,
-  logger: memoryLogger(),
-});
+const ctx = () => testContext({ nodeName: 'n' });
 
 function ogNode(spec: string): LogicalNode {
   const [compiled] = compileSpec(parseSpec(spec, '<test>'), { catalog: builtinCatalog(), context: ctx() });

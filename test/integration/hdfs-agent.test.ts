@@ -5,20 +5,14 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SiteConfig } from '../../src/core/config.js';
 import { SluiceError } from '../../src/core/errors.js';
-import { memoryLogger } from '../../src/core/logger.js';
 import { Agent } from '../../src/flow/agent/agent.js';
 import { builtinAgentCatalog } from '../../src/flow/agent/catalog.js';
 import { SeqfileReader } from '../../src/formats/seqfile.js';
+import { testContext } from '../mocks/sinks.js';
 import { FakeWebHdfs } from '../mocks/webhdfs.js';
 
-const ctx = () => ({
-  config: SiteConfig.defaults(),
-  nodeName: 'a1',
-  allowExec: false,
-  logger: memoryLogger(),
-});
+const ctx = () => testContext({ nodeName: 'a1' });
 
 function conf(path: string, extra: string[]): string {
   return [

@@ -4,21 +4,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SiteConfig } from '../../src/core/config.js';
-import { memoryLogger } from '../../src/core/logger.js';
 import { Agent } from '../../src/flow/agent/agent.js';
 import { builtinAgentCatalog } from '../../src/flow/agent/catalog.js';
+import { testContext } from '../mocks/sinks.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const root = mkdtempSync(join(tmpdir(), 'sluice-spool-agent-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const ctx = () => ({
-  config: SiteConfig.defaults(),
-  nodeName: 'a1',
-  allowExec: false,
-  logger: memoryLogger(),
-});
+const ctx = () => testContext({ nodeName: 'a1' });
 
 async function until(f: () => boolean, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;

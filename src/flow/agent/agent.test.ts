@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type CollectingSink, FailingSink } from '../../../test/mocks/sinks.js';
+import { type CollectingSink, FailingSink, testContext } from '../../../test/mocks/sinks.js';
 import { Catalog } from '../../catalog/registry.js';
 import type { SinkDef } from '../../catalog/types.js';
 import { memoryChannel } from '../../channels/memory.js';
-import { SiteConfig } from '../../core/config.js';
 import { SluiceError } from '../../core/errors.js';
-import { memoryLogger } from '../../core/logger.js';
 import { INTERCEPTORS } from '../../interceptors/index.js';
 import { NG_SINKS } from '../../sinks/ng.js';
 import { NG_SOURCES } from '../../sources/ng.js';
@@ -34,12 +32,7 @@ const catalog = {
   interceptors: INTERCEPTORS,
   og: new Catalog([collect]),
 };
-const ctx = () => ({
-  config: SiteConfig.defaults(),
-  nodeName: 'a1',
-  allowExec: false,
-  logger: memoryLogger(),
-});
+const ctx = () => testContext({ nodeName: 'a1' });
 
 async function until(f: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500 && !f(); i++) await new Promise((r) => setTimeout(r, 10));

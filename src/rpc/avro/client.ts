@@ -1,10 +1,9 @@
-import net from 'node:net';
-import tls from 'node:tls';
 import { ioError, SluiceError } from '../../core/errors.js';
+import { connectSocket } from '../tls.js';
 import { HandshakeRequestor } from './handshake.js';
 import { readResponseHead, requestHead } from './message.js';
 import type { AvroProtocol } from './protocols.js';
-import { type TlsOptions, tlsLimits } from './server.js';
+import type { TlsOptions } from './server.js';
 import { FrameTransport, type TransportOptions } from './transport.js';
 import { Reader } from './wire.js';
 
@@ -175,18 +174,7 @@ export class AvroClient {
     this.connecting = true;
     const { host, port } = this.opts;
     const t = this.opts.tls;
-    const socket: net.Socket = t
-      ? tls.connect({
-          host,
-          port,
-          ca: t.ca,
-          cert: t.cert,
-          key: t.key,
-          rejectUnauthorized: t.rejectUnauthorized ?? true,
-          servername: t.servername ?? (net.isIP(host) ? undefined : host),
-          ...tlsLimits(t),
-        })
-      : net.connect({ host, port });
+    const { socket, ready } = connectSocket(host, port, t);
     const timeout = this.opts.connectTimeoutMs ?? 20_000;
     let done = false;
     const finish = (err: SluiceError | undefined) => {
@@ -237,7 +225,7 @@ export class AvroClient {
         ),
       timeout,
     );
-    socket.once(t ? 'secureConnect' : 'connect', () => finish(undefined));
+    socket.once(ready, () => finish(undefined));
     socket.on('error', (e) => {
       const err = ioError(e, `cannot connect to ${this.address}`);
       if (!done) finish(new SluiceError('SLUICE_RPC', err.message, { cause: e, retriable: true }));
