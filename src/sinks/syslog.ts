@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { checkPort } from '../catalog/ports.js';
 import type { SinkDef } from '../catalog/types.js';
 import { ioError, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
@@ -49,11 +50,7 @@ export class SyslogTcpSink implements EventSink {
   connects = 0;
 
   constructor(private readonly opts: SyslogTcpSinkOptions) {
-    if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) {
-      throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `port must be 1..65535, got ${opts.port}`, {
-        place: { component: COMPONENT, field: 'port' },
-      });
-    }
+    checkPort(COMPONENT, opts.port, 'port', 1);
     this.format = new SyslogWireFormat(opts);
     this.retries = opts.retries ?? 5;
     this.backoffMs = opts.backoffMs ?? 100;

@@ -1,6 +1,7 @@
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
 import type { Server, Socket } from 'node:net';
+import { checkPort } from '../catalog/ports.js';
 import type { BoundArgs, BuildContext, ParamSpec, SourceDef } from '../catalog/types.js';
 import { ioError, SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
@@ -121,12 +122,7 @@ const TCP_MAX_QUEUED = 16_384;
 const UDP_MAX_QUEUED = 100_000;
 
 function defaults(name: string, opts: SyslogSourceOptions) {
-  const port = opts.port;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `port must be 0..65535, got ${port}`, {
-      place: { component: name, field: 'port' },
-    });
-  }
+  const _port = checkPort(name, opts.port);
   const max = opts.maxMessageSize ?? limits.maxBodySize;
   if (!Number.isInteger(max) || max < 16) {
     throw new SluiceError(

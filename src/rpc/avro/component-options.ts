@@ -79,12 +79,7 @@ function bad(component: string, field: string, message: string): SluiceError {
   return new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', message, { place: { component, field } });
 }
 
-export function checkPort(component: string, port: number, field = 'port'): number {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw bad(component, field, `port must be between 0 and 65535, got ${port}`);
-  }
-  return port;
-}
+export { checkPort } from '../../catalog/ports.js';
 
 export function readTransportArgs(args: BoundArgs): TransportArgs {
   const c = args.component;
