@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { test } from 'node:test';
+import { memoryLogger } from '../core/logger.js';
+import {
+  ConnectionGuard,
+  type ConnectionLimits,
+  DEFAULT_CONNECTION_LIMITS,
+  listeningOn,
+} from './connection-guard.js';
+
+async function serve(limits: Partial<ConnectionLimits>, handshake = true) {
+  const log = memoryLogger();
+  const guard = new ConnectionGuard('test(0)', { ...DEFAULT_CONNECTION_LIMITS, ...limits }, log);
+  const server = net.createServer((s) => {
+    const c = guard.admit(s);
+    if (!c) return;
+    if (handshake) c.handshakeDone();
+    s.on('data', (d) => {
+      c.activity();
+      c.partial(!d.includes(10));
+    });
+    s.on('error', () => {});
+  });
+  guard.watch(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    guard,
+    log,
+    server,
+    port,
+    done: () => {
+      guard.close();
+      server.close();
+    },
+  };
+}
+
+function connect(port: number): Promise<net.Socket> {
+  const s = net.connect(port, '127.0.0.1');
+  s.on('error', () => {});
+  return once(s, 'connect').then(() => s);
+}
+const closed = (s: net.Socket) => (s.closed ? Promise.resolve() : once(s, 'close'));
+
+test('connections beyond maxConnections are closed at accept, logged once per peer', async () => {
+  const h = await serve({ maxConnections: 2 });
+  const a = await connect(h.port);
+  const b = await connect(h.port);
+  await new Promise((r) => setTimeout(r, 50));
+  const refused = await Promise.all([connect(h.port), connect(h.port), connect(h.port)]);
+  await Promise.all(refused.map(closed));
+  assert.equal(h.guard.stats.refusedOverLimit, 3);
+  assert.equal(h.guard.stats.open, 2);
+  assert.equal(h.log.lines.filter((l) => l.includes('maxConnections 2 reached')).length, 1);
+  assert.equal(a.closed || b.closed, false);
+  a.destroy();
+  b.destroy();
+  h.done();
+});
+
+test('an idle connection is closed after idleTimeout; an active one stays', async () => {
+  const h = await serve({ idleTimeoutMs: 150 });
+  const idle = await connect(h.port);
+  const busy = await connect(h.port);
+  const t0 = Date.now();
+  const keep = setInterval(() => busy.write('x\n'), 30);
+  await closed(idle);
+  const waited = Date.now() - t0;
+  assert.ok(waited >= 140 && waited < 2000, `closed after ${waited} ms`);
+  assert.equal(busy.closed, false);
+  clearInterval(keep);
+  assert.equal(h.guard.stats.idleClosed, 1);
+  busy.destroy();
+  h.done();
+});
+
+test('a 1-byte-at-a-time frame is closed after readTimeout although it is never idle', async () => {
+  const h = await serve({ readTimeoutMs: 200, idleTimeoutMs: 10_000 });
+  const slow = await connect(h.port);
+  const drip = setInterval(() => slow.write('a'), 20);
+  await closed(slow);
+  clearInterval(drip);
+  assert.equal(h.guard.stats.slowReadClosed, 1);
+  assert.match(h.log.lines.join('\n'), /a frame stayed incomplete for 200 ms/);
+  h.done();
+});
+
+test('no handshake within handshakeTimeout closes the connection', async () => {
+  const h = await serve({ handshakeTimeoutMs: 100 }, false);
+  const s = await connect(h.port);
+  await closed(s);
+  assert.equal(h.guard.stats.handshakeTimedOut, 1);
+  assert.equal(h.guard.stats.open, 0);
+  assert.match(listeningOn(h.server), /^127\.0\.0\.1:\d+$/);
+  h.done();
+});
