@@ -68,6 +68,14 @@ export const PROPERTIES: readonly PropertyDef[] = [
     docs: 'Milliseconds an end-to-end agent waits for the acknowledgement of a sent group before sending it again.',
   },
 
+  // Listening addresses
+  {
+    name: 'sluice.source.bind',
+    type: 'string',
+    default: '127.0.0.1',
+    docs: 'Address every network source (collectorSource, avro, syslog, netcat, the SparkSink) listens on when its own bind argument or property is not set. 127.0.0.1 keeps ports private to this machine; set 0.0.0.0 (all IPv4 interfaces), :: or one interface address to receive from other hosts, and read docs/security.md first.',
+  },
+
   // Collectors
   {
     name: 'flume.collector.event.host',
