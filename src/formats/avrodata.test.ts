@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import avro from 'avsc';
+import { peer, peerSkip } from '../../test/support/peers.js';
 import { Event } from '../core/event.js';
 import { PRIORITY_NAMES } from '../core/priority.js';
 import { EVENT_SCHEMA } from './avro-event.js';
@@ -120,15 +121,6 @@ test('avrodata: blocks have the documented layout (count, size, records, sync)',
   );
 });
 
-/** A python3 that can import avro (Debian's python3-avro), or undefined. */
-function pythonWithAvro(): string | undefined {
-  for (const py of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(py, ['-c', 'import avro.datafile, avro.io'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return undefined;
-}
-
 const PY_READER = `
 import json, sys
 from avro.datafile import DataFileReader
@@ -141,14 +133,8 @@ with DataFileReader(open(sys.argv[1], 'rb'), DatumReader()) as r:
                           'fields': {k: v.hex() for k, v in rec['fields'].items()}}))
 `;
 
-test('avrodata: Apache Avro for Python reads the file', (t) => {
-  const py = pythonWithAvro();
-  if (py === undefined) {
-    t.skip(
-      'python3 cannot import avro (apt-get install -y python3-avro): the Python cross-check did not run',
-    );
-    return;
-  }
+test('avrodata: Apache Avro for Python reads the file', { skip: peerSkip('python3-avro') }, () => {
+  const py = peer('python3-avro');
   const f = avrodataFormat.create();
   const a = sampleEvents();
   const b = manyEvents(200);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { peer, peerSkip } from '../../test/support/peers.js';
 import { isSluiceError } from '../core/errors.js';
 import { Event } from '../core/event.js';
 import { Priority } from '../core/priority.js';
@@ -308,11 +309,9 @@ public class ReadSeq {
 }
 `;
 
-test('the JDK reads the file with DataInputStream (readInt, readLong, readUTF)', (t) => {
-  if (spawnSync('java', ['-version']).status !== 0) {
-    t.skip('no java on PATH: the JDK cross-check did not run');
-    return;
-  }
+test('the JDK reads the file with DataInputStream (readInt, readLong, readUTF)', {
+  skip: peerSkip('java'),
+}, () => {
   const events = [
     ...sampleEvents(),
     Event.of('z', { timestamp: 5, nanos: 6, host: 'x\u0000😀', attrs: { clé: 'v' } }),
@@ -322,7 +321,7 @@ test('the JDK reads the file with DataInputStream (readInt, readLong, readUTF)',
   writeFileSync(path, fileOf([events]));
   const src = join(dir, 'ReadSeq.java');
   writeFileSync(src, JAVA_READER);
-  const r = spawnSync('java', [src, path], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(peer('java'), [src, path], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.shift(), `SEQ6 ${KEY_CLASS} ${VALUE_CLASS} falsefalse`);

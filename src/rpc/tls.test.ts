@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { test } from 'node:test';
-import { certSet, NO_OPENSSL } from '../../test/fixtures/tls-peers.js';
+import { certSet } from '../../test/fixtures/tls-peers.js';
+import { peerSkip } from '../../test/support/peers.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import { BoundArgs } from '../catalog/types.js';
 import { memoryLogger } from '../core/logger.js';
@@ -83,7 +84,7 @@ function connectOnce(port: number, t: TlsOptions): Promise<string> {
 const certs = certSet();
 
 test('socketServer and connectSocket: a trusted server talks; an untrusted one is a certificate error', {
-  skip: certs ? false : NO_OPENSSL,
+  skip: peerSkip('openssl'),
 }, async () => {
   const c = certs!;
   const refused: string[] = [];

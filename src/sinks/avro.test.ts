@@ -3,6 +3,7 @@ import net from 'node:net';
 import { after, test } from 'node:test';
 import { selfSigned } from '../../test/fixtures/tls.js';
 import { testContext } from '../../test/mocks/sinks.js';
+import { peerSkip } from '../../test/support/peers.js';
 import { bindArgs } from '../catalog/bind.js';
 import { validateDef } from '../catalog/registry.js';
 import { type ArgValue, BoundArgs, type SinkDef } from '../catalog/types.js';
@@ -171,12 +172,11 @@ test('agentBESink takes its collector from flume.collector.event.host and flume.
   assert.equal((s as BestEffortChainSink).stats.sent, 1);
 });
 
-test('TLS, deflate and token configured by keyword arguments on both components', async (t) => {
+test('TLS, deflate and token configured by keyword arguments on both components', {
+  skip: peerSkip('openssl'),
+}, async () => {
   const cert = selfSigned();
-  if (!cert) {
-    t.skip('openssl is not installed: cannot make a test certificate');
-    return;
-  }
+  assert.ok(cert, 'openssl could not make a test certificate');
   const src = await source({
     keyFile: cert.keyFile,
     certFile: cert.certFile,

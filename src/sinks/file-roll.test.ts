@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { testContext } from '../../test/mocks/sinks.js';
+import { tempDir } from '../../test/support/tmp.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import { Event } from '../core/event.js';
 import { type FileRollSink, fileRollSink } from './file-roll.js';
@@ -20,7 +20,7 @@ function make(props: Record<string, string>): FileRollSink {
 const ev = (body: string, attrs: Record<string, string> = {}) => Event.of(body, { attrs });
 
 test('TEXT writes body and newline per event, one file named <prefix><start>-1.<ext>, synced at close', async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'sluice-roll-')), 'out');
+  const dir = join(tempDir('roll'), 'out');
   const before = Date.now();
   const sink = make({
     'sink.directory': dir,
@@ -42,7 +42,7 @@ test('TEXT writes body and newline per event, one file named <prefix><start>-1.<
 });
 
 test('rolls to a new numbered file every rollInterval; nothing is lost across rolls', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-roll-'));
+  const dir = tempDir('roll');
   const sink = make({ 'sink.directory': dir, 'sink.rollInterval': '1' });
   await sink.open();
   let n = 0;
@@ -66,7 +66,7 @@ test('rolls to a new numbered file every rollInterval; nothing is lost across ro
 });
 
 test('an idle sink closes its file at the roll and opens no empty one', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-roll-'));
+  const dir = tempDir('roll');
   const sink = make({ 'sink.directory': dir, 'sink.rollInterval': '1' });
   await sink.open();
   await sink.append([ev('only')]);
@@ -80,7 +80,7 @@ test('an idle sink closes its file at the roll and opens no empty one', async ()
 });
 
 test('HEADER_AND_TEXT and Sluice formats as serializers; an unknown serializer names the key', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-roll-'));
+  const dir = tempDir('roll');
   const h = make({
     'sink.directory': join(dir, 'h'),
     'sink.rollInterval': '0',

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { certSet, NO_OPENSSL, plainRefused } from '../../test/fixtures/tls-peers.js';
+import { certSet, plainRefused } from '../../test/fixtures/tls-peers.js';
 import { testContext } from '../../test/mocks/sinks.js';
+import { peer, peerSkip } from '../../test/support/peers.js';
 import { SluiceError } from '../core/errors.js';
 import { freePort } from '../core/ports.js';
 import { Agent } from '../flow/agent/agent.js';
@@ -306,23 +307,14 @@ const peerScript = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../test/fixtures/avro_peer.py',
 );
-function findPython(): string | undefined {
-  for (const py of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(py, ['-c', 'import avro.ipc'], { stdio: 'ignore', timeout: 10_000 });
-    if (r.status === 0) return py;
-  }
-  return undefined;
-}
-const python = findPython();
-
 test('live: a Python Avro poller drains a SparkSink with getEventBatch/ack; a nacked batch comes again', {
-  skip: python ? false : 'python3-avro is not installed',
+  skip: peerSkip('python3-avro'),
 }, async () => {
   const port = await freePort();
   const total = 250;
   const agent = sparkAgent(port, total);
   await agent.start();
-  const child = spawn(python!, [peerScript, 'spark', String(port), String(total)], {
+  const child = spawn(peer('python3-avro'), [peerScript, 'spark', String(port), String(total)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -348,7 +340,7 @@ test('live: a Python Avro poller drains a SparkSink with getEventBatch/ack; a na
 const certs = certSet();
 
 test('TLS and token for Sluice pollers: the right poller drains, others are refused and the port serves on', {
-  skip: certs ? false : NO_OPENSSL,
+  skip: peerSkip('openssl'),
   timeout: 30_000,
 }, async () => {
   const { server, other } = certs!;

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import type { Server, Socket } from 'node:net';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { certSet, NO_OPENSSL } from '../../test/fixtures/tls-peers.js';
+import { certSet } from '../../test/fixtures/tls-peers.js';
 import { testContext } from '../../test/mocks/sinks.js';
+import { peerSkip } from '../../test/support/peers.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import { Event } from '../core/event.js';
@@ -221,7 +222,7 @@ describe('syslogTcp sink', () => {
 
 describe('syslogTcp sink over TLS (RFC 5425)', () => {
   const certs = certSet();
-  const skip = certs ? false : NO_OPENSSL;
+  const skip = peerSkip('openssl');
 
   async function tlsSource(caFile?: string): Promise<SyslogTcpSource> {
     const { server } = certs!;

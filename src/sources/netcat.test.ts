@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, test } from 'node:test';
-import { certSet, NO_OPENSSL, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
+import { certSet, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
+import { peerSkip } from '../../test/support/peers.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import { SluiceError } from '../core/errors.js';
 import { type NetcatSource, netcatSource } from './netcat.js';
@@ -53,7 +54,7 @@ test('plain netcat: one event per line, an OK per line, long lines cut', async (
 });
 
 const certs = certSet();
-const skip = certs ? false : NO_OPENSSL;
+const skip = peerSkip('openssl');
 
 test('netcat over TLS: lines and OKs inside TLS; plain-text and untrusting clients fail, the port serves on', {
   skip,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { certSet, NO_OPENSSL, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
+import { certSet, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
+import { peerSkip } from '../../test/support/peers.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import type { EventSource } from '../core/pipeline.js';
 import { splitCommandLine } from './exec.js';
@@ -90,7 +91,7 @@ test('syslog properties are checked: host and port are required', () => {
 const certs = certSet();
 
 test('syslogtcp with ssl and a PEM keystore serves TLS clients and drops plain-text ones', {
-  skip: certs ? false : NO_OPENSSL,
+  skip: peerSkip('openssl'),
 }, async () => {
   const ctx = testContext();
   const src = syslogTcpNgSource.create(

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
-import {
-  appendFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../../test/support/tmp.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
@@ -23,7 +15,7 @@ function make(props: Record<string, string>): SpoolDirSource {
 }
 
 function spool(): string {
-  return mkdtempSync(join(tmpdir(), 'sluice-spool-'));
+  return tempDir('spool');
 }
 
 function lines(n: number, tag: string): string {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { after, describe, it } from 'node:test';
-import { certSet, NO_OPENSSL, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
+import { certSet, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
+import { peerSkip } from '../../test/support/peers.js';
 import { bindArgs } from '../catalog/bind.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
@@ -23,8 +24,7 @@ import {
 } from './syslog.js';
 import { pull, testContext } from './test-helpers.js';
 
-const HAVE_LOGGER = spawnSync('logger', ['--help'], { stdio: 'ignore' }).status === 0;
-const NO_LOGGER = HAVE_LOGGER ? false : 'util-linux logger is not installed';
+const NO_LOGGER = peerSkip('logger');
 
 /** Runs util-linux logger with `args`, feeding `stdin` (one message per line); resolves on exit 0. */
 function logger(args: string[], stdin?: string): Promise<void> {
@@ -420,7 +420,7 @@ describe('syslog source definitions', () => {
 
 describe('syslogTcp over TLS (RFC 5425)', () => {
   const certs = certSet();
-  const skip = certs ? false : NO_OPENSSL;
+  const skip = peerSkip('openssl');
 
   it('receives both framings from TLS clients, drops plain-text clients and keeps serving', {
     skip,

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
-import {
-  appendFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../../test/support/tmp.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import type { Batch } from '../core/event.js';
 import { type Position, type TaildirSource, taildirSource } from './taildir-ng.js';
@@ -51,7 +43,7 @@ async function take(src: TaildirSource, want: number): Promise<Batch> {
 const bodies = (b: Batch) => b.map((e) => e.body.toString());
 
 test('two file groups with their headers; only complete lines become events', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'sluice-taildir-'));
+  const root = tempDir('taildir');
   mkdirSync(join(root, 'a'));
   mkdirSync(join(root, 'b'));
   writeFileSync(join(root, 'a', 'one.log'), 'a1\na2\npart');
@@ -79,7 +71,7 @@ test('two file groups with their headers; only complete lines become events', as
 });
 
 test('positions are committed by the following next(), written as [{inode,pos,file}], and a restart resumes', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'sluice-taildir-'));
+  const root = tempDir('taildir');
   const f = join(root, 'app.log');
   writeFileSync(f, 'l0\nl1\nl2\nl3\nl4\n');
   const props = {
@@ -108,7 +100,7 @@ test('positions are committed by the following next(), written as [{inode,pos,fi
 });
 
 test('a rotation by rename is followed by inode: the old file is read out, the new one from its start, nothing twice', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'sluice-taildir-'));
+  const root = tempDir('taildir');
   const f = join(root, 'app.log');
   writeFileSync(f, 'r0\nr1\n');
   const src = make({
@@ -128,7 +120,7 @@ test('a rotation by rename is followed by inode: the old file is read out, the n
 });
 
 test('skipToEnd starts files without a recorded position at their end', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'sluice-taildir-'));
+  const root = tempDir('taildir');
   const f = join(root, 'old.log');
   writeFileSync(f, 'history\n');
   const src = make({

@@ -3,12 +3,13 @@
 // line must arrive exactly once, in the directory of its own timestamp.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
+import { tempDir } from '../support/tmp.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 
@@ -50,7 +51,7 @@ function files(dir: string): string[] {
 }
 
 test('agent tail -> agentBESink -> collectorSource -> collectorSink: every line once, in its time bucket', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
+  const dir = tempDir('e2e');
   const log = join(dir, 'app.log');
   const out = join(dir, 'out');
   const port = await freePort();

@@ -3,7 +3,6 @@
 // node; plain, with deflate, and with TLS (a throwaway self-signed certificate).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { memoryLogger } from '../../src/core/logger.js';
@@ -16,6 +15,8 @@ import { LogicalNode } from '../../src/flow/logical-node.js';
 import { parseSpec } from '../../src/spec/parser.js';
 import { selfSigned } from '../fixtures/tls.js';
 import { testContext } from '../mocks/sinks.js';
+import { peerSkip } from '../support/peers.js';
+import { tempDir } from '../support/tmp.js';
 
 const cert = selfSigned();
 const ctx = () => testContext({ nodeName: 'n' });
@@ -41,10 +42,10 @@ const modes: Mode[] = ['plain', 'deflate', 'tls'];
 
 for (const mode of modes) {
   test(`OG rpcSink -> agent NG avro source -> memory -> file_roll (${mode}): every line once`, {
-    skip: mode === 'tls' && !cert ? 'openssl is missing' : false,
+    skip: mode === 'tls' && peerSkip('openssl'),
     timeout: 30_000,
   }, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-ng-avro-'));
+    const dir = tempDir('ng-avro');
     const input = path.join(dir, 'in.txt');
     const total = 2000;
     fs.writeFileSync(input, Array.from({ length: total }, (_, i) => `line ${i}\n`).join(''));
@@ -107,10 +108,10 @@ for (const mode of modes) {
   });
 
   test(`agent seq -> NG avro sink (${mode}) -> OG collectorSource node -> text file: every event once`, {
-    skip: mode === 'tls' && !cert ? 'openssl is missing' : false,
+    skip: mode === 'tls' && peerSkip('openssl'),
     timeout: 30_000,
   }, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-ng-avro-'));
+    const dir = tempDir('ng-avro');
     const outFile = path.join(dir, 'out.txt');
     const port = await freePort();
     const opts =

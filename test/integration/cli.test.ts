@@ -2,13 +2,13 @@
 // the place (never a stack trace for a user's mistake).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../support/tmp.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
-const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+const dir = tempDir('cli');
 
 function sluice(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], {

@@ -1,8 +1,7 @@
 // The NG hdfs sink in an agent, against a WebHDFS server that follows the documented REST contract
 // (test/mocks/webhdfs.ts: no HDFS can run on these machines), and against the local file system.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SluiceError } from '../../src/core/errors.js';
@@ -11,6 +10,7 @@ import { builtinAgentCatalog } from '../../src/flow/agent/catalog.js';
 import { SeqfileReader } from '../../src/formats/seqfile.js';
 import { testContext } from '../mocks/sinks.js';
 import { FakeWebHdfs } from '../mocks/webhdfs.js';
+import { tempDir } from '../support/tmp.js';
 
 const ctx = () => testContext({ nodeName: 'a1' });
 
@@ -81,7 +81,7 @@ test('hdfs sink over WebHDFS: DataStream files rolled every 100 events, all rena
 });
 
 test('hdfs sink on a local path: SequenceFiles readable by the seqfile reader', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-hdfs-local-'));
+  const dir = tempDir('hdfs-local');
   const agent = Agent.fromText(
     conf(dir, ['a1.sinks.k1.hdfs.rollCount = 0', 'a1.sinks.k1.hdfs.rollSize = 0']),
     'a.conf',

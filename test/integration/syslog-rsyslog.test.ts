@@ -2,12 +2,11 @@
 // source, (b) Sluice's syslogTcp sink writing into rsyslog's imtcp. Every message is counted and its
 // content checked. rsyslogd runs on a private config and work directory (bench/syslog-peer.ts).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { after, describe, it } from 'node:test';
-import { type RsyslogPeer, rsyslogdPath, startRsyslog } from '../../bench/syslog-peer.js';
+import { type RsyslogPeer, startRsyslog } from '../../bench/syslog-peer.js';
 import { Event } from '../../src/core/event.js';
 import { Priority } from '../../src/core/priority.js';
 import { SYSLOG_FACILITY, SYSLOG_PARSE_ERROR, SYSLOG_SEVERITY } from '../../src/rpc/syslog/parse.js';
@@ -15,29 +14,18 @@ import { syslogZone } from '../../src/rpc/syslog/zone.js';
 import { SyslogTcpSink } from '../../src/sinks/syslog.js';
 import { SyslogTcpSource } from '../../src/sources/syslog.js';
 import { pull } from '../../src/sources/test-helpers.js';
+import { peerSkip } from '../support/peers.js';
+import { tempDir } from '../support/tmp.js';
 
-const RSYSLOGD = rsyslogdPath();
-const HAVE_LOGGER = spawnSync('logger', ['--help'], { stdio: 'ignore' }).status === 0;
-const SKIP =
-  RSYSLOGD === undefined
-    ? 'rsyslogd is not installed (apt-get install -y rsyslog)'
-    : HAVE_LOGGER
-      ? false
-      : 'util-linux logger is not installed';
+const SKIP = peerSkip('rsyslogd', 'logger');
 
 const cleanup: (() => Promise<void> | void)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'sluice-rsyslog-'));
-  cleanup.push(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
 async function rsyslog(opts: Omit<Parameters<typeof startRsyslog>[0], 'dir'>): Promise<RsyslogPeer> {
-  const peer = await startRsyslog({ dir: tempDir(), ...opts });
+  const peer = await startRsyslog({ dir: tempDir('rsyslog'), ...opts });
   cleanup.push(() => peer.stop());
   return peer;
 }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { peer, peerSkip } from '../../../test/support/peers.js';
 import { BoundArgs, type BuildContext } from '../../catalog/types.js';
 import { SiteConfig } from '../../core/config.js';
 import { Event } from '../../core/event.js';
@@ -135,16 +136,7 @@ test('fixture: a 20000-byte body split in 8192-byte buffers; our chunking is the
   assert.equal(encodeFrame(serial, [payload]).toString('hex'), wire.toString('hex'));
 });
 
-/** A python3 with Debian's python3-avro, or undefined (the live tests then skip). */
-function findPython(): string | undefined {
-  for (const py of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(py, ['-c', 'import avro.ipc'], { stdio: 'ignore', timeout: 10_000 });
-    if (r.status === 0) return py;
-  }
-  return undefined;
-}
-const python = findPython();
-const skipLive = python ? false : 'python3-avro is not installed (apt-get install python3-avro)';
+const skipLive = peerSkip('python3-avro');
 
 const cleanup: (() => Promise<void>)[] = [];
 after(async () => {
@@ -156,7 +148,7 @@ function ctx(): BuildContext {
 }
 
 function runPeer(args: string[]) {
-  const child = spawn(python!, [peerScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(peer('python3-avro'), [peerScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));

@@ -1,0 +1,52 @@
+/**
+ * Waiting for a condition instead of for a time: a test polls what it expects with a bounded deadline,
+ * so a slow machine only makes it slower, never wrong.
+ */
+
+/**
+ * Resolves once `cond()` is true (checked every `everyMs`); rejects after `timeoutMs` with an error
+ * naming `what`. `cond` may be async.
+ */
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+  everyMs = 10,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await cond()) return;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Resolves with the output of a growing stream once `re` matches it; rejects on timeout or close. */
+export function waitForOutput(
+  stream: NodeJS.ReadableStream,
+  re: RegExp,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('close', onClose);
+      if (err) reject(err);
+      else resolve(seen);
+    };
+    const onData = (d: Buffer | string) => {
+      seen += d.toString();
+      if (re.test(seen)) done();
+    };
+    const onClose = () => done(new Error(`the stream closed before ${what}; it held:\n${seen}`));
+    const timer = setTimeout(
+      () => done(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; output so far:\n${seen}`)),
+      timeoutMs,
+    );
+    stream.on('data', onData);
+    stream.on('close', onClose);
+  });
+}
