@@ -7,6 +7,7 @@ import {
   makeBatch,
   testContext,
 } from '../../test/mocks/sinks.js';
+import { waitFor } from '../../test/support/wait.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import { Event } from '../core/event.js';
@@ -125,7 +126,7 @@ test('a failed timer flush is reported by the next call', async () => {
   const deco = batch(100, out, 5);
   await deco.open();
   await deco.append(makeBatch(2));
-  await new Promise((r) => setTimeout(r, 40));
+  await waitFor(() => out.appendFailures === 1, 'the timer flush (5 ms) to fail');
   await assert.rejects(Promise.resolve(deco.append(makeBatch(1))), /append failure 1/);
   await deco.close();
   assert.equal(out.closes, 1);

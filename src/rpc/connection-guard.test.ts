@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
+import { waitFor } from '../../test/support/wait.js';
 import { memoryLogger } from '../core/logger.js';
 import {
   ConnectionGuard,
@@ -50,7 +51,7 @@ test('connections beyond maxConnections are closed at accept, logged once per pe
   const h = await serve({ maxConnections: 2 });
   const a = await connect(h.port);
   const b = await connect(h.port);
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => h.guard.stats.open === 2, 'the server to accept both connections');
   const refused = await Promise.all([connect(h.port), connect(h.port), connect(h.port)]);
   await Promise.all(refused.map(closed));
   assert.equal(h.guard.stats.refusedOverLimit, 3);

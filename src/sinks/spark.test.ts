@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { certSet, plainRefused } from '../../test/fixtures/tls-peers.js';
 import { testContext } from '../../test/mocks/sinks.js';
 import { peer, peerSkip } from '../../test/support/peers.js';
+import { waitFor } from '../../test/support/wait.js';
 import { SluiceError } from '../core/errors.js';
 import { freePort } from '../core/ports.js';
 import { Agent } from '../flow/agent/agent.js';
@@ -68,6 +69,7 @@ test('five concurrent pollers through an agent: every event exactly once, batche
   const seqs = new Set<string>();
   let largest = 0;
   let stopMessages = 0;
+  let acked = 0;
   const pollers = Array.from({ length: 5 }, async () => {
     const p = poller(port);
     for (;;) {
@@ -82,9 +84,16 @@ test('five concurrent pollers through an agent: every event exactly once, batche
       largest = Math.max(largest, b.events.length);
       seen.push(...bodies(b));
       await p.ack(b.sequenceNumber);
+      acked += b.events.length;
     }
   });
-  for (let i = 0; i < 400 && seen.length < total; i++) await new Promise((r) => setTimeout(r, 50));
+  // Stop only once every ack was answered: a stop while the last ack is in flight rolls that batch
+  // back, which is right for the sink and wrong for this count.
+  await waitFor(
+    () => acked >= total,
+    () => `${total} events acked (${acked} so far)`,
+    25_000,
+  );
   // Pollers still waiting on the drained channel are answered by the stop.
   await agent.stop();
   await Promise.all(pollers);
@@ -117,8 +126,9 @@ test('nack and a missing ack (timeout) deliver the same events again, in order; 
   assert.notEqual(again.sequenceNumber, first.sequenceNumber);
   await p.ack('nosuchSEQ42');
   await p.nack(first.sequenceNumber);
-  // Not acked: after timeout (1 s) it is rolled back; a late ack then does nothing.
-  await new Promise((r) => setTimeout(r, 1300));
+  // Not acked: after timeout (1 s) it is rolled back (its 10 events are back in the channel); a late
+  // ack then does nothing.
+  await waitFor(() => agent.channel('c1')!.size === 40, 'the unacked batch rolled back by the timeout');
   await p.ack(again.sequenceNumber);
   const third = await p.getEventBatch(10);
   assert.deepEqual(bodies(third), bodies(first), 'timed-out events are delivered again');

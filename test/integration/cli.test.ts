@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../support/tmp.js';
+import { waitForOutput } from '../support/wait.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 const dir = tempDir('cli');
@@ -105,6 +106,8 @@ test('node -1 with an endless source closes cleanly on SIGTERM and flushes its s
   const out = join(dir, 'endless.txt');
   const feed = join(dir, 'feed.log');
   writeFileSync(feed, 'one\ntwo\n');
+  // The console branch shows when both lines went past the fanout (and the signal handlers are in
+  // place, since they are installed before the node starts); the batch branch holds them until close.
   const child = spawn(
     process.execPath,
     [
@@ -112,15 +115,16 @@ test('node -1 with an endless source closes cleanly on SIGTERM and flushes its s
       'node',
       '-1',
       '-c',
-      `t : tail("${feed}") | { batch(1000, 60000) => { unbatch => text("${out}") } } ;`,
+      `t : tail("${feed}") | [ { batch(1000, 60000) => { unbatch => text("${out}") } }, console("raw") ] ;`,
     ],
     { cwd: dir },
   );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  await new Promise((r) => setTimeout(r, 2500));
+  const exited = new Promise((r) => child.on('exit', r));
+  await waitForOutput(child.stdout, /one\ntwo\n/, 'both lines on the console branch', 60_000);
   child.kill('SIGTERM');
-  const code = await new Promise((r) => child.on('exit', r));
+  const code = await exited;
   assert.equal(code, 0, stderr);
   assert.equal(
     readFileSync(out, 'utf8'),

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { fileChannel } from '../../src/channels/file.js';
 import { SiteConfig } from '../../src/core/config.js';
 import { memoryLogger } from '../../src/core/logger.js';
+import { tempDir } from '../support/tmp.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const writer = join(repo, 'test', 'fixtures', 'file-channel-writer.ts');
-const root = mkdtempSync(join(tmpdir(), 'sluice-kill-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('kill');
 
 interface Run {
   put: number;
@@ -21,16 +19,18 @@ interface Run {
 }
 
 /**
- * Runs the writer and SIGKILLs it `killAfterMs` after its first commit, at a moment unrelated to its
- * output, so commits (and checkpoints, every 50 ms) are usually in flight when it dies.
+ * Runs the writer until it reports `enough` of what the test needs (on a slow machine that takes longer,
+ * never less), then SIGKILLs it after a random 0-50 ms: the writer does not wait for its reports to be
+ * read, so the kill lands somewhere in the next transactions or checkpoints (every 50 ms).
  */
-function runAndKill(dir: string, mixed: boolean, killAfterMs: number): Promise<Run> {
+function runAndKill(dir: string, mixed: boolean, enough: (run: Run) => boolean): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', writer, dir, ...(mixed ? ['mixed'] : [])], {
       cwd: repo,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const run: Run = { put: 0, taken: 0, exit: null };
+    let killing = false;
     let buf = '';
     let err = '';
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -41,11 +41,12 @@ function runAndKill(dir: string, mixed: boolean, killAfterMs: number): Promise<R
         const [kind, value] = buf.slice(0, nl).split(' ');
         buf = buf.slice(nl + 1);
         nl = buf.indexOf('\n');
-        if (kind === 'P') {
-          if (run.put === 0) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-          run.put = Number(value);
-        }
+        if (kind === 'P') run.put = Number(value);
         if (kind === 'T') run.taken = Number(value);
+        if (!killing && enough(run)) {
+          killing = true;
+          setTimeout(() => child.kill('SIGKILL'), Math.random() * 50);
+        }
       }
     });
     child.stderr.setEncoding('utf8').on('data', (c: string) => {
@@ -104,7 +105,7 @@ function audit(seqs: number[], from: number, committedTo: number): { lost: numbe
 describe('file channel survives SIGKILL', () => {
   it('keeps every committed put exactly once and in order', async () => {
     const dir = join(root, 'puts');
-    const run = await runAndKill(dir, false, 400);
+    const run = await runAndKill(dir, false, (r) => r.put >= 5000);
     assert.ok(run.put >= 5000, `only ${run.put} events committed before the kill`);
     assert.equal(run.exit, 'SIGKILL');
     const seqs = await reopenAndDrain(dir);
@@ -126,7 +127,7 @@ describe('file channel survives SIGKILL', () => {
 
   it('also replays committed takes: nothing taken comes back, nothing put is lost', async () => {
     const dir = join(root, 'mixed');
-    const run = await runAndKill(dir, true, 500);
+    const run = await runAndKill(dir, true, (r) => r.taken >= 1000);
     assert.ok(run.taken >= 1000, `only ${run.taken} events taken before the kill`);
     const seqs = await reopenAndDrain(dir);
     const start = seqs[0]!;

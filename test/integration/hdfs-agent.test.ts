@@ -11,6 +11,7 @@ import { SeqfileReader } from '../../src/formats/seqfile.js';
 import { testContext } from '../mocks/sinks.js';
 import { FakeWebHdfs } from '../mocks/webhdfs.js';
 import { tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
 
 const ctx = () => testContext({ nodeName: 'a1' });
 
@@ -90,7 +91,10 @@ test('hdfs sink on a local path: SequenceFiles readable by the seqfile reader', 
     ctx(),
   );
   await agent.start();
-  await new Promise((r) => setTimeout(r, 500));
+  await waitFor(
+    () => agent.report().sinks.reduce((n, s) => n + s.delivered, 0) >= 1000,
+    'the sink to take all 1000 events',
+  );
   await agent.stop();
   const files = readdirSync(dir).filter((f) => !f.startsWith('.'));
   assert.equal(files.length, 1);

@@ -5,18 +5,21 @@
 
 /**
  * Resolves once `cond()` is true (checked every `everyMs`); rejects after `timeoutMs` with an error
- * naming `what`. `cond` may be async.
+ * naming `what` (a function is called then, to show the state at the deadline). `cond` may be async.
  */
 export async function waitFor(
   cond: () => boolean | Promise<boolean>,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 15_000,
   everyMs = 10,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await cond()) return;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() >= deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
