@@ -59,6 +59,9 @@ const PEERS: Record<PeerName, PeerDef> = {
   },
 };
 
+/** The Debian packages of every peer (what `.ci/run` installs). */
+export const PEER_PACKAGES: readonly string[] = [...new Set(Object.values(PEERS).map((p) => p.pkg))];
+
 const found = new Map<PeerName, string | undefined>();
 
 /** Peers to treat as missing (comma-separated names), to try the missing-peer path on a full machine. */
