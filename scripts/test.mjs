@@ -1,7 +1,13 @@
 // Runs every *.test.ts under src/ and test/ with Node's built-in runner (TypeScript through tsx).
-// Arguments narrow the set: `npm test -- src/spec tail` runs files whose path contains any argument.
+// Arguments narrow the set: `npm test -- src/spec tail` runs files whose path contains any argument;
+// other flags go to the runner (`npm test -- --test-reporter=dot`).
+// Reporter: spec (readable) for a person at a terminal; TAP under CI or when the output is not a
+// terminal, which ends with the counts CI reads (`# tests N`, `# pass N`, `# fail N`).
+// A full run also checks that the tests left no `sluice-*` entry in the temporary directory: under CI
+// a leftover fails the run, locally it is reported (other processes may have made it).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function walk(dir, out) {
@@ -36,9 +42,33 @@ if (filters.length === 0) {
     }
   }
 }
+const ci = !['', 'false', '0'].includes((process.env.CI ?? '').toLowerCase());
+const reporter = flags.some((f) => f.startsWith('--test-reporter'))
+  ? []
+  : [`--test-reporter=${process.stdout.isTTY && !ci ? 'spec' : 'tap'}`];
+const leftovers = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('sluice-')));
+const before = leftovers();
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...flags, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=120000',
+    ...reporter,
+    ...flags,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
-process.exit(result.status ?? 1);
+let status = result.status ?? 1;
+const left = [...leftovers()].filter((n) => !before.has(n));
+if (left.length > 0) {
+  console.error(`# tmp: ${left.length} sluice-* entries left in ${tmpdir()}: ${left.sort().join(' ')}`);
+  if (ci && filters.length === 0) {
+    console.error('# tests must remove what they create (test/support/tmp.ts): failing under CI');
+    if (status === 0) status = 1;
+  }
+}
+process.exit(status);
