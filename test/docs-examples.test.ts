@@ -19,7 +19,7 @@ import { builtinAgentCatalog } from '../src/flow/agent/catalog.js';
 import { builtinCatalog } from '../src/flow/builtins.js';
 import { compileSpec } from '../src/flow/compile.js';
 import { parseSpec } from '../src/spec/parser.js';
-import { type DocBlock, documentationExamples } from './support/doc-blocks.js';
+import { type DocBlock, documentationExamples, shellWords } from './support/doc-blocks.js';
 import { tempDir } from './support/tmp.js';
 import { waitFor } from './support/wait.js';
 
@@ -85,32 +85,6 @@ for (const b of examples.filter((x) => x.kind === 'properties')) {
 }
 
 // ---- shell examples
-
-/** Splits a command line into words: single and double quotes, backslash escapes, `#` comments. */
-export function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let w: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (c === "'") {
-      const end = line.indexOf("'", i + 1);
-      if (end < 0) throw new Error(`unterminated quote in: ${line}`);
-      w = (w ?? '') + line.slice(i + 1, end);
-      i = end;
-    } else if (c === '"') {
-      let s = '';
-      for (i++; i < line.length && line[i] !== '"'; i++) s += line[i] === '\\' ? line[++i] : line[i];
-      w = (w ?? '') + s;
-    } else if (c === '\\') w = (w ?? '') + line[++i];
-    else if (/\s/.test(c)) {
-      if (w !== undefined) words.push(w);
-      w = undefined;
-    } else if (c === '#' && w === undefined) break;
-    else w = (w ?? '') + c;
-  }
-  if (w !== undefined) words.push(w);
-  return words;
-}
 
 /** A scratch machine for one block: its paths, the ports it uses, the files its examples name. */
 interface Scratch {
@@ -280,17 +254,29 @@ async function stop(r: Running): Promise<void> {
 }
 
 for (const b of examples.filter((x) => x.kind === 'sh')) {
-  const commands = b.text
-    .split('\n')
-    .map((l, i) => ({ line: b.line + i, words: shellWords(l) }))
-    .filter((c) => c.words[0] === 'npx' && c.words[1] === 'sluice');
+  const lines = b.text.split('\n').map((l, i) => ({ line: b.line + i, words: shellWords(l) }));
+  // `sluice ...` or `npx sluice ...`, up to a pipe or another command (`| head -2` needs no checking).
+  const commands = lines
+    .map((c) => ({ ...c, words: c.words[0] === 'npx' ? c.words.slice(1) : c.words }))
+    .filter((c) => c.words[0] === 'sluice')
+    .map((c) => {
+      const stop = c.words.findIndex((w) => ['|', '||', '&&', ';', '>', '2>&1'].includes(w));
+      return { ...c, words: c.words.slice(1, stop < 0 ? undefined : stop) };
+    });
+  const mkdirs = lines
+    .filter((c) => c.words[0] === 'mkdir')
+    .flatMap((c) => c.words.slice(1).filter((w) => !w.startsWith('-')));
   if (commands.length === 0) continue;
   test(`the sluice commands of ${where(b)} run`, { timeout: 180_000 }, async (t) => {
     const s = await scratch(t);
+    for (const d of mkdirs)
+      mkdirSync(join(s.dir, rewrite(d, s.dir, s.ports).replace(new RegExp(`^${s.dir}/`), '')), {
+        recursive: true,
+      });
     const running: Running[] = [];
     try {
       for (const c of commands) {
-        const words = c.words.slice(2).map((w) => rewrite(w, s.dir, s.ports));
+        const words = c.words.map((w) => rewrite(w, s.dir, s.ports));
         const label = `${b.file}:${c.line}: sluice ${words.join(' ')}`;
         const r = start(s, words);
         const watch = watcher(s, words);

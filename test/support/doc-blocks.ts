@@ -114,3 +114,29 @@ export function documentationExamples(repo: string): DocBlock[] {
   }
   return blocks;
 }
+
+/** Splits a command line into words: single and double quotes, backslash escapes, `#` comments. */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let w: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) throw new Error(`unterminated quote in: ${line}`);
+      w = (w ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (c === '"') {
+      let s = '';
+      for (i++; i < line.length && line[i] !== '"'; i++) s += line[i] === '\\' ? line[++i] : line[i];
+      w = (w ?? '') + s;
+    } else if (c === '\\') w = (w ?? '') + line[++i];
+    else if (/\s/.test(c)) {
+      if (w !== undefined) words.push(w);
+      w = undefined;
+    } else if (c === '#' && w === undefined) break;
+    else w = (w ?? '') + c;
+  }
+  if (w !== undefined) words.push(w);
+  return words;
+}
