@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { SiteConfig } from '../src/core/config.js';
@@ -21,7 +20,7 @@ import { compileSpec } from '../src/flow/compile.js';
 import { parseSpec } from '../src/spec/parser.js';
 import { type DocBlock, documentationExamples, shellWords } from './support/doc-blocks.js';
 import { tempDir } from './support/tmp.js';
-import { waitFor } from './support/wait.js';
+import { waitFor, waitForPort } from './support/wait.js';
 
 const repo = join(import.meta.dirname, '..');
 const BIN = join(repo, 'bin', 'sluice.js');
@@ -165,16 +164,6 @@ function start(s: Scratch, words: string[]): Running {
   return { words, child, stdout: () => out, stderr: () => err, exited };
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect(port, '127.0.0.1', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.on('error', () => resolve(false));
-  });
-}
-
 /** Every file under `dir` (hidden in-progress files too), for finding where a fed line came out. */
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -227,8 +216,7 @@ function watcher(s: Scratch, words: string[]): ((r: Running) => Promise<void>) |
   ].map((m) => (m[2] === undefined ? s.ports.get('35853')! : Number(m[2])));
   if (tailed === undefined && listening.length === 0) return undefined;
   return async (r) => {
-    for (const port of listening)
-      await waitFor(() => accepts(port), `port ${port} of: sluice ${text}`, 30_000, 50);
+    for (const port of listening) await waitForPort(port, `port ${port} of: sluice ${text}`, 30_000);
     if (tailed === undefined) return;
     const file = join(s.dir, tailed.replace(new RegExp(`^${s.dir}/`), ''));
     const marker = `docs example line ${Date.now()}`;

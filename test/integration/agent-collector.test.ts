@@ -4,30 +4,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
 import { tempDir } from '../support/tmp.js';
+import { waitForPort } from '../support/wait.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
-
-/** Best effort drops what it cannot send, so the agent starts only once the collector listens. */
-async function listening(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = connect(port, '127.0.0.1', () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 function start(spec: string, log: string[]): ChildProcess {
   const child = spawn(process.execPath, [BIN, 'node', '-1', '-c', spec], {
@@ -60,7 +44,7 @@ test('agent tail -> agentBESink -> collectorSource -> collectorSink: every line 
     `collector : collectorSource(${port}, bind="127.0.0.1") | collectorSink("file://${out}/%Y-%m-%d/%H00", "%{host}-", 500) ;`,
     logs,
   );
-  await listening(port);
+  await waitForPort(port);
   const agent = start(`agent : tail("${log}") | agentBESink("127.0.0.1", ${port}) ;`, logs);
   try {
     const total = 10_000;

@@ -17,6 +17,7 @@ import { selfSigned } from '../fixtures/tls.js';
 import { testContext } from '../mocks/sinks.js';
 import { peerSkip } from '../support/peers.js';
 import { tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
 
 const cert = selfSigned();
 const ctx = () => testContext({ nodeName: 'n' });
@@ -24,10 +25,6 @@ const ctx = () => testContext({ nodeName: 'n' });
 function ogNode(spec: string): LogicalNode {
   const [compiled] = compileSpec(parseSpec(spec, '<test>'), { catalog: builtinCatalog(), context: ctx() });
   return new LogicalNode(compiled!, memoryLogger());
-}
-
-async function until(f: () => boolean, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; !f() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 25));
 }
 
 function linesIn(dir: string): string[] {
@@ -94,9 +91,9 @@ for (const mode of modes) {
     assert.equal(node.state, 'IDLE', node.error?.oneLine());
     assert.equal(node.events, total);
     // The sender finished only after every batch was answered OK, i.e. committed to the channel.
-    await until(
+    await waitFor(
       () => agent.channel('c1')!.size === 0 && fs.existsSync(out) && linesIn(out).length >= total,
-      10_000,
+      'every line in the rolled files',
     );
     await agent.stop();
     const lines = linesIn(out);
@@ -124,7 +121,7 @@ for (const mode of modes) {
       `collector : collectorSource(${port}, bind="127.0.0.1"${opts}) | text("${outFile}") ;`,
     );
     const running = node.start();
-    await until(() => node.state === 'ACTIVE', 5000);
+    await waitFor(() => node.state === 'ACTIVE', 'the collector node ACTIVE');
     const total = 3000;
     const agent = Agent.fromText(
       [
@@ -159,7 +156,7 @@ for (const mode of modes) {
       ctx(),
     );
     await agent.start();
-    await until(() => node.events >= total && agent.channel('c1')!.size === 0, 15_000);
+    await waitFor(() => node.events >= total && agent.channel('c1')!.size === 0, 'every event through');
     await agent.stop();
     await node.stop();
     await running;

@@ -7,18 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { Agent } from '../../src/flow/agent/agent.js';
 import { builtinAgentCatalog } from '../../src/flow/agent/catalog.js';
 import { testContext } from '../mocks/sinks.js';
+import { waitFor } from '../support/wait.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const root = mkdtempSync(join(tmpdir(), 'sluice-spool-agent-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const ctx = () => testContext({ nodeName: 'a1' });
-
-async function until(f: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!f() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(f(), `timed out waiting for ${what}`);
-}
 
 function outputLines(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -52,11 +47,11 @@ test('examples/spooldir-agent.conf: 3 files of 1,000 lines arrive exactly once a
     const { renameSync } = await import('node:fs');
     renameSync(join(root, f), join(spool, `${f}.log`));
   }
-  await until(
+  await waitFor(
     () => readdirSync(spool).filter((n) => n.endsWith('.COMPLETED')).length === 3,
     'three completed files',
   );
-  await until(() => agent.report().sinks[0]!.delivered >= 3000, '3000 events delivered');
+  await waitFor(() => agent.report().sinks[0]!.delivered >= 3000, '3000 events delivered');
   await agent.stop();
   assert.deepEqual(readdirSync(spool).sort(), [
     '.flumespool',
@@ -99,8 +94,8 @@ test('a spooldir error (reused completed name) stops that source only; the rest 
   ].join('\n');
   const agent = Agent.fromText(text, 'err.conf', 'a1', builtinAgentCatalog(), ctx());
   await agent.start();
-  await until(() => agent.report().sources.find((s) => s.name === 'r1')!.state === 'ERROR', 'r1 in ERROR');
-  await until(() => agent.report().sinks[0]!.delivered >= 2001, 'all seq events and the spooled line');
+  await waitFor(() => agent.report().sources.find((s) => s.name === 'r1')!.state === 'ERROR', 'r1 in ERROR');
+  await waitFor(() => agent.report().sinks[0]!.delivered >= 2001, 'all seq events and the spooled line');
   const r = agent.report();
   await agent.stop();
   const r1 = r.sources.find((s) => s.name === 'r1')!;

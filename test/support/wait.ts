@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+
 /**
  * Waiting for a condition instead of for a time: a test polls what it expects with a bounded deadline,
  * so a slow machine only makes it slower, never wrong.
@@ -52,4 +54,24 @@ export function waitForOutput(
     stream.on('data', onData);
     stream.on('close', onClose);
   });
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port now. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(port, '127.0.0.1', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.on('error', () => resolve(false));
+  });
+}
+
+/** Resolves once 127.0.0.1:port accepts connections. */
+export function waitForPort(
+  port: number,
+  what = `a listener on port ${port}`,
+  timeoutMs = 15_000,
+): Promise<void> {
+  return waitFor(() => accepts(port), what, timeoutMs, 50);
 }
