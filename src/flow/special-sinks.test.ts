@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CollectingSink, FailingSink } from '../../test/mocks/sinks.js';
+import { waitFor } from '../../test/support/wait.js';
 import { Event } from '../core/event.js';
 import { FailoverSink } from './failover.js';
 import { FanoutSink } from './fanout.js';
@@ -97,7 +98,10 @@ test('roll rolls on its timer', async () => {
     return s;
   }, 20);
   await r.open();
-  for (let i = 0; i < 50 && made.length < 3; i++) await new Promise((res) => setTimeout(res, 10));
+  await waitFor(
+    () => made.length >= 3,
+    () => `three roll periods (${made.length} so far)`,
+  );
   await r.close();
   assert.ok(made.length >= 3, `expected at least 3 periods, got ${made.length}`);
   assert.ok(made.every((s) => s.closes === 1));
