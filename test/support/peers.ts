@@ -46,10 +46,16 @@ const PEERS: Record<PeerName, PeerDef> = {
   },
   logger: { pkg: 'bsdutils', find: () => (ok('logger', ['--help']) ? which('logger') : undefined) },
   openssl: { pkg: 'openssl', find: () => (ok('openssl', ['version']) ? which('openssl') : undefined) },
-  // `java File.java` (the source launcher) is enough: Debian's JRE image carries jdk.compiler.
+  // `java File.java` (the source launcher) needs the jdk.compiler module, which Debian's JRE image
+  // carries: no JDK, javac or Hadoop jars.
   java: {
     pkg: 'default-jre-headless',
-    find: () => (ok('java', ['-version']) ? which('java') : undefined),
+    find: () =>
+      /^jdk\.compiler@/m.test(
+        spawnSync('java', ['--list-modules'], { encoding: 'utf8', timeout: 20_000 }).stdout ?? '',
+      )
+        ? which('java')
+        : undefined,
   },
   avrocat: { pkg: 'avro-bin', find: () => which('avrocat') },
   // strace must also be allowed to trace (ptrace may be forbidden in a container).
