@@ -51,6 +51,6 @@ test('close cancels a pending retry at once', async () => {
   const t0 = Date.now();
   await deco.close();
   await assert.rejects(opening, (e: unknown) => e instanceof SluiceError && e.code === 'SLUICE_CLOSED');
-  assert.ok(Date.now() - t0 < 1000);
+  assert.ok(Date.now() - t0 < 5000, 'closed at once, not after the 60 s retry');
   assert.equal(child.opens, 1);
 });

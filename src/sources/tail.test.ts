@@ -158,8 +158,9 @@ describe('tail', () => {
     assert.ok(pending instanceof Promise);
     const t0 = Date.now();
     await src.close();
-    assert.equal(await raceTimeout(pending, 500), null);
-    assert.ok(Date.now() - t0 < 500);
+    // Promptly: well within the 60 s poll, with room for a loaded machine.
+    assert.equal(await raceTimeout(pending, 5000), null);
+    assert.ok(Date.now() - t0 < 5000);
     assert.equal(src.next(), null);
   });
 
@@ -168,13 +169,13 @@ describe('tail', () => {
     writeFileSync(p, '');
     const { src } = tail(p, { pollMs: 30_000 });
     await src.open();
-    const pending = pull(src, { want: 1, timeoutMs: 3000 });
+    const pending = pull(src, { want: 1, timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
     appendFileSync(p, 'woken\n');
     const r = await pending;
     assert.deepEqual(bodies(r.events), ['woken']);
-    assert.ok(Date.now() - t0 < 2000);
+    assert.ok(Date.now() - t0 < 10_000, 'woken by the notification, not the 30 s poll');
     await src.close();
   });
 
