@@ -172,7 +172,9 @@ export class LogicalNode {
     try {
       source.undelivered?.(batch, err);
     } catch (se) {
-      this.logger.warn(`node ${this.name}: source refused the failure notice: ${asSluiceError(se).oneLine()}`);
+      this.logger.warn(
+        `node ${this.name}: source refused the failure notice: ${asSluiceError(se).oneLine()}`,
+      );
     }
     // A sink that fails synchronously in front of a synchronous source must not starve timers and I/O.
     await nextTurn();

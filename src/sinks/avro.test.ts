@@ -187,8 +187,15 @@ test('agentBESink: a collector down is logged once with its cause and once when 
   assert.equal(be.stats.sent, 1);
   const up = logger.lines.filter((l) => l.includes('reachable again'));
   assert.equal(up.length, 1);
-  assert.match(up[0]!, new RegExp(`collector 127.0.0.1:${port} reachable again after ([2-9]|\\d\\d+) failed attempts`));
-  assert.equal(logger.lines.filter((l) => l.includes('unreachable')).length, 1, 'warned again while retrying');
+  assert.match(
+    up[0]!,
+    new RegExp(`collector 127.0.0.1:${port} reachable again after ([2-9]|\\d\\d+) failed attempts`),
+  );
+  assert.equal(
+    logger.lines.filter((l) => l.includes('unreachable')).length,
+    1,
+    'warned again while retrying',
+  );
   assert.deepEqual(be.counts(), { delivered: 1, dropped: be.stats.dropped, retried: 0 });
   await drain(src, 1);
 });

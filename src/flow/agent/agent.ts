@@ -51,8 +51,12 @@ function findType<T extends { type: string; aliases?: string[] }>(
 export function knownTypes(cat: AgentCatalog) {
   const names = <T extends { type: string; aliases?: string[] }>(defs: readonly T[]) =>
     defs.flatMap((d) => [d.type, ...(d.aliases ?? [])]);
-  // An OG component with an NG namesake (exec) is one type to the user: list it once.
-  const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
+  // Types match case-insensitively, NG first: an OG namesake (exec, syslogTcp) is the same type to the
+  // user, so it is listed once.
+  const union = (a: string[], b: string[]) => {
+    const seen = new Set<string>();
+    return [...a, ...b].filter((t) => !seen.has(t.toLowerCase()) && seen.add(t.toLowerCase()));
+  };
   return {
     source: union(
       names(cat.sources),
@@ -348,20 +352,25 @@ export class Agent {
       for (const g of b.groups) await g.start();
       for (const s of b.sources) await s.start();
     } catch (e) {
-      await this.stop(false);
+      // Nothing was accepted yet: channels stop first, which ends the sink runners' keep-alive waits.
+      await Promise.allSettled(b.sources.map((s) => s.stop()));
+      const groups = Promise.allSettled(b.groups.map((g) => g.stop()));
+      await Promise.allSettled([...b.channels.values()].map((c) => c.stop()));
+      await groups;
+      await Promise.allSettled(b.drainers.map((d) => d.drainer.stop()));
       throw e;
     }
   }
 
   /** Stops sources first, so everything they accepted reaches a channel; then logs what each sink did. */
-  async stop(summary = true): Promise<void> {
+  async stop(): Promise<void> {
     const b = this.built;
     if (!b) return;
     await Promise.allSettled(b.sources.map((s) => s.stop()));
     await Promise.allSettled(b.groups.map((g) => g.stop()));
     await Promise.allSettled(b.drainers.map((d) => d.drainer.stop()));
     await Promise.allSettled([...b.channels.values()].map((c) => c.stop()));
-    if (summary) this.logSummary();
+    this.logSummary();
   }
 
   /** One line: per source what it accepted, per sink what it delivered, dropped and retried. */
@@ -371,7 +380,9 @@ export class Agent {
       ...r.sources.map(
         (s) => `source ${s.name}: ${s.accepted} accepted${s.failed > 0 ? `, ${s.failed} failed` : ''}`,
       ),
-      ...r.sinks.map((k) => `sink ${k.name}: ${k.delivered} delivered, ${k.dropped} dropped, ${k.retried} retried`),
+      ...r.sinks.map(
+        (k) => `sink ${k.name}: ${k.delivered} delivered, ${k.dropped} dropped, ${k.retried} retried`,
+      ),
       ...r.channels.filter((c) => c.size > 0).map((c) => `channel ${c.name}: ${c.size} left`),
     ];
     const lost = r.sources.some((s) => s.failed > 0) || r.sinks.some((k) => k.dropped > 0);

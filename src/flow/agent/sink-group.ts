@@ -4,6 +4,7 @@ import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import { OutageLog } from '../../core/outage.js';
 import type { EventSink } from '../../core/pipeline.js';
+import { componentError, componentLabel } from './component-error.js';
 
 /** How a sink group orders its sinks for each batch (Flume NG's sink processors). */
 export interface SinkSelector {
@@ -67,8 +68,7 @@ export class SinkGroupRunner {
         await k.sink.open();
         this.open.add(i);
       } catch (e) {
-        if (isFatal(e, 'start'))
-          throw startError(`sink ${k.name}${k.type !== undefined ? ` (${k.type})` : ''}`, e);
+        if (isFatal(e, 'start')) throw componentError(componentLabel('sink', k.name, k.type), e);
         this.outages[i]!.failed(e);
       }
     }
@@ -82,6 +82,7 @@ export class SinkGroupRunner {
       try {
         moved = await this.processOnce();
       } catch (e) {
+        if (!this.running) break;
         this.failures++;
         // Each sink's own outage is logged by deliver(); a group of several also says it has none left.
         if (this.sinks.length > 1 || !(e instanceof SinkAttemptsFailed)) this.allDown.failed(e);
@@ -144,9 +145,11 @@ export class SinkGroupRunner {
         this.outages[i]!.failed(e);
         // A broken connection is re-established by reopening next time.
         this.open.delete(i);
-        await sink.close().catch((ce: unknown) =>
-          this.logger.debug(`sink ${name}: close after failure: ${asSluiceError(ce).oneLine()}`),
-        );
+        await sink
+          .close()
+          .catch((ce: unknown) =>
+            this.logger.debug(`sink ${name}: close after failure: ${asSluiceError(ce).oneLine()}`),
+          );
       }
     }
     throw new SinkAttemptsFailed(last);
@@ -176,12 +179,6 @@ class SinkAttemptsFailed extends Error {
   constructor(readonly last: unknown) {
     super(asSluiceError(last).oneLine(), { cause: last });
   }
-}
-
-/** A start failure names the sink and keeps the cause's code, so the CLI prints one line. */
-export function startError(component: string, e: unknown): SluiceError {
-  const err = asSluiceError(e);
-  return new SluiceError(err.code, err.message, { place: { component }, cause: e });
 }
 
 /** Flume's default processor: one sink, retried after a pause when it fails. */

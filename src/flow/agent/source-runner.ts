@@ -5,7 +5,7 @@ import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import { OutageLog } from '../../core/outage.js';
 import type { EventSource } from '../../core/pipeline.js';
-import { startError } from './sink-group.js';
+import { componentError, componentLabel } from './component-error.js';
 
 /** Longest wait between attempts to open a source that failed to open for a transient reason. */
 const OPEN_RETRY_MAX_MS = 30_000;
@@ -85,8 +85,7 @@ export class SourceRunner {
       await this.source.open();
       this.opened = true;
     } catch (e) {
-      if (isFatal(e, 'start'))
-        throw startError(`source ${this.name}${this.type !== undefined ? ` (${this.type})` : ''}`, e);
+      if (isFatal(e, 'start')) throw componentError(componentLabel('source', this.name, this.type), e);
       this.outage.failed(e);
     }
     this.loop = this.run();
@@ -119,8 +118,8 @@ export class SourceRunner {
       this.state = 'IDLE';
     } catch (e) {
       this.state = 'ERROR';
-      this.error = asSluiceError(e).oneLine();
-      this.logger.error(`source ${this.name} stopped: ${this.error}`);
+      this.error = componentError(componentLabel('source', this.name, this.type), e).oneLine();
+      this.logger.error(`${this.error} (source stopped)`);
     }
   }
 
