@@ -86,7 +86,10 @@ test('agent: a port in use exits non-zero with one line naming the source', asyn
   try {
     const conf = agentFile('port.conf', ['type = avro', 'bind = 127.0.0.1', `port = ${busy.port}`]);
     const r = await run(['agent', '--conf-file', conf, '--name', 'a1']);
-    assertOneLine(r, new RegExp(`source r1 \\(avro\\): .*127\\.0\\.0\\.1:${busy.port}: address already in use$`));
+    assertOneLine(
+      r,
+      new RegExp(`source r1 \\(avro\\): .*127\\.0\\.0\\.1:${busy.port}: address already in use$`),
+    );
   } finally {
     await busy.close();
   }
@@ -98,7 +101,10 @@ test('node: a port in use ends the node in ERROR: non-zero exit, one line naming
     const spec = join(dir, 'port.spec');
     writeFileSync(spec, `n1 : rpcSource(${busy.port}, bind="127.0.0.1") | null ;\n`);
     const r = await run(['node', '-1', '--file', spec]);
-    assertOneLine(r, new RegExp(`node n1 .*rpcSource.*127\\.0\\.0\\.1:${busy.port}: address already in use$`));
+    assertOneLine(
+      r,
+      new RegExp(`node n1 .*rpcSource.*127\\.0\\.0\\.1:${busy.port}: address already in use$`),
+    );
   } finally {
     await busy.close();
   }
