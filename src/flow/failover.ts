@@ -30,7 +30,7 @@ export class FailoverSink implements EventSink {
   constructor(
     private readonly primary: EventSink,
     private readonly backup: EventSink,
-    private readonly opts: FailoverOptions = {},
+    opts: FailoverOptions = {},
   ) {
     this.initial = opts.initialBackoff ?? 1000;
     this.max = opts.maxBackoff ?? 60_000;
