@@ -106,11 +106,13 @@ export function ioError(e: unknown, what: string, place?: Place): SluiceError {
         ? 'permission denied'
         : code === 'EISDIR'
           ? 'is a directory'
-          : code === 'EADDRINUSE'
-            ? 'address already in use'
-            : code === 'ECONNREFUSED'
-              ? 'connection refused'
-              : (err?.message ?? String(e));
+          : code === 'ENOTDIR'
+            ? 'not a directory'
+            : code === 'EADDRINUSE'
+              ? 'address already in use'
+              : code === 'ECONNREFUSED'
+                ? 'connection refused'
+                : (err?.message ?? String(e));
   return new SluiceError(code === 'ENOENT' ? 'SLUICE_NOT_FOUND' : 'SLUICE_IO', `${what}: ${reason}`, {
     cause: e,
     retriable: code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT',

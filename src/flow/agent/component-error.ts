@@ -7,7 +7,11 @@ import { asSluiceError, SluiceError } from '../../core/errors.js';
  */
 export function componentError(component: string, e: unknown): SluiceError {
   const err = asSluiceError(e);
-  return new SluiceError(err.code, err.message, { place: { component }, retriable: err.retriable, cause: e });
+  // Some components start their messages with their own name as well as placing the error there.
+  const own = err.place?.component;
+  const message =
+    own !== undefined && err.message.startsWith(`${own}: `) ? err.message.slice(own.length + 2) : err.message;
+  return new SluiceError(err.code, message, { place: { component }, retriable: err.retriable, cause: e });
 }
 
 /** How an agent's lines name a component: `source r1 (spooldir)`. */
