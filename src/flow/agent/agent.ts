@@ -385,7 +385,11 @@ export class Agent {
       ),
       ...r.channels.filter((c) => c.size > 0).map((c) => `channel ${c.name}: ${c.size} left`),
     ];
-    const lost = r.sources.some((s) => s.failed > 0) || r.sinks.some((k) => k.dropped > 0);
+    // Events left in a channel are lost with a memory channel and wait for the next start with a file one.
+    const lost =
+      r.sources.some((s) => s.failed > 0) ||
+      r.sinks.some((k) => k.dropped > 0) ||
+      r.channels.some((c) => c.size > 0);
     const line = `agent ${this.conf.name} stopped${parts.length > 0 ? `: ${parts.join('; ')}` : ''}`;
     if (lost) this.ctx.logger.warn(line);
     else this.ctx.logger.info(line);
