@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type CollectingSink, FailingSink, testContext } from '../../../test/mocks/sinks.js';
+import type { InterceptorDef } from '../../catalog/ng.js';
 import { Catalog } from '../../catalog/registry.js';
 import type { SinkDef } from '../../catalog/types.js';
 import { memoryChannel } from '../../channels/memory.js';
@@ -242,5 +243,59 @@ test('an exec source refused in an agent file names the file and line; exec is l
   assert.throws(
     () => Agent.fromText(bad, 'agent.conf', 'a1', builtinAgentCatalog(), ctx()),
     (e: unknown) => e instanceof SluiceError && (e.message.match(/\bexec\b/g) ?? []).length === 1,
+  );
+});
+
+test('a batch an interceptor fails is counted and skipped; the source goes on with the next batches', async () => {
+  let thrown = 0;
+  const flaky: InterceptorDef = {
+    kind: 'interceptor',
+    type: 'flaky',
+    docs: 'test: fails the batch that holds event 100',
+    properties: [],
+    create: () => (batch) => {
+      if (batch.some((e) => e.body.toString() === '100')) {
+        thrown++;
+        throw new Error('bad value in event 100');
+      }
+      return batch;
+    },
+  };
+  const c = ctx();
+  const text = [
+    ...base.map((l) =>
+      l
+        .replace('totalEvents = 5000', 'totalEvents = 500')
+        .replace('interceptors.ts.type = timestamp', 'interceptors.ts.type = flaky'),
+    ),
+    'a1.sinks = k1',
+    'a1.sinks.k1.type = collect',
+    'a1.sinks.k1.id = after-flaky',
+    'a1.sinks.k1.channel = c1',
+    'a1.channels.c1.keep-alive = 0.1',
+  ].join('\n');
+  const agent = Agent.fromText(
+    text,
+    'a.conf',
+    'a1',
+    { ...catalog, interceptors: [...INTERCEPTORS, flaky] },
+    c,
+  );
+  await agent.start();
+  await until(() => agent.report().sources[0]!.state === 'IDLE', 'the source drained');
+  await until(() => (sinks.get('after-flaky')?.count ?? 0) >= 450, '450 events');
+  await agent.stop();
+  assert.equal(thrown, 1);
+  const bodies = sinks.get('after-flaky')!.bodies().map(Number);
+  assert.equal(bodies.length, 450);
+  assert.ok(!bodies.includes(100) && bodies.includes(99) && bodies.includes(150));
+  assert.deepEqual(agent.report().sources[0]!, { name: 'r1', state: 'IDLE', accepted: 450, failed: 50 });
+  assert.deepEqual(
+    c.logger.lines.filter((l) => l.includes('source r1')),
+    [
+      'WARN source r1 failing batches (bad value in event 100), counting each failed batch and going on',
+      'INFO source r1 putting batches again after 1 failed attempts',
+      'WARN agent a1 stopped: source r1: 450 accepted, 50 failed; sink k1: 450 delivered, 0 dropped, 0 retried',
+    ],
   );
 });

@@ -59,7 +59,10 @@ export class SourceRunner {
   private stopping = false;
   private opened = false;
   private wakeRetry: (() => void) | undefined;
+  /** Opening again after a transient failure. */
   private readonly outage: OutageLog;
+  /** Batches refused on their way into the channels. */
+  private readonly batchOutage: OutageLog;
   accepted = 0;
   /** Events of batches that failed on their way into the channels. */
   failed = 0;
@@ -77,7 +80,12 @@ export class SourceRunner {
     /** The type written in the agent file, for start-up errors (`source r1 (spooldir): ...`). */
     private readonly type?: string,
   ) {
-    this.outage = new OutageLog(logger, `source ${name}`);
+    this.outage = new OutageLog(logger, `source ${name}`, { down: 'cannot open', up: 'opened' });
+    this.batchOutage = new OutageLog(logger, `source ${name}`, {
+      down: 'failing batches',
+      meanwhile: 'counting each failed batch and going on',
+      up: 'putting batches again',
+    });
   }
 
   async start(): Promise<void> {
@@ -108,11 +116,11 @@ export class SourceRunner {
         } catch (e) {
           if (isFatal(e) || this.stopping) throw e;
           this.failed += batch.length;
-          this.outage.failed(e);
+          this.batchOutage.failed(e);
           this.tellUndelivered(batch, e);
           continue;
         }
-        if (this.outage.down) this.outage.recovered();
+        if (this.batchOutage.down) this.batchOutage.recovered();
         this.accepted += batch.length;
       }
       this.state = 'IDLE';
