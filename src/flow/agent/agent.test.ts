@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type CollectingSink, FailingSink, testContext } from '../../../test/mocks/sinks.js';
-import type { InterceptorDef } from '../../catalog/ng.js';
+import type { InterceptorDef, NgSourceDef } from '../../catalog/ng.js';
 import { Catalog } from '../../catalog/registry.js';
 import type { SinkDef } from '../../catalog/types.js';
 import { memoryChannel } from '../../channels/memory.js';
 import { SluiceError } from '../../core/errors.js';
+import { Event } from '../../core/event.js';
 import { INTERCEPTORS } from '../../interceptors/index.js';
 import { NG_SINKS } from '../../sinks/ng.js';
 import { NG_SOURCES } from '../../sources/ng.js';
@@ -246,46 +247,71 @@ test('an exec source refused in an agent file names the file and line; exec is l
   );
 });
 
-test('a batch an interceptor fails is counted and skipped; the source goes on with the next batches', async () => {
-  let thrown = 0;
-  const flaky: InterceptorDef = {
-    kind: 'interceptor',
-    type: 'flaky',
-    docs: 'test: fails the batch that holds event 100',
-    properties: [],
-    create: () => (batch) => {
-      if (batch.some((e) => e.body.toString() === '100')) {
-        thrown++;
-        throw new Error('bad value in event 100');
-      }
-      return batch;
-    },
-  };
-  const c = ctx();
-  const text = [
-    ...base.map((l) =>
-      l
-        .replace('totalEvents = 5000', 'totalEvents = 500')
-        .replace('interceptors.ts.type = timestamp', 'interceptors.ts.type = flaky'),
-    ),
+/** Numbered events in batches of 50; records the batches the runner reports undelivered. */
+const told: string[][] = [];
+const numbers: NgSourceDef = {
+  kind: 'ng-source',
+  type: 'numbers',
+  docs: 'test: 500 numbered events that can be told of an undelivered batch',
+  properties: [],
+  create: () => {
+    let sent = 0;
+    return {
+      open: async () => {},
+      close: async () => {},
+      next: () => {
+        if (sent >= 500) return null;
+        const b = Array.from({ length: 50 }, () => Event.of(String(sent++)));
+        return b;
+      },
+      undelivered: (batch) => {
+        told.push(batch.map((e) => e.body.toString()));
+      },
+    };
+  },
+};
+const flaky: InterceptorDef = {
+  kind: 'interceptor',
+  type: 'flaky',
+  docs: 'test: fails the batch that holds event 100',
+  properties: [],
+  create: () => (batch) => {
+    if (batch.some((e) => e.body.toString() === '100')) throw new Error('bad value in event 100');
+    return batch;
+  },
+};
+const flakyAgent = (sourceType: string, sinkId: string) =>
+  [
+    'a1.sources = r1',
+    'a1.channels = c1',
+    `a1.sources.r1.type = ${sourceType}`,
+    ...(sourceType === 'seq' ? ['a1.sources.r1.totalEvents = 500', 'a1.sources.r1.batchSize = 50'] : []),
+    'a1.sources.r1.channels = c1',
+    'a1.sources.r1.interceptors = f',
+    'a1.sources.r1.interceptors.f.type = flaky',
+    'a1.channels.c1.type = memory',
+    'a1.channels.c1.capacity = 1000',
+    'a1.channels.c1.transactionCapacity = 100',
+    'a1.channels.c1.keep-alive = 0.1',
     'a1.sinks = k1',
     'a1.sinks.k1.type = collect',
-    'a1.sinks.k1.id = after-flaky',
+    `a1.sinks.k1.id = ${sinkId}`,
     'a1.sinks.k1.channel = c1',
-    'a1.channels.c1.keep-alive = 0.1',
   ].join('\n');
-  const agent = Agent.fromText(
-    text,
-    'a.conf',
-    'a1',
-    { ...catalog, interceptors: [...INTERCEPTORS, flaky] },
-    c,
-  );
+const flakyCatalog = {
+  ...catalog,
+  sources: [...NG_SOURCES, numbers],
+  interceptors: [...INTERCEPTORS, flaky],
+};
+
+test('a batch an interceptor fails is counted and told to the source, which goes on with the next batches', async () => {
+  const c = ctx();
+  const agent = Agent.fromText(flakyAgent('numbers', 'after-flaky'), 'a.conf', 'a1', flakyCatalog, c);
   await agent.start();
   await until(() => agent.report().sources[0]!.state === 'IDLE', 'the source drained');
   await until(() => (sinks.get('after-flaky')?.count ?? 0) >= 450, '450 events');
   await agent.stop();
-  assert.equal(thrown, 1);
+  assert.deepEqual(told, [Array.from({ length: 50 }, (_, i) => String(100 + i))]);
   const bodies = sinks.get('after-flaky')!.bodies().map(Number);
   assert.equal(bodies.length, 450);
   assert.ok(!bodies.includes(100) && bodies.includes(99) && bodies.includes(150));
@@ -297,5 +323,19 @@ test('a batch an interceptor fails is counted and skipped; the source goes on wi
       'INFO source r1 putting batches again after 1 failed attempts',
       'WARN agent a1 stopped: source r1: 450 accepted, 50 failed; sink k1: 450 delivered, 0 dropped, 0 retried',
     ],
+  );
+});
+
+test('a source that cannot be told of a failed batch stops instead of committing it by pulling again', async () => {
+  const c = ctx();
+  const agent = Agent.fromText(flakyAgent('seq', 'before-flaky'), 'a.conf', 'a1', flakyCatalog, c);
+  await agent.start();
+  await until(() => agent.report().sources[0]!.state === 'ERROR', 'the source stopped');
+  await until(() => (sinks.get('before-flaky')?.count ?? 0) >= 100, '100 events');
+  await agent.stop();
+  assert.equal(sinks.get('before-flaky')!.count, 100);
+  assert.deepEqual(
+    c.logger.lines.filter((l) => l.startsWith('ERROR')),
+    ['ERROR source r1 (seq): bad value in event 100 (source stopped)'],
   );
 });

@@ -52,7 +52,8 @@ export function multiplexingSelector(
  * A source that cannot open for a fatal reason (core/errors.ts `isFatal`) fails the agent's start; a
  * transient one is opened again with backoff. A batch an interceptor or a channel refuses for a
  * transient reason is counted, the source is told (`undelivered`: a network source answers its sender
- * with an error) and the runner goes on with the next batch; only a fatal fault stops the source.
+ * with an error) and the runner goes on with the next batch. A fatal fault, or any fault for a source
+ * that cannot be told, stops the source.
  */
 export class SourceRunner {
   private loop: Promise<void> | undefined;
@@ -114,7 +115,10 @@ export class SourceRunner {
           if (batch.length === 0) continue;
           await this.put(batch);
         } catch (e) {
-          if (isFatal(e) || this.stopping) throw e;
+          // The next pull is how sources such as spooldir, TAILDIR and the NG avro source learn that a
+          // batch was committed: pulling again after a failed batch would commit (or acknowledge) it.
+          // Only a source that can be told of the failure goes on; the others stop, as before.
+          if (isFatal(e) || this.stopping || this.source.undelivered === undefined) throw e;
           this.failed += batch.length;
           this.batchOutage.failed(e);
           this.tellUndelivered(batch, e);
