@@ -38,7 +38,13 @@ export class ComponentProperties {
     nested: readonly string[] = [],
   ) {
     for (const [key, value] of Object.entries(props)) {
-      if (key === 'type' || key === 'channel' || key === 'channels' || nested.some((n) => key.startsWith(n)))
+      // `interceptors = ts` lists sub-components as `interceptors.ts.type = ...` configures them.
+      if (
+        key === 'type' ||
+        key === 'channel' ||
+        key === 'channels' ||
+        nested.some((n) => key.startsWith(n) || `${key}.` === n)
+      )
         continue;
       if (
         !specs.some((s) => s.name === key || (s.name.endsWith('.*') && key.startsWith(s.name.slice(0, -1))))

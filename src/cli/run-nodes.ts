@@ -5,8 +5,9 @@ import { NodeManager } from '../flow/node-manager.js';
 
 /**
  * Runs logical nodes in this process until every finite source drained (or SIGINT/SIGTERM asked for
- * a clean close), then returns the exit status: 0 when every node ended IDLE, 1 if any ended in ERROR
- * (each error already printed as one line).
+ * a clean close), then returns the exit status: 0 when every node ended IDLE with nothing lost, 1 if
+ * any ended in ERROR (a fatal fault: each node already logged its one line) or failed batches (its
+ * summary line counted them).
  */
 export async function runNodes(nodes: CompiledNode[], logger: Logger): Promise<number> {
   const manager = new NodeManager(logger);
@@ -28,7 +29,5 @@ export async function runNodes(nodes: CompiledNode[], logger: Logger): Promise<n
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   }
-  const failed = manager.list().filter((n) => n.state === 'ERROR');
-  for (const n of failed) process.stderr.write(`sluice: node ${n.name}: ${n.error?.oneLine() ?? 'failed'}\n`);
-  return failed.length > 0 ? 1 : 0;
+  return manager.list().some((n) => n.state === 'ERROR' || n.failed > 0) ? 1 : 0;
 }

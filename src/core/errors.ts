@@ -106,14 +106,95 @@ export function ioError(e: unknown, what: string, place?: Place): SluiceError {
         ? 'permission denied'
         : code === 'EISDIR'
           ? 'is a directory'
-          : code === 'EADDRINUSE'
-            ? 'address already in use'
-            : code === 'ECONNREFUSED'
-              ? 'connection refused'
-              : (err?.message ?? String(e));
+          : code === 'ENOTDIR'
+            ? 'not a directory'
+            : code === 'EADDRINUSE'
+              ? 'address already in use'
+              : code === 'ECONNREFUSED'
+                ? 'connection refused'
+                : (err?.message ?? String(e));
   return new SluiceError(code === 'ENOENT' ? 'SLUICE_NOT_FOUND' : 'SLUICE_IO', `${what}: ${reason}`, {
     cause: e,
     retriable: code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT',
     ...(place ? { place } : {}),
   });
+}
+
+/** System error codes of faults that waiting does not heal: the component cannot start as configured. */
+const FATAL_ERRNOS: ReadonlySet<string> = new Set([
+  'EADDRINUSE',
+  'EADDRNOTAVAIL',
+  'EACCES',
+  'EPERM',
+  'ENOENT',
+  'ENOTDIR',
+  'EISDIR',
+  'EROFS',
+  'ELOOP',
+]);
+
+/** System error codes of faults that may heal: a peer down or slow, a disk or a descriptor table full. */
+const TRANSIENT_ERRNOS: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOSPC',
+  'EDQUOT',
+  'EMFILE',
+  'ENFILE',
+  'EAGAIN',
+  'EBUSY',
+]);
+
+/** Sluice codes that describe the configuration, not the moment: retrying the same thing fails the same way. */
+const FATAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'SLUICE_SPEC_SYNTAX',
+  'SLUICE_SPEC_UNKNOWN_COMPONENT',
+  'SLUICE_SPEC_BAD_ARGUMENT',
+  'SLUICE_SPEC_UNBOUND',
+  'SLUICE_CONFIG',
+  'SLUICE_AGENT_CONFIG',
+  'SLUICE_NOT_FOUND',
+  'SLUICE_EXEC_REFUSED',
+]);
+
+/** Sluice codes of faults that may heal by waiting. */
+const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['SLUICE_RPC', 'SLUICE_CHANNEL_FULL']);
+
+/** The system error code (ENOENT ...) of an error or of the first error in its cause chain that has one. */
+export function errnoOf(e: unknown): string | undefined {
+  for (let c = e, depth = 0; c instanceof Error && depth < 8; c = c.cause, depth++) {
+    const code = (c as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z0-9_]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/**
+ * The one place that decides whether a fault is fatal (stop the component, node or agent with a
+ * non-zero status) or transient (retry with backoff, or fail this batch only).
+ *
+ * Fatal: configuration and refusals, and system errors about the configured place itself (a missing or
+ * unreadable directory, a port in use). Transient: a peer down or slow, a full disk, channel or
+ * descriptor table. Anything else depends on the phase: while a component `start`s, a fault nobody
+ * knows to be passing is fatal (waiting would hang); while it `run`s, it concerns the batch in hand
+ * (a bad value in one event) and the next batch may go through.
+ */
+export function isFatal(e: unknown, phase: 'start' | 'run' = 'run'): boolean {
+  if (e instanceof SluiceError) {
+    if (e.retriable || TRANSIENT_CODES.has(e.code)) return false;
+    if (FATAL_CODES.has(e.code)) return true;
+  }
+  const errno = errnoOf(e);
+  if (errno !== undefined) {
+    if (FATAL_ERRNOS.has(errno)) return true;
+    if (TRANSIENT_ERRNOS.has(errno)) return false;
+  }
+  return phase === 'start';
 }

@@ -17,6 +17,22 @@ export interface EventSource {
   open(): Promise<void>;
   next(): Batch | null | Promise<Batch | null>;
   close(): Promise<void>;
+  /**
+   * The batch last returned by `next()` was not delivered (a sink or channel fault); the next call to
+   * `next()` follows as usual. A source that acknowledges its senders answers this batch with an error
+   * instead of OK. Calling `next()` again without `undelivered()` means the batch was accepted.
+   */
+  undelivered?(batch: Batch, error: Error): void;
+}
+
+/** What a sink did with the events it was given, for the drain and stop summaries. */
+export interface SinkCounts {
+  /** Events handed on (written, sent and answered OK). */
+  delivered: number;
+  /** Events given up on by design (a best-effort sink with no collector) and counted. */
+  dropped: number;
+  /** Events sent again after a failed attempt (to another collector, or the same one later). */
+  retried: number;
 }
 
 export interface EventSink {
@@ -25,6 +41,8 @@ export interface EventSink {
   /** Pushes buffered events downstream without closing (a batch decorator's partial batch). */
   flush?(): Promise<void>;
   close(): Promise<void>;
+  /** A sink that accepts batches it may still drop (best effort) says what became of them. */
+  counts?(): SinkCounts;
 }
 
 /**

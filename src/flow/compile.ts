@@ -4,6 +4,7 @@ import type { BuildContext, SinkDef } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
 import type { Call, NodeSpec, SinkNode, Spec } from '../spec/ast.js';
+import { CountedSink, SinkTally } from './counted.js';
 import { FailoverSink } from './failover.js';
 import { FanoutSink } from './fanout.js';
 import { RollSink } from './roll.js';
@@ -15,7 +16,8 @@ export interface CompiledNode {
   name: string;
   spec: NodeSpec;
   makeSource(): EventSource;
-  makeSink(): EventSink;
+  /** Builds the sink tree; each catalog sink in it adds what it delivered, dropped and failed to `tally`. */
+  makeSink(tally?: SinkTally): EventSink;
 }
 
 export interface CompileOptions {
@@ -26,8 +28,13 @@ export interface CompileOptions {
   file?: string;
 }
 
-/** Builds a sink for one instantiation; `let` bindings live in `env` (one shared instance each). */
-type SinkFactory = (env: ReadonlyMap<string, SharedSink>) => EventSink;
+/** One instantiation of a sink tree: its `let` bindings (one shared instance each) and its counters. */
+interface SinkEnv {
+  lets: ReadonlyMap<string, SharedSink>;
+  tally: SinkTally;
+}
+
+type SinkFactory = (env: SinkEnv) => EventSink;
 
 /**
  * Checks every component name and argument of a spec (all errors carry file, line and column) and
@@ -58,7 +65,12 @@ export function compileNode(node: NodeSpec, opts: CompileOptions): CompiledNode 
   };
   const makeSource = compileSource(node.source, { ...opts, context: ctx });
   const sinkFactory = compileSinkNode(node.sink, { ...opts, context: ctx }, new Set());
-  return { name: node.name, spec: node, makeSource, makeSink: () => sinkFactory(new Map()) };
+  return {
+    name: node.name,
+    spec: node,
+    makeSource,
+    makeSink: (tally = new SinkTally()) => sinkFactory({ lets: new Map(), tally }),
+  };
 }
 
 export function compileSource(call: Call, opts: CompileOptions): () => EventSource {
@@ -98,7 +110,12 @@ export function compileSinkNode(
     case 'call': {
       const def = opts.catalog.lookup('sink', node.call.name, placeOf(node.call, opts)) as SinkDef;
       const args = bindArgs(def, node.call, opts.file, ctx.config);
-      return () => atPlace(() => def.build(args, ctx), node.call, opts);
+      const key = `${node.call.pos.line}:${node.call.pos.column}`;
+      return (env) =>
+        new CountedSink(
+          atPlace(() => def.build(args, ctx), node.call, opts),
+          env.tally.entry(key, node.call.name),
+        );
     }
     case 'ref': {
       if (!scope.has(node.name))
@@ -106,7 +123,7 @@ export function compileSinkNode(
           place: { ...fileOf(opts), line: node.pos.line, column: node.pos.column },
         });
       return (env) => {
-        const shared = env.get(node.name);
+        const shared = env.lets.get(node.name);
         if (!shared)
           throw new SluiceError('SLUICE_INTERNAL', `let binding ${node.name} missing at build time`);
         return shared;
@@ -142,9 +159,9 @@ export function compileSinkNode(
       const value = compileSinkNode(node.value, opts, scope);
       const body = compileSinkNode(node.body, opts, new Set([...scope, node.name]));
       return (env) => {
-        const inner = new Map(env);
-        inner.set(node.name, new SharedSink(value(env)));
-        return body(inner);
+        const lets = new Map(env.lets);
+        lets.set(node.name, new SharedSink(value(env)));
+        return body({ lets, tally: env.tally });
       };
     }
   }

@@ -1,5 +1,6 @@
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
+import { OutageLog } from '../core/outage.js';
 import type { EventSink } from '../core/pipeline.js';
 
 export interface FailoverOptions {
@@ -24,15 +25,23 @@ export class FailoverSink implements EventSink {
   private readonly initial: number;
   private readonly max: number;
   private readonly now: () => number;
+  private readonly outage: OutageLog | undefined;
 
   constructor(
     private readonly primary: EventSink,
     private readonly backup: EventSink,
-    private readonly opts: FailoverOptions = {},
+    opts: FailoverOptions = {},
   ) {
     this.initial = opts.initialBackoff ?? 1000;
     this.max = opts.maxBackoff ?? 60_000;
     this.now = opts.now ?? Date.now;
+    this.outage = opts.logger
+      ? new OutageLog(opts.logger, 'failover: primary', {
+          down: 'failing',
+          meanwhile: 'using the backup and retrying the primary with backoff',
+          up: 'delivering again',
+        })
+      : undefined;
   }
 
   async open(): Promise<void> {
@@ -64,6 +73,7 @@ export class FailoverSink implements EventSink {
       this.primaryUp = true;
       await this.primary.append(batch);
       this.failures = 0;
+      this.outage?.recovered();
     } catch (e) {
       await this.failOver(e, batch);
     }
@@ -89,9 +99,7 @@ export class FailoverSink implements EventSink {
     this.failures++;
     const wait = Math.min(this.max, this.initial * 2 ** Math.min(this.failures - 1, 30));
     this.retryAt = this.now() + wait;
-    this.opts.logger?.warn(
-      `failover: primary failed (${e instanceof Error ? e.message : String(e)}); using backup, retrying primary in ${wait} ms`,
-    );
+    this.outage?.failed(e);
   }
 
   async flush(): Promise<void> {

@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { test } from 'node:test';
 import { BackpressureSink, CollectingSink, FailingSink } from '../../test/mocks/sinks.js';
 import { CountingSource, EndlessSource, FailingSource } from '../../test/mocks/sources.js';
+import { SiteConfig } from '../core/config.js';
+import { SluiceError } from '../core/errors.js';
+import { type Batch, Event } from '../core/event.js';
 import { memoryLogger } from '../core/logger.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
-import type { CompiledNode } from './compile.js';
+import { parseSpec } from '../spec/parser.js';
+import { builtinCatalog } from './builtins.js';
+import { type CompiledNode, compileSpec } from './compile.js';
 import { LogicalNode } from './logical-node.js';
 import { NodeManager } from './node-manager.js';
 
@@ -27,7 +33,14 @@ test('a finite source drains into the sink, the sink is closed and the node is I
   assert.equal(sink.count, 95);
   assert.deepEqual(sink.bodies().slice(0, 3), ['0', '1', '2']);
   assert.deepEqual([sink.opens, sink.closes], [1, 1]);
-  assert.deepEqual(node.report(), { name: 'n', state: 'IDLE', events: 95, batches: 10 });
+  assert.deepEqual(node.report(), {
+    name: 'n',
+    state: 'IDLE',
+    events: 95,
+    batches: 10,
+    failed: 0,
+    sinks: [],
+  });
 });
 
 test('the node pulls the next batch only after the sink accepted the last (backpressure)', async () => {
@@ -46,14 +59,157 @@ test('the node pulls the next batch only after the sink accepted the last (backp
   assert.equal(sink.count, 30);
 });
 
-test('a failing sink puts the node in ERROR with the message, and closes the source', async () => {
-  const source = new CountingSource(100, 10);
-  const node = new LogicalNode(compiled('n', source, new FailingSink({ failAppends: 5 })), memoryLogger());
-  await node.start();
+/** A source the test feeds batch by batch; it records the batches the node reported undelivered. */
+class FedSource implements EventSource {
+  readonly undeliveredBatches: { bodies: string[]; error: string }[] = [];
+  private readonly queue: Batch[] = [];
+  private reader: ((b: Batch | null) => void) | undefined;
+  private closed = false;
+  /** How many batches the node pulled so far. */
+  pulls = 0;
+  async open(): Promise<void> {}
+  feed(...bodies: string[]): void {
+    const b = bodies.map((x) => Event.of(x));
+    if (this.reader) {
+      const r = this.reader;
+      this.reader = undefined;
+      r(b);
+    } else this.queue.push(b);
+  }
+  next(): Batch | null | Promise<Batch | null> {
+    this.pulls++;
+    const b = this.queue.shift();
+    if (b) return b;
+    if (this.closed) return null;
+    return new Promise((resolve) => {
+      this.reader = resolve;
+    });
+  }
+  undelivered(batch: Batch, error: Error): void {
+    this.undeliveredBatches.push({ bodies: batch.map((e) => e.body.toString()), error: error.message });
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+    this.reader?.(null);
+  }
+}
+
+async function until(f: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!f() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(f(), `timed out waiting for ${what}`);
+}
+
+for (const throwSync of [false, true]) {
+  test(`a batch the sink fails (${throwSync ? 'thrown' : 'rejected'}) is counted and told to the source; the node stays ACTIVE and delivers the next`, async () => {
+    const source = new FedSource();
+    const sink = new FailingSink({ failAppends: 2, throwSync });
+    const logger = memoryLogger();
+    const node = new LogicalNode(compiled('n', source, sink), logger);
+    const done = node.start();
+    source.feed('a', 'b');
+    source.feed('c');
+    await until(() => source.undeliveredBatches.length === 2, 'two failed batches reported');
+    assert.equal(node.state, 'ACTIVE');
+    assert.deepEqual(source.undeliveredBatches, [
+      { bodies: ['a', 'b'], error: 'append failure 1' },
+      { bodies: ['c'], error: 'append failure 2' },
+    ]);
+    source.feed('d');
+    await until(() => sink.count === 1, 'the next batch delivered');
+    assert.deepEqual(sink.bodies(), ['d']);
+    assert.equal(node.state, 'ACTIVE');
+    await node.stop();
+    await done;
+    assert.equal(node.state, 'IDLE');
+    assert.equal(node.report().failed, 3);
+    assert.equal(node.report().events, 4);
+    const warnings = logger.lines.filter((l) => l.includes('sink failing'));
+    assert.deepEqual(warnings, [
+      'WARN node n: sink failing (append failure 1), dropping and counting each failed batch',
+    ]);
+    assert.ok(logger.lines.includes('INFO node n: sink delivering again after 2 failed attempts'));
+    assert.ok(logger.lines.some((l) => /^WARN node n stopped: 4 events read, 3 in failed batches/.test(l)));
+  });
+}
+
+test('a fatal sink fault (a directory gone) puts the node in ERROR with one line, and closes the source', async () => {
+  const source = new FedSource();
+  const gone = Object.assign(new Error("ENOENT: no such file or directory, open '/gone/x'"), {
+    code: 'ENOENT',
+  });
+  const sink: EventSink = {
+    open: async () => {},
+    append: () => Promise.reject(gone),
+    close: async () => {},
+  };
+  const logger = memoryLogger();
+  const node = new LogicalNode(compiled('n', source, sink), logger);
+  const done = node.start();
+  source.feed('a');
+  await done;
   assert.equal(node.state, 'ERROR');
-  assert.match(node.report().error!, /append failure 1/);
-  assert.equal(source.closed, true);
+  assert.match(node.report().error!, /no such file or directory/);
+  assert.equal(logger.lines.filter((l) => l.startsWith('ERROR')).length, 1);
+  assert.deepEqual(source.undeliveredBatches, []);
 });
+
+test('a transient fault while opening is retried with backoff, logged once; a fatal one ends the node', async () => {
+  const logger = memoryLogger();
+  const sink = new FailingSink({ failOpens: 1 });
+  // Each attempt builds a fresh source, as a compiled node does.
+  const node = new LogicalNode(
+    { ...compiled('n', new CountingSource(0), sink), makeSource: () => new CountingSource(5, 5) },
+    logger,
+  );
+  await node.start();
+  assert.equal(node.state, 'IDLE');
+  assert.equal(sink.count, 5);
+  assert.deepEqual(
+    logger.lines.filter((l) => l.includes('cannot start')),
+    ['WARN node n: cannot start (open failure 1), retrying with backoff'],
+  );
+  const refused = new FailingSink();
+  refused.open = () => Promise.reject(new SluiceError('SLUICE_NOT_FOUND', 'spool: no such directory'));
+  const fatal = new LogicalNode(compiled('m', new CountingSource(5, 5), refused), memoryLogger());
+  await fatal.start();
+  assert.equal(fatal.state, 'ERROR');
+  assert.equal(fatal.report().error, 'spool: no such directory');
+});
+
+test('the drain summary counts per sink what was delivered and what a best-effort sink dropped', async () => {
+  const port = await deadPort();
+  const logger = memoryLogger();
+  const spec = parseSpec(
+    `n : asciisynth(1500, 20) | [ null, agentBESink("127.0.0.1", ${port}, connectTimeout=500) ] ;`,
+  );
+  const [c] = compileSpec(spec, {
+    catalog: builtinCatalog(),
+    context: { config: SiteConfig.defaults(), nodeName: 'n', allowExec: false, logger },
+  });
+  const node = new LogicalNode(c!, logger);
+  await node.start();
+  assert.equal(node.state, 'IDLE');
+  const summary = logger.lines.filter((l) => l.includes('node n drained'));
+  assert.deepEqual(summary, [
+    'WARN node n drained: 1500 events read; null: 1500 delivered, 0 dropped, 0 retried; agentBESink: 0 delivered, 1500 dropped, 0 retried',
+  ]);
+  assert.deepEqual(
+    node.report().sinks.map((t) => [t.name, t.delivered, t.dropped]),
+    [
+      ['null', 1500, 0],
+      ['agentBESink', 0, 1500],
+    ],
+  );
+});
+
+async function deadPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
 
 test('stop closes an endless source and flushes the sink', async () => {
   const sink = new CollectingSink();

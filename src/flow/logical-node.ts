@@ -1,7 +1,11 @@
-import { asSluiceError, type SluiceError } from '../core/errors.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { asSluiceError, isFatal, type SluiceError } from '../core/errors.js';
+import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
+import { OutageLog } from '../core/outage.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
 import type { CompiledNode } from './compile.js';
+import { SinkTally, type SinkTotals } from './counted.js';
 
 /** Flume's node states (the master shows them); a runtime uses CONFIGURING..CLOSING. */
 export type NodeState =
@@ -19,14 +23,29 @@ export interface NodeReport {
   state: NodeState;
   /** The error that put the node in ERROR. */
   error?: string;
+  /** Events pulled from the source. */
   events: number;
   batches: number;
+  /** Events of batches the sink tree failed (dropped by the node, which went on with the next batch). */
+  failed: number;
+  /** Per catalog sink: delivered, dropped, retried, failed. */
+  sinks: SinkTotals[];
 }
+
+/** First and longest wait before opening a node's source and sinks again after a transient failure. */
+const OPEN_RETRY_MS = 1000;
+const OPEN_RETRY_MAX_MS = 30_000;
 
 /**
  * One logical node: a source pulled in batches into a sink tree, with backpressure (the next batch
  * is pulled only when the sink accepted the last). A finite source that drains closes the sink
- * (flushing everything) and leaves the node IDLE; a failure leaves it in ERROR with the message.
+ * (flushing everything) and leaves the node IDLE.
+ *
+ * Faults are classified by `isFatal` (core/errors.ts). A batch the sink tree fails with a transient
+ * fault (a collector down, a bad value in one event) is dropped and counted, the source is told
+ * (`undelivered`, so a network source can answer its sender with an error), and the node stays ACTIVE for
+ * the next batch. A transient fault while opening is retried with backoff. A fatal fault (a missing
+ * directory, a port in use) leaves the node in ERROR with one line naming the component and the cause.
  * Nothing a node does can throw out of `run()`, so one failing node never stops its neighbours.
  */
 export class LogicalNode {
@@ -34,15 +53,25 @@ export class LogicalNode {
   error: SluiceError | undefined;
   events = 0;
   batches = 0;
+  failed = 0;
   private source: EventSource | undefined;
   private sink: EventSink | undefined;
   private stopping = false;
   private done: Promise<void> | undefined;
+  private tally = new SinkTally();
+  private readonly appendOutage: OutageLog;
+  private wakeRetry: (() => void) | undefined;
 
   constructor(
     readonly compiled: CompiledNode,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.appendOutage = new OutageLog(logger, `node ${compiled.name}:`, {
+      down: 'sink failing',
+      meanwhile: 'dropping and counting each failed batch',
+      up: 'sink delivering again',
+    });
+  }
 
   get name(): string {
     return this.compiled.name;
@@ -57,21 +86,16 @@ export class LogicalNode {
   private async run(): Promise<void> {
     this.state = 'CONFIGURING';
     try {
-      this.sink = this.compiled.makeSink();
-      this.source = this.compiled.makeSource();
-      await this.sink.open();
-      await this.source.open();
-      if (this.stopping) {
-        await this.closeAll();
+      if (!(await this.openAll())) {
         this.state = 'IDLE';
         return;
       }
       this.state = 'ACTIVE';
-      await this.pump(this.source, this.sink);
+      await this.pump(this.source!, this.sink!);
       this.state = 'CLOSING';
       await this.closeAll();
       this.state = 'IDLE';
-      this.logger.info(`node ${this.name} drained: ${this.events} events`);
+      this.logSummary(this.stopping ? 'stopped' : 'drained');
     } catch (e) {
       this.error = asSluiceError(e);
       this.state = 'ERROR';
@@ -79,6 +103,44 @@ export class LogicalNode {
       await this.closeAll().catch((ce: unknown) =>
         this.logger.warn(`node ${this.name}: close after failure: ${asSluiceError(ce).oneLine()}`),
       );
+    }
+  }
+
+  /**
+   * Builds and opens the sink tree, then the source; a transient failure closes what opened and tries
+   * again after a backoff (logged once). False when the node was stopped before it could start.
+   */
+  private async openAll(): Promise<boolean> {
+    const outage = new OutageLog(this.logger, `node ${this.name}:`, {
+      down: 'cannot start',
+      meanwhile: 'retrying with backoff',
+      up: 'started',
+    });
+    for (let wait = OPEN_RETRY_MS; ; wait = Math.min(wait * 2, OPEN_RETRY_MAX_MS)) {
+      try {
+        this.tally = new SinkTally();
+        this.sink = this.compiled.makeSink(this.tally);
+        this.source = this.compiled.makeSource();
+        await this.sink.open();
+        await this.source.open();
+        outage.recovered();
+        if (!this.stopping) return true;
+        await this.closeAll();
+        return false;
+      } catch (e) {
+        if (isFatal(e, 'start') || this.stopping) throw e;
+        outage.failed(e);
+        await this.closeAll().catch(() => {});
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, wait);
+          this.wakeRetry = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wakeRetry = undefined;
+        if (this.stopping) return false;
+      }
     }
   }
 
@@ -90,9 +152,45 @@ export class LogicalNode {
       if (batch.length === 0) continue;
       this.events += batch.length;
       this.batches++;
-      const r = sink.append(batch);
-      if (r) await r;
+      try {
+        const r = sink.append(batch);
+        if (r) await r;
+      } catch (e) {
+        await this.batchFailed(source, batch, e);
+        continue;
+      }
+      if (this.appendOutage.down) this.appendOutage.recovered();
     }
+  }
+
+  /** A batch the sink tree refused: fatal faults end the node, others cost this batch only. */
+  private async batchFailed(source: EventSource, batch: Batch, e: unknown): Promise<void> {
+    if (isFatal(e)) throw e;
+    const err = asSluiceError(e);
+    this.failed += batch.length;
+    this.appendOutage.failed(err);
+    try {
+      source.undelivered?.(batch, err);
+    } catch (se) {
+      this.logger.warn(
+        `node ${this.name}: source refused the failure notice: ${asSluiceError(se).oneLine()}`,
+      );
+    }
+    // A sink that fails synchronously in front of a synchronous source must not starve timers and I/O.
+    await nextTurn();
+  }
+
+  /** One line: what the source gave, and per sink what was delivered, dropped, retried and failed. */
+  private logSummary(how: 'drained' | 'stopped'): void {
+    const sinks = this.tally.list();
+    const lost = this.failed > 0 || sinks.some((t) => t.dropped > 0 || t.failed > 0);
+    const parts = sinks.map(
+      (t) =>
+        `${t.name}: ${t.delivered} delivered, ${t.dropped} dropped, ${t.retried} retried${t.failed > 0 ? `, ${t.failed} failed` : ''}`,
+    );
+    const line = `node ${this.name} ${how}: ${this.events} events read${this.failed > 0 ? `, ${this.failed} in failed batches` : ''}${parts.length > 0 ? `; ${parts.join('; ')}` : ''}`;
+    if (lost) this.logger.warn(line);
+    else this.logger.info(line);
   }
 
   private async closeAll(): Promise<void> {
@@ -109,6 +207,7 @@ export class LogicalNode {
   /** Closes the source (a pending pull ends), lets the sink flush, and waits for the node to finish. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.wakeRetry?.();
     if (!this.done) return;
     const source = this.source;
     if (this.state === 'ACTIVE' && source) {
@@ -129,6 +228,8 @@ export class LogicalNode {
       ...(this.error ? { error: this.error.oneLine() } : {}),
       events: this.events,
       batches: this.batches,
+      failed: this.failed,
+      sinks: this.tally.list(),
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
+import { OutageLog } from '../core/outage.js';
 import type { EventSink } from '../core/pipeline.js';
 
 /** The attribute a roll stamps on every event so its child can name files with `%{rolltag}`. */
@@ -31,13 +32,22 @@ export class RollSink implements EventSink {
   private timer: NodeJS.Timeout | undefined;
   private rolling: Promise<void> | undefined;
   private closed = true;
+  private readonly outage: OutageLog | undefined;
 
   constructor(
     private readonly factory: () => EventSink,
     private readonly periodMs: number,
-    private readonly logger?: Logger,
+    logger?: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.outage = logger
+      ? new OutageLog(logger, 'roll', {
+          down: 'failing',
+          meanwhile: 'trying again next period',
+          up: 'rolling again',
+        })
+      : undefined;
+  }
 
   async open(): Promise<void> {
     this.closed = false;
@@ -48,8 +58,9 @@ export class RollSink implements EventSink {
   private schedule(): void {
     this.timer = setTimeout(() => {
       this.rolling = this.roll()
-        .catch((e: unknown) =>
-          this.logger?.error(`roll failed: ${e instanceof Error ? e.message : String(e)}`),
+        .then(
+          () => this.outage?.recovered(),
+          (e: unknown) => this.outage?.failed(e),
         )
         .finally(() => {
           this.rolling = undefined;

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CollectingSink, FailingSink } from '../../test/mocks/sinks.js';
+import { CollectingSink, FailingSink, testContext } from '../../test/mocks/sinks.js';
 import { waitFor } from '../../test/support/wait.js';
+import type { SinkDef } from '../catalog/types.js';
 import { Event } from '../core/event.js';
+import { parseSpec } from '../spec/parser.js';
+import { builtinCatalog } from './builtins.js';
+import { compileSpec } from './compile.js';
 import { FailoverSink } from './failover.js';
 import { FanoutSink } from './fanout.js';
 import { RollSink } from './roll.js';
@@ -116,4 +120,35 @@ test('a let-bound sink opens once and closes after its last user', async () => {
   assert.equal(inner.closes, 0);
   await shared.close();
   assert.deepEqual([inner.opens, inner.closes], [1, 1]);
+});
+
+test('a compiled < a ? b > sends to the primary first, and to the backup only when the primary fails', async () => {
+  const built = new Map<string, FailingSink>();
+  const sinkNamed = (name: string): SinkDef => ({
+    kind: 'sink',
+    name,
+    docs: 'test',
+    params: [
+      { name: 'failAppends', type: 'int', optional: true, default: 0, docs: 'appends that fail first' },
+    ],
+    build(args) {
+      const s = new FailingSink({ failAppends: args.int('failAppends') });
+      built.set(name, s);
+      return s;
+    },
+  });
+  const catalog = builtinCatalog().with(sinkNamed('first'), sinkNamed('second'));
+  const context = testContext();
+  const run = async (spec: string, ...batches: string[][]) => {
+    built.clear();
+    const [node] = compileSpec(parseSpec(`n : null | ${spec} ;`), { catalog, context });
+    const sink = node!.makeSink();
+    await sink.open();
+    for (const b of batches) await sink.append(batch(...b));
+    await sink.close();
+    return { first: built.get('first')!.bodies(), second: built.get('second')!.bodies() };
+  };
+  assert.deepEqual(await run('< first ? second >', ['x'], ['y']), { first: ['x', 'y'], second: [] });
+  assert.deepEqual(await run('< second ? first >', ['x']), { first: [], second: ['x'] });
+  assert.deepEqual(await run('< first(1) ? second >', ['x']), { first: [], second: ['x'] });
 });

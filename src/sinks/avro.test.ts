@@ -144,12 +144,14 @@ test('agentBEChain: fails over to the next collector, drops when none answers, r
   await s.append([Event.of('one')]);
   assert.equal((await drain(backup, 1))[0]!.body.toString(), 'one');
   assert.equal(chain.stats.failovers, 1);
-  assert.ok(logger.lines.some((l) => l.includes(`collector 127.0.0.1:${primaryPort} failed`)));
+  assert.ok(
+    logger.lines.some((l) => l.includes(`collector 127.0.0.1:${primaryPort} unreachable (ECONNREFUSED)`)),
+  );
   // All down: dropped and counted; append still resolves.
   await backup.close();
   await s.append([Event.of('lost'), Event.of('lost')]);
   assert.equal(chain.stats.dropped, 2);
-  assert.ok(logger.lines.some((l) => /dropped 2 events/.test(l)));
+  assert.ok(logger.lines.some((l) => /no collector available: dropping/.test(l)));
   // The primary comes up: once its backoff has passed it takes the traffic again.
   const primary = await source({ port: primaryPort });
   const deadline = Date.now() + 10_000;
@@ -158,6 +160,45 @@ test('agentBEChain: fails over to the next collector, drops when none answers, r
     if (chain.stats.sent < 2) await new Promise((r) => setTimeout(r, 50));
   }
   assert.equal((await drain(primary, 1))[0]!.body.toString(), 'back');
+  assert.ok(logger.lines.some((l) => /delivering again after dropping \d+ events/.test(l)));
+});
+
+test('agentBESink: a collector down is logged once with its cause and once when back, with the failed attempts', async () => {
+  const port = await deadPort();
+  const { sink: s, logger } = await sink(agentBESink, { host: '127.0.0.1', port, connectTimeout: 1000 });
+  const be = s as BestEffortChainSink;
+  // Appends until the client made several real connection attempts (it skips the collector while
+  // its reconnect backoff runs, 100 ms doubling).
+  const deadline = Date.now() + 10_000;
+  while (be.stats.dropped < 40 && Date.now() < deadline) {
+    await s.append([Event.of('x')]);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const down = logger.lines.filter((l) => l.includes('unreachable'));
+  assert.deepEqual(down, [
+    `WARN agentBESink: collector 127.0.0.1:${port} unreachable (ECONNREFUSED), retrying with backoff`,
+  ]);
+  assert.equal(logger.lines.filter((l) => /no collector available/.test(l)).length, 1);
+  const src = await source({ port });
+  const back = Date.now() + 15_000;
+  while (be.stats.sent === 0 && Date.now() < back) {
+    await s.append([Event.of('y')]);
+    if (be.stats.sent === 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(be.stats.sent, 1);
+  const up = logger.lines.filter((l) => l.includes('reachable again'));
+  assert.equal(up.length, 1);
+  assert.match(
+    up[0]!,
+    new RegExp(`collector 127.0.0.1:${port} reachable again after ([2-9]|\\d\\d+) failed attempts`),
+  );
+  assert.equal(
+    logger.lines.filter((l) => l.includes('unreachable')).length,
+    1,
+    'warned again while retrying',
+  );
+  assert.deepEqual(be.counts(), { delivered: 1, dropped: be.stats.dropped, retried: 0 });
+  await drain(src, 1);
 });
 
 test('agentBESink takes its collector from flume.collector.event.host and flume.collector.port', async () => {

@@ -1,8 +1,9 @@
 import type { BoundArgs, BuildContext, ParamSpec, SinkDef } from '../catalog/types.js';
-import { SluiceError } from '../core/errors.js';
+import { errnoOf, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
-import type { EventSink } from '../core/pipeline.js';
+import { OutageLog } from '../core/outage.js';
+import type { EventSink, SinkCounts } from '../core/pipeline.js';
 import {
   checkPort,
   loadTls,
@@ -126,19 +127,31 @@ const BEST_EFFORT_PIPELINE = 3;
  */
 export class BestEffortChainSink implements EventSink {
   private clients: FlumeRpcClient[] = [];
-  readonly stats = { sent: 0, dropped: 0, failovers: 0 };
-  private lastDropLog = 0;
+  /** Events sent (`failovers`: batches taken by a collector other than the first), and dropped. */
+  readonly stats = { sent: 0, dropped: 0, failovers: 0, failedOver: 0 };
+  /** Events dropped since the last line about drops (the start of the current outage). */
   private droppedSinceLog = 0;
   private readonly pending = new Set<Promise<void>>();
   /** The last delivery went to the first collector and was answered OK. */
   private primaryHealthy = false;
+  /** One per collector: a collector going down or coming back is logged once, not per retry. */
+  private readonly outages: OutageLog[];
 
   constructor(
     readonly name: string,
     readonly collectors: Collector[],
     readonly opts: AvroSinkOptions,
+    /** Already named after the component: lines do not repeat the name. */
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.outages = collectors.map(
+      (c) =>
+        new OutageLog(logger, `collector ${c.host}:${c.port}`, {
+          down: 'unreachable',
+          up: 'reachable again',
+        }),
+    );
+  }
 
   async open(): Promise<void> {
     if (this.clients.length === 0)
@@ -168,16 +181,25 @@ export class BestEffortChainSink implements EventSink {
       try {
         await sendBatch(client, batch, this.opts.batchSize, client.client.address);
         this.stats.sent += batch.length;
-        if (i > 0) this.stats.failovers++;
+        if (i > 0) {
+          this.stats.failovers++;
+          this.stats.failedOver += batch.length;
+        }
         this.primaryHealthy = i === 0;
+        this.outages[i]!.recovered();
+        if (this.droppedSinceLog > 0) this.logDrops('delivering again after dropping');
         return;
       } catch (e) {
         this.primaryHealthy = false;
         if (this.clients.length === 0) return;
-        this.logger.warn(`${this.name}: collector ${client.client.address} failed: ${(e as Error).message}`);
+        this.outages[i]!.failed(e, errnoOf(e) ?? (e as Error).message);
       }
     }
     this.drop(batch.length);
+  }
+
+  counts(): SinkCounts {
+    return { delivered: this.stats.sent, dropped: this.stats.dropped, retried: this.stats.failedOver };
   }
 
   async close(): Promise<void> {
@@ -186,20 +208,20 @@ export class BestEffortChainSink implements EventSink {
     const clients = this.clients;
     this.clients = [];
     await Promise.all(clients.map((c) => c.close()));
-    if (this.droppedSinceLog > 0) this.logDrops();
+    if (this.droppedSinceLog > 0) this.logDrops('closing after dropping');
   }
 
+  /** The first drop of an outage is logged at once; the rest are counted and told when it ends. */
   private drop(n: number): void {
+    if (this.droppedSinceLog === 0)
+      this.logger.warn('no collector available: dropping and counting events until one answers');
     this.stats.dropped += n;
     this.droppedSinceLog += n;
-    // One line per 5 s at most: a long outage must not flood the log.
-    if (Date.now() - this.lastDropLog >= 5000) this.logDrops();
   }
 
-  private logDrops(): void {
-    this.lastDropLog = Date.now();
+  private logDrops(what: string): void {
     this.logger.warn(
-      `${this.name}: no collector available, dropped ${this.droppedSinceLog} events (${this.stats.dropped} in total)`,
+      `${what} ${this.droppedSinceLog} events with no collector available (${this.stats.dropped} in total)`,
     );
     this.droppedSinceLog = 0;
   }

@@ -131,18 +131,14 @@ export class SpoolDirSource implements EventSource {
       try {
         this.decoder = new TextDecoder(cs, { fatal: opts.decodeErrorPolicy === 'FAIL' });
       } catch {
-        throw new SluiceError(
-          'SLUICE_AGENT_CONFIG',
-          `${this.place.component}: unknown inputCharset "${opts.inputCharset}"`,
-          {
-            place: { field: 'inputCharset' },
-          },
-        );
+        throw new SluiceError('SLUICE_AGENT_CONFIG', `unknown inputCharset "${opts.inputCharset}"`, {
+          place: { field: 'inputCharset' },
+        });
       }
       if (this.decoder.encoding.startsWith('utf-16')) {
         throw new SluiceError(
           'SLUICE_AGENT_CONFIG',
-          `${this.place.component}: inputCharset ${opts.inputCharset} is not supported (lines are split on the byte \\n)`,
+          `inputCharset ${opts.inputCharset} is not supported (lines are split on the byte \\n)`,
           {
             place: { field: 'inputCharset' },
           },
@@ -156,16 +152,26 @@ export class SpoolDirSource implements EventSource {
     try {
       st = await stat(this.dir);
     } catch (e) {
-      throw ioError(e, `${this.place.component}: cannot open spooling directory "${this.dir}"`, this.place);
+      // Flume fails the same way: a spooling directory is made by whoever drops files into it.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new SluiceError(
+          'SLUICE_NOT_FOUND',
+          `cannot open spooling directory "${this.dir}": no such directory`,
+          {
+            place: this.place,
+            cause: e,
+          },
+        );
+      throw ioError(e, `cannot open spooling directory "${this.dir}"`, this.place);
     }
     if (!st.isDirectory())
-      throw new SluiceError('SLUICE_IO', `${this.place.component}: "${this.dir}" is not a directory`, {
+      throw new SluiceError('SLUICE_IO', `"${this.dir}" is not a directory`, {
         place: this.place,
       });
     try {
       await mkdir(this.trackerDir, { recursive: true });
     } catch (e) {
-      throw ioError(e, `${this.place.component}: cannot create trackerDir "${this.trackerDir}"`, {
+      throw ioError(e, `cannot create trackerDir "${this.trackerDir}"`, {
         ...this.place,
         field: 'trackerDir',
       });
@@ -177,7 +183,7 @@ export class SpoolDirSource implements EventSource {
     return this.pull.run(() =>
       this.advance().catch((e: unknown) => {
         if (this.closed) return null;
-        const err = ioError(e, `${this.place.component}: spooling directory "${this.dir}"`, this.place);
+        const err = ioError(e, `spooling directory "${this.dir}"`, this.place);
         this.failed = err;
         throw err;
       }),
@@ -200,9 +206,7 @@ export class SpoolDirSource implements EventSource {
       if (this.closed) return null;
       if (this.cur === undefined && !(await this.openNext())) {
         if (!this.idleLogged)
-          this.log.debug(
-            `${this.place.component}: no file to read in ${this.dir}; polling every ${this.opts.pollDelayMs} ms`,
-          );
+          this.log.debug(`no file to read in ${this.dir}; polling every ${this.opts.pollDelayMs} ms`);
         this.idleLogged = true;
         await this.waker.wait(this.opts.pollDelayMs);
         continue;
@@ -250,39 +254,39 @@ export class SpoolDirSource implements EventSource {
 
   private async complete(cur: Current): Promise<void> {
     const now = await stat(cur.path).catch((e: unknown) => {
-      throw ioError(e, `${this.place.component}: cannot mark "${cur.path}" as done`, this.place);
+      throw ioError(e, `cannot mark "${cur.path}" as done`, this.place);
     });
     if (now.size !== cur.readPos || now.mtimeMs !== cur.st.mtimeMs || now.ino !== cur.st.ino) {
       throw new SluiceError(
         'SLUICE_IO',
-        `${this.place.component}: file "${cur.path}" was modified after it was read (size at open ${cur.st.size}, now ${now.size}); files in a spooling directory must not change once placed there`,
+        `file "${cur.path}" was modified after it was read (size at open ${cur.st.size}, now ${now.size}); files in a spooling directory must not change once placed there`,
         { place: { ...this.place, field: cur.path } },
       );
     }
     if (this.opts.deleteImmediately) {
       await unlink(cur.path).catch((e: unknown) => {
-        throw ioError(e, `${this.place.component}: cannot delete "${cur.path}"`, this.place);
+        throw ioError(e, `cannot delete "${cur.path}"`, this.place);
       });
-      this.log.info(`${this.place.component}: read and deleted ${cur.path}`);
+      this.log.info(`read and deleted ${cur.path}`);
       return;
     }
     if (this.opts.trackingPolicy === 'tracker_dir') {
       const marker = join(this.trackerDir, relative(this.dir, cur.path) + this.opts.fileSuffix);
       await mkdir(dirname(marker), { recursive: true });
       await writeFile(marker, '');
-      this.log.info(`${this.place.component}: read ${cur.path} (recorded in ${this.trackerDir})`);
+      this.log.info(`read ${cur.path} (recorded in ${this.trackerDir})`);
       return;
     }
     const dest = cur.path + this.opts.fileSuffix;
     if (await exists(dest)) {
       throw new SluiceError(
         'SLUICE_IO',
-        `${this.place.component}: cannot mark "${cur.path}" as done: "${dest}" already exists (a file name was used twice in the spooling directory)`,
+        `cannot mark "${cur.path}" as done: "${dest}" already exists (a file name was used twice in the spooling directory)`,
         { place: { ...this.place, field: cur.path } },
       );
     }
     await rename(cur.path, dest);
-    this.log.info(`${this.place.component}: read ${cur.path}, renamed to ${basename(dest)}`);
+    this.log.info(`read ${cur.path}, renamed to ${basename(dest)}`);
   }
 
   /** Picks and opens the next file by consumeOrder; false when there is none. */
@@ -295,9 +299,7 @@ export class SpoolDirSource implements EventSource {
       this.resume = undefined;
       pick = files.find((f) => f.path === r.file && f.st.ino === r.ino && f.st.size >= r.offset);
       if (pick === undefined)
-        this.log.warn(
-          `${this.place.component}: position file names ${r.file}, which is gone or changed; ignoring it`,
-        );
+        this.log.warn(`position file names ${r.file}, which is gone or changed; ignoring it`);
     }
     if (pick === undefined) {
       if (this.opts.consumeOrder === 'random') pick = files[Math.floor(Math.random() * files.length)]!;
@@ -313,7 +315,7 @@ export class SpoolDirSource implements EventSource {
     try {
       fh = await openFile(pick.path, 'r');
     } catch (e) {
-      throw ioError(e, `${this.place.component}: cannot open "${pick.path}"`, this.place);
+      throw ioError(e, `cannot open "${pick.path}"`, this.place);
     }
     const st = await fh.stat();
     const attrs: [string, Buffer][] = [];
@@ -333,9 +335,7 @@ export class SpoolDirSource implements EventSource {
       lines: from > 0 ? r!.lines : 0,
       attrs,
     };
-    this.log.info(
-      `${this.place.component}: reading ${pick.path}${from > 0 ? ` from byte ${from} (resumed)` : ''}`,
-    );
+    this.log.info(`reading ${pick.path}${from > 0 ? ` from byte ${from} (resumed)` : ''}`);
     return true;
   }
 
@@ -346,7 +346,7 @@ export class SpoolDirSource implements EventSource {
       try {
         names = await readdir(dir);
       } catch (e) {
-        throw ioError(e, `${this.place.component}: cannot list "${dir}"`, this.place);
+        throw ioError(e, `cannot list "${dir}"`, this.place);
       }
       for (const name of names) {
         // Hidden entries hold Sluice's own state (trackerDir) or files still being copied in.
@@ -446,7 +446,7 @@ export class SpoolDirSource implements EventSource {
   private undecodable(cur: Current): SluiceError {
     return new SluiceError(
       'SLUICE_FORMAT',
-      `${this.place.component}: "${cur.path}" line ${cur.lines + (this.ready.length - this.head) + 1} (byte ${cur.lineStart}) is not valid ${this.opts.inputCharset} (decodeErrorPolicy = FAIL)`,
+      `"${cur.path}" line ${cur.lines + (this.ready.length - this.head) + 1} (byte ${cur.lineStart}) is not valid ${this.opts.inputCharset} (decodeErrorPolicy = FAIL)`,
       { place: { ...this.place, field: cur.path } },
     );
   }
@@ -482,7 +482,7 @@ export class SpoolDirSource implements EventSource {
     } catch {
       // Falls through to the warning: a damaged position file only costs a re-read.
     }
-    this.log.warn(`${this.place.component}: ignoring unreadable position file ${path}`);
+    this.log.warn(`ignoring unreadable position file ${path}`);
     return undefined;
   }
 
@@ -493,7 +493,7 @@ export class SpoolDirSource implements EventSource {
       await writeFile(`${path}.tmp`, JSON.stringify(m));
       await rename(`${path}.tmp`, path);
     } catch (e) {
-      throw ioError(e, `${this.place.component}: cannot write position file "${path}"`, {
+      throw ioError(e, `cannot write position file "${path}"`, {
         ...this.place,
         field: 'trackerDir',
       });

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { BuildContext, SourceDef } from '../catalog/types.js';
 import type { Place } from '../core/errors.js';
-import { isSluiceError, SluiceError } from '../core/errors.js';
+import { isFatal, isSluiceError, SluiceError } from '../core/errors.js';
 import type { Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { FileCursor, fileKey } from './file-cursor.js';
@@ -44,9 +44,13 @@ export class NameFollower {
     this.lineOptions = { attrs: [[A_TAILSRCFILE, Buffer.from(basename(path))]] };
   }
 
-  /** The first open: from the end when asked; a missing file is waited for (and read from its start). */
+  /**
+   * The first open: from the end when asked; a missing file is waited for (and read from its start).
+   * A name that cannot be read as configured (a directory, no permission) fails the start: a source
+   * that would only warn and wait is a source that silently does nothing.
+   */
   async start(fromEnd: boolean): Promise<void> {
-    await this.tryOpen(fromEnd);
+    await this.tryOpen(fromEnd, true);
   }
 
   /** Reads what is available into `out`; true when anything changed. */
@@ -84,13 +88,14 @@ export class NameFollower {
     await cur?.close();
   }
 
-  private async tryOpen(fromEnd: boolean): Promise<boolean> {
+  private async tryOpen(fromEnd: boolean, starting = false): Promise<boolean> {
     let cur: FileCursor | undefined;
     try {
       cur = await FileCursor.open(this.path, fromEnd, this.lineOptions, this.place);
     } catch (e) {
-      // Permissions or a directory in the way may be fixed later: warn once, keep trying like tail -F.
-      if (!isSluiceError(e)) throw e;
+      if (!isSluiceError(e) || (starting && isFatal(e, 'start'))) throw e;
+      // Once running, permissions or a directory in the way after a rotation may be fixed later:
+      // warn once, keep trying like tail -F.
       if (e.message !== this.lastWarning) this.log.warn(`${e.message}; will retry`);
       this.lastWarning = e.message;
       return false;

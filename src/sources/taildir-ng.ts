@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { NgSourceDef } from '../catalog/ng.js';
 import type { ComponentProperties } from '../catalog/properties.js';
-import { ioError } from '../core/errors.js';
+import { asSluiceError, ioError } from '../core/errors.js';
 import { type Batch, Event, localHost, nowNanos } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
@@ -85,6 +85,7 @@ export class TaildirSource implements EventSource {
   private posDirty = false;
   private sleep = 0;
   private first = true;
+  private opened = false;
   private readonly pull = new SinglePull();
   private closed = false;
   private rr = 0;
@@ -100,22 +101,22 @@ export class TaildirSource implements EventSource {
     try {
       await mkdir(dirname(this.opts.positionFile), { recursive: true });
     } catch (e) {
-      throw ioError(
-        e,
-        `${this.component}: cannot create the directory of positionFile "${this.opts.positionFile}"`,
-        { field: 'positionFile' },
-      );
+      throw ioError(e, `cannot create the directory of positionFile "${this.opts.positionFile}"`, {
+        component: this.component,
+        field: 'positionFile',
+      });
     }
     this.saved = await this.readPositions();
     await this.scan();
     this.first = false;
+    this.opened = true;
   }
 
   next(): Promise<Batch | null> {
     return this.pull.run(() =>
       this.advance().catch((e: unknown) => {
         if (this.closed) return null;
-        throw ioError(e, `${this.component}`, { component: this.component });
+        throw ioError(e, 'cannot read', { component: this.component });
       }),
     );
   }
@@ -124,7 +125,9 @@ export class TaildirSource implements EventSource {
     if (this.closed) return;
     this.closed = true;
     this.waker.close();
-    await this.writePositions().catch((e: unknown) => this.log.warn((e as Error).message));
+    // A source that never opened has no position to keep (and its positionFile may be the reason).
+    if (this.opened)
+      await this.writePositions().catch((e: unknown) => this.log.warn(asSluiceError(e).oneLine()));
     for (const f of this.files.values()) await f.fh.close().catch(() => {});
     this.files.clear();
   }
@@ -182,7 +185,10 @@ export class TaildirSource implements EventSource {
         names = await readdir(g.dir);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw ioError(e, `${this.component}: cannot list "${g.dir}"`, { field: `filegroups.${g.name}` });
+        throw ioError(e, `cannot list "${g.dir}"`, {
+          component: this.component,
+          field: `filegroups.${g.name}`,
+        });
       }
       for (const name of names) {
         if (!g.regex.test(name)) continue;
@@ -193,12 +199,12 @@ export class TaildirSource implements EventSource {
         if (known !== undefined) {
           known.seen = true;
           if (known.path !== path) {
-            this.log.info(`${this.component}: ${known.path} is now ${path} (same inode); following it`);
+            this.log.info(`${known.path} is now ${path} (same inode); following it`);
             known.path = path;
             this.posDirty = true;
           }
           if (st.size < known.readPos) {
-            this.log.info(`${this.component}: ${path} was truncated; reading it again from the start`);
+            this.log.info(`${path} was truncated; reading it again from the start`);
             known.readPos = 0;
             known.committed = 0;
             known.held = [];
@@ -231,7 +237,7 @@ export class TaildirSource implements EventSource {
       fh = await openFile(path, 'r');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw ioError(e, `${this.component}: cannot open "${path}"`, { field: `filegroups.${g.name}` });
+      throw ioError(e, `cannot open "${path}"`, { component: this.component, field: `filegroups.${g.name}` });
     }
     const st = await fh.stat();
     // A scan running meanwhile (a caller that gave up on one next() and called again) may already
@@ -254,7 +260,7 @@ export class TaildirSource implements EventSource {
       seen: true,
     });
     this.posDirty = true;
-    this.log.info(`${this.component}: following ${path} from byte ${pos}`);
+    this.log.info(`following ${path} from byte ${pos}`);
   }
 
   /** Reads each followed file in turn (round robin) until a batch is ready or nothing more is there. */
@@ -325,7 +331,7 @@ export class TaildirSource implements EventSource {
         await f.fh.close().catch(() => {});
         if (f.seen) this.saved.set(inode, { inode, pos: f.committed, file: f.path });
         this.posDirty = true;
-        this.log.info(`${this.component}: closed ${f.path} (${f.seen ? 'idle' : 'gone'})`);
+        this.log.info(`closed ${f.path} (${f.seen ? 'idle' : 'gone'})`);
       }
     }
   }
@@ -346,9 +352,7 @@ export class TaildirSource implements EventSource {
           out.set(p.inode, { inode: p.inode, pos: p.pos, file: p.file });
       }
     } catch (e) {
-      this.log.warn(
-        `${this.component}: ignoring unreadable position file ${this.opts.positionFile}: ${(e as Error).message}`,
-      );
+      this.log.warn(`ignoring unreadable position file ${this.opts.positionFile}: ${(e as Error).message}`);
     }
     return out;
   }
@@ -360,7 +364,10 @@ export class TaildirSource implements EventSource {
       await writeFile(`${path}.tmp`, JSON.stringify(list));
       await rename(`${path}.tmp`, path);
     } catch (e) {
-      throw ioError(e, `${this.component}: cannot write position file "${path}"`, { field: 'positionFile' });
+      throw ioError(e, `cannot write position file "${path}"`, {
+        component: this.component,
+        field: 'positionFile',
+      });
     }
     this.lastPosWrite = Date.now();
     this.posDirty = false;

@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { type CollectingSink, FailingSink, testContext } from '../../../test/mocks/sinks.js';
+import type { InterceptorDef, NgSourceDef } from '../../catalog/ng.js';
 import { Catalog } from '../../catalog/registry.js';
 import type { SinkDef } from '../../catalog/types.js';
 import { memoryChannel } from '../../channels/memory.js';
 import { SluiceError } from '../../core/errors.js';
+import { Event } from '../../core/event.js';
 import { INTERCEPTORS } from '../../interceptors/index.js';
 import { NG_SINKS } from '../../sinks/ng.js';
 import { NG_SOURCES } from '../../sources/ng.js';
 import { Agent } from './agent.js';
+import { builtinAgentCatalog } from './catalog.js';
 
 const sinks = new Map<string, CollectingSink>();
 const collect: SinkDef = {
@@ -117,4 +123,219 @@ test('a bad property value is named with its file, line and key', () => {
   );
   const og = [...base, 'a1.sinks = k1', 'a1.sinks.k1.type = collect', 'a1.sinks.k1.channel = c1'].join('\n');
   assert.throws(() => Agent.fromText(og, 'a.conf', 'a1', catalog, ctx()), /collect needs a1\.sinks\.k1\.id/);
+});
+
+test('a failing sink is logged once when it fails and once when it delivers again; the summary counts retries', async () => {
+  const c = ctx();
+  const text = [
+    ...base.map((l) => l.replace('totalEvents = 5000', 'totalEvents = 500')),
+    'a1.sinks = k1',
+    'a1.sinks.k1.type = collect',
+    'a1.sinks.k1.id = flaky',
+    'a1.sinks.k1.failAppends = 2',
+    'a1.sinks.k1.channel = c1',
+    'a1.channels.c1.keep-alive = 0.1',
+  ].join('\n');
+  const agent = Agent.fromText(text, 'a.conf', 'a1', catalog, c);
+  await agent.start();
+  await until(() => (sinks.get('flaky')?.count ?? 0) >= 500, '500 events');
+  await agent.stop();
+  const lines = c.logger.lines;
+  assert.deepEqual(
+    lines.filter((l) => /^\w+ sink k1 /.test(l)),
+    [
+      'WARN sink k1 failing (append failure 1), retrying with backoff',
+      'INFO sink k1 working again after 2 failed attempts',
+    ],
+  );
+  // The two failed batches went back to the channel and were delivered later: retried, not lost.
+  const summary = lines.filter((l) => l.includes('agent a1 stopped'));
+  assert.equal(summary.length, 1);
+  assert.match(
+    summary[0]!,
+    /^INFO agent a1 stopped: source r1: 500 accepted; sink k1: 500 delivered, 0 dropped, ([2-9]|\d\d+) retried$/,
+  );
+  assert.equal(agent.report().sinks[0]!.failures, agent.report().sinks[0]!.retried);
+  assert.deepEqual(
+    lines.filter((l) => l.includes('unknown property')),
+    [],
+    'interceptors = ts is a known key',
+  );
+});
+
+test('the stop summary counts what a best-effort sink dropped', async () => {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  const c = ctx();
+  const text = [
+    ...base.map((l) => l.replace('totalEvents = 5000', 'totalEvents = 1500')),
+    'a1.sinks = k1',
+    'a1.sinks.k1.type = agentBESink',
+    'a1.sinks.k1.host = 127.0.0.1',
+    `a1.sinks.k1.port = ${port}`,
+    'a1.sinks.k1.channel = c1',
+  ].join('\n');
+  const agent = Agent.fromText(text, 'a.conf', 'a1', builtinAgentCatalog(), c);
+  await agent.start();
+  await until(
+    () => agent.report().sources[0]!.accepted === 1500 && agent.channel('c1')!.size === 0,
+    'drained',
+  );
+  await agent.stop();
+  assert.deepEqual(
+    c.logger.lines.filter((l) => l.includes('agent a1 stopped')),
+    ['WARN agent a1 stopped: source r1: 1500 accepted; sink k1: 0 delivered, 1500 dropped, 0 retried'],
+  );
+  assert.equal(c.logger.lines.filter((l) => l.includes('unreachable')).length, 1);
+});
+
+test('a source that cannot start fails the start with one error naming it, and stops what started', async () => {
+  const missing = join(tmpdir(), `sluice-no-such-spool-${process.pid}`);
+  const text = [
+    'a1.sources = r1',
+    'a1.channels = c1',
+    'a1.sinks = k1',
+    'a1.sources.r1.type = spooldir',
+    `a1.sources.r1.spoolDir = ${missing}`,
+    'a1.sources.r1.channels = c1',
+    'a1.channels.c1.type = memory',
+    'a1.sinks.k1.type = collect',
+    'a1.sinks.k1.id = idle',
+    'a1.sinks.k1.channel = c1',
+  ].join('\n');
+  const agent = Agent.fromText(text, 'a.conf', 'a1', catalog, ctx());
+  const started = Date.now();
+  await assert.rejects(agent.start(), (e: unknown) => {
+    assert.ok(e instanceof SluiceError);
+    assert.equal(
+      e.oneLine(),
+      `source r1 (spooldir): cannot open spooling directory "${missing}": no such directory`,
+    );
+    return true;
+  });
+  assert.ok(Date.now() - started < 2000, 'the sink runner was not stopped promptly');
+  const idle = sinks.get('idle')!;
+  assert.equal(idle.opens, 1);
+  assert.equal(idle.closes, 1, 'the sink opened at start was not closed');
+});
+
+test('an exec source refused in an agent file names the file and line; exec is listed once', () => {
+  const text = [
+    ...base.slice(0, 2),
+    'a1.sources.r1.type = exec',
+    'a1.sources.r1.command = tail -F /var/log/syslog',
+    'a1.sources.r1.channels = c1',
+    'a1.channels.c1.type = memory',
+    'a1.sinks = k1',
+    'a1.sinks.k1.type = logger',
+    'a1.sinks.k1.channel = c1',
+  ].join('\n');
+  assert.throws(
+    () => Agent.fromText(text, 'agent.conf', 'a1', builtinAgentCatalog(), ctx()),
+    (e: unknown) =>
+      e instanceof SluiceError &&
+      e.code === 'SLUICE_EXEC_REFUSED' &&
+      e.oneLine().startsWith('agent.conf:4: a1.sources.r1.command: ') &&
+      /--allow-exec/.test(e.message),
+  );
+  const bad = text.replace('type = exec', 'type = exex');
+  assert.throws(
+    () => Agent.fromText(bad, 'agent.conf', 'a1', builtinAgentCatalog(), ctx()),
+    (e: unknown) => e instanceof SluiceError && (e.message.match(/\bexec\b/g) ?? []).length === 1,
+  );
+});
+
+/** Numbered events in batches of 50; records the batches the runner reports undelivered. */
+const told: string[][] = [];
+const numbers: NgSourceDef = {
+  kind: 'ng-source',
+  type: 'numbers',
+  docs: 'test: 500 numbered events that can be told of an undelivered batch',
+  properties: [],
+  create: () => {
+    let sent = 0;
+    return {
+      open: async () => {},
+      close: async () => {},
+      next: () => {
+        if (sent >= 500) return null;
+        const b = Array.from({ length: 50 }, () => Event.of(String(sent++)));
+        return b;
+      },
+      undelivered: (batch) => {
+        told.push(batch.map((e) => e.body.toString()));
+      },
+    };
+  },
+};
+const flaky: InterceptorDef = {
+  kind: 'interceptor',
+  type: 'flaky',
+  docs: 'test: fails the batch that holds event 100',
+  properties: [],
+  create: () => (batch) => {
+    if (batch.some((e) => e.body.toString() === '100')) throw new Error('bad value in event 100');
+    return batch;
+  },
+};
+const flakyAgent = (sourceType: string, sinkId: string) =>
+  [
+    'a1.sources = r1',
+    'a1.channels = c1',
+    `a1.sources.r1.type = ${sourceType}`,
+    ...(sourceType === 'seq' ? ['a1.sources.r1.totalEvents = 500', 'a1.sources.r1.batchSize = 50'] : []),
+    'a1.sources.r1.channels = c1',
+    'a1.sources.r1.interceptors = f',
+    'a1.sources.r1.interceptors.f.type = flaky',
+    'a1.channels.c1.type = memory',
+    'a1.channels.c1.capacity = 1000',
+    'a1.channels.c1.transactionCapacity = 100',
+    'a1.channels.c1.keep-alive = 0.1',
+    'a1.sinks = k1',
+    'a1.sinks.k1.type = collect',
+    `a1.sinks.k1.id = ${sinkId}`,
+    'a1.sinks.k1.channel = c1',
+  ].join('\n');
+const flakyCatalog = {
+  ...catalog,
+  sources: [...NG_SOURCES, numbers],
+  interceptors: [...INTERCEPTORS, flaky],
+};
+
+test('a batch an interceptor fails is counted and told to the source, which goes on with the next batches', async () => {
+  const c = ctx();
+  const agent = Agent.fromText(flakyAgent('numbers', 'after-flaky'), 'a.conf', 'a1', flakyCatalog, c);
+  await agent.start();
+  await until(() => agent.report().sources[0]!.state === 'IDLE', 'the source drained');
+  await until(() => (sinks.get('after-flaky')?.count ?? 0) >= 450, '450 events');
+  await agent.stop();
+  assert.deepEqual(told, [Array.from({ length: 50 }, (_, i) => String(100 + i))]);
+  const bodies = sinks.get('after-flaky')!.bodies().map(Number);
+  assert.equal(bodies.length, 450);
+  assert.ok(!bodies.includes(100) && bodies.includes(99) && bodies.includes(150));
+  assert.deepEqual(agent.report().sources[0]!, { name: 'r1', state: 'IDLE', accepted: 450, failed: 50 });
+  assert.deepEqual(
+    c.logger.lines.filter((l) => l.includes('source r1')),
+    [
+      'WARN source r1 failing batches (bad value in event 100), counting each failed batch and going on',
+      'INFO source r1 putting batches again after 1 failed attempts',
+      'WARN agent a1 stopped: source r1: 450 accepted, 50 failed; sink k1: 450 delivered, 0 dropped, 0 retried',
+    ],
+  );
+});
+
+test('a source that cannot be told of a failed batch stops instead of committing it by pulling again', async () => {
+  const c = ctx();
+  const agent = Agent.fromText(flakyAgent('seq', 'before-flaky'), 'a.conf', 'a1', flakyCatalog, c);
+  await agent.start();
+  await until(() => agent.report().sources[0]!.state === 'ERROR', 'the source stopped');
+  await until(() => (sinks.get('before-flaky')?.count ?? 0) >= 100, '100 events');
+  await agent.stop();
+  assert.equal(sinks.get('before-flaky')!.count, 100);
+  assert.deepEqual(
+    c.logger.lines.filter((l) => l.startsWith('ERROR')),
+    ['ERROR source r1 (seq): bad value in event 100 (source stopped)'],
+  );
 });

@@ -13,6 +13,7 @@ import { type ArgValue, BoundArgs, type BuildContext, type ComponentDef } from '
 import type { Channel, ChannelDef } from '../../channels/types.js';
 import { asSluiceError, SluiceError } from '../../core/errors.js';
 import type { EventSink, EventSource } from '../../core/pipeline.js';
+import { CountedSink, SinkTally } from '../counted.js';
 import {
   failoverSelector,
   type GroupedSink,
@@ -50,9 +51,21 @@ function findType<T extends { type: string; aliases?: string[] }>(
 export function knownTypes(cat: AgentCatalog) {
   const names = <T extends { type: string; aliases?: string[] }>(defs: readonly T[]) =>
     defs.flatMap((d) => [d.type, ...(d.aliases ?? [])]);
+  // Types match case-insensitively, NG first: an OG namesake (exec, syslogTcp) is the same type to the
+  // user, so it is listed once.
+  const union = (a: string[], b: string[]) => {
+    const seen = new Set<string>();
+    return [...a, ...b].filter((t) => !seen.has(t.toLowerCase()) && seen.add(t.toLowerCase()));
+  };
   return {
-    source: [...names(cat.sources), ...cat.og.list('source').map((d) => d.name)],
-    sink: [...names(cat.sinks), ...cat.og.list('sink').map((d) => d.name)],
+    source: union(
+      names(cat.sources),
+      cat.og.list('source').map((d) => d.name),
+    ),
+    sink: union(
+      names(cat.sinks),
+      cat.og.list('sink').map((d) => d.name),
+    ),
     channel: names(cat.channels),
     interceptor: names(cat.interceptors),
     processor: PROCESSORS,
@@ -75,7 +88,8 @@ function placed(e: unknown, c: ComponentConf): SluiceError {
   if (
     err.code !== 'SLUICE_AGENT_CONFIG' &&
     err.code !== 'SLUICE_CONFIG' &&
-    err.code !== 'SLUICE_SPEC_BAD_ARGUMENT'
+    err.code !== 'SLUICE_SPEC_BAD_ARGUMENT' &&
+    err.code !== 'SLUICE_EXEC_REFUSED'
   )
     return err;
   return new SluiceError(err.code, err.message, {
@@ -124,6 +138,8 @@ interface Built {
   sources: SourceRunner[];
   groups: SinkGroupRunner[];
   drainers: { name: string; drainer: ChannelDrainer; channel: Channel }[];
+  /** What each sink (drainers aside) delivered, dropped and retried. */
+  tally: SinkTally;
 }
 
 /**
@@ -208,11 +224,16 @@ export class Agent {
       } else {
         select = replicatingSelector(chans);
       }
-      return new SourceRunner(s.name, source, interceptors, select, ctx.logger.child(s.name));
+      return new SourceRunner(s.name, source, interceptors, select, ctx.logger, 200, s.type);
     });
 
     const sinks = new Map<string, EventSink | ChannelDrainer>();
-    for (const k of conf.sinks) sinks.set(k.name, this.makeSink(k));
+    const tally = new SinkTally();
+    for (const k of conf.sinks) {
+      const sink = this.makeSink(k);
+      // A sink's failed appends go back to the channel: the summary counts them as retried.
+      sinks.set(k.name, isChannelDrainer(sink) ? sink : new CountedSink(sink, tally.entry(k.name, k.name)));
+    }
     const groups: SinkGroupRunner[] = [];
     const drainers: Built['drainers'] = [];
     const grouped = new Set(conf.sinkgroups.flatMap((g) => g.sinks));
@@ -250,6 +271,7 @@ export class Agent {
       const list: GroupedSink[] = members.map((m) => ({
         name: m.name,
         sink: sinks.get(m.name) as EventSink,
+        type: m.type,
       }));
       groups.push(
         new SinkGroupRunner(
@@ -258,7 +280,7 @@ export class Agent {
           list,
           selector,
           batchSizeOf(members[0]!),
-          ctx.logger.child(g.name),
+          ctx.logger,
         ),
       );
     }
@@ -271,14 +293,14 @@ export class Agent {
           new SinkGroupRunner(
             k.name,
             channels.get(k.channel)!,
-            [{ name: k.name, sink: s }],
+            [{ name: k.name, sink: s, type: k.type }],
             singleSelector(),
             batchSizeOf(k),
-            ctx.logger.child(k.name),
+            ctx.logger,
           ),
         );
     }
-    this.built = { channels, sources, groups, drainers };
+    this.built = { channels, sources, groups, drainers, tally };
   }
 
   private makeSource(s: ComponentConf): EventSource {
@@ -294,7 +316,7 @@ export class Agent {
           ctx,
         );
       const og = catalog.og.lookup('source', s.type);
-      return og.build(bindOg(og, s), ctx);
+      return og.build(bindOg(og, s), { ...ctx, logger: ctx.logger.child(s.name) });
     } catch (e) {
       throw placed(e, s);
     }
@@ -310,21 +332,37 @@ export class Agent {
           ctx,
         );
       const og = catalog.og.lookup('sink', k.type);
-      return og.build(bindOg(og, k), ctx);
+      return og.build(bindOg(og, k), { ...ctx, logger: ctx.logger.child(k.name) });
     } catch (e) {
       throw placed(e, k);
     }
   }
 
+  /**
+   * Starts channels, drainers, sinks, then sources. A component that cannot start for a fatal reason
+   * (core/errors.ts `isFatal`) stops what already started and rejects with one error naming it, so
+   * the process can exit instead of running without it.
+   */
   async start(): Promise<void> {
     if (!this.built) this.build();
     const b = this.built!;
-    for (const c of b.channels.values()) await c.start();
-    for (const d of b.drainers) await d.drainer.start(d.channel);
-    for (const g of b.groups) g.start();
-    for (const s of b.sources) await s.start();
+    try {
+      for (const c of b.channels.values()) await c.start();
+      for (const d of b.drainers) await d.drainer.start(d.channel);
+      for (const g of b.groups) await g.start();
+      for (const s of b.sources) await s.start();
+    } catch (e) {
+      // Nothing was accepted yet: channels stop first, which ends the sink runners' keep-alive waits.
+      await Promise.allSettled(b.sources.map((s) => s.stop()));
+      const groups = Promise.allSettled(b.groups.map((g) => g.stop()));
+      await Promise.allSettled([...b.channels.values()].map((c) => c.stop()));
+      await groups;
+      await Promise.allSettled(b.drainers.map((d) => d.drainer.stop()));
+      throw e;
+    }
   }
 
+  /** Stops sources first, so everything they accepted reaches a channel; then logs what each sink did. */
   async stop(): Promise<void> {
     const b = this.built;
     if (!b) return;
@@ -332,6 +370,29 @@ export class Agent {
     await Promise.allSettled(b.groups.map((g) => g.stop()));
     await Promise.allSettled(b.drainers.map((d) => d.drainer.stop()));
     await Promise.allSettled([...b.channels.values()].map((c) => c.stop()));
+    this.logSummary();
+  }
+
+  /** One line: per source what it accepted, per sink what it delivered, dropped and retried. */
+  private logSummary(): void {
+    const r = this.report();
+    const parts = [
+      ...r.sources.map(
+        (s) => `source ${s.name}: ${s.accepted} accepted${s.failed > 0 ? `, ${s.failed} failed` : ''}`,
+      ),
+      ...r.sinks.map(
+        (k) => `sink ${k.name}: ${k.delivered} delivered, ${k.dropped} dropped, ${k.retried} retried`,
+      ),
+      ...r.channels.filter((c) => c.size > 0).map((c) => `channel ${c.name}: ${c.size} left`),
+    ];
+    // Events left in a channel are lost with a memory channel and wait for the next start with a file one.
+    const lost =
+      r.sources.some((s) => s.failed > 0) ||
+      r.sinks.some((k) => k.dropped > 0) ||
+      r.channels.some((c) => c.size > 0);
+    const line = `agent ${this.conf.name} stopped${parts.length > 0 ? `: ${parts.join('; ')}` : ''}`;
+    if (lost) this.ctx.logger.warn(line);
+    else this.ctx.logger.info(line);
   }
 
   channel(name: string): Channel | undefined {
@@ -339,8 +400,9 @@ export class Agent {
   }
 
   report(): {
-    sources: { name: string; state: string; accepted: number; error?: string }[];
-    sinks: { name: string; delivered: number; failures: number }[];
+    sources: { name: string; state: string; accepted: number; failed: number; error?: string }[];
+    /** `failures`: events of appends that failed (back to the channel, so also in `retried`). */
+    sinks: { name: string; delivered: number; dropped: number; retried: number; failures: number }[];
     channels: { name: string; size: number }[];
   } {
     const b = this.built;
@@ -349,9 +411,16 @@ export class Agent {
         name: s.name,
         state: s.state,
         accepted: s.accepted,
+        failed: s.failed,
         ...(s.error ? { error: s.error } : {}),
       })),
-      sinks: (b?.groups ?? []).map((g) => ({ name: g.name, delivered: g.delivered, failures: g.failures })),
+      sinks: (b?.tally.list() ?? []).map((t) => ({
+        name: t.name,
+        delivered: t.delivered,
+        dropped: t.dropped,
+        retried: t.retried + t.failed,
+        failures: t.failed,
+      })),
       channels: [...(b?.channels.values() ?? [])].map((c) => ({ name: c.name, size: c.size })),
     };
   }

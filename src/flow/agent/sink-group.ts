@@ -1,8 +1,10 @@
 import type { Channel } from '../../channels/types.js';
-import { asSluiceError } from '../../core/errors.js';
+import { asSluiceError, isFatal, SluiceError } from '../../core/errors.js';
 import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
+import { OutageLog } from '../../core/outage.js';
 import type { EventSink } from '../../core/pipeline.js';
+import { componentError, componentLabel } from './component-error.js';
 
 /** How a sink group orders its sinks for each batch (Flume NG's sink processors). */
 export interface SinkSelector {
@@ -15,18 +17,25 @@ export interface SinkSelector {
 export interface GroupedSink {
   name: string;
   sink: EventSink;
+  /** The type written in the agent file, for start-up errors (`sink k1 (file_roll): ...`). */
+  type?: string;
 }
 
 /**
  * Drives one channel into a sink group: take a batch in a transaction, hand it to the first sink the
  * selector offers, then to the next on failure; commit once one sink accepted it, roll back (the events
  * stay in the channel, in order) when all failed. A group of one sink is Flume's default processor.
+ *
+ * A failing sink is retried after a pause for as long as the agent runs (Flume's backoff); its outage
+ * is logged once when it starts and once when it ends, with the number of failed attempts.
  */
 export class SinkGroupRunner {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly open = new Set<number>();
   private wake: (() => void) | undefined;
+  private readonly outages: OutageLog[];
+  private readonly allDown: OutageLog;
   delivered = 0;
   failures = 0;
 
@@ -39,9 +48,30 @@ export class SinkGroupRunner {
     private readonly logger: Logger,
     /** Pause after a batch that no sink took, and when the channel is empty. */
     private readonly backoffMs = 1000,
-  ) {}
+  ) {
+    this.outages = sinks.map((k) => new OutageLog(logger, `sink ${k.name}`));
+    this.allDown = new OutageLog(logger, `sink group ${name}`, {
+      down: 'cannot deliver',
+      up: 'delivering again',
+    });
+  }
 
-  start(): void {
+  /**
+   * Opens every sink, then starts taking from the channel. A sink that cannot open for a fatal reason
+   * (a directory that does not exist, a port in use) fails the start; a transient one is opened again
+   * with the next batch.
+   */
+  async start(): Promise<void> {
+    for (let i = 0; i < this.sinks.length; i++) {
+      const k = this.sinks[i]!;
+      try {
+        await k.sink.open();
+        this.open.add(i);
+      } catch (e) {
+        if (isFatal(e, 'start')) throw componentError(componentLabel('sink', k.name, k.type), e);
+        this.outages[i]!.failed(e);
+      }
+    }
     this.running = true;
     this.loop = this.run();
   }
@@ -52,11 +82,14 @@ export class SinkGroupRunner {
       try {
         moved = await this.processOnce();
       } catch (e) {
+        if (!this.running) break;
         this.failures++;
-        this.logger.warn(`sink group ${this.name}: ${asSluiceError(e).oneLine()}`);
+        // Each sink's own outage is logged by deliver(); a group of several also says it has none left.
+        if (this.sinks.length > 1 || !(e instanceof SinkAttemptsFailed)) this.allDown.failed(e);
         await this.sleep(this.backoffMs);
         continue;
       }
+      if (moved > 0 && this.allDown.down) this.allDown.recovered();
       // take() already waited keep-alive for events; a short nap keeps an idle agent idle.
       if (moved === 0) await this.sleep(Math.min(this.backoffMs, 100));
     }
@@ -89,7 +122,10 @@ export class SinkGroupRunner {
   private async deliver(batch: Batch): Promise<void> {
     const now = Date.now();
     const order = this.selector.order(now);
-    if (order.length === 0) throw new Error('every sink of the group is backing off after failures');
+    if (order.length === 0)
+      throw new SluiceError('SLUICE_IO', 'every sink of the group is backing off after failures', {
+        retriable: true,
+      });
     let last: unknown;
     for (const i of order) {
       const { name, sink } = this.sinks[i]!;
@@ -101,17 +137,22 @@ export class SinkGroupRunner {
         const r = sink.append(batch);
         if (r) await r;
         this.selector.succeeded(i);
+        this.outages[i]!.recovered();
         return;
       } catch (e) {
         last = e;
         this.selector.failed(i, now);
-        this.logger.warn(`sink ${name} failed: ${asSluiceError(e).oneLine()}`);
+        this.outages[i]!.failed(e);
         // A broken connection is re-established by reopening next time.
         this.open.delete(i);
-        await sink.close().catch(() => {});
+        await sink
+          .close()
+          .catch((ce: unknown) =>
+            this.logger.debug(`sink ${name}: close after failure: ${asSluiceError(ce).oneLine()}`),
+          );
       }
     }
-    throw last;
+    throw new SinkAttemptsFailed(last);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -130,6 +171,13 @@ export class SinkGroupRunner {
     await this.loop;
     await Promise.allSettled([...this.open].map((i) => this.sinks[i]!.sink.close()));
     this.open.clear();
+  }
+}
+
+/** Every sink offered a batch failed; each failure was logged by its sink's outage log. */
+class SinkAttemptsFailed extends Error {
+  constructor(readonly last: unknown) {
+    super(asSluiceError(last).oneLine(), { cause: last });
   }
 }
 

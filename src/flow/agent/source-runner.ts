@@ -1,9 +1,14 @@
 import type { Interceptor } from '../../catalog/ng.js';
 import type { Channel } from '../../channels/types.js';
-import { asSluiceError } from '../../core/errors.js';
+import { asSluiceError, isFatal } from '../../core/errors.js';
 import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
+import { OutageLog } from '../../core/outage.js';
 import type { EventSource } from '../../core/pipeline.js';
+import { componentError, componentLabel } from './component-error.js';
+
+/** Longest wait between attempts to open a source that failed to open for a transient reason. */
+const OPEN_RETRY_MAX_MS = 30_000;
 
 /** Which channels a batch goes to (Flume's channel selectors). */
 export type ChannelSelector = (batch: Batch) => Map<Channel, Batch>;
@@ -43,11 +48,25 @@ export function multiplexingSelector(
  * channel. A channel with no room makes the runner wait and retry the same batch: the source is not
  * pulled meanwhile, which is the backpressure (nothing is dropped). Channels that already committed a
  * batch are not given it again.
+ *
+ * A source that cannot open for a fatal reason (core/errors.ts `isFatal`) fails the agent's start; a
+ * transient one is opened again with backoff. A batch an interceptor or a channel refuses for a
+ * transient reason is counted, the source is told (`undelivered`: a network source answers its sender
+ * with an error) and the runner goes on with the next batch. A fatal fault, or any fault for a source
+ * that cannot be told, stops the source.
  */
 export class SourceRunner {
   private loop: Promise<void> | undefined;
   private stopping = false;
+  private opened = false;
+  private wakeRetry: (() => void) | undefined;
+  /** Opening again after a transient failure. */
+  private readonly outage: OutageLog;
+  /** Batches refused on their way into the channels. */
+  private readonly batchOutage: OutageLog;
   accepted = 0;
+  /** Events of batches that failed on their way into the channels. */
+  failed = 0;
   state: 'ACTIVE' | 'IDLE' | 'ERROR' = 'ACTIVE';
   error: string | undefined;
 
@@ -56,32 +75,96 @@ export class SourceRunner {
     private readonly source: EventSource,
     private readonly interceptors: Interceptor[],
     private readonly select: ChannelSelector,
+    /** The agent's logger: lines name the source themselves. */
     private readonly logger: Logger,
     private readonly retryMs = 200,
-  ) {}
+    /** The type written in the agent file, for start-up errors (`source r1 (spooldir): ...`). */
+    private readonly type?: string,
+  ) {
+    this.outage = new OutageLog(logger, `source ${name}`, { down: 'cannot open', up: 'opened' });
+    this.batchOutage = new OutageLog(logger, `source ${name}`, {
+      down: 'failing batches',
+      meanwhile: 'counting each failed batch and going on',
+      up: 'putting batches again',
+    });
+  }
 
   async start(): Promise<void> {
-    await this.source.open();
+    try {
+      await this.source.open();
+      this.opened = true;
+    } catch (e) {
+      if (isFatal(e, 'start')) throw componentError(componentLabel('source', this.name, this.type), e);
+      this.outage.failed(e);
+    }
     this.loop = this.run();
   }
 
   private async run(): Promise<void> {
     try {
+      if (!(await this.openWithBackoff())) {
+        this.state = 'IDLE';
+        return;
+      }
       for (;;) {
         let batch = this.source.next();
         if (batch instanceof Promise) batch = await batch;
         if (batch === null) break;
-        for (const f of this.interceptors) batch = f(batch);
-        if (batch.length === 0) continue;
-        await this.put(batch);
+        try {
+          for (const f of this.interceptors) batch = f(batch);
+          if (batch.length === 0) continue;
+          await this.put(batch);
+        } catch (e) {
+          // The next pull is how sources such as spooldir, TAILDIR and the NG avro source learn that a
+          // batch was committed: pulling again after a failed batch would commit (or acknowledge) it.
+          // Only a source that can be told of the failure goes on; the others stop, as before.
+          if (isFatal(e) || this.stopping || this.source.undelivered === undefined) throw e;
+          this.failed += batch.length;
+          this.batchOutage.failed(e);
+          this.tellUndelivered(batch, e);
+          continue;
+        }
+        if (this.batchOutage.down) this.batchOutage.recovered();
         this.accepted += batch.length;
       }
       this.state = 'IDLE';
     } catch (e) {
       this.state = 'ERROR';
-      this.error = asSluiceError(e).oneLine();
-      this.logger.error(`source ${this.name}: ${this.error}`);
+      this.error = componentError(componentLabel('source', this.name, this.type), e).oneLine();
+      this.logger.error(`${this.error} (source stopped)`);
     }
+  }
+
+  private tellUndelivered(batch: Batch, e: unknown): void {
+    try {
+      this.source.undelivered?.(batch, asSluiceError(e));
+    } catch (ue) {
+      this.logger.warn(`source ${this.name}: failure notice refused: ${asSluiceError(ue).oneLine()}`);
+    }
+  }
+
+  /** Opens a source whose first open failed for a transient reason; false when stopped meanwhile. */
+  private async openWithBackoff(): Promise<boolean> {
+    for (let wait = 1000; !this.opened; wait = Math.min(wait * 2, OPEN_RETRY_MAX_MS)) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, wait);
+        this.wakeRetry = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wakeRetry = undefined;
+      if (this.stopping) return false;
+      try {
+        await this.source.open();
+        this.opened = true;
+        this.outage.recovered();
+      } catch (e) {
+        if (isFatal(e, 'start')) throw e;
+        this.outage.failed(e);
+      }
+    }
+    return true;
   }
 
   private async put(batch: Batch): Promise<void> {
@@ -111,6 +194,7 @@ export class SourceRunner {
   /** Closes the source; the batch in hand is still put (or fails if the channel stays full). */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.wakeRetry?.();
     await this.source
       .close()
       .catch((e: unknown) => this.logger.warn(`close source ${this.name}: ${asSluiceError(e).oneLine()}`));
