@@ -28,6 +28,9 @@ import {
  *
  * A pattern is parsed once; date text is computed once per distinct second of event time, so a batch
  * of events from the same second costs one string concatenation per event.
+ *
+ * For paths (`confine`), every value an event supplies is confined by `confineValue` before it is
+ * joined, so the result stays under the directory written before the first escape.
  */
 export interface Escaper {
   (e: Event): string;
@@ -36,12 +39,47 @@ export interface Escaper {
   readonly hasEscapes: boolean;
   /** True when the result depends on the event's timestamp. */
   readonly usesTime: boolean;
+  /** The text before the first escape (`%%` already a percent sign); the whole text when there is none. */
+  readonly fixedPrefix: string;
+  /** With `confine`: how many results had a value rewritten (read by sinks for their stats). */
+  readonly confined: number;
 }
 
 export interface EscapeOptions {
   /** IANA zone for date escapes; UTC when absent (site property sluice.time.zone). */
   timeZone?: string;
+  /** The result is a path: event values are rewritten by `confineValue` (see PATH_CONFINEMENT_RULE). */
+  confine?: boolean;
 }
+
+/**
+ * The one rule that keeps paths built from events inside their directory, for every sink and file
+ * system. Values from the event (`%{host}`, `%{body}`, `%{attribute}`) are percent-encoded where they
+ * could change the path's shape; dates, `%t` and literal text are written as they are.
+ */
+export const PATH_CONFINEMENT_RULE: readonly string[] = [
+  'Each byte of `%`, `/`, `\\`, NUL and the other control characters (0x00-0x1F, 0x7F) is written as `%` and two',
+  'upper-case hex digits (`%25`, `%2F`, `%5C`, `%00`), as in a URL; every other character stays as it is.',
+  'A value that is `.` or `..` has its dots written `%2E`.',
+  'A path segment made only of event values that are all empty is written `%00`, so a missing value never',
+  'removes a directory level.',
+];
+
+/** Bytes that could change a path's shape or that no file system takes in a name. */
+const UNSAFE_IN_PATH = /[\x00-\x1f\x7f%/\\]/;
+const UNSAFE_IN_PATH_ALL = /[\x00-\x1f\x7f%/\\]/g;
+
+const percentByte = (c: string): string => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
+
+/** `confineValue('../../x')` is `..%2F..%2Fx`; values that need nothing are returned as they are. */
+export function confineValue(v: string): string {
+  if (v === '.') return '%2E';
+  if (v === '..') return '%2E%2E';
+  return UNSAFE_IN_PATH.test(v) ? v.replace(UNSAFE_IN_PATH_ALL, percentByte) : v;
+}
+
+/** What an empty segment of event values is written as (see PATH_CONFINEMENT_RULE). */
+export const EMPTY_SEGMENT = '%00';
 
 enum Kind {
   Literal,
@@ -160,6 +198,7 @@ export function compileEscapes(pattern: string, opts: EscapeOptions = {}): Escap
   const usesTime = kinds.some((k) => k === Kind.Date || k === Kind.Millis);
   const hasEscapes = kinds.some((k) => k !== Kind.Literal);
   const n = kinds.length;
+  const fixedPrefix = kinds[0] === Kind.Literal ? texts[0]! : hasEscapes ? '' : texts.join('');
   // Date text for the cached second, one slot per part (undefined for other parts).
   const dateText: string[] = new Array<string>(n).fill('');
   const needsCivil = kinds.includes(Kind.Date);
@@ -175,11 +214,32 @@ export function compileEscapes(pattern: string, opts: EscapeOptions = {}): Escap
     cachedSecond = second;
   };
 
+  /** The text of part k for event e, unconfined (literals and dates are handled by the callers). */
+  const value = (k: number, e: Event): string => {
+    switch (kinds[k]) {
+      case Kind.Millis:
+        return String(e.timestamp);
+      case Kind.Host:
+        return e.host;
+      case Kind.Nanos:
+        return String(e.nanos);
+      case Kind.Priority:
+        return priorityName(e.priority);
+      case Kind.Body:
+        return e.body.toString('utf8');
+      case Kind.Attr:
+        return e.getAttrString(texts[k]!) ?? '';
+      default:
+        return '';
+    }
+  };
+
   let fn: (e: Event) => string;
+  const state = { confined: 0 };
   if (!hasEscapes) {
     const constant = texts.join('');
     fn = () => constant;
-  } else {
+  } else if (!opts.confine) {
     fn = (e: Event): string => {
       if (needsCivil) {
         const second = Math.floor(e.timestamp / 1000);
@@ -194,30 +254,90 @@ export function compileEscapes(pattern: string, opts: EscapeOptions = {}): Escap
           case Kind.Date:
             out += dateText[k];
             break;
-          case Kind.Millis:
-            out += e.timestamp;
-            break;
           case Kind.Host:
             out += e.host;
-            break;
-          case Kind.Nanos:
-            out += e.nanos;
-            break;
-          case Kind.Priority:
-            out += priorityName(e.priority);
-            break;
-          case Kind.Body:
-            out += e.body.toString('utf8');
             break;
           case Kind.Attr:
             out += e.getAttrString(texts[k]!) ?? '';
             break;
+          default:
+            out += value(k, e);
         }
       }
       return out;
     };
+  } else {
+    const { starts, ends } = valueOnlySegments(kinds, texts);
+    fn = (e: Event): string => {
+      if (needsCivil) {
+        const second = Math.floor(e.timestamp / 1000);
+        if (second !== cachedSecond) refresh(second);
+      }
+      let out = '';
+      let changed = false;
+      let segmentAt = 0;
+      for (let k = 0; k < n; k++) {
+        const kind = kinds[k];
+        if (kind === Kind.Literal) out += texts[k];
+        else if (kind === Kind.Date) out += dateText[k];
+        else {
+          if (starts[k]) segmentAt = out.length;
+          const v = value(k, e);
+          const c = kind === Kind.Host || kind === Kind.Body || kind === Kind.Attr ? confineValue(v) : v;
+          if (c !== v) changed = true;
+          out += c;
+          if (ends[k] && out.length === segmentAt) {
+            out += EMPTY_SEGMENT;
+            changed = true;
+          }
+        }
+      }
+      if (changed) state.confined++;
+      return out;
+    };
   }
-  return Object.assign(fn, { pattern, hasEscapes, usesTime });
+  return Object.defineProperties(Object.assign(fn, { pattern, hasEscapes, usesTime, fixedPrefix }), {
+    confined: { get: () => state.confined, enumerable: true },
+  }) as Escaper;
+}
+
+/**
+ * Marks the runs of value parts that make a whole path segment on their own (`/%{a}%{b}/`): only they
+ * can leave a segment empty. Pattern start and end count as segment boundaries, since a directory
+ * pattern is followed by `/` and a file pattern preceded by one.
+ */
+function valueOnlySegments(kinds: Kind[], texts: string[]): { starts: boolean[]; ends: boolean[] } {
+  const starts = new Array<boolean>(kinds.length).fill(false);
+  const ends = new Array<boolean>(kinds.length).fill(false);
+  let clean = true;
+  let runStart = -1;
+  const close = (last: number) => {
+    if (clean && runStart >= 0 && last >= runStart) {
+      starts[runStart] = true;
+      ends[last] = true;
+    }
+  };
+  for (let k = 0; k < kinds.length; k++) {
+    const kind = kinds[k];
+    if (kind === Kind.Literal) {
+      const t = texts[k]!;
+      const first = t.indexOf('/');
+      if (first < 0) {
+        clean = false;
+        continue;
+      }
+      if (first > 0) clean = false;
+      close(k - 1);
+      clean = t.length - 1 === t.lastIndexOf('/');
+      runStart = -1;
+    } else if (kind === Kind.Host || kind === Kind.Body || kind === Kind.Attr) {
+      if (clean && runStart < 0) runStart = k;
+    } else {
+      clean = false;
+    }
+  }
+  close(kinds.length - 1);
+  return { starts, ends };
 }
 
 function escapeError(pattern: string, index: number, what: string): SluiceError {
