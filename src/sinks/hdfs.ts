@@ -1,4 +1,5 @@
 import type { NgSinkDef } from '../catalog/ng.js';
+import { compileEscapes } from '../core/escapes.js';
 import type { Batch } from '../core/event.js';
 import type { EventSink } from '../core/pipeline.js';
 import { findFormat } from '../formats/index.js';
@@ -15,6 +16,10 @@ class HdfsSink implements EventSink {
     private readonly writer: BucketedWriter,
     private readonly localTime: boolean,
   ) {}
+  /** Confined paths, refused batches and failed appends (storage/bucketed-writer.ts). */
+  get stats(): BucketedWriter['stats'] {
+    return this.writer.stats;
+  }
   open(): Promise<void> {
     return this.writer.open();
   }
@@ -158,23 +163,34 @@ export const hdfsSink: NgSinkDef = {
       throw p.error('serializer', (e as Error).message);
     }
     const user = p.optString('hdfs.user');
-    const writer = new BucketedWriter({
-      dir: p.string('hdfs.path'),
-      file: p.string('hdfs.filePrefix'),
-      naming: 'unique',
-      extension: p.string('hdfs.fileSuffix'),
-      format,
-      gzip: fileType === 'compressedstream',
-      maxOpenFiles: p.int('hdfs.maxOpenFiles'),
-      idleTimeoutMs: p.int('hdfs.idleTimeout') * 1000,
-      rollMillis: p.int('hdfs.rollInterval') * 1000,
-      rollBytes: p.int('hdfs.rollSize'),
-      rollEvents: p.int('hdfs.rollCount'),
-      ...(timeZone ? { timeZone } : {}),
-      ...(user ? { fs: { webhdfs: { user } } } : {}),
-      component: p.component,
-      logger: ctx.logger.child(p.component),
-    });
+    let writer: BucketedWriter;
+    try {
+      writer = new BucketedWriter({
+        dir: p.string('hdfs.path'),
+        file: p.string('hdfs.filePrefix'),
+        naming: 'unique',
+        extension: p.string('hdfs.fileSuffix'),
+        format,
+        gzip: fileType === 'compressedstream',
+        maxOpenFiles: p.int('hdfs.maxOpenFiles'),
+        idleTimeoutMs: p.int('hdfs.idleTimeout') * 1000,
+        rollMillis: p.int('hdfs.rollInterval') * 1000,
+        rollBytes: p.int('hdfs.rollSize'),
+        rollEvents: p.int('hdfs.rollCount'),
+        ...(timeZone ? { timeZone } : {}),
+        ...(user ? { fs: { webhdfs: { user } } } : {}),
+        component: p.component,
+        logger: ctx.logger.child(p.component),
+      });
+    } catch (e) {
+      let field = 'hdfs.path';
+      try {
+        compileEscapes(p.string('hdfs.filePrefix'));
+      } catch {
+        field = 'hdfs.filePrefix';
+      }
+      throw p.error(field, (e as Error).message);
+    }
     return new HdfsSink(writer, p.bool('hdfs.useLocalTimeStamp'));
   },
 };

@@ -37,10 +37,10 @@ export class PathPattern {
 
   constructor(dir: string, file: string, opts: { timeZone?: string; place?: Place } = {}) {
     const place = opts.place;
-    const bad = (what: string) =>
-      new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', what, place ? { place } : {});
+    const bad = (what: string) => new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', what, place ? { place } : {});
     for (const p of [dir, file]) {
-      if (/[\x00-\x1f\x7f]/.test(p)) throw bad(`"${JSON.stringify(p).slice(1, -1)}" contains a control character`);
+      if (/[\x00-\x1f\x7f]/.test(p))
+        throw bad(`"${JSON.stringify(p).slice(1, -1)}" contains a control character`);
     }
     const esc = { confine: true, ...(opts.timeZone !== undefined ? { timeZone: opts.timeZone } : {}) };
     let dirPattern = dir === '' ? '.' : dir;
@@ -104,8 +104,7 @@ export class PathPattern {
       throw refuse(e);
     }
     const r = this.root;
-    const under =
-      u.path === r.path || u.path.startsWith(r.path.endsWith('/') ? r.path : `${r.path}/`);
+    const under = u.path === r.path || u.path.startsWith(r.path.endsWith('/') ? r.path : `${r.path}/`);
     if (
       !under ||
       u.scheme !== r.scheme ||
