@@ -186,12 +186,13 @@ test('confined values: every byte that could reshape a path is percent-encoded, 
   assert.equal(path.confined, 0, 'an ordinary path is not counted');
   assert.equal(
     path(e('../../escape1', 'x/../../../../escape4')),
-    '/data/..%2F..%2Fescape1/x%2F..%2F..%2F..%2F..%2Fescape4-2009',
+    '/data/%2E.%2F..%2Fescape1/x%2F..%2F..%2F..%2F..%2Fescape4-2009',
   );
   assert.equal(path(e('a\u0000b', 'c\\d%e\u007f\n')), '/data/a%00b/c%5Cd%25e%7F%0A-2009');
-  assert.equal(path(e('..', '.')), '/data/%2E%2E/%2E-2009');
-  assert.equal(path(e('Zürich', '...')), '/data/Zürich/...-2009', 'other text, three dots included, stays');
-  assert.equal(path.confined, 3, 'one count per path with a rewritten value');
+  assert.equal(path(e('..', '.')), '/data/%2E./%2E-2009');
+  assert.equal(path(e('.hidden', 'a.b')), '/data/%2Ehidden/a.b-2009', 'a leading dot only');
+  assert.equal(path(e('Zürich', 'v1.2')), '/data/Zürich/v1.2-2009', 'other text stays');
+  assert.equal(path.confined, 4, 'one count per path with a rewritten value');
 });
 
 test('confined values: an empty segment made of values is %00, an empty value beside text stays empty', () => {
@@ -208,6 +209,7 @@ test('confineValue is the documented rule and fixedPrefix is the text before the
   assert.equal(confineValue('a/b\\c%d'), 'a%2Fb%5Cc%25d');
   assert.equal(confineValue('\u0001\u001f'), '%01%1F');
   assert.equal(confineValue('plain-host_1'), 'plain-host_1');
+  assert.equal(confineValue('../x'), '%2E.%2Fx');
   assert.equal(compileEscapes('file:///data/%{host}/x').fixedPrefix, 'file:///data/');
   assert.equal(compileEscapes('/100%%/x').fixedPrefix, '/100%/x');
   assert.equal(compileEscapes('%{host}').fixedPrefix, '');

@@ -60,7 +60,7 @@ export interface EscapeOptions {
 export const PATH_CONFINEMENT_RULE: readonly string[] = [
   'Each byte of `%`, `/`, `\\`, NUL and the other control characters (0x00-0x1F, 0x7F) is written as `%` and two',
   'upper-case hex digits (`%25`, `%2F`, `%5C`, `%00`), as in a URL; every other character stays as it is.',
-  'A value that is `.` or `..` has its dots written `%2E`.',
+  'A leading `.` of a value is written `%2E`, so no value makes a `.` or `..` segment or a hidden name.',
   'A path segment made only of event values that are all empty is written `%00`, so a missing value never',
   'removes a directory level.',
 ];
@@ -71,11 +71,10 @@ const UNSAFE_IN_PATH_ALL = /[\x00-\x1f\x7f%/\\]/g;
 
 const percentByte = (c: string): string => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
 
-/** `confineValue('../../x')` is `..%2F..%2Fx`; values that need nothing are returned as they are. */
+/** `confineValue('../../x')` is `%2E.%2F..%2Fx`; values that need nothing are returned as they are. */
 export function confineValue(v: string): string {
-  if (v === '.') return '%2E';
-  if (v === '..') return '%2E%2E';
-  return UNSAFE_IN_PATH.test(v) ? v.replace(UNSAFE_IN_PATH_ALL, percentByte) : v;
+  const safe = UNSAFE_IN_PATH.test(v) ? v.replace(UNSAFE_IN_PATH_ALL, percentByte) : v;
+  return safe.charCodeAt(0) === 0x2e ? `%2E${safe.slice(1)}` : safe;
 }
 
 /** What an empty segment of event values is written as (see PATH_CONFINEMENT_RULE). */

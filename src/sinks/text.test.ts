@@ -86,7 +86,7 @@ test('escapes in txtfile: one file per distinct path, values confined, an existi
   const files = readdirSync(out).sort();
   assert.equal(files.length, 4, files.join(' '));
   assert.equal(readFileSync(join(out, 'part-r1'), 'utf8'), 'a\nd\n');
-  assert.equal(readFileSync(join(out, 'part-..%2F..%2Fup'), 'utf8'), 'c\n');
+  assert.equal(readFileSync(join(out, 'part-%2E.%2F..%2Fup'), 'utf8'), 'c\n');
   assert.equal(readFileSync(join(out, 'part-r2'), 'utf8'), 'older file that must survive\n');
   const tagged = files.find((f) => f.startsWith('part-r2.'))!;
   assert.equal(readFileSync(join(out, tagged), 'utf8'), 'b\n');
