@@ -58,11 +58,11 @@ export interface EscapeOptions {
  * could change the path's shape; dates, `%t` and literal text are written as they are.
  */
 export const PATH_CONFINEMENT_RULE: readonly string[] = [
-  'Each byte of `%`, `/`, `\\`, NUL and the other control characters (0x00-0x1F, 0x7F) is written as `%` and two',
-  'upper-case hex digits (`%25`, `%2F`, `%5C`, `%00`), as in a URL; every other character stays as it is.',
+  'Each byte of `%`, `/`, `\\`, NUL and the other control characters (0x00-0x1F, 0x7F) is written as `%` ' +
+    'and two upper-case hex digits (`%25`, `%2F`, `%5C`, `%00`), as in a URL; every other character stays.',
   'A leading `.` of a value is written `%2E`, so no value makes a `.` or `..` segment or a hidden name.',
-  'A path segment made only of event values that are all empty is written `%00`, so a missing value never',
-  'removes a directory level.',
+  'A path segment made only of event values that are all empty is written `%00`, so a missing value ' +
+    'never removes a directory level.',
 ];
 
 /** Bytes that could change a path's shape or that no file system takes in a name. */
