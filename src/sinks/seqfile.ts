@@ -41,6 +41,8 @@ export class SeqfileSink implements EventSink {
     }
     this.opened = true;
     this.closed = false;
+    // A write that failed before the close must not fail every write after the reopen.
+    this.writing = Promise.resolve();
     if (!again) this.queue(this.writer.header());
     await this.writeOut();
   }

@@ -15,12 +15,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const build = (txtfile: string, format?: string) =>
   textSink.build(BoundArgs.of('text', format ? { txtfile, format } : { txtfile }), testContext());
 
-test('text writes raw lines by default, overwriting an existing file', async () => {
+test('text writes raw lines by default, overwriting an existing file with a warning', async () => {
   const path = join(dir, 'out.txt');
   writeFileSync(path, 'old content that must disappear\n'.repeat(100));
-  const sink = build(path);
+  const ctx = testContext();
+  const sink = textSink.build(BoundArgs.of('text', { txtfile: path }), ctx);
   await sink.open();
   assert.equal(readFileSync(path, 'utf8'), '', 'truncated on open');
+  assert.ok(
+    ctx.logger.lines.some((l) => l.includes(`text: replacing ${path} (3200 bytes)`)),
+    ctx.logger.lines.join('\n'),
+  );
   await sink.append(makeBatch(3));
   await sink.append([Event.of(Buffer.from([0xff, 0x00, 0x41]))]);
   await sink.close();

@@ -1,8 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
-import { open as openFile } from 'node:fs/promises';
+import { open as openFile, stat } from 'node:fs/promises';
 import type { SinkDef } from '../catalog/types.js';
 import { asSluiceError, ioError, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
+import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
 import type { OutputFormat } from '../formats/types.js';
 import { escapedFileSink } from './escaped-file.js';
@@ -31,11 +32,21 @@ export class TextSink implements EventSink {
     readonly path: string,
     private readonly format: OutputFormat,
     private readonly component = 'text',
+    private readonly logger?: Logger,
   ) {}
 
   async open(): Promise<void> {
     if (this.fh) return;
     const again = this.opened;
+    if (!again && this.logger) {
+      // Replacing is the documented behaviour, but never a silent one (a text sink inside roll()
+      // without %{rolltag} replaces its own file every period).
+      const size = await stat(this.path).then(
+        (st) => (st.isFile() ? st.size : 0),
+        () => 0,
+      );
+      if (size > 0) this.logger.warn(`${this.component}: replacing ${this.path} (${size} bytes)`);
+    }
     try {
       this.fh = await openFile(this.path, again ? 'a' : 'w');
     } catch (e) {
@@ -170,7 +181,7 @@ export const textSink: SinkDef = {
       args.string('txtfile'),
       ctx,
       format,
-      (path) => new TextSink(path, first, args.component),
+      (path) => new TextSink(path, first, args.component, ctx.logger.child(args.component)),
     );
   },
 };
