@@ -66,15 +66,25 @@ export const PATH_CONFINEMENT_RULE: readonly string[] = [
 ];
 
 /** Bytes that could change a path's shape or that no file system takes in a name. */
-const UNSAFE_IN_PATH = /[\x00-\x1f\x7f%/\\]/;
 const UNSAFE_IN_PATH_ALL = /[\x00-\x1f\x7f%/\\]/g;
 
 const percentByte = (c: string): string => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
 
 /** `confineValue('../../x')` is `%2E.%2F..%2Fx`; values that need nothing are returned as they are. */
 export function confineValue(v: string): string {
-  const safe = UNSAFE_IN_PATH.test(v) ? v.replace(UNSAFE_IN_PATH_ALL, percentByte) : v;
+  if (isSafeInPath(v)) return v;
+  const safe = v.replace(UNSAFE_IN_PATH_ALL, percentByte);
   return safe.charCodeAt(0) === 0x2e ? `%2E${safe.slice(1)}` : safe;
+}
+
+/** A loop beats a regular expression on the short values paths are made of. */
+function isSafeInPath(v: string): boolean {
+  if (v.charCodeAt(0) === 0x2e) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c === 0x25 || c === 0x2f || c === 0x5c || c === 0x7f) return false;
+  }
+  return true;
 }
 
 /** What an empty segment of event values is written as (see PATH_CONFINEMENT_RULE). */
@@ -234,7 +244,6 @@ export function compileEscapes(pattern: string, opts: EscapeOptions = {}): Escap
   };
 
   let fn: (e: Event) => string;
-  const state = { confined: 0 };
   if (!hasEscapes) {
     const constant = texts.join('');
     fn = () => constant;
@@ -267,6 +276,9 @@ export function compileEscapes(pattern: string, opts: EscapeOptions = {}): Escap
     };
   } else {
     const { starts, ends } = valueOnlySegments(kinds, texts);
+    // The last value of each part and its confined form: a batch mostly repeats its hosts.
+    const lastRaw: (string | undefined)[] = new Array<string | undefined>(n);
+    const lastSafe: string[] = new Array<string>(n).fill('');
     fn = (e: Event): string => {
       if (needsCivil) {
         const second = Math.floor(e.timestamp / 1000);
@@ -277,27 +289,46 @@ export function compileEscapes(pattern: string, opts: EscapeOptions = {}): Escap
       let segmentAt = 0;
       for (let k = 0; k < n; k++) {
         const kind = kinds[k];
-        if (kind === Kind.Literal) out += texts[k];
-        else if (kind === Kind.Date) out += dateText[k];
-        else {
-          if (starts[k]) segmentAt = out.length;
-          const v = value(k, e);
-          const c = kind === Kind.Host || kind === Kind.Body || kind === Kind.Attr ? confineValue(v) : v;
-          if (c !== v) changed = true;
-          out += c;
-          if (ends[k] && out.length === segmentAt) {
-            out += EMPTY_SEGMENT;
-            changed = true;
+        switch (kind) {
+          case Kind.Literal:
+            out += texts[k];
+            break;
+          case Kind.Date:
+            out += dateText[k];
+            break;
+          case Kind.Host:
+          case Kind.Attr:
+          case Kind.Body: {
+            if (starts[k]) segmentAt = out.length;
+            const v =
+              kind === Kind.Host
+                ? e.host
+                : kind === Kind.Attr
+                  ? (e.getAttrString(texts[k]!) ?? '')
+                  : e.body.toString('utf8');
+            if (v !== lastRaw[k]) {
+              lastRaw[k] = v;
+              lastSafe[k] = confineValue(v);
+            }
+            const c = lastSafe[k]!;
+            if (c !== v) changed = true;
+            out += c;
+            if (ends[k] && out.length === segmentAt) {
+              out += EMPTY_SEGMENT;
+              changed = true;
+            }
+            break;
           }
+          default:
+            out += value(k, e);
         }
       }
-      if (changed) state.confined++;
+      if (changed) self.confined++;
       return out;
     };
   }
-  return Object.defineProperties(Object.assign(fn, { pattern, hasEscapes, usesTime, fixedPrefix }), {
-    confined: { get: () => state.confined, enumerable: true },
-  }) as Escaper;
+  const self = Object.assign(fn, { pattern, hasEscapes, usesTime, fixedPrefix, confined: 0 });
+  return self;
 }
 
 /**

@@ -148,7 +148,8 @@ export const collectorSink: SinkDef = {
     'Collector sink: writes events to files under fsdir (file:///path, a plain path, or hdfs://namenode:port/path ' +
     'through WebHDFS) named fsfileprefix plus a unique tag, in the format of flume.collector.output.format ' +
     '(gzipped with a .gz suffix when flume.collector.dfs.compress.gzip is true). Both fsdir and ' +
-    'fsfileprefix may use escapes (%{host}, %Y-%m-%d, %H ...) to bucket events by their own fields. Files are ' +
+    'fsfileprefix may use escapes (%{host}, %Y-%m-%d, %H ...) to bucket events by their own fields; values ' +
+    'from events are confined to the directory before the first escape (docs/collector.md). Files are ' +
     'written under hidden temporary names and renamed when complete; every rollmillis all files are completed ' +
     'and new ones started.',
   params: [

@@ -42,7 +42,8 @@ export const hdfsSink: NgSinkDef = {
     'Writes events to files on HDFS (WebHDFS REST API: hdfs://namenode:httpPort/path) or a local file system ' +
     '(file:// or a plain path). hdfs.path and hdfs.filePrefix take escapes (%Y, %H, %{host}, %{header}); a file ' +
     'is written under a hidden temporary name and renamed when it rolls, by time (rollInterval), size ' +
-    '(rollSize) or count (rollCount), whichever comes first; 0 disables a trigger.',
+    '(rollSize) or count (rollCount), whichever comes first; 0 disables a trigger. Values from events are ' +
+    'confined to the directory before the first escape (a host of ../x is written %2E.%2Fx; docs/collector.md).',
   properties: [
     { name: 'hdfs.path', type: 'string', required: true, docs: 'Directory URI, with escapes.' },
     {
