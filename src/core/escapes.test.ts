@@ -214,3 +214,17 @@ test('confineValue is the documented rule and fixedPrefix is the text before the
   assert.equal(compileEscapes('/100%%/x').fixedPrefix, '/100%/x');
   assert.equal(compileEscapes('%{host}').fixedPrefix, '');
 });
+
+test('a value over 100 bytes keeps its first 91 bytes, ~ and a hash: distinct values stay distinct', () => {
+  const a = confineValue('h'.repeat(300));
+  const b = confineValue(`${'h'.repeat(299)}i`);
+  assert.match(a, /^h{91}~[0-9a-f]{8}$/);
+  assert.equal(Buffer.byteLength(a), 100);
+  assert.notEqual(a, b);
+  assert.equal(confineValue('h'.repeat(300)), a, 'the same value always gives the same name');
+  assert.equal(confineValue('h'.repeat(100)), 'h'.repeat(100));
+  // Multi-byte characters and %XX sequences are never cut in two.
+  assert.match(confineValue('é'.repeat(80)), /^(é){45}~[0-9a-f]{8}$/);
+  assert.match(confineValue('/'.repeat(80)), /^(%2F){30}~[0-9a-f]{8}$/);
+  assert.match(confineValue(`a${'/'.repeat(80)}`), /^a(%2F){30}~[0-9a-f]{8}$/);
+});

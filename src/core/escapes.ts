@@ -63,6 +63,8 @@ export const PATH_CONFINEMENT_RULE: readonly string[] = [
   'A leading `.` of a value is written `%2E`, so no value makes a `.` or `..` segment or a hidden name.',
   'A path segment made only of event values that are all empty is written `%00`, so a missing value ' +
     'never removes a directory level.',
+  'A value longer than 100 bytes (after the above) keeps its first 91 bytes followed by `~` and 8 hex ' +
+    'digits of a hash of the whole value, so no single value makes a name too long for the file system.',
 ];
 
 /** Bytes that could change a path's shape or that no file system takes in a name. */
@@ -72,9 +74,40 @@ const percentByte = (c: string): string => `%${c.charCodeAt(0).toString(16).toUp
 
 /** `confineValue('../../x')` is `%2E.%2F..%2Fx`; values that need nothing are returned as they are. */
 export function confineValue(v: string): string {
-  if (isSafeInPath(v)) return v;
-  const safe = v.replace(UNSAFE_IN_PATH_ALL, percentByte);
-  return safe.charCodeAt(0) === 0x2e ? `%2E${safe.slice(1)}` : safe;
+  let safe = v;
+  if (!isSafeInPath(v)) {
+    safe = v.replace(UNSAFE_IN_PATH_ALL, percentByte);
+    if (safe.charCodeAt(0) === 0x2e) safe = `%2E${safe.slice(1)}`;
+  }
+  // Three UTF-8 bytes at most per UTF-16 unit: short strings need no counting.
+  if (safe.length * 3 <= MAX_VALUE_BYTES || Buffer.byteLength(safe) <= MAX_VALUE_BYTES) return safe;
+  return shorten(safe, v);
+}
+
+/**
+ * Longest value, in UTF-8 bytes, written into a path: file systems take 255 bytes per name (HDFS too,
+ * by default), and a name also holds the pattern's text and the writer's tag, so one value from an
+ * event can never make a name too long.
+ */
+export const MAX_VALUE_BYTES = 100;
+
+/** Keeps the first bytes of a long value and a hash of all of it, so distinct values stay distinct. */
+function shorten(safe: string, original: string): string {
+  const keep = MAX_VALUE_BYTES - 9;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of safe) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > keep) break;
+    bytes += n;
+    end += ch.length;
+  }
+  // Never cut a %XX sequence in two: every % of `safe` starts one.
+  if (safe[end - 1] === '%') end -= 1;
+  else if (safe[end - 2] === '%') end -= 2;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < original.length; i++) h = Math.imul(h ^ original.charCodeAt(i), 0x01000193);
+  return `${safe.slice(0, end)}~${(h >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 /** A loop beats a regular expression on the short values paths are made of. */

@@ -25,10 +25,12 @@ function make(props: Record<string, string>): EventSink & { stats: BucketedWrite
 }
 
 test('a batch the file system refuses fails; the sink closes, opens again (no "opened twice") and writes', async () => {
-  const sink = make({ 'hdfs.path': `file://${dir}/%{host}`, 'hdfs.filePrefix': 'ev-' });
+  const sink = make({ 'hdfs.path': `file://${dir}/%{host}`, 'hdfs.filePrefix': '%{a}%{b}%{c}-' });
   await sink.open();
+  // One value is shortened to 100 bytes; three of them in one name are too long for the file system.
+  const long = 'x'.repeat(300);
   await assert.rejects(
-    async () => sink.append([Event.of('too long', { host: 'h'.repeat(300) })]),
+    async () => sink.append([Event.of('too long', { host: 'web1', attrs: { a: long, b: long, c: long } })]),
     /name too long/i,
   );
   // What a sink group does after a failure.

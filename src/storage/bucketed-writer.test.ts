@@ -391,10 +391,12 @@ test('per-batch faults (ENAMETOOLONG, EISDIR, an encoding error) fail that appen
       return lines().encode(b);
     },
   });
-  const w = writer({ dir: `${dir}/%{host}`, file: '%{name}', naming: 'exact', format: picky });
+  const w = writer({ dir: `${dir}/%{host}`, file: '%{name}%{a}%{b}', naming: 'exact', format: picky });
   await w.open();
+  // One value is shortened to 100 bytes; three of them in one name are too long for the file system.
+  const long = 'h'.repeat(300);
   await assert.rejects(
-    async () => w.append([Event.of('long', { host: 'h'.repeat(300) })]),
+    async () => w.append([Event.of('long', { host: 'h', attrs: { name: long, a: long, b: long } })]),
     /ENAMETOOLONG|name too long/i,
   );
   await w.append([Event.of('d', { host: 'isdir', attrs: { name: 'sub' } })]);

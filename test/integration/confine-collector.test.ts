@@ -114,6 +114,7 @@ test('collectorSource and syslogUdp into collectorSink: hostile hosts and attrib
   await send(hostClient, [
     Event.of('attack escape1', { host: '../../escape1' }),
     Event.of('attack nul', { host: 'a\u0000b' }),
+    Event.of('attack long', { host: 'L'.repeat(300) }),
   ]);
   const appClient = sender(appPort);
   await send(appClient, [Event.of('attack escape4', { host: 'h', attrs: { app: 'x/../../../../escape4' } })]);
@@ -132,11 +133,17 @@ test('collectorSource and syslogUdp into collectorSink: hostile hosts and attrib
 
   // The attacks land, confined, in completed files.
   await until('the attacks on disk', () =>
-    ['attack escape1', 'attack nul', 'attack escape4', 'attack sysesc'].every((t) => delivered(data, t)),
+    ['attack escape1', 'attack nul', 'attack long', 'attack escape4', 'attack sysesc'].every((t) =>
+      delivered(data, t),
+    ),
   );
   const dirs = readdirSync(data).sort();
   assert.ok(dirs.includes('%2E.%2F..%2Fescape1'), dirs.join(' '));
   assert.ok(dirs.includes('a%00b'), dirs.join(' '));
+  assert.ok(
+    dirs.some((d) => /^L{91}~[0-9a-f]{8}$/.test(d)),
+    dirs.join(' '),
+  );
   assert.ok(dirs.includes('%2E.%2F..%2F..%2Fprobe%2Fevidence%2Fsysesc'), dirs.join(' '));
   assert.deepEqual(readdirSync(join(data, 'apps')), ['x%2F..%2F..%2F..%2F..%2Fescape4']);
 
@@ -148,7 +155,7 @@ test('collectorSource and syslogUdp into collectorSink: hostile hosts and attrib
     ['normal after attacks', 'normal app event', 'normal syslog event'].every((t) => delivered(data, t)),
   );
   assert.deepEqual([hosts.node.state, apps.node.state, sys.node.state], ['ACTIVE', 'ACTIVE', 'ACTIVE']);
-  assert.equal(hosts.sink().stats.pathsConfined, 2);
+  assert.equal(hosts.sink().stats.pathsConfined, 3);
   assert.equal(apps.sink().stats.pathsConfined, 1);
   assert.equal(sys.sink().stats.pathsConfined, 1);
   assertConfined(tmp, data);
