@@ -265,8 +265,9 @@ export class BucketedWriter implements EventSink {
     const n = this.paths.confined;
     this.stats.pathsConfined = n;
     if (10 ** Math.round(Math.log10(n)) !== n) return;
+    // The logger is the component's child: its prefix already names the sink.
     this.opts.logger?.warn(
-      `${this.component}: ${n} event path(s) had values rewritten to stay under ${this.paths.rootText} ` +
+      `${n} event path(s) had values rewritten to stay under ${this.paths.rootText} ` +
         `(latest: ${JSON.stringify(PathPattern.display(key))})`,
     );
   }
