@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   SLUICE_AGENT_CONFIG: 'An agent properties file is malformed or inconsistent.',
   SLUICE_ESCAPE: 'An escape pattern (%{attr}, %Y ...) is malformed.',
   SLUICE_IO: 'A file or socket operation failed.',
+  SLUICE_PATH_ESCAPE:
+    'A path built from escapes would leave the directory written before its first escape; the batch is refused.',
   SLUICE_NOT_FOUND: 'A file or directory the component needs does not exist.',
   SLUICE_EXEC_REFUSED: 'An exec source was configured on a node started without the allow-exec flag.',
   SLUICE_FORMAT: 'Data does not have the expected format (seqfile, avro, gzip, batch ...).',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isSluiceError } from './errors.js';
-import { compileEscapes } from './escapes.js';
+import { compileEscapes, confineValue } from './escapes.js';
 import { Event } from './event.js';
 import { Priority } from './priority.js';
 
@@ -177,4 +177,54 @@ test('micro benchmark sanity: a large batch from few seconds gives exact results
     ],
   );
   t.diagnostic(`${Math.round(n / (ns / 1e9)).toLocaleString('en-US')} escapes/s`);
+});
+
+test('confined values: every byte that could reshape a path is percent-encoded, the rest stays', () => {
+  const path = compileEscapes('/data/%{host}/%{app}-%Y', { confine: true });
+  const e = (host: string, app: string) => Event.of('x', { timestamp: TS, host, attrs: { app } });
+  assert.equal(path(e('web1.example.com', 'nginx')), '/data/web1.example.com/nginx-2009');
+  assert.equal(path.confined, 0, 'an ordinary path is not counted');
+  assert.equal(
+    path(e('../../escape1', 'x/../../../../escape4')),
+    '/data/%2E.%2F..%2Fescape1/x%2F..%2F..%2F..%2F..%2Fescape4-2009',
+  );
+  assert.equal(path(e('a\u0000b', 'c\\d%e\u007f\n')), '/data/a%00b/c%5Cd%25e%7F%0A-2009');
+  assert.equal(path(e('..', '.')), '/data/%2E./%2E-2009');
+  assert.equal(path(e('.hidden', 'a.b')), '/data/%2Ehidden/a.b-2009', 'a leading dot only');
+  assert.equal(path(e('Zürich', 'v1.2')), '/data/Zürich/v1.2-2009', 'other text stays');
+  assert.equal(path.confined, 4, 'one count per path with a rewritten value');
+});
+
+test('confined values: an empty segment made of values is %00, an empty value beside text stays empty', () => {
+  const f = compileEscapes('%{a}/x/%{a}%{b}/%{a}-y/%{a}', { confine: true });
+  assert.equal(f(Event.of('x')), '%00/x/%00/-y/%00');
+  assert.equal(f(Event.of('x', { attrs: { b: 'B' } })), '%00/x/B/-y/%00');
+  // Date parts are never empty, so a segment holding one needs no placeholder.
+  assert.equal(compileEscapes('/d/%{a}%Y/', { confine: true })(ev()), '/d/2009/');
+  // Without `confine` nothing changes: the format decorator writes values as they are.
+  assert.equal(compileEscapes('/d/%{host}/')(Event.of('x', { host: '../..' })), '/d/../../');
+});
+
+test('confineValue is the documented rule and fixedPrefix is the text before the first escape', () => {
+  assert.equal(confineValue('a/b\\c%d'), 'a%2Fb%5Cc%25d');
+  assert.equal(confineValue('\u0001\u001f'), '%01%1F');
+  assert.equal(confineValue('plain-host_1'), 'plain-host_1');
+  assert.equal(confineValue('../x'), '%2E.%2Fx');
+  assert.equal(compileEscapes('file:///data/%{host}/x').fixedPrefix, 'file:///data/');
+  assert.equal(compileEscapes('/100%%/x').fixedPrefix, '/100%/x');
+  assert.equal(compileEscapes('%{host}').fixedPrefix, '');
+});
+
+test('a value over 100 bytes keeps its first 91 bytes, ~ and a hash: distinct values stay distinct', () => {
+  const a = confineValue('h'.repeat(300));
+  const b = confineValue(`${'h'.repeat(299)}i`);
+  assert.match(a, /^h{91}~[0-9a-f]{8}$/);
+  assert.equal(Buffer.byteLength(a), 100);
+  assert.notEqual(a, b);
+  assert.equal(confineValue('h'.repeat(300)), a, 'the same value always gives the same name');
+  assert.equal(confineValue('h'.repeat(100)), 'h'.repeat(100));
+  // Multi-byte characters and %XX sequences are never cut in two.
+  assert.match(confineValue('é'.repeat(80)), /^(é){45}~[0-9a-f]{8}$/);
+  assert.match(confineValue('/'.repeat(80)), /^(%2F){30}~[0-9a-f]{8}$/);
+  assert.match(confineValue(`a${'/'.repeat(80)}`), /^a(%2F){30}~[0-9a-f]{8}$/);
 });

@@ -336,3 +336,14 @@ test('the JDK reads the file with DataInputStream (readInt, readLong, readUTF)',
   });
   assert.deepEqual(lines, want);
 });
+
+test('an event that cannot be written fails its batch only; the file stays readable', () => {
+  const w = new SeqfileWriter({ sync: SYNC });
+  const parts = [w.header(), w.encode(manyEvents(30))];
+  const huge = Event.of('bad', { host: 'h'.repeat(70_000) });
+  assert.throws(() => w.encode([...manyEvents(40), huge]), /host is 70000 bytes/);
+  parts.push(w.encode(manyEvents(50)));
+  const { events, leftover } = readAll(Buffer.concat(parts));
+  assert.equal(events.length, 80);
+  assert.equal(leftover, 0);
+});

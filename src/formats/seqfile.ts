@@ -87,20 +87,29 @@ export class SeqfileWriter {
     if (batch.length === 0) return EMPTY;
     const w = this.w;
     const base = this.position;
-    for (let i = 0; i < batch.length; i++) {
-      const e = batch[i]!;
-      if (base + w.pos >= this.lastSyncPos + SYNC_INTERVAL) {
-        w.int32(SYNC_ESCAPE);
-        w.bytes(this.sync);
-        this.lastSyncPos = base + w.pos;
+    const syncBefore = this.lastSyncPos;
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        const e = batch[i]!;
+        if (base + w.pos >= this.lastSyncPos + SYNC_INTERVAL) {
+          w.int32(SYNC_ESCAPE);
+          w.bytes(this.sync);
+          this.lastSyncPos = base + w.pos;
+        }
+        const start = w.pos;
+        w.int32(0); // record length, patched below
+        w.int32(KEY_LENGTH);
+        w.int64(e.timestamp);
+        w.int64(0);
+        writeValue(w, e);
+        w.buf.writeInt32BE(w.pos - start - 8, start);
       }
-      const start = w.pos;
-      w.int32(0); // record length, patched below
-      w.int32(KEY_LENGTH);
-      w.int64(e.timestamp);
-      w.int64(0);
-      writeValue(w, e);
-      w.buf.writeInt32BE(w.pos - start - 8, start);
+    } catch (err) {
+      // An event that cannot be written (a string over 64 KiB) fails its batch only: the half-written
+      // records are dropped, so the next batch continues a well-formed file.
+      w.pos = 0;
+      this.lastSyncPos = syncBefore;
+      throw err;
     }
     this.position = base + w.pos;
     return w.take();

@@ -5,6 +5,8 @@ import { findFormat } from '../formats/index.js';
 import type { FormatDef } from '../formats/types.js';
 import { BucketedWriter, type BucketedWriterOptions } from '../storage/bucketed-writer.js';
 import { parseFsUri } from '../storage/fs/resolve.js';
+import { lastPathSlash } from '../storage/path-pattern.js';
+import { placedAt } from './escaped-file.js';
 
 /**
  * The collector tier's file sinks: collectorSink and the dfs family, all one BucketedWriter (see
@@ -30,22 +32,13 @@ const FORMAT_PROPERTY = 'flume.collector.output.format';
 const GZIP_PROPERTY = 'flume.collector.dfs.compress.gzip';
 const ROLL_PROPERTY = 'flume.collector.roll.millis';
 
-function rewrap(e: unknown, component: string, field: string): never {
-  if (!(e instanceof SluiceError)) throw e;
-  throw new SluiceError(e.code, e.message, {
-    place: { ...e.place, component, field },
-    cause: e,
-    ...(e.detail !== undefined ? { detail: e.detail } : {}),
-  });
-}
-
 /** Fails at build time, naming the argument, for bad escapes and unsupported file systems. */
 function checkPattern(component: string, field: string, pattern: string, isDir: boolean): void {
   try {
     compileEscapes(pattern);
     if (isDir) parseFsUri(pattern);
   } catch (e) {
-    rewrap(e, component, field);
+    placedAt(e, component, field);
   }
 }
 
@@ -54,13 +47,18 @@ function formatOf(component: string, args: BoundArgs, ctx: BuildContext, fixed?:
   try {
     return findFormat(name);
   } catch (e) {
-    rewrap(e, component, fixed === undefined && args.has('format') ? 'format' : FORMAT_PROPERTY);
+    placedAt(e, component, fixed === undefined && args.has('format') ? 'format' : FORMAT_PROPERTY);
   }
 }
 
 /** `hdfs://nn/a/%Y/file-%{host}` -> dir `hdfs://nn/a/%Y`, file `file-%{host}`. */
-function splitPath(component: string, field: string, pattern: string): { dir: string; file: string } {
-  const slash = pattern.lastIndexOf('/');
+function splitPath(
+  component: string,
+  field: string,
+  pattern: string,
+  literal = false,
+): { dir: string; file: string } {
+  const slash = literal ? pattern.lastIndexOf('/') : lastPathSlash(pattern);
   const file = pattern.slice(slash + 1);
   const dir = slash < 0 ? '.' : pattern.slice(0, slash) || '/';
   // `hdfs://nn` splits into `hdfs:/` and `nn`: a namenode without a path, not a file name.
@@ -77,21 +75,27 @@ function splitPath(component: string, field: string, pattern: string): { dir: st
   return { dir, file };
 }
 
+/** `field` names the directory argument, the one a confinement refusal at build time is about. */
 function buildWriter(
   component: string,
+  field: string,
   ctx: BuildContext,
   format: FormatDef,
   opts: Omit<BucketedWriterOptions, 'format' | 'component' | 'timeZone' | 'logger'>,
 ): BucketedWriter {
   const timeZone = ctx.config.get('sluice.time.zone');
   const tz = timeZone ? { timeZone } : {};
-  return new BucketedWriter({
-    ...opts,
-    ...tz,
-    format: () => format.create(tz),
-    component,
-    logger: ctx.logger.child(component),
-  });
+  try {
+    return new BucketedWriter({
+      ...opts,
+      ...tz,
+      format: () => format.create(tz),
+      component,
+      logger: ctx.logger.child(component),
+    });
+  } catch (e) {
+    placedAt(e, component, field);
+  }
 }
 
 const maxOpenParam = {
@@ -144,7 +148,8 @@ export const collectorSink: SinkDef = {
     'Collector sink: writes events to files under fsdir (file:///path, a plain path, or hdfs://namenode:port/path ' +
     'through WebHDFS) named fsfileprefix plus a unique tag, in the format of flume.collector.output.format ' +
     '(gzipped with a .gz suffix when flume.collector.dfs.compress.gzip is true). Both fsdir and ' +
-    'fsfileprefix may use escapes (%{host}, %Y-%m-%d, %H ...) to bucket events by their own fields. Files are ' +
+    'fsfileprefix may use escapes (%{host}, %Y-%m-%d, %H ...) to bucket events by their own fields; values ' +
+    'from events are confined to the directory before the first escape (docs/collector.md). Files are ' +
     'written under hidden temporary names and renamed when complete; every rollmillis all files are completed ' +
     'and new ones started.',
   params: [
@@ -181,7 +186,7 @@ export const collectorSink: SinkDef = {
       });
     }
     const format = formatOf(name, args, ctx);
-    return buildWriter(name, ctx, format, {
+    return buildWriter(name, 'fsdir', ctx, format, {
       dir,
       file,
       naming: 'unique',
@@ -228,7 +233,7 @@ export const escapedCustomDfsSink: SinkDef = {
     checkPattern(name, 'hdfspath', dir, true);
     checkPattern(name, given === undefined ? 'hdfspath' : 'file', file, false);
     const format = formatOf(name, args, ctx);
-    return buildWriter(name, ctx, format, {
+    return buildWriter(name, 'hdfspath', ctx, format, {
       dir,
       file,
       naming: 'exact',
@@ -248,10 +253,10 @@ export const customDfsSink: SinkDef = {
   params: [{ name: 'hdfspath', type: 'string', docs: 'File URI or path (not escaped).' }, formatParam],
   build: (args, ctx) => {
     const name = args.component;
-    const { dir, file } = splitPath(name, 'hdfspath', args.string('hdfspath'));
+    const { dir, file } = splitPath(name, 'hdfspath', args.string('hdfspath'), true);
     checkPattern(name, 'hdfspath', dir.replace(/%/g, '%%'), true);
     const format = formatOf(name, args, ctx);
-    return buildWriter(name, ctx, format, {
+    return buildWriter(name, 'hdfspath', ctx, format, {
       dir: dir.replace(/%/g, '%%'),
       file: file.replace(/%/g, '%%'),
       naming: 'exact',
@@ -278,7 +283,12 @@ export const dfsSink: SinkDef = {
     checkPattern(name, 'hdfspath', dir, true);
     checkPattern(name, 'hdfspath', file, false);
     const format = formatOf(name, args, ctx, 'seqfile');
-    return buildWriter(name, ctx, format, { dir, file, naming: 'exact', ...limits(name, args, true) });
+    return buildWriter(name, 'hdfspath', ctx, format, {
+      dir,
+      file,
+      naming: 'exact',
+      ...limits(name, args, true),
+    });
   },
 };
 

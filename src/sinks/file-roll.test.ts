@@ -109,3 +109,14 @@ test('HEADER_AND_TEXT and Sluice formats as serializers; an unknown serializer n
   );
   assert.throws(() => make({}), /sink k1: sink.directory is required/);
 });
+
+test('escapes in sink.directory or the prefix are refused, naming the key (file_roll writes paths literally)', () => {
+  assert.throws(
+    () => make({ 'sink.directory': '/tmp/x/%{host}' }),
+    /does not expand escapes.*in sink.directory/,
+  );
+  assert.throws(
+    () => make({ 'sink.directory': '/tmp/x', 'sink.pathManager.prefix': '%Y-' }),
+    /sink.pathManager.prefix.*hdfs sink/,
+  );
+});

@@ -210,7 +210,8 @@ export const fileRollSink: NgSinkDef = {
   docs:
     'Flume NG file_roll sink: writes events to files in sink.directory, a new file every sink.rollInterval ' +
     'seconds, named <prefix><startTime>-<n>[.<extension>]. Each batch is one write; a file is fsynced when ' +
-    'it is closed (at a roll and when the sink stops).',
+    'it is closed (at a roll and when the sink stops). The directory and prefix are taken literally and ' +
+    'may not contain % (no escapes: use the hdfs sink with a file:// path to bucket by event fields).',
   properties: [
     {
       name: 'sink.directory',
@@ -254,6 +255,16 @@ export const fileRollSink: NgSinkDef = {
     },
   ],
   create(p, ctx) {
+    // Flume's file_roll names files itself; a path pattern here would be written literally, so it is
+    // refused rather than silently creating a directory called `%{host}`.
+    for (const key of ['sink.directory', 'sink.pathManager.prefix']) {
+      if (p.string(key).includes('%'))
+        throw p.error(
+          key,
+          `file_roll does not expand escapes (%{host}, %Y ...) in ${key}; use the hdfs sink with ` +
+            'hdfs.path = file:///dir/%{host} to write files by event fields',
+        );
+    }
     let serializer: () => OutputFormat;
     try {
       serializer = serializerFactory(p.string('sink.serializer'), ctx.config.get('sluice.time.zone'));

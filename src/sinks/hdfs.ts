@@ -1,4 +1,5 @@
 import type { NgSinkDef } from '../catalog/ng.js';
+import { compileEscapes } from '../core/escapes.js';
 import type { Batch } from '../core/event.js';
 import type { EventSink } from '../core/pipeline.js';
 import { findFormat } from '../formats/index.js';
@@ -15,6 +16,10 @@ class HdfsSink implements EventSink {
     private readonly writer: BucketedWriter,
     private readonly localTime: boolean,
   ) {}
+  /** Confined paths, refused batches and failed appends (storage/bucketed-writer.ts). */
+  get stats(): BucketedWriter['stats'] {
+    return this.writer.stats;
+  }
   open(): Promise<void> {
     return this.writer.open();
   }
@@ -37,7 +42,8 @@ export const hdfsSink: NgSinkDef = {
     'Writes events to files on HDFS (WebHDFS REST API: hdfs://namenode:httpPort/path) or a local file system ' +
     '(file:// or a plain path). hdfs.path and hdfs.filePrefix take escapes (%Y, %H, %{host}, %{header}); a file ' +
     'is written under a hidden temporary name and renamed when it rolls, by time (rollInterval), size ' +
-    '(rollSize) or count (rollCount), whichever comes first; 0 disables a trigger.',
+    '(rollSize) or count (rollCount), whichever comes first; 0 disables a trigger. Values from events are ' +
+    'confined to the directory before the first escape (a host of ../x is written %2E.%2Fx; docs/collector.md).',
   properties: [
     { name: 'hdfs.path', type: 'string', required: true, docs: 'Directory URI, with escapes.' },
     {
@@ -158,23 +164,34 @@ export const hdfsSink: NgSinkDef = {
       throw p.error('serializer', (e as Error).message);
     }
     const user = p.optString('hdfs.user');
-    const writer = new BucketedWriter({
-      dir: p.string('hdfs.path'),
-      file: p.string('hdfs.filePrefix'),
-      naming: 'unique',
-      extension: p.string('hdfs.fileSuffix'),
-      format,
-      gzip: fileType === 'compressedstream',
-      maxOpenFiles: p.int('hdfs.maxOpenFiles'),
-      idleTimeoutMs: p.int('hdfs.idleTimeout') * 1000,
-      rollMillis: p.int('hdfs.rollInterval') * 1000,
-      rollBytes: p.int('hdfs.rollSize'),
-      rollEvents: p.int('hdfs.rollCount'),
-      ...(timeZone ? { timeZone } : {}),
-      ...(user ? { fs: { webhdfs: { user } } } : {}),
-      component: p.component,
-      logger: ctx.logger.child(p.component),
-    });
+    let writer: BucketedWriter;
+    try {
+      writer = new BucketedWriter({
+        dir: p.string('hdfs.path'),
+        file: p.string('hdfs.filePrefix'),
+        naming: 'unique',
+        extension: p.string('hdfs.fileSuffix'),
+        format,
+        gzip: fileType === 'compressedstream',
+        maxOpenFiles: p.int('hdfs.maxOpenFiles'),
+        idleTimeoutMs: p.int('hdfs.idleTimeout') * 1000,
+        rollMillis: p.int('hdfs.rollInterval') * 1000,
+        rollBytes: p.int('hdfs.rollSize'),
+        rollEvents: p.int('hdfs.rollCount'),
+        ...(timeZone ? { timeZone } : {}),
+        ...(user ? { fs: { webhdfs: { user } } } : {}),
+        component: p.component,
+        logger: ctx.logger.child(p.component),
+      });
+    } catch (e) {
+      let field = 'hdfs.path';
+      try {
+        compileEscapes(p.string('hdfs.filePrefix'));
+      } catch {
+        field = 'hdfs.filePrefix';
+      }
+      throw p.error(field, (e as Error).message);
+    }
     return new HdfsSink(writer, p.bool('hdfs.useLocalTimeStamp'));
   },
 };

@@ -111,3 +111,35 @@ test('an unwritable path is a SluiceError naming it', async () => {
     (e: unknown) => isSluiceError(e) && /no[/]such[/]dir\.seq/.test(e.message),
   );
 });
+
+test('escapes in filename: one SequenceFile per distinct path, each readable', async () => {
+  const out = mkdtempSync(join(dir, 'esc-'));
+  const sink = seqfileSink.build(BoundArgs.of('seqfile', { filename: `${out}/%{part}.seq` }), ctx());
+  await sink.open();
+  const evs = events(40);
+  for (const e of evs) e.setAttr('part', e.timestamp % 2 ? 'odd' : 'even');
+  await sink.append(evs);
+  await sink.close();
+  for (const name of ['odd', 'even']) {
+    const r = new SeqfileReader();
+    r.push(readFileSync(join(out, `${name}.seq`)));
+    let n = 0;
+    while (r.next() !== undefined) n++;
+    assert.equal(n, 20, name);
+  }
+});
+
+test('an event the SequenceFile cannot hold fails its append; the next batch lands', async () => {
+  const path = join(dir, 'fault.seq');
+  const sink = seqfileSink.build(BoundArgs.of('seqfile', { filename: path }), ctx());
+  await sink.open();
+  await assert.rejects(async () => sink.append([...events(3), Event.of('x', { host: 'h'.repeat(70_000) })]));
+  await sink.append(events(5));
+  await sink.close();
+  const r = new SeqfileReader();
+  r.push(readFileSync(path));
+  let n = 0;
+  while (r.next() !== undefined) n++;
+  assert.equal(n, 5);
+  assert.equal(r.finish(), 0);
+});

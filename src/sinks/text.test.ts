@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,12 +15,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const build = (txtfile: string, format?: string) =>
   textSink.build(BoundArgs.of('text', format ? { txtfile, format } : { txtfile }), testContext());
 
-test('text writes raw lines by default, overwriting an existing file', async () => {
+test('text writes raw lines by default, overwriting an existing file with a warning', async () => {
   const path = join(dir, 'out.txt');
   writeFileSync(path, 'old content that must disappear\n'.repeat(100));
-  const sink = build(path);
+  const ctx = testContext();
+  const sink = textSink.build(BoundArgs.of('text', { txtfile: path }), ctx);
   await sink.open();
   assert.equal(readFileSync(path, 'utf8'), '', 'truncated on open');
+  assert.ok(
+    ctx.logger.lines.some((l) => l.includes(`text: replacing ${path} (3200 bytes)`)),
+    ctx.logger.lines.join('\n'),
+  );
   await sink.append(makeBatch(3));
   await sink.append([Event.of(Buffer.from([0xff, 0x00, 0x41]))]);
   await sink.close();
@@ -68,4 +73,55 @@ test('a missing directory fails open with the path; append before open is refuse
     (e: unknown) => e instanceof SluiceError && e.code === 'SLUICE_CLOSED',
   );
   await sink.close();
+});
+
+test('escapes in txtfile: one file per distinct path, values confined, an existing name kept', async () => {
+  const out = join(dir, 'esc');
+  mkdirSync(out);
+  writeFileSync(join(out, 'part-r2'), 'older file that must survive\n');
+  const sink = build(`${out}/part-%{rolltag}`);
+  await sink.open();
+  await sink.append([
+    Event.of('a', { attrs: { rolltag: 'r1' } }),
+    Event.of('b', { attrs: { rolltag: 'r2' } }),
+    Event.of('c', { attrs: { rolltag: '../../up' } }),
+    Event.of('d', { attrs: { rolltag: 'r1' } }),
+  ]);
+  await sink.close();
+  const files = readdirSync(out).sort();
+  assert.equal(files.length, 4, files.join(' '));
+  assert.equal(readFileSync(join(out, 'part-r1'), 'utf8'), 'a\nd\n');
+  assert.equal(readFileSync(join(out, 'part-%2E.%2F..%2Fup'), 'utf8'), 'c\n');
+  assert.equal(readFileSync(join(out, 'part-r2'), 'utf8'), 'older file that must survive\n');
+  const tagged = files.find((f) => f.startsWith('part-r2.'))!;
+  assert.equal(readFileSync(join(out, tagged), 'utf8'), 'b\n');
+});
+
+test('txtfile patterns are checked when built: a lone % fails naming the argument, %% is a percent sign', async () => {
+  assert.throws(
+    () => build(join(dir, '100%.txt')),
+    (e: unknown) =>
+      e instanceof SluiceError &&
+      e.code === 'SLUICE_ESCAPE' &&
+      e.place?.component === 'text' &&
+      e.place.field === 'txtfile',
+  );
+  const sink = build(join(dir, '100%%.txt'));
+  await sink.open();
+  await sink.append(makeBatch(1));
+  await sink.close();
+  assert.equal(readFileSync(join(dir, '100%.txt'), 'utf8'), 'e0\n');
+});
+
+test('a text sink reopened after a failure appends instead of truncating; a bad batch is only refused', async () => {
+  const path = join(dir, 'reopen.txt');
+  const sink = build(path, 'log4j');
+  await sink.open();
+  await sink.append(makeBatch(2));
+  await sink.close();
+  await sink.open();
+  await sink.append(makeBatch(1, 'x'));
+  await sink.close();
+  assert.equal(readFileSync(path, 'utf8').split('\n').filter(Boolean).length, 3);
+  assert.match(readFileSync(path, 'utf8'), /e0[\s\S]*e1[\s\S]*x0/);
 });

@@ -1,17 +1,20 @@
 import type { FileHandle } from 'node:fs/promises';
-import { open as openFile } from 'node:fs/promises';
+import { open as openFile, stat } from 'node:fs/promises';
 import type { SinkDef } from '../catalog/types.js';
-import { ioError, SluiceError } from '../core/errors.js';
+import { asSluiceError, ioError, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
+import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
 import type { OutputFormat } from '../formats/types.js';
+import { escapedFileSink } from './escaped-file.js';
 import { sinkFormat } from './outputFormat.js';
 
 /** Bytes that may wait for the disk before append makes its caller wait (backpressure). */
 const WRITE_BEHIND = 4 * 1024 * 1024;
 
 /**
- * Writes formatted events to one file, replacing an existing one. Writes go behind: append encodes
+ * Writes formatted events to one file, replacing an existing one on the first open (a sink reopened
+ * after a failure appends, so nothing written before is lost). Writes go behind: append encodes
  * the batch and returns at once while earlier bytes are still being written, so formatting the next
  * batch overlaps the disk; only when more than WRITE_BEHIND bytes wait does append return a promise.
  * Pending buffers are written together (one writev). A write error fails the next append or close.
@@ -23,21 +26,35 @@ export class TextSink implements EventSink {
   private pendingBytes = 0;
   private writing: Promise<void> | undefined;
   private failure: unknown;
+  private opened = false;
 
   constructor(
     readonly path: string,
     private readonly format: OutputFormat,
     private readonly component = 'text',
+    private readonly logger?: Logger,
   ) {}
 
   async open(): Promise<void> {
     if (this.fh) return;
+    const again = this.opened;
+    if (!again && this.logger) {
+      // Replacing is the documented behaviour, but never a silent one (a text sink inside roll()
+      // without %{rolltag} replaces its own file every period).
+      const size = await stat(this.path).then(
+        (st) => (st.isFile() ? st.size : 0),
+        () => 0,
+      );
+      if (size > 0) this.logger.warn(`${this.component}: replacing ${this.path} (${size} bytes)`);
+    }
     try {
-      this.fh = await openFile(this.path, 'w');
+      this.fh = await openFile(this.path, again ? 'a' : 'w');
     } catch (e) {
       throw ioError(e, `cannot create "${this.path}"`, { component: this.component, field: 'txtfile' });
     }
-    await this.write(this.format.header());
+    this.opened = true;
+    this.failure = undefined;
+    if (!again) await this.write(this.format.header());
   }
 
   append(batch: Batch): void | Promise<void> {
@@ -45,7 +62,13 @@ export class TextSink implements EventSink {
       throw new SluiceError('SLUICE_CLOSED', `${this.component}: append to "${this.path}" while not open`);
     }
     if (this.failure !== undefined) throw this.failure;
-    const buf = this.format.encode(batch);
+    let buf: Buffer;
+    try {
+      buf = this.format.encode(batch);
+    } catch (e) {
+      // An event the format cannot write fails its batch only; the file stays as it was.
+      return Promise.reject(asSluiceError(e, 'SLUICE_FORMAT', { component: this.component }));
+    }
     if (buf.length === 0) return;
     this.pending.push(buf);
     this.pendingBytes += buf.length;
@@ -129,9 +152,17 @@ export const textSink: SinkDef = {
   name: 'text',
   docs:
     'Text file sink: writes events to the file txtfile in the given output format. An existing file ' +
-    'is overwritten. The file is synced to disk on close.',
+    'is overwritten. The file is synced to disk on close. With escapes in txtfile (%{rolltag}, %{host}, ' +
+    '%Y ...) each distinct path is its own file, written under a hidden temporary name and renamed when ' +
+    'the sink closes (roll(ms) { text("/logs/part-%{rolltag}") } makes one file per period); event values ' +
+    'are confined to the directory before the first escape, and a name already taken gets a unique tag ' +
+    'instead of being replaced.',
   params: [
-    { name: 'txtfile', type: 'string', docs: 'Path of the file to write.' },
+    {
+      name: 'txtfile',
+      type: 'string',
+      docs: 'Path of the file to write; escapes allowed (write %% for a percent sign).',
+    },
     {
       name: 'format',
       type: 'string',
@@ -140,9 +171,17 @@ export const textSink: SinkDef = {
       docs: 'Output format (raw, debug, syslog, log4j, avrojson, avrodata ...).',
     },
   ],
-  build: (args, ctx) =>
-    new TextSink(
+  build: (args, ctx) => {
+    const name = args.optString('format') ?? 'raw';
+    const format = () => sinkFormat(args.component, 'format', name, ctx);
+    const first = format(); // an unknown format fails now, for plain and escaped paths alike
+    return escapedFileSink(
+      args.component,
+      'txtfile',
       args.string('txtfile'),
-      sinkFormat(args.component, 'format', args.optString('format') ?? 'raw', ctx),
-    ),
+      ctx,
+      format,
+      (path) => new TextSink(path, first, args.component, ctx.logger.child(args.component)),
+    );
+  },
 };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
@@ -335,4 +335,96 @@ test('a namenode gone at close is reported, and the writer still releases everyt
     logger.lines.some((l) => /ERROR .*the incomplete file stays as hdfs:\/\/.*\/gone\/\.x-.*\.tmp/.test(l)),
     logger.lines.join('\n'),
   );
+});
+
+test('hostile values stay under the directory, are counted, and the next event is written', async () => {
+  const dir = freshDir();
+  const logger = memoryLogger();
+  const w = writer({ dir: `file://${dir}/data/%{host}/`, file: '%{host}-%{app}', logger });
+  await w.open();
+  await w.append([
+    Event.of('e1', { host: '../../escape1' }),
+    Event.of('e4', { host: 'h', attrs: { app: 'x/../../../../escape4' } }),
+    Event.of('nul', { host: 'a\u0000b' }),
+    Event.of('dots', { host: '..' }),
+    Event.of('empty', { host: '' }),
+  ]);
+  await w.append([Event.of('ok', { host: 'web1', attrs: { app: 'nginx' } })]);
+  await w.close();
+  const files = listFiles(dir).map((f) => f.replace(TAG, '<tag>'));
+  assert.deepEqual(files, [
+    'data/%00/-<tag>',
+    'data/%2E.%2F..%2Fescape1/%2E.%2F..%2Fescape1-<tag>',
+    'data/%2E./%2E.-<tag>',
+    'data/a%00b/a%00b-<tag>',
+    'data/h/h-x%2F..%2F..%2F..%2F..%2Fescape4<tag>',
+    'data/web1/web1-nginx<tag>',
+  ]);
+  assert.equal(
+    readFileSync(join(dir, listFiles(dir).find((f) => f.startsWith('data/web1/'))!), 'utf8'),
+    'H\nok\nF\n',
+  );
+  assert.deepEqual(w.stats, { pathsConfined: 5, pathsRefused: 0, appendsFailed: 0 });
+  assert.equal(logger.lines.filter((l) => l.includes('rewritten')).length, 1, logger.lines.join('\n'));
+});
+
+test('a path that would leave the fixed directory refuses the whole batch; nothing is written', async () => {
+  const dir = freshDir();
+  const w = writer({ dir: `${dir}/in/%{a}/../..`, file: 'f' });
+  await w.open();
+  await assert.rejects(
+    async () => w.append([Event.of('inside', { attrs: { a: 'x' } }), Event.of('bad', { attrs: { a: 'y' } })]),
+    (e: unknown) =>
+      e instanceof SluiceError && e.code === 'SLUICE_PATH_ESCAPE' && /is not under/.test(e.message),
+  );
+  await w.close();
+  assert.equal(existsSync(dir), false, 'not even a directory was made');
+  assert.deepEqual(w.stats, { pathsConfined: 0, pathsRefused: 1, appendsFailed: 1 });
+});
+
+test('per-batch faults (ENAMETOOLONG, EISDIR, an encoding error) fail that append; the writer goes on', async () => {
+  const dir = freshDir();
+  const picky = (): FileFormat => ({
+    ...lines(),
+    encode: (b: Batch) => {
+      if (b.some((e) => e.body.toString() === 'poison')) throw new Error('cannot encode poison');
+      return lines().encode(b);
+    },
+  });
+  const w = writer({ dir: `${dir}/%{host}`, file: '%{name}%{a}%{b}', naming: 'exact', format: picky });
+  await w.open();
+  // One value is shortened to 100 bytes; three of them in one name are too long for the file system.
+  const long = 'h'.repeat(300);
+  await assert.rejects(
+    async () => w.append([Event.of('long', { host: 'h', attrs: { name: long, a: long, b: long } })]),
+    /ENAMETOOLONG|name too long/i,
+  );
+  await w.append([Event.of('d', { host: 'isdir', attrs: { name: 'sub' } })]);
+  await w.roll();
+  // `isdir/sub` is now a file; a bucket whose directory is that file cannot be created.
+  const sub = new BucketedWriter({ dir: `${dir}/isdir/%{x}`, file: 'f', format: lines, component: 't' });
+  await sub.open();
+  await assert.rejects(async () => sub.append([Event.of('x', { attrs: { x: 'sub' } })]));
+  await sub.close();
+  assert.equal(sub.stats.appendsFailed, 1);
+  await assert.rejects(async () => w.append([Event.of('poison', { host: 'web1' })]), /cannot encode poison/);
+  await w.append([Event.of('after', { host: 'web1', attrs: { name: 'n' } })]);
+  await w.close();
+  assert.equal(readFileSync(join(dir, 'web1', 'n'), 'utf8'), 'H\nafter\nF\n');
+  assert.equal(w.stats.appendsFailed, 2);
+  assert.ok(!listFiles(dir).some((f) => f.includes('hhhh')));
+});
+
+test('a closed writer opens again (a sink group reopens a failed sink) and writes new files', async () => {
+  const dir = freshDir();
+  const w = writer({ dir, file: 'x-' });
+  await w.open();
+  await assert.rejects(async () => w.open(), /opened twice/);
+  await w.append([Event.of('first')]);
+  await w.close();
+  await w.open();
+  await w.append([Event.of('second')]);
+  await w.close();
+  const contents = listFiles(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
+  assert.deepEqual(contents.sort(), ['H\nfirst\nF\n', 'H\nsecond\nF\n']);
 });

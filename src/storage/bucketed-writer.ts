@@ -1,12 +1,12 @@
 import { posix } from 'node:path';
 import { asSluiceError, SluiceError } from '../core/errors.js';
-import { compileEscapes, type Escaper } from '../core/escapes.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
 import { GzipFile } from './fs/gzip.js';
 import { FileSystems, type FileSystemsOptions } from './fs/resolve.js';
 import { FileExistsError, type FileSystem, type WritableFile } from './fs/types.js';
+import { PathPattern } from './path-pattern.js';
 
 /**
  * Writes events to files whose directory and name come from escape patterns (Flume's output
@@ -24,6 +24,11 @@ import { FileExistsError, type FileSystem, type WritableFile } from './fs/types.
  * - Naming `unique` (collectorSink) appends a tag unique to each file (`prefix` + `20260101-120000123.
  *   4242.17` + format extension); `exact` (dfs, customdfs, escapedCustomDfs) uses the escaped name as
  *   it is and adds the tag only when that name is already taken. Gzip adds `.gz` in both.
+ * - Paths are confined (storage/path-pattern.ts): event values cannot leave the directory written
+ *   before the first escape, and a batch with a path that would is refused before anything is written.
+ * - A fault of one batch (an event the format cannot encode, a name the file system refuses) fails
+ *   that append only; the next batch gets new files. A closed writer can be opened again (a sink
+ *   group reopens a sink after a failure).
  */
 export interface BucketedWriterOptions {
   /** Directory URI or path, with escapes (`hdfs://nn/flume/%Y-%m-%d`, `file:///tmp/x`, `/tmp/x`). */
@@ -76,9 +81,6 @@ export interface FileFormat {
   footer(): Buffer;
 }
 
-/** Separates the escaped directory from the escaped file name in a bucket key (never in a path). */
-const SEP = '\u0000';
-
 interface Bucket {
   key: string;
   format: FileFormat;
@@ -88,10 +90,12 @@ interface Bucket {
   /** Encoded batches waiting for the file to open. */
   pending: Buffer[];
   opening: Promise<void>;
+  /** Directory URI and escaped file name, from the key. */
+  parentUri: string;
+  base: string;
   fs?: FileSystem;
   out?: WritableFile;
   parent?: string;
-  base?: string;
   tag?: string;
   tmp?: string;
   hasSlot: boolean;
@@ -113,9 +117,7 @@ export function fileTag(now: number): string {
 }
 
 export class BucketedWriter implements EventSink {
-  private readonly dirEsc: Escaper;
-  private readonly fileEsc: Escaper;
-  private readonly escaped: boolean;
+  private readonly paths: PathPattern;
   private constantKey: string | undefined;
   private readonly maxOpen: number;
   private readonly now: () => number;
@@ -138,13 +140,19 @@ export class BucketedWriter implements EventSink {
   private stopping = false;
   filesCompleted = 0;
   eventsWritten = 0;
+  /**
+   * pathsConfined: events whose path had a value rewritten by the confinement rule; pathsRefused:
+   * batches refused because a path would have left its directory; appendsFailed: appends that failed
+   * (refused paths, encoding errors, file system errors).
+   */
+  readonly stats = { pathsConfined: 0, pathsRefused: 0, appendsFailed: 0 };
 
   constructor(private readonly opts: BucketedWriterOptions) {
-    const esc = { ...(opts.timeZone !== undefined ? { timeZone: opts.timeZone } : {}) };
     this.component = opts.component ?? 'bucketed writer';
-    this.dirEsc = compileEscapes(opts.dir === '' ? '.' : opts.dir, esc);
-    this.fileEsc = compileEscapes(opts.file, esc);
-    this.escaped = this.dirEsc.hasEscapes || this.fileEsc.hasEscapes;
+    this.paths = new PathPattern(opts.dir, opts.file, {
+      ...(opts.timeZone !== undefined ? { timeZone: opts.timeZone } : {}),
+      place: { component: this.component },
+    });
     this.maxOpen = Math.max(1, opts.maxOpenFiles ?? 1000);
     this.now = opts.now ?? Date.now;
     this.fss = new FileSystems(opts.fs);
@@ -156,8 +164,9 @@ export class BucketedWriter implements EventSink {
   }
 
   async open(): Promise<void> {
-    if (this.state !== 'new') throw new SluiceError('SLUICE_CLOSED', `${this.component}: opened twice`);
+    if (this.state === 'open') throw new SluiceError('SLUICE_CLOSED', `${this.component}: opened twice`);
     this.state = 'open';
+    this.stopping = false;
     if (this.opts.rollMillis && this.opts.rollMillis > 0) this.scheduleRoll(this.opts.rollMillis);
     const idle = this.opts.idleTimeoutMs ?? 0;
     if (idle > 0) {
@@ -181,13 +190,17 @@ export class BucketedWriter implements EventSink {
     try {
       r = this.write(batch);
     } catch (e) {
-      // A format that cannot encode an event: the append fails like any other, never by throwing.
+      // A refused path or a format that cannot encode an event: the append fails like any other,
+      // never by throwing.
+      this.stats.appendsFailed++;
       return Promise.reject(this.placed(e));
     }
     if (r === undefined) return;
     const settled = r.then(
       () => {},
-      () => {},
+      () => {
+        this.stats.appendsFailed++;
+      },
     );
     this.inflight.add(settled);
     void settled.then(() => this.inflight.delete(settled));
@@ -200,12 +213,23 @@ export class BucketedWriter implements EventSink {
     const add = (r: void | Promise<void>) => {
       if (r) (waits ??= []).push(r);
     };
-    if (!this.escaped) {
+    if (!this.paths.escaped) {
       // Plain patterns still need evaluating once (`%%` is a percent sign).
-      this.constantKey ??= this.dirEsc(batch[0]!) + SEP + this.fileEsc(batch[0]!);
+      this.constantKey ??= this.paths.key(batch[0]!);
       add(this.writeGroup(this.constantKey, batch, now));
     } else {
-      for (const [key, events] of this.group(batch)) add(this.writeGroup(key, events, now));
+      const groups = this.group(batch);
+      // Every new path is checked before anything is written, so a refused batch leaves no trace.
+      for (const key of groups.keys()) {
+        if (this.buckets.has(key)) continue;
+        try {
+          this.paths.locate(key, { component: this.component });
+        } catch (e) {
+          this.stats.pathsRefused++;
+          throw e;
+        }
+      }
+      for (const [key, events] of groups) add(this.writeGroup(key, events, now));
     }
     this.eventsWritten += batch.length;
     if (waits === undefined) return undefined;
@@ -218,7 +242,8 @@ export class BucketedWriter implements EventSink {
     let last: Event[] | undefined;
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i]!;
-      const key = this.dirEsc(e) + SEP + this.fileEsc(e);
+      const key = this.paths.key(e);
+      if (this.paths.confined !== this.stats.pathsConfined) this.noteConfined(key);
       if (key === lastKey && last !== undefined) {
         last.push(e);
         continue;
@@ -235,18 +260,31 @@ export class BucketedWriter implements EventSink {
     return groups;
   }
 
+  /** Logs the first confined path, then at every power of ten, so a flood of them makes a few lines. */
+  private noteConfined(key: string): void {
+    const n = this.paths.confined;
+    this.stats.pathsConfined = n;
+    if (10 ** Math.round(Math.log10(n)) !== n) return;
+    // The logger is the component's child: its prefix already names the sink.
+    this.opts.logger?.warn(
+      `${n} event path(s) had values rewritten to stay under ${this.paths.rootText} ` +
+        `(latest: ${JSON.stringify(PathPattern.display(key))})`,
+    );
+  }
+
   private writeGroup(key: string, events: Event[], now: number): void | Promise<void> {
     let b = this.buckets.get(key);
+    let bytes: Buffer;
     if (b !== undefined) {
+      bytes = b.format.encode(events);
       // Move to the most recently used end.
       this.buckets.delete(key);
       this.buckets.set(key, b);
     } else {
-      b = this.newBucket(key);
+      [b, bytes] = this.newBucket(key, events);
     }
     b.lastUsed = now;
     b.events += events.length;
-    const bytes = b.format.encode(events);
     b.bytes += bytes.length;
     let r: void | Promise<void>;
     if (b.out === undefined) {
@@ -265,7 +303,9 @@ export class BucketedWriter implements EventSink {
     return r;
   }
 
-  private newBucket(key: string): Bucket {
+  /** A bucket is registered (and its file opened) only once its first events are encoded. */
+  private newBucket(key: string, events: Event[]): [Bucket, Buffer] {
+    const { parent, base } = this.paths.locate(key, { component: this.component });
     const b: Bucket = {
       key,
       format: this.opts.format(),
@@ -274,6 +314,8 @@ export class BucketedWriter implements EventSink {
       bytes: 0,
       pending: [],
       opening: Promise.resolve(),
+      parentUri: parent,
+      base,
       hasSlot: false,
       retired: false,
     };
@@ -281,6 +323,7 @@ export class BucketedWriter implements EventSink {
     // from it.
     const header = b.format.header();
     if (header.length > 0) b.pending.push(header);
+    const bytes = b.format.encode(events);
     this.buckets.set(key, b);
     b.opening = this.openBucket(b);
     // Nobody may await `opening` (a bucket evicted before its first write completes): failures are
@@ -290,22 +333,15 @@ export class BucketedWriter implements EventSink {
       const oldest = this.buckets.values().next().value as Bucket;
       this.retire(oldest);
     }
-    return b;
+    return [b, bytes];
   }
 
   private async openBucket(b: Bucket): Promise<void> {
     await this.acquireSlot(b);
     try {
-      const sep = b.key.indexOf(SEP);
-      const dir = b.key.slice(0, sep);
-      const full = `${dir}/${b.key.slice(sep + 1)}`;
-      const slash = full.lastIndexOf('/');
-      const parentUri = full.slice(0, slash) || '/';
-      const base = full.slice(slash + 1);
-      const loc = this.fss.resolve(parentUri, { component: this.component });
+      const loc = this.fss.resolve(b.parentUri, { component: this.component });
       b.fs = loc.fs;
       b.parent = loc.path;
-      b.base = base;
       await this.mkdirs(loc.fs, loc.path);
       let out: WritableFile | undefined;
       for (let attempt = 0; out === undefined; attempt++) {
@@ -428,7 +464,7 @@ export class BucketedWriter implements EventSink {
   }
 
   private tmpUri(b: Bucket): string {
-    return b.fs && b.tmp ? b.fs.uri(b.tmp) : b.key.replace(SEP, '/');
+    return b.fs && b.tmp ? b.fs.uri(b.tmp) : PathPattern.display(b.key);
   }
 
   private async closeBucket(b: Bucket): Promise<void> {
@@ -579,6 +615,9 @@ export class BucketedWriter implements EventSink {
     } finally {
       this.state = 'closed';
       this.gate = undefined;
+      this.constantKey = undefined;
+      // Directories may be gone by the time the writer is opened again.
+      this.madeDirs.clear();
       await this.fss.close();
     }
   }
