@@ -9,6 +9,12 @@ import type { Batch } from './event.js';
  * promise), or a promise that resolves when data arrives. `close()` makes a pending `next()` resolve
  * null.
  *
+ * A source that must know what became of a batch (to advance a saved position, mark a file done or
+ * answer its sender) attaches an acknowledgement to it (`acked(batch, listener)` from core/ack.ts);
+ * whoever pulls the source settles it: ok once the batch is safe (an agent: put into its channels and
+ * committed; a logical node: accepted by the sink tree), failed otherwise. Pulling again says nothing
+ * about the previous batch: several batches may be in flight. docs/acks.md has the whole contract.
+ *
  * A sink is pushed: `append(batch)` returns nothing when it accepted the batch synchronously, or a
  * promise the caller must await before appending again (backpressure). A rejected append means the
  * batch was not (wholly) delivered. `close()` flushes everything buffered and releases resources.
@@ -17,12 +23,6 @@ export interface EventSource {
   open(): Promise<void>;
   next(): Batch | null | Promise<Batch | null>;
   close(): Promise<void>;
-  /**
-   * The batch last returned by `next()` was not delivered (a sink or channel fault); the next call to
-   * `next()` follows as usual. A source that acknowledges its senders answers this batch with an error
-   * instead of OK. Calling `next()` again without `undelivered()` means the batch was accepted.
-   */
-  undelivered?(batch: Batch, error: Error): void;
 }
 
 /** What a sink did with the events it was given, for the drain and stop summaries. */

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { BackpressureSink, CollectingSink, FailingSink } from '../../test/mocks/sinks.js';
 import { CountingSource, EndlessSource, FailingSource } from '../../test/mocks/sources.js';
+import { acked } from '../core/ack.js';
 import { SiteConfig } from '../core/config.js';
 import { SluiceError } from '../core/errors.js';
 import { type Batch, Event } from '../core/event.js';
@@ -59,9 +60,11 @@ test('the node pulls the next batch only after the sink accepted the last (backp
   assert.equal(sink.count, 30);
 });
 
-/** A source the test feeds batch by batch; it records the batches the node reported undelivered. */
+/** A source the test feeds batch by batch; it records how the node acknowledged each batch. */
 class FedSource implements EventSource {
   readonly undeliveredBatches: { bodies: string[]; error: string }[] = [];
+  /** Bodies of the batches acked ok. */
+  readonly ackedOk: string[][] = [];
   private readonly queue: Batch[] = [];
   private reader: ((b: Batch | null) => void) | undefined;
   private closed = false;
@@ -69,7 +72,13 @@ class FedSource implements EventSource {
   pulls = 0;
   async open(): Promise<void> {}
   feed(...bodies: string[]): void {
-    const b = bodies.map((x) => Event.of(x));
+    const b = acked(
+      bodies.map((x) => Event.of(x)),
+      (error) => {
+        if (error === undefined) this.ackedOk.push(bodies);
+        else this.undeliveredBatches.push({ bodies, error: error.message });
+      },
+    );
     if (this.reader) {
       const r = this.reader;
       this.reader = undefined;
@@ -84,9 +93,6 @@ class FedSource implements EventSource {
     return new Promise((resolve) => {
       this.reader = resolve;
     });
-  }
-  undelivered(batch: Batch, error: Error): void {
-    this.undeliveredBatches.push({ bodies: batch.map((e) => e.body.toString()), error: error.message });
   }
   async close(): Promise<void> {
     this.closed = true;
@@ -118,6 +124,8 @@ for (const throwSync of [false, true]) {
     source.feed('d');
     await until(() => sink.count === 1, 'the next batch delivered');
     assert.deepEqual(sink.bodies(), ['d']);
+    await until(() => source.ackedOk.length === 1, 'the delivered batch acked');
+    assert.deepEqual(source.ackedOk, [['d']]);
     assert.equal(node.state, 'ACTIVE');
     await node.stop();
     await done;
@@ -151,7 +159,8 @@ test('a fatal sink fault (a directory gone) puts the node in ERROR with one line
   assert.equal(node.state, 'ERROR');
   assert.match(node.report().error!, /no such file or directory/);
   assert.equal(logger.lines.filter((l) => l.startsWith('ERROR')).length, 1);
-  assert.deepEqual(source.undeliveredBatches, []);
+  // The batch in hand was not delivered: its sender hears so even though the node is gone.
+  assert.deepEqual(source.undeliveredBatches, [{ bodies: ['a'], error: gone.message }]);
 });
 
 test('a transient fault while opening is retried with backoff, logged once; a fatal one ends the node', async () => {

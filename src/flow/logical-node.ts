@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { type Ack, takeAck } from '../core/ack.js';
 import { asSluiceError, isFatal, type SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -42,9 +43,9 @@ const OPEN_RETRY_MAX_MS = 30_000;
  * (flushing everything) and leaves the node IDLE.
  *
  * Faults are classified by `isFatal` (core/errors.ts). A batch the sink tree fails with a transient
- * fault (a collector down, a bad value in one event) is dropped and counted, the source is told
- * (`undelivered`, so a network source can answer its sender with an error), and the node stays ACTIVE for
- * the next batch. A transient fault while opening is retried with backoff. A fatal fault (a missing
+ * fault (a collector down, a bad value in one event) is dropped and counted, its ack fails (so a
+ * network source answers its sender with an error, a file source reads it again), and the node stays
+ * ACTIVE for the next batch. A batch the sink tree accepted is acked ok (core/ack.ts). A transient fault while opening is retried with backoff. A fatal fault (a missing
  * directory, a port in use) leaves the node in ERROR with one line naming the component and the cause.
  * Nothing a node does can throw out of `run()`, so one failing node never stops its neighbours.
  */
@@ -149,35 +150,45 @@ export class LogicalNode {
       let batch = source.next();
       if (batch instanceof Promise) batch = await batch;
       if (batch === null) return;
-      if (batch.length === 0) continue;
+      const ack = takeAck(batch);
+      if (batch.length === 0) {
+        if (ack !== undefined) this.settle(ack, undefined);
+        continue;
+      }
       this.events += batch.length;
       this.batches++;
       try {
         const r = sink.append(batch);
         if (r) await r;
       } catch (e) {
-        await this.batchFailed(source, batch, e);
+        await this.batchFailed(batch, ack, e);
         continue;
       }
+      // Accepted by the sink tree: as safe as a logical node makes a batch (docs/acks.md).
+      if (ack !== undefined) this.settle(ack, undefined);
       if (this.appendOutage.down) this.appendOutage.recovered();
     }
   }
 
-  /** A batch the sink tree refused: fatal faults end the node, others cost this batch only. */
-  private async batchFailed(source: EventSource, batch: Batch, e: unknown): Promise<void> {
-    if (isFatal(e)) throw e;
+  /** A batch the sink tree refused: its ack fails; fatal faults end the node, others cost this batch. */
+  private async batchFailed(batch: Batch, ack: Ack | undefined, e: unknown): Promise<void> {
     const err = asSluiceError(e);
+    if (ack !== undefined) this.settle(ack, err);
+    if (isFatal(e)) throw e;
     this.failed += batch.length;
     this.appendOutage.failed(err);
-    try {
-      source.undelivered?.(batch, err);
-    } catch (se) {
-      this.logger.warn(
-        `node ${this.name}: source refused the failure notice: ${asSluiceError(se).oneLine()}`,
-      );
-    }
     // A sink that fails synchronously in front of a synchronous source must not starve timers and I/O.
     await nextTurn();
+  }
+
+  /** A source's listener that throws is its own fault: logged, and the node goes on. */
+  private settle(ack: Ack, error: Error | undefined): void {
+    try {
+      if (error === undefined) ack.ok();
+      else ack.fail(error);
+    } catch (se) {
+      this.logger.warn(`node ${this.name}: source failed on an acknowledgement: ${asSluiceError(se).oneLine()}`);
+    }
   }
 
   /** One line: what the source gave, and per sink what was delivered, dropped, retried and failed. */

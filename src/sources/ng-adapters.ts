@@ -1,6 +1,7 @@
 import type { NgSourceDef } from '../catalog/ng.js';
 import type { ComponentProperties } from '../catalog/properties.js';
 import type { BuildContext } from '../catalog/types.js';
+import { type Ack, takeAck, withAck } from '../core/ack.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { EventSource } from '../core/pipeline.js';
@@ -20,6 +21,8 @@ import { type SyslogSourceOptions, SyslogTcpSource, SyslogUdpSource } from './sy
 export class Rebatch implements EventSource {
   private rest: Batch | undefined;
   private at = 0;
+  /** Acks of the slices of `rest` still to hand out, in order. */
+  private parts: Ack[] | undefined;
 
   constructor(
     readonly inner: EventSource,
@@ -42,18 +45,32 @@ export class Rebatch implements EventSource {
 
   close(): Promise<void> {
     this.rest = undefined;
+    // Slices never handed out were not delivered.
+    const parts = this.parts;
+    this.parts = undefined;
+    if (parts !== undefined) {
+      const closed = new SluiceError('SLUICE_CLOSED', 'source closed before the batch was handed out');
+      for (let i = this.at / this.size; i < parts.length; i++)
+        parts[i]!.fail(closed);
+    }
     return this.inner.close();
   }
 
   private slice(b: Batch): Batch {
-    if (this.at === 0 && b.length <= this.size) return b;
+    if (this.at === 0) {
+      if (b.length <= this.size) return b;
+      // The whole batch's ack settles once every slice's does (core/ack.ts).
+      this.parts = takeAck(b)?.split(Math.ceil(b.length / this.size));
+    }
+    const ack = this.parts?.[this.at / this.size];
     const out = b.slice(this.at, this.at + this.size);
     this.at += out.length;
     if (this.at >= b.length) {
       this.rest = undefined;
+      this.parts = undefined;
       this.at = 0;
     } else this.rest = b;
-    return out;
+    return ack === undefined ? out : withAck(out, ack);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Interceptor } from '../../catalog/ng.js';
 import type { Channel } from '../../channels/types.js';
+import { type Ack, takeAck } from '../../core/ack.js';
 import { asSluiceError, isFatal } from '../../core/errors.js';
 import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
@@ -51,9 +52,9 @@ export function multiplexingSelector(
  *
  * A source that cannot open for a fatal reason (core/errors.ts `isFatal`) fails the agent's start; a
  * transient one is opened again with backoff. A batch an interceptor or a channel refuses for a
- * transient reason is counted, the source is told (`undelivered`: a network source answers its sender
- * with an error) and the runner goes on with the next batch. A fatal fault, or any fault for a source
- * that cannot be told, stops the source.
+ * transient reason is counted, its ack fails (a network source answers its sender with an error, a
+ * file source reads it again) and the runner goes on with the next batch; a fatal fault stops the
+ * source. A batch is acked ok once every channel committed its put (core/ack.ts, docs/acks.md).
  */
 export class SourceRunner {
   private loop: Promise<void> | undefined;
@@ -110,20 +111,22 @@ export class SourceRunner {
         let batch = this.source.next();
         if (batch instanceof Promise) batch = await batch;
         if (batch === null) break;
+        const ack = takeAck(batch);
+        const size = batch.length;
         try {
           for (const f of this.interceptors) batch = f(batch);
-          if (batch.length === 0) continue;
-          await this.put(batch);
+          if (batch.length > 0) await this.put(batch);
         } catch (e) {
-          // The next pull is how sources such as spooldir, TAILDIR and the NG avro source learn that a
-          // batch was committed: pulling again after a failed batch would commit (or acknowledge) it.
-          // Only a source that can be told of the failure goes on; the others stop, as before.
-          if (isFatal(e) || this.stopping || this.source.undelivered === undefined) throw e;
-          this.failed += batch.length;
+          const err = asSluiceError(e);
+          if (ack !== undefined) this.settle(ack, err);
+          if (isFatal(e) || this.stopping) throw e;
+          this.failed += size;
           this.batchOutage.failed(e);
-          this.tellUndelivered(batch, e);
           continue;
         }
+        // Every channel committed its put (or the interceptors left nothing to put): the batch is safe.
+        if (ack !== undefined) this.settle(ack, undefined);
+        if (batch.length === 0) continue;
         if (this.batchOutage.down) this.batchOutage.recovered();
         this.accepted += batch.length;
       }
@@ -135,11 +138,13 @@ export class SourceRunner {
     }
   }
 
-  private tellUndelivered(batch: Batch, e: unknown): void {
+  /** A source's listener that throws is its own fault: logged, and the runner goes on. */
+  private settle(ack: Ack, error: Error | undefined): void {
     try {
-      this.source.undelivered?.(batch, asSluiceError(e));
-    } catch (ue) {
-      this.logger.warn(`source ${this.name}: failure notice refused: ${asSluiceError(ue).oneLine()}`);
+      if (error === undefined) ack.ok();
+      else ack.fail(error);
+    } catch (se) {
+      this.logger.warn(`source ${this.name}: failed on an acknowledgement: ${asSluiceError(se).oneLine()}`);
     }
   }
 
