@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { tempDir } from '../../test/support/tmp.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import { SluiceError } from '../core/errors.js';
+import { takeAck } from '../core/ack.js';
 import type { Batch } from '../core/event.js';
 import { META_FILE, type SpoolDirSource, spoolDirSource } from './spooldir.js';
 import { testContext } from './test-helpers.js';
@@ -35,9 +36,11 @@ async function next(src: SpoolDirSource, ms = 2000): Promise<Batch | null | 'tim
   return r;
 }
 
-async function batch(src: SpoolDirSource): Promise<Batch> {
+/** The next batch; acked ok at once (as by a runner whose put committed) unless `ack` is false. */
+async function batch(src: SpoolDirSource, ack = true): Promise<Batch> {
   const b = await next(src);
   assert.ok(Array.isArray(b), `expected a batch, got ${String(b)}`);
+  if (ack) takeAck(b)!.ok();
   return b;
 }
 
@@ -45,7 +48,7 @@ function bodies(b: Batch): string[] {
   return b.map((e) => e.body.toString('utf8'));
 }
 
-test('reads files oldest first and renames each only when the call after its last batch comes', async () => {
+test('reads files oldest first and renames each only once every batch of it was acked ok', async () => {
   const dir = spool();
   writeFileSync(join(dir, 'b.log'), lines(3, 'b'));
   writeFileSync(join(dir, 'a.log'), lines(5, 'a'));
@@ -56,10 +59,13 @@ test('reads files oldest first and renames each only when the call after its las
   assert.deepEqual(bodies(b1), ['a-0', 'a-1', 'a-2']);
   assert.equal(b1[0]!.getAttrString('file'), join(dir, 'a.log'));
   assert.equal(b1[0]!.getAttrString('basename'), 'a.log');
-  const b2 = await batch(src);
+  const b2 = await batch(src, false);
   assert.deepEqual(bodies(b2), ['a-3', 'a-4']);
-  // Every event of a.log was handed out but not yet committed: it keeps its name.
+  // Every event of a.log was handed out but its last batch is not acked: it keeps its name, and the
+  // next file waits.
+  assert.equal(await next(src, 100), 'timeout');
   assert.ok(existsSync(join(dir, 'a.log')));
+  takeAck(b2)!.ok();
   const b3 = await batch(src);
   assert.deepEqual(bodies(b3), ['b-0', 'b-1', 'b-2']);
   assert.ok(existsSync(join(dir, 'a.log.COMPLETED')));
@@ -70,14 +76,14 @@ test('reads files oldest first and renames each only when the call after its las
   await src.close();
 });
 
-test('a restart resumes after the last committed batch (the uncommitted one is read again)', async () => {
+test('a restart resumes after the last batch acked ok (the one in flight is read again)', async () => {
   const dir = spool();
   writeFileSync(join(dir, 'x.log'), lines(25, 'x'));
   const s1 = make({ spoolDir: dir, batchSize: '10' });
   await s1.open();
   assert.equal((await batch(s1))[0]!.body.toString(), 'x-0');
   assert.equal((await batch(s1))[0]!.body.toString(), 'x-10');
-  assert.deepEqual(bodies(await batch(s1)), ['x-20', 'x-21', 'x-22', 'x-23', 'x-24']);
+  assert.deepEqual(bodies(await batch(s1, false)), ['x-20', 'x-21', 'x-22', 'x-23', 'x-24']);
   await s1.close();
   const meta = JSON.parse(readFileSync(join(dir, '.flumespool', META_FILE), 'utf8'));
   assert.equal(meta.lines, 20);

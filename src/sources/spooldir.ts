@@ -19,6 +19,7 @@ import { ioError, SluiceError } from '../core/errors.js';
 import { type Batch, Event, localHost, nowNanos } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
+import { acked } from '../core/ack.js';
 import { Priority } from '../core/priority.js';
 import { ChunkReader } from './lines.js';
 import { SinglePull } from './single-pull.js';
@@ -72,16 +73,27 @@ interface Current {
   eof: boolean;
   /** Lines (events) handed out of this file, for the position file. */
   lines: number;
+  /** Offset and lines after the last batch handed out: where the next batch starts. */
+  handedPos: number;
+  handedLines: number;
   attrs: [string, Buffer][];
 }
 
-interface Handed {
-  cur: Current;
-  /** The offset from which a restart resumes once this batch is committed. */
+/** A batch handed downstream, waiting for its ack (core/ack.ts). */
+interface InFlight {
+  /** Where the batch starts: what reading again after a failure starts from. */
+  from: number;
+  fromLines: number;
+  /** Where a restart resumes once this batch is safe. */
   offset: number;
   lines: number;
-  last: boolean;
+  /** undefined while pending; null once ok; the failure otherwise. */
+  outcome: Error | null | undefined;
 }
+
+/** First and longest pause before reading a failed batch again (Flume's spooldir backs off the same way). */
+const RETRY_MS = 250;
+const RETRY_MAX_MS = 4000;
 
 const NL = 0x0a;
 
@@ -90,11 +102,13 @@ const NL = 0x0a;
  * and marks a file done (renamed with fileSuffix, deleted, or recorded in trackerDir) once all its
  * events were committed.
  *
- * Commit rule: the agent's source runner puts each batch into its channels before it pulls again, so a
- * call to `next()` commits the batch the previous call returned. That is when the position file
- * advances and when a file whose last batch it was is marked done. A batch handed out but not followed
- * by another `next()` (the agent stopped, the process died) is read again after a restart: delivery is
- * at least once, and at most one batch is repeated.
+ * Acknowledgements (core/ack.ts): each batch carries an ack. The position file advances over the
+ * batches acked ok, in file order; a file is marked done only once it was read to its end and every
+ * batch of it was acked ok, and the next file is opened only then. A failed batch is read again from
+ * its first line after a pause (250 ms doubling to 4 s, reset by the next ok), together with whatever
+ * was handed out after it. A batch handed out but not acked when the process died is read again after
+ * a restart: delivery is at least once, and what repeats is what was in flight (one batch with the
+ * agent's runner, which acks before it pulls again).
  *
  * Files must not change once in the directory: a file whose size or modification time changed between
  * opening and completion, or whose completed name is already taken, stops this source with a
@@ -110,7 +124,11 @@ export class SpoolDirSource implements EventSource {
   private readonly place: { component: string; field: string };
   private resume: Meta | undefined;
   private cur: Current | undefined;
-  private handed: Handed | undefined;
+  /** Batches of the current file handed out and not yet settled in order, oldest first. */
+  private inFlight: InFlight[] = [];
+  /** A pull is waiting for acks (end of file reached): an ack wakes it. */
+  private awaitingAcks = false;
+  private retryMs = 0;
   private ready: Event[] = [];
   /** Offset after each line of `ready` (or its start, for every piece but the last of a cut line). */
   private ends: number[] = [];
@@ -194,6 +212,13 @@ export class SpoolDirSource implements EventSource {
     if (this.closed) return;
     this.closed = true;
     this.waker.close();
+    // A pull in progress ends at once (closed); then what was acked meanwhile is recorded, and a file
+    // read to its end and wholly acked is marked done now rather than read again after a restart.
+    const settle = () => this.settle().then(() => this.completeIfDone()).then(() => null);
+    await this.pull.run(async () => null).catch(() => null);
+    await this.pull
+      .run(settle)
+      .catch((e: unknown) => this.log.warn(`on close: ${ioError(e, this.dir, this.place).oneLine()}`));
     const cur = this.cur;
     this.cur = undefined;
     await cur?.fh.close().catch(() => {});
@@ -201,8 +226,8 @@ export class SpoolDirSource implements EventSource {
 
   private async advance(): Promise<Batch | null> {
     if (this.failed) throw this.failed;
-    await this.commit();
     for (;;) {
+      await this.settle();
       if (this.closed) return null;
       if (this.cur === undefined && !(await this.openNext())) {
         if (!this.idleLogged)
@@ -216,11 +241,12 @@ export class SpoolDirSource implements EventSource {
       while (this.ready.length - this.head < this.opts.batchSize && !cur.eof) await this.read(cur);
       if (this.closed) return null;
       const n = Math.min(this.opts.batchSize, this.ready.length - this.head);
-      const last = cur.eof && n === this.ready.length - this.head;
       if (n === 0) {
-        // An empty file (or one whose every byte was handed out before a restart): done at once.
-        this.handed = { cur, offset: cur.readPos, lines: cur.lines, last: true };
-        await this.commit();
+        // Everything of the file was handed out (or it is empty): done once every batch of it is safe.
+        if (await this.completeIfDone()) continue;
+        this.awaitingAcks = true;
+        await this.waker.wait(this.opts.pollDelayMs);
+        this.awaitingAcks = false;
         continue;
       }
       const batch = this.ready.slice(this.head, this.head + n);
@@ -232,24 +258,72 @@ export class SpoolDirSource implements EventSource {
         this.head = 0;
       }
       cur.lines += n;
-      this.handed = { cur, offset, lines: cur.lines, last };
-      return batch;
+      const h: InFlight = {
+        from: cur.handedPos,
+        fromLines: cur.handedLines,
+        offset,
+        lines: cur.lines,
+        outcome: undefined,
+      };
+      cur.handedPos = offset;
+      cur.handedLines = cur.lines;
+      this.inFlight.push(h);
+      return acked(batch, (error) => {
+        h.outcome = error ?? null;
+        if (this.awaitingAcks) this.waker.wake();
+      });
     }
   }
 
-  /** The previous batch reached the channels: advance the position file, finish the file if it ended. */
-  private async commit(): Promise<void> {
-    const h = this.handed;
-    if (h === undefined) return;
-    this.handed = undefined;
-    if (!h.last) {
-      await this.writeMeta({ file: h.cur.path, ino: h.cur.st.ino, offset: h.offset, lines: h.lines });
-      return;
+  /**
+   * Records the batches acked ok, in file order, in the position file; at the first failed one, reads
+   * the file again from that batch after a pause.
+   */
+  private async settle(): Promise<void> {
+    let safe: InFlight | undefined;
+    let failed: InFlight | undefined;
+    while (this.inFlight.length > 0 && this.inFlight[0]!.outcome !== undefined) {
+      const h = this.inFlight.shift()!;
+      if (h.outcome === null) safe = h;
+      else {
+        failed = h;
+        break;
+      }
     }
+    const cur = this.cur;
+    if (cur === undefined) return;
+    if (safe !== undefined) {
+      this.retryMs = 0;
+      await this.writeMeta({ file: cur.path, ino: cur.st.ino, offset: safe.offset, lines: safe.lines });
+    }
+    if (failed === undefined) return;
+    // Batches handed out after the failed one are read again with it; their acks no longer count.
+    this.inFlight = [];
+    this.ready = [];
+    this.ends = [];
+    this.head = 0;
+    cur.readPos = cur.lineStart = cur.handedPos = failed.from;
+    cur.lines = cur.handedLines = failed.fromLines;
+    cur.held = [];
+    cur.heldBytes = 0;
+    cur.eof = false;
+    this.retryMs = Math.min(Math.max(RETRY_MS, this.retryMs * 2), RETRY_MAX_MS);
+    this.log.debug(
+      `batch of ${cur.path} from byte ${failed.from} failed (${(failed.outcome as Error).message}); reading it again in ${this.retryMs} ms`,
+    );
+    await this.waker.wait(this.retryMs);
+  }
+
+  /** Marks the current file done when it was read to its end and every batch of it is safe. */
+  private async completeIfDone(): Promise<boolean> {
+    const cur = this.cur;
+    if (cur === undefined || !cur.eof || this.ready.length > this.head || this.inFlight.length > 0)
+      return false;
     this.cur = undefined;
-    await h.cur.fh.close().catch(() => {});
-    await this.complete(h.cur);
+    await cur.fh.close().catch(() => {});
+    await this.complete(cur);
     await unlink(join(this.trackerDir, META_FILE)).catch(() => {});
+    return true;
   }
 
   private async complete(cur: Current): Promise<void> {
@@ -333,6 +407,8 @@ export class SpoolDirSource implements EventSource {
       heldBytes: 0,
       eof: false,
       lines: from > 0 ? r!.lines : 0,
+      handedPos: from,
+      handedLines: from > 0 ? r!.lines : 0,
       attrs,
     };
     this.log.info(`reading ${pick.path}${from > 0 ? ` from byte ${from} (resumed)` : ''}`);

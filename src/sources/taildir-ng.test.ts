@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../test/support/tmp.js';
 import { ComponentProperties } from '../catalog/properties.js';
+import { takeAck } from '../core/ack.js';
 import type { Batch } from '../core/event.js';
 import { type Position, type TaildirSource, taildirSource } from './taildir-ng.js';
 import { testContext } from './test-helpers.js';
@@ -28,13 +29,14 @@ async function next(src: TaildirSource, ms = 2000): Promise<Batch | null | 'time
   return r;
 }
 
-/** Pulls until `want` bodies arrived (each next() also commits the previous batch) or 3 s passed. */
+/** Pulls until `want` bodies arrived (acking each batch ok, as a runner whose put committed) or 3 s passed. */
 async function take(src: TaildirSource, want: number): Promise<Batch> {
   const out: Batch = [];
   const deadline = Date.now() + 3000;
   while (out.length < want && Date.now() < deadline) {
     const b = await next(src, deadline - Date.now());
     if (b === 'timeout' || b === null) break;
+    takeAck(b)!.ok();
     out.push(...b);
   }
   return out;
@@ -70,7 +72,7 @@ test('two file groups with their headers; only complete lines become events', as
   await src.close();
 });
 
-test('positions are committed by the following next(), written as [{inode,pos,file}], and a restart resumes', async () => {
+test('positions advance on ack ok, are written as [{inode,pos,file}], and a restart resumes', async () => {
   const root = tempDir('taildir');
   const f = join(root, 'app.log');
   writeFileSync(f, 'l0\nl1\nl2\nl3\nl4\n');
@@ -82,9 +84,12 @@ test('positions are committed by the following next(), written as [{inode,pos,fi
   };
   const s1 = make(props);
   await s1.open();
-  assert.deepEqual(bodies((await next(s1)) as Batch), ['l0', 'l1']);
+  const b1 = (await next(s1)) as Batch;
+  assert.deepEqual(bodies(b1), ['l0', 'l1']);
+  assert.deepEqual(s1.positions(), [{ inode: statSync(f).ino, pos: 0, file: f }]);
+  takeAck(b1)!.ok();
   assert.deepEqual(bodies((await next(s1)) as Batch), ['l2', 'l3']);
-  // l0 and l1 are committed (the second call came); l2 and l3 are not.
+  // l0 and l1 are committed (acked ok); l2 and l3 are in flight.
   assert.deepEqual(s1.positions(), [{ inode: statSync(f).ino, pos: 6, file: f }]);
   await s1.close();
   const saved = JSON.parse(readFileSync(join(root, 'state', 'pos.json'), 'utf8')) as Position[];
@@ -97,6 +102,31 @@ test('positions are committed by the following next(), written as [{inode,pos,fi
   assert.equal(await next(s2, 100), 'timeout');
   await s2.close();
   assert.equal((JSON.parse(readFileSync(join(root, 'state', 'pos.json'), 'utf8')) as Position[])[0]!.pos, 18);
+});
+
+test('a failed batch is read again from the committed position; batches in flight after it come again too', async () => {
+  const root = tempDir('taildir');
+  const f = join(root, 'app.log');
+  writeFileSync(f, 'l0\nl1\nl2\nl3\nl4\nl5\n');
+  const src = make({
+    positionFile: join(root, 'pos.json'),
+    filegroups: 'g',
+    'filegroups.g': join(root, 'app\\.log'),
+    batchSize: '2',
+    backoffSleepIncrement: '10',
+  });
+  await src.open();
+  const b1 = (await next(src)) as Batch;
+  takeAck(b1)!.ok();
+  const b2 = (await next(src)) as Batch;
+  const b3 = (await next(src)) as Batch;
+  assert.deepEqual([bodies(b2), bodies(b3)], [['l2', 'l3'], ['l4', 'l5']]);
+  takeAck(b3)!.ok();
+  takeAck(b2)!.fail(new Error('channel refused'));
+  assert.deepEqual(bodies(await take(src, 4)), ['l2', 'l3', 'l4', 'l5']);
+  assert.equal(await next(src, 100), 'timeout');
+  assert.deepEqual(src.positions(), [{ inode: statSync(f).ino, pos: 18, file: f }]);
+  await src.close();
 });
 
 test('a rotation by rename is followed by inode: the old file is read out, the new one from its start, nothing twice', async () => {

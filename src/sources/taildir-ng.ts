@@ -8,6 +8,7 @@ import { asSluiceError, ioError } from '../core/errors.js';
 import { type Batch, Event, localHost, nowNanos } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
+import { acked } from '../core/ack.js';
 import { Priority } from '../core/priority.js';
 import { ChunkReader } from './lines.js';
 import { SinglePull } from './single-pull.js';
@@ -60,15 +61,26 @@ interface Tailed {
 
 const NL = 0x0a;
 
+/** A batch handed downstream: how far it reaches in each file it holds lines of. */
+interface InFlight {
+  files: Tailed[];
+  ends: number[];
+  /** undefined while pending; null once ok; the failure otherwise. */
+  outcome: Error | null | undefined;
+}
+
 /**
  * Flume NG's TAILDIR source: follows groups of files (a directory and a file name regex each), one
  * event per complete line, and records in a JSON position file how far each file (by inode) was
  * committed, so a restart resumes where it left off and a rotation (a rename) does not read a file
  * twice. A line is only emitted once its '\n' was written.
  *
- * Commit rule, as for spooldir: a call to `next()` commits the batch the previous call returned (the
- * agent's runner put it into its channels before pulling again). Committed positions are written at most
- * every writePosInterval and when the source closes; delivery is at least once.
+ * Acknowledgements (core/ack.ts): a file's committed position advances over the batches acked ok, in
+ * the order they were handed out. A failed batch makes every file read again from its committed
+ * position (the failed batch and whatever followed it) after a pause that grows by
+ * backoffSleepIncrement up to maxBackoffSleep, as Flume's TAILDIR does after a channel error. Committed
+ * positions are written at most every writePosInterval and when the source closes; delivery is at least
+ * once, and what repeats after a crash is what was in flight.
  */
 export class TaildirSource implements EventSource {
   private readonly files = new Map<number, Tailed>();
@@ -79,7 +91,9 @@ export class TaildirSource implements EventSource {
   private origins: Tailed[] = [];
   private ends: number[] = [];
   private head = 0;
-  private handed: { file: Tailed; end: number }[] = [];
+  /** Batches handed out and not yet settled in order, oldest first. */
+  private inFlight: InFlight[] = [];
+  private retrySleep = 0;
   private saved: Map<number, Position> = new Map();
   private lastPosWrite = 0;
   private posDirty = false;
@@ -125,6 +139,8 @@ export class TaildirSource implements EventSource {
     if (this.closed) return;
     this.closed = true;
     this.waker.close();
+    // What was acked since the last pull counts too.
+    this.settle();
     // A source that never opened has no position to keep (and its positionFile may be the reason).
     if (this.opened)
       await this.writePositions().catch((e: unknown) => this.log.warn(asSluiceError(e).oneLine()));
@@ -138,8 +154,14 @@ export class TaildirSource implements EventSource {
   }
 
   private async advance(): Promise<Batch | null> {
-    this.commit();
     for (;;) {
+      if (this.settle()) {
+        this.retrySleep = Math.min(
+          this.retrySleep + this.opts.backoffSleepIncrementMs,
+          this.opts.maxBackOffSleepMs,
+        );
+        await this.waker.wait(this.retrySleep);
+      }
       if (this.closed) return null;
       if (this.posDirty && Date.now() - this.lastPosWrite >= this.opts.writePosIntervalMs)
         await this.writePositions();
@@ -152,8 +174,7 @@ export class TaildirSource implements EventSource {
       if (n > 0) {
         this.sleep = 0;
         const batch = this.ready.slice(this.head, this.head + n);
-        for (let i = this.head; i < this.head + n; i++)
-          this.handed.push({ file: this.origins[i]!, end: this.ends[i]! });
+        const h = this.handOut(this.head, this.head + n);
         this.head += n;
         if (this.head === this.ready.length) {
           this.ready = [];
@@ -161,7 +182,9 @@ export class TaildirSource implements EventSource {
           this.ends = [];
           this.head = 0;
         }
-        return batch;
+        return acked(batch, (error) => {
+          h.outcome = error ?? null;
+        });
       }
       await this.closeIdle();
       this.sleep = Math.min(this.sleep + this.opts.backoffSleepIncrementMs, this.opts.maxBackOffSleepMs);
@@ -169,11 +192,56 @@ export class TaildirSource implements EventSource {
     }
   }
 
-  private commit(): void {
-    if (this.handed.length === 0) return;
-    for (const h of this.handed) if (h.end > h.file.committed) h.file.committed = h.end;
-    this.handed = [];
-    this.posDirty = true;
+  /** Records how far the events ready[from..to) reach in each file (lines of one file are contiguous). */
+  private handOut(from: number, to: number): InFlight {
+    const h: InFlight = { files: [], ends: [], outcome: undefined };
+    let last: Tailed | undefined;
+    for (let i = from; i < to; i++) {
+      const f = this.origins[i]!;
+      if (f !== last) {
+        h.files.push(f);
+        h.ends.push(this.ends[i]!);
+        last = f;
+      } else h.ends[h.ends.length - 1] = this.ends[i]!;
+    }
+    this.inFlight.push(h);
+    return h;
+  }
+
+  /**
+   * Advances committed positions over the batches acked ok, in order. At the first failed one, every
+   * file is read again from its committed position; true then (the caller pauses).
+   */
+  private settle(): boolean {
+    while (this.inFlight.length > 0 && this.inFlight[0]!.outcome !== undefined) {
+      const h = this.inFlight.shift()!;
+      if (h.outcome !== null) {
+        this.rewind(h.outcome!);
+        return true;
+      }
+      for (let i = 0; i < h.files.length; i++) {
+        const f = h.files[i]!;
+        if (h.ends[i]! > f.committed) f.committed = h.ends[i]!;
+      }
+      this.posDirty = true;
+      this.retrySleep = 0;
+    }
+    return false;
+  }
+
+  /** Drops what was read past the committed positions; it is read again (with the failed batch). */
+  private rewind(error: Error): void {
+    this.inFlight = [];
+    this.ready = [];
+    this.origins = [];
+    this.ends = [];
+    this.head = 0;
+    for (const f of this.files.values()) {
+      f.readPos = f.committed;
+      f.held = [];
+      f.heldBytes = 0;
+    }
+    this.log.debug(`a batch failed (${error.message}); reading again from the committed positions`);
   }
 
   /** Lists every group: follows new files, notices renames (same inode, new name) and truncation. */
@@ -324,7 +392,7 @@ export class TaildirSource implements EventSource {
   private async closeIdle(): Promise<void> {
     const now = Date.now();
     for (const [inode, f] of this.files) {
-      // Called with nothing queued or handed out, so only bytes read but never committed keep a file open.
+      // Called with nothing queued; bytes read but not yet acked (in flight) keep a file open.
       if (f.committed !== f.readPos - f.heldBytes) continue;
       if (!f.seen || now - f.lastRead >= this.opts.idleTimeoutMs) {
         this.files.delete(inode);
