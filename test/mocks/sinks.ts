@@ -91,6 +91,8 @@ export interface FailingOptions extends CollectingOptions {
   throwSync?: boolean;
   /** Every close rejects (after marking the sink closed). */
   failCloses?: boolean;
+  /** Every other append fails (the 1st, 3rd, 5th...), for ever: a flapping collector. */
+  failEveryOther?: boolean;
 }
 
 /** A collecting sink that fails a set number of opens and appends, then works. */
@@ -116,8 +118,11 @@ export class FailingSink extends CollectingSink {
     return Promise.resolve();
   }
 
+  private appends = 0;
+
   override append(batch: Batch): void | Promise<void> {
-    if (this.appendFailures < (this.failing.failAppends ?? 0)) {
+    const flap = this.failing.failEveryOther === true && this.appends++ % 2 === 0;
+    if (flap || this.appendFailures < (this.failing.failAppends ?? 0)) {
       this.appendFailures++;
       const err = new SluiceError('SLUICE_IO', `append failure ${this.appendFailures}`, { retriable: true });
       if (this.failing.throwSync) throw err;
