@@ -5,12 +5,14 @@ import { test } from 'node:test';
 import { certSet, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
 import { peerSkip } from '../../test/support/peers.js';
 import { ComponentProperties } from '../catalog/properties.js';
+import { acked, takeAck } from '../core/ack.js';
+import { type Batch, bodyTexts, Event } from '../core/event.js';
 import type { EventSource } from '../core/pipeline.js';
 import { splitCommandLine } from './exec.js';
 import {
   execCommandLine,
   execNgSource,
-  type Rebatch,
+  Rebatch,
   syslogTcpNgSource,
   syslogUdpNgSource,
 } from './ng-adapters.js';
@@ -44,6 +46,47 @@ test('a shell command keeps its quotes and pipes; batches follow batchSize', asy
     ['L1', 'L2', 'L3', 'L4', 'L5'],
   );
   assert.deepEqual(r.batches, [2, 2, 1]);
+});
+
+/** A source handing out given batches, each with an ack recording its outcome. */
+function acking(batches: string[][], outcomes: string[]): EventSource {
+  let i = 0;
+  return {
+    open: async () => {},
+    close: async () => {},
+    next: () => {
+      if (i >= batches.length) return null;
+      const k = i++;
+      return acked(
+        batches[k]!.map((b) => Event.of(b)),
+        (e) => outcomes.push(`${k}: ${e?.message ?? 'ok'}`),
+      );
+    },
+  };
+}
+
+test('Rebatch gives each slice its own ack: the whole is ok when every slice is, failed at the first failed slice', async () => {
+  const outcomes: string[] = [];
+  const src = new Rebatch(acking([['a', 'b', 'c', 'd', 'e'], ['f'], ['g', 'h', 'i']], outcomes), 2);
+  const slices: Batch[] = [];
+  for (let b = src.next(); b !== null; b = src.next()) slices.push(b as Batch);
+  assert.deepEqual(slices.map(bodyTexts), [['a', 'b'], ['c', 'd'], ['e'], ['f'], ['g', 'h'], ['i']]);
+  const acks = slices.map((b) => takeAck(b)!);
+  acks[2]!.ok();
+  acks[0]!.ok();
+  assert.deepEqual(outcomes, []);
+  acks[1]!.ok();
+  acks[3]!.ok();
+  acks[4]!.fail(new Error('channel refused'));
+  acks[5]!.ok();
+  assert.deepEqual(outcomes, ['0: ok', '1: ok', '2: channel refused']);
+
+  // Slices not handed out when the source closes fail.
+  const left: string[] = [];
+  const part = new Rebatch(acking([['x', 'y', 'z']], left), 1);
+  takeAck(part.next() as Batch)!.ok();
+  await part.close();
+  assert.deepEqual(left, ['0: source closed before the batch was handed out']);
 });
 
 async function one(src: EventSource): Promise<string> {
