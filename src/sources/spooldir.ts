@@ -607,11 +607,13 @@ export const spoolDirSource: NgSourceDef = {
   type: 'spooldir',
   docs:
     'Flume NG spooling directory source: reads each file placed in spoolDir, one event per \\n-terminated line ' +
-    '(a last line without \\n too), and marks it done once all its events were committed: renamed with ' +
+    '(a last line without \\n too), and marks it done once every batch of it was acked (put into the channels and ' +
+    'committed): renamed with ' +
     'fileSuffix, deleted (deletePolicy = immediate) or recorded in trackerDir (trackingPolicy = tracker_dir). ' +
     'Files must be complete and unchanging once placed there: a file modified after it was read, or a completed ' +
     'name already taken, stops this source with an error (the rest of the agent runs on). A position file in ' +
-    'trackerDir lets a restart resume inside a file; delivery is at least once (at most one batch repeats).',
+    'trackerDir lets a restart resume inside a file; delivery is at least once (at most one batch repeats). A batch ' +
+    'the channels refused is read again after a pause (250 ms doubling to 4 s).',
   properties: [
     { name: 'spoolDir', type: 'string', required: true, docs: 'The directory to read files from.' },
     {
