@@ -11,6 +11,8 @@ export interface FuzzOptions extends Partial<LoopOptions> {
   timeMs: number;
   /** One input may take this long before it counts as a hang. */
   inputTimeoutMs?: number;
+  /** URL of the module whose TARGETS holds `name` (default: targets/index.ts). */
+  targets?: string;
   /** Called about once a second with the inputs run so far. */
   onProgress?: (inputs: number, ms: number) => void;
 }
@@ -22,6 +24,7 @@ export interface FuzzReport extends LoopResult {
 
 const WORKER = new URL('./worker.mjs', import.meta.url);
 const ENTRY = new URL('./worker.ts', import.meta.url).href;
+const TARGETS = new URL('./targets/index.ts', import.meta.url).href;
 
 export function fuzzTarget(name: string, options: FuzzOptions): Promise<FuzzReport> {
   const opts: LoopOptions = {
@@ -37,7 +40,7 @@ export function fuzzTarget(name: string, options: FuzzOptions): Promise<FuzzRepo
   const counters = new Int32Array(shared);
   const started = Date.now();
   const worker = new Worker(WORKER, {
-    workerData: { entry: ENTRY, name, opts, shared },
+    workerData: { entry: ENTRY, name, targets: options.targets ?? TARGETS, opts, shared },
     // Past this the worker dies with ERR_WORKER_OUT_OF_MEMORY instead of taking the process with it.
     resourceLimits: { maxOldGenerationSizeMb: opts.maxMemoryGrowthMb * 2 + 256 },
   });

@@ -24,7 +24,7 @@ export const seqfile: FuzzTarget = {
     'Hadoop SequenceFile reader of Flume OG events (src/formats/seqfile.ts). Property: the events, the bytes ' +
     'left over and the error are the same whether the file is pushed whole or in random pieces.',
   valid(rng) {
-    const w = new SeqfileWriter({ metadata: rng.chance(0.3) ? { k: rng.text(5) } : {} });
+    const w = new SeqfileWriter({ sync: rng.bytes(16), metadata: rng.chance(0.3) ? { k: rng.text(5) } : {} });
     const parts = [w.header()];
     for (let n = rng.between(0, 3); n > 0; n--) parts.push(w.encode(randomEvents(rng, 20, { maxBody: 200 })));
     return Buffer.concat(parts);
