@@ -3,7 +3,7 @@ import { randomSpec } from '../../../src/spec/arbitrary.js';
 import { parseSink, parseSpec } from '../../../src/spec/parser.js';
 import { stripPositions } from '../../../src/spec/positions.js';
 import { printSink, printSpec } from '../../../src/spec/printer.js';
-import { check, type FuzzTarget } from '../target.js';
+import { check, type FuzzTarget, OracleFailure } from '../target.js';
 
 const TOKENS = [
   'node',
@@ -95,7 +95,12 @@ export const spec: FuzzTarget = {
       if (isSyntaxError(e, text)) return;
       throw e;
     }
-    const again = stripPositions(asSink ? parseSink(printed) : parseSpec(printed));
+    let again: unknown;
+    try {
+      again = stripPositions(asSink ? parseSink(printed) : parseSpec(printed));
+    } catch (e) {
+      throw new OracleFailure(`the printed tree does not parse: ${(e as Error).message}`);
+    }
     check(
       JSON.stringify(again) === JSON.stringify(tree),
       `print -> parse changed the tree of ${JSON.stringify(text).slice(0, 200)}`,
