@@ -1,4 +1,4 @@
-import { errorKind, type FuzzTarget, makeInput, OracleFailure } from './target.js';
+import { errorKind, type FuzzTarget, isSluiceError, makeInput, OracleFailure } from './target.js';
 
 /**
  * The fuzzing loop, run inside a worker thread so the main thread can time each input and stop a hang.
@@ -56,7 +56,7 @@ export function runLoop(target: FuzzTarget, opts: LoopOptions, shared: Int32Arra
   const started = Date.now();
   const deadline = started + opts.timeMs;
   const findings = new Map<string, Finding>();
-  const expected = target.expected ?? ((e: unknown) => e instanceof Error && e.name === 'SluiceError');
+  const expected = target.expected ?? isSluiceError;
   let values = 0;
   let errors = 0;
   let baseline = -1;
