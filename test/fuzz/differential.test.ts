@@ -20,8 +20,8 @@ import {
 } from '../../src/rpc/avro/message.js';
 import { avroSourceProtocol } from '../../src/rpc/avro/protocols.js';
 import { Reader, Writer } from '../../src/rpc/avro/wire.js';
+import { peer, peerSkip } from '../support/peers.js';
 import { randomEvent } from './events.js';
-import { avrocat, avroPython } from './peers.js';
 import { Rng } from './rng.js';
 import { randomChunks } from './target.js';
 
@@ -36,8 +36,6 @@ const EVENTS = 200;
 /** Bodies up to 64 KiB, empty and full attribute maps. */
 const LARGE = { maxBody: 64 * 1024, maxAttrs: 12 };
 const script = fileURLToPath(new URL('../fixtures/avro_diff.py', import.meta.url));
-const python = avroPython();
-const cat = avrocat();
 let savedMaxBody = 0;
 let dir = '';
 
@@ -53,7 +51,7 @@ after(() => {
 });
 
 function runPeer(args: string[], input?: string): unknown {
-  const r = spawnSync(python.require(), [script, ...args], {
+  const r = spawnSync(peer('python3-avro'), [script, ...args], {
     input,
     maxBuffer: 512 * 1024 * 1024,
     encoding: 'utf8',
@@ -76,7 +74,7 @@ function batches(rng: Rng, events: Event[]): Event[][] {
 }
 
 test(`Sluice's appendBatch requests and responses read by python3-avro agree (seed ${SEED})`, {
-  skip: python.skip,
+  skip: peerSkip('python3-avro'),
 }, () => {
   const rng = new Rng(SEED);
   const events = Array.from({ length: EVENTS }, () => randomEvent(rng, LARGE));
@@ -145,7 +143,7 @@ test(`Sluice's appendBatch requests and responses read by python3-avro agree (se
 });
 
 test(`python3-avro's appendBatch requests and responses read by Sluice agree (seed ${SEED})`, {
-  skip: python.skip,
+  skip: peerSkip('python3-avro'),
 }, () => {
   const job = runPeer(['encode', String(SEED), String(EVENTS)]) as {
     requests: {
@@ -209,7 +207,7 @@ function cString(s: string): string {
 }
 
 test(`avrodata files written by Sluice are read back by avro-c's avrocat (seed ${SEED})`, {
-  skip: cat.skip,
+  skip: peerSkip('avrocat'),
 }, () => {
   const rng = new Rng(SEED + 1);
   const events = Array.from({ length: EVENTS }, () => randomEvent(rng, LARGE));
@@ -219,7 +217,7 @@ test(`avrodata files written by Sluice are read back by avro-c's avrocat (seed $
   parts.push(format.footer());
   const file = join(dir, 'events.avro');
   writeFileSync(file, Buffer.concat(parts));
-  const r = spawnSync(cat.require(), [file], {
+  const r = spawnSync(peer('avrocat'), [file], {
     encoding: 'latin1',
     maxBuffer: 1024 * 1024 * 1024,
     timeout: 60_000,
