@@ -59,17 +59,47 @@ export interface HandshakeResponse {
 /** The handshake meta key carrying Sluice's shared secret (a Sluice extension; Java ignores it). */
 export const TOKEN_META = 'sluice.token';
 
-/** Decodes an avsc value at the reader's position, turning avsc's failures into SLUICE_FORMAT errors. */
-function read<T>(type: avro.Type, r: Reader, what: string): T {
-  let res: { value: unknown; offset: number };
+/**
+ * The handshake records are read by hand, not by avsc: avsc trusts a map's block count, so a few bytes
+ * announcing 2^60 entries kept it looping past the end of the buffer, freezing the server before any token
+ * check. Reader bounds every count by the bytes left.
+ */
+function read<T>(decode: (r: Reader) => T, r: Reader, what: string): T {
   try {
-    res = type.decode(r.buf, r.pos);
+    return decode(r);
   } catch (e) {
     throw new SluiceError('SLUICE_FORMAT', `bad ${what}: ${(e as Error).message}`, { cause: e });
   }
-  if (res.offset < 0 || res.offset > r.end) throw new SluiceError('SLUICE_FORMAT', `truncated ${what}`);
-  r.pos = res.offset;
-  return res.value as T;
+}
+
+function branch(r: Reader, n: number): number {
+  const b = r.long();
+  if (b < 0 || b >= n) throw new SluiceError('SLUICE_FORMAT', `union branch ${b} out of range`);
+  return b;
+}
+
+function readMeta(r: Reader): Meta {
+  if (branch(r, 2) === 0) return null;
+  // No prototype: a peer's key "__proto__" stays a key.
+  const meta: Record<string, Buffer> = Object.create(null);
+  for (const [k, v] of r.map()) meta[k] = Buffer.from(v);
+  return meta;
+}
+
+const MATCHES: readonly HandshakeMatch[] = ['BOTH', 'CLIENT', 'NONE'];
+
+function readRequest(r: Reader): HandshakeRequest {
+  const clientHash = Buffer.from(r.fixed(16));
+  const clientProtocol = branch(r, 2) === 1 ? r.string() : null;
+  const serverHash = Buffer.from(r.fixed(16));
+  return { clientHash, clientProtocol, serverHash, meta: readMeta(r) };
+}
+
+function readResponse(r: Reader): HandshakeResponse {
+  const match = MATCHES[branch(r, 3)]!;
+  const serverProtocol = branch(r, 2) === 1 ? r.string() : null;
+  const serverHash = branch(r, 2) === 1 ? Buffer.from(r.fixed(16)) : null;
+  return { match, serverProtocol, serverHash, meta: readMeta(r) };
 }
 
 export type ServerOutcome =
@@ -93,7 +123,7 @@ export class HandshakeResponder {
   }
 
   respond(r: Reader): ServerOutcome {
-    const req = read<HandshakeRequest>(handshakeRequestType, r, 'handshake request');
+    const req = read(readRequest, r, 'handshake request');
     const clientKey = req.clientHash.toString('hex');
     let client = this.known.get(clientKey);
     if (client === undefined && req.clientProtocol !== null) {
@@ -159,7 +189,7 @@ export class HandshakeRequestor {
    * needs our protocol (nothing else follows; resend the same request with `request(true)`).
    */
   onResponse(r: Reader, sentProtocol: boolean): 'connected' | 'retry' {
-    const res = read<HandshakeResponse>(handshakeResponseType, r, 'handshake response');
+    const res = read(readResponse, r, 'handshake response');
     if (res.serverHash !== null && res.serverProtocol !== null) {
       // Keep what the server said only when it is self-consistent, so a confused server cannot poison
       // the hash we present on the next connection.

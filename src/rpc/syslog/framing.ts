@@ -73,7 +73,8 @@ export class SyslogFramer {
               v = v * 10 + chunk[q]! - 0x30;
               q++;
             }
-            if (q === n && q - p < MAX_LEN_DIGITS) {
+            // Up to nine digits at the chunk's end: the space that makes them a length may come next.
+            if (q === n && q - p <= MAX_LEN_DIGITS) {
               this.carry = chunk.subarray(p);
               return;
             }
