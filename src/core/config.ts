@@ -82,7 +82,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
     type: 'int',
     min: 1,
     default: '15000',
-    docs: 'Milliseconds an avro source (collectorSource, rpcSource, avroSource, the NG avro source) may hold a received batch it cannot queue or commit (its queue or channel is full) before it answers the sender FAILED, so the sender retries or fails over instead of waiting without an answer. Below the 20 s request timeout of Flume\'s and Sluice\'s avro clients, so they hear why.',
+    docs: "Milliseconds an avro source (collectorSource, rpcSource, avroSource, the NG avro source) may hold a received batch it cannot queue or commit (its queue or channel is full) before it answers the sender FAILED, so the sender retries or fails over instead of waiting without an answer. Below the 20 s request timeout of Flume's and Sluice's avro clients, so they hear why.",
   },
 
   // Collectors

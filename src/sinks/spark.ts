@@ -136,7 +136,9 @@ export class SparkSink implements ChannelDrainer {
     });
     await server.listen();
     this.server = server;
-    this.logger.info(`serving SparkFlumeProtocol, listening on ${server.address}, for channel ${channel.name}`);
+    this.logger.info(
+      `serving SparkFlumeProtocol, listening on ${server.address}, for channel ${channel.name}`,
+    );
   }
 
   /**
@@ -348,7 +350,7 @@ export const sparkSink: NgSinkDef = {
       type: 'string',
       docs: "Shared secret pollers present in the Avro handshake (Sluice's SparkPoller with the same token); others are refused. Spark's receivers cannot send one.",
     },
-   ...CONNECTION_LIMIT_PROPERTIES,
+    ...CONNECTION_LIMIT_PROPERTIES,
   ],
   create(props, ctx) {
     const port = props.int('port');

@@ -4,9 +4,9 @@ import { testContext } from '../../test/mocks/sinks.js';
 import { ComponentProperties, type RawProps } from '../catalog/properties.js';
 import { memoryChannel } from '../channels/memory.js';
 import { Event } from '../core/event.js';
+import { replicatingSelector, SourceRunner } from '../flow/agent/source-runner.js';
 import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
 import { cipherList, opensslCipher, protocolRange } from '../rpc/avro/ng-tls.js';
-import { replicatingSelector, SourceRunner } from '../flow/agent/source-runner.js';
 import { Status } from '../rpc/avro/protocols.js';
 import { ipAllowed, type NgAvroSource, ngAvroSource, parseIpFilterRules } from './avro-ng.js';
 
@@ -116,11 +116,14 @@ test('a full channel: the sender is answered FAILED within request-timeout inste
     c,
   ) as NgAvroSource;
   // A memory channel of one event that nothing takes from: the runner retries its put forever.
-  const channel = memoryChannel.create({ capacity: '1', transactionCapacity: '1', 'keep-alive': '0.05' }, {
-    name: 'c1',
-    config: c.config,
-    logger: c.logger,
-  });
+  const channel = memoryChannel.create(
+    { capacity: '1', transactionCapacity: '1', 'keep-alive': '0.05' },
+    {
+      name: 'c1',
+      config: c.config,
+      logger: c.logger,
+    },
+  );
   await channel.start();
   const runner = new SourceRunner('r1', src, [], replicatingSelector([channel]), c.logger, 20);
   await runner.start();
@@ -147,7 +150,12 @@ test('connection limits and request-timeout are properties with documented defau
   const names = ngAvroSource.properties.map((p) => p.name);
   for (const n of ['max-connections', 'idle-timeout', 'read-timeout', 'handshake-timeout', 'request-timeout'])
     assert.ok(names.includes(n), n);
-  const src = make({ bind: '127.0.0.1', port: '0', 'max-connections': '3', 'idle-timeout': '500' }) as NgAvroSource;
+  const src = make({
+    bind: '127.0.0.1',
+    port: '0',
+    'max-connections': '3',
+    'idle-timeout': '500',
+  }) as NgAvroSource;
   assert.equal(src.opts.limits?.maxConnections, 3);
   assert.equal(src.opts.limits?.idleTimeoutMs, 500);
   assert.equal(src.opts.requestTimeoutMs, 15_000, 'flume.avro.request.timeout by default');

@@ -34,7 +34,7 @@ export interface AvroSourceOptions extends TransportArgs {
   port: number;
   bind: string;
   queueSize: number;
-  /** Most body bytes queued; the queue always takes one batch, however large, when empty. */
+  /** Most request bytes queued; the queue always takes one batch, however large, when empty. */
   queueBytes?: number | undefined;
   /** A batch waiting for room this long is answered FAILED (flume.avro.request.timeout). */
   requestTimeoutMs?: number | undefined;
@@ -52,14 +52,10 @@ const DEFAULT_QUEUE_BYTES = 64 * 1024 * 1024;
 /** flume.avro.request.timeout's default, for sources built without a site configuration. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
-export function batchBytes(events: readonly Event[]): number {
-  let n = 0;
-  for (let i = 0; i < events.length; i++) n += events[i]!.bodyLength;
-  return n;
-}
-
 export class AvroEventSource implements EventSource {
   private readonly queue: Batch[] = [];
+  /** Bytes each queued batch holds, in queue order. */
+  private readonly queueBytesOf: number[] = [];
   private queued = 0;
   private queuedBytes = 0;
   private readonly waiters: Waiter[] = [];
@@ -84,7 +80,7 @@ export class AvroEventSource implements EventSource {
     return this.server?.port ?? this.opts.port;
   }
 
-  /** Body bytes received and not yet taken by the node. */
+  /** Bytes of the request frames whose events are received and not yet taken by the node. */
   get bytes(): number {
     return this.queuedBytes;
   }
@@ -99,7 +95,7 @@ export class AvroEventSource implements EventSource {
     this.closed = false;
     this.server = await listenFlumeSource(
       this.opts,
-      avroSourceHandlers((events) => this.receive(events)),
+      avroSourceHandlers((events, _peer, frameBytes) => this.receive(events, frameBytes)),
       this.logger,
       this.name,
     );
@@ -109,7 +105,7 @@ export class AvroEventSource implements EventSource {
     const b = this.queue.shift();
     if (b !== undefined) {
       this.queued -= b.length;
-      this.queuedBytes -= batchBytes(b);
+      this.queuedBytes -= this.queueBytesOf.shift()!;
       this.admit();
       return b;
     }
@@ -135,11 +131,12 @@ export class AvroEventSource implements EventSource {
     r?.(null);
   }
 
-  private receive(events: Event[]): StatusValue | Promise<StatusValue> {
+  private receive(events: Event[], frameBytes: number): StatusValue | Promise<StatusValue> {
     if (this.closed) throw new SluiceError('SLUICE_CLOSED', `${this.name} is closing`);
     if (events.length === 0) return Status.OK;
     this.stats.batches++;
-    const bytes = batchBytes(events);
+    // The bodies are views of their frame: the frame, headers included, is what the queue keeps alive.
+    const bytes = frameBytes;
     // An empty queue takes any batch, so a batch larger than the queue cannot wait forever.
     if (this.waiters.length === 0 && this.fits(events.length, bytes)) {
       this.push(events, bytes);
@@ -181,6 +178,7 @@ export class AvroEventSource implements EventSource {
       return;
     }
     this.queue.push(events);
+    this.queueBytesOf.push(bytes);
     this.queued += events.length;
     this.queuedBytes += bytes;
   }
@@ -219,7 +217,7 @@ const commonParams: ParamSpec[] = [
     type: 'int',
     optional: true,
     default: DEFAULT_QUEUE_BYTES,
-    docs: 'Body bytes received but not yet taken by the node; when reached, answers to senders wait as for queueSize. An empty queue takes one batch of any size.',
+    docs: 'Bytes of received requests (bodies, headers and framing) not yet taken by the node; when reached, answers to senders wait as for queueSize. An empty queue takes one batch of any size.',
   },
   {
     name: 'requestTimeout',

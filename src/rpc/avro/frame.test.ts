@@ -140,7 +140,10 @@ test('before the handshake, a frame grows past the gate only once the gate accep
   ok.d.setGate(gate, 1024);
   ok.d.push(encodeFrame(1, [head, big]));
   assert.equal(ok.frames[0]![1].length, head.length + big.length);
-  assert.ok(asked.length >= 1 && asked.length <= 2, `the gate is asked once or twice, not ${asked.length} times`);
+  assert.ok(
+    asked.length >= 1 && asked.length <= 2,
+    `the gate is asked once or twice, not ${asked.length} times`,
+  );
   // After openGate or acceptance, later frames are bounded by maxFrameSize only.
   ok.d.push(encodeFrame(2, [big]));
   assert.equal(ok.frames.length, 2);

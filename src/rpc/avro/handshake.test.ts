@@ -126,6 +126,9 @@ test('gate: judges a prefix of a first frame (whole handshake, token) before the
   assert.equal(s.gate(new HandshakeRequestor(avroSourceProtocol).request(false)), 'no sluice.token given');
   const wrong = new HandshakeRequestor(avroSourceProtocol, { token: 'x' }).request(false);
   assert.equal(s.gate(wrong), 'wrong sluice.token');
-  assert.match(String(s.gate(Buffer.concat([avroSourceProtocol.hash, Buffer.from([0x09])]))), /bad handshake/);
+  assert.match(
+    String(s.gate(Buffer.concat([avroSourceProtocol.hash, Buffer.from([0x09])]))),
+    /bad handshake/,
+  );
   assert.equal(new HandshakeResponder(avroSourceProtocol).gate(good), true);
 });

@@ -122,6 +122,13 @@ export class AvroServer {
     return this.guard.stats;
   }
 
+  /** Request bytes held for all connections: read ahead and not yet handled, or half-received. */
+  get heldBytes(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.heldBytes;
+    return n;
+  }
+
   /** Where the port listens, for the start-up line (`127.0.0.1:35853`). */
   get address(): string {
     return this.server ? listeningOn(this.server) : 'not listening';
@@ -224,6 +231,10 @@ class ServerConnection {
       // A peer vanishing mid-stream is routine for a server; only say so when debugging.
       this.server.logger.debug(`${this.server.label()}: connection from ${this.peerText()}: ${e.message}`);
     });
+  }
+
+  get heldBytes(): number {
+    return this.queuedBytes + this.transport.pendingBytes;
   }
 
   /** Drops the connection and everything it holds (queued requests, a half-received frame). */

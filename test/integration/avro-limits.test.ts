@@ -1,0 +1,293 @@
+// The attacks of issue 13 on an Avro port, on loopback, against collectorSource as users configure it:
+// frames of millions of tiny buffers, a flood of 1 MiB events into a slow node, idle, slow and
+// handshake-less connections, more connections than allowed, half-sent large frames, a large first
+// frame without the token. Each asserts what the server holds or does, not how.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import { after, test } from 'node:test';
+import { BoundArgs } from '../../src/catalog/types.js';
+import { SiteConfig } from '../../src/core/config.js';
+import { Event } from '../../src/core/event.js';
+import { FlumeRpcClient } from '../../src/rpc/avro/flume-protocol.js';
+import { encodeFrame } from '../../src/rpc/avro/frame.js';
+import { HandshakeRequestor } from '../../src/rpc/avro/handshake.js';
+import { requestHead } from '../../src/rpc/avro/message.js';
+import { avroSourceProtocol, Status } from '../../src/rpc/avro/protocols.js';
+import { Writer } from '../../src/rpc/avro/wire.js';
+import { type AvroEventSource, collectorSource } from '../../src/sources/avro.js';
+import { selfSigned } from '../fixtures/tls.js';
+import { testContext } from '../mocks/sinks.js';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+const MiB = 1024 * 1024;
+
+async function collector(args: Record<string, string | number | boolean> = {}) {
+  const ctx = testContext({ config: SiteConfig.defaults(), nodeName: 'c' });
+  const src = collectorSource.build(
+    BoundArgs.of('collectorSource', { port: 0, ...args }),
+    ctx,
+  ) as AvroEventSource;
+  await src.open();
+  cleanup.push(() => src.close());
+  // The server behind the source, for what it holds (test-only access).
+  const server = (src as unknown as { server: import('../../src/rpc/avro/server.js').AvroServer }).server;
+  return { src, server, logger: ctx.logger };
+}
+
+async function until(f: () => boolean, ms: number, what: string): Promise<void> {
+  for (const end = Date.now() + ms; !f(); ) {
+    if (Date.now() > end) assert.fail(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function connect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
+    s.on('error', () => {});
+    cleanup.push(() => void s.destroy());
+  });
+}
+
+function closed(s: net.Socket): Promise<void> {
+  return new Promise((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
+}
+
+/** appendBatch parameters for one event of `body` with no headers. */
+function oneEvent(body: Buffer): Buffer {
+  const w = new Writer(body.length + 16);
+  w.long(1);
+  w.long(0);
+  w.bytes(body);
+  w.long(0);
+  return Buffer.from(w.finish());
+}
+
+const handshake = (token?: string) => new HandshakeRequestor(avroSourceProtocol, { token }).request(false);
+
+/** A connection past its handshake (a ping), answered. */
+async function handshaken(port: number): Promise<net.Socket> {
+  const s = await connect(port);
+  const answered = new Promise((r) => s.once('data', r));
+  s.write(encodeFrame(1, [handshake(), requestHead('')]));
+  await answered;
+  return s;
+}
+
+test('16 million one-byte buffers: refused at the header, before and after the handshake, RSS barely moves', async () => {
+  const { server, logger } = await collector();
+  const rss0 = process.memoryUsage().rss;
+  const header = Buffer.alloc(8);
+  header.writeInt32BE(7, 0);
+  header.writeInt32BE(16_000_000, 4);
+  const oneByteBuffers = Buffer.alloc(5 * 65536);
+  for (let i = 0; i < 65536; i++) oneByteBuffers.writeInt32BE(1, i * 5);
+  for (const s of [await connect(server.port), await handshaken(server.port)]) {
+    s.write(header);
+    // What the attacker streams next never gets buffered: the header alone closed the connection.
+    for (let i = 0; i < 16 && !s.destroyed; i++) s.write(oneByteBuffers);
+    await closed(s);
+  }
+  const grown = process.memoryUsage().rss - rss0;
+  assert.ok(grown < 100 * MiB, `RSS grew ${(grown / MiB).toFixed(1)} MiB (bound 100 MiB)`);
+  assert.equal(logger.lines.filter((l) => /16000000 buffers exceed the limit/.test(l)).length, 2);
+  assert.equal(server.heldBytes, 0);
+});
+
+test('a flood of 1 MiB events into a slow node: reads stop, RSS stays bounded, nothing is refused', {
+  timeout: 60_000,
+}, async () => {
+  const { src, server } = await collector();
+  const s = await connect(server.port);
+  const body = oneEvent(Buffer.alloc(MiB, 0x61));
+  let oks = 0;
+  s.on('data', (c: Buffer) => {
+    // Each answer is a small frame; counting them roughly is enough to see the server keeps answering.
+    oks += c.length > 0 ? 1 : 0;
+  });
+  const first = encodeFrame(1, [handshake(), requestHead('appendBatch'), body]);
+  const next = encodeFrame(2, [requestHead('appendBatch'), body]);
+  let sent = 0;
+  let stop = false;
+  const write = () => {
+    while (!stop) {
+      // One frame written again and again: the sender's own memory stays out of the measure.
+      const frame = sent === 0 ? first : next;
+      sent++;
+      if (!s.write(frame)) {
+        s.once('drain', write);
+        return;
+      }
+    }
+  };
+  const rss0 = process.memoryUsage().rss;
+  let peak = 0;
+  let peakQueued = 0;
+  write();
+  // The node takes one 1 MiB event every 40 ms (25 MiB/s) for 4 s while the sender pushes as fast as it can.
+  const end = Date.now() + 4000;
+  let taken = 0;
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 40));
+    const b = src.next();
+    if (!(b instanceof Promise) && b !== null) taken += b.length;
+    peak = Math.max(peak, process.memoryUsage().rss - rss0);
+    peakQueued = Math.max(peakQueued, src.bytes + server.heldBytes);
+  }
+  stop = true;
+  s.destroy();
+  assert.ok(taken > 20, `the node kept receiving (${taken} events)`);
+  assert.ok(sent > taken, 'the sender was faster than the node');
+  // Queue (queueBytes 64 MiB) + read-ahead (4 MiB) + one frame being received + one waiting batch.
+  assert.ok(peakQueued <= 64 * MiB + 4 * MiB + 3 * MiB, `held ${(peakQueued / MiB).toFixed(1)} MiB`);
+  assert.ok(peak < 250 * MiB, `RSS grew ${(peak / MiB).toFixed(1)} MiB (bound 250 MiB)`);
+  assert.ok(oks > 0);
+  console.log(
+    `# flood: sent ${sent} MiB, taken ${taken}, peak held ${(peakQueued / MiB).toFixed(1)} MiB, peak RSS growth ${(peak / MiB).toFixed(1)} MiB`,
+  );
+});
+
+test('idle, slow (1 byte per 100 ms) and handshake-less connections are closed after their timeouts, logged once per peer', {
+  timeout: 20_000,
+}, async () => {
+  const { server, logger } = await collector({ idleTimeout: 400, readTimeout: 600, handshakeTimeout: 0 });
+  const idle = await handshaken(server.port);
+  const slow = await handshaken(server.port);
+  const frame = encodeFrame(2, [requestHead('appendBatch'), oneEvent(Buffer.from('x'))]);
+  let i = 0;
+  const dribble = setInterval(() => {
+    if (i < frame.length - 1 && !slow.destroyed) slow.write(frame.subarray(i, ++i));
+  }, 100);
+  cleanup.push(() => clearInterval(dribble));
+  const t0 = Date.now();
+  await closed(idle);
+  const idleAfter = Date.now() - t0;
+  await closed(slow);
+  const slowAfter = Date.now() - t0;
+  clearInterval(dribble);
+  assert.ok(idleAfter >= 350 && idleAfter < 2000, `idle closed after ${idleAfter} ms`);
+  assert.ok(slowAfter >= 550 && slowAfter < 3000, `slow closed after ${slowAfter} ms though never idle`);
+  assert.equal(server.connectionStats.idleClosed, 1);
+  assert.equal(server.connectionStats.slowReadClosed, 1);
+  assert.equal(logger.lines.filter((l) => /ms idle/.test(l)).length, 1);
+
+  const guarded = await collector({ handshakeTimeout: 300 });
+  const mute = await connect(guarded.server.port);
+  const again = await connect(guarded.server.port);
+  await Promise.all([closed(mute), closed(again)]);
+  assert.equal(guarded.server.connectionStats.handshakeTimedOut, 2);
+  assert.equal(
+    guarded.logger.lines.filter((l) => /no handshake within 300 ms/.test(l)).length,
+    1,
+    'once per peer',
+  );
+});
+
+test('a TLS client that never finishes its TLS handshake is closed by the handshake timeout', async (t) => {
+  const cert = selfSigned();
+  if (!cert) {
+    t.skip('openssl missing');
+    return;
+  }
+  cleanup.push(() => fs.rmSync(cert.dir, { recursive: true, force: true }));
+  const { server } = await collector({
+    handshakeTimeout: 300,
+    keyFile: cert.keyFile,
+    certFile: cert.certFile,
+  });
+  const s = await connect(server.port); // plain TCP: the TLS handshake never starts
+  await closed(s);
+  assert.equal(server.connectionStats.handshakeTimedOut, 1);
+  // A real TLS client is served.
+  const c = new FlumeRpcClient({
+    host: '127.0.0.1',
+    port: server.port,
+    tls: { ca: cert.cert, servername: 'localhost' },
+  });
+  cleanup.push(() => c.close());
+  assert.equal(await c.appendBatch([Event.of('over tls')]), Status.OK);
+});
+
+test('connections over maxConnections are refused at accept, counted and logged once', async () => {
+  const { server, logger } = await collector({ maxConnections: 2 });
+  const a = await handshaken(server.port);
+  const b = await handshaken(server.port);
+  const c = await connect(server.port);
+  const d = await connect(server.port);
+  await Promise.all([closed(c), closed(d)]);
+  assert.equal(a.destroyed || b.destroyed, false);
+  assert.equal(server.connectionStats.refusedOverLimit, 2);
+  assert.equal(logger.lines.filter((l) => /maxConnections 2 reached/.test(l)).length, 1);
+});
+
+test('half-sent large frames are released when their connections close', { timeout: 30_000 }, async () => {
+  const { server } = await collector();
+  const half = 30 * MiB;
+  const frame = encodeFrame(2, [requestHead('appendBatch'), oneEvent(Buffer.alloc(2 * half, 0x62))]);
+  const peers = [];
+  for (let i = 0; i < 4; i++) {
+    const s = await handshaken(server.port);
+    s.write(frame.subarray(0, half));
+    peers.push(s);
+  }
+  await until(() => server.heldBytes >= 4 * (half - MiB), 10_000, 'the half frames arrive');
+  for (const s of peers) s.destroy();
+  await until(() => server.connectionCount === 0, 5000, 'the connections close');
+  assert.equal(server.heldBytes, 0);
+});
+
+test('before the handshake: a large first frame needs an acceptable handshake at its head', async () => {
+  const { server, logger } = await collector({ token: 'secret' });
+  const big = oneEvent(Buffer.alloc(4 * MiB, 0x63));
+  const noToken = await connect(server.port);
+  noToken.write(encodeFrame(1, [handshake(), requestHead('appendBatch'), big]));
+  await closed(noToken);
+  assert.ok(
+    logger.lines.some((l) => /before the handshake refused: no sluice.token given/.test(l)),
+    logger.lines.join('\n'),
+  );
+  // With the token, the same first frame (Java's and Sluice's clients send their first batch with the
+  // handshake) is read whole and answered.
+  const c = new FlumeRpcClient({ host: '127.0.0.1', port: server.port, token: 'secret' });
+  cleanup.push(() => c.close());
+  assert.equal(await c.appendBatch([Event.of(Buffer.alloc(4 * MiB, 0x64))]), Status.OK);
+  const wrong = new FlumeRpcClient({ host: '127.0.0.1', port: server.port, token: 'guess' });
+  cleanup.push(() => wrong.close());
+  await assert.rejects(wrong.appendBatch([Event.of('x')]), /wrong sluice.token/);
+});
+
+test('70,000 requests on one connection are all acknowledged', { timeout: 60_000 }, async () => {
+  const { src, server } = await collector();
+  const c = new FlumeRpcClient({ host: '127.0.0.1', port: server.port, maxInFlight: 64 });
+  cleanup.push(() => c.close());
+  let taken = 0;
+  let draining = true;
+  const drain = (async () => {
+    while (draining) {
+      const b = await src.next();
+      if (b === null) return;
+      taken += b.length;
+    }
+  })();
+  const answers: Promise<number>[] = [];
+  const one = [Event.of('e')];
+  let ok = 0;
+  for (let i = 0; i < 70_000; i++) {
+    answers.push(c.appendBatch(one));
+    if (answers.length === 1000) {
+      for (const s of await Promise.all(answers.splice(0))) ok += s === Status.OK ? 1 : 0;
+    }
+  }
+  for (const s of await Promise.all(answers)) ok += s === Status.OK ? 1 : 0;
+  assert.equal(ok, 70_000);
+  await until(() => taken === 70_000, 10_000, 'the node took every event');
+  draining = false;
+  await src.close();
+  await drain;
+});
