@@ -11,6 +11,7 @@ import {
   transportParams,
 } from '../rpc/avro/component-options.js';
 import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
+import { DEFAULT_HANDSHAKE_FRAME_SIZE } from '../rpc/avro/frame.js';
 import { Status, type StatusValue } from '../rpc/avro/protocols.js';
 import type { AvroServer } from '../rpc/avro/server.js';
 import {
@@ -39,6 +40,8 @@ export interface AvroSourceOptions extends TransportArgs {
   /** A batch waiting for room this long is answered FAILED (flume.avro.request.timeout). */
   requestTimeoutMs?: number | undefined;
   limits?: ConnectionLimits | undefined;
+  /** Bytes of a first frame read before its handshake is accepted (FrameDecoder's gate). */
+  handshakeFrameSize?: number | undefined;
 }
 
 interface Waiter {
@@ -226,6 +229,13 @@ const commonParams: ParamSpec[] = [
     configDefault: 'flume.avro.request.timeout',
     docs: 'Milliseconds a batch may wait for room in the queue before the sender is answered FAILED (and retries); default flume.avro.request.timeout (15000).',
   },
+  {
+    name: 'maxHandshakeFrameSize',
+    type: 'int',
+    optional: true,
+    default: DEFAULT_HANDSHAKE_FRAME_SIZE,
+    docs: 'Bytes of a first frame read before the handshake at its head (and the token) is accepted; a frame that shows none within them closes the connection.',
+  },
   ...transportParams,
   ...connectionLimitParams(),
 ];
@@ -257,6 +267,12 @@ function build(args: BoundArgs, ctx: BuildContext, port: number): AvroEventSourc
         1,
       ),
       limits: readConnectionLimits(args),
+      handshakeFrameSize: atLeast(
+        name,
+        'maxHandshakeFrameSize',
+        args.optInt('maxHandshakeFrameSize') ?? DEFAULT_HANDSHAKE_FRAME_SIZE,
+        1024,
+      ),
     },
     ctx.logger.child(name),
   );
