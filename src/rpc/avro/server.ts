@@ -143,9 +143,10 @@ export class AvroServer {
       (peer, reason) => this.logger.warn(`${this.label()}: TLS handshake with ${peer} failed: ${reason}`),
     );
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) =>
-        reject(ioError(e, `cannot listen on ${host}:${this.opts.port}`, this.place())),
-      );
+      server.once('error', (e) => {
+        this.guard.close();
+        reject(ioError(e, `cannot listen on ${host}:${this.opts.port}`, this.place()));
+      });
       server.listen(this.opts.port, host, () => resolve());
     });
     server.on('error', (e: NodeJS.ErrnoException) => {
