@@ -30,6 +30,7 @@ import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
  */
 interface Pending {
   events: Event[];
+  peer: PeerInfo;
   resolve: (s: StatusValue) => void;
   timer: NodeJS.Timeout | undefined;
   /** Answered FAILED at the request timeout while the runner still held it. */
@@ -110,7 +111,15 @@ export class NgAvroSource implements EventSource {
   private server: AvroServer | undefined;
   private closed = false;
   private readonly requestTimeoutMs: number;
-  readonly stats = { batches: 0, committed: 0, failed: 0, refused: 0, timedOut: 0, committedAfterFailed: 0 };
+  readonly stats = {
+    batches: 0,
+    committed: 0,
+    failed: 0,
+    refused: 0,
+    timedOut: 0,
+    committedAfterFailed: 0,
+    abandoned: 0,
+  };
 
   constructor(
     readonly name: string,
@@ -132,7 +141,7 @@ export class NgAvroSource implements EventSource {
   async open(): Promise<void> {
     if (this.server) return;
     this.closed = false;
-    const handlers = avroSourceHandlers((events) => this.receive(events));
+    const handlers = avroSourceHandlers((events, peer) => this.receive(events, peer));
     this.server = await listenFlumeSource(
       this.opts,
       this.opts.ipRules ? this.filtered(handlers, this.opts.ipRules) : handlers,
@@ -154,7 +163,13 @@ export class NgAvroSource implements EventSource {
       this.onSettled?.();
     }
     if (this.closed) return null;
-    const p = this.queue.shift();
+    let p = this.queue.shift();
+    // A batch whose sender has gone got no OK and will be sent again: committing it would duplicate it.
+    while (p?.peer.closed) {
+      this.stats.abandoned += p.events.length;
+      clearTimeout(p.timer);
+      p = this.queue.shift();
+    }
     if (p) {
       this.inHand = p;
       return p.events;
@@ -220,12 +235,12 @@ export class NgAvroSource implements EventSource {
     p.expired = true;
   }
 
-  private receive(events: Event[]): StatusValue | Promise<StatusValue> {
+  private receive(events: Event[], peer: PeerInfo): StatusValue | Promise<StatusValue> {
     if (this.closed) return Status.FAILED;
     if (events.length === 0) return Status.OK;
     this.stats.batches++;
     return new Promise((resolve) => {
-      const p: Pending = { events, resolve, timer: undefined, expired: false };
+      const p: Pending = { events, peer, resolve, timer: undefined, expired: false };
       p.timer = setTimeout(() => this.expire(p), this.requestTimeoutMs);
       const r = this.reader;
       if (r) {

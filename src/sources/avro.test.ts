@@ -36,6 +36,13 @@ function sender(port: number) {
   return c;
 }
 
+async function until(f: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !f(); ) {
+    if (Date.now() > end) assert.fail(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function settledWithin<T>(p: Promise<T>, ms: number): Promise<boolean> {
   let done = false;
   void p.then(
@@ -117,6 +124,22 @@ test('a batch that finds the queue full for requestTimeout is answered FAILED, l
   );
   assert.equal(await c.appendBatch([Event.of('room')]), Status.OK);
   assert.equal((await src.next())![0]!.body.toString(), 'room');
+});
+
+test('a waiting batch whose sender hung up is dropped, not queued (it was never acknowledged)', async () => {
+  const { src } = await open(avroSource, { port: 0, queueSize: 1 });
+  const c = sender(src.port);
+  assert.equal(await c.appendBatch([Event.of('first')]), Status.OK);
+  const gone = new FlumeRpcClient({ host: '127.0.0.1', port: src.port, requestTimeoutMs: 5000 });
+  const unanswered = gone.appendBatch([Event.of('never acknowledged')]).catch(() => 'closed');
+  await until(() => src.stats.batches === 2);
+  await gone.close();
+  assert.equal(await unanswered, 'closed');
+  await until(() => src.connections?.open === 1);
+  assert.equal((await src.next())![0]!.body.toString(), 'first');
+  assert.equal(src.stats.abandoned, 1);
+  assert.equal(await c.appendBatch([Event.of('next')]), Status.OK);
+  assert.equal((await src.next())![0]!.body.toString(), 'next');
 });
 
 test('start-up names the address the port listens on', async () => {

@@ -13,7 +13,7 @@ import {
 import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
 import { DEFAULT_HANDSHAKE_FRAME_SIZE } from '../rpc/avro/frame.js';
 import { Status, type StatusValue } from '../rpc/avro/protocols.js';
-import type { AvroServer } from '../rpc/avro/server.js';
+import type { AvroServer, PeerInfo } from '../rpc/avro/server.js';
 import {
   type ConnectionLimits,
   connectionLimitParams,
@@ -46,6 +46,7 @@ export interface AvroSourceOptions extends TransportArgs {
 
 interface Waiter {
   events: Event[];
+  peer: PeerInfo;
   bytes: number;
   resolve: (s: StatusValue) => void;
   timer: NodeJS.Timeout | undefined;
@@ -65,7 +66,7 @@ export class AvroEventSource implements EventSource {
   private reader: ((b: Batch | null) => void) | undefined;
   private server: AvroServer | undefined;
   private closed = false;
-  readonly stats = { batches: 0, timedOut: 0 };
+  readonly stats = { batches: 0, timedOut: 0, abandoned: 0 };
   private readonly queueBytes: number;
   private readonly requestTimeoutMs: number;
 
@@ -98,7 +99,7 @@ export class AvroEventSource implements EventSource {
     this.closed = false;
     this.server = await listenFlumeSource(
       this.opts,
-      avroSourceHandlers((events, _peer, frameBytes) => this.receive(events, frameBytes)),
+      avroSourceHandlers((events, peer, frameBytes) => this.receive(events, peer, frameBytes)),
       this.logger,
       this.name,
     );
@@ -134,7 +135,7 @@ export class AvroEventSource implements EventSource {
     r?.(null);
   }
 
-  private receive(events: Event[], frameBytes: number): StatusValue | Promise<StatusValue> {
+  private receive(events: Event[], peer: PeerInfo, frameBytes: number): StatusValue | Promise<StatusValue> {
     if (this.closed) throw new SluiceError('SLUICE_CLOSED', `${this.name} is closing`);
     if (events.length === 0) return Status.OK;
     this.stats.batches++;
@@ -146,7 +147,7 @@ export class AvroEventSource implements EventSource {
       return Status.OK;
     }
     return new Promise((resolve) => {
-      const w: Waiter = { events, bytes, resolve, timer: undefined };
+      const w: Waiter = { events, peer, bytes, resolve, timer: undefined };
       w.timer = setTimeout(() => this.expire(w), this.requestTimeoutMs);
       this.waiters.push(w);
     });
@@ -189,6 +190,13 @@ export class AvroEventSource implements EventSource {
   private admit(): void {
     while (this.waiters.length > 0) {
       const w = this.waiters[0]!;
+      // A sender that has gone got no OK and will send the batch again: queueing it would duplicate it.
+      if (w.peer.closed) {
+        this.waiters.shift();
+        clearTimeout(w.timer);
+        this.stats.abandoned += w.events.length;
+        continue;
+      }
       if (!this.fits(w.events.length, w.bytes)) return;
       this.waiters.shift();
       clearTimeout(w.timer);

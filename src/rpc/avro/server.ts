@@ -22,6 +22,11 @@ export interface PeerInfo {
   /** The peer's IP address as the socket reports it. */
   address: string;
   port: number;
+  /**
+   * Set when the connection is gone: a handler still holding one of its requests can drop it instead of
+   * acting on it (nobody will read the answer, and the sender will send it again).
+   */
+  closed?: boolean;
 }
 
 /**
@@ -241,6 +246,7 @@ class ServerConnection {
   /** Drops the connection and everything it holds (queued requests, a half-received frame). */
   destroy(): void {
     this.closing = true;
+    this.peer.closed = true;
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.transport.destroy();
