@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import { after, test } from 'node:test';
+import { ComponentProperties } from '../../src/catalog/properties.js';
 import { BoundArgs } from '../../src/catalog/types.js';
+import { memoryChannel } from '../../src/channels/memory.js';
 import { SiteConfig } from '../../src/core/config.js';
 import { Event } from '../../src/core/event.js';
+import { replicatingSelector, SourceRunner } from '../../src/flow/agent/source-runner.js';
 import { FlumeRpcClient } from '../../src/rpc/avro/flume-protocol.js';
 import { encodeFrame } from '../../src/rpc/avro/frame.js';
 import { HandshakeRequestor } from '../../src/rpc/avro/handshake.js';
@@ -16,6 +19,7 @@ import { requestHead } from '../../src/rpc/avro/message.js';
 import { avroSourceProtocol, Status } from '../../src/rpc/avro/protocols.js';
 import { Writer } from '../../src/rpc/avro/wire.js';
 import { type AvroEventSource, collectorSource } from '../../src/sources/avro.js';
+import { type NgAvroSource, ngAvroSource } from '../../src/sources/avro-ng.js';
 import { selfSigned } from '../fixtures/tls.js';
 import { testContext } from '../mocks/sinks.js';
 
@@ -290,4 +294,81 @@ test('70,000 requests on one connection are all acknowledged', { timeout: 60_000
   draining = false;
   await src.close();
   await drain;
+});
+
+/** An NG avro source whose channel (one event, nothing takes) is full after the first batch. */
+async function stuckNgSource(requestTimeout: string) {
+  const ctx = testContext({ nodeName: 'a1' });
+  const src = ngAvroSource.create(
+    new ComponentProperties('source r1', ngAvroSource.properties, {
+      bind: '127.0.0.1',
+      port: '0',
+      'request-timeout': requestTimeout,
+    }),
+    ctx,
+  ) as NgAvroSource;
+  const channel = memoryChannel.create(
+    { capacity: '1', transactionCapacity: '1', 'keep-alive': '0.05' },
+    {
+      name: 'c1',
+      config: ctx.config,
+      logger: ctx.logger,
+    },
+  );
+  await channel.start();
+  const runner = new SourceRunner('r1', src, [], replicatingSelector([channel]), ctx.logger, 20);
+  await runner.start();
+  cleanup.push(async () => {
+    await channel.stop();
+    await runner.stop();
+  });
+  const server = (src as unknown as { server: import('../../src/rpc/avro/server.js').AvroServer }).server;
+  return { src, server };
+}
+
+const eightMiB = () => encodeFrame(2, [requestHead('appendBatch'), oneEvent(Buffer.alloc(8 * MiB, 0x65))]);
+
+test('NG avro source in front of a full channel: per-connection read-ahead bounded in bytes', {
+  timeout: 30_000,
+}, async () => {
+  const { server } = await stuckNgSource('60000');
+  const s = await handshaken(server.port);
+  const frame = eightMiB();
+  let peak = 0;
+  let written = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, server.heldBytes)), 5);
+  cleanup.push(() => clearInterval(sampler));
+  // 24 frames of 8 MiB (192 MiB) pipelined: the server reads a few, then stops reading.
+  for (let i = 0; i < 24 && !s.destroyed; i++) {
+    written++;
+    if (!s.write(frame)) {
+      const drained = await Promise.race([
+        new Promise<boolean>((r) => s.once('drain', () => r(true))),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 1500)),
+      ]);
+      if (!drained) break;
+    }
+  }
+  clearInterval(sampler);
+  peak = Math.max(peak, server.heldBytes);
+  assert.ok(written < 24, `the server stopped reading (wrote ${written} frames before the socket stalled)`);
+  // 4 MiB of read-ahead, plus the frame that crossed it and the one being received.
+  assert.ok(peak <= 4 * MiB + 2 * 8 * MiB + MiB, `held ${(peak / MiB).toFixed(1)} MiB`);
+});
+
+test('NG avro source in front of a full channel: a sender that leaves has its requests released', {
+  timeout: 30_000,
+}, async () => {
+  const { src, server } = await stuckNgSource('300');
+  const s = await handshaken(server.port);
+  const frame = eightMiB();
+  for (let i = 0; i < 6; i++) s.write(frame);
+  await until(() => server.heldBytes > 4 * MiB, 10_000, 'the server reads ahead');
+  s.destroy();
+  // A connection we stopped reading learns of the hang-up when it reads again: once its stuck batches
+  // were answered FAILED at the request timeout and its read-ahead drained.
+  await until(() => server.connectionCount === 0, 20_000, 'the connection closes');
+  assert.equal(server.heldBytes, 0);
+  // Nothing of the gone sender's batches waits in the source either.
+  assert.equal((src as unknown as { queue: unknown[] }).queue.length, 0);
 });
