@@ -3,9 +3,13 @@
 // handshake-less connections, more connections than allowed, half-sent large frames, a large first
 // frame without the token. Each asserts what the server holds or does, not how.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ComponentProperties } from '../../src/catalog/properties.js';
 import { BoundArgs } from '../../src/catalog/types.js';
 import { memoryChannel } from '../../src/channels/memory.js';
@@ -369,6 +373,53 @@ test('NG avro source in front of a full channel: a sender that leaves has its re
   // were answered FAILED at the request timeout and its read-ahead drained.
   await until(() => server.connectionCount === 0, 20_000, 'the connection closes');
   assert.equal(server.heldBytes, 0);
-  // Nothing of the gone sender's batches waits in the source either.
-  assert.equal((src as unknown as { queue: unknown[] }).queue.length, 0);
+  // Nothing of the gone sender's batches waits in the source either, at the latest after the timeout.
+  const queue = (src as unknown as { queue: unknown[] }).queue;
+  await until(() => queue.length === 0, 5000, 'the source lets go of the batches');
+});
+
+test('at the open-file limit, accept failures are logged, not silent', { timeout: 30_000 }, async () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-avro-emfile-'));
+  cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const child = path.join(dir, 'collector.mts');
+  fs.writeFileSync(
+    child,
+    [
+      `import { BoundArgs } from '${root}src/catalog/types.ts';`,
+      `import { createLogger } from '${root}src/core/logger.ts';`,
+      `import { collectorSource } from '${root}src/sources/avro.ts';`,
+      `import { testContext } from '${root}test/mocks/sinks.ts';`,
+      'const ctx = { ...testContext(), logger: createLogger() };',
+      "const src = collectorSource.build(BoundArgs.of('collectorSource', { port: 0 }), ctx);",
+      'await src.open();',
+      'setInterval(() => {}, 1000);',
+    ].join('\n'),
+  );
+  // Few descriptors: Node and the listening socket take most of them, so a handful of clients run out.
+  const proc = spawn('bash', ['-c', `ulimit -n 40 && exec "${process.execPath}" --import tsx "${child}"`], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  cleanup.push(() => void proc.kill('SIGKILL'));
+  let stderr = '';
+  proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  await until(() => /listening on 127\.0\.0\.1:\d+/.test(stderr), 20_000, `the collector starts: ${stderr}`);
+  const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+  const sockets: net.Socket[] = [];
+  for (let i = 0; i < 60 && !/open-file limit/.test(stderr); i++) {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.on('error', () => {});
+    sockets.push(s);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await until(() => /open-file limit/.test(stderr), 10_000, 'the limit is logged').catch((e: Error) => {
+    throw new Error(`${e.message}; the collector said: ${stderr}`);
+  });
+  for (const s of sockets) s.destroy();
+  assert.equal(stderr.match(/open-file limit/g)!.length, 1, 'logged once, then counted');
+  assert.match(
+    stderr,
+    /cannot accept connections: the process is at its open-file limit \(raise ulimit -n\)/,
+  );
 });

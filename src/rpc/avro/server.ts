@@ -107,8 +107,9 @@ export class AvroServer {
   constructor(readonly opts: AvroServerOptions) {
     this.responder = new HandshakeResponder(opts.protocol, { token: opts.token });
     this.logger = opts.logger ?? createLogger();
+    // Components hand a logger already prefixed with their name.
     this.guard = new ConnectionGuard(
-      opts.name ?? 'avro server',
+      opts.name ? 'avro port' : 'avro server',
       opts.limits ?? DEFAULT_CONNECTION_LIMITS,
       this.logger,
     );
