@@ -122,6 +122,32 @@ export class HandshakeResponder {
     this.token = opts.token ? Buffer.from(opts.token, 'utf8') : undefined;
   }
 
+  /**
+   * Judges the handshake at the head of a first frame from a prefix of it (FrameDecoder's gate), before
+   * the rest of a large first request is buffered: the request must decode, and carry the token when
+   * one is required. Whether the client's protocol is known is `respond`'s business.
+   */
+  gate(prefix: Buffer): true | string | undefined {
+    let res: { value: unknown; offset: number };
+    try {
+      res = handshakeRequestType.decode(prefix, 0);
+    } catch (e) {
+      return `bad handshake request: ${(e as Error).message}`;
+    }
+    if (res.offset < 0) return undefined;
+    return this.checkToken(res.value as HandshakeRequest) ?? true;
+  }
+
+  private checkToken(req: HandshakeRequest): string | undefined {
+    if (this.token === undefined) return undefined;
+    const given = req.meta?.[TOKEN_META];
+    if (given === undefined) return `no ${TOKEN_META} given`;
+    if (given.length !== this.token.length || !timingSafeEqual(given, this.token)) {
+      return `wrong ${TOKEN_META}`;
+    }
+    return undefined;
+  }
+
   respond(r: Reader): ServerOutcome {
     const req = read(readRequest, r, 'handshake request');
     const clientKey = req.clientHash.toString('hex');
@@ -148,13 +174,8 @@ export class HandshakeResponder {
       meta: null,
     } satisfies HandshakeResponse);
     if (client === undefined) return { status: 'retry', response };
-    if (this.token !== undefined) {
-      const given = req.meta?.[TOKEN_META];
-      if (given === undefined) return { status: 'refused', response, reason: `no ${TOKEN_META} given` };
-      if (given.length !== this.token.length || !timingSafeEqual(given, this.token)) {
-        return { status: 'refused', response, reason: `wrong ${TOKEN_META}` };
-      }
-    }
+    const refused = this.checkToken(req);
+    if (refused !== undefined) return { status: 'refused', response, reason: refused };
     return { status: 'connected', response, clientProtocol: client };
   }
 }
@@ -191,12 +212,16 @@ export class HandshakeRequestor {
   onResponse(r: Reader, sentProtocol: boolean): 'connected' | 'retry' {
     const res = read(readResponse, r, 'handshake response');
     if (res.serverHash !== null && res.serverProtocol !== null) {
-      // Keep what the server said only when it is self-consistent, so a confused server cannot poison
-      // the hash we present on the next connection.
-      if (md5(res.serverProtocol).equals(res.serverHash)) {
-        this.serverHash = res.serverHash;
-        this.serverProtocol = res.serverProtocol;
+      // Java's server sends the MD5 of the very protocol text it sends. A server that does not is
+      // confused or not what it claims: refuse it rather than present its hash on the next connection.
+      if (!md5(res.serverProtocol).equals(res.serverHash)) {
+        throw new SluiceError(
+          'SLUICE_RPC',
+          `server handshake refused: serverHash ${res.serverHash.toString('hex')} is not the MD5 of the serverProtocol it sent`,
+        );
       }
+      this.serverHash = res.serverHash;
+      this.serverProtocol = res.serverProtocol;
     }
     if (res.match === 'NONE') {
       if (sentProtocol) {
