@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { ChannelDrainer, DrainableChannel, NgSinkDef } from '../catalog/ng.js';
+import { Ack } from '../core/ack.js';
 import { asSluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -53,11 +54,21 @@ interface Reply {
 
 type Tx = ReturnType<DrainableChannel['transaction']>;
 
+/**
+ * A batch sent to a poller: its transaction stays open until the batch's ack settles (core/ack.ts): ok
+ * on the poller's ack (commit), failed on its nack, the timeout or a stop (rollback). The first settles
+ * it; a late ack after the timeout, or a nack racing a stop, changes nothing.
+ */
 interface OpenBatch {
   tx: Tx;
   count: number;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
+  ack: Ack;
+  /** The commit or rollback the settlement started. */
+  done: Promise<void> | undefined;
 }
+
+const NACKED = new Error('nacked by the poller');
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -203,25 +214,36 @@ export class SparkSink implements ChannelDrainer {
       return stoppedReply();
     }
     const seq = `${this.prefix}${++this.counter}`;
-    const timer = setTimeout(() => {
+    const o: OpenBatch = { tx, count: events.length, timer: undefined, ack: new Ack(), done: undefined };
+    o.ack.onSettle((error) => {
+      this.open.delete(seq);
+      clearTimeout(o.timer);
+      o.done = this.end(seq, o, error === undefined);
+    });
+    o.timer = setTimeout(() => {
       this.stats.timedOut++;
       this.logger.warn(
         `${this.name}: no ack for ${seq} within ${this.opts.timeoutMs / 1000}s: rolled back, its ${events.length} events will be sent again`,
       );
-      void this.finish(seq, false);
+      o.ack.fail(new Error(`no ack within ${this.opts.timeoutMs / 1000}s`));
     }, this.opts.timeoutMs);
-    this.open.set(seq, { tx, count: events.length, timer });
+    this.open.set(seq, o);
     this.stats.batches++;
     this.stats.sent += events.length;
     return { errorMsg: '', sequenceNumber: seq, events };
   }
 
-  /** ack (commit) or nack/timeout/stop (rollback); unknown and already finished numbers do nothing. */
-  private async finish(seq: string, commit: boolean): Promise<void> {
+  /** The poller's ack or nack, or a stop; unknown and already settled numbers do nothing. */
+  private finish(seq: string, commit: boolean): Promise<void> {
     const o = this.open.get(seq);
-    if (!o) return;
-    this.open.delete(seq);
-    clearTimeout(o.timer);
+    if (!o) return Promise.resolve();
+    if (commit) o.ack.ok();
+    else o.ack.fail(NACKED);
+    return o.done ?? Promise.resolve();
+  }
+
+  /** Commits (ack) or rolls back the batch's transaction, once its ack settled. */
+  private async end(seq: string, o: OpenBatch, commit: boolean): Promise<void> {
     try {
       if (commit) {
         await o.tx.commit();

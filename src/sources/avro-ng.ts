@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
+import { acked } from '../core/ack.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -22,11 +23,12 @@ import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
  * its queue), a sender's appendBatch is answered OK only after its events were committed to the
  * channels, as Flume's AvroSource answers after `channelProcessor.processEventBatch`.
  *
- * How the source learns of the commit: each received batch is handed out whole by `next()`, and the
- * agent's SourceRunner puts and commits it before it calls `next()` again; so the next call answers OK
- * for the previous batch. A batch the runner could not put (the agent stops, or the channel refused it)
- * is answered FAILED when the source closes; so is every batch still waiting to be handed out. Senders
- * wait for their answer meanwhile: that is the backpressure (one batch per connection at a time).
+ * How the source learns of the commit: each received batch is handed out whole by `next()` with an ack
+ * (core/ack.ts, docs/acks.md); the agent's SourceRunner settles it ok once the put committed, failed when
+ * the channel refused it, and the sender is answered OK or FAILED then (it resends a FAILED batch). A
+ * batch still waiting to be handed out when the source closes is answered FAILED, and so is one handed
+ * out whose ack does not come within a grace period. Senders wait for their answers meanwhile: that is
+ * the backpressure (a connection handles several requests at once and answers them in order).
  */
 interface Pending {
   events: Event[];
@@ -35,6 +37,8 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
   /** Answered FAILED at the request timeout while the runner still held it. */
   expired: boolean;
+  /** Handed out by next(), its ack not settled yet. */
+  handed: boolean;
 }
 
 /** One `allow|deny:ip|name:pattern` rule of ipFilterRules. */
@@ -105,7 +109,8 @@ const CLOSE_GRACE_MS = 5000;
 
 export class NgAvroSource implements EventSource {
   private readonly queue: Pending[] = [];
-  private inHand: Pending | undefined;
+  /** Batches handed out whose acks have not settled. */
+  private readonly inHand = new Set<Pending>();
   private reader: ((b: Batch | null) => void) | undefined;
   private onSettled: (() => void) | undefined;
   private server: AvroServer | undefined;
@@ -151,17 +156,6 @@ export class NgAvroSource implements EventSource {
   }
 
   next(): Batch | null | Promise<Batch | null> {
-    // Being pulled again means the runner committed what it pulled last.
-    const done = this.inHand;
-    if (done) {
-      this.inHand = undefined;
-      this.stats.committed += done.events.length;
-      clearTimeout(done.timer);
-      // Its sender already heard FAILED and will send it again: at least once, as Flume promises.
-      if (done.expired) this.stats.committedAfterFailed += done.events.length;
-      done.resolve(Status.OK);
-      this.onSettled?.();
-    }
     if (this.closed) return null;
     let p = this.queue.shift();
     // A batch whose sender has gone got no OK and will be sent again: committing it would duplicate it.
@@ -170,13 +164,31 @@ export class NgAvroSource implements EventSource {
       clearTimeout(p.timer);
       p = this.queue.shift();
     }
-    if (p) {
-      this.inHand = p;
-      return p.events;
-    }
+    if (p) return this.handOut(p);
     return new Promise((resolve) => {
       this.reader = resolve;
     });
+  }
+
+  private handOut(p: Pending): Batch {
+    p.handed = true;
+    this.inHand.add(p);
+    return acked(p.events, (error) => this.settled(p, error));
+  }
+
+  /** The runner committed the batch (OK to its sender) or could not (FAILED: the sender resends). */
+  private settled(p: Pending, error: Error | undefined): void {
+    if (!this.inHand.delete(p)) return;
+    p.handed = false;
+    if (error !== undefined) this.fail(p);
+    else {
+      clearTimeout(p.timer);
+      this.stats.committed += p.events.length;
+      // Its sender already heard FAILED and will send it again: at least once, as Flume promises.
+      if (p.expired) this.stats.committedAfterFailed += p.events.length;
+      else p.resolve(Status.OK);
+    }
+    if (this.inHand.size === 0) this.onSettled?.();
   }
 
   async close(): Promise<void> {
@@ -186,8 +198,8 @@ export class NgAvroSource implements EventSource {
     const r = this.reader;
     this.reader = undefined;
     r?.(null);
-    if (this.inHand) {
-      // The runner still puts the batch in hand after close; its next pull says it was committed.
+    if (this.inHand.size > 0) {
+      // The runner still puts the batches in hand after close; their acks answer their senders.
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, CLOSE_GRACE_MS);
         this.onSettled = () => {
@@ -196,10 +208,8 @@ export class NgAvroSource implements EventSource {
         };
       });
       this.onSettled = undefined;
-      if (this.inHand) {
-        this.fail(this.inHand);
-        this.inHand = undefined;
-      }
+      for (const p of this.inHand) this.fail(p);
+      this.inHand.clear();
     }
     const server = this.server;
     this.server = undefined;
@@ -225,7 +235,7 @@ export class NgAvroSource implements EventSource {
   private expire(p: Pending): void {
     const i = this.queue.indexOf(p);
     if (i >= 0) this.queue.splice(i, 1);
-    else if (this.inHand !== p) return;
+    else if (!p.handed) return;
     if (this.stats.timedOut++ === 0) {
       this.logger.warn(
         `${this.name}: answered FAILED to a batch of ${p.events.length} events not committed within ${this.requestTimeoutMs} ms (a channel is full); further ones are only counted`,
@@ -240,13 +250,12 @@ export class NgAvroSource implements EventSource {
     if (events.length === 0) return Status.OK;
     this.stats.batches++;
     return new Promise((resolve) => {
-      const p: Pending = { events, peer, resolve, timer: undefined, expired: false };
+      const p: Pending = { events, peer, resolve, timer: undefined, expired: false, handed: false };
       p.timer = setTimeout(() => this.expire(p), this.requestTimeoutMs);
       const r = this.reader;
       if (r) {
         this.reader = undefined;
-        this.inHand = p;
-        r(events);
+        r(this.handOut(p));
       } else {
         this.queue.push(p);
       }

@@ -1,4 +1,5 @@
 import type { BoundArgs, BuildContext, ParamSpec, SourceDef } from '../catalog/types.js';
+import { acked } from '../core/ack.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -26,10 +27,13 @@ import {
  * examples and Sluice's own avro sinks send to).
  *
  * Received batches go into a queue bounded in events and in body bytes that `next()` drains. A batch is
- * answered OK only once it is in the queue; while the queue is full the answer waits, and the connection
+ * answered OK only once the node delivered it (its ack settled ok: the sink tree accepted it, see
+ * docs/acks.md), FAILED when the node could not (the sender keeps it and retries). A connection handles
+ * many requests at once and answers them in order, so a pipelining sender keeps its window full while
+ * earlier batches are delivered. While the queue is full new batches wait for room, and the connection
  * reads no further requests past a few MiB, so the sender's window fills and it slows down (backpressure
  * reaches across the network instead of events being dropped or memory growing). A batch that cannot be
- * queued within the request timeout is answered FAILED: the sender keeps it and retries.
+ * queued within the request timeout is answered FAILED as well.
  */
 export interface AvroSourceOptions extends TransportArgs {
   port: number;
@@ -52,21 +56,32 @@ interface Waiter {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** A batch in the queue: answered when its ack settles. */
+interface Queued {
+  events: Event[];
+  peer: PeerInfo;
+  bytes: number;
+  resolve: (s: StatusValue) => void;
+}
+
 const DEFAULT_QUEUE_BYTES = 64 * 1024 * 1024;
+/** How long close() waits for the node to deliver the batches in hand before answering FAILED. */
+const CLOSE_GRACE_MS = 5000;
 /** flume.avro.request.timeout's default, for sources built without a site configuration. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 export class AvroEventSource implements EventSource {
-  private readonly queue: Batch[] = [];
-  /** Bytes each queued batch holds, in queue order. */
-  private readonly queueBytesOf: number[] = [];
+  private readonly queue: Queued[] = [];
+  /** Batches handed out whose acks have not settled. */
+  private readonly inHand = new Set<Queued>();
+  private onSettled: (() => void) | undefined;
   private queued = 0;
   private queuedBytes = 0;
   private readonly waiters: Waiter[] = [];
   private reader: ((b: Batch | null) => void) | undefined;
   private server: AvroServer | undefined;
   private closed = false;
-  readonly stats = { batches: 0, timedOut: 0, abandoned: 0 };
+  readonly stats = { batches: 0, timedOut: 0, abandoned: 0, delivered: 0, failed: 0 };
   private readonly queueBytes: number;
   private readonly requestTimeoutMs: number;
 
@@ -106,14 +121,19 @@ export class AvroEventSource implements EventSource {
   }
 
   next(): Batch | null | Promise<Batch | null> {
-    const b = this.queue.shift();
-    if (b !== undefined) {
-      this.queued -= b.length;
-      this.queuedBytes -= this.queueBytesOf.shift()!;
-      this.admit();
-      return b;
-    }
     if (this.closed) return null;
+    let q = this.queue.shift();
+    // A sender that has gone got no OK and will send its batches again: delivering them would duplicate.
+    while (q?.peer.closed) {
+      this.dequeued(q);
+      this.stats.abandoned += q.events.length;
+      q = this.queue.shift();
+    }
+    if (q !== undefined) {
+      this.dequeued(q);
+      this.admit();
+      return this.handOut(q);
+    }
     return new Promise((resolve) => {
       this.reader = resolve;
     });
@@ -124,15 +144,35 @@ export class AvroEventSource implements EventSource {
     this.closed = true;
     const server = this.server;
     this.server = undefined;
-    // The senders of batches still waiting for room get no OK: their connections drop and they resend.
+    // The senders of batches not yet delivered get FAILED (or, once their connection drops, nothing)
+    // and resend.
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.resolve(Status.FAILED);
     }
-    if (server) await server.close();
+    for (const q of this.queue.splice(0)) {
+      this.dequeued(q);
+      q.resolve(Status.FAILED);
+    }
     const r = this.reader;
     this.reader = undefined;
     r?.(null);
+    if (this.inHand.size > 0) {
+      // The node is still delivering the batches in hand; their acks answer their senders.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, CLOSE_GRACE_MS);
+        this.onSettled = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.onSettled = undefined;
+      for (const q of this.inHand) q.resolve(Status.FAILED);
+      this.inHand.clear();
+      // Let the last answers reach the socket (compression and TLS write asynchronously) before closing.
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    if (server) await server.close();
   }
 
   private receive(events: Event[], peer: PeerInfo, frameBytes: number): StatusValue | Promise<StatusValue> {
@@ -141,16 +181,36 @@ export class AvroEventSource implements EventSource {
     this.stats.batches++;
     // The bodies are views of their frame: the frame, headers included, is what the queue keeps alive.
     const bytes = frameBytes;
-    // An empty queue takes any batch, so a batch larger than the queue cannot wait forever.
-    if (this.waiters.length === 0 && this.fits(events.length, bytes)) {
-      this.push(events, bytes);
-      return Status.OK;
-    }
     return new Promise((resolve) => {
+      // An empty queue takes any batch, so a batch larger than the queue cannot wait forever.
+      if (this.waiters.length === 0 && this.fits(events.length, bytes)) {
+        this.push({ events, peer, bytes, resolve });
+        return;
+      }
       const w: Waiter = { events, peer, bytes, resolve, timer: undefined };
       w.timer = setTimeout(() => this.expire(w), this.requestTimeoutMs);
       this.waiters.push(w);
     });
+  }
+
+  private handOut(q: Queued): Batch {
+    this.inHand.add(q);
+    return acked(q.events, (error) => {
+      if (!this.inHand.delete(q)) return;
+      if (error === undefined) {
+        this.stats.delivered += q.events.length;
+        q.resolve(Status.OK);
+      } else {
+        this.stats.failed += q.events.length;
+        q.resolve(Status.FAILED);
+      }
+      if (this.inHand.size === 0) this.onSettled?.();
+    });
+  }
+
+  private dequeued(q: Queued): void {
+    this.queued -= q.events.length;
+    this.queuedBytes -= q.bytes;
   }
 
   private fits(n: number, bytes: number): boolean {
@@ -174,17 +234,16 @@ export class AvroEventSource implements EventSource {
     this.admit();
   }
 
-  private push(events: Event[], bytes: number): void {
+  private push(q: Queued): void {
     const r = this.reader;
     if (r) {
       this.reader = undefined;
-      r(events);
+      r(this.handOut(q));
       return;
     }
-    this.queue.push(events);
-    this.queueBytesOf.push(bytes);
-    this.queued += events.length;
-    this.queuedBytes += bytes;
+    this.queue.push(q);
+    this.queued += q.events.length;
+    this.queuedBytes += q.bytes;
   }
 
   private admit(): void {
@@ -200,8 +259,7 @@ export class AvroEventSource implements EventSource {
       if (!this.fits(w.events.length, w.bytes)) return;
       this.waiters.shift();
       clearTimeout(w.timer);
-      this.push(w.events, w.bytes);
-      w.resolve(Status.OK);
+      this.push(w);
     }
   }
 }

@@ -154,6 +154,9 @@ export function loadTls(t: TlsArgs, component: string, side: 'server' | 'client'
  * An AvroSourceProtocol server listening with a component's transport options: what every Flume avro
  * source (OG rpcSource/collectorSource, NG avro) runs.
  */
+/** Requests of one connection an avro source handles at once (the read-ahead limits bound them too). */
+const SOURCE_REQUESTS_IN_FLIGHT = 64;
+
 export async function listenFlumeSource(
   opts: TransportArgs & {
     port: number;
@@ -177,6 +180,9 @@ export async function listenFlumeSource(
     token: opts.token,
     limits: opts.limits,
     handshakeFrameSize: opts.handshakeFrameSize,
+    // The sources answer a batch once it is delivered (docs/acks.md): a connection's later requests are
+    // handled meanwhile, up to its read-ahead limits, so a pipelining sender keeps its window full.
+    maxInFlight: SOURCE_REQUESTS_IN_FLIGHT,
     logger,
     name,
   });

@@ -81,6 +81,12 @@ export interface AvroServerOptions extends TransportOptions {
   /** Bytes of requests read ahead on one connection before we stop reading its socket. */
   maxQueuedBytes?: number | undefined;
   /**
+   * Requests of one connection handled at once (default 1: the next waits for the answer to the last).
+   * A source that answers only once a batch is delivered (docs/acks.md) handles several, so a
+   * pipelining client keeps its window full; answers still go out in request order.
+   */
+  maxInFlight?: number | undefined;
+  /**
    * Bytes a first frame may buffer before the handshake at its head is accepted (token included); the
    * rest of a large first request is read only then (FrameDecoder's gate).
    */
@@ -207,7 +213,14 @@ class ServerConnection {
   private readonly queue: QueuedFrame[] = [];
   /** Payload bytes in `queue`. */
   private queuedBytes = 0;
-  private busy = false;
+  /** Requests handled and not yet answered. */
+  private inFlight = 0;
+  private readonly maxInFlight: number;
+  /** Requests handed to process() so far, and answers sent (or skipped, for one-way messages) so far. */
+  private dispatched = 0;
+  private answered = 0;
+  /** Answers ready before an earlier request's: sent when their turn comes. */
+  private readonly early = new Map<number, { serial: number; parts: Buffer[] | undefined }>();
   private paused = false;
   private connected = false;
   private closing = false;
@@ -223,6 +236,7 @@ class ServerConnection {
     this.peer = { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 };
     this.maxQueued = server.opts.maxQueuedRequests ?? 64;
     this.maxQueuedBytes = server.opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    this.maxInFlight = server.opts.maxInFlight ?? 1;
     this.transport = new FrameTransport(
       socket,
       server.opts,
@@ -261,39 +275,44 @@ class ServerConnection {
     if (this.closing) return;
     this.queue.push({ serial, payload });
     this.queuedBytes += payload.length;
-    if (!this.paused && (this.queue.length >= this.maxQueued || this.queuedBytes >= this.maxQueuedBytes)) {
+    if (
+      !this.paused &&
+      (this.queue.length + this.inFlight >= this.maxQueued || this.queuedBytes >= this.maxQueuedBytes)
+    ) {
       this.paused = true;
       this.transport.pause();
     }
-    if (!this.busy) this.pump();
+    if (this.inFlight < this.maxInFlight) this.pump();
   }
 
   private pump(): void {
-    while (!this.busy && this.queue.length > 0 && !this.closing) {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0 && !this.closing) {
       const f = this.queue.shift()!;
-      this.queuedBytes -= f.payload.length;
       let r: void | Promise<void>;
       try {
-        r = this.process(f.serial, f.payload);
+        r = this.process(this.dispatched++, f.serial, f.payload);
       } catch (e) {
         this.fail(e as SluiceError);
         return;
       }
       if (r) {
-        this.busy = true;
+        // A request being handled still holds its bytes (its events are views of the frame): it counts
+        // against the read-ahead limits until answered.
+        this.inFlight++;
         r.then(
           () => {
-            this.busy = false;
+            this.inFlight--;
+            if (!this.closing) this.queuedBytes -= f.payload.length;
             this.pump();
           },
           (e: SluiceError) => this.fail(e),
         );
-      }
+      } else this.queuedBytes -= f.payload.length;
     }
     if (
       this.paused &&
       !this.closing &&
-      this.queue.length <= this.maxQueued >> 1 &&
+      this.queue.length + this.inFlight <= this.maxQueued >> 1 &&
       this.queuedBytes <= this.maxQueuedBytes >> 1
     ) {
       this.paused = false;
@@ -301,19 +320,19 @@ class ServerConnection {
     }
   }
 
-  private process(serial: number, payload: Buffer): void | Promise<void> {
+  private process(index: number, serial: number, payload: Buffer): void | Promise<void> {
     const r = new Reader(payload);
     let hs: Buffer | undefined;
     if (!this.connected) {
       const outcome = this.server.responder.respond(r);
       hs = outcome.response;
       if (outcome.status === 'retry') {
-        this.transport.send(serial, [hs]);
+        this.send(index, serial, [hs]);
         return;
       }
       if (outcome.status === 'refused') {
         this.server.logger.warn(`${this.server.label()}: refused ${this.peerText()}: ${outcome.reason}`);
-        this.transport.send(serial, [hs, systemErrorBody(`connection refused: ${outcome.reason}`)]);
+        this.send(index, serial, [hs, systemErrorBody(`connection refused: ${outcome.reason}`)]);
         this.closing = true;
         this.transport.end();
         return;
@@ -326,14 +345,14 @@ class ServerConnection {
     if (name === '') {
       // A ping: only the handshake answers it. Once connected there is none, and an empty frame (count 0)
       // would desync Java, so the frame carries one empty buffer.
-      this.transport.send(serial, hs ? [hs] : []);
+      this.send(index, serial, hs ? [hs] : []);
       return;
     }
     const { protocol, handlers } = this.server.opts;
     const msg = protocol.messages.get(name);
     const h = handlers[name];
     if (msg === undefined || h === undefined) {
-      this.reply(serial, hs, systemErrorBody(`unknown message ${name} in protocol ${protocol.name}`));
+      this.reply(index, serial, hs, systemErrorBody(`unknown message ${name} in protocol ${protocol.name}`));
       return;
     }
     // A request that does not decode is garbage: the caller closes the connection.
@@ -342,23 +361,30 @@ class ServerConnection {
     try {
       res = h.handle(req, this.peer);
     } catch (e) {
-      this.reply(serial, hs, systemErrorBody((e as Error).message));
+      this.reply(index, serial, hs, systemErrorBody((e as Error).message));
       return;
     }
     if (res instanceof Promise) {
       return res.then(
-        (v: unknown) => this.answer(serial, hs, msg.oneWay, h, v),
-        (e: unknown) => this.reply(serial, hs, systemErrorBody(e instanceof Error ? e.message : String(e))),
+        (v: unknown) => this.answer(index, serial, hs, msg.oneWay, h, v),
+        (e: unknown) =>
+          this.reply(index, serial, hs, systemErrorBody(e instanceof Error ? e.message : String(e))),
       );
     }
-    this.answer(serial, hs, msg.oneWay, h, res);
+    this.answer(index, serial, hs, msg.oneWay, h, res);
   }
 
-  private answer(serial: number, hs: Buffer | undefined, oneWay: boolean, h: AnyHandler, res: unknown): void {
-    if (this.closing) return;
+  private answer(
+    index: number,
+    serial: number,
+    hs: Buffer | undefined,
+    oneWay: boolean,
+    h: AnyHandler,
+    res: unknown,
+  ): void {
     if (oneWay) {
       // No response to a one-way message, except the handshake a first request needs answered.
-      if (hs) this.transport.send(serial, [hs]);
+      this.send(index, serial, hs ? [hs] : undefined);
       return;
     }
     const w = this.writer;
@@ -366,12 +392,29 @@ class ServerConnection {
     if (hs) w.raw(hs);
     w.raw(OK_HEAD);
     h.encode(w, res);
-    this.transport.send(serial, [w.finish()]);
+    // The writer is reused: an answer that must wait for its turn keeps a copy.
+    const out = w.finish();
+    this.send(index, serial, [index === this.answered ? out : Buffer.from(out)]);
   }
 
-  private reply(serial: number, hs: Buffer | undefined, body: Buffer): void {
+  private reply(index: number, serial: number, hs: Buffer | undefined, body: Buffer): void {
+    this.send(index, serial, hs ? [hs, body] : [body]);
+  }
+
+  /** Sends the answer to request `index` in its turn (`parts` undefined: it has none). */
+  private send(index: number, serial: number, parts: Buffer[] | undefined): void {
     if (this.closing) return;
-    this.transport.send(serial, hs ? [hs, body] : [body]);
+    if (index !== this.answered) {
+      this.early.set(index, { serial, parts });
+      return;
+    }
+    if (parts !== undefined) this.transport.send(serial, parts);
+    this.answered++;
+    for (let next = this.early.get(this.answered); next !== undefined; next = this.early.get(this.answered)) {
+      this.early.delete(this.answered);
+      if (next.parts !== undefined) this.transport.send(next.serial, next.parts);
+      this.answered++;
+    }
   }
 
   private fail(err: SluiceError): void {
