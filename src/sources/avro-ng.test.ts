@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { testContext } from '../../test/mocks/sinks.js';
 import { ComponentProperties, type RawProps } from '../catalog/properties.js';
 import { memoryChannel } from '../channels/memory.js';
-import { Event } from '../core/event.js';
+import { takeAck } from '../core/ack.js';
+import { bodyTexts, Event } from '../core/event.js';
 import { replicatingSelector, SourceRunner } from '../flow/agent/source-runner.js';
 import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
 import { cipherList, opensslCipher, protocolRange } from '../rpc/avro/ng-tls.js';
@@ -14,7 +15,7 @@ const ctx = () => testContext({ nodeName: 'a1' });
 const make = (props: RawProps) =>
   ngAvroSource.create(new ComponentProperties('source r1', ngAvroSource.properties, props), ctx());
 
-test('appendBatch is answered OK only when the runner pulls again (its put was committed); FAILED at close', {
+test('appendBatch is answered OK once its ack settles ok (the put committed), FAILED when it fails and at close', {
   timeout: 20_000,
 }, async () => {
   const src = make({ bind: '127.0.0.1', port: '0' }) as NgAvroSource;
@@ -23,27 +24,30 @@ test('appendBatch is answered OK only when the runner pulls again (its put was c
   const b = new FlumeRpcClient({ host: '127.0.0.1', port: src.port });
   const answers: string[] = [];
   const first = a.appendBatch([Event.of('a1'), Event.of('a2')]).then((s) => answers.push(`a:${s}`));
-  const batch = await src.next();
-  assert.deepEqual(
-    batch!.map((e) => e.body.toString()),
-    ['a1', 'a2'],
-  );
+  const batch = (await src.next())!;
+  assert.deepEqual(bodyTexts(batch), ['a1', 'a2']);
   const second = b.appendBatch([Event.of('b1')]).then((s) => answers.push(`b:${s}`));
-  await new Promise((r) => setTimeout(r, 200));
-  assert.deepEqual(answers, [], 'answered before the batch was committed');
-  const next = await src.next(); // the runner committed a's batch
+  const next = (await src.next())!;
+  assert.deepEqual(bodyTexts(next), ['b1']);
+  await new Promise((r) => setTimeout(r, 100));
+  // Pulling again says nothing: both batches are in flight.
+  assert.equal(answers.length, 0, 'answered before the batch was committed');
+  takeAck(batch)!.ok();
   await first;
   assert.deepEqual(answers, [`a:${Status.OK}`]);
-  assert.deepEqual(
-    next!.map((e) => e.body.toString()),
-    ['b1'],
-  );
-  // b's batch is in hand when the agent stops and the runner never pulls again: FAILED.
-  const closing = src.close();
+  // A put that failed: its sender hears FAILED and resends.
+  takeAck(next)!.fail(new Error('channel refused'));
   await second;
   assert.deepEqual(answers, [`a:${Status.OK}`, `b:${Status.FAILED}`]);
+  const resent = b.appendBatch([Event.of('b1')]).then((s) => answers.push(`b again:${s}`));
+  assert.deepEqual(bodyTexts((await src.next())!), ['b1']);
+  // That one is in hand when the agent stops and is never acked: FAILED after the grace period.
+  const closing = src.close();
+  await resent;
+  assert.equal(answers.at(-1), `b again:${Status.FAILED}`);
   await closing;
   assert.equal(await src.next(), null);
+  assert.deepEqual([src.stats.committed, src.stats.failed], [2, 2]);
   await Promise.all([a.close(), b.close()]);
 });
 

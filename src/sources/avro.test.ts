@@ -5,7 +5,8 @@ import { bindArgs } from '../catalog/bind.js';
 import { validateDef } from '../catalog/registry.js';
 import { type ArgValue, BoundArgs, type SourceDef } from '../catalog/types.js';
 import { SiteConfig } from '../core/config.js';
-import { Event } from '../core/event.js';
+import { takeAck } from '../core/ack.js';
+import { type Batch, bodyTexts, Event } from '../core/event.js';
 import { freePort } from '../core/ports.js';
 import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
 import { Status } from '../rpc/avro/protocols.js';
@@ -43,6 +44,20 @@ async function until(f: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
+/** The next batch, acked ok (delivered) so its sender hears OK. */
+async function deliver(src: AvroEventSource): Promise<Batch> {
+  const b = (await src.next())!;
+  takeAck(b)!.ok();
+  return b;
+}
+
+/** A first exchange: a client sends further requests only once its handshake was answered. */
+async function handshake(c: FlumeRpcClient, src: AvroEventSource): Promise<void> {
+  const a = c.appendBatch([Event.of('hello')]);
+  await deliver(src);
+  assert.equal(await a, Status.OK);
+}
+
 async function settledWithin<T>(p: Promise<T>, ms: number): Promise<boolean> {
   let done = false;
   void p.then(
@@ -53,12 +68,15 @@ async function settledWithin<T>(p: Promise<T>, ms: number): Promise<boolean> {
   return done;
 }
 
-test('avroSource: batches sent are the batches next() returns, fields kept', async () => {
+test('avroSource: batches sent are the batches next() returns, fields kept; OK once delivered', async () => {
   const { src } = await open(avroSource, { port: 0 });
   const c = sender(src.port);
   const e = Event.of('hello', { timestamp: 1234, host: 'agent-7', attrs: { k: 'v' } });
-  assert.equal(await c.appendBatch([e, Event.of('world')]), Status.OK);
+  const answer = c.appendBatch([e, Event.of('world')]);
   const batch = (await src.next())!;
+  assert.equal(await settledWithin(answer, 100), false, 'no answer before the batch is delivered');
+  takeAck(batch)!.ok();
+  assert.equal(await answer, Status.OK);
   assert.deepEqual(
     batch.map((x) => x.body.toString()),
     ['hello', 'world'],
@@ -66,80 +84,128 @@ test('avroSource: batches sent are the batches next() returns, fields kept', asy
   assert.equal(batch[0]!.timestamp, 1234);
   assert.equal(batch[0]!.host, 'agent-7');
   assert.equal(batch[0]!.getAttrString('k'), 'v');
-  assert.equal(await c.append(Event.of('one')), Status.OK);
-  assert.equal((await src.next())![0]!.body.toString(), 'one');
+  const one = c.append(Event.of('one'));
+  assert.equal((await deliver(src))[0]!.body.toString(), 'one');
+  assert.equal(await one, Status.OK);
+});
+
+test('a batch the node could not deliver is answered FAILED; the resend is delivered once', async () => {
+  const { src } = await open(collectorSource, { port: 0 });
+  const c = sender(src.port);
+  const first = c.appendBatch([Event.of('x')]);
+  takeAck((await src.next())!)!.fail(new Error('sink down'));
+  assert.equal(await first, Status.FAILED);
+  const again = c.appendBatch([Event.of('x')]);
+  assert.deepEqual(bodyTexts(await deliver(src)), ['x']);
+  assert.equal(await again, Status.OK);
+  assert.deepEqual([src.stats.delivered, src.stats.failed], [1, 1]);
+});
+
+test('close answers FAILED to queued batches and waits for the batch in hand to be delivered', async () => {
+  const { src } = await open(avroSource, { port: 0 });
+  const c = sender(src.port);
+  const inHand = c.appendBatch([Event.of('in hand')]);
+  const b = (await src.next())!;
+  const queued = new FlumeRpcClient({ host: '127.0.0.1', port: src.port, requestTimeoutMs: 5000 });
+  cleanup.push(() => queued.close());
+  const waiting = queued.appendBatch([Event.of('queued')]);
+  await until(() => src.stats.batches === 2);
+  const closing = src.close();
+  assert.equal(await waiting, Status.FAILED);
+  takeAck(b)!.ok();
+  assert.equal(await inHand, Status.OK);
+  await closing;
 });
 
 test('a pending next() is woken by a batch, and by close() with null', async () => {
   const { src } = await open(rpcSource, { port: 0 });
   const waiting = src.next();
   assert.ok(waiting instanceof Promise);
-  await sender(src.port).appendBatch([Event.of('late')]);
-  assert.equal((await waiting)![0]!.body.toString(), 'late');
+  const answer = sender(src.port).appendBatch([Event.of('late')]);
+  const b = (await waiting)!;
+  assert.equal(b[0]!.body.toString(), 'late');
+  takeAck(b)!.ok();
+  assert.equal(await answer, Status.OK);
   const pending = src.next();
   await src.close();
   assert.equal(await pending, null);
   assert.equal(await src.next(), null);
 });
 
-test('backpressure: when the queue is full the OK waits until next() makes room', async () => {
+test('backpressure: when the queue is full a batch waits for room, and its OK for its delivery', async () => {
   const { src } = await open(avroSource, { port: 0, queueSize: 10 });
   const c = sender(src.port);
+  await handshake(c, src);
   const ten = Array.from({ length: 10 }, (_, i) => Event.of(`a${i}`));
-  assert.equal(await c.appendBatch(ten), Status.OK);
+  const first = c.appendBatch(ten);
+  await until(() => src.stats.batches === 2);
   const second = c.appendBatch(ten.map((e) => e.withBody(Buffer.from('b'))));
-  assert.equal(await settledWithin(second, 200), false, 'answer held while the queue is full');
-  assert.equal((await src.next())!.length, 10);
+  await until(() => src.stats.batches === 3);
+  assert.equal((await deliver(src)).length, 10);
+  assert.equal(await first, Status.OK);
+  assert.equal(await settledWithin(second, 100), false, 'answer held until delivered');
+  assert.equal((await deliver(src))[0]!.body.toString(), 'b');
   assert.equal(await second, Status.OK);
-  assert.equal((await src.next())![0]!.body.toString(), 'b');
 });
 
 test('the queue is bounded in bytes too (frames, headers included): a batch that would pass queueBytes waits', async () => {
   const { src } = await open(avroSource, { port: 0, queueBytes: 1500 });
   const c = sender(src.port);
+  await handshake(c, src);
   const kib = Event.of(Buffer.alloc(1024, 0x61));
-  assert.equal(await c.appendBatch([kib]), Status.OK);
+  const first = c.appendBatch([kib]);
+  await until(() => src.stats.batches === 2);
   assert.ok(src.bytes > 1024 && src.bytes < 1300, `the frame's bytes are counted: ${src.bytes}`);
   const second = c.appendBatch([kib.copy()]);
-  assert.equal(await settledWithin(second, 200), false, 'answer held while the bytes are over');
-  assert.equal((await src.next())!.length, 1);
+  await until(() => src.stats.batches === 3);
+  // The second waits for room: only the first's bytes are queued.
+  assert.ok(src.bytes > 1024 && src.bytes < 1300, `only the first batch is queued: ${src.bytes}`);
+  assert.equal((await deliver(src)).length, 1);
+  assert.equal(await first, Status.OK);
+  assert.ok(src.bytes > 1024 && src.bytes < 1300, 'the second is queued now');
+  assert.equal((await deliver(src)).length, 1);
   assert.equal(await second, Status.OK);
-  assert.ok(src.bytes > 1024 && src.bytes < 1300);
 });
 
 test('a batch that finds the queue full for requestTimeout is answered FAILED, logged once', async () => {
   const { src, logger } = await open(avroSource, { port: 0, queueSize: 1, requestTimeout: 150 });
   const c = sender(src.port);
-  assert.equal(await c.appendBatch([Event.of('kept')]), Status.OK);
+  await handshake(c, src);
+  const kept = c.appendBatch([Event.of('kept')]);
+  await until(() => src.stats.batches === 2);
+  // Another connection: answers on one connection keep their order, so c's next answer waits for 'kept'.
+  const other = sender(src.port);
   const started = Date.now();
-  assert.equal(await c.appendBatch([Event.of('late')]), Status.FAILED);
+  assert.equal(await other.appendBatch([Event.of('late')]), Status.FAILED);
   assert.ok(Date.now() - started < 2000, 'the sender hears FAILED soon after the timeout');
-  assert.equal(await c.appendBatch([Event.of('late again')]), Status.FAILED);
+  assert.equal(await other.appendBatch([Event.of('late again')]), Status.FAILED);
   assert.equal(src.stats.timedOut, 2);
   assert.equal(logger.lines.filter((l) => /answered FAILED/.test(l)).length, 1);
   // Nothing of the refused batches was queued: the sender still has them and resends.
-  assert.deepEqual(
-    (await src.next())!.map((e) => e.body.toString()),
-    ['kept'],
-  );
-  assert.equal(await c.appendBatch([Event.of('room')]), Status.OK);
-  assert.equal((await src.next())![0]!.body.toString(), 'room');
+  assert.deepEqual(bodyTexts(await deliver(src)), ['kept']);
+  assert.equal(await kept, Status.OK);
+  const room = c.appendBatch([Event.of('room')]);
+  assert.equal((await deliver(src))[0]!.body.toString(), 'room');
+  assert.equal(await room, Status.OK);
 });
 
 test('a waiting batch whose sender hung up is dropped, not queued (it was never acknowledged)', async () => {
   const { src } = await open(avroSource, { port: 0, queueSize: 1 });
   const c = sender(src.port);
-  assert.equal(await c.appendBatch([Event.of('first')]), Status.OK);
+  const first = c.appendBatch([Event.of('first')]);
+  await until(() => src.stats.batches === 1);
   const gone = new FlumeRpcClient({ host: '127.0.0.1', port: src.port, requestTimeoutMs: 5000 });
   const unanswered = gone.appendBatch([Event.of('never acknowledged')]).catch(() => 'closed');
   await until(() => src.stats.batches === 2);
   await gone.close();
   assert.equal(await unanswered, 'closed');
   await until(() => src.connections?.open === 1);
-  assert.equal((await src.next())![0]!.body.toString(), 'first');
+  assert.equal((await deliver(src))[0]!.body.toString(), 'first');
+  assert.equal(await first, Status.OK);
   assert.equal(src.stats.abandoned, 1);
-  assert.equal(await c.appendBatch([Event.of('next')]), Status.OK);
-  assert.equal((await src.next())![0]!.body.toString(), 'next');
+  const next = c.appendBatch([Event.of('next')]);
+  assert.equal((await deliver(src))[0]!.body.toString(), 'next');
+  assert.equal(await next, Status.OK);
 });
 
 test('start-up names the address the port listens on', async () => {
@@ -153,16 +219,18 @@ test('start-up names the address the port listens on', async () => {
 test('a batch larger than the queue is still taken when the queue is empty', async () => {
   const { src } = await open(avroSource, { port: 0, queueSize: 2 });
   const c = sender(src.port);
-  assert.equal(await c.appendBatch(Array.from({ length: 5 }, () => Event.of('x'))), Status.OK);
-  assert.equal((await src.next())!.length, 5);
+  const answer = c.appendBatch(Array.from({ length: 5 }, () => Event.of('x')));
+  assert.equal((await deliver(src)).length, 5);
+  assert.equal(await answer, Status.OK);
 });
 
 test('collectorSource listens on flume.collector.port by default', async () => {
   const port = await freePort();
   const { src } = await open(collectorSource, {}, { 'flume.collector.port': String(port) });
   assert.equal(src.port, port);
-  assert.equal(await sender(port).appendBatch([Event.of('c')]), Status.OK);
-  assert.equal((await src.next())![0]!.body.toString(), 'c');
+  const answer = sender(port).appendBatch([Event.of('c')]);
+  assert.equal((await deliver(src))[0]!.body.toString(), 'c');
+  assert.equal(await answer, Status.OK);
 });
 
 test('port already in use: open() fails with an error naming the port', async () => {

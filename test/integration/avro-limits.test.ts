@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ComponentProperties } from '../../src/catalog/properties.js';
 import { BoundArgs } from '../../src/catalog/types.js';
 import { memoryChannel } from '../../src/channels/memory.js';
+import { takeAck } from '../../src/core/ack.js';
 import { SiteConfig } from '../../src/core/config.js';
 import { Event } from '../../src/core/event.js';
 import { replicatingSelector, SourceRunner } from '../../src/flow/agent/source-runner.js';
@@ -45,6 +46,13 @@ async function collector(args: Record<string, string | number | boolean> = {}) {
   // The server behind the source, for what it holds (test-only access).
   const server = (src as unknown as { server: import('../../src/rpc/avro/server.js').AvroServer }).server;
   return { src, server, logger: ctx.logger };
+}
+
+/** Takes the next batch as a node that delivered it: its sender is answered OK. */
+async function deliver(src: AvroEventSource): Promise<void> {
+  const b = await src.next();
+  assert.ok(b !== null);
+  takeAck(b)!.ok();
 }
 
 async function until(f: () => boolean, ms: number, what: string): Promise<void> {
@@ -144,7 +152,11 @@ test('a flood of 1 MiB events into a slow node: reads stop, RSS stays bounded, n
   while (Date.now() < end) {
     await new Promise((r) => setTimeout(r, 40));
     const b = src.next();
-    if (!(b instanceof Promise) && b !== null) taken += b.length;
+    if (!(b instanceof Promise) && b !== null) {
+      // Delivered: the source answers OK now, and the connection reads on (docs/acks.md).
+      takeAck(b)?.ok();
+      taken += b.length;
+    }
     peak = Math.max(peak, process.memoryUsage().rss - rss0);
     peakQueued = Math.max(peakQueued, src.bytes + server.heldBytes);
   }
@@ -204,7 +216,7 @@ test('a TLS client that never finishes its TLS handshake is closed by the handsh
     return;
   }
   cleanup.push(() => fs.rmSync(cert.dir, { recursive: true, force: true }));
-  const { server } = await collector({
+  const { src, server } = await collector({
     handshakeTimeout: 300,
     keyFile: cert.keyFile,
     certFile: cert.certFile,
@@ -219,7 +231,9 @@ test('a TLS client that never finishes its TLS handshake is closed by the handsh
     tls: { ca: cert.cert, servername: 'localhost' },
   });
   cleanup.push(() => c.close());
-  assert.equal(await c.appendBatch([Event.of('over tls')]), Status.OK);
+  const answer = c.appendBatch([Event.of('over tls')]);
+  await deliver(src);
+  assert.equal(await answer, Status.OK);
 });
 
 test('connections over maxConnections are refused at accept, counted and logged once', async () => {
@@ -251,7 +265,7 @@ test('half-sent large frames are released when their connections close', { timeo
 });
 
 test('before the handshake: a large first frame needs an acceptable handshake at its head', async () => {
-  const { server, logger } = await collector({ token: 'secret' });
+  const { src, server, logger } = await collector({ token: 'secret' });
   const big = oneEvent(Buffer.alloc(4 * MiB, 0x63));
   const noToken = await connect(server.port);
   noToken.write(encodeFrame(1, [handshake(), requestHead('appendBatch'), big]));
@@ -264,7 +278,9 @@ test('before the handshake: a large first frame needs an acceptable handshake at
   // handshake) is read whole and answered.
   const c = new FlumeRpcClient({ host: '127.0.0.1', port: server.port, token: 'secret' });
   cleanup.push(() => c.close());
-  assert.equal(await c.appendBatch([Event.of(Buffer.alloc(4 * MiB, 0x64))]), Status.OK);
+  const answer = c.appendBatch([Event.of(Buffer.alloc(4 * MiB, 0x64))]);
+  await deliver(src);
+  assert.equal(await answer, Status.OK);
   const wrong = new FlumeRpcClient({ host: '127.0.0.1', port: server.port, token: 'guess' });
   cleanup.push(() => wrong.close());
   await assert.rejects(wrong.appendBatch([Event.of('x')]), /wrong sluice.token/);
@@ -280,6 +296,7 @@ test('70,000 requests on one connection are all acknowledged', { timeout: 60_000
     while (draining) {
       const b = await src.next();
       if (b === null) return;
+      takeAck(b)?.ok();
       taken += b.length;
     }
   })();

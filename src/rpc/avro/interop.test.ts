@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { peer, peerSkip } from '../../../test/support/peers.js';
 import { BoundArgs, type BuildContext } from '../../catalog/types.js';
+import { takeAck } from '../../core/ack.js';
 import { SiteConfig } from '../../core/config.js';
 import { Event } from '../../core/event.js';
 import { memoryLogger } from '../../core/logger.js';
@@ -190,7 +191,11 @@ test('live: Python Avro sends appendBatch and append to a Sluice avroSource', {
   const deadline = Date.now() + 20_000;
   while (got.length < 26 && Date.now() < deadline) {
     const b = await Promise.race([src.next(), new Promise<null>((r) => setTimeout(() => r(null), 500))]);
-    if (b) got.push(...b);
+    if (b) {
+      // Delivered: the sender hears OK now (docs/acks.md).
+      takeAck(b)?.ok();
+      got.push(...b);
+    }
   }
   assert.equal(await peer.exited, 0, peer.stderr());
   assert.deepEqual(
