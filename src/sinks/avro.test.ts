@@ -7,6 +7,7 @@ import { peerSkip } from '../../test/support/peers.js';
 import { bindArgs } from '../catalog/bind.js';
 import { validateDef } from '../catalog/registry.js';
 import { type ArgValue, BoundArgs, type SinkDef } from '../catalog/types.js';
+import { takeAck } from '../core/ack.js';
 import { SiteConfig } from '../core/config.js';
 import { Event } from '../core/event.js';
 import { memoryLogger } from '../core/logger.js';
@@ -36,14 +37,35 @@ function ctx(overrides: Record<string, string> = {}) {
   return { ctx: c, logger: c.logger };
 }
 
-async function source(args: Record<string, ArgValue> = {}): Promise<AvroEventSource> {
+/** What each test source delivered (acked ok, so its sender heard OK), in order. */
+const received = new WeakMap<AvroEventSource, Event[]>();
+
+/**
+ * A receiving source. Unless `manual`, a node behind it delivers every batch as it arrives (a sender's
+ * answer comes with the delivery, docs/acks.md); a manual one delivers only what the test `pull`s.
+ */
+async function source(args: Record<string, ArgValue> = {}, manual = false): Promise<AvroEventSource> {
   const src = avroSource.build(
     BoundArgs.of('avroSource', { port: 0, bind: '127.0.0.1', ...args }),
     ctx().ctx,
   ) as AvroEventSource;
   await src.open();
+  received.set(src, []);
   cleanup.push(() => src.close());
+  if (!manual)
+    void (async () => {
+      while (await pull(src));
+    })();
   return src;
+}
+
+/** Delivers the next batch of `src`; false once it closed. */
+async function pull(src: AvroEventSource): Promise<boolean> {
+  const b = await src.next();
+  if (b === null) return false;
+  takeAck(b)?.ok();
+  received.get(src)!.push(...b);
+  return true;
 }
 
 async function sink(
@@ -58,18 +80,12 @@ async function sink(
   return { sink: s, logger };
 }
 
-/** Takes events from a source until `n` arrived (bounded by a deadline). */
+/** The events a source delivered once `n` arrived (bounded by a deadline); they are taken. */
 async function drain(src: AvroEventSource, n: number, ms = 5000): Promise<Event[]> {
-  const out: Event[] = [];
+  const got = received.get(src)!;
   const deadline = Date.now() + ms;
-  while (out.length < n && Date.now() < deadline) {
-    const b = await Promise.race([
-      src.next(),
-      new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now())),
-    ]);
-    if (b) out.push(...b);
-  }
-  return out;
+  while (got.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  return got.splice(0);
 }
 
 async function deadPort(): Promise<number> {
@@ -287,12 +303,14 @@ test('definitions pass the catalog check; spec text binds with site-config defau
 });
 
 test('agentBESink streams while its collector answers: append returns before the answer, bounded, close delivers all', async () => {
-  // queueSize 1 and nobody draining: the collector holds its answers, as a busy collector would.
-  const src = await source({ queueSize: 1 });
+  // queueSize 1 and nobody delivering: the collector holds its answers, as a busy collector would.
+  const src = await source({ queueSize: 1 }, true);
   const { sink: s } = await sink(agentBESink, { host: '127.0.0.1', port: src.port });
   const be = s as BestEffortChainSink;
   // Connecting: the first append waits for its answer.
-  await s.append([Event.of('b0')]);
+  const first = s.append([Event.of('b0')]);
+  await pull(src);
+  await first;
   assert.equal(be.stats.sent, 1);
   // Connected and answered OK: the next batches are handed over without waiting...
   assert.equal(s.append([Event.of('b1')]), undefined);
@@ -306,7 +324,11 @@ test('agentBESink streams while its collector answers: append returns before the
   });
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(settled, false, 'append waits while three batches are unanswered');
+  const delivering = (async () => {
+    for (let i = 0; i < 3; i++) await pull(src);
+  })();
   const got = await drain(src, 4);
+  await delivering;
   await third;
   await s.close();
   assert.deepEqual(
@@ -318,11 +340,13 @@ test('agentBESink streams while its collector answers: append returns before the
 });
 
 test('agentBESink: a batch handed over while streaming that then fails is counted as dropped', async () => {
-  const src = await source({ queueSize: 1 });
+  const src = await source({ queueSize: 1 }, true);
   const { sink: s } = await sink(agentBESink, { host: '127.0.0.1', port: src.port, requestTimeout: 300 });
   const be = s as BestEffortChainSink;
-  await s.append([Event.of('ok')]);
-  // The collector never drains, so this batch's answer never comes: the request times out.
+  const first = s.append([Event.of('ok')]);
+  await pull(src);
+  await first;
+  // The collector delivers nothing more, so this batch's answer never comes: the request times out.
   assert.equal(s.append([Event.of('late'), Event.of('late')]), undefined);
   await s.close();
   assert.equal(be.stats.sent, 1);
