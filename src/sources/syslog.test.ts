@@ -342,7 +342,7 @@ describe('syslogTcp1', () => {
 });
 
 describe('syslog source definitions', () => {
-  it('build working sources from bound arguments, defaulting bind to 0.0.0.0', async () => {
+  it('build working sources from bound arguments, defaulting bind to sluice.source.bind', async () => {
     const ctx = testContext();
     const tcp = syslogTcpSource.build(BoundArgs.of('syslogTcp', { port: 0, bind: '127.0.0.1' }), ctx);
     open.push(tcp);
@@ -354,12 +354,28 @@ describe('syslog source definitions', () => {
     await any.open();
     await udpSend(any.port, ['<13>to any']);
     assert.equal((await pull(any, { want: 1 })).events.length, 1);
+    assert.ok(
+      ctx.logger.lines.includes(`INFO syslogUdp: listening on 127.0.0.1:${any.port} (UDP)`),
+      ctx.logger.lines.join('\n'),
+    );
     assert.equal(syslogTcp1Source.name, 'syslogTcp1');
     for (const def of [syslogUdpSource, syslogTcpSource, syslogTcp1Source]) {
-      const tlsNames = def === syslogUdpSource ? [] : ['ssl', 'keyFile', 'certFile', 'caFile'];
+      const tcpNames =
+        def === syslogUdpSource
+          ? []
+          : [
+              'ssl',
+              'keyFile',
+              'certFile',
+              'caFile',
+              'maxConnections',
+              'idleTimeout',
+              'readTimeout',
+              'handshakeTimeout',
+            ];
       assert.deepEqual(
         def.params.map((p) => p.name),
-        ['port', 'bind', 'zone', 'maxMessageSize', ...tlsNames],
+        ['port', 'bind', 'zone', 'maxMessageSize', ...tcpNames],
       );
       assert.ok(def.params.every((p) => p.docs.length > 10));
     }
@@ -400,6 +416,33 @@ describe('syslog source definitions', () => {
     const e = (await pull(src, { want: 1 })).events[0]!;
     assert.equal(e.body.length, 64);
     assert.equal(e.getAttrString(SYSLOG_PARSE_ERROR), 'message longer than the limit of 64 bytes; truncated');
+  });
+
+  it('listen where sluice.source.bind says when the spec names no bind, and say where on start', async () => {
+    for (const [site, want] of [
+      [undefined, '127.0.0.1'],
+      ['0.0.0.0', '0.0.0.0'],
+    ] as const) {
+      const ctx = testContext();
+      if (site !== undefined) ctx.config = ctx.config.with({ 'sluice.source.bind': site });
+      const args = bindArgs(
+        syslogTcpSource,
+        parseSource('syslogTcp(0, idleTimeout=5000)'),
+        'x.spec',
+        ctx.config,
+      );
+      assert.equal(args.optString('bind'), want);
+      const src = syslogTcpSource.build(args, ctx) as SyslogTcpSource;
+      open.push(src);
+      await src.open();
+      assert.deepEqual(
+        ctx.logger.lines.filter((l) => l.includes('listening')),
+        [`INFO syslogTcp: listening on ${want}:${src.port}`],
+      );
+      await tcpSend(src.port, '<13>here\n');
+      assert.equal((await pull(src, { want: 1 })).events.length, 1);
+      await src.close();
+    }
   });
 
   it('reject a bad zone or port with the argument named', () => {
