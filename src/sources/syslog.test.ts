@@ -18,6 +18,7 @@ import {
   SyslogTcpSource,
   SyslogUdpSource,
   syslogTcp1Source,
+  syslogTcpNgSource,
   syslogTcpSource,
   syslogUdpSource,
 } from './syslog.js';
@@ -379,6 +380,9 @@ describe('syslog source definitions', () => {
       );
       assert.ok(def.params.every((p) => p.docs.length > 10));
     }
+    // A quiet syslog sender is not disconnected unless asked: it would lose the next message.
+    assert.equal(syslogTcpSource.params.find((p) => p.name === 'idleTimeout')?.default, 0);
+    assert.equal(syslogTcpNgSource.properties.find((p) => p.name === 'idle-timeout')?.default, '0');
   });
 
   it('read RFC 3164 stamps in the site zone (sluice.time.zone) unless zone is given', async () => {

@@ -53,7 +53,7 @@ export interface SyslogSourceOptions {
   maxBatch?: number;
   /** TCP only: serve TLS (RFC 5425) with these PEM files, read at open. */
   tls?: TlsArgs | undefined;
-  /** TCP only: connection limits and timeouts (default DEFAULT_CONNECTION_LIMITS). */
+  /** TCP only: connection limits and timeouts (default SYSLOG_TCP_LIMITS). */
   limits?: ConnectionLimits;
   logger?: Logger;
 }
@@ -169,6 +169,30 @@ const TCP_MAX_QUEUED = 16_384;
 const UDP_MAX_QUEUED = 100_000;
 const TCP_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 const UDP_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Syslog over TCP never closes a quiet connection by default: a sender such as rsyslog learns that its
+ * connection was closed only when a write fails, so the first message written after the close is lost
+ * (RFC 6587 has no acknowledgements). A switch that logs once an hour would lose every other message.
+ * maxConnections still bounds what idle connections can hold; idleTimeout can be set where senders are many.
+ */
+export const SYSLOG_TCP_LIMITS: Readonly<ConnectionLimits> = {
+  ...DEFAULT_CONNECTION_LIMITS,
+  idleTimeoutMs: 0,
+};
+
+const SYSLOG_IDLE_DOCS =
+  'Milliseconds a connection may carry no data before it is closed; default 0 (never), since a syslog sender loses the first message it writes into a connection closed under it.';
+
+function syslogLimitParams(): ParamSpec[] {
+  return connectionLimitParams().map((p) =>
+    p.name === 'idleTimeout' ? { ...p, default: 0, docs: SYSLOG_IDLE_DOCS } : p,
+  );
+}
+
+const SYSLOG_LIMIT_PROPERTIES = CONNECTION_LIMIT_PROPERTIES.map((p) =>
+  p.name === 'idle-timeout' ? { ...p, default: '0', docs: SYSLOG_IDLE_DOCS } : p,
+);
 
 /** Loss counted by every syslog source: messages cut to maxMessageSize and bytes skipped to resynchronise. */
 export interface SyslogLossStats {
@@ -308,7 +332,7 @@ export class SyslogTcpSource implements EventSource {
       bind: this.cfg.bind,
       port: this.opts.port,
       tls,
-      limits: this.opts.limits ?? DEFAULT_CONNECTION_LIMITS,
+      limits: this.opts.limits ?? SYSLOG_TCP_LIMITS,
       logger: this.opts.logger,
       onConnection: (s, conn) => this.accept(s, conn),
     });
@@ -557,7 +581,12 @@ function options(args: BoundArgs, ctx: BuildContext, component: string, tcp = fa
     bind: args.optString('bind') ?? ctx.config.getString('sluice.source.bind'),
     zone,
     ...(max !== undefined ? { maxMessageSize: max } : {}),
-    ...(tcp ? { tls: readTlsArgs(args, 'server'), limits: readConnectionLimits(args) } : {}),
+    ...(tcp
+      ? {
+          tls: readTlsArgs(args, 'server'),
+          limits: { ...readConnectionLimits(args), idleTimeoutMs: args.optInt('idleTimeout') ?? 0 },
+        }
+      : {}),
     logger: ctx.logger,
   };
 }
@@ -571,7 +600,7 @@ const EVENT_DOCS =
 const TLS_DOCS =
   ' With ssl=true, keyFile and certFile it serves syslog over TLS (RFC 5425); caFile requires client certificates.';
 
-const TCP_PARAMS = (): ParamSpec[] => [...commonParams(), ...tlsParams('server'), ...connectionLimitParams()];
+const TCP_PARAMS = (): ParamSpec[] => [...commonParams(), ...tlsParams('server'), ...syslogLimitParams()];
 
 export const syslogUdpSource: SourceDef = {
   kind: 'source',
@@ -646,7 +675,7 @@ export const syslogTcpNgSource: NgSourceDef = {
   type: 'syslogtcp',
   aliases: ['multiport_syslogtcp'],
   docs: `Flume NG syslogtcp source: syslog over TCP, messages framed by newlines or RFC 6587 octet counts.${NG_EVENTS} A busy channel pauses the sockets (TCP backpressure). With ssl = true and a PEM keystore it serves syslog over TLS (RFC 5425); ssl-ca requires client certificates.`,
-  properties: [...NG_PROPS, ...NG_SERVER_TLS_PROPERTIES, ...CONNECTION_LIMIT_PROPERTIES],
+  properties: [...NG_PROPS, ...NG_SERVER_TLS_PROPERTIES, ...SYSLOG_LIMIT_PROPERTIES],
   create: (p, ctx) => new SyslogTcpSource(ngOptions(p, ctx, true)),
 };
 
