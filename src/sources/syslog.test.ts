@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { certSet, NO_OPENSSL, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
 import { bindArgs } from '../catalog/bind.js';
+import { ComponentProperties } from '../catalog/properties.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import type { Event } from '../core/event.js';
@@ -22,7 +23,7 @@ import {
   syslogTcpSource,
   syslogUdpSource,
 } from './syslog.js';
-import { pull, testContext } from './test-helpers.js';
+import { pull, raceTimeout, testContext } from './test-helpers.js';
 
 const HAVE_LOGGER = spawnSync('logger', ['--help'], { stdio: 'ignore' }).status === 0;
 const NO_LOGGER = HAVE_LOGGER ? false : 'util-linux logger is not installed';
@@ -591,5 +592,39 @@ describe('syslogTcp over TLS (RFC 5425)', () => {
       return true;
     });
     await src.close();
+  });
+});
+
+describe('NG syslogtcp connection properties', () => {
+  it('take max-connections and read-timeout from the agent file', async () => {
+    const ctx = testContext();
+    const props = new ComponentProperties('source r1', syslogTcpNgSource.properties, {
+      host: '127.0.0.1',
+      port: '0',
+      'max-connections': '1',
+      'read-timeout': '200',
+    });
+    const src = syslogTcpNgSource.create(props, ctx) as SyslogTcpSource;
+    open.push(src);
+    await src.open();
+    const closed = (s: Socket) => new Promise<void>((resolve) => s.on('close', () => resolve()));
+    const first = connect({ host: '127.0.0.1', port: src.port });
+    first.on('error', () => {});
+    first.write('<13>never finished');
+    const firstClosed = closed(first);
+    const deadline = Date.now() + 2000;
+    while (src.stats.connections.open < 1 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    const second = connect({ host: '127.0.0.1', port: src.port });
+    second.on('error', () => {});
+    assert.notEqual(await raceTimeout(closed(second), 3000), 'timeout', 'the second connection is refused');
+    assert.notEqual(await raceTimeout(firstClosed, 3000), 'timeout', 'the slow one is closed');
+    assert.equal(src.stats.connections.refusedOverLimit, 1);
+    assert.equal(src.stats.connections.slowReadClosed, 1);
+    assert.ok(
+      ctx.logger.lines.some((l) =>
+        /^WARN source r1: syslogTcp: connection refused, maxConnections 1 reached/.test(l),
+      ),
+    );
   });
 });
