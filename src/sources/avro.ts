@@ -345,7 +345,7 @@ function build(args: BoundArgs, ctx: BuildContext, port: number): AvroEventSourc
 }
 
 const DOCS_TAIL =
-  ' Speaks Flume NG AvroSourceProtocol over Netty framing: Flume avro sinks, Flume RPC clients and Sluice avro sinks can all send to it. Events keep the timestamp, host and headers they were sent with.';
+  ' Speaks Flume NG AvroSourceProtocol over Netty framing: Flume avro sinks, Flume RPC clients and Sluice avro sinks can all send to it. Events keep the timestamp, host and headers they were sent with. A batch is answered OK once the node delivered it and FAILED when it could not, so the sender resends it.';
 
 export const avroSource: SourceDef = {
   kind: 'source',
