@@ -4,6 +4,7 @@ import { after, test } from 'node:test';
 import { certSet, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
 import { peerSkip } from '../../test/support/peers.js';
 import { ComponentProperties } from '../catalog/properties.js';
+import { takeAck } from '../core/ack.js';
 import { SluiceError } from '../core/errors.js';
 import { type NetcatSource, netcatSource } from './netcat.js';
 import { bodies, pull, testContext } from './test-helpers.js';
@@ -47,10 +48,34 @@ function plainExchange(port: number, data: string): Promise<string> {
   });
 }
 
-test('plain netcat: one event per line, an OK per line, long lines cut', async () => {
+test('plain netcat: one event per line, an OK per line once delivered, long lines cut', async () => {
   const src = await start({ 'max-line-length': '8' });
-  assert.equal(await plainExchange(src.address.port, 'one\r\ntwo\nthree is long\n'), 'OK\nOK\nOK\n');
+  const answer = plainExchange(src.address.port, 'one\r\ntwo\nthree is long\n');
+  // pull acks what it takes, as a runner whose put committed: the OKs follow.
   assert.deepEqual(bodies((await pull(src, { want: 3 })).events), ['one', 'two', 'three is']);
+  assert.equal(await answer, 'OK\nOK\nOK\n');
+});
+
+test('netcat answers OK only after the ack, and FAILED with the reason for the lines of a failed batch', async () => {
+  const src = await start({});
+  const s = net.connect({ host: '127.0.0.1', port: src.address.port });
+  let answer = '';
+  s.on('data', (d: Buffer) => {
+    answer += d.toString();
+  });
+  s.write('a\nb\n');
+  const first = (await src.next())!;
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(answer, '', 'nothing answered before the ack');
+  takeAck(first)!.fail(new SluiceError('SLUICE_CHANNEL_FULL', 'channel c1 is full'));
+  s.write('c\n');
+  const second = (await src.next())!;
+  takeAck(second)!.ok();
+  const deadline = Date.now() + 5000;
+  while (answer.split('\n').length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  s.destroy();
+  assert.deepEqual(bodies(first), ['a', 'b']);
+  assert.equal(answer, 'FAILED: channel c1 is full\nFAILED: channel c1 is full\nOK\n');
 });
 
 const certs = certSet();

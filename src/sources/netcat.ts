@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
+import { acked } from '../core/ack.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
@@ -33,9 +34,17 @@ export interface NetcatStats {
   cutBytes: number;
 }
 
+/** Consecutive queued lines from one connection: whom to answer once their batch is acked. */
+interface Run {
+  socket: Socket;
+  count: number;
+}
+
 /**
- * Flume NG's netcat source: a TCP server, one event per line, answering "OK" per line when
- * ack-every-event is on. Lines longer than max-line-length are cut (and the rest dropped), as Flume does;
+ * Flume NG's netcat source: a TCP server, one event per line, answering "OK" per line once the line's
+ * batch was acked ok (put into the channels: docs/acks.md) when ack-every-event is on, and
+ * "FAILED: <reason>" per line when its batch failed, as Flume's NetcatSource answers after
+ * `processEvent`. Lines longer than max-line-length are cut (and the rest dropped), as Flume does;
  * each cut is counted and logged once per peer. With `tls` the lines (and OKs) travel inside TLS; a client
  * that does not speak TLS is dropped at the handshake. There is no token: `caFile` (client certificates)
  * is how to admit only known senders. Connections pass the port's ConnectionGuard (limit and timeouts).
@@ -44,6 +53,9 @@ export class NetcatSource implements EventSource {
   private listener: GuardedListener | undefined;
   private readonly queue = new EventQueue();
   private queuedBytes = 0;
+  /** Who sent the queued lines, in queue order. */
+  private runs: Run[] = [];
+  private runHead = 0;
   private held = false;
   private waiter: ((b: Batch | null) => void) | undefined;
   private closed = false;
@@ -113,13 +125,7 @@ export class NetcatSource implements EventSource {
         this.queue.items.push(e);
       }
       this.queuedBytes += bytes;
-      // A client that does not read its OKs must not make them pile up here: stop reading it until they drain.
-      if (this.ack && !socket.write('OK\n'.repeat(out.length))) {
-        socket.pause();
-        socket.once('drain', () => {
-          if (!this.held) socket.resume();
-        });
-      }
+      this.runs.push({ socket, count: out.length });
       out.length = 0;
       this.deliver();
       if (!this.held && (this.queue.size > HIGH_WATER || this.queuedBytes > HIGH_WATER_BYTES)) {
@@ -149,7 +155,45 @@ export class NetcatSource implements EventSource {
       this.held = false;
       this.listener?.release();
     }
-    return b;
+    const senders = this.senders(b.length);
+    return acked(b, (error) => {
+      if (error === undefined && !this.ack) return;
+      const line = error === undefined ? 'OK\n' : `FAILED: ${error.message.replace(/\n/g, ' ')}\n`;
+      for (const r of senders) this.answer(r.socket, line.repeat(r.count));
+    });
+  }
+
+  /** The runs of the next `n` queued lines. */
+  private senders(n: number): Run[] {
+    const out: Run[] = [];
+    while (n > 0) {
+      const r = this.runs[this.runHead]!;
+      if (r.count <= n) {
+        out.push(r);
+        n -= r.count;
+        this.runHead++;
+      } else {
+        out.push({ socket: r.socket, count: n });
+        r.count -= n;
+        n = 0;
+      }
+    }
+    if (this.runHead === this.runs.length) {
+      this.runs = [];
+      this.runHead = 0;
+    }
+    return out;
+  }
+
+  /** A client that does not read its answers must not make them pile up here: stop reading it until they drain. */
+  private answer(socket: Socket, text: string): void {
+    if (socket.destroyed || !socket.writable) return;
+    if (!socket.write(text)) {
+      socket.pause();
+      socket.once('drain', () => {
+        if (!this.held) socket.resume();
+      });
+    }
   }
 
   private deliver(): void {
@@ -184,7 +228,8 @@ export const netcatSource: NgSourceDef = {
   type: 'netcat',
   aliases: ['netcattcp'],
   docs:
-    'A TCP server turning each line it receives into an event (Flume NG netcat source); answers "OK" per line. ' +
+    'A TCP server turning each line it receives into an event (Flume NG netcat source); answers "OK" per line once ' +
+    'the line is in the channels, and "FAILED: <reason>" per line of a batch the channels refused. ' +
     'Sluice-specific: with ssl = true and a PEM keystore (or ssl-key and ssl-cert) it serves the same lines ' +
     'over TLS; ssl-ca requires client certificates.',
   properties: [
@@ -197,7 +242,12 @@ export const netcatSource: NgSourceDef = {
       min: 1,
       docs: 'Longer lines are cut to this many bytes.',
     },
-    { name: 'ack-every-event', type: 'bool', default: 'true', docs: 'Answer "OK" for every line.' },
+    {
+      name: 'ack-every-event',
+      type: 'bool',
+      default: 'true',
+      docs: 'Answer "OK" for every line once it was committed to the channels.',
+    },
     ...NG_SERVER_TLS_PROPERTIES,
     ...CONNECTION_LIMIT_PROPERTIES,
   ],

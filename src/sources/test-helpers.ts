@@ -1,3 +1,4 @@
+import { takeAck } from '../core/ack.js';
 import type { BuildContext } from '../catalog/types.js';
 import { SiteConfig } from '../core/config.js';
 import type { Batch, Event } from '../core/event.js';
@@ -38,6 +39,8 @@ export async function pull(
       }
     } else b = r;
     if (b === null) return { events, batches, drained: true };
+    // Taken as a runner whose put committed: a source waiting for its ack hears ok (docs/acks.md).
+    takeAck(b)?.ok();
     batches.push(b.length);
     for (const e of b) events.push(e);
   }
