@@ -76,7 +76,11 @@ test('an ack travels with its batch until taken, once', () => {
   assert.equal(takeAck(b), undefined, 'a batch is taken once');
   a.ok();
   assert.equal(outcome, 'ok');
-  const c = withAck([Event.of('y')], new Ack());
-  assert.ok(ackOf(c) instanceof Ack);
-  assert.ok(ackOf(c) === ackOf(c));
+  const ack = new Ack();
+  const c = withAck([Event.of('y')], ack);
+  // ackOf leaves it attached; takeAck removes it.
+  assert.equal(ackOf(c), ack);
+  assert.equal(ackOf(c), ack);
+  assert.equal(takeAck(c), ack);
+  assert.equal(ackOf(c), undefined);
 });

@@ -187,7 +187,9 @@ export class LogicalNode {
       if (error === undefined) ack.ok();
       else ack.fail(error);
     } catch (se) {
-      this.logger.warn(`node ${this.name}: source failed on an acknowledgement: ${asSluiceError(se).oneLine()}`);
+      this.logger.warn(
+        `node ${this.name}: source failed on an acknowledgement: ${asSluiceError(se).oneLine()}`,
+      );
     }
   }
 

@@ -52,8 +52,7 @@ export class Rebatch implements EventSource {
     this.parts = undefined;
     if (parts !== undefined) {
       const closed = new SluiceError('SLUICE_CLOSED', 'source closed before the batch was handed out');
-      for (let i = this.at / this.size; i < parts.length; i++)
-        parts[i]!.fail(closed);
+      for (let i = this.at / this.size; i < parts.length; i++) parts[i]!.fail(closed);
     }
     return this.inner.close();
   }

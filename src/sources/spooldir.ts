@@ -15,11 +15,11 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { TextDecoder } from 'node:util';
 import type { NgSourceDef } from '../catalog/ng.js';
 import type { ComponentProperties } from '../catalog/properties.js';
+import { acked } from '../core/ack.js';
 import { ioError, SluiceError } from '../core/errors.js';
 import { type Batch, Event, localHost, nowNanos } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
-import { acked } from '../core/ack.js';
 import { Priority } from '../core/priority.js';
 import { ChunkReader } from './lines.js';
 import { SinglePull } from './single-pull.js';
@@ -214,7 +214,10 @@ export class SpoolDirSource implements EventSource {
     this.waker.close();
     // A pull in progress ends at once (closed); then what was acked meanwhile is recorded, and a file
     // read to its end and wholly acked is marked done now rather than read again after a restart.
-    const settle = () => this.settle().then(() => this.completeIfDone()).then(() => null);
+    const settle = () =>
+      this.settle()
+        .then(() => this.completeIfDone())
+        .then(() => null);
     await this.pull.run(async () => null).catch(() => null);
     await this.pull
       .run(settle)

@@ -120,7 +120,13 @@ test('a failed batch is read again from the committed position; batches in fligh
   takeAck(b1)!.ok();
   const b2 = (await next(src)) as Batch;
   const b3 = (await next(src)) as Batch;
-  assert.deepEqual([bodies(b2), bodies(b3)], [['l2', 'l3'], ['l4', 'l5']]);
+  assert.deepEqual(
+    [bodies(b2), bodies(b3)],
+    [
+      ['l2', 'l3'],
+      ['l4', 'l5'],
+    ],
+  );
   takeAck(b3)!.ok();
   takeAck(b2)!.fail(new Error('channel refused'));
   assert.deepEqual(bodies(await take(src, 4)), ['l2', 'l3', 'l4', 'l5']);

@@ -1,5 +1,5 @@
-import { takeAck } from '../core/ack.js';
 import type { BuildContext } from '../catalog/types.js';
+import { takeAck } from '../core/ack.js';
 import { SiteConfig } from '../core/config.js';
 import type { Batch, Event } from '../core/event.js';
 import { memoryLogger } from '../core/logger.js';

@@ -3,8 +3,8 @@
 // requests in flight while earlier batches are delivered, and its answers keep their order.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BoundArgs } from '../../src/catalog/types.js';
 import { ComponentProperties } from '../../src/catalog/properties.js';
+import { BoundArgs } from '../../src/catalog/types.js';
 import { Event } from '../../src/core/event.js';
 import { memoryLogger } from '../../src/core/logger.js';
 import type { EventSource } from '../../src/core/pipeline.js';
@@ -77,7 +77,10 @@ for (const { name, make } of SOURCES) {
       await done;
     }
     // Each batch failed once (the sink fails every other append), then its resend was delivered.
-    assert.deepEqual(answers, Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 'FAILED' : 'OK')));
+    assert.deepEqual(
+      answers,
+      Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 'FAILED' : 'OK')),
+    );
     assert.deepEqual(
       sink.bodies().map(Number),
       Array.from({ length: 200 }, (_, i) => i),
@@ -111,7 +114,10 @@ for (const { name, make } of SOURCES) {
       );
       // The sink holds the first batch; the other seven were still read and handled meanwhile.
       await sink.whenHeld();
-      await waitFor(() => source.stats.batches === 9, () => `8 more batches received (${source.stats.batches - 1})`);
+      await waitFor(
+        () => source.stats.batches === 9,
+        () => `8 more batches received (${source.stats.batches - 1})`,
+      );
       assert.deepEqual(order, [], 'no answer before delivery');
       for (let released = 0; released < 8; released++) {
         await sink.whenHeld();

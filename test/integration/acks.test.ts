@@ -214,7 +214,11 @@ test('a TAILDIR agent with a file channel killed with SIGKILL resumes from its a
   assert.ok(atKill < size, 'the kill landed before the end of the file');
 
   const second = startAgent(conf);
-  await waitFor(() => savedPos(dir) === size, () => `positions at the end (${savedPos(dir)} of ${size})`, 60_000);
+  await waitFor(
+    () => savedPos(dir) === size,
+    () => `positions at the end (${savedPos(dir)} of ${size})`,
+    60_000,
+  );
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0);
 
