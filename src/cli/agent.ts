@@ -59,7 +59,7 @@ export const agentCommand: Command = {
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
     await agent.stop();
-    const failed = agent.report().sources.filter((s) => s.state === 'ERROR');
+    const failed = agent.totals().sources.filter((s) => s.state === 'ERROR');
     return failed.length > 0 ? 1 : 0;
   },
 };
