@@ -2,18 +2,7 @@ import type { Logger } from '../core/logger.js';
 import { printNode } from '../spec/printer.js';
 import type { CompiledNode } from './compile.js';
 import { LogicalNode, type NodeTotals } from './logical-node.js';
-import type { PipelineReport } from './report.js';
-
-/** What a reconfiguration did, per logical node. */
-export interface NodeChanges {
-  /** Same printed spec: left running untouched. */
-  unchanged: string[];
-  /** Drained (source closed, batches in flight delivered, sinks closed), then started with the new spec. */
-  replaced: string[];
-  added: string[];
-  /** Drained and stopped. */
-  removed: string[];
-}
+import type { ConfigChanges, PipelineReport } from './report.js';
 
 /**
  * The logical nodes of one physical node (one process). Each runs its own pipeline; a failure stays in
@@ -51,7 +40,7 @@ export class NodeManager {
    * whitespace, comments and argument spelling do not count as changes. Changed and removed nodes drain
    * in parallel; the replacements start once their predecessors released their ports and files.
    */
-  reconfigure(compiled: readonly CompiledNode[]): Promise<NodeChanges> {
+  reconfigure(compiled: readonly CompiledNode[]): Promise<ConfigChanges> {
     const run = (this.pending ?? Promise.resolve()).then(() => this.apply(compiled));
     const done: Promise<void> = run.then(
       () => {},
@@ -65,10 +54,10 @@ export class NodeManager {
     return run;
   }
 
-  private async apply(compiled: readonly CompiledNode[]): Promise<NodeChanges> {
-    const changes: NodeChanges = { unchanged: [], replaced: [], added: [], removed: [] };
-    const next = new Map(compiled.map((c) => [c.name, c]));
+  private async apply(compiled: readonly CompiledNode[]): Promise<ConfigChanges> {
     const version = this.version + 1;
+    const changes: ConfigChanges = { version, unchanged: [], replaced: [], rewired: [], added: [], removed: [] };
+    const next = new Map(compiled.map((c) => [c.name, c]));
     const draining: Promise<void>[] = [];
     const start: CompiledNode[] = [];
     for (const [name, { node }] of this.nodes)

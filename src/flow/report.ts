@@ -17,6 +17,22 @@ export interface PipelineReport {
   components: ComponentReport[];
 }
 
+/**
+ * What a reconfiguration did, by name (`n1` for a logical node; `source r1`, `channel c2` for an agent's
+ * components). `rewired`: agent sources that kept running while their interceptors, selector or channels
+ * were swapped between two batches.
+ */
+export interface ConfigChanges {
+  version: number;
+  unchanged: string[];
+  /** Drained, then started again with their new configuration. */
+  replaced: string[];
+  rewired: string[];
+  added: string[];
+  /** Drained and stopped. */
+  removed: string[];
+}
+
 export type ComponentKind = 'source' | 'channel' | 'sink' | 'sinkgroup';
 
 export interface ComponentReport {

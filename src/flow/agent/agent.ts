@@ -21,7 +21,7 @@ import type { Channel, ChannelDef } from '../../channels/types.js';
 import { asSluiceError, SluiceError } from '../../core/errors.js';
 import type { EventSink, EventSource } from '../../core/pipeline.js';
 import { CountedSink, SinkTally } from '../counted.js';
-import { ComponentMeter, type ComponentReport, type PipelineReport } from '../report.js';
+import { ComponentMeter, type ComponentReport, type ConfigChanges, type PipelineReport } from '../report.js';
 import { MeteredChannel } from './metered-channel.js';
 import {
   failoverSelector,
@@ -182,17 +182,6 @@ interface Built {
   channels: Map<string, ChannelUnit>;
   sources: Map<string, SourceUnit>;
   units: Map<string, SinkUnit>;
-}
-
-/** What a reconfiguration did, per component (names as in the agent file). */
-export interface AgentChanges {
-  unchanged: string[];
-  /** Stopped and started again with their new configuration. */
-  restarted: string[];
-  /** Sources whose interceptors, selector or channels were swapped while they kept running. */
-  rewired: string[];
-  added: string[];
-  removed: string[];
 }
 
 /** How long a retired channel may take to be emptied by its sinks before it is stopped anyway. */
@@ -471,12 +460,19 @@ export class Agent {
    * sink runners of changed or removed sinks stop (an open take rolls back into its channel); a
    * retired channel is emptied by its old sinks, then stops; new sink runners start, then new sources.
    */
-  async reconfigure(next: AgentConf): Promise<AgentChanges> {
+  async reconfigure(next: AgentConf): Promise<ConfigChanges> {
     const b = this.built;
     if (!b || this.state !== 'ACTIVE')
       throw new SluiceError('SLUICE_CONFIG', `agent ${this.conf.name} is ${this.state.toLowerCase()}: cannot reconfigure it`);
-    const changes: AgentChanges = { unchanged: [], restarted: [], rewired: [], added: [], removed: [] };
-    const note = (list: keyof AgentChanges, kind: string, name: string) => changes[list].push(`${kind} ${name}`);
+    const changes: ConfigChanges = {
+      version: this.version + 1,
+      unchanged: [],
+      replaced: [],
+      rewired: [],
+      added: [],
+      removed: [],
+    };
+    const note = (list: Exclude<keyof ConfigChanges, 'version'>, kind: string, name: string) => changes[list].push(`${kind} ${name}`);
 
     // Channels: kept when their configuration is the same, otherwise a new one replaces the old.
     const channels = new Map<string, ChannelUnit>();
@@ -492,7 +488,7 @@ export class Agent {
       const unit = { key, channel: this.makeChannel(c) };
       channels.set(c.name, unit);
       newChannels.push(unit);
-      note(old ? 'restarted' : 'added', 'channel', c.name);
+      note(old ? 'replaced' : 'added', 'channel', c.name);
     }
     const retired = [...b.channels].filter(([n, u]) => channels.get(n) !== u).map(([, u]) => u);
     for (const [n] of b.channels) if (!channels.has(n)) note('removed', 'channel', n);
@@ -520,7 +516,7 @@ export class Agent {
       sources.set(s.name, unit);
       startSources.push(unit);
       if (old) stopSources.push(old);
-      note(old ? 'restarted' : 'added', 'source', s.name);
+      note(old ? 'replaced' : 'added', 'source', s.name);
     }
     for (const [n, u] of b.sources)
       if (!sources.has(n)) {
@@ -541,7 +537,7 @@ export class Agent {
       const unit = this.makeUnit(plan, channels);
       units.set(plan.name, unit);
       startUnits.push(unit);
-      note(old ? 'restarted' : 'added', unit.group ? 'sink group' : 'sink', plan.name);
+      note(old ? 'replaced' : 'added', unit.group ? 'sink group' : 'sink', plan.name);
     }
     const stopUnits = [...b.units].filter(([n, u]) => units.get(n) !== u).map(([, u]) => u);
     for (const [n, u] of b.units) if (!units.has(n)) note('removed', u.group ? 'sink group' : 'sink', n);
