@@ -76,7 +76,7 @@ interface SluiceChild {
 
 function startSluice(spec: string, confDir?: string): SluiceChild {
   const flags = (process.env.SLUICE_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
-  const args = [...flags, SLUICE, 'node', '-1', '-c', spec, ...(confDir ? ['--conf', confDir] : [])];
+  const args = [...flags, SLUICE, 'node', '-1', '-e', spec, ...(confDir ? ['--conf', confDir] : [])];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => {

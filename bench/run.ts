@@ -7,11 +7,13 @@ import { benchChannels } from './channels.js';
 import { benchCore } from './core.js';
 import { fmt, type Row } from './harness.js';
 import { benchNet } from './net.js';
+import { benchStartup } from './startup.js';
 
 const SUITES: Record<string, () => Promise<Row[]>> = {
   core: benchCore,
   agent: async () => [...(await benchChannels()), ...(await benchSpark())],
   net: benchNet,
+  startup: benchStartup,
 };
 
 // `--render` only regenerates docs/benchmarks.md from the stored results.

@@ -1,34 +1,33 @@
 import { readFileSync } from 'node:fs';
-import { ioError, SluiceError } from '../core/errors.js';
+import { ioError } from '../core/errors.js';
 import { Agent } from '../flow/agent/agent.js';
 import { builtinAgentCatalog } from '../flow/agent/catalog.js';
-import { type OptionSpec, optString, parseArgs, usage } from './args.js';
+import { optString, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
+import { ALLOW_EXEC, CONF, FILE, NAME } from './vocabulary.js';
 
-const OPTIONS: OptionSpec[] = [
-  { name: 'conf-file', short: 'f', help: 'the agent properties file (a1.sources = r1 ...)' },
-  { name: 'name', short: 'n', help: 'the agent to run (the prefix of its keys)' },
-  { name: 'conf', short: 'c', help: 'configuration directory holding flume-site.xml' },
-  { name: 'check', flag: true, help: 'check the file and exit without starting anything' },
-  { name: 'allow-exec', flag: true, help: 'allow exec sources' },
-  { name: 'help', short: 'h', flag: true, help: 'show this help' },
-];
-
-/** `sluice agent --conf-file FILE --name AGENT`: a Flume NG agent, until SIGINT or SIGTERM. */
+/** `sluice agent -f FILE -n AGENT`: a Flume NG agent, until SIGINT or SIGTERM. */
 export const agentCommand: Command = {
   name: 'agent',
-  summary: 'run a Flume NG agent: sluice agent --conf-file a1.conf --name a1',
-  async run(argv) {
-    const p = parseArgs('agent', argv, OPTIONS);
-    if (p.options.has('help')) {
-      process.stdout.write(`${usage('agent', '--conf-file FILE --name AGENT [options]', OPTIONS)}\n`);
-      return 0;
-    }
-    const file = optString(p, 'conf-file');
+  synopsis: '-f FILE -n AGENT [options]',
+  description: [
+    'Runs agent AGENT of a Flume NG properties file (a1.sources = r1 ...) until Ctrl-C or SIGTERM,',
+    "then stops it cleanly. --check only checks the file. Flume's spellings work: --conf-file FILE,",
+    '--name AGENT, -c/--conf DIR.',
+  ].join('\n'),
+  options: [
+    { ...FILE, help: 'the agent properties file (a1.sources = r1 ...)', aliases: ['--conf-file'] },
+    { ...NAME, value: 'AGENT', help: 'the agent to run (the prefix of its keys)' },
+    CONF,
+    { name: 'check', flag: true, help: 'check the file and exit without starting anything' },
+    ALLOW_EXEC,
+  ],
+  positionals: { min: 0, max: 0 },
+  async run(p) {
+    const file = optString(p, 'file');
     const name = optString(p, 'name');
-    if (!file || !name)
-      throw new SluiceError('SLUICE_CONFIG', 'sluice agent needs --conf-file FILE and --name AGENT');
+    if (!file || !name) throw new UsageError('give the agent file with -f FILE and the agent with -n AGENT');
     let text: string;
     try {
       text = readFileSync(file, 'utf8');

@@ -1,17 +1,50 @@
-import { agentCommand } from './agent.js';
 import type { Command } from './command.js';
-import { demoCommand } from './demo.js';
-import { dumpCommand } from './dump.js';
-import { helpCommand } from './help.js';
-import { nodeCommand } from './node.js';
-import { validateCommand } from './validate.js';
 
-/** Every command of the `sluice` binary, in the order `sluice help` lists them. */
-export const COMMANDS: Command[] = [
-  demoCommand,
-  nodeCommand,
-  agentCommand,
-  dumpCommand,
-  validateCommand,
-  helpCommand,
+/**
+ * Every command of the `sluice` binary, in the order `sluice help` lists them. Each is imported
+ * only when run (or its help is asked for), so `sluice help` and `sluice validate` do not load
+ * the agent runtime, the RPC stack or the demo.
+ */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'demo',
+    summary:
+      'run flows end to end on embedded defaults (local, agent -> collector, agent file) and check them',
+    load: async () => (await import('./demo.js')).demoCommand,
+  },
+  {
+    name: 'node',
+    summary: 'run the logical nodes of a spec: sluice node -1 -e \'n1 : text("in") | text("out") ;\'',
+    load: async () => (await import('./node.js')).nodeCommand,
+  },
+  {
+    name: 'agent',
+    summary: 'run a Flume NG agent: sluice agent -f a1.conf -n a1',
+    load: async () => (await import('./agent.js')).agentCommand,
+  },
+  {
+    name: 'dump',
+    summary: "print a source's events on stdout: sluice dump 'text(\"/etc/services\")'",
+    load: async () => (await import('./dump.js')).dumpCommand,
+  },
+  {
+    name: 'validate',
+    summary: 'check dataflow specs without running them: sluice validate FILE... | -e SPEC',
+    load: async () => (await import('./validate.js')).validateCommand,
+  },
+  {
+    name: 'help',
+    summary: "this list, a command's options (sluice help node), or the catalog (sluice help components)",
+    load: async () => (await import('./help.js')).helpCommand,
+  },
 ];
+
+export function findCommand(name: string): CommandEntry | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

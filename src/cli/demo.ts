@@ -16,15 +16,9 @@ import { builtinAgentCatalog } from '../flow/agent/catalog.js';
 import { compileSpec } from '../flow/compile.js';
 import { NodeManager } from '../flow/node-manager.js';
 import { parseSpec } from '../spec/parser.js';
-import { type OptionSpec, optString, parseArgs, usage } from './args.js';
+import { optString } from './args.js';
 import type { Command } from './command.js';
 import { type Env, loadEnv } from './env.js';
-
-const OPTIONS: OptionSpec[] = [
-  { name: 'lines', help: 'lines in the generated log (default 5000)' },
-  { name: 'keep', flag: true, help: 'keep the demo directory' },
-  { name: 'help', short: 'h', flag: true, help: 'show this help' },
-];
 
 /**
  * `sluice demo`: the data plane end to end on embedded defaults, nothing to install or configure, each
@@ -35,13 +29,18 @@ const OPTIONS: OptionSpec[] = [
  */
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'run flows end to end on embedded defaults (local, agent -> collector, agent file) and check them',
-  async run(argv) {
-    const p = parseArgs('demo', argv, OPTIONS);
-    if (p.options.has('help')) {
-      process.stdout.write(`${usage('demo', '[options]', OPTIONS)}\n`);
-      return 0;
-    }
+  synopsis: '[--lines N] [--keep]',
+  description: [
+    'Writes a web-server log to a temporary directory and runs three flows on it on embedded defaults',
+    '(a local flow, an agent node sending to a collector over Avro RPC on loopback, a Flume NG agent',
+    'file), checking each; prints ok or FAIL per step and ends with status 1 if any failed.',
+  ].join('\n'),
+  options: [
+    { name: 'lines', value: 'N', positiveInt: true, default: '5000', help: 'lines in the generated log' },
+    { name: 'keep', flag: true, help: 'keep the demo directory' },
+  ],
+  positionals: { min: 0, max: 0 },
+  async run(p) {
     const lines = Number(optString(p, 'lines') ?? 5000);
     const dir = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
     const input = join(dir, 'access.log');

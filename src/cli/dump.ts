@@ -1,28 +1,34 @@
 import { BoundArgs } from '../catalog/types.js';
 import { compileSource } from '../flow/compile.js';
+import { FORMAT_ALIASES, FORMATS } from '../formats/index.js';
 import { parseSource } from '../spec/parser.js';
-import { type OptionSpec, optString, parseArgs, usage } from './args.js';
+import { optString } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
 import { runNodes } from './run-nodes.js';
-
-const OPTIONS: OptionSpec[] = [
-  { name: 'format', help: 'output format of the console (default: debug)' },
-  { name: 'conf', help: 'configuration directory holding flume-site.xml' },
-  { name: 'allow-exec', flag: true, help: 'allow exec, execStream and execPeriodic sources' },
-  { name: 'help', short: 'h', flag: true, help: 'show this help' },
-];
+import { ALLOW_EXEC, CONF } from './vocabulary.js';
 
 /** `sluice dump 'SOURCE'`: Flume's `flume dump`: a source's events printed on the console. */
 export const dumpCommand: Command = {
   name: 'dump',
-  summary: "print a source's events on stdout: sluice dump 'text(\"/etc/services\")'",
-  async run(argv) {
-    const p = parseArgs('dump', argv, OPTIONS);
-    if (p.options.has('help') || p.positionals.length !== 1) {
-      process.stdout.write(`${usage('dump', "'SOURCE' [options]", OPTIONS)}\n`);
-      return p.options.has('help') ? 0 : 2;
-    }
+  synopsis: "'SOURCE' [options]",
+  description: [
+    "Prints a source's events on stdout (Flume's `flume dump`) until the source drains, or Ctrl-C.",
+    'A reader that closes stdout early (`| head`) ends the command quietly with status 0.',
+  ].join('\n'),
+  options: [
+    {
+      name: 'format',
+      value: 'FORMAT',
+      choices: [...FORMATS.map((f) => f.name), ...Object.keys(FORMAT_ALIASES)],
+      default: 'debug',
+      help: 'output format of the events',
+    },
+    CONF,
+    ALLOW_EXEC,
+  ],
+  positionals: { min: 1, max: 1 },
+  async run(p) {
     const env = loadEnv({
       confDir: optString(p, 'conf'),
       allowExec: p.options.has('allow-exec'),
@@ -33,7 +39,6 @@ export const dumpCommand: Command = {
     const consoleDef = env.catalog.lookup('sink', 'console');
     const consoleArgs = BoundArgs.of('console', { format: optString(p, 'format') ?? 'debug' });
     const makeSink = () => consoleDef.build(consoleArgs, env.context);
-    makeSink(); // fails now, not mid-run, on an unknown --format
     return runNodes(
       [
         {

@@ -1,18 +1,40 @@
-import { renderComponentsText } from '../catalog/docs.js';
-import { builtinCatalog } from '../flow/builtins.js';
-import { SPECIAL_SINKS } from '../flow/special.js';
+import { UsageError } from './args.js';
 import type { Command } from './command.js';
+import { COMMANDS, findCommand } from './commands.js';
+import { commandHelp, overview } from './usage.js';
 
-/** `sluice help components`: the catalog, one line per component, generated like docs/components.md. */
+const TOPICS = ['components', ...COMMANDS.map((c) => c.name)];
+
+/** `sluice help [TOPIC]`: the command list, one command's options, or the catalog. */
 export const helpCommand: Command = {
   name: 'help',
-  summary: 'sluice help components: list every source, sink and decorator',
-  async run(argv) {
-    if (argv[0] === 'components') {
+  synopsis: '[components | COMMAND]',
+  description: [
+    'Without a topic, lists the commands. With a command name, shows its options (as `sluice COMMAND',
+    '--help` does). `sluice help components` lists every source, sink and decorator with its arguments,',
+    'generated from the catalog like docs/components.md.',
+  ].join('\n'),
+  options: [],
+  positionals: { min: 0, max: 1 },
+  async run(p) {
+    const topic = p.positionals[0];
+    if (topic === undefined) {
+      process.stdout.write(`${overview()}\n`);
+      return 0;
+    }
+    if (topic === 'components') {
+      // The catalog is the heaviest import of all: only this topic loads it.
+      const [{ renderComponentsText }, { builtinCatalog }, { SPECIAL_SINKS }] = await Promise.all([
+        import('../catalog/docs.js'),
+        import('../flow/builtins.js'),
+        import('../flow/special.js'),
+      ]);
       process.stdout.write(renderComponentsText(builtinCatalog(), SPECIAL_SINKS));
       return 0;
     }
-    process.stderr.write(`sluice help: unknown topic "${argv[0]}" (topics: components)\n`);
-    return 2;
+    const entry = findCommand(topic);
+    if (!entry) throw new UsageError(`unknown topic "${topic}" (topics: ${TOPICS.join(', ')})`);
+    process.stdout.write(`${commandHelp(await entry.load())}\n`);
+    return 0;
   },
 };

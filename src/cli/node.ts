@@ -1,45 +1,51 @@
 import { SluiceError } from '../core/errors.js';
 import { compileSpec } from '../flow/compile.js';
 import { parseSpec } from '../spec/parser.js';
-import { type OptionSpec, optString, parseArgs, usage } from './args.js';
+import { optString, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
 import { runNodes } from './run-nodes.js';
-import { specInput } from './spec-input.js';
-
-const OPTIONS: OptionSpec[] = [
-  { name: 'one-shot', short: '1', flag: true, help: 'run the spec locally with no master' },
-  { name: 'config', short: 'c', help: 'the dataflow spec, e.g. \'n1 : text("f") | console ;\'' },
-  { name: 'file', short: 'f', help: 'read the spec from a file instead' },
-  { name: 'name', short: 'n', help: 'run only this logical node of the spec' },
-  { name: 'conf', help: 'configuration directory holding flume-site.xml' },
-  { name: 'allow-exec', flag: true, help: 'allow exec, execStream and execPeriodic sources' },
-  { name: 'help', short: 'h', flag: true, help: 'show this help' },
-];
+import { oneSpec } from './spec-input.js';
+import { ALLOW_EXEC, CONF, FILE, NAME, SPEC } from './vocabulary.js';
 
 /**
- * `sluice node -1 -c 'SPEC'`: runs logical nodes in this process until their finite sources drain
+ * `sluice node -1 -e 'SPEC'`: runs logical nodes in this process until their finite sources drain
  * (endless ones until Ctrl-C or SIGTERM, then a clean close that flushes every sink).
  */
 export const nodeCommand: Command = {
   name: 'node',
-  summary: 'run logical nodes: sluice node -1 -c \'n1 : text("in") | text("out") ;\'',
-  async run(argv) {
-    const p = parseArgs('node', argv, OPTIONS);
-    if (p.options.has('help')) {
-      process.stdout.write(`${usage('node', "-1 -c 'SPEC' [-n NAME] [options]", OPTIONS)}\n`);
-      return 0;
-    }
+  synopsis: "-1 (-e 'SPEC' | -f FILE) [-n NAME] [options]",
+  description: [
+    'Runs the logical nodes of a spec in this process, with no master (-1). Ends with status 0 once',
+    'every finite source drained, 1 if a node failed; Ctrl-C or SIGTERM closes every node cleanly,',
+    'flushing its sinks. `-c SPEC`, the old spelling of -e, still works with a warning.',
+  ].join('\n'),
+  options: [
+    {
+      name: 'one-shot',
+      short: '1',
+      flag: true,
+      help: 'run the spec locally with no master (required today)',
+    },
+    // -c is Flume OG's spelling of the spec, so here it stays the deprecated -e until users moved;
+    // everywhere else -c is --conf DIR, Flume NG's meaning, which node takes spelled out only.
+    { ...SPEC, deprecated: ['-c', '--config'] },
+    FILE,
+    { ...NAME, help: 'run only this logical node of the spec' },
+    { ...CONF, short: undefined },
+    ALLOW_EXEC,
+  ],
+  positionals: { min: 0, max: 1 },
+  async run(p) {
     if (!p.options.has('one-shot'))
-      throw new SluiceError(
-        'SLUICE_CONFIG',
-        'sluice node without -1 joins a master, which this build does not include yet; run a spec locally with -1 -c SPEC',
+      throw new UsageError(
+        "without -1, node joins a master, which this build does not include yet; run a spec locally with -1 -e 'SPEC'",
       );
-    const { text, file } = specInput(p, 'config', p.positionals[0]);
+    const input = oneSpec(p);
     const only = optString(p, 'name');
     const env = loadEnv({ confDir: optString(p, 'conf'), allowExec: p.options.has('allow-exec') });
-    const spec = parseSpec(text, file);
-    const nodes = compileSpec(spec, { catalog: env.catalog, context: env.context, file });
+    const spec = parseSpec(input.read(), input.file);
+    const nodes = compileSpec(spec, { catalog: env.catalog, context: env.context, file: input.file });
     const chosen = only === undefined ? nodes : nodes.filter((n) => n.name === only);
     if (chosen.length === 0)
       throw new SluiceError(

@@ -1,22 +1,38 @@
 import { readFileSync } from 'node:fs';
-import { ioError, SluiceError } from '../core/errors.js';
-import type { ParsedArgs } from './args.js';
-import { optString } from './args.js';
+import { ioError } from '../core/errors.js';
+import { optList, optString, type ParsedArgs, UsageError } from './args.js';
 
-/** The spec text of a command: `-c 'SPEC'` / `-e 'SPEC'` inline, or a file, with a name for error places. */
-export function specInput(
-  p: ParsedArgs,
-  inlineOption: string,
-  fileArg?: string,
-): { text: string; file: string } {
-  const inline = optString(p, inlineOption);
-  if (inline !== undefined) return { text: inline, file: '<spec>' };
-  const file = fileArg ?? optString(p, 'file');
-  if (file === undefined)
-    throw new SluiceError('SLUICE_CONFIG', `give a spec with -${inlineOption[0]} 'SPEC' or a spec file`);
-  try {
-    return { text: readFileSync(file, 'utf8'), file };
-  } catch (e) {
-    throw ioError(e, `cannot read spec file ${file}`);
-  }
+/** A spec to check or run, with the name its error places use (`<spec>` for -e). */
+export interface SpecInput {
+  file: string;
+  read(): string;
+}
+
+/** Every spec the command line names: -e SPEC first, then -f FILE and positional files in order. */
+export function specInputs(p: ParsedArgs): SpecInput[] {
+  const inline = optString(p, 'spec');
+  const inputs: SpecInput[] = inline === undefined ? [] : [{ file: '<spec>', read: () => inline }];
+  for (const file of [...optList(p, 'file'), ...p.positionals])
+    inputs.push({
+      file,
+      read: () => {
+        try {
+          return readFileSync(file, 'utf8');
+        } catch (e) {
+          throw ioError(e, `cannot read spec file ${file}`);
+        }
+      },
+    });
+  if (inputs.length === 0) throw new UsageError("give a spec with -e 'SPEC' or a spec file with -f FILE");
+  return inputs;
+}
+
+/** The one spec of a command that runs a single spec (`node`). */
+export function oneSpec(p: ParsedArgs): SpecInput {
+  const inputs = specInputs(p);
+  if (inputs.length > 1)
+    throw new UsageError(
+      `give one spec, not ${inputs.length} (${inputs.map((i) => (i.file === '<spec>' ? '-e' : i.file)).join(', ')})`,
+    );
+  return inputs[0]!;
 }

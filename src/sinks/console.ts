@@ -54,7 +54,7 @@ export class ConsoleSink implements EventSink {
   }
 
   private fail(e: Error): SluiceError {
-    return ioError(e, 'console: cannot write to stdout', { component: 'console' });
+    return ioError(e, 'cannot write to stdout', { component: 'console' });
   }
 
   private write(buf: Buffer): void | Promise<void> {

@@ -14,7 +14,7 @@ import { waitForPort } from '../support/wait.js';
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 
 function start(spec: string, log: string[]): ChildProcess {
-  const child = spawn(process.execPath, [BIN, 'node', '-1', '-c', spec], {
+  const child = spawn(process.execPath, [BIN, 'node', '-1', '-e', spec], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
