@@ -17,17 +17,20 @@ export class NodeManager {
   private generation = 0;
   /** The reconfiguration under way: nodes are draining or about to start. */
   private pending: Promise<unknown> | undefined;
+  private closed = false;
 
   constructor(private readonly logger: Logger) {}
 
   /** Starts a node, stopping (draining) any previous node of the same name first. */
-  async replace(compiled: CompiledNode): Promise<LogicalNode> {
+  async replace(compiled: CompiledNode): Promise<LogicalNode | undefined> {
     const old = this.nodes.get(compiled.name);
     if (old) await old.node.stop();
     return this.launch(compiled);
   }
 
-  private launch(compiled: CompiledNode): LogicalNode {
+  private launch(compiled: CompiledNode): LogicalNode | undefined {
+    // A reconfiguration that finishes after stopAll() starts nothing.
+    if (this.closed) return undefined;
     const node = new LogicalNode(compiled, this.logger, Math.max(this.version, 1));
     this.nodes.set(compiled.name, { node, text: printNode(compiled.spec) });
     this.generation++;
@@ -110,6 +113,7 @@ export class NodeManager {
   }
 
   async stopAll(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.list().map((n) => n.stop()));
   }
 
