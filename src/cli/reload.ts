@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.js';
-import type { PipelineHost } from '../node/host.js';
 import { DEFAULT_RELOAD_INTERVAL_S, FileReloader } from '../node/file-reload.js';
+import type { PipelineHost } from '../node/host.js';
 import { type OptionSpec, optString, type ParsedArgs } from './args.js';
 
 /** The reload options of the commands that run a configuration file (agent, node). */

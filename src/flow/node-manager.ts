@@ -59,7 +59,14 @@ export class NodeManager {
 
   private async apply(compiled: readonly CompiledNode[]): Promise<ConfigChanges> {
     const version = this.version + 1;
-    const changes: ConfigChanges = { version, unchanged: [], replaced: [], rewired: [], added: [], removed: [] };
+    const changes: ConfigChanges = {
+      version,
+      unchanged: [],
+      replaced: [],
+      rewired: [],
+      added: [],
+      removed: [],
+    };
     const next = new Map(compiled.map((c) => [c.name, c]));
     const draining: Promise<void>[] = [];
     const start: CompiledNode[] = [];

@@ -64,7 +64,9 @@ export class FileReloader {
       text = await readFile(this.file, 'utf8');
     } catch (e) {
       if (reason === 'changed') return undefined;
-      logger.error(`${reason}: ${ioError(e, `cannot read ${this.file}`).oneLine()}; the running configuration stays`);
+      logger.error(
+        `${reason}: ${ioError(e, `cannot read ${this.file}`).oneLine()}; the running configuration stays`,
+      );
       return undefined;
     }
     if (reason === 'changed' && text === this.seen) return undefined;

@@ -29,10 +29,14 @@ export function sluice(args: string[], cwd: string): ChildProcess {
 }
 
 export function sender(port: number, total: number, rate: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', SENDER, String(port), String(total), '100', String(rate)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', SENDER, String(port), String(total), '100', String(rate)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {
@@ -47,4 +51,3 @@ export function byHeader(r: AvroReceiver): { plain: number[]; tagged: number[] }
   for (const [body, h] of r.headers) (h.reload === 'v2' ? tagged : plain).push(Number(body.slice(1)));
   return { plain: plain.sort((a, b) => a - b), tagged: tagged.sort((a, b) => a - b) };
 }
-

@@ -211,7 +211,13 @@ export class Agent {
   ) {}
 
   /** Parses and checks an agent file: every error names the file, line and key. */
-  static parse(text: string, file: string, name: string, catalog: AgentCatalog, ctx: BuildContext): AgentConf {
+  static parse(
+    text: string,
+    file: string,
+    name: string,
+    catalog: AgentCatalog,
+    ctx: BuildContext,
+  ): AgentConf {
     const conf = parseAgentConfig(text, file, name, knownTypes(catalog));
     for (const w of conf.warnings) ctx.logger.warn(w);
     return conf;
@@ -227,7 +233,8 @@ export class Agent {
   build(): void {
     const { conf } = this;
     const channels = new Map<string, ChannelUnit>();
-    for (const c of conf.channels) channels.set(c.name, { key: fingerprint(c), channel: this.makeChannel(c) });
+    for (const c of conf.channels)
+      channels.set(c.name, { key: fingerprint(c), channel: this.makeChannel(c) });
     const sources = new Map<string, SourceUnit>();
     for (const s of conf.sources) sources.set(s.name, this.makeSourceUnit(s, channels));
     const units = new Map<string, SinkUnit>();
@@ -275,7 +282,10 @@ export class Agent {
       return names.map((n) => {
         const ch = channels.get(n);
         if (!ch || !s.channels.includes(n))
-          throw s.selector.props.error(key, `selector maps to channel "${n}", which source ${s.name} does not use`);
+          throw s.selector.props.error(
+            key,
+            `selector maps to channel "${n}", which source ${s.name} does not use`,
+          );
         return ch.channel as Channel;
       });
     };
@@ -321,7 +331,12 @@ export class Agent {
           : new CountedSink(sink, this.tally.entry(k.name, k.name), this.tally.meter(k.name)),
       );
     }
-    const base = { name: plan.name, key: plan.key, channel: plan.channel, sinks: plan.members.map((m) => m.name) };
+    const base = {
+      name: plan.name,
+      key: plan.key,
+      channel: plan.channel,
+      sinks: plan.members.map((m) => m.name),
+    };
     const g = plan.group;
     if (!g) {
       const k = plan.members[0]!;
@@ -463,7 +478,10 @@ export class Agent {
   async reconfigure(next: AgentConf): Promise<ConfigChanges> {
     const b = this.built;
     if (!b || this.state !== 'ACTIVE')
-      throw new SluiceError('SLUICE_CONFIG', `agent ${this.conf.name} is ${this.state.toLowerCase()}: cannot reconfigure it`);
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        `agent ${this.conf.name} is ${this.state.toLowerCase()}: cannot reconfigure it`,
+      );
     const changes: ConfigChanges = {
       version: this.version + 1,
       unchanged: [],
@@ -472,7 +490,8 @@ export class Agent {
       added: [],
       removed: [],
     };
-    const note = (list: Exclude<keyof ConfigChanges, 'version'>, kind: string, name: string) => changes[list].push(`${kind} ${name}`);
+    const note = (list: Exclude<keyof ConfigChanges, 'version'>, kind: string, name: string) =>
+      changes[list].push(`${kind} ${name}`);
 
     // Channels: kept when their configuration is the same, otherwise a new one replaces the old.
     const channels = new Map<string, ChannelUnit>();
@@ -497,7 +516,12 @@ export class Agent {
     const sources = new Map<string, SourceUnit>();
     const startSources: SourceUnit[] = [];
     const stopSources: SourceUnit[] = [];
-    const rewire: { unit: SourceUnit; interceptors: Interceptor[]; selector: ChannelSelector; conf: SourceConf }[] = [];
+    const rewire: {
+      unit: SourceUnit;
+      interceptors: Interceptor[];
+      selector: ChannelSelector;
+      conf: SourceConf;
+    }[] = [];
     for (const s of next.sources) {
       const old = b.sources.get(s.name);
       const keys = sourceKeys(s);
@@ -508,7 +532,12 @@ export class Agent {
           note('unchanged', 'source', s.name);
           continue;
         }
-        rewire.push({ unit: old, interceptors: this.makeInterceptors(s), selector: this.makeSelector(s, channels), conf: s });
+        rewire.push({
+          unit: old,
+          interceptors: this.makeInterceptors(s),
+          selector: this.makeSelector(s, channels),
+          conf: s,
+        });
         note('rewired', 'source', s.name);
         continue;
       }
@@ -681,7 +710,10 @@ export class Agent {
         retried: t.retried + t.failed,
         failures: t.failed,
       })),
-      channels: [...(b?.channels.values() ?? [])].map((c) => ({ name: c.channel.name, size: c.channel.size })),
+      channels: [...(b?.channels.values() ?? [])].map((c) => ({
+        name: c.channel.name,
+        size: c.channel.size,
+      })),
     };
   }
 }
