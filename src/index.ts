@@ -21,7 +21,7 @@ export { Agent } from './flow/agent/agent.js';
 export { builtinAgentCatalog } from './flow/agent/catalog.js';
 export { builtinCatalog } from './flow/builtins.js';
 export { type CompiledNode, compileSpec } from './flow/compile.js';
-export { LogicalNode, type NodeTotals, type NodeState } from './flow/logical-node.js';
+export { LogicalNode, type NodeState, type NodeTotals } from './flow/logical-node.js';
 export { NodeManager } from './flow/node-manager.js';
 export { createFormat } from './formats/index.js';
 export { parseSink, parseSource, parseSpec } from './spec/parser.js';

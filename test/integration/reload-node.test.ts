@@ -53,10 +53,18 @@ test(`node -1 -f reload on SIGHUP: ${TOTAL} events per node, the unchanged node 
     for (const s of senders) if (s.exitCode === null) s.kill('SIGKILL');
   });
 
-  await waitFor(() => r2.distinct >= TOTAL / 3, () => `a third of the events at r2 (${r2.distinct})`, 60_000);
+  await waitFor(
+    () => r2.distinct >= TOTAL / 3,
+    () => `a third of the events at r2 (${r2.distinct})`,
+    60_000,
+  );
   writeFileSync(file, spec(p1, k1, p2, k2, true));
   node.kill('SIGHUP');
-  await waitFor(() => /reloaded \(SIGHUP\): version 2/.test(log.text()), () => `the reload in:\n${log.text()}`, 30_000);
+  await waitFor(
+    () => /reloaded \(SIGHUP\): version 2/.test(log.text()),
+    () => `the reload in:\n${log.text()}`,
+    30_000,
+  );
   assert.match(log.text(), /replaced: change; unchanged: keep/);
   assert.ok(r2.distinct < TOTAL, 'the reload happened mid-stream');
 
