@@ -1,3 +1,4 @@
+import { asSluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 
 /**
@@ -69,6 +70,13 @@ export interface LatencyReport {
   sumMs: number;
 }
 
+/** The body bytes of a batch, read without cutting a Buffer from a chunk. */
+export function bodyBytes(batch: Batch): number {
+  let bytes = 0;
+  for (let i = 0; i < batch.length; i++) bytes += batch[i]!.bodyLength;
+  return bytes;
+}
+
 /**
  * The counters behind one ComponentReport. Updating costs a few additions and one bucket increment per
  * batch, never per event (except the body lengths, read without cutting a Buffer).
@@ -93,9 +101,7 @@ export class ComponentMeter {
   received(batch: Batch): void {
     this.batches++;
     this.eventsIn += batch.length;
-    let bytes = 0;
-    for (let i = 0; i < batch.length; i++) bytes += batch[i]!.bodyLength;
-    this.bytes += bytes;
+    this.bytes += bodyBytes(batch);
   }
 
   /** A batch was handed on after `ms`. */
@@ -114,7 +120,7 @@ export class ComponentMeter {
 
   failed(e: unknown): void {
     this.errors++;
-    this.lastError = e instanceof Error ? e.message : String(e);
+    this.lastError = asSluiceError(e).oneLine();
   }
 
   report(state: string, extra?: { size?: number; lastError?: string }): ComponentReport {

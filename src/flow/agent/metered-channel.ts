@@ -1,6 +1,6 @@
 import type { Channel, Transaction, TransactionState } from '../../channels/types.js';
 import type { Batch } from '../../core/event.js';
-import { ComponentMeter } from '../report.js';
+import { bodyBytes, ComponentMeter } from '../report.js';
 
 /**
  * A channel as the agent's runners see it: the same channel, counting what its transactions commit
@@ -46,7 +46,9 @@ export class MeteredChannel implements Channel {
 }
 
 class MeteredTransaction implements Transaction {
-  private put$: Batch[] | undefined;
+  private putBatches = 0;
+  private putEvents = 0;
+  private putBytes = 0;
   private taken = 0;
   private began = 0;
   private counted = false;
@@ -68,8 +70,11 @@ class MeteredTransaction implements Transaction {
   }
 
   put(events: Batch): void | Promise<void> {
-    (this.put$ ??= []).push(events);
-    return this.tx.put(events);
+    const r = this.tx.put(events);
+    this.putBatches++;
+    this.putEvents += events.length;
+    this.putBytes += bodyBytes(events);
+    return r;
   }
 
   take(max: number): Batch | Promise<Batch> {
@@ -91,8 +96,10 @@ class MeteredTransaction implements Transaction {
 
   private committed(): void {
     const m = this.ch.meter;
-    if (this.put$) {
-      for (const b of this.put$) m.received(b);
+    if (this.putBatches > 0) {
+      m.batches += this.putBatches;
+      m.eventsIn += this.putEvents;
+      m.bytes += this.putBytes;
       m.latency(performance.now() - this.began);
     }
     m.eventsOut += this.taken;
