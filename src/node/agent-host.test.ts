@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CollectingSink, testContext } from '../../test/mocks/sinks.js';
+import { tempDir } from '../../test/support/tmp.js';
 import { waitFor } from '../../test/support/wait.js';
 import { Catalog } from '../catalog/registry.js';
 import type { SinkDef } from '../catalog/types.js';
-import { memoryChannel } from '../channels/memory.js';
+import { CHANNELS } from '../channels/index.js';
 import { isSluiceError } from '../core/errors.js';
 import { LATENCY_BOUNDS_MS } from '../flow/report.js';
 import { INTERCEPTORS } from '../interceptors/index.js';
@@ -29,14 +30,20 @@ const collect: SinkDef = {
 const catalog = {
   sources: NG_SOURCES,
   sinks: NG_SINKS,
-  channels: [memoryChannel],
+  channels: CHANNELS,
   interceptors: INTERCEPTORS,
   og: new Catalog([collect]),
 };
 
 const bodies = (id: string) => (built.get(id) ?? []).flatMap((s) => s.bodies());
 
-function file(opts: { total: number; capacity?: number; sink?: string; header?: string }): string {
+function file(opts: {
+  total: number;
+  capacity?: number;
+  sink?: string;
+  header?: string;
+  dir?: string;
+}): string {
   return [
     'a1.sources = r1',
     'a1.channels = c1',
@@ -53,7 +60,13 @@ function file(opts: { total: number; capacity?: number; sink?: string; header?: 
           `a1.sources.r1.interceptors.s.value = ${opts.header}`,
         ]
       : []),
-    'a1.channels.c1.type = memory',
+    ...(opts.dir
+      ? [
+          'a1.channels.c1.type = file',
+          `a1.channels.c1.checkpointDir = ${opts.dir}/checkpoint`,
+          `a1.channels.c1.dataDirs = ${opts.dir}/data`,
+        ]
+      : ['a1.channels.c1.type = memory']),
     `a1.channels.c1.capacity = ${opts.capacity ?? 100000}`,
     'a1.channels.c1.transactionCapacity = 100',
     ...(opts.sink
@@ -114,6 +127,30 @@ test('a changed channel is emptied by its old sink before it stops, and the sour
   assert.equal(new Set(all).size, 20_000, 'each event once');
   assert.equal(built.get('swap')!.length, 2, 'the sink was built again for the new channel');
   assert.ok(built.get('swap')![0]!.count > 0 && built.get('swap')![1]!.count > 0, 'both delivered');
+});
+
+test('a file channel replaced by one on the same directories starts after the old one stopped', async (t) => {
+  const dir = tempDir('reload-file-channel', t);
+  const h = host();
+  t.after(() => h.stop());
+  await h.start({ text: file({ total: 3000, sink: 'fc', dir }), file: 'a1.conf' });
+  await waitFor(
+    () => bodies('fc').length === 3000,
+    () => `3000 events at k1 (${bodies('fc').length})`,
+  );
+  const changes = await h.reconfigure({
+    text: file({ total: 3000, capacity: 5000, sink: 'fc', dir }),
+    file: 'a1.conf',
+  });
+  // seq counts again from 0 when it is started again: that is the source restarting.
+  assert.deepEqual(changes.replaced, ['channel c1', 'source r1', 'sink k1']);
+  await waitFor(
+    () => bodies('fc').length === 6000,
+    () => `3000 more events at k1 (${bodies('fc').length})`,
+  );
+  const [r] = h.reports();
+  assert.equal(r!.state, 'ACTIVE');
+  assert.equal(r!.components.find((c) => c.kind === 'channel')!.size, 0);
 });
 
 test('an interceptor added while the source runs tags every event from one batch on', async () => {

@@ -470,10 +470,12 @@ export class Agent {
   /**
    * Applies a new configuration of this agent by diff. Everything new is built first, so a
    * configuration that cannot be built changes nothing (the error names file, line and key); then:
-   * new channels start; changed sources stop (their batch in hand reaches the old channels); sources
+   * added channels start; changed sources stop (their batch in hand reaches the old channels); sources
    * whose wiring alone changed get their new interceptors, selector and channels between two batches;
    * sink runners of changed or removed sinks stop (an open take rolls back into its channel); a
-   * retired channel is emptied by its old sinks, then stops; new sink runners start, then new sources.
+   * retired channel is emptied by its old sinks, then stops; new sink runners start, then new
+   * sources. A file channel replaced by a file channel starts only once the old one stopped (they may
+   * name the same directories), so the sources putting into it are stopped and started again.
    */
   async reconfigure(next: AgentConf): Promise<ConfigChanges> {
     const b = this.built;
@@ -495,7 +497,10 @@ export class Agent {
 
     // Channels: kept when their configuration is the same, otherwise a new one replaces the old.
     const channels = new Map<string, ChannelUnit>();
-    const newChannels: ChannelUnit[] = [];
+    const addedChannels: ChannelUnit[] = [];
+    /** File channels that replace file channels: started after the old one stopped. */
+    const replacingChannels: ChannelUnit[] = [];
+    const replacedNames = new Set<string>();
     for (const c of next.channels) {
       const old = b.channels.get(c.name);
       const key = fingerprint(c);
@@ -506,7 +511,9 @@ export class Agent {
       }
       const unit = { key, channel: this.makeChannel(c) };
       channels.set(c.name, unit);
-      newChannels.push(unit);
+      const sequential = old !== undefined && isFileChannel(old.channel) && isFileChannel(unit.channel);
+      (sequential ? replacingChannels : addedChannels).push(unit);
+      if (sequential) replacedNames.add(c.name);
       note(old ? 'replaced' : 'added', 'channel', c.name);
     }
     const retired = [...b.channels].filter(([n, u]) => channels.get(n) !== u).map(([, u]) => u);
@@ -525,9 +532,11 @@ export class Agent {
     for (const s of next.sources) {
       const old = b.sources.get(s.name);
       const keys = sourceKeys(s);
-      const channelMoved = s.channels.some((n) => retired.includes(b.channels.get(n)!));
-      if (old && old.ownKey === keys.ownKey) {
+      const feedsReplaced = [...s.channels, ...(old?.conf.channels ?? [])].some((n) => replacedNames.has(n));
+      if (old && old.ownKey === keys.ownKey && !feedsReplaced) {
         sources.set(s.name, old);
+        // A replaced channel means new channel objects for the selector, even with the same wiring.
+        const channelMoved = s.channels.some((n) => channels.get(n) !== b.channels.get(n));
         if (old.wiringKey === keys.wiringKey && !channelMoved) {
           note('unchanged', 'source', s.name);
           continue;
@@ -574,7 +583,7 @@ export class Agent {
     // Everything is built: from here on the running configuration changes.
     this.state = 'CONFIGURING';
     try {
-      for (const c of newChannels) await c.channel.start();
+      for (const c of addedChannels) await c.channel.start();
       await Promise.all(stopSources.map((s) => s.runner.stop()));
       for (const r of rewire) {
         r.unit.interceptors.splice(1, Infinity, ...r.interceptors);
@@ -594,6 +603,7 @@ export class Agent {
           await c.channel.stop();
         }),
       );
+      for (const c of replacingChannels) await c.channel.start();
       for (const u of startUnits) await startUnit(u, channels);
       for (const s of startSources) await s.runner.start();
     } catch (e) {
@@ -717,6 +727,8 @@ export class Agent {
     };
   }
 }
+
+const isFileChannel = (c: MeteredChannel) => c.type.toLowerCase() === 'file';
 
 async function startUnit(u: SinkUnit, channels: ReadonlyMap<string, ChannelUnit>): Promise<void> {
   if (u.drainer) await u.drainer.start(channels.get(u.channel)!.channel.inner);
