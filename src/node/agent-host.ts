@@ -2,7 +2,7 @@ import type { BuildContext } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import { Agent, type AgentCatalog } from '../flow/agent/agent.js';
 import type { ConfigChanges, PipelineReport } from '../flow/report.js';
-import type { PipelineConfig, PipelineHost } from './host.js';
+import { type PipelineConfig, type PipelineHost, underSite } from './host.js';
 
 /**
  * One Flume NG agent from a properties file. A reconfiguration diffs per component (Agent.reconfigure):
@@ -38,7 +38,7 @@ export class AgentHost implements PipelineHost {
     if (this.current) throw new SluiceError('SLUICE_CONFIG', `agent ${this.name} is already started`);
     const agent = this.check(config);
     this.current = agent;
-    await agent.start();
+    await underSite(this.context.config, () => agent.start());
   }
 
   reconfigure(config: PipelineConfig): Promise<ConfigChanges> {
@@ -46,7 +46,7 @@ export class AgentHost implements PipelineHost {
       const agent = this.current;
       if (!agent) throw new SluiceError('SLUICE_CONFIG', `agent ${this.name} is not started`);
       const conf = Agent.parse(config.text, config.file, this.name, this.catalog, this.context);
-      return agent.reconfigure(conf);
+      return underSite(this.context.config, () => agent.reconfigure(conf));
     });
     this.chain = run.catch(() => {});
     return run;

@@ -1,3 +1,5 @@
+import type { SiteConfig } from '../core/config.js';
+import { type SiteLimits, withSiteLimits } from '../core/event.js';
 import type { ConfigChanges, PipelineReport } from '../flow/report.js';
 
 /** A configuration as text, with the file it came from (error places name it). */
@@ -36,4 +38,17 @@ export function describeChanges(c: ConfigChanges): string {
     .filter((k) => c[k].length > 0)
     .map((k) => `${k}: ${c[k].join(', ')}`);
   return `version ${c.version}${parts.length > 0 ? ` (${parts.join('; ')})` : ''}`;
+}
+
+/** A node's site limits, read from its own site configuration. */
+export function siteLimits(config: SiteConfig): SiteLimits {
+  return { maxBodySize: config.getInt('flume.event.max.size.bytes') };
+}
+
+/**
+ * Runs `fn` under the site limits of `config`: everything a host starts or reconfigures inherits them
+ * (a SIGHUP handler or the master's call would otherwise run with the process defaults).
+ */
+export function underSite<T>(config: SiteConfig, fn: () => T): T {
+  return withSiteLimits(siteLimits(config), fn);
 }

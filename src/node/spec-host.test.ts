@@ -6,6 +6,7 @@ import { testContext } from '../../test/mocks/sinks.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { waitFor } from '../../test/support/wait.js';
 import { isSluiceError } from '../core/errors.js';
+import { Event } from '../core/event.js';
 import { builtinCatalog } from '../flow/builtins.js';
 import { FileReloader } from './file-reload.js';
 import { SpecHost } from './spec-host.js';
@@ -112,6 +113,31 @@ test('report(): a logical node gives its source and each sink in the one shape',
       c.batches,
       `${c.name}: one latency count per batch`,
     );
+});
+
+test('site limits per node: two hosts of one process cut bodies at their own flume.event.max.size.bytes', async (t) => {
+  const dir = tempDir('site-limits', t);
+  const input = join(dir, 'in.txt');
+  writeFileSync(input, `${'x'.repeat(100)}\n${'y'.repeat(100)}\n`);
+  const hosts = [10, 40].map((max) => {
+    const context = testContext({ nodeName: `n${max}` });
+    context.config = context.config.with({ 'flume.event.max.size.bytes': String(max) });
+    return new SpecHost({ catalog: builtinCatalog(), context, logger: context.logger });
+  });
+  const out = (max: number) => join(dir, `out${max}.txt`);
+  await Promise.all(
+    hosts.map((h, i) =>
+      h.start({
+        text: `n : text(${JSON.stringify(input)}) | text(${JSON.stringify(out([10, 40][i]!))}) ;`,
+        file: 'n.flume',
+      }),
+    ),
+  );
+  await Promise.all(hosts.map((h) => h.settled()));
+  assert.deepEqual(readFileSync(out(10), 'utf8').split('\n'), ['x'.repeat(10), 'y'.repeat(10), '']);
+  assert.deepEqual(readFileSync(out(40), 'utf8').split('\n'), ['x'.repeat(40), 'y'.repeat(40), '']);
+  // Outside any node, the process value (32 KiB by default) applies.
+  assert.equal(Event.of('z'.repeat(100)).body.length, 100);
 });
 
 test('FileReloader: a changed file is applied by polling; a refused one is logged once with its place and kept out', async (t) => {

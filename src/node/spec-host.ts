@@ -6,7 +6,7 @@ import { type CompiledNode, compileSpec } from '../flow/compile.js';
 import { NodeManager } from '../flow/node-manager.js';
 import type { ConfigChanges, PipelineReport } from '../flow/report.js';
 import { parseSpec } from '../spec/parser.js';
-import type { PipelineConfig, PipelineHost } from './host.js';
+import { type PipelineConfig, type PipelineHost, underSite } from './host.js';
 
 export interface SpecHostOptions {
   catalog: Catalog;
@@ -55,11 +55,13 @@ export class SpecHost implements PipelineHost {
   }
 
   async start(config: PipelineConfig): Promise<void> {
-    await this.manager.reconfigure(this.compile(config));
+    await this.reconfigure(config);
   }
 
+  /** Checks and compiles, then applies by diff under this host's site limits. */
   async reconfigure(config: PipelineConfig): Promise<ConfigChanges> {
-    return this.manager.reconfigure(this.compile(config));
+    const nodes = this.compile(config);
+    return underSite(this.opts.context.config, () => this.manager.reconfigure(nodes));
   }
 
   /** Resolves when every node reached IDLE or ERROR (finite sources drained). */
