@@ -77,7 +77,9 @@ export class NodeManager {
       }
     for (const c of compiled) {
       const old = this.nodes.get(c.name);
-      if (old && old.text === printNode(c.spec)) {
+      // A node that failed (a port in use, a directory missing) is started again even when unchanged:
+      // reloading is how its operator says the cause is fixed.
+      if (old && old.text === printNode(c.spec) && old.node.state !== 'ERROR') {
         changes.unchanged.push(c.name);
         old.node.version = version;
         continue;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { test } from 'node:test';
 import { CollectingSink, testContext } from '../../test/mocks/sinks.js';
 import { tempDir } from '../../test/support/tmp.js';
@@ -188,6 +189,33 @@ test('a file with an error is refused with its place and the agent runs on', asy
   assert.equal(h.version, 1);
   await waitFor(() => bodies('refused').length === 500, 'every event delivered after the refusal');
   await h.stop();
+});
+
+test('a new source that cannot start leaves the agent running what it had: applied in part', async (t) => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  const port = (blocker.address() as net.AddressInfo).port;
+  const h = host();
+  t.after(() => h.stop());
+  const text = file({ total: 500, sink: 'part' });
+  await h.start({ text, file: 'a1.conf' });
+  const more = text
+    .replace('a1.sources = r1', 'a1.sources = r1 r2')
+    .concat(
+      [
+        'a1.sources.r2.type = avro',
+        'a1.sources.r2.bind = 127.0.0.1',
+        `a1.sources.r2.port = ${port}`,
+        'a1.sources.r2.channels = c1',
+        '',
+      ].join('\n'),
+    );
+  await assert.rejects(h.reconfigure({ text: more, file: 'a1.conf' }), /applied in part: .*r2/);
+  assert.equal(h.version, 2);
+  const [r] = h.reports();
+  assert.equal(r!.state, 'ACTIVE');
+  await waitFor(() => bodies('part').length === 500, 'r1 delivered everything meanwhile');
 });
 
 test('report(): one shape with per component events, bytes, batches and a latency histogram', async () => {

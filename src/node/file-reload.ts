@@ -4,6 +4,9 @@ import type { Logger } from '../core/logger.js';
 import type { ConfigChanges } from '../flow/report.js';
 import { describeChanges, type PipelineHost } from './host.js';
 
+/** The reason of a reload found by polling: applied only when the text differs from the last one. */
+const CHANGED = 'file changed';
+
 /** Flume NG's default: the agent file is checked for changes every 30 s. */
 export const DEFAULT_RELOAD_INTERVAL_S = 30;
 
@@ -37,7 +40,7 @@ export class FileReloader {
 
   start(): void {
     if (this.opts.intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => void this.reload('changed'), this.opts.intervalMs);
+    this.timer = setInterval(() => void this.reload(CHANGED), this.opts.intervalMs);
     // The reloader alone keeps nothing alive: a node whose finite sources drained may exit.
     this.timer.unref();
   }
@@ -51,7 +54,7 @@ export class FileReloader {
    * Reads the file and applies it: when asked (`signal`, e.g. SIGHUP) always, when polled only if the
    * text changed. Resolves with what changed, or undefined when nothing was applied; never rejects.
    */
-  reload(reason: 'changed' | string): Promise<ConfigChanges | undefined> {
+  reload(reason: string): Promise<ConfigChanges | undefined> {
     const run = this.chain.then(() => this.apply(reason));
     this.chain = run;
     return run;
@@ -63,13 +66,13 @@ export class FileReloader {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (e) {
-      if (reason === 'changed') return undefined;
+      if (reason === CHANGED) return undefined;
       logger.error(
         `${reason}: ${ioError(e, `cannot read ${this.file}`).oneLine()}; the running configuration stays`,
       );
       return undefined;
     }
-    if (reason === 'changed' && text === this.seen) return undefined;
+    if (reason === CHANGED && text === this.seen) return undefined;
     this.seen = text;
     try {
       const changes = await this.host.reconfigure({ text, file: this.file });
@@ -77,7 +80,7 @@ export class FileReloader {
       return changes;
     } catch (e) {
       logger.error(
-        `${this.file} refused (${reason}): ${asSluiceError(e).oneLine()}; still running version ${this.host.version}`,
+        `${this.file} refused (${reason}): ${asSluiceError(e).oneLine()}; running version ${this.host.version}`,
       );
       return undefined;
     }

@@ -607,10 +607,12 @@ export class Agent {
       for (const u of startUnits) await startUnit(u, channels);
       for (const s of startSources) await s.runner.start();
     } catch (e) {
-      // Half applied: what runs is kept so that stop() still closes everything.
+      // Applied in part (a new component could not start: a port in use): what runs is kept, so the
+      // agent goes on, a later reload can fix the rest, and stop() still closes everything.
       this.adopt(next, { channels, sources, units });
-      this.state = 'ERROR';
-      throw e;
+      this.version++;
+      this.state = 'ACTIVE';
+      throw new SluiceError('SLUICE_CONFIG', `applied in part: ${asSluiceError(e).oneLine()}`, { cause: e });
     }
     this.adopt(next, { channels, sources, units });
     this.version++;
