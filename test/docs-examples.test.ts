@@ -113,6 +113,7 @@ async function scratch(t: { after(fn: () => void): void }): Promise<Scratch> {
     ['app.log', ''],
     ['etc/services', 'ssh 22/tcp\nsmtp 25/tcp\n'],
     ['flows.spec', 'n1 : text("in.log") | { batch(100) => { unbatch => text("out-flows.log") } } ;\n'],
+    ['more.spec', 'n2 : text("in.log") | null ;\n'],
     ['var/log/app.log', ''],
   ] as const) {
     mkdirSync(dirname(join(dir, f)), { recursive: true });
@@ -126,9 +127,6 @@ async function scratch(t: { after(fn: () => void): void }): Promise<Scratch> {
     );
   }
   writeFileSync(join(dir, 'my.conf'), readFileSync(join(dir, 'examples', 'spooldir-agent.conf')));
-  // The spooling directory of examples/spooldir-agent.conf. A fresh machine does not have it: the
-  // agent must say so and exit (issue 7, fatal means exit); until it does, the example is run with it.
-  mkdirSync(join(dir, 'tmp', 'sluice-spool'), { recursive: true });
   return { dir, ports, env: { ...process.env, SLUICE_CONF_DIR: conf } };
 }
 

@@ -76,6 +76,15 @@ export const PROPERTIES: readonly PropertyDef[] = [
     docs: 'Address every network source (collectorSource, avro, syslog, netcat, the SparkSink) listens on when its own bind argument or property is not set. 127.0.0.1 keeps ports private to this machine; set 0.0.0.0 (all IPv4 interfaces), :: or one interface address to receive from other hosts, and read docs/security.md first.',
   },
 
+  // Avro sources
+  {
+    name: 'flume.avro.request.timeout',
+    type: 'int',
+    min: 1,
+    default: '15000',
+    docs: "Milliseconds an avro source (collectorSource, rpcSource, avroSource, the NG avro source) may hold a received batch it cannot queue or commit (its queue or channel is full) before it answers the sender FAILED, so the sender retries or fails over instead of waiting without an answer. Below the 20 s request timeout of Flume's and Sluice's avro clients, so they hear why.",
+  },
+
   // Collectors
   {
     name: 'flume.collector.event.host',

@@ -292,7 +292,8 @@ export const eventCounters = { truncated: 0 };
 
 function truncate(body: Buffer): Buffer {
   eventCounters.truncated++;
-  return body.subarray(0, limits.maxBodySize);
+  // A copy, not a view: the cut body must not keep the whole (possibly many-MiB) frame it came in alive.
+  return Buffer.from(body.subarray(0, limits.maxBodySize));
 }
 
 let cachedHost: string | undefined;

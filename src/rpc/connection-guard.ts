@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type net from 'node:net';
 import type { ComponentProperties, PropertySpec } from '../catalog/properties.js';
 import type { BoundArgs, ParamSpec } from '../catalog/types.js';
@@ -185,6 +186,7 @@ export class ConnectionGuard {
     // Node emits 'drop' when its own maxConnections refuses a socket; we refuse in admit() instead so the
     // count and the log line say which peer, but a user-set server.maxConnections is honoured too.
     server.on('drop', (d?: { remoteAddress?: string }) => this.refuse('over-limit', d?.remoteAddress ?? '?'));
+    softFdLimit(); // read while descriptors are still to be had
     const ms = this.sweepInterval();
     if (ms > 0 && this.sweeper === undefined) {
       this.sweeper = setInterval(() => this.sweep(), ms);
@@ -244,6 +246,9 @@ export class ConnectionGuard {
 
   /** Checks every connection against the timeouts now (the sweep timer calls it; tests may too). */
   sweep(now = Date.now()): void {
+    // libuv answers accept's EMFILE by accepting and closing the client with a spare descriptor, and
+    // tells Node nothing: only a look at the process's descriptors shows that clients are being reset.
+    if (atFdLimit(now)) this.refuse('fd-limit', 'accept', 'new connections are reset');
     const { idleTimeoutMs, readTimeoutMs, handshakeTimeoutMs } = this.limits;
     for (const t of this.conns) {
       let reason: GuardReason | undefined;
@@ -309,6 +314,45 @@ function describe(reason: GuardReason, l: ConnectionLimits): string {
     case 'fd-limit':
       return 'cannot accept connections: the process is at its open-file limit (raise ulimit -n)';
   }
+}
+
+/** The soft limit on open files (Linux /proc): null until read, undefined where unknown. */
+let fdSoftLimit: number | undefined | null = null;
+let fdCheckedAt = 0;
+let fdFull = false;
+
+function isFdExhaustion(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EMFILE' || code === 'ENFILE';
+}
+
+function softFdLimit(): number | undefined {
+  if (fdSoftLimit === null) {
+    try {
+      const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+      fdSoftLimit = m ? Number(m[1]) : undefined;
+    } catch (e) {
+      // Out of descriptors right now: try again on a later look.
+      if (isFdExhaustion(e)) return undefined;
+      fdSoftLimit = undefined;
+    }
+  }
+  return fdSoftLimit ?? undefined;
+}
+
+/** Whether the process has (nearly) no descriptor left; looked at most once a second per process. */
+function atFdLimit(now: number): boolean {
+  if (now - fdCheckedAt < 1000) return fdFull;
+  fdCheckedAt = now;
+  try {
+    // The listing itself takes one descriptor; libuv keeps one spare for its accept-and-close.
+    const open = fs.readdirSync('/proc/self/fd').length;
+    const limit = softFdLimit();
+    fdFull = limit !== undefined && open >= limit - 1;
+  } catch (e) {
+    fdFull = isFdExhaustion(e);
+  }
+  return fdFull;
 }
 
 /** The addresses a server listens on, for the start-up line (`listening on 127.0.0.1:5140`). */

@@ -6,7 +6,8 @@ import { SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { TlsArgs } from './avro/component-options.js';
 import { readTlsLimits, TLS_LIMIT_PROPERTIES } from './avro/ng-tls.js';
-import { type TlsOptions, tlsLimits } from './avro/server.js';
+import type { TlsOptions } from './avro/server.js';
+import type { ConnectionGuard, GuardedConnection } from './connection-guard.js';
 
 /**
  * TLS for the plain-socket ports (syslog over TCP, netcat): the Avro ports' PEM options, read from OG
@@ -132,6 +133,65 @@ export function readNgServerTls(p: ComponentProperties, logger: Logger): TlsArgs
     trustAllCerts: false,
     tlsLimits: readTlsLimits(p, logger),
   };
+}
+
+/** The optional version and cipher limits of `t`, as Node's TLS options (unset ones left out). */
+export function tlsLimits(
+  t: TlsOptions,
+): Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion' | 'ciphers'> {
+  return {
+    ...(t.minVersion ? { minVersion: t.minVersion } : {}),
+    ...(t.maxVersion ? { maxVersion: t.maxVersion } : {}),
+    ...(t.ciphers ? { ciphers: t.ciphers } : {}),
+  };
+}
+
+/**
+ * socketServer with every TCP connection admitted to `guard` at accept, before any TLS: the connection
+ * limit and the handshake timeout cover the TLS handshake as well as the protocol's own. `onSocket` gets
+ * the data-carrying socket (the TLS one once secured) with its guard bookkeeping.
+ */
+export function guardedSocketServer(
+  t: TlsOptions | undefined,
+  guard: ConnectionGuard,
+  onSocket: (s: net.Socket, conn: GuardedConnection) => void,
+  onRefused: (peer: string, reason: string) => void,
+): net.Server {
+  if (t === undefined) {
+    const server = net.createServer({ noDelay: true }, (s) => {
+      const conn = guard.admit(s);
+      if (conn) onSocket(s, conn);
+    });
+    guard.watch(server);
+    return server;
+  }
+  // Node hands the raw socket to 'connection' and the TLS socket over it to the secure callback; the
+  // peer's address and port tie the two together.
+  const admitted = new Map<string, GuardedConnection>();
+  const key = (s: net.Socket) => `${s.remoteAddress}|${s.remotePort}`;
+  const server = socketServer(
+    t,
+    (s) => {
+      const k = key(s);
+      const conn = admitted.get(k);
+      admitted.delete(k);
+      if (conn) onSocket(s, conn);
+      else s.destroy();
+    },
+    (peer, reason) => {
+      // A connection the guard closed at accept fails its TLS handshake too: one line is enough.
+      if (reason !== 'socket hang up' && !/ECONNRESET/.test(reason)) onRefused(peer, reason);
+    },
+  );
+  server.on('connection', (raw: net.Socket) => {
+    const conn = guard.admit(raw);
+    if (conn === undefined) return;
+    const k = key(raw);
+    admitted.set(k, conn);
+    raw.once('close', () => admitted.delete(k));
+  });
+  guard.watch(server);
+  return server;
 }
 
 /**

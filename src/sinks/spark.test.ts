@@ -8,12 +8,14 @@ import { certSet, plainRefused } from '../../test/fixtures/tls-peers.js';
 import { testContext } from '../../test/mocks/sinks.js';
 import { peer, peerSkip } from '../../test/support/peers.js';
 import { waitFor } from '../../test/support/wait.js';
+import { ComponentProperties } from '../catalog/properties.js';
+import { SiteConfig } from '../core/config.js';
 import { SluiceError } from '../core/errors.js';
 import { freePort } from '../core/ports.js';
 import { Agent } from '../flow/agent/agent.js';
 import { builtinAgentCatalog } from '../flow/agent/catalog.js';
 import { SparkPoller, type SparkPollerOptions } from '../rpc/avro/spark-poller.js';
-import { SPARK_STOPPED } from './spark.js';
+import { SPARK_STOPPED, type SparkSink, sparkSink } from './spark.js';
 
 export { freePort };
 
@@ -410,5 +412,20 @@ test('SparkSink TLS properties are checked like the avro source', () => {
         'a1.sinks.k1.keystore-type = JKS',
       ]),
     /keystore-type "JKS" is not supported/,
+  );
+});
+
+test('hostname defaults to sluice.source.bind; the connection limits are properties', () => {
+  const make = (config: SiteConfig) =>
+    sparkSink.create(
+      new ComponentProperties('sink k1', sparkSink.properties, { port: '0', 'max-connections': '7' }),
+      testContext({ nodeName: 'a1', config }),
+    ) as SparkSink;
+  const local = make(SiteConfig.defaults());
+  assert.equal(local.opts.hostname, '127.0.0.1');
+  assert.equal(local.opts.limits?.maxConnections, 7);
+  assert.equal(
+    make(SiteConfig.defaults().with({ 'sluice.source.bind': '0.0.0.0' })).opts.hostname,
+    '0.0.0.0',
   );
 });

@@ -8,6 +8,11 @@ import { FlumeEventEncoder } from '../rpc/avro/flume-event.js';
 import { sparkFlumeProtocol } from '../rpc/avro/protocols.js';
 import { AvroServer, handler } from '../rpc/avro/server.js';
 import type { Writer } from '../rpc/avro/wire.js';
+import {
+  CONNECTION_LIMIT_PROPERTIES,
+  type ConnectionLimits,
+  readNgConnectionLimits,
+} from '../rpc/connection-guard.js';
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
 
 /**
@@ -35,6 +40,7 @@ export interface SparkSinkOptions {
    */
   tls?: TlsArgs | undefined;
   token?: string | undefined;
+  limits?: ConnectionLimits | undefined;
 }
 
 export const SPARK_STOPPED = 'Spark sink has been stopped!';
@@ -124,13 +130,14 @@ export class SparkSink implements ChannelDrainer {
       host: this.opts.hostname,
       tls: this.opts.tls?.ssl ? loadTls(this.opts.tls, this.name, 'server') : undefined,
       token: this.opts.token,
+      limits: this.opts.limits,
       logger: this.logger,
       name: this.name,
     });
     await server.listen();
     this.server = server;
     this.logger.info(
-      `${this.name} serving SparkFlumeProtocol on ${this.opts.hostname}:${server.port} for channel ${channel.name}`,
+      `serving SparkFlumeProtocol, listening on ${server.address}, for channel ${channel.name}`,
     );
   }
 
@@ -294,7 +301,11 @@ export const sparkSink: NgSinkDef = {
     'transactions, so it cannot be a member of a sink group. Sluice-specific ssl (PEM keystore) and token ' +
     "protect the port for Sluice's SparkPoller; Spark's own receivers support neither.",
   properties: [
-    { name: 'hostname', type: 'string', default: '0.0.0.0', docs: 'Address to listen on.' },
+    {
+      name: 'hostname',
+      type: 'string',
+      docs: "Address to listen on; default the site's sluice.source.bind (127.0.0.1). Spark's receivers usually poll from other hosts: set the agent's address or 0.0.0.0 (Spark's own default), behind a firewall, as the sink has no authentication Spark can use.",
+    },
     {
       name: 'port',
       type: 'int',
@@ -339,6 +350,7 @@ export const sparkSink: NgSinkDef = {
       type: 'string',
       docs: "Shared secret pollers present in the Avro handshake (Sluice's SparkPoller with the same token); others are refused. Spark's receivers cannot send one.",
     },
+    ...CONNECTION_LIMIT_PROPERTIES,
   ],
   create(props, ctx) {
     const port = props.int('port');
@@ -349,7 +361,7 @@ export const sparkSink: NgSinkDef = {
     return new SparkSink(
       props.component,
       {
-        hostname: props.string('hostname'),
+        hostname: props.optString('hostname') ?? ctx.config.getString('sluice.source.bind'),
         port,
         threads: props.int('threads'),
         timeoutMs: props.int('timeout') * 1000,
@@ -357,6 +369,7 @@ export const sparkSink: NgSinkDef = {
         sluiceHeaders: props.bool('sluiceHeaders'),
         tls,
         token: token === '' ? undefined : token,
+        limits: readNgConnectionLimits(props),
       },
       logger,
     );

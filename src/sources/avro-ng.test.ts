@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testContext } from '../../test/mocks/sinks.js';
 import { ComponentProperties, type RawProps } from '../catalog/properties.js';
+import { memoryChannel } from '../channels/memory.js';
 import { Event } from '../core/event.js';
+import { replicatingSelector, SourceRunner } from '../flow/agent/source-runner.js';
 import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
 import { cipherList, opensslCipher, protocolRange } from '../rpc/avro/ng-tls.js';
 import { Status } from '../rpc/avro/protocols.js';
@@ -99,4 +101,62 @@ test('JSSE protocol and cipher names map to Node TLS options', () => {
   assert.equal(opensslCipher('TLS_AES_128_GCM_SHA256'), 'TLS_AES_128_GCM_SHA256');
   assert.equal(cipherList([], []), undefined);
   assert.match(cipherList([], ['TLS_RSA_WITH_AES_128_GCM_SHA256'])!, /:!AES128-GCM-SHA256$/);
+});
+
+test('a full channel: the sender is answered FAILED within request-timeout instead of never', {
+  timeout: 20_000,
+}, async () => {
+  const c = ctx();
+  const src = ngAvroSource.create(
+    new ComponentProperties('source r1', ngAvroSource.properties, {
+      bind: '127.0.0.1',
+      port: '0',
+      'request-timeout': '300',
+    }),
+    c,
+  ) as NgAvroSource;
+  // A memory channel of one event that nothing takes from: the runner retries its put forever.
+  const channel = memoryChannel.create(
+    { capacity: '1', transactionCapacity: '1', 'keep-alive': '0.05' },
+    {
+      name: 'c1',
+      config: c.config,
+      logger: c.logger,
+    },
+  );
+  await channel.start();
+  const runner = new SourceRunner('r1', src, [], replicatingSelector([channel]), c.logger, 20);
+  await runner.start();
+  const client = new FlumeRpcClient({ host: '127.0.0.1', port: src.port, requestTimeoutMs: 10_000 });
+  try {
+    assert.equal(await client.appendBatch([Event.of('fills the channel')]), Status.OK);
+    const started = Date.now();
+    assert.equal(await client.appendBatch([Event.of('no room')]), Status.FAILED);
+    const took = Date.now() - started;
+    assert.ok(took >= 250 && took < 5000, `FAILED after the 300 ms timeout, not ${took} ms`);
+    assert.equal(src.stats.timedOut, 1);
+    assert.equal(c.logger.lines.filter((l) => /answered FAILED/.test(l)).length, 1);
+    // The connection stays usable: the next batch is queued behind the stuck one and times out too.
+    assert.equal(await client.appendBatch([Event.of('still no room')]), Status.FAILED);
+    assert.equal(src.stats.timedOut, 2);
+  } finally {
+    await client.close();
+    await channel.stop();
+    await runner.stop();
+  }
+});
+
+test('connection limits and request-timeout are properties with documented defaults', () => {
+  const names = ngAvroSource.properties.map((p) => p.name);
+  for (const n of ['max-connections', 'idle-timeout', 'read-timeout', 'handshake-timeout', 'request-timeout'])
+    assert.ok(names.includes(n), n);
+  const src = make({
+    bind: '127.0.0.1',
+    port: '0',
+    'max-connections': '3',
+    'idle-timeout': '500',
+  }) as NgAvroSource;
+  assert.equal(src.opts.limits?.maxConnections, 3);
+  assert.equal(src.opts.limits?.idleTimeoutMs, 500);
+  assert.equal(src.opts.requestTimeoutMs, 15_000, 'flume.avro.request.timeout by default');
 });

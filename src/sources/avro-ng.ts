@@ -6,9 +6,15 @@ import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
 import { listenFlumeSource, type TransportArgs } from '../rpc/avro/component-options.js';
 import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
-import { DEFAULT_MAX_FRAME_SIZE } from '../rpc/avro/frame.js';
+import { DEFAULT_HANDSHAKE_FRAME_SIZE, DEFAULT_MAX_FRAME_SIZE } from '../rpc/avro/frame.js';
 import { Status, type StatusValue } from '../rpc/avro/protocols.js';
 import type { AnyHandler, AvroServer, PeerInfo } from '../rpc/avro/server.js';
+import {
+  CONNECTION_LIMIT_PROPERTIES,
+  type ConnectionLimits,
+  type GuardStats,
+  readNgConnectionLimits,
+} from '../rpc/connection-guard.js';
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
 
 /**
@@ -24,7 +30,11 @@ import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
  */
 interface Pending {
   events: Event[];
+  peer: PeerInfo;
   resolve: (s: StatusValue) => void;
+  timer: NodeJS.Timeout | undefined;
+  /** Answered FAILED at the request timeout while the runner still held it. */
+  expired: boolean;
 }
 
 /** One `allow|deny:ip|name:pattern` rule of ipFilterRules. */
@@ -81,7 +91,14 @@ export interface NgAvroSourceOptions extends TransportArgs {
   bind: string;
   port: number;
   ipRules: IpRule[] | undefined;
+  /** A batch not committed this long after it arrived is answered FAILED (request-timeout). */
+  requestTimeoutMs?: number | undefined;
+  limits?: ConnectionLimits | undefined;
+  handshakeFrameSize?: number | undefined;
 }
+
+/** flume.avro.request.timeout's default, for sources built without a site configuration. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /** How long close() waits for the runner to finish putting the batch in hand before answering FAILED. */
 const CLOSE_GRACE_MS = 5000;
@@ -93,22 +110,38 @@ export class NgAvroSource implements EventSource {
   private onSettled: (() => void) | undefined;
   private server: AvroServer | undefined;
   private closed = false;
-  readonly stats = { batches: 0, committed: 0, failed: 0, refused: 0 };
+  private readonly requestTimeoutMs: number;
+  readonly stats = {
+    batches: 0,
+    committed: 0,
+    failed: 0,
+    refused: 0,
+    timedOut: 0,
+    committedAfterFailed: 0,
+    abandoned: 0,
+  };
 
   constructor(
     readonly name: string,
     readonly opts: NgAvroSourceOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
 
   get port(): number {
     return this.server?.port ?? this.opts.port;
   }
 
+  /** Connections accepted and closed by the limits (undefined while closed). */
+  get connections(): Readonly<GuardStats> | undefined {
+    return this.server?.connectionStats;
+  }
+
   async open(): Promise<void> {
     if (this.server) return;
     this.closed = false;
-    const handlers = avroSourceHandlers((events) => this.receive(events));
+    const handlers = avroSourceHandlers((events, peer) => this.receive(events, peer));
     this.server = await listenFlumeSource(
       this.opts,
       this.opts.ipRules ? this.filtered(handlers, this.opts.ipRules) : handlers,
@@ -123,11 +156,20 @@ export class NgAvroSource implements EventSource {
     if (done) {
       this.inHand = undefined;
       this.stats.committed += done.events.length;
+      clearTimeout(done.timer);
+      // Its sender already heard FAILED and will send it again: at least once, as Flume promises.
+      if (done.expired) this.stats.committedAfterFailed += done.events.length;
       done.resolve(Status.OK);
       this.onSettled?.();
     }
     if (this.closed) return null;
-    const p = this.queue.shift();
+    let p = this.queue.shift();
+    // A batch whose sender has gone got no OK and will be sent again: committing it would duplicate it.
+    while (p?.peer.closed) {
+      this.stats.abandoned += p.events.length;
+      clearTimeout(p.timer);
+      p = this.queue.shift();
+    }
     if (p) {
       this.inHand = p;
       return p.events;
@@ -169,16 +211,37 @@ export class NgAvroSource implements EventSource {
   }
 
   private fail(p: Pending): void {
+    clearTimeout(p.timer);
+    if (p.expired) return;
     this.stats.failed += p.events.length;
     p.resolve(Status.FAILED);
   }
 
-  private receive(events: Event[]): StatusValue | Promise<StatusValue> {
+  /**
+   * The channel did not take the batch within the request timeout: answer FAILED so the sender can act
+   * (Flume's AvroSource answers FAILED when its channel put fails). A batch still queued is dropped; the
+   * one the runner holds is still put when room comes, which the sender's retry then duplicates.
+   */
+  private expire(p: Pending): void {
+    const i = this.queue.indexOf(p);
+    if (i >= 0) this.queue.splice(i, 1);
+    else if (this.inHand !== p) return;
+    if (this.stats.timedOut++ === 0) {
+      this.logger.warn(
+        `${this.name}: answered FAILED to a batch of ${p.events.length} events not committed within ${this.requestTimeoutMs} ms (a channel is full); further ones are only counted`,
+      );
+    }
+    this.fail(p);
+    p.expired = true;
+  }
+
+  private receive(events: Event[], peer: PeerInfo): StatusValue | Promise<StatusValue> {
     if (this.closed) return Status.FAILED;
     if (events.length === 0) return Status.OK;
     this.stats.batches++;
     return new Promise((resolve) => {
-      const p: Pending = { events, resolve };
+      const p: Pending = { events, peer, resolve, timer: undefined, expired: false };
+      p.timer = setTimeout(() => this.expire(p), this.requestTimeoutMs);
       const r = this.reader;
       if (r) {
         this.reader = undefined;
@@ -271,6 +334,20 @@ export const ngAvroSource: NgSourceDef = {
       min: 1024,
       docs: 'Largest frame accepted, in bytes; a bigger one closes that connection.',
     },
+    {
+      name: 'maxHandshakeFrameSize',
+      type: 'int',
+      default: String(DEFAULT_HANDSHAKE_FRAME_SIZE),
+      min: 1024,
+      docs: 'Bytes of a first frame read before the handshake at its head (and token) is accepted; a frame that shows no acceptable handshake within them closes the connection (Sluice-specific).',
+    },
+    {
+      name: 'request-timeout',
+      type: 'int',
+      min: 1,
+      docs: 'Milliseconds a received batch may wait for its channel commit before the sender is answered FAILED; default flume.avro.request.timeout (15000). Sluice-specific: Flume answers FAILED when its channel put fails.',
+    },
+    ...CONNECTION_LIMIT_PROPERTIES,
   ],
   create(p, ctx) {
     const port = p.int('port');
@@ -296,7 +373,12 @@ export const ngAvroSource: NgSourceDef = {
         ...tls,
         token: token === '' ? undefined : token,
         maxFrameSize: p.int('maxFrameSize'),
+        handshakeFrameSize: p.int('maxHandshakeFrameSize'),
         ipRules,
+        requestTimeoutMs: p.has('request-timeout')
+          ? p.int('request-timeout')
+          : ctx.config.getInt('flume.avro.request.timeout'),
+        limits: readNgConnectionLimits(p),
       },
       logger,
     );

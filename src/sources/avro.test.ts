@@ -36,6 +36,13 @@ function sender(port: number) {
   return c;
 }
 
+async function until(f: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !f(); ) {
+    if (Date.now() > end) assert.fail(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function settledWithin<T>(p: Promise<T>, ms: number): Promise<boolean> {
   let done = false;
   void p.then(
@@ -87,6 +94,62 @@ test('backpressure: when the queue is full the OK waits until next() makes room'
   assert.equal((await src.next())![0]!.body.toString(), 'b');
 });
 
+test('the queue is bounded in bytes too (frames, headers included): a batch that would pass queueBytes waits', async () => {
+  const { src } = await open(avroSource, { port: 0, queueBytes: 1500 });
+  const c = sender(src.port);
+  const kib = Event.of(Buffer.alloc(1024, 0x61));
+  assert.equal(await c.appendBatch([kib]), Status.OK);
+  assert.ok(src.bytes > 1024 && src.bytes < 1300, `the frame's bytes are counted: ${src.bytes}`);
+  const second = c.appendBatch([kib.copy()]);
+  assert.equal(await settledWithin(second, 200), false, 'answer held while the bytes are over');
+  assert.equal((await src.next())!.length, 1);
+  assert.equal(await second, Status.OK);
+  assert.ok(src.bytes > 1024 && src.bytes < 1300);
+});
+
+test('a batch that finds the queue full for requestTimeout is answered FAILED, logged once', async () => {
+  const { src, logger } = await open(avroSource, { port: 0, queueSize: 1, requestTimeout: 150 });
+  const c = sender(src.port);
+  assert.equal(await c.appendBatch([Event.of('kept')]), Status.OK);
+  const started = Date.now();
+  assert.equal(await c.appendBatch([Event.of('late')]), Status.FAILED);
+  assert.ok(Date.now() - started < 2000, 'the sender hears FAILED soon after the timeout');
+  assert.equal(await c.appendBatch([Event.of('late again')]), Status.FAILED);
+  assert.equal(src.stats.timedOut, 2);
+  assert.equal(logger.lines.filter((l) => /answered FAILED/.test(l)).length, 1);
+  // Nothing of the refused batches was queued: the sender still has them and resends.
+  assert.deepEqual(
+    (await src.next())!.map((e) => e.body.toString()),
+    ['kept'],
+  );
+  assert.equal(await c.appendBatch([Event.of('room')]), Status.OK);
+  assert.equal((await src.next())![0]!.body.toString(), 'room');
+});
+
+test('a waiting batch whose sender hung up is dropped, not queued (it was never acknowledged)', async () => {
+  const { src } = await open(avroSource, { port: 0, queueSize: 1 });
+  const c = sender(src.port);
+  assert.equal(await c.appendBatch([Event.of('first')]), Status.OK);
+  const gone = new FlumeRpcClient({ host: '127.0.0.1', port: src.port, requestTimeoutMs: 5000 });
+  const unanswered = gone.appendBatch([Event.of('never acknowledged')]).catch(() => 'closed');
+  await until(() => src.stats.batches === 2);
+  await gone.close();
+  assert.equal(await unanswered, 'closed');
+  await until(() => src.connections?.open === 1);
+  assert.equal((await src.next())![0]!.body.toString(), 'first');
+  assert.equal(src.stats.abandoned, 1);
+  assert.equal(await c.appendBatch([Event.of('next')]), Status.OK);
+  assert.equal((await src.next())![0]!.body.toString(), 'next');
+});
+
+test('start-up names the address the port listens on', async () => {
+  const { src, logger } = await open(rpcSource, { port: 0 });
+  assert.ok(
+    logger.lines.includes(`INFO rpcSource: listening on 127.0.0.1:${src.port}`),
+    logger.lines.join('\n'),
+  );
+});
+
 test('a batch larger than the queue is still taken when the queue is empty', async () => {
   const { src } = await open(avroSource, { port: 0, queueSize: 2 });
   const c = sender(src.port);
@@ -120,6 +183,8 @@ test('bad arguments are SLUICE_SPEC_BAD_ARGUMENT errors naming the field', () =>
     [{ port: 1, compressionLevel: 11 }, 'compressionLevel'],
     [{ port: 1, keyFile: '/k.pem' }, 'certFile'],
     [{ port: 1, queueSize: 0 }, 'queueSize'],
+    [{ port: 1, queueBytes: 0 }, 'queueBytes'],
+    [{ port: 1, requestTimeout: 0 }, 'requestTimeout'],
   ];
   for (const [args, field] of bad) {
     assert.throws(
@@ -163,5 +228,12 @@ test('definitions pass the catalog check; spec text binds, port from the site co
   assert.equal(src.opts.bind, '127.0.0.1');
   const [n2] = parseSpec('a : avroSource(4141) | null ;').nodes;
   const s2 = avroSource.build(bindArgs(avroSource, n2!.source), ctx().ctx) as AvroEventSource;
-  assert.deepEqual([s2.opts.port, s2.opts.bind, s2.opts.compression], [4141, '0.0.0.0', 'none']);
+  assert.deepEqual([s2.opts.port, s2.opts.bind, s2.opts.compression], [4141, '127.0.0.1', 'none']);
+  // No bind given: the site's sluice.source.bind decides.
+  const wide = SiteConfig.defaults().with({ 'sluice.source.bind': '0.0.0.0' });
+  const s3 = avroSource.build(bindArgs(avroSource, n2!.source, 'spec.flume', wide), {
+    ...ctx().ctx,
+    config: wide,
+  }) as AvroEventSource;
+  assert.equal(s3.opts.bind, '0.0.0.0');
 });

@@ -11,45 +11,87 @@ import {
   transportParams,
 } from '../rpc/avro/component-options.js';
 import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
+import { DEFAULT_HANDSHAKE_FRAME_SIZE } from '../rpc/avro/frame.js';
 import { Status, type StatusValue } from '../rpc/avro/protocols.js';
-import type { AvroServer } from '../rpc/avro/server.js';
+import type { AvroServer, PeerInfo } from '../rpc/avro/server.js';
+import {
+  type ConnectionLimits,
+  connectionLimitParams,
+  type GuardStats,
+  readConnectionLimits,
+} from '../rpc/connection-guard.js';
 
 /**
  * Sources that serve Flume NG's AvroSourceProtocol (what Flume's AvroSink, NettyAvroRpcClient, Spark's
  * examples and Sluice's own avro sinks send to).
  *
- * Received batches go into a bounded queue that `next()` drains. A batch is answered OK only once it is
- * in the queue; while the queue is full the answer waits, so the sender's window fills and it slows
- * down (backpressure reaches across the network instead of events being dropped or refused).
+ * Received batches go into a queue bounded in events and in body bytes that `next()` drains. A batch is
+ * answered OK only once it is in the queue; while the queue is full the answer waits, and the connection
+ * reads no further requests past a few MiB, so the sender's window fills and it slows down (backpressure
+ * reaches across the network instead of events being dropped or memory growing). A batch that cannot be
+ * queued within the request timeout is answered FAILED: the sender keeps it and retries.
  */
 export interface AvroSourceOptions extends TransportArgs {
   port: number;
   bind: string;
   queueSize: number;
+  /** Most request bytes queued; the queue always takes one batch, however large, when empty. */
+  queueBytes?: number | undefined;
+  /** A batch waiting for room this long is answered FAILED (flume.avro.request.timeout). */
+  requestTimeoutMs?: number | undefined;
+  limits?: ConnectionLimits | undefined;
+  /** Bytes of a first frame read before its handshake is accepted (FrameDecoder's gate). */
+  handshakeFrameSize?: number | undefined;
 }
 
 interface Waiter {
   events: Event[];
+  peer: PeerInfo;
+  bytes: number;
   resolve: (s: StatusValue) => void;
+  timer: NodeJS.Timeout | undefined;
 }
+
+const DEFAULT_QUEUE_BYTES = 64 * 1024 * 1024;
+/** flume.avro.request.timeout's default, for sources built without a site configuration. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 export class AvroEventSource implements EventSource {
   private readonly queue: Batch[] = [];
+  /** Bytes each queued batch holds, in queue order. */
+  private readonly queueBytesOf: number[] = [];
   private queued = 0;
+  private queuedBytes = 0;
   private readonly waiters: Waiter[] = [];
   private reader: ((b: Batch | null) => void) | undefined;
   private server: AvroServer | undefined;
   private closed = false;
+  readonly stats = { batches: 0, timedOut: 0, abandoned: 0 };
+  private readonly queueBytes: number;
+  private readonly requestTimeoutMs: number;
 
   constructor(
     readonly name: string,
     readonly opts: AvroSourceOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.queueBytes = opts.queueBytes ?? DEFAULT_QUEUE_BYTES;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
 
   /** The bound port (useful when configured as 0). */
   get port(): number {
     return this.server?.port ?? this.opts.port;
+  }
+
+  /** Bytes of the request frames whose events are received and not yet taken by the node. */
+  get bytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Connections accepted and closed by the limits (undefined while closed). */
+  get connections(): Readonly<GuardStats> | undefined {
+    return this.server?.connectionStats;
   }
 
   async open(): Promise<void> {
@@ -57,7 +99,7 @@ export class AvroEventSource implements EventSource {
     this.closed = false;
     this.server = await listenFlumeSource(
       this.opts,
-      avroSourceHandlers((events) => this.receive(events)),
+      avroSourceHandlers((events, peer, frameBytes) => this.receive(events, peer, frameBytes)),
       this.logger,
       this.name,
     );
@@ -67,6 +109,7 @@ export class AvroEventSource implements EventSource {
     const b = this.queue.shift();
     if (b !== undefined) {
       this.queued -= b.length;
+      this.queuedBytes -= this.queueBytesOf.shift()!;
       this.admit();
       return b;
     }
@@ -82,28 +125,56 @@ export class AvroEventSource implements EventSource {
     const server = this.server;
     this.server = undefined;
     // The senders of batches still waiting for room get no OK: their connections drop and they resend.
-    for (const w of this.waiters.splice(0)) w.resolve(Status.FAILED);
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.resolve(Status.FAILED);
+    }
     if (server) await server.close();
     const r = this.reader;
     this.reader = undefined;
     r?.(null);
   }
 
-  private receive(events: Event[]): StatusValue | Promise<StatusValue> {
+  private receive(events: Event[], peer: PeerInfo, frameBytes: number): StatusValue | Promise<StatusValue> {
     if (this.closed) throw new SluiceError('SLUICE_CLOSED', `${this.name} is closing`);
     if (events.length === 0) return Status.OK;
+    this.stats.batches++;
+    // The bodies are views of their frame: the frame, headers included, is what the queue keeps alive.
+    const bytes = frameBytes;
     // An empty queue takes any batch, so a batch larger than the queue cannot wait forever.
-    if (
-      this.waiters.length === 0 &&
-      (this.queued === 0 || this.queued + events.length <= this.opts.queueSize)
-    ) {
-      this.push(events);
+    if (this.waiters.length === 0 && this.fits(events.length, bytes)) {
+      this.push(events, bytes);
       return Status.OK;
     }
-    return new Promise((resolve) => this.waiters.push({ events, resolve }));
+    return new Promise((resolve) => {
+      const w: Waiter = { events, peer, bytes, resolve, timer: undefined };
+      w.timer = setTimeout(() => this.expire(w), this.requestTimeoutMs);
+      this.waiters.push(w);
+    });
   }
 
-  private push(events: Event[]): void {
+  private fits(n: number, bytes: number): boolean {
+    return (
+      this.queued === 0 ||
+      (this.queued + n <= this.opts.queueSize && this.queuedBytes + bytes <= this.queueBytes)
+    );
+  }
+
+  private expire(w: Waiter): void {
+    const i = this.waiters.indexOf(w);
+    if (i < 0) return;
+    this.waiters.splice(i, 1);
+    if (this.stats.timedOut++ === 0) {
+      this.logger.warn(
+        `${this.name}: answered FAILED to a batch of ${w.events.length} events that found the queue full for ${this.requestTimeoutMs} ms (the node takes events slower than they arrive); further ones are only counted`,
+      );
+    }
+    w.resolve(Status.FAILED);
+    // The batch behind it may be smaller and fit now.
+    this.admit();
+  }
+
+  private push(events: Event[], bytes: number): void {
     const r = this.reader;
     if (r) {
       this.reader = undefined;
@@ -111,15 +182,25 @@ export class AvroEventSource implements EventSource {
       return;
     }
     this.queue.push(events);
+    this.queueBytesOf.push(bytes);
     this.queued += events.length;
+    this.queuedBytes += bytes;
   }
 
   private admit(): void {
     while (this.waiters.length > 0) {
       const w = this.waiters[0]!;
-      if (this.queued > 0 && this.queued + w.events.length > this.opts.queueSize) return;
+      // A sender that has gone got no OK and will send the batch again: queueing it would duplicate it.
+      if (w.peer.closed) {
+        this.waiters.shift();
+        clearTimeout(w.timer);
+        this.stats.abandoned += w.events.length;
+        continue;
+      }
+      if (!this.fits(w.events.length, w.bytes)) return;
       this.waiters.shift();
-      this.push(w.events);
+      clearTimeout(w.timer);
+      this.push(w.events, w.bytes);
       w.resolve(Status.OK);
     }
   }
@@ -132,8 +213,8 @@ const commonParams: ParamSpec[] = [
     name: 'bind',
     type: 'string',
     optional: true,
-    default: '0.0.0.0',
-    docs: 'Address to listen on. All interfaces by default, as Flume, since collectors receive from other hosts; use 127.0.0.1 for local-only, and token or ssl across networks.',
+    configDefault: 'sluice.source.bind',
+    docs: 'Address to listen on; default sluice.source.bind (127.0.0.1). Use 0.0.0.0 to receive from other hosts, with token or ssl across networks (docs/security.md).',
   },
   {
     name: 'queueSize',
@@ -142,24 +223,64 @@ const commonParams: ParamSpec[] = [
     default: DEFAULT_QUEUE_SIZE,
     docs: 'Events received but not yet taken by the node; when full, answers to senders wait (backpressure).',
   },
+  {
+    name: 'queueBytes',
+    type: 'int',
+    optional: true,
+    default: DEFAULT_QUEUE_BYTES,
+    docs: 'Bytes of received requests (bodies, headers and framing) not yet taken by the node; when reached, answers to senders wait as for queueSize. An empty queue takes one batch of any size.',
+  },
+  {
+    name: 'requestTimeout',
+    type: 'int',
+    optional: true,
+    configDefault: 'flume.avro.request.timeout',
+    docs: 'Milliseconds a batch may wait for room in the queue before the sender is answered FAILED (and retries); default flume.avro.request.timeout (15000).',
+  },
+  {
+    name: 'maxHandshakeFrameSize',
+    type: 'int',
+    optional: true,
+    default: DEFAULT_HANDSHAKE_FRAME_SIZE,
+    docs: 'Bytes of a first frame read before the handshake at its head (and the token) is accepted; a frame that shows none within them closes the connection.',
+  },
   ...transportParams,
+  ...connectionLimitParams(),
 ];
+
+function atLeast(name: string, field: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `${field} must be at least ${min}, got ${value}`, {
+      place: { component: name, field },
+    });
+  }
+  return value;
+}
 
 function build(args: BoundArgs, ctx: BuildContext, port: number): AvroEventSource {
   const name = args.component;
-  const queueSize = args.optInt('queueSize') ?? DEFAULT_QUEUE_SIZE;
-  if (!Number.isInteger(queueSize) || queueSize < 1) {
-    throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `queueSize must be at least 1, got ${queueSize}`, {
-      place: { component: name, field: 'queueSize' },
-    });
-  }
+  const config = ctx.config;
   return new AvroEventSource(
     name,
     {
       ...readTransportArgs(args),
       port: checkPort(name, port),
-      bind: args.optString('bind') ?? '0.0.0.0',
-      queueSize,
+      bind: args.optString('bind') ?? config.getString('sluice.source.bind'),
+      queueSize: atLeast(name, 'queueSize', args.optInt('queueSize') ?? DEFAULT_QUEUE_SIZE, 1),
+      queueBytes: atLeast(name, 'queueBytes', args.optInt('queueBytes') ?? DEFAULT_QUEUE_BYTES, 1),
+      requestTimeoutMs: atLeast(
+        name,
+        'requestTimeout',
+        args.optInt('requestTimeout') ?? config.getInt('flume.avro.request.timeout'),
+        1,
+      ),
+      limits: readConnectionLimits(args),
+      handshakeFrameSize: atLeast(
+        name,
+        'maxHandshakeFrameSize',
+        args.optInt('maxHandshakeFrameSize') ?? DEFAULT_HANDSHAKE_FRAME_SIZE,
+        1024,
+      ),
     },
     ctx.logger.child(name),
   );

@@ -1,28 +1,55 @@
-import type { Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
-import { ioError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
 import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
-import { NG_SERVER_TLS_PROPERTIES, readNgServerTls, socketServer } from '../rpc/tls.js';
+import {
+  CONNECTION_LIMIT_PROPERTIES,
+  type ConnectionLimits,
+  DEFAULT_CONNECTION_LIMITS,
+  type GuardedConnection,
+  type GuardStats,
+  readNgConnectionLimits,
+} from '../rpc/connection-guard.js';
+import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
+import { emptyGuardStats, GuardedListener } from './guarded-listener.js';
 import { EventQueue, LineSplitter, MAX_BATCH } from './lines.js';
+import { PeerNotices } from './peer-notices.js';
 
 /** Above this many queued events, connections are paused until the agent catches up (backpressure). */
 const HIGH_WATER = 10 * MAX_BATCH;
+/** The same in bytes (line bytes plus a per-event overhead), so long lines cannot fill memory first. */
+const HIGH_WATER_BYTES = 16 * 1024 * 1024;
+/** What a queued event costs beyond its body: the Event object and its body view, rounded up. */
+const EVENT_OVERHEAD = 256;
+
+export interface NetcatStats {
+  connections: GuardStats;
+  tlsFailed: number;
+  /** Lines longer than max-line-length, delivered cut. */
+  cut: number;
+  /** Bytes cut from them. */
+  cutBytes: number;
+}
 
 /**
  * Flume NG's netcat source: a TCP server, one event per line, answering "OK" per line when
- * ack-every-event is on. Lines longer than max-line-length are cut (and the rest dropped), as Flume does.
- * With `tls` the lines (and OKs) travel inside TLS; a client that does not speak TLS is dropped at the
- * handshake. There is no token: `caFile` (client certificates) is how to admit only known senders.
+ * ack-every-event is on. Lines longer than max-line-length are cut (and the rest dropped), as Flume does;
+ * each cut is counted and logged once per peer. With `tls` the lines (and OKs) travel inside TLS; a client
+ * that does not speak TLS is dropped at the handshake. There is no token: `caFile` (client certificates)
+ * is how to admit only known senders. Connections pass the port's ConnectionGuard (limit and timeouts).
  */
 export class NetcatSource implements EventSource {
-  private server: Server | undefined;
+  private listener: GuardedListener | undefined;
   private readonly queue = new EventQueue();
-  private readonly sockets = new Set<Socket>();
+  private queuedBytes = 0;
+  private held = false;
   private waiter: ((b: Batch | null) => void) | undefined;
   private closed = false;
+  private readonly notices: PeerNotices;
+  private cut = 0;
+  private cutBytes = 0;
 
   constructor(
     private readonly bind: string,
@@ -32,57 +59,102 @@ export class NetcatSource implements EventSource {
     private readonly tls?: TlsArgs | undefined,
     private readonly logger?: Logger | undefined,
     private readonly name = 'netcat',
-  ) {}
+    private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
+  ) {
+    this.notices = new PeerNotices(logger);
+  }
 
   get address(): { port: number } {
-    return this.server!.address() as { port: number };
+    return { port: this.listener?.port ?? 0 };
   }
 
-  open(): Promise<void> {
-    let server: Server;
-    try {
-      const t = this.tls?.ssl ? loadTls(this.tls, this.name, 'server') : undefined;
-      server = socketServer(
-        t,
-        (s) => this.accept(s),
-        // The logger is the component's own (its lines already name it).
-        (peer, reason) => this.logger?.warn(`TLS handshake with ${peer} failed: ${reason}`),
-      );
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', (e) =>
-        reject(ioError(e, `netcat source cannot listen on ${this.bind}:${this.port}`)),
-      );
-      server.listen(this.port, this.bind, () => resolve());
+  get stats(): NetcatStats {
+    const l = this.listener;
+    return {
+      connections: { ...(l?.guard.stats ?? emptyGuardStats()) },
+      tlsFailed: l?.tlsFailed ?? 0,
+      cut: this.cut,
+      cutBytes: this.cutBytes,
+    };
+  }
+
+  async open(): Promise<void> {
+    const tls = this.tls?.ssl ? loadTls(this.tls, this.name, 'server') : undefined;
+    const listener = new GuardedListener({
+      component: this.name,
+      bind: this.bind,
+      port: this.port,
+      tls,
+      limits: this.limits,
+      logger: this.logger,
+      onConnection: (s, conn) => this.accept(s, conn),
     });
+    this.listener = listener;
+    await listener.listen();
   }
 
-  private accept(socket: Socket): void {
-    this.sockets.add(socket);
+  private accept(socket: Socket, conn: GuardedConnection): () => boolean {
     const splitter = new LineSplitter({ stripCr: true });
+    const peer = socket.remoteAddress ?? 'unknown';
     const out: Event[] = [];
     socket.on('data', (chunk: Buffer) => {
+      conn.activity();
       splitter.push(chunk, out);
+      conn.partial(splitter.holding > 0);
       if (out.length === 0) return;
+      let bytes = 0;
       for (const e of out) {
-        if (e.body.length > this.maxLine) e.body = e.body.subarray(0, this.maxLine);
+        const n = e.bodyLength;
+        if (n > this.maxLine) {
+          e.body = e.body.subarray(0, this.maxLine);
+          this.lineCut(peer, n);
+        }
+        bytes += e.bodyLength + EVENT_OVERHEAD;
         this.queue.items.push(e);
       }
-      if (this.ack) socket.write('OK\n'.repeat(out.length));
+      this.queuedBytes += bytes;
+      // A client that does not read its OKs must not make them pile up here: stop reading it until they drain.
+      if (this.ack && !socket.write('OK\n'.repeat(out.length))) {
+        socket.pause();
+        socket.once('drain', () => {
+          if (!this.held) socket.resume();
+        });
+      }
       out.length = 0;
       this.deliver();
-      if (this.queue.size > HIGH_WATER) socket.pause();
+      if (!this.held && (this.queue.size > HIGH_WATER || this.queuedBytes > HIGH_WATER_BYTES)) {
+        this.held = true;
+        this.listener?.hold();
+      }
     });
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sockets.delete(socket));
+    return () => splitter.holding > 0;
+  }
+
+  private lineCut(peer: string, length: number): void {
+    this.cut++;
+    this.cutBytes += length - this.maxLine;
+    this.notices.warn(
+      peer,
+      'cut',
+      () => `${this.name}: a line from ${peer} of ${length} bytes was cut to max-line-length ${this.maxLine}`,
+    );
+  }
+
+  private take(): Batch | null {
+    const b = this.queue.take();
+    if (b === null) return null;
+    for (const e of b) this.queuedBytes -= e.bodyLength + EVENT_OVERHEAD;
+    if (this.held && this.queue.size < HIGH_WATER && this.queuedBytes < HIGH_WATER_BYTES / 2) {
+      this.held = false;
+      this.listener?.release();
+    }
+    return b;
   }
 
   private deliver(): void {
     if (!this.waiter) return;
-    const b = this.queue.take();
+    const b = this.take();
     if (!b) return;
     const w = this.waiter;
     this.waiter = undefined;
@@ -90,8 +162,7 @@ export class NetcatSource implements EventSource {
   }
 
   next(): Batch | null | Promise<Batch | null> {
-    const b = this.queue.take();
-    if (this.queue.size < HIGH_WATER) for (const s of this.sockets) if (s.isPaused()) s.resume();
+    const b = this.take();
     if (b) return b;
     if (this.closed) return null;
     return new Promise((resolve) => {
@@ -99,12 +170,12 @@ export class NetcatSource implements EventSource {
     });
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.closed = true;
-    for (const s of this.sockets) s.destroy();
-    this.waiter?.(this.queue.take());
+    const w = this.waiter;
     this.waiter = undefined;
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    w?.(this.take());
+    await this.listener?.close();
   }
 }
 
@@ -128,17 +199,18 @@ export const netcatSource: NgSourceDef = {
     },
     { name: 'ack-every-event', type: 'bool', default: 'true', docs: 'Answer "OK" for every line.' },
     ...NG_SERVER_TLS_PROPERTIES,
+    ...CONNECTION_LIMIT_PROPERTIES,
   ],
-  create: (p, ctx) => {
-    const logger = ctx.logger.child(p.component);
-    return new NetcatSource(
+  create: (p, ctx) =>
+    // The listener prefixes its lines with the component name itself: give it the agent's logger.
+    new NetcatSource(
       p.string('bind'),
       p.int('port'),
       p.int('max-line-length'),
       p.bool('ack-every-event'),
-      readNgServerTls(p, logger),
-      logger,
+      readNgServerTls(p, ctx.logger.child(p.component)),
+      ctx.logger,
       p.component,
-    );
-  },
+      readNgConnectionLimits(p),
+    ),
 };

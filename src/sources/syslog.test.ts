@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { certSet, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
 import { peerSkip } from '../../test/support/peers.js';
 import { bindArgs } from '../catalog/bind.js';
+import { ComponentProperties } from '../catalog/properties.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import type { Event } from '../core/event.js';
@@ -19,10 +20,11 @@ import {
   SyslogTcpSource,
   SyslogUdpSource,
   syslogTcp1Source,
+  syslogTcpNgSource,
   syslogTcpSource,
   syslogUdpSource,
 } from './syslog.js';
-import { pull, testContext } from './test-helpers.js';
+import { pull, raceTimeout, testContext } from './test-helpers.js';
 
 const NO_LOGGER = peerSkip('logger');
 
@@ -342,7 +344,7 @@ describe('syslogTcp1', () => {
 });
 
 describe('syslog source definitions', () => {
-  it('build working sources from bound arguments, defaulting bind to 0.0.0.0', async () => {
+  it('build working sources from bound arguments, defaulting bind to sluice.source.bind', async () => {
     const ctx = testContext();
     const tcp = syslogTcpSource.build(BoundArgs.of('syslogTcp', { port: 0, bind: '127.0.0.1' }), ctx);
     open.push(tcp);
@@ -354,15 +356,34 @@ describe('syslog source definitions', () => {
     await any.open();
     await udpSend(any.port, ['<13>to any']);
     assert.equal((await pull(any, { want: 1 })).events.length, 1);
+    assert.ok(
+      ctx.logger.lines.includes(`INFO syslogUdp: listening on 127.0.0.1:${any.port} (UDP)`),
+      ctx.logger.lines.join('\n'),
+    );
     assert.equal(syslogTcp1Source.name, 'syslogTcp1');
     for (const def of [syslogUdpSource, syslogTcpSource, syslogTcp1Source]) {
-      const tlsNames = def === syslogUdpSource ? [] : ['ssl', 'keyFile', 'certFile', 'caFile'];
+      const tcpNames =
+        def === syslogUdpSource
+          ? []
+          : [
+              'ssl',
+              'keyFile',
+              'certFile',
+              'caFile',
+              'maxConnections',
+              'idleTimeout',
+              'readTimeout',
+              'handshakeTimeout',
+            ];
       assert.deepEqual(
         def.params.map((p) => p.name),
-        ['port', 'bind', 'zone', 'maxMessageSize', ...tlsNames],
+        ['port', 'bind', 'zone', 'maxMessageSize', ...tcpNames],
       );
       assert.ok(def.params.every((p) => p.docs.length > 10));
     }
+    // A quiet syslog sender is not disconnected unless asked: it would lose the next message.
+    assert.equal(syslogTcpSource.params.find((p) => p.name === 'idleTimeout')?.default, 0);
+    assert.equal(syslogTcpNgSource.properties.find((p) => p.name === 'idle-timeout')?.default, '0');
   });
 
   it('read RFC 3164 stamps in the site zone (sluice.time.zone) unless zone is given', async () => {
@@ -400,6 +421,33 @@ describe('syslog source definitions', () => {
     const e = (await pull(src, { want: 1 })).events[0]!;
     assert.equal(e.body.length, 64);
     assert.equal(e.getAttrString(SYSLOG_PARSE_ERROR), 'message longer than the limit of 64 bytes; truncated');
+  });
+
+  it('listen where sluice.source.bind says when the spec names no bind, and say where on start', async () => {
+    for (const [site, want] of [
+      [undefined, '127.0.0.1'],
+      ['0.0.0.0', '0.0.0.0'],
+    ] as const) {
+      const ctx = testContext();
+      if (site !== undefined) ctx.config = ctx.config.with({ 'sluice.source.bind': site });
+      const args = bindArgs(
+        syslogTcpSource,
+        parseSource('syslogTcp(0, idleTimeout=5000)'),
+        'x.spec',
+        ctx.config,
+      );
+      assert.equal(args.optString('bind'), want);
+      const src = syslogTcpSource.build(args, ctx) as SyslogTcpSource;
+      open.push(src);
+      await src.open();
+      assert.deepEqual(
+        ctx.logger.lines.filter((l) => l.includes('listening')),
+        [`INFO syslogTcp: listening on ${want}:${src.port}`],
+      );
+      await tcpSend(src.port, '<13>here\n');
+      assert.equal((await pull(src, { want: 1 })).events.length, 1);
+      await src.close();
+    }
   });
 
   it('reject a bad zone or port with the argument named', () => {
@@ -544,5 +592,39 @@ describe('syslogTcp over TLS (RFC 5425)', () => {
       return true;
     });
     await src.close();
+  });
+});
+
+describe('NG syslogtcp connection properties', () => {
+  it('take max-connections and read-timeout from the agent file', async () => {
+    const ctx = testContext();
+    const props = new ComponentProperties('source r1', syslogTcpNgSource.properties, {
+      host: '127.0.0.1',
+      port: '0',
+      'max-connections': '1',
+      'read-timeout': '200',
+    });
+    const src = syslogTcpNgSource.create(props, ctx) as SyslogTcpSource;
+    open.push(src);
+    await src.open();
+    const closed = (s: Socket) => new Promise<void>((resolve) => s.on('close', () => resolve()));
+    const first = connect({ host: '127.0.0.1', port: src.port });
+    first.on('error', () => {});
+    first.write('<13>never finished');
+    const firstClosed = closed(first);
+    const deadline = Date.now() + 2000;
+    while (src.stats.connections.open < 1 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    const second = connect({ host: '127.0.0.1', port: src.port });
+    second.on('error', () => {});
+    assert.notEqual(await raceTimeout(closed(second), 3000), 'timeout', 'the second connection is refused');
+    assert.notEqual(await raceTimeout(firstClosed, 3000), 'timeout', 'the slow one is closed');
+    assert.equal(src.stats.connections.refusedOverLimit, 1);
+    assert.equal(src.stats.connections.slowReadClosed, 1);
+    assert.ok(
+      ctx.logger.lines.some((l) =>
+        /^WARN source r1: syslogTcp: connection refused, maxConnections 1 reached/.test(l),
+      ),
+    );
   });
 });

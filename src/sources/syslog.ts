@@ -1,28 +1,44 @@
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
-import type { Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import type { NgSourceDef } from '../catalog/ng.js';
 import { checkPort } from '../catalog/ports.js';
+import type { ComponentProperties } from '../catalog/properties.js';
 import type { BoundArgs, BuildContext, ParamSpec, SourceDef } from '../catalog/types.js';
+import { SiteConfig } from '../core/config.js';
 import { ioError, SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import { limits, nowNanos } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
 import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
-import { SyslogFramer } from '../rpc/syslog/framing.js';
-import { SyslogParser } from '../rpc/syslog/parse.js';
+import {
+  CONNECTION_LIMIT_PROPERTIES,
+  type ConnectionLimits,
+  connectionLimitParams,
+  DEFAULT_CONNECTION_LIMITS,
+  type GuardedConnection,
+  type GuardStats,
+  readConnectionLimits,
+  readNgConnectionLimits,
+} from '../rpc/connection-guard.js';
+import { type FramingLoss, SyslogFramer } from '../rpc/syslog/framing.js';
+import { SYSLOG_PARSE_ERROR, SyslogParser } from '../rpc/syslog/parse.js';
 import { syslogZone, type Zone } from '../rpc/syslog/zone.js';
-import { readTlsArgs, socketServer, tlsParams } from '../rpc/tls.js';
+import { NG_SERVER_TLS_PROPERTIES, readNgServerTls, readTlsArgs, tlsParams } from '../rpc/tls.js';
+import { emptyGuardStats, GuardedListener } from './guarded-listener.js';
+import { PeerNotices } from './peer-notices.js';
 
 /**
  * Syslog receivers: syslogUdp(port), syslogTcp(port) (many connections) and syslogTcp1(port) (one
- * connection, then the source is drained and finishes). Parsing and framing live in rpc/syslog; this
- * file owns sockets, the event queue and backpressure. See docs/syslog.md.
+ * connection, then the source is drained and finishes), and their Flume NG forms syslogtcp,
+ * multiport_syslogtcp and syslogudp. Parsing and framing live in rpc/syslog; this file owns sockets, the
+ * event queue, backpressure and the loss counts. See docs/syslog.md.
  */
 
 export interface SyslogSourceOptions {
   port: number;
-  /** Address to listen on; "0.0.0.0" (every IPv4 interface) like a syslog daemon. */
+  /** Address to listen on; default the site property sluice.source.bind (127.0.0.1). */
   bind?: string;
   zone?: Zone;
   /** Longest message kept (longer ones are cut and marked); default flume.event.max.size.bytes. */
@@ -30,27 +46,41 @@ export interface SyslogSourceOptions {
   /** Events buffered before TCP sockets are paused (UDP datagrams are dropped and counted instead);
    * default 16,384 for TCP, 100,000 for UDP. */
   maxQueued?: number;
+  /** Bytes buffered (received bytes plus a per-event overhead) before the same happens; default
+   * 16 MiB for TCP, 64 MiB for UDP. */
+  maxQueuedBytes?: number;
   /** Most events handed out by one next(). */
   maxBatch?: number;
   /** TCP only: serve TLS (RFC 5425) with these PEM files, read at open. */
   tls?: TlsArgs | undefined;
+  /** TCP only: connection limits and timeouts (default SYSLOG_TCP_LIMITS). */
+  limits?: ConnectionLimits;
   logger?: Logger;
 }
 
 /**
+ * What a queued event costs beyond its received bytes: the Event object, its attribute array and the
+ * body view, rounded up. Charging it keeps a flood of tiny messages bounded too.
+ */
+const EVENT_OVERHEAD = 256;
+
+/**
  * Events waiting for next(): batches as they came from the sockets, small ones merged. Producers call
- * `put`; when the queue holds `maxQueued` events `onFull` runs (pause sockets), and `onRoom` when it has
- * drained to half.
+ * `put` with the bytes the events hold; when the queue holds `maxQueued` events or `maxBytes` bytes,
+ * `onFull` runs (pause sockets), and `onRoom` once it has drained to half of both.
  */
 class EventQueue {
   private ready: Batch[] = [];
+  private readyBytes: number[] = [];
   private queued = 0;
+  private bytes = 0;
   private waiter: ((b: Batch | null) => void) | null = null;
   private done = false;
   full = false;
 
   constructor(
     private readonly maxQueued: number,
+    private readonly maxBytes: number,
     private readonly maxBatch: number,
     private readonly onFull: () => void,
     private readonly onRoom: () => void,
@@ -60,7 +90,12 @@ class EventQueue {
     return this.queued;
   }
 
-  put(events: Event[]): void {
+  /** Bytes held (received bytes plus the per-event overhead). */
+  get byteSize(): number {
+    return this.bytes;
+  }
+
+  put(events: Event[], received: number): void {
     if (events.length === 0 || this.done) return;
     if (this.waiter !== null) {
       const w = this.waiter;
@@ -68,12 +103,19 @@ class EventQueue {
       w(events);
       return;
     }
-    const last = this.ready.length > 0 ? this.ready[this.ready.length - 1]! : undefined;
+    const cost = received + events.length * EVENT_OVERHEAD;
+    const i = this.ready.length - 1;
+    const last = i >= 0 ? this.ready[i]! : undefined;
     if (last !== undefined && last.length + events.length <= this.maxBatch && events.length < 64) {
-      for (let i = 0; i < events.length; i++) last.push(events[i]!);
-    } else this.ready.push(events);
+      for (let k = 0; k < events.length; k++) last.push(events[k]!);
+      this.readyBytes[i]! += cost;
+    } else {
+      this.ready.push(events);
+      this.readyBytes.push(cost);
+    }
     this.queued += events.length;
-    if (!this.full && this.queued >= this.maxQueued) {
+    this.bytes += cost;
+    if (!this.full && (this.queued >= this.maxQueued || this.bytes >= this.maxBytes)) {
       this.full = true;
       this.onFull();
     }
@@ -83,7 +125,8 @@ class EventQueue {
     if (this.ready.length > 0) {
       const b = this.ready.shift()!;
       this.queued -= b.length;
-      if (this.full && this.queued <= this.maxQueued >> 1) {
+      this.bytes -= this.readyBytes.shift()!;
+      if (this.full && this.queued <= this.maxQueued >> 1 && this.bytes <= this.maxBytes / 2) {
         this.full = false;
         this.onRoom();
       }
@@ -108,7 +151,9 @@ class EventQueue {
   /** Drops everything: a pending next() and all later ones return null. */
   clear(): void {
     this.ready = [];
+    this.readyBytes = [];
     this.queued = 0;
+    this.bytes = 0;
     this.finish();
   }
 }
@@ -116,13 +161,71 @@ class EventQueue {
 /**
  * Events queued before TCP sockets pause. Small on purpose: TCP holds the rest in kernel buffers, and
  * events that wait long survive young-generation collections, so a deep queue (100,000 measured)
- * made GC the largest cost of a loaded receiver. UDP cannot push back, so it keeps a deep queue for bursts.
+ * made GC the largest cost of a loaded receiver. UDP cannot push back, so it keeps a deep queue for
+ * bursts; the byte bounds keep large messages from turning either depth into gigabytes (100,000 UDP
+ * messages of 32 KiB held 3.4 GB before they existed).
  */
 const TCP_MAX_QUEUED = 16_384;
 const UDP_MAX_QUEUED = 100_000;
+const TCP_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+const UDP_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Syslog over TCP never closes a quiet connection by default: a sender such as rsyslog learns that its
+ * connection was closed only when a write fails, so the first message written after the close is lost
+ * (RFC 6587 has no acknowledgements). A switch that logs once an hour would lose every other message.
+ * maxConnections still bounds what idle connections can hold; idleTimeout can be set where senders are many.
+ */
+export const SYSLOG_TCP_LIMITS: Readonly<ConnectionLimits> = {
+  ...DEFAULT_CONNECTION_LIMITS,
+  idleTimeoutMs: 0,
+};
+
+const SYSLOG_IDLE_DOCS =
+  'Milliseconds a connection may carry no data before it is closed; default 0 (never), since a syslog sender loses the first message it writes into a connection closed under it.';
+
+function syslogLimitParams(): ParamSpec[] {
+  return connectionLimitParams().map((p) =>
+    p.name === 'idleTimeout' ? { ...p, default: 0, docs: SYSLOG_IDLE_DOCS } : p,
+  );
+}
+
+const SYSLOG_LIMIT_PROPERTIES = CONNECTION_LIMIT_PROPERTIES.map((p) =>
+  p.name === 'idle-timeout' ? { ...p, default: '0', docs: SYSLOG_IDLE_DOCS } : p,
+);
+
+/** Loss counted by every syslog source: messages cut to maxMessageSize and bytes skipped to resynchronise. */
+export interface SyslogLossStats {
+  /** Messages (lines, datagrams) longer than maxMessageSize, delivered cut. */
+  cut: number;
+  /** Bytes of those messages that were dropped. */
+  cutBytes: number;
+  /** TCP: octet counts above maxMessageSize, after which the stream was skipped up to the next LF. */
+  resyncs: number;
+  /** TCP: bytes skipped by those resynchronisations, counts included. */
+  resyncBytes: number;
+}
+
+export interface SyslogTcpStats extends SyslogLossStats {
+  connections: GuardStats;
+  tlsFailed: number;
+}
+
+export interface SyslogUdpStats extends SyslogLossStats {
+  /** Datagrams dropped because the queue was full (UDP has no way to slow a sender down). */
+  droppedQueueFull: number;
+  /** Zero-length datagrams (nothing to deliver). */
+  droppedEmpty: number;
+  /** Datagrams delivered with a syslog.parse.error attribute (unparsable, NUL bytes, cut). */
+  invalid: number;
+}
+
+function lossStats(): SyslogLossStats {
+  return { cut: 0, cutBytes: 0, resyncs: 0, resyncBytes: 0 };
+}
 
 function defaults(name: string, opts: SyslogSourceOptions) {
-  const _port = checkPort(name, opts.port);
+  checkPort(name, opts.port);
   const max = opts.maxMessageSize ?? limits.maxBodySize;
   if (!Number.isInteger(max) || max < 16) {
     throw new SluiceError(
@@ -133,23 +236,26 @@ function defaults(name: string, opts: SyslogSourceOptions) {
       },
     );
   }
+  const udp = name === 'syslogUdp';
   return {
-    bind: opts.bind ?? '0.0.0.0',
+    bind: opts.bind ?? SiteConfig.defaults().getString('sluice.source.bind'),
     zone: opts.zone ?? syslogZone('UTC'),
     maxMessageSize: max,
-    maxQueued: opts.maxQueued ?? (name === 'syslogUdp' ? UDP_MAX_QUEUED : TCP_MAX_QUEUED),
+    maxQueued: opts.maxQueued ?? (udp ? UDP_MAX_QUEUED : TCP_MAX_QUEUED),
+    maxQueuedBytes: opts.maxQueuedBytes ?? (udp ? UDP_MAX_QUEUED_BYTES : TCP_MAX_QUEUED_BYTES),
     maxBatch: opts.maxBatch ?? 4096,
   };
 }
 
 /** A TCP syslog receiver; `single` makes it syslogTcp1 (first connection only, then finished). */
 export class SyslogTcpSource implements EventSource {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private listener: GuardedListener | undefined;
   private readonly queue: EventQueue;
   private readonly cfg: ReturnType<typeof defaults>;
+  private readonly loss = lossStats();
+  private readonly notices: PeerNotices;
+  private readonly framingLoss: FramingLoss;
   private closed = false;
-  private boundPort = 0;
   /** Connections accepted over the source's life. */
   connections = 0;
 
@@ -158,16 +264,37 @@ export class SyslogTcpSource implements EventSource {
     private readonly single = false,
   ) {
     this.cfg = defaults(this.name, opts);
+    this.notices = new PeerNotices(opts.logger);
     this.queue = new EventQueue(
       this.cfg.maxQueued,
+      this.cfg.maxQueuedBytes,
       this.cfg.maxBatch,
-      () => {
-        for (const s of this.sockets) s.pause();
-      },
-      () => {
-        for (const s of this.sockets) s.resume();
-      },
+      () => this.listener?.hold(),
+      () => this.listener?.release(),
     );
+    const max = this.cfg.maxMessageSize;
+    this.framingLoss = {
+      cut: (peer, kept, dropped) => {
+        this.loss.cut++;
+        this.loss.cutBytes += dropped;
+        this.notices.warn(
+          peer,
+          'cut',
+          () =>
+            `${this.name}: a message from ${peer} was longer than maxMessageSize ${max}: kept ${kept} bytes, skipped ${dropped} up to its newline`,
+        );
+      },
+      resynced: (peer, announced, skipped) => {
+        this.loss.resyncs++;
+        this.loss.resyncBytes += skipped;
+        this.notices.warn(
+          peer,
+          'resync',
+          () =>
+            `${this.name}: ${peer} sent an octet count of ${announced}, above maxMessageSize ${max}: skipped ${skipped} bytes up to the next newline and resynchronised`,
+        );
+      },
+    };
   }
 
   get name(): string {
@@ -176,7 +303,7 @@ export class SyslogTcpSource implements EventSource {
 
   /** The port listened on (the real one when 0 was asked for). */
   get port(): number {
-    return this.boundPort;
+    return this.listener?.port ?? 0;
   }
 
   /** Events waiting for next(). */
@@ -184,33 +311,39 @@ export class SyslogTcpSource implements EventSource {
     return this.queue.size;
   }
 
+  /** Bytes waiting for next() (received bytes plus a per-event overhead). */
+  get queuedBytes(): number {
+    return this.queue.byteSize;
+  }
+
+  get stats(): SyslogTcpStats {
+    return {
+      ...this.loss,
+      connections: { ...(this.listener?.guard.stats ?? emptyGuardStats()) },
+      tlsFailed: this.listener?.tlsFailed ?? 0,
+    };
+  }
+
   async open(): Promise<void> {
-    if (this.server !== undefined) return;
-    const t = this.opts.tls?.ssl ? loadTls(this.opts.tls, this.name, 'server') : undefined;
-    const server = socketServer(
-      t,
-      (s) => this.accept(s),
-      (peer, reason) => this.opts.logger?.warn(`${this.name}: TLS handshake with ${peer} failed: ${reason}`),
-    );
-    this.server = server;
-    const { bind } = this.cfg;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) => {
-        this.server = undefined;
-        reject(
-          ioError(e, `cannot listen on TCP ${bind}:${this.opts.port}`, {
-            component: this.name,
-            field: 'port',
-          }),
-        );
-      });
-      server.listen(this.opts.port, bind, () => {
-        const a = server.address();
-        this.boundPort = typeof a === 'object' && a !== null ? a.port : this.opts.port;
-        resolve();
-      });
+    if (this.listener !== undefined) return;
+    const tls = this.opts.tls?.ssl ? loadTls(this.opts.tls, this.name, 'server') : undefined;
+    const listener = new GuardedListener({
+      component: this.name,
+      bind: this.cfg.bind,
+      port: this.opts.port,
+      tls,
+      limits: this.opts.limits ?? SYSLOG_TCP_LIMITS,
+      logger: this.opts.logger,
+      onConnection: (s, conn) => this.accept(s, conn),
     });
-    server.on('error', (e) => this.opts.logger?.error(`${this.name}: ${e.message}`));
+    this.listener = listener;
+    try {
+      await listener.listen();
+    } catch (e) {
+      this.listener = undefined;
+      throw e;
+    }
+    if (this.queue.full) listener.hold();
   }
 
   next(): Batch | null | Promise<Batch | null> {
@@ -222,43 +355,46 @@ export class SyslogTcpSource implements EventSource {
     if (this.closed) return;
     this.closed = true;
     this.queue.clear();
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    const server = this.server;
-    if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.listener?.close();
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, conn: GuardedConnection): () => boolean {
     if (this.closed || (this.single && this.connections > 0)) {
       socket.destroy();
-      return;
+      return () => false;
     }
+    const framer = new SyslogFramer(
+      new SyslogParser({ zone: this.cfg.zone }),
+      socket.remoteAddress ?? 'unknown',
+      this.cfg.maxMessageSize,
+      this.framingLoss,
+    );
     this.connections++;
     // syslogTcp1 serves exactly one peer: stop listening so the port is free once it is done.
-    if (this.single) this.server?.close();
-    this.sockets.add(socket);
-    if (this.queue.full) socket.pause();
-    const peer = socket.remoteAddress ?? 'unknown';
-    const framer = new SyslogFramer(new SyslogParser({ zone: this.cfg.zone }), peer, this.cfg.maxMessageSize);
+    if (this.single) this.listener?.stopListening();
     socket.on('data', (chunk: Buffer) => {
+      conn.activity();
       const out: Event[] = [];
       framer.push(chunk, out);
-      this.queue.put(out);
+      conn.partial(framer.pending);
+      this.queue.put(out, chunk.length);
     });
     let ended = false;
     const end = () => {
       if (ended) return;
       ended = true;
-      this.sockets.delete(socket);
       if (this.closed) return;
       const out: Event[] = [];
       framer.end(out);
-      this.queue.put(out);
+      this.queue.put(out, 0);
       if (this.single) this.queue.finish();
     };
     socket.on('end', end);
     socket.on('close', end);
-    socket.on('error', (e) => this.opts.logger?.debug(`${this.name}: connection from ${peer}: ${e.message}`));
+    socket.on('error', (e) =>
+      this.opts.logger?.debug(`${this.name}: connection from ${socket.remoteAddress}: ${e.message}`),
+    );
+    return () => framer.pending;
   }
 }
 
@@ -268,17 +404,24 @@ export class SyslogUdpSource implements EventSource {
   private readonly queue: EventQueue;
   private readonly cfg: ReturnType<typeof defaults>;
   private readonly parser: SyslogParser;
+  private readonly notices: PeerNotices;
+  private readonly counts: SyslogUdpStats = {
+    ...lossStats(),
+    droppedQueueFull: 0,
+    droppedEmpty: 0,
+    invalid: 0,
+  };
   private closed = false;
   private boundPort = 0;
   private lastDropReport = 0;
-  /** Datagrams dropped because the queue was full (UDP has no way to slow a sender down). */
-  dropped = 0;
 
   constructor(private readonly opts: SyslogSourceOptions) {
     this.cfg = defaults('syslogUdp', opts);
     this.parser = new SyslogParser({ zone: this.cfg.zone });
+    this.notices = new PeerNotices(opts.logger);
     this.queue = new EventQueue(
       this.cfg.maxQueued,
+      this.cfg.maxQueuedBytes,
       this.cfg.maxBatch,
       () => {},
       () => {},
@@ -287,6 +430,19 @@ export class SyslogUdpSource implements EventSource {
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /** Datagrams dropped, for any reason (each reason is counted in `stats`). */
+  get dropped(): number {
+    return this.counts.droppedQueueFull + this.counts.droppedEmpty;
+  }
+
+  get queuedBytes(): number {
+    return this.queue.byteSize;
+  }
+
+  get stats(): SyslogUdpStats {
+    return { ...this.counts };
   }
 
   async open(): Promise<void> {
@@ -318,6 +474,10 @@ export class SyslogUdpSource implements EventSource {
     }
     socket.on('error', (e) => this.opts.logger?.error(`syslogUdp: ${e.message}`));
     socket.on('message', (msg, rinfo) => this.receive(msg, rinfo));
+    const a = socket.address();
+    this.opts.logger?.info(
+      `syslogUdp: listening on ${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port} (UDP)`,
+    );
   }
 
   next(): Batch | null | Promise<Batch | null> {
@@ -334,23 +494,50 @@ export class SyslogUdpSource implements EventSource {
   }
 
   private receive(msg: Buffer, rinfo: RemoteInfo): void {
+    const c = this.counts;
     if (this.queue.full) {
-      this.dropped++;
+      c.droppedQueueFull++;
       const now = Date.now();
       if (now - this.lastDropReport > 10_000) {
         this.lastDropReport = now;
-        this.opts.logger?.warn(`syslogUdp: queue full, ${this.dropped} datagrams dropped so far`);
+        this.opts.logger?.warn(
+          `syslogUdp: queue full (${this.queue.size} events, ${this.queue.byteSize} bytes), ${c.droppedQueueFull} datagrams dropped so far`,
+        );
       }
       return;
     }
+    const peer = rinfo.address;
+    if (msg.length === 0) {
+      c.droppedEmpty++;
+      this.notices.warn(peer, 'empty', () => `syslogUdp: dropped an empty datagram from ${peer}`);
+      return;
+    }
+    const max = this.cfg.maxMessageSize;
     let end = msg.length;
     // Many senders end a datagram with LF (or NUL, or CR LF) though RFC 5426 does not ask for it.
     while (end > 0 && (msg[end - 1] === 0x0a || msg[end - 1] === 0x0d || msg[end - 1] === 0)) end--;
-    if (end === 0) return;
-    const max = this.cfg.maxMessageSize;
-    const error = end > max ? `message longer than the limit of ${max} bytes; truncated` : undefined;
-    const e = this.parser.parse(msg, 0, Math.min(end, max), Date.now(), nowNanos(), rinfo.address, error);
-    this.queue.put([e]);
+    let error: string | undefined;
+    if (end === 0) {
+      // Nothing but NUL, CR or LF: no message, but not nothing either. Delivered raw and flagged
+      // invalid, as Flume does with what it cannot parse, so it is seen rather than lost.
+      end = msg.length;
+      error = `datagram of ${msg.length} bytes holds only NUL, CR or LF bytes`;
+    }
+    if (end > max) {
+      c.cut++;
+      c.cutBytes += end - max;
+      this.notices.warn(
+        peer,
+        'cut',
+        () =>
+          `syslogUdp: a datagram from ${peer} was longer than maxMessageSize ${max}: kept ${max} of ${end} bytes`,
+      );
+      error ??= `message longer than the limit of ${max} bytes; truncated`;
+      end = max;
+    }
+    const e = this.parser.parse(msg, 0, end, Date.now(), nowNanos(), peer, error);
+    if (error !== undefined || e.hasAttr(SYSLOG_PARSE_ERROR)) c.invalid++;
+    this.queue.put([e], msg.length);
   }
 }
 
@@ -363,8 +550,8 @@ function commonParams(): ParamSpec[] {
       name: 'bind',
       type: 'string',
       optional: true,
-      default: '0.0.0.0',
-      docs: 'Address to listen on: 0.0.0.0 (all IPv4 interfaces, as a syslog daemon does), 127.0.0.1, :: ...',
+      configDefault: 'sluice.source.bind',
+      docs: 'Address to listen on: 127.0.0.1 (this machine only), 0.0.0.0 (all IPv4 interfaces, as a syslog daemon does), :: or one interface address.',
     },
     {
       name: 'zone',
@@ -378,7 +565,7 @@ function commonParams(): ParamSpec[] {
       type: 'int',
       optional: true,
       configDefault: 'flume.event.max.size.bytes',
-      docs: 'Longest message kept in bytes; longer ones are cut and marked with syslog.parse.error.',
+      docs: 'Longest message kept in bytes; longer ones are cut and marked with syslog.parse.error, an octet count above it is skipped to the next newline.',
     },
   ];
 }
@@ -391,10 +578,15 @@ function options(args: BoundArgs, ctx: BuildContext, component: string, tcp = fa
   const max = args.optInt('maxMessageSize');
   return {
     port: args.int('port'),
-    bind: args.optString('bind') ?? '0.0.0.0',
+    bind: args.optString('bind') ?? ctx.config.getString('sluice.source.bind'),
     zone,
     ...(max !== undefined ? { maxMessageSize: max } : {}),
-    ...(tcp ? { tls: readTlsArgs(args, 'server') } : {}),
+    ...(tcp
+      ? {
+          tls: readTlsArgs(args, 'server'),
+          limits: { ...readConnectionLimits(args), idleTimeoutMs: args.optInt('idleTimeout') ?? 0 },
+        }
+      : {}),
     logger: ctx.logger,
   };
 }
@@ -408,6 +600,8 @@ const EVENT_DOCS =
 const TLS_DOCS =
   ' With ssl=true, keyFile and certFile it serves syslog over TLS (RFC 5425); caFile requires client certificates.';
 
+const TCP_PARAMS = (): ParamSpec[] => [...commonParams(), ...tlsParams('server'), ...syslogLimitParams()];
+
 export const syslogUdpSource: SourceDef = {
   kind: 'source',
   name: 'syslogUdp',
@@ -420,7 +614,7 @@ export const syslogTcpSource: SourceDef = {
   kind: 'source',
   name: 'syslogTcp',
   docs: `Syslog over TCP (syslog-ng and rsyslog compatible): many concurrent connections, each message framed by a newline or an RFC 6587 octet count.${EVENT_DOCS} When the flow falls behind, sockets are paused (TCP backpressure).${TLS_DOCS}`,
-  params: [...commonParams(), ...tlsParams('server')],
+  params: TCP_PARAMS(),
   build: (args, ctx) => new SyslogTcpSource(options(args, ctx, 'syslogTcp', true)),
 };
 
@@ -428,6 +622,67 @@ export const syslogTcp1Source: SourceDef = {
   kind: 'source',
   name: 'syslogTcp1',
   docs: `Syslog over TCP for a single connection: the source stops listening once a peer connects and finishes (next() returns null) when that connection closes.${EVENT_DOCS}${TLS_DOCS}`,
-  params: [...commonParams(), ...tlsParams('server')],
+  params: TCP_PARAMS(),
   build: (args, ctx) => new SyslogTcpSource(options(args, ctx, 'syslogTcp1', true), true),
+};
+
+// Flume NG forms: the NG properties mapped onto the same classes.
+
+function ngOptions(p: ComponentProperties, ctx: BuildContext, tcp = false): SyslogSourceOptions {
+  const logger = ctx.logger.child(p.component);
+  return {
+    port: p.int('port'),
+    bind: p.string('host'),
+    maxMessageSize: p.int('eventSize'),
+    maxBatch: p.int('batchSize'),
+    ...(tcp ? { tls: readNgServerTls(p, logger), limits: readNgConnectionLimits(p) } : {}),
+    logger,
+  };
+}
+
+const NG_PROPS = [
+  { name: 'host', type: 'string', required: true, docs: 'Address to listen on.' },
+  { name: 'port', type: 'int', required: true, min: 0, docs: 'Port to listen on (0 picks a free one).' },
+  {
+    name: 'eventSize',
+    type: 'int',
+    default: '2500',
+    min: 16,
+    docs: 'Longest message kept, in bytes; longer ones are cut, an octet count above it is skipped to the next newline.',
+  },
+  {
+    name: 'batchSize',
+    type: 'int',
+    default: '100',
+    min: 1,
+    docs: 'Most events per batch put into the channels.',
+  },
+  {
+    name: 'keepFields',
+    type: 'string',
+    default: 'none',
+    docs: 'Accepted for compatibility: the body is always the whole message line.',
+  },
+] as const;
+
+const NG_EVENTS =
+  ' Each message is an event whose body is the whole message; facility and severity go to the headers ' +
+  'syslogfacility and syslogseverity; messages that do not parse are kept with syslog.parse.error and ' +
+  'flume.syslog.status headers.';
+
+export const syslogTcpNgSource: NgSourceDef = {
+  kind: 'ng-source',
+  type: 'syslogtcp',
+  aliases: ['multiport_syslogtcp'],
+  docs: `Flume NG syslogtcp source: syslog over TCP, messages framed by newlines or RFC 6587 octet counts.${NG_EVENTS} A busy channel pauses the sockets (TCP backpressure). With ssl = true and a PEM keystore it serves syslog over TLS (RFC 5425); ssl-ca requires client certificates.`,
+  properties: [...NG_PROPS, ...NG_SERVER_TLS_PROPERTIES, ...SYSLOG_LIMIT_PROPERTIES],
+  create: (p, ctx) => new SyslogTcpSource(ngOptions(p, ctx, true)),
+};
+
+export const syslogUdpNgSource: NgSourceDef = {
+  kind: 'ng-source',
+  type: 'syslogudp',
+  docs: `Flume NG syslogudp source: syslog over UDP, one message per datagram.${NG_EVENTS} Datagrams arriving while the queue is full are dropped and counted.`,
+  properties: NG_PROPS,
+  create: (p, ctx) => new SyslogUdpSource(ngOptions(p, ctx)),
 };

@@ -4,6 +4,7 @@ import { SluiceError } from '../core/errors.js';
 import type { Call, Literal, SinkNode } from './ast.js';
 import { MAX_NESTING, parseSink, parseSource, parseSpec } from './parser.js';
 import { stripPositions } from './positions.js';
+import { printSink } from './printer.js';
 
 // Position-free builders so expected trees stay readable.
 const str = (value: string) => ({ kind: 'string', value }) as Literal;
@@ -500,10 +501,20 @@ describe('spec parser: errors name what and where', () => {
       'let x := '.repeat(100_000),
       '{'.repeat(100_000),
       'roll(1) '.repeat(100_000),
+      'roll(1) { '.repeat(100_000),
     ]) {
       const e = error(() => parseSink(deep));
       assert.equal(e.code, 'SLUICE_SPEC_SYNTAX');
       assert.match(e.message, /nested more than 400 levels deep/);
     }
+  });
+
+  test('a roll chain at the nesting limit prints to a text that parses back', () => {
+    // Found by the fuzzer (spec, seed 926, input 705304): the printer's `roll(t) { s }` cost two levels
+    // per roll where `roll(t) s` cost one, so a tree that parsed printed to a text that did not.
+    const tree = parseSink(`${'roll(1) '.repeat(MAX_NESTING - 1)}a`);
+    const printed = printSink(tree);
+    assert.ok(printed.startsWith('roll(1) { roll(1) {'));
+    assert.deepEqual(stripPositions(parseSink(printed)), stripPositions(tree));
   });
 });

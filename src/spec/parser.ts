@@ -244,7 +244,9 @@ class Parser {
       this.fail("'(' after 'roll' (roll needs its period: roll(millis) { sink })");
     }
     const call = this.call();
-    const child = this.sink(scope);
+    // The braces around a roll's sink are part of the roll, not a level of nesting of their own: the
+    // printer writes `roll(t) s` as `roll(t) { s }`, and both must fit under MAX_NESTING alike.
+    const child = this.isPunct('{') ? this.braces(scope) : this.sink(scope);
     return { type: 'roll', call, child, pos: this.pos(kw) };
   }
 

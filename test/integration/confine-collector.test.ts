@@ -16,6 +16,7 @@ import { Agent } from '../../src/flow/agent/agent.js';
 import { builtinAgentCatalog } from '../../src/flow/agent/catalog.js';
 import { builtinCatalog } from '../../src/flow/builtins.js';
 import { compileSpec } from '../../src/flow/compile.js';
+import type { CountedSink } from '../../src/flow/counted.js';
 import { LogicalNode } from '../../src/flow/logical-node.js';
 import { FlumeRpcClient } from '../../src/rpc/avro/flume-protocol.js';
 import { Status } from '../../src/rpc/avro/protocols.js';
@@ -71,7 +72,8 @@ function startNode(spec: string): { node: LogicalNode; sink: () => BucketedWrite
   );
   void node.start();
   cleanup.push(() => node.stop());
-  return { node, sink: () => sink as BucketedWriter };
+  // The compiled tree wraps each catalog sink in a counter for the node's summaries.
+  return { node, sink: () => ((sink as CountedSink).inner ?? sink) as BucketedWriter };
 }
 
 function sender(port: number): FlumeRpcClient {
@@ -206,7 +208,7 @@ test('NG hdfs sink with hdfs.path=file:///<tmp>/%{host}: NUL and .. hosts confin
   assert.ok(existsSync(join(data, 'web1')));
   assert.ok(existsSync(join(data, 'a%00b')));
   const report = agent.totals();
-  assert.deepEqual(report.sinks, [{ name: 'k1', delivered: 4, failures: 0 }]);
+  assert.deepEqual(report.sinks, [{ name: 'k1', delivered: 4, dropped: 0, retried: 0, failures: 0 }]);
   assert.equal(report.sources[0]!.state, 'ACTIVE');
   assert.deepEqual(
     ctx.logger.lines.filter((l) => /opened twice|null bytes/.test(l)),

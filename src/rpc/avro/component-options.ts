@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { BoundArgs, ParamSpec } from '../../catalog/types.js';
 import { ioError, type Place, SluiceError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import type { ConnectionLimits } from '../connection-guard.js';
 import { DEFAULT_MAX_FRAME_SIZE } from './frame.js';
 import { avroSourceProtocol } from './protocols.js';
 import { type AnyHandler, AvroServer, type TlsOptions } from './server.js';
@@ -154,7 +155,12 @@ export function loadTls(t: TlsArgs, component: string, side: 'server' | 'client'
  * source (OG rpcSource/collectorSource, NG avro) runs.
  */
 export async function listenFlumeSource(
-  opts: TransportArgs & { port: number; bind: string },
+  opts: TransportArgs & {
+    port: number;
+    bind: string;
+    limits?: ConnectionLimits | undefined;
+    handshakeFrameSize?: number | undefined;
+  },
   handlers: Record<string, AnyHandler>,
   logger: Logger,
   name: string,
@@ -169,10 +175,12 @@ export async function listenFlumeSource(
     maxFrameSize: opts.maxFrameSize,
     tls: loadTls(opts, name, 'server'),
     token: opts.token,
+    limits: opts.limits,
+    handshakeFrameSize: opts.handshakeFrameSize,
     logger,
     name,
   });
   await server.listen();
-  logger.info(`${name} listening on ${opts.bind}:${server.port}`);
+  logger.info(`listening on ${server.address}`);
   return server;
 }

@@ -15,7 +15,21 @@ import { type Reader, Writer } from './wire.js';
  * Flume NG's AvroSourceProtocol on top of the generic server and client: `append(event)` and
  * `appendBatch(events)`, both answered with a Status.
  */
-export type EventsReceiver = (events: Event[], peer: PeerInfo) => StatusValue | Promise<StatusValue>;
+/**
+ * Gets each received batch. `frameBytes` is the size of the request frame the events were decoded from:
+ * their bodies are views of it, so what a queued batch keeps alive is the frame, headers included, not
+ * the sum of its bodies.
+ */
+export type EventsReceiver = (
+  events: Event[],
+  peer: PeerInfo,
+  frameBytes: number,
+) => StatusValue | Promise<StatusValue>;
+
+interface Received {
+  events: Event[];
+  frameBytes: number;
+}
 
 function writeStatus(w: Writer, s: StatusValue): void {
   w.long(s);
@@ -31,15 +45,16 @@ function readStatus(r: Reader): StatusValue {
 
 /** Server handlers for AvroSourceProtocol: both messages deliver a batch to `receive`. */
 export function avroSourceHandlers(receive: EventsReceiver): Record<string, AnyHandler> {
+  const handle = (req: Received, peer: PeerInfo) => receive(req.events, peer, req.frameBytes);
   return {
-    append: handler<Event[], StatusValue>({
-      decode: (r, peer) => [readFlumeEvent(r, peer.address)],
-      handle: receive,
+    append: handler<Received, StatusValue>({
+      decode: (r, peer) => ({ events: [readFlumeEvent(r, peer.address)], frameBytes: r.buf.length }),
+      handle,
       encode: writeStatus,
     }),
-    appendBatch: handler<Event[], StatusValue>({
-      decode: (r, peer) => readFlumeEvents(r, peer.address),
-      handle: receive,
+    appendBatch: handler<Received, StatusValue>({
+      decode: (r, peer) => ({ events: readFlumeEvents(r, peer.address), frameBytes: r.buf.length }),
+      handle,
       encode: writeStatus,
     }),
   };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SluiceError } from '../../core/errors.js';
-import { CHUNK, encodeFrame, FrameDecoder } from './frame.js';
+import { CHUNK, encodeFrame, FrameDecoder, MIN_BUFFER_COST } from './frame.js';
 
 function collect(max?: number): { d: FrameDecoder; frames: [number, Buffer][] } {
   const frames: [number, Buffer][] = [];
@@ -88,14 +88,81 @@ test('the limit counts the sum of buffers, not each buffer', () => {
   assert.throws(() => d.push(wire), { code: 'SLUICE_FRAME_TOO_LARGE' });
 });
 
-test('garbage: zero, negative or absurd buffer counts and negative lengths are format errors', () => {
-  for (const hex of [
-    '0000000100000000',
-    '00000001ffffffff',
-    '0000000100ffffff',
-    '000000010000000180000000',
-  ]) {
+test('garbage: zero or negative buffer counts and negative lengths are format errors', () => {
+  for (const hex of ['0000000100000000', '00000001ffffffff', '000000010000000180000000']) {
     const { d } = collect(1 << 20);
     assert.throws(() => d.push(Buffer.from(hex, 'hex')), { code: 'SLUICE_FORMAT' }, hex);
   }
+});
+
+test('a frame ending in a zero-length buffer is delivered as soon as its last length arrives', () => {
+  // The whole frame is one chunk whose last 4 bytes are the trailing empty buffer's length: nothing
+  // follows to wake the decoder, so it must not wait for data of that buffer.
+  const { d, frames } = collect();
+  d.push(Buffer.from('00000005' + '00000002' + '00000002' + '6869' + '00000000', 'hex'));
+  assert.deepEqual(frames, [[5, Buffer.from('hi')]]);
+  assert.equal(d.idle, true);
+});
+
+test('16 million one-byte buffers are refused at the header, before any buffer is read', () => {
+  const { d, frames } = collect();
+  const header = Buffer.alloc(8);
+  header.writeInt32BE(1, 0);
+  header.writeInt32BE(16_000_000, 4);
+  assert.throws(
+    () => d.push(header),
+    (e: unknown) =>
+      e instanceof SluiceError && e.code === 'SLUICE_FRAME_TOO_LARGE' && /16000000 buffers/.test(e.message),
+  );
+  assert.equal(frames.length, 0);
+});
+
+test('each buffer is charged at least MIN_BUFFER_COST against the frame limit', () => {
+  const max = 64 * MIN_BUFFER_COST;
+  const { d } = collect(max);
+  // 65 buffers pass the header check (max / cost + 1) but the 65th length takes the budget over.
+  const wire = [Buffer.from('0000000100000041', 'hex')];
+  for (let i = 0; i < 65; i++) wire.push(Buffer.from('0000000178', 'hex'));
+  assert.throws(() => d.push(Buffer.concat(wire)), { code: 'SLUICE_FRAME_TOO_LARGE' });
+  assert.equal(d.pendingBytes, 0, 'a failed frame releases what it held');
+});
+
+test('before the handshake, a frame grows past the gate only once the gate accepts its head', () => {
+  const big = Buffer.alloc(200_000, 0x61);
+  const head = Buffer.from('HANDSHAKE;');
+  const asked: number[] = [];
+  const gate = (prefix: Buffer) => {
+    asked.push(prefix.length);
+    if (prefix.length < head.length) return undefined;
+    return prefix.subarray(0, head.length).equals(head) ? true : 'not a handshake';
+  };
+  const ok = collect();
+  ok.d.setGate(gate, 1024);
+  ok.d.push(encodeFrame(1, [head, big]));
+  assert.equal(ok.frames[0]![1].length, head.length + big.length);
+  assert.ok(
+    asked.length >= 1 && asked.length <= 2,
+    `the gate is asked once or twice, not ${asked.length} times`,
+  );
+  // After openGate or acceptance, later frames are bounded by maxFrameSize only.
+  ok.d.push(encodeFrame(2, [big]));
+  assert.equal(ok.frames.length, 2);
+
+  const refused = collect();
+  refused.d.setGate(gate, 1024);
+  assert.throws(() => refused.d.push(encodeFrame(1, [big])), /refused: not a handshake/);
+  assert.equal(refused.frames.length, 0);
+
+  // Tiny buffers never show a whole handshake within the gate's budget.
+  const tiny = collect();
+  tiny.d.setGate(gate, 1024);
+  const wire = [Buffer.from('0000000100000100', 'hex')];
+  for (let i = 0; i < 256; i++) wire.push(Buffer.from('0000000148', 'hex'));
+  assert.throws(() => tiny.d.push(Buffer.concat(wire)), /no complete handshake/);
+
+  // A small first frame is not the gate's business: the server reads its handshake itself.
+  const small = collect();
+  small.d.setGate(() => 'never asked', 1024);
+  small.d.push(encodeFrame(3, [Buffer.from('hi')]));
+  assert.equal(small.frames.length, 1);
 });

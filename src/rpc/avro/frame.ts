@@ -50,6 +50,23 @@ export function encodeFrame(serial: number, parts: readonly Buffer[]): Buffer {
 
 export type FrameHandler = (serial: number, payload: Buffer) => void;
 
+/**
+ * Bytes a buffer is charged at least, whatever its length: what its length field and its view cost to
+ * keep. Java cuts frames into 8 KiB buffers, so real frames never notice; a frame of millions of one-byte
+ * buffers (16 million cost 1.87 GB when counted by payload alone) runs out of budget at its header.
+ */
+export const MIN_BUFFER_COST = 128;
+
+/** What a server lets one frame buffer before the handshake at its head has been read and accepted. */
+export const DEFAULT_HANDSHAKE_FRAME_SIZE = 64 * 1024;
+
+/**
+ * Looks at the first bytes of a frame (a prefix of its payload) and says whether the handshake at its head
+ * lets the frame grow past the handshake limit: true yes, a string no (the reason), undefined when the
+ * prefix does not hold the whole handshake yet.
+ */
+export type HandshakeGate = (prefix: Buffer) => true | string | undefined;
+
 enum State {
   Header,
   Length,
@@ -61,8 +78,15 @@ enum State {
  * Incremental decoder: push TCP chunks as they come, get whole frames. Bytes of a frame's data are kept
  * as views of the pushed chunks and joined once, so a large frame arriving in many chunks costs one copy.
  *
- * Garbage (a negative or absurd count or length) and frames above `maxFrameSize` raise a SluiceError from
- * `push`; the decoder then refuses further input, since the stream has no way to resynchronize.
+ * Limits are checked as the header and lengths arrive, before any data is kept: the buffer count at the
+ * header (each buffer costs at least MIN_BUFFER_COST), the running total at each length. Garbage (a
+ * negative or absurd count or length) and frames over the limit raise a SluiceError from `push`; the
+ * decoder then refuses further input, since the stream has no way to resynchronize.
+ *
+ * With a gate set (a server before its handshake), a frame may grow past `gateBytes` only once the gate
+ * accepted the handshake at its head, read from at most about `gateBytes` of data: Avro clients (Java's
+ * and Sluice's) send their first call in the handshake's frame, so a first batch may be large, but nothing
+ * beyond a small prefix is buffered for a peer that has not shown an acceptable handshake.
  */
 export class FrameDecoder {
   private state = State.Header;
@@ -70,14 +94,38 @@ export class FrameDecoder {
   private scratchFill = 0;
   private serial = 0;
   private buffersLeft = 0;
+  /** Bytes charged to this frame so far (lengths, each at least MIN_BUFFER_COST). */
   private frameSize = 0;
+  /** Payload bytes of this frame held in `parts`. */
+  private held = 0;
   private dataLeft = 0;
   private parts: Buffer[] = [];
+  private gate: HandshakeGate | undefined;
+  private gateBytes = 0;
+  /** The gate was asked and wants to see the data of the buffer being read. */
+  private gateWaiting = false;
 
   constructor(
     private readonly onFrame: FrameHandler,
     readonly maxFrameSize: number = DEFAULT_MAX_FRAME_SIZE,
   ) {}
+
+  /** Until `openGate`, frames above `bytes` must pass `gate` (see the class comment). */
+  setGate(gate: HandshakeGate, bytes: number): void {
+    this.gate = gate;
+    this.gateBytes = Math.min(bytes, this.maxFrameSize);
+  }
+
+  /** The handshake completed: later frames are bounded by maxFrameSize only. */
+  openGate(): void {
+    this.gate = undefined;
+    this.gateWaiting = false;
+  }
+
+  /** Payload bytes buffered for the frame being received (released when it completes or the decoder fails). */
+  get pendingBytes(): number {
+    return this.held;
+  }
 
   push(chunk: Buffer): void {
     if (this.state === State.Failed) throw new SluiceError('SLUICE_FORMAT', 'frame decoder already failed');
@@ -88,7 +136,9 @@ export class FrameDecoder {
         const n = Math.min(this.dataLeft, end - pos);
         this.parts.push(pos === 0 && n === end ? chunk : chunk.subarray(pos, pos + n));
         pos += n;
+        this.held += n;
         this.dataLeft -= n;
+        if (this.gateWaiting && (this.dataLeft === 0 || this.held >= this.gateBytes)) this.askGate(true);
         if (this.dataLeft === 0) this.endBuffer();
         continue;
       }
@@ -120,20 +170,36 @@ export class FrameDecoder {
     return this.state === State.Header && this.scratchFill === 0;
   }
 
+  /** Releases what a half-received frame holds (the connection closed). */
+  release(): void {
+    this.parts = [];
+    this.held = 0;
+    this.state = State.Failed;
+  }
+
   private onHeader(serial: number, count: number): void {
-    // Every buffer costs at least its 4-byte length, which bounds a believable count.
-    if (count <= 0 || count > this.maxFrameSize / 4 + 1) {
+    if (count <= 0) {
       this.fail(new SluiceError('SLUICE_FORMAT', `bad frame: buffer count ${count} (serial ${serial})`));
+    }
+    // Judged on the header alone: a gate may lift the limit later, but never past maxFrameSize.
+    if (count > Math.floor(this.maxFrameSize / MIN_BUFFER_COST) + 1) {
+      this.fail(
+        new SluiceError(
+          'SLUICE_FRAME_TOO_LARGE',
+          `bad frame: ${count} buffers exceed the limit of ${Math.floor(this.maxFrameSize / MIN_BUFFER_COST) + 1} (each costs at least ${MIN_BUFFER_COST} of the ${this.maxFrameSize} bytes allowed; serial ${serial})`,
+        ),
+      );
     }
     this.serial = serial;
     this.buffersLeft = count;
     this.frameSize = 0;
+    this.held = 0;
     this.state = State.Length;
   }
 
   private onLength(len: number): void {
     if (len < 0) this.fail(new SluiceError('SLUICE_FORMAT', `bad frame: negative buffer length ${len}`));
-    this.frameSize += len;
+    this.frameSize += Math.max(len, MIN_BUFFER_COST);
     if (this.frameSize > this.maxFrameSize) {
       this.fail(
         new SluiceError(
@@ -142,9 +208,36 @@ export class FrameDecoder {
         ),
       );
     }
+    if (this.gate !== undefined && !this.gateWaiting && this.frameSize > this.gateBytes) this.askGate(false);
     this.dataLeft = len;
+    // A zero-length buffer has no data to wait for: it ends here, even as the last bytes of a chunk.
     if (len === 0) this.endBuffer();
     else this.state = State.Data;
+  }
+
+  /**
+   * Shows the gate what the frame holds so far. `last` is the final look: the gate has the buffer it was
+   * waiting for, or about gateBytes of data, and must decide.
+   */
+  private askGate(last: boolean): void {
+    const gate = this.gate!;
+    const verdict = gate(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.held));
+    if (verdict === true) {
+      this.openGate();
+      return;
+    }
+    if (verdict === undefined && !last) {
+      this.gateWaiting = true;
+      return;
+    }
+    this.fail(
+      new SluiceError(
+        'SLUICE_FRAME_TOO_LARGE',
+        verdict === undefined
+          ? `frame of at least ${this.frameSize} bytes before the handshake, whose first ${this.held} bytes hold no complete handshake (limit ${this.gateBytes} bytes until the handshake is accepted)`
+          : `frame of at least ${this.frameSize} bytes before the handshake refused: ${verdict}`,
+      ),
+    );
   }
 
   private endBuffer(): void {
@@ -153,8 +246,10 @@ export class FrameDecoder {
       return;
     }
     const parts = this.parts;
-    const payload = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.frameSize);
+    const payload = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.held);
     this.parts = [];
+    this.held = 0;
+    this.gateWaiting = false;
     this.state = State.Header;
     this.onFrame(this.serial, payload);
   }
@@ -162,6 +257,7 @@ export class FrameDecoder {
   private fail(err: SluiceError): never {
     this.state = State.Failed;
     this.parts = [];
+    this.held = 0;
     throw err;
   }
 }

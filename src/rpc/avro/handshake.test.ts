@@ -100,3 +100,35 @@ test('garbage handshakes are SLUICE_FORMAT errors', () => {
   const badProtocol = req(variant.hash, variant.hash, '{"not": "a protocol"}');
   assert.throws(() => s.respond(badProtocol), { code: 'SLUICE_FORMAT' });
 });
+
+test('requestor: a server handshake whose serverHash is not the MD5 of its serverProtocol is refused', () => {
+  const c = new HandshakeRequestor(variant);
+  const lying = handshakeResponseType.toBuffer({
+    match: 'CLIENT',
+    serverProtocol: avroSourceProtocol.json,
+    serverHash: sparkFlumeProtocol.hash,
+    meta: null,
+  });
+  assert.throws(() => c.onResponse(new Reader(lying), false), {
+    code: 'SLUICE_RPC',
+    message: `server handshake refused: serverHash ${sparkFlumeProtocol.hash.toString('hex')} is not the MD5 of the serverProtocol it sent`,
+  });
+  // Nothing of the lying answer is kept: the next connection still names our own hash.
+  assert.deepEqual(handshakeRequestType.fromBuffer(c.request(false)).serverHash, variant.hash);
+  assert.equal(c.serverProtocol, undefined);
+});
+
+test('gate: judges a prefix of a first frame (whole handshake, token) before the rest is buffered', () => {
+  const s = new HandshakeResponder(avroSourceProtocol, { token: 'k' });
+  const good = new HandshakeRequestor(avroSourceProtocol, { token: 'k' }).request(false);
+  assert.equal(s.gate(Buffer.concat([good, Buffer.alloc(100)])), true);
+  assert.equal(s.gate(good.subarray(0, good.length - 1)), undefined, 'a cut handshake needs more bytes');
+  assert.equal(s.gate(new HandshakeRequestor(avroSourceProtocol).request(false)), 'no sluice.token given');
+  const wrong = new HandshakeRequestor(avroSourceProtocol, { token: 'x' }).request(false);
+  assert.equal(s.gate(wrong), 'wrong sluice.token');
+  assert.match(
+    String(s.gate(Buffer.concat([avroSourceProtocol.hash, Buffer.from([0x09])]))),
+    /bad handshake/,
+  );
+  assert.equal(new HandshakeResponder(avroSourceProtocol).gate(good), true);
+});

@@ -59,17 +59,47 @@ export interface HandshakeResponse {
 /** The handshake meta key carrying Sluice's shared secret (a Sluice extension; Java ignores it). */
 export const TOKEN_META = 'sluice.token';
 
-/** Decodes an avsc value at the reader's position, turning avsc's failures into SLUICE_FORMAT errors. */
-function read<T>(type: avro.Type, r: Reader, what: string): T {
-  let res: { value: unknown; offset: number };
+/**
+ * The handshake records are read by hand, not by avsc: avsc trusts a map's block count, so a few bytes
+ * announcing 2^60 entries kept it looping past the end of the buffer, freezing the server before any token
+ * check. Reader bounds every count by the bytes left.
+ */
+function read<T>(decode: (r: Reader) => T, r: Reader, what: string): T {
   try {
-    res = type.decode(r.buf, r.pos);
+    return decode(r);
   } catch (e) {
     throw new SluiceError('SLUICE_FORMAT', `bad ${what}: ${(e as Error).message}`, { cause: e });
   }
-  if (res.offset < 0 || res.offset > r.end) throw new SluiceError('SLUICE_FORMAT', `truncated ${what}`);
-  r.pos = res.offset;
-  return res.value as T;
+}
+
+function branch(r: Reader, n: number): number {
+  const b = r.long();
+  if (b < 0 || b >= n) throw new SluiceError('SLUICE_FORMAT', `union branch ${b} out of range`);
+  return b;
+}
+
+function readMeta(r: Reader): Meta {
+  if (branch(r, 2) === 0) return null;
+  // No prototype: a peer's key "__proto__" stays a key.
+  const meta: Record<string, Buffer> = Object.create(null);
+  for (const [k, v] of r.map()) meta[k] = Buffer.from(v);
+  return meta;
+}
+
+const MATCHES: readonly HandshakeMatch[] = ['BOTH', 'CLIENT', 'NONE'];
+
+function readRequest(r: Reader): HandshakeRequest {
+  const clientHash = Buffer.from(r.fixed(16));
+  const clientProtocol = branch(r, 2) === 1 ? r.string() : null;
+  const serverHash = Buffer.from(r.fixed(16));
+  return { clientHash, clientProtocol, serverHash, meta: readMeta(r) };
+}
+
+function readResponse(r: Reader): HandshakeResponse {
+  const match = MATCHES[branch(r, 3)]!;
+  const serverProtocol = branch(r, 2) === 1 ? r.string() : null;
+  const serverHash = branch(r, 2) === 1 ? Buffer.from(r.fixed(16)) : null;
+  return { match, serverProtocol, serverHash, meta: readMeta(r) };
 }
 
 export type ServerOutcome =
@@ -92,8 +122,34 @@ export class HandshakeResponder {
     this.token = opts.token ? Buffer.from(opts.token, 'utf8') : undefined;
   }
 
+  /**
+   * Judges the handshake at the head of a first frame from a prefix of it (FrameDecoder's gate), before
+   * the rest of a large first request is buffered: the request must decode, and carry the token when
+   * one is required. Whether the client's protocol is known is `respond`'s business.
+   */
+  gate(prefix: Buffer): true | string | undefined {
+    let res: { value: unknown; offset: number };
+    try {
+      res = handshakeRequestType.decode(prefix, 0);
+    } catch (e) {
+      return `bad handshake request: ${(e as Error).message}`;
+    }
+    if (res.offset < 0) return undefined;
+    return this.checkToken(res.value as HandshakeRequest) ?? true;
+  }
+
+  private checkToken(req: HandshakeRequest): string | undefined {
+    if (this.token === undefined) return undefined;
+    const given = req.meta?.[TOKEN_META];
+    if (given === undefined) return `no ${TOKEN_META} given`;
+    if (given.length !== this.token.length || !timingSafeEqual(given, this.token)) {
+      return `wrong ${TOKEN_META}`;
+    }
+    return undefined;
+  }
+
   respond(r: Reader): ServerOutcome {
-    const req = read<HandshakeRequest>(handshakeRequestType, r, 'handshake request');
+    const req = read(readRequest, r, 'handshake request');
     const clientKey = req.clientHash.toString('hex');
     let client = this.known.get(clientKey);
     if (client === undefined && req.clientProtocol !== null) {
@@ -118,13 +174,8 @@ export class HandshakeResponder {
       meta: null,
     } satisfies HandshakeResponse);
     if (client === undefined) return { status: 'retry', response };
-    if (this.token !== undefined) {
-      const given = req.meta?.[TOKEN_META];
-      if (given === undefined) return { status: 'refused', response, reason: `no ${TOKEN_META} given` };
-      if (given.length !== this.token.length || !timingSafeEqual(given, this.token)) {
-        return { status: 'refused', response, reason: `wrong ${TOKEN_META}` };
-      }
-    }
+    const refused = this.checkToken(req);
+    if (refused !== undefined) return { status: 'refused', response, reason: refused };
     return { status: 'connected', response, clientProtocol: client };
   }
 }
@@ -159,14 +210,18 @@ export class HandshakeRequestor {
    * needs our protocol (nothing else follows; resend the same request with `request(true)`).
    */
   onResponse(r: Reader, sentProtocol: boolean): 'connected' | 'retry' {
-    const res = read<HandshakeResponse>(handshakeResponseType, r, 'handshake response');
+    const res = read(readResponse, r, 'handshake response');
     if (res.serverHash !== null && res.serverProtocol !== null) {
-      // Keep what the server said only when it is self-consistent, so a confused server cannot poison
-      // the hash we present on the next connection.
-      if (md5(res.serverProtocol).equals(res.serverHash)) {
-        this.serverHash = res.serverHash;
-        this.serverProtocol = res.serverProtocol;
+      // Java's server sends the MD5 of the very protocol text it sends. A server that does not is
+      // confused or not what it claims: refuse it rather than present its hash on the next connection.
+      if (!md5(res.serverProtocol).equals(res.serverHash)) {
+        throw new SluiceError(
+          'SLUICE_RPC',
+          `server handshake refused: serverHash ${res.serverHash.toString('hex')} is not the MD5 of the serverProtocol it sent`,
+        );
       }
+      this.serverHash = res.serverHash;
+      this.serverProtocol = res.serverProtocol;
     }
     if (res.match === 'NONE') {
       if (sentProtocol) {

@@ -1,7 +1,17 @@
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import type tls from 'node:tls';
 import { ioError, type SluiceError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/logger.js';
+import {
+  ConnectionGuard,
+  type ConnectionLimits,
+  DEFAULT_CONNECTION_LIMITS,
+  type GuardedConnection,
+  type GuardStats,
+  listeningOn,
+} from '../connection-guard.js';
+import { guardedSocketServer } from '../tls.js';
+import { DEFAULT_HANDSHAKE_FRAME_SIZE } from './frame.js';
 import { HandshakeResponder } from './handshake.js';
 import { OK_HEAD, readRequestHead, systemErrorBody } from './message.js';
 import type { AvroProtocol } from './protocols.js';
@@ -12,6 +22,11 @@ export interface PeerInfo {
   /** The peer's IP address as the socket reports it. */
   address: string;
   port: number;
+  /**
+   * Set when the connection is gone: a handler still holding one of its requests can drop it instead of
+   * acting on it (nobody will read the answer, and the sender will send it again).
+   */
+  closed?: boolean;
 }
 
 /**
@@ -63,21 +78,22 @@ export interface AvroServerOptions extends TransportOptions {
   token?: string | undefined;
   /** Requests read ahead on one connection before we stop reading its socket (TCP backpressure). */
   maxQueuedRequests?: number | undefined;
+  /** Bytes of requests read ahead on one connection before we stop reading its socket. */
+  maxQueuedBytes?: number | undefined;
+  /**
+   * Bytes a first frame may buffer before the handshake at its head is accepted (token included); the
+   * rest of a large first request is read only then (FrameDecoder's gate).
+   */
+  handshakeFrameSize?: number | undefined;
+  /** Connections at once, idle, read and handshake timeouts (ConnectionGuard). */
+  limits?: ConnectionLimits | undefined;
   logger?: Logger | undefined;
   /** Used in log lines and errors (a component name). */
   name?: string | undefined;
 }
 
-/** The optional version and cipher limits of `t`, as Node's TLS options (unset ones left out). */
-export function tlsLimits(
-  t: TlsOptions,
-): Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion' | 'ciphers'> {
-  return {
-    ...(t.minVersion ? { minVersion: t.minVersion } : {}),
-    ...(t.maxVersion ? { maxVersion: t.maxVersion } : {}),
-    ...(t.ciphers ? { ciphers: t.ciphers } : {}),
-  };
-}
+/** Requests read ahead per connection unless configured: enough to keep a pipelining client busy. */
+export const DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 
 /** An Avro IPC server over Netty framing: many connections, each answered in request order. */
 export class AvroServer {
@@ -85,11 +101,18 @@ export class AvroServer {
   private readonly connections = new Set<ServerConnection>();
   readonly responder: HandshakeResponder;
   readonly logger: Logger;
+  readonly guard: ConnectionGuard;
   private boundPort = 0;
 
   constructor(readonly opts: AvroServerOptions) {
     this.responder = new HandshakeResponder(opts.protocol, { token: opts.token });
     this.logger = opts.logger ?? createLogger();
+    // Components hand a logger already prefixed with their name.
+    this.guard = new ConnectionGuard(
+      opts.name ? 'avro port' : 'avro server',
+      opts.limits ?? DEFAULT_CONNECTION_LIMITS,
+      this.logger,
+    );
   }
 
   get port(): number {
@@ -100,36 +123,42 @@ export class AvroServer {
     return this.connections.size;
   }
 
+  /** Connections accepted, refused and closed by the limits (see ConnectionGuard). */
+  get connectionStats(): Readonly<GuardStats> {
+    return this.guard.stats;
+  }
+
+  /** Request bytes held for all connections: read ahead and not yet handled, or half-received. */
+  get heldBytes(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.heldBytes;
+    return n;
+  }
+
+  /** Where the port listens, for the start-up line (`127.0.0.1:35853`). */
+  get address(): string {
+    return this.server ? listeningOn(this.server) : 'not listening';
+  }
+
   async listen(): Promise<number> {
-    const host = this.opts.host ?? '0.0.0.0';
-    const t = this.opts.tls;
-    const server = t
-      ? tls.createServer(
-          {
-            key: t.key,
-            cert: t.cert,
-            ca: t.ca,
-            requestCert: t.requestCert ?? false,
-            rejectUnauthorized: true,
-            ...tlsLimits(t),
-          },
-          (s) => this.accept(s),
-        )
-      : net.createServer({ noDelay: true }, (s) => this.accept(s));
-    if (t) {
-      server.on('tlsClientError', (e: Error, s: tls.TLSSocket) => {
-        this.logger.warn(
-          `${this.label()}: TLS handshake with ${s.remoteAddress ?? '?'} failed: ${e.message}`,
-        );
-      });
-    }
+    const host = this.opts.host ?? '127.0.0.1';
+    const server = guardedSocketServer(
+      this.opts.tls,
+      this.guard,
+      (s, conn) => this.accept(s, conn),
+      (peer, reason) => this.logger.warn(`${this.label()}: TLS handshake with ${peer} failed: ${reason}`),
+    );
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) =>
-        reject(ioError(e, `cannot listen on ${host}:${this.opts.port}`, this.place())),
-      );
+      server.once('error', (e) => {
+        this.guard.close();
+        reject(ioError(e, `cannot listen on ${host}:${this.opts.port}`, this.place()));
+      });
       server.listen(this.opts.port, host, () => resolve());
     });
-    server.on('error', (e) => this.logger.error(`${this.label()}: ${e.message}`));
+    server.on('error', (e: NodeJS.ErrnoException) => {
+      // The guard logs the file-descriptor limit at accept; anything else is unexpected.
+      if (e.code !== 'EMFILE' && e.code !== 'ENFILE') this.logger.error(`${this.label()}: ${e.message}`);
+    });
     this.server = server;
     this.boundPort = (server.address() as net.AddressInfo).port;
     return this.boundPort;
@@ -141,6 +170,7 @@ export class AvroServer {
     this.server = undefined;
     for (const c of this.connections) c.destroy();
     this.connections.clear();
+    this.guard.close();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -152,14 +182,17 @@ export class AvroServer {
     return this.opts.name ? { component: this.opts.name } : undefined;
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(socket: net.Socket, guarded: GuardedConnection): void {
     if (!this.server) {
       socket.destroy();
       return;
     }
-    const c = new ServerConnection(this, socket);
+    const c = new ServerConnection(this, socket, guarded);
     this.connections.add(c);
-    socket.on('close', () => this.connections.delete(c));
+    socket.on('close', () => {
+      this.connections.delete(c);
+      c.destroy();
+    });
   }
 }
 
@@ -172,24 +205,34 @@ class ServerConnection {
   private readonly transport: FrameTransport;
   private readonly peer: PeerInfo;
   private readonly queue: QueuedFrame[] = [];
+  /** Payload bytes in `queue`. */
+  private queuedBytes = 0;
   private busy = false;
   private paused = false;
   private connected = false;
   private closing = false;
   private readonly writer = new Writer(256);
   private readonly maxQueued: number;
+  private readonly maxQueuedBytes: number;
 
   constructor(
     private readonly server: AvroServer,
     socket: net.Socket,
+    private readonly guarded: GuardedConnection,
   ) {
     this.peer = { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 };
     this.maxQueued = server.opts.maxQueuedRequests ?? 64;
+    this.maxQueuedBytes = server.opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.transport = new FrameTransport(
       socket,
       server.opts,
       (serial, payload) => this.onFrame(serial, payload),
       (err) => this.fail(err),
+    );
+    this.transport.track(guarded);
+    this.transport.setGate(
+      (prefix) => server.responder.gate(prefix),
+      server.opts.handshakeFrameSize ?? DEFAULT_HANDSHAKE_FRAME_SIZE,
     );
     socket.on('error', (e: NodeJS.ErrnoException) => {
       // A peer vanishing mid-stream is routine for a server; only say so when debugging.
@@ -197,9 +240,16 @@ class ServerConnection {
     });
   }
 
+  get heldBytes(): number {
+    return this.queuedBytes + this.transport.pendingBytes;
+  }
+
+  /** Drops the connection and everything it holds (queued requests, a half-received frame). */
   destroy(): void {
     this.closing = true;
+    this.peer.closed = true;
     this.queue.length = 0;
+    this.queuedBytes = 0;
     this.transport.destroy();
   }
 
@@ -210,7 +260,8 @@ class ServerConnection {
   private onFrame(serial: number, payload: Buffer): void {
     if (this.closing) return;
     this.queue.push({ serial, payload });
-    if (!this.paused && this.queue.length >= this.maxQueued) {
+    this.queuedBytes += payload.length;
+    if (!this.paused && (this.queue.length >= this.maxQueued || this.queuedBytes >= this.maxQueuedBytes)) {
       this.paused = true;
       this.transport.pause();
     }
@@ -220,6 +271,7 @@ class ServerConnection {
   private pump(): void {
     while (!this.busy && this.queue.length > 0 && !this.closing) {
       const f = this.queue.shift()!;
+      this.queuedBytes -= f.payload.length;
       let r: void | Promise<void>;
       try {
         r = this.process(f.serial, f.payload);
@@ -238,7 +290,12 @@ class ServerConnection {
         );
       }
     }
-    if (this.paused && this.queue.length <= this.maxQueued >> 1) {
+    if (
+      this.paused &&
+      !this.closing &&
+      this.queue.length <= this.maxQueued >> 1 &&
+      this.queuedBytes <= this.maxQueuedBytes >> 1
+    ) {
       this.paused = false;
       this.transport.resume();
     }
@@ -262,6 +319,8 @@ class ServerConnection {
         return;
       }
       this.connected = true;
+      this.transport.openGate();
+      this.guarded.handshakeDone();
     }
     const name = readRequestHead(r);
     if (name === '') {

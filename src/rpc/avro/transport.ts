@@ -1,7 +1,14 @@
 import type { Socket } from 'node:net';
 import zlib from 'node:zlib';
 import { asSluiceError, type SluiceError } from '../../core/errors.js';
-import { DEFAULT_MAX_FRAME_SIZE, encodeFrame, FrameDecoder, type FrameHandler } from './frame.js';
+import type { GuardedConnection } from '../connection-guard.js';
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  encodeFrame,
+  FrameDecoder,
+  type FrameHandler,
+  type HandshakeGate,
+} from './frame.js';
 
 export type Compression = 'none' | 'deflate';
 
@@ -26,6 +33,8 @@ export class FrameTransport {
   private readonly deflate: zlib.Deflate | undefined;
   private readonly inflate: zlib.Inflate | undefined;
   private failed = false;
+  private paused = false;
+  private guard: GuardedConnection | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -53,20 +62,44 @@ export class FrameTransport {
     } else {
       socket.on('data', (c: Buffer) => this.feed(c));
     }
-    if (onClose) {
-      socket.once('close', () => {
-        // zlib works off the main thread: frames still inside the inflater (a refusal sent just before
-        // the peer closed) must come out before the close is reported.
-        if (this.inflate && !this.failed) this.inflate.flush(() => onClose());
-        else onClose();
-      });
-    }
+    socket.once('close', () => {
+      // zlib works off the main thread: frames still inside the inflater (a refusal sent just before
+      // the peer closed) must come out before the close is reported. Then a half-received frame is of
+      // no use to anyone: let its buffers go now rather than when the connection object is collected.
+      const done = () => {
+        this.decoder.release();
+        onClose?.();
+      };
+      // A paused reader does not want those frames (and a paused inflater would never flush).
+      if (this.inflate && !this.failed && !this.paused) this.inflate.flush(done);
+      else done();
+    });
+  }
+
+  /** Reports reads, writes and half-received frames to a connection guard (servers). */
+  track(guard: GuardedConnection): void {
+    this.guard = guard;
+  }
+
+  /** Until `openGate`, a frame above `bytes` must show an acceptable handshake first (FrameDecoder). */
+  setGate(gate: HandshakeGate, bytes: number): void {
+    this.decoder.setGate(gate, bytes);
+  }
+
+  openGate(): void {
+    this.decoder.openGate();
+  }
+
+  /** Payload bytes of the frame being received. */
+  get pendingBytes(): number {
+    return this.decoder.pendingBytes;
   }
 
   /** Writes one frame; false when the socket's buffer is full (wait for `drain` before writing more). */
   send(serial: number, parts: readonly Buffer[]): boolean {
     if (this.failed || this.socket.destroyed) return false;
     const frame = encodeFrame(serial, parts);
+    this.guard?.activity();
     if (this.deflate) {
       this.deflate.write(frame);
       this.deflate.flush(zlib.constants.Z_SYNC_FLUSH);
@@ -75,11 +108,23 @@ export class FrameTransport {
     return this.socket.write(frame);
   }
 
+  /**
+   * Stops reading. The inflater stops too: what it already holds would otherwise keep coming out (a
+   * small compressed chunk can inflate to many frames). A frame left half-read while we do not read is
+   * our doing, not a slow peer's: the guard's read timeout does not run meanwhile.
+   */
   pause(): void {
+    this.paused = true;
     this.socket.pause();
+    this.inflate?.pause();
+    this.guard?.partial(false);
   }
 
   resume(): void {
+    this.paused = false;
+    this.guard?.activity();
+    this.guard?.partial(!this.decoder.idle);
+    this.inflate?.resume();
     this.socket.resume();
   }
 
@@ -97,14 +142,21 @@ export class FrameTransport {
     this.socket.destroy();
     this.deflate?.destroy();
     this.inflate?.destroy();
+    this.decoder.release();
   }
 
   private feed(chunk: Buffer): void {
     if (this.failed) return;
+    const g = this.guard;
     try {
       this.decoder.push(chunk);
     } catch (e) {
       this.fail(e);
+      return;
+    }
+    if (g !== undefined) {
+      g.activity();
+      if (!this.paused) g.partial(!this.decoder.idle);
     }
   }
 

@@ -19,6 +19,20 @@ function frame(data: Buffer | string, step = data.length, max = 1024): Event[] {
   return out;
 }
 
+/** Like frame(), also recording what the framer reports lost: `cut KEPT DROPPED`, `resync COUNT SKIPPED`. */
+function frameWithLoss(data: string, step: number, max: number): { out: Event[]; losses: string[] } {
+  const losses: string[] = [];
+  const f = new SyslogFramer(new SyslogParser({ zone: Zone.UTC }), '127.0.0.1', max, {
+    cut: (_peer, kept, dropped) => losses.push(`cut ${kept} ${dropped}`),
+    resynced: (_peer, announced, skipped) => losses.push(`resync ${announced} ${skipped}`),
+  });
+  const buf = Buffer.from(data);
+  const out: Event[] = [];
+  for (let i = 0; i < buf.length; i += step) f.push(buf.subarray(i, i + step), out);
+  f.end(out);
+  return { out, losses };
+}
+
 const bodies = (es: Event[]) => es.map((e) => e.body.toString());
 const errors = (es: Event[]) => es.map((e) => e.getAttrString(SYSLOG_PARSE_ERROR));
 
@@ -58,16 +72,49 @@ describe('syslog framing', () => {
     }
   });
 
-  it('cuts long octet-counted messages and skips exactly the announced rest', () => {
+  it('resynchronises at the next newline after an octet count above the limit, reporting the skip', () => {
     const long = `<13>${'b'.repeat(60)}`;
     for (const step of [1, 5, 1000]) {
-      const es = frame(`${long.length} ${long}6 <13>ok`, step, 32);
-      assert.deepEqual(bodies(es), [long.slice(0, 32), '<13>ok'], `step ${step}`);
-      assert.equal(
-        errors(es)[0],
-        'octet-counted message of 64 bytes is longer than the limit of 32; truncated',
-      );
+      const { out, losses } = frameWithLoss(`${long.length} ${long}\n<13>ok\n9 <13>nine`, step, 32);
+      assert.deepEqual(bodies(out), ['<13>ok', '<13>nine'], `step ${step}`);
+      assert.deepEqual(losses, [`resync 64 ${long.length + 4}`], `step ${step}`);
     }
+  });
+
+  it('skips a bogus 999999999 count and loses only the line it stood on', () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `<13>line ${i}`).join('\n');
+    for (const step of [7, 65536]) {
+      const { out, losses } = frameWithLoss(`999999999 ${lines}\n`, step, 32768);
+      assert.equal(out.length, 1999, `step ${step}`);
+      assert.equal(bodies(out)[0], '<13>line 1');
+      assert.deepEqual(losses, ['resync 999999999 21']);
+    }
+  });
+
+  it('reads digits and a space not followed by "<" as text, not as a count', () => {
+    assert.deepEqual(bodies(frame('2024 was a good year\n<13>next\n')), ['2024 was a good year', '<13>next']);
+  });
+
+  it('reports the bytes cut from an overlong line once its newline arrives', () => {
+    for (const step of [1, 7, 1000]) {
+      const { losses } = frameWithLoss(`<13>${'a'.repeat(100)}\n<13>${'c'.repeat(40)}`, step, 32);
+      assert.deepEqual(losses, ['cut 32 72', 'cut 32 12'], `step ${step}`);
+    }
+  });
+
+  it('says a message is pending while a line or frame is incomplete', () => {
+    const f = framer(64);
+    const out: Event[] = [];
+    assert.equal(f.pending, false);
+    f.push(Buffer.from('<13>a\n12'), out);
+    assert.equal(f.pending, true, 'a count cut by the chunk');
+    f.push(Buffer.from(' <13>abcd'), out);
+    assert.equal(f.pending, true, 'an octet-counted frame half received');
+    f.push(Buffer.from('efgh<13>x'), out);
+    assert.equal(f.pending, true, 'a line without its newline');
+    f.push(Buffer.from('\n'), out);
+    assert.equal(f.pending, false);
+    assert.deepEqual(bodies(out), ['<13>a', '<13>abcdefgh', '<13>x']);
   });
 
   it('keeps a last line without LF, and marks an octet-counted message cut by the close', () => {

@@ -5,25 +5,41 @@ import type { SyslogParser } from './parse.js';
 /**
  * Splits a syslog TCP byte stream into messages, each framed one of two ways (RFC 6587), decided per
  * message so one connection may mix them:
- *   octet counting:  MSG-LEN SP MSG      MSG-LEN = NONZERO-DIGIT *DIGIT (at most 9 digits)
+ *   octet counting:  MSG-LEN SP MSG      MSG-LEN = NONZERO-DIGIT *DIGIT (at most 9 digits), MSG = "<" ...
  *   non-transparent: MSG LF              (a CR before the LF is dropped too)
- * A message that starts with a nonzero digit followed by more digits and a space is octet-counted;
- * syslog messages start with "<", so nothing real is misread. Anything else runs to the next LF.
+ * A message that starts with a nonzero digit, more digits, a space and "<" (every syslog message starts
+ * with its PRI) is octet-counted; anything else runs to the next LF, so a text line such as
+ * "2024 was a good year" is not misread as a count.
  *
- * Messages longer than `maxMessageSize` are cut to that size and marked with a parse error; the rest of
- * the message is skipped. Empty lines (keep-alives) are skipped. Events are appended to the caller's
- * batch, with bodies sliced from the received chunks (copied only when a message spans chunks).
+ * A count above `maxMessageSize` cannot be trusted: a sender that wrote `999999999 ` by mistake would
+ * otherwise make the framer swallow everything that follows. The framer resynchronises instead: it skips
+ * to the next LF and reports the skipped bytes (`FramingLoss.resynced`). A line longer than the limit is
+ * cut to it, marked with a parse error, and the rest skipped up to its LF (`FramingLoss.cut`). Either way
+ * a connection holds at most `maxMessageSize` bytes of a pending message. Empty lines (keep-alives) are
+ * skipped. Events are appended to the caller's batch, with bodies sliced from the received chunks
+ * (copied only when a message spans chunks).
  */
+
+/** Where the framer tells its source about bytes it could not deliver (counted and logged there). */
+export interface FramingLoss {
+  /** A line longer than the limit was cut: `dropped` bytes after the first `kept` were skipped. */
+  cut(peer: string, kept: number, dropped: number): void;
+  /** An octet count above the limit: `skipped` bytes, the count included, were skipped up to the LF. */
+  resynced(peer: string, announced: number, skipped: number): void;
+}
 
 const START = 0;
 const LINE = 1;
 const OCTETS = 2;
+/** Skipping the rest of a cut line. */
 const SKIP_LINE = 3;
-const SKIP_OCTETS = 4;
+/** Skipping after an implausible octet count, up to the next LF. */
+const RESYNC = 4;
 
 const LF = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;
+const LT = 0x3c;
 /** Nine digits keep every length below 2^31 and make a run of digits without a space plain text. */
 const MAX_LEN_DIGITS = 9;
 
@@ -34,13 +50,11 @@ export class SyslogFramer {
   private piecesLen = 0;
   /** Bytes still missing from the current octet-counted message. */
   private need = 0;
-  /** Bytes to discard after the current octet-counted message (the part beyond the limit). */
-  private skipAfter = 0;
-  private skip = 0;
   private announced = 0;
-  /** A length prefix cut by a chunk boundary, joined to the next chunk. */
+  /** Bytes skipped so far in SKIP_LINE or RESYNC. */
+  private skipped = 0;
+  /** A length prefix (digits, maybe its space) cut by a chunk boundary, joined to the next chunk. */
   private carry: Buffer | null = null;
-  private frameError: string | undefined;
   private now = 0;
   private nanos = 0;
 
@@ -49,7 +63,13 @@ export class SyslogFramer {
     /** The sender, used as the host of messages that name none. */
     private readonly peer: string,
     private readonly maxMessageSize: number,
+    private readonly loss?: FramingLoss,
   ) {}
+
+  /** A message is half-received (or being skipped): the connection owes the rest of it. */
+  get pending(): boolean {
+    return this.state !== START || this.carry !== null;
+  }
 
   /** Parses every message completed by `chunk` into `out`. */
   push(chunk: Buffer, out: Event[]): void {
@@ -73,21 +93,21 @@ export class SyslogFramer {
               v = v * 10 + chunk[q]! - 0x30;
               q++;
             }
-            if (q === n && q - p < MAX_LEN_DIGITS) {
+            // Undecided until the byte after the space is seen.
+            if (q === n || (q + 1 === n && chunk[q] === SP)) {
               this.carry = chunk.subarray(p);
               return;
             }
-            if (chunk[q] === SP) {
-              p = q + 1;
+            if (chunk[q] === SP && chunk[q + 1] === LT) {
               this.announced = v;
               if (v > max) {
-                this.frameError = `octet-counted message of ${v} bytes is longer than the limit of ${max}; truncated`;
-                this.need = max;
-                this.skipAfter = v - max;
-              } else {
-                this.need = v;
-                this.skipAfter = 0;
+                this.skipped = q + 1 - p;
+                p = q + 1;
+                this.state = RESYNC;
+                continue;
               }
+              p = q + 1;
+              this.need = v;
               this.state = OCTETS;
               continue;
             }
@@ -102,23 +122,23 @@ export class SyslogFramer {
             return;
           }
           if (this.piecesLen === 0) {
-            if (j - p > max) this.emit(chunk, p, p + max, out, this.tooLong());
+            if (j - p > max) this.cutLine(chunk, p, j, j + 1, out);
             else this.emit(chunk, p, j, out, undefined);
           } else {
             const whole = this.join(chunk.subarray(p, j));
-            if (whole.length > max) this.emit(whole, 0, max, out, this.tooLong());
+            if (whole.length > max) this.cutLine(whole, 0, whole.length, whole.length, out);
             else this.emit(whole, 0, whole.length, out, undefined);
           }
           p = j + 1;
-          this.state = START;
+          if (this.state === LINE) this.state = START;
           continue;
         }
         case OCTETS: {
           const avail = n - p;
           if (this.piecesLen === 0 && avail >= this.need) {
-            this.emit(chunk, p, p + this.need, out, this.frameError);
+            this.emit(chunk, p, p + this.need, out, undefined);
             p += this.need;
-            this.endOctets();
+            this.state = START;
             continue;
           }
           const take = Math.min(avail, this.need);
@@ -128,23 +148,22 @@ export class SyslogFramer {
           p += take;
           if (this.need === 0) {
             const whole = this.join(undefined);
-            this.emit(whole, 0, whole.length, out, this.frameError);
-            this.endOctets();
+            this.emit(whole, 0, whole.length, out, undefined);
+            this.state = START;
           }
           continue;
         }
-        case SKIP_OCTETS: {
-          const take = Math.min(n - p, this.skip);
-          p += take;
-          this.skip -= take;
-          if (this.skip === 0) this.state = START;
-          continue;
-        }
         default: {
+          // SKIP_LINE or RESYNC: drop bytes up to and including the next LF.
           const j = chunk.indexOf(LF, p);
-          if (j < 0) return;
+          if (j < 0) {
+            this.skipped += n - p;
+            return;
+          }
+          // A resync reports every byte it threw away; a cut line, the bytes of the message itself.
+          this.skipped += this.state === RESYNC ? j + 1 - p : j - p;
           p = j + 1;
-          this.state = START;
+          this.endSkip();
         }
       }
     }
@@ -164,7 +183,7 @@ export class SyslogFramer {
       const whole = this.join(undefined);
       const error = `connection closed after ${whole.length} of ${this.announced} bytes of an octet-counted message`;
       this.emit(whole, 0, whole.length, out, error);
-    }
+    } else if (this.state === SKIP_LINE || this.state === RESYNC) this.endSkip();
     this.pieces = [];
     this.piecesLen = 0;
     this.state = START;
@@ -177,17 +196,26 @@ export class SyslogFramer {
       return;
     }
     const whole = this.join(chunk.subarray(p, n));
-    this.emit(whole, 0, this.maxMessageSize, out, this.tooLong());
-    this.state = SKIP_LINE;
+    this.cutLine(whole, 0, whole.length, -1, out);
   }
 
-  private endOctets(): void {
-    this.frameError = undefined;
-    if (this.skipAfter > 0) {
-      this.skip = this.skipAfter;
-      this.skipAfter = 0;
-      this.state = SKIP_OCTETS;
-    } else this.state = START;
+  /**
+   * Emits the first maxMessageSize bytes of the line in buf[a, b); `lf` is the offset after its LF, or
+   * -1 when the LF has not come yet (the rest is then skipped in SKIP_LINE).
+   */
+  private cutLine(buf: Buffer, a: number, b: number, lf: number, out: Event[]): void {
+    const max = this.maxMessageSize;
+    this.emit(buf, a, a + max, out, `message longer than the limit of ${max} bytes; truncated`);
+    this.skipped = b - a - max;
+    if (lf >= 0) this.loss?.cut(this.peer, max, this.skipped);
+    else this.state = SKIP_LINE;
+  }
+
+  private endSkip(): void {
+    if (this.state === RESYNC) this.loss?.resynced(this.peer, this.announced, this.skipped);
+    else this.loss?.cut(this.peer, this.maxMessageSize, this.skipped);
+    this.skipped = 0;
+    this.state = START;
   }
 
   private join(last: Buffer | undefined): Buffer {
@@ -196,10 +224,6 @@ export class SyslogFramer {
     this.pieces = [];
     this.piecesLen = 0;
     return whole;
-  }
-
-  private tooLong(): string {
-    return `message longer than the limit of ${this.maxMessageSize} bytes; truncated`;
   }
 
   private emit(buf: Buffer, a: number, b: number, out: Event[], error: string | undefined): void {

@@ -24,6 +24,14 @@ export const SYSLOG_SEVERITY = 'syslogseverity';
 /** Set only on messages that did not parse cleanly: a short English description of the problem. */
 export const SYSLOG_PARSE_ERROR = 'syslog.parse.error';
 
+/**
+ * Flume NG's flag on events it could not parse (`Invalid`) or had to cut (`Incomplete`), set beside
+ * `syslog.parse.error` so NG configurations that route on it keep working.
+ */
+export const SYSLOG_STATUS = 'flume.syslog.status';
+const INVALID = Buffer.from('Invalid');
+const INCOMPLETE = Buffer.from('Incomplete');
+
 /** RFC 3164 section 4.3.3: a message without a usable PRI is treated as user.notice. */
 export const DEFAULT_PRI = 13;
 
@@ -187,6 +195,8 @@ export class SyslogParser {
             SEVERITY_BUFS[severity]!,
             SYSLOG_PARSE_ERROR,
             Buffer.from(error),
+            SYSLOG_STATUS,
+            this.err !== undefined ? INVALID : INCOMPLETE,
           ];
     const priority = SEVERITY_TO_PRIORITY[severity]!;
     return Event.withAttrs(buf.subarray(start, end), this.ts, priority, nanos, host, kv);

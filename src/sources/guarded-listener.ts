@@ -1,0 +1,208 @@
+import type { Server, Socket } from 'node:net';
+import { ioError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import type { TlsOptions } from '../rpc/avro/server.js';
+import {
+  ConnectionGuard,
+  type ConnectionLimits,
+  type GuardedConnection,
+  type GuardStats,
+  listeningOn,
+} from '../rpc/connection-guard.js';
+import { socketServer } from '../rpc/tls.js';
+
+/**
+ * The listening side of the line-oriented TCP sources (syslog over TCP, netcat): one server, plain or
+ * TLS, whose connections pass a ConnectionGuard (limit, idle, slow-read and handshake timeouts), and
+ * pause together when the source's queue is full.
+ *
+ * With TLS the guard admits the raw TCP socket at accept, so a peer that never finishes its handshake is
+ * counted against maxConnections and closed at handshakeTimeout; the source sees the connection only
+ * once the handshake is done. A plain connection's handshake is done at accept.
+ *
+ * While the source holds its connections back (queue full), their silence is the source's doing, not the
+ * peer's: the idle and slow-read clocks are kept from running until reading resumes.
+ */
+
+export interface ListenerOptions {
+  /** How log lines and errors name the source (`syslogTcp`, `source r1`). */
+  component: string;
+  bind: string;
+  port: number;
+  tls: TlsOptions | undefined;
+  limits: ConnectionLimits;
+  logger: Logger | undefined;
+  /**
+   * A connection ready for data. Returns whether a message is half-received on it (the slow-read clock
+   * runs while it is), asked when reading resumes after a pause.
+   */
+  onConnection(socket: Socket, conn: GuardedConnection): () => boolean;
+}
+
+interface Live {
+  conn: GuardedConnection;
+  pending: () => boolean;
+}
+
+/** A source's connection counts before it opened. */
+export function emptyGuardStats(): GuardStats {
+  return {
+    accepted: 0,
+    open: 0,
+    refusedOverLimit: 0,
+    idleClosed: 0,
+    slowReadClosed: 0,
+    handshakeTimedOut: 0,
+    fdLimit: 0,
+  };
+}
+
+const SILENT = createLogger('error', '', () => {});
+
+/** Most distinct (peer, reason) pairs remembered for logging TLS failures once; beyond it they are only counted. */
+const MAX_LOGGED = 1024;
+
+export class GuardedListener {
+  readonly guard: ConnectionGuard;
+  /** TLS handshakes that failed (a plain-text client, an unknown certificate). */
+  tlsFailed = 0;
+  private server: Server | undefined;
+  private readonly live = new Map<Socket, Live>();
+  /** Raw sockets admitted by the guard whose TLS handshake is under way, by peer address and port. */
+  private readonly handshaking = new Map<string, GuardedConnection>();
+  private readonly loggedTls = new Set<string>();
+  private holding = false;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private boundPort = 0;
+
+  constructor(private readonly opts: ListenerOptions) {
+    this.guard = new ConnectionGuard(opts.component, opts.limits, opts.logger ?? SILENT);
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Connections currently open and ready for data. */
+  get connections(): number {
+    return this.live.size;
+  }
+
+  async listen(): Promise<void> {
+    if (this.server !== undefined) return;
+    const { bind, port, tls, component, logger } = this.opts;
+    const server = socketServer(
+      tls,
+      (s) => this.ready(s),
+      (peer, reason) => this.tlsRefused(peer, reason),
+    );
+    if (tls !== undefined) server.on('connection', (raw: Socket) => this.handshake(raw));
+    this.server = server;
+    this.guard.watch(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e) => {
+        this.server = undefined;
+        this.guard.close();
+        reject(ioError(e, `cannot listen on TCP ${bind}:${port}`, { component, field: 'port' }));
+      });
+      server.listen(port, bind, () => {
+        const a = server.address();
+        this.boundPort = typeof a === 'object' && a !== null ? a.port : port;
+        resolve();
+      });
+    });
+    server.on('error', (e: NodeJS.ErrnoException) => {
+      // The guard logs accept failures at the descriptor limit; anything else is unexpected.
+      if (e.code !== 'EMFILE' && e.code !== 'ENFILE') logger?.error(`${component}: ${e.message}`);
+    });
+    logger?.info(`${component}: listening on ${listeningOn(server)}${tls ? ' (TLS)' : ''}`);
+  }
+
+  /** Stops accepting; open connections stay (syslogTcp1 after its one peer). */
+  stopListening(): void {
+    this.server?.close();
+  }
+
+  /** Pauses every connection, and those accepted later, until `release`. */
+  hold(): void {
+    if (this.holding) return;
+    this.holding = true;
+    for (const [s, l] of this.live) {
+      s.pause();
+      l.conn.partial(false);
+    }
+    const ms = this.touchInterval();
+    if (ms > 0) {
+      this.keepAlive = setInterval(() => {
+        for (const l of this.live.values()) l.conn.activity();
+      }, ms);
+      this.keepAlive.unref();
+    }
+  }
+
+  release(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+    for (const [s, l] of this.live) {
+      l.conn.activity();
+      l.conn.partial(l.pending());
+      s.resume();
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+    for (const s of this.live.keys()) s.destroy();
+    this.live.clear();
+    this.guard.close();
+    const server = this.server;
+    if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** TLS: the raw socket is admitted at accept, before its handshake. */
+  private handshake(raw: Socket): void {
+    const conn = this.guard.admit(raw);
+    if (conn === undefined) return;
+    const key = `${raw.remoteAddress}:${raw.remotePort}`;
+    this.handshaking.set(key, conn);
+    raw.once('close', () => this.handshaking.delete(key));
+  }
+
+  private ready(socket: Socket): void {
+    let conn: GuardedConnection | undefined;
+    if (this.opts.tls === undefined) conn = this.guard.admit(socket);
+    else {
+      const key = `${socket.remoteAddress}:${socket.remotePort}`;
+      conn = this.handshaking.get(key);
+      this.handshaking.delete(key);
+    }
+    if (conn === undefined) {
+      socket.destroy();
+      return;
+    }
+    conn.handshakeDone();
+    if (this.holding) socket.pause();
+    const pending = this.opts.onConnection(socket, conn);
+    this.live.set(socket, { conn, pending });
+    socket.once('close', () => this.live.delete(socket));
+  }
+
+  private tlsRefused(peer: string, reason: string): void {
+    // A peer gone mid-handshake, or one the guard closed: nothing the user must act on.
+    if (/socket hang up|ECONNRESET/.test(reason)) return;
+    this.tlsFailed++;
+    const key = `${peer} ${reason}`;
+    if (this.loggedTls.has(key) || this.loggedTls.size >= MAX_LOGGED) return;
+    this.loggedTls.add(key);
+    this.opts.logger?.warn(`${this.opts.component}: TLS handshake with ${peer} failed: ${reason}`);
+  }
+
+  private touchInterval(): number {
+    const { idleTimeoutMs, readTimeoutMs } = this.opts.limits;
+    const ts = [idleTimeoutMs, readTimeoutMs].filter((v) => v > 0);
+    return ts.length === 0 ? 0 : Math.max(10, Math.floor(Math.min(...ts) / 4));
+  }
+}
