@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { ioError } from '../core/errors.js';
-import { Agent } from '../flow/agent/agent.js';
 import { builtinAgentCatalog } from '../flow/agent/catalog.js';
+import { AgentHost } from '../node/agent-host.js';
 import { optString, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
+import { RELOAD_OPTIONS, reloadFromFile } from './reload.js';
 import { ALLOW_EXEC, CONF, FILE, NAME } from './vocabulary.js';
 
 /** `sluice agent -f FILE -n AGENT`: a Flume NG agent, until SIGINT or SIGTERM. */
@@ -14,7 +15,9 @@ export const agentCommand: Command = {
   description: [
     'Runs agent AGENT of a Flume NG properties file (a1.sources = r1 ...) until Ctrl-C or SIGTERM,',
     "then stops it cleanly. --check only checks the file. Flume's spellings work: --conf-file FILE,",
-    '--name AGENT, -c/--conf DIR.',
+    '--name AGENT, -c/--conf DIR. The file is reloaded when it changes (checked every 30 s, as Flume',
+    'NG does) and on SIGHUP: unchanged components keep running, changed ones are replaced without',
+    'losing an event; a file with an error is refused and the running configuration stays.',
   ].join('\n'),
   options: [
     { ...FILE, help: 'the agent properties file (a1.sources = r1 ...)', aliases: ['--conf-file'] },
@@ -22,6 +25,7 @@ export const agentCommand: Command = {
     CONF,
     { name: 'check', flag: true, help: 'check the file and exit without starting anything' },
     ALLOW_EXEC,
+    ...RELOAD_OPTIONS,
   ],
   positionals: { min: 0, max: 0 },
   async run(p) {
@@ -39,16 +43,18 @@ export const agentCommand: Command = {
       allowExec: p.options.has('allow-exec'),
       nodeName: name,
     });
-    const agent = Agent.fromText(text, file, name, builtinAgentCatalog(), env.context);
+    const host = new AgentHost(name, builtinAgentCatalog(), env.context);
+    const config = { text, file };
     if (p.options.has('check')) {
-      const c = agent.conf;
+      const c = host.check(config).conf;
       process.stdout.write(
         `${file}: agent ${name} ok (${c.sources.length} sources, ${c.channels.length} channels, ${c.sinks.length} sinks, ${c.sinkgroups.length} sink groups)\n`,
       );
       return 0;
     }
-    await agent.start();
+    await host.start(config);
     env.logger.info(`agent ${name} started`);
+    const watch = reloadFromFile(p, file, text, host, env.logger);
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => {
         env.logger.info(`${sig}: stopping agent ${name}`);
@@ -57,8 +63,9 @@ export const agentCommand: Command = {
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
-    await agent.stop();
-    const failed = agent.report().sources.filter((s) => s.state === 'ERROR');
+    watch.stop();
+    await host.stop();
+    const failed = host.agent!.totals().sources.filter((s) => s.state === 'ERROR');
     return failed.length > 0 ? 1 : 0;
   },
 };

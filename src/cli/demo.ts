@@ -182,7 +182,7 @@ async function agentFile(demo: Demo): Promise<Step> {
   );
   await agent.start();
   copyFileSync(input, join(spool, 'access.log'));
-  await waitUntil(() => (agent.report().sinks[0]?.delivered ?? 0) >= lines);
+  await waitUntil(() => (agent.totals().sinks[0]?.delivered ?? 0) >= lines);
   await agent.stop();
   const written = countLines(rolled).lines;
   const completed = readdirSync(spool).includes('access.log.COMPLETED');

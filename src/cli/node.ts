@@ -1,9 +1,8 @@
-import { SluiceError } from '../core/errors.js';
-import { compileSpec } from '../flow/compile.js';
-import { parseSpec } from '../spec/parser.js';
+import { SpecHost } from '../node/spec-host.js';
 import { optString, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
+import { RELOAD_OPTIONS, reloadFromFile } from './reload.js';
 import { runNodes } from './run-nodes.js';
 import { oneSpec } from './spec-input.js';
 import { ALLOW_EXEC, CONF, FILE, NAME, SPEC } from './vocabulary.js';
@@ -19,6 +18,8 @@ export const nodeCommand: Command = {
     'Runs the logical nodes of a spec in this process, with no master (-1). Ends with status 0 once',
     'every finite source drained, 1 if a node failed; Ctrl-C or SIGTERM closes every node cleanly,',
     'flushing its sinks. `-c SPEC`, the old spelling of -e, still works with a warning.',
+    'A spec read from a file is reloaded when the file changes and on SIGHUP: nodes whose spec did',
+    'not change keep running, changed ones are drained and replaced (docs/node-host.md).',
   ].join('\n'),
   options: [
     {
@@ -34,6 +35,7 @@ export const nodeCommand: Command = {
     { ...NAME, help: 'run only this logical node of the spec' },
     { ...CONF, short: undefined },
     ALLOW_EXEC,
+    ...RELOAD_OPTIONS,
   ],
   positionals: { min: 0, max: 1 },
   async run(p) {
@@ -44,16 +46,15 @@ export const nodeCommand: Command = {
     const input = oneSpec(p);
     const only = optString(p, 'name');
     const env = loadEnv({ confDir: optString(p, 'conf'), allowExec: p.options.has('allow-exec') });
-    const spec = parseSpec(input.read(), input.file);
-    const nodes = compileSpec(spec, { catalog: env.catalog, context: env.context, file: input.file });
-    const chosen = only === undefined ? nodes : nodes.filter((n) => n.name === only);
-    if (chosen.length === 0)
-      throw new SluiceError(
-        'SLUICE_CONFIG',
-        only === undefined
-          ? 'the spec defines no logical node'
-          : `the spec has no node named "${only}" (it has: ${nodes.map((n) => n.name).join(', ') || 'none'})`,
-      );
-    return runNodes(chosen, env.logger);
+    const host = new SpecHost({ catalog: env.catalog, context: env.context, logger: env.logger, only });
+    const config = { text: input.read(), file: input.file };
+    const nodes = host.compile(config);
+    const fromFile = input.file !== '<spec>';
+    return runNodes(
+      nodes,
+      env.logger,
+      host.manager,
+      fromFile ? () => reloadFromFile(p, config.file, config.text, host, env.logger) : undefined,
+    );
   },
 };

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import { view } from './buffers.js';
 import { Priority } from './priority.js';
@@ -41,7 +42,7 @@ export class Event {
     host: string = localHost(),
     attrs?: Map<string, Buffer>,
   ) {
-    this.b = body.length > limits.maxBodySize ? truncate(body) : body;
+    this.b = body.length > limits.floor && body.length > limits.maxBodySize ? truncate(body) : body;
     this.chunk = undefined;
     this.start = 0;
     this.end = 0;
@@ -86,9 +87,12 @@ export class Event {
     kv?: (string | Buffer)[],
   ): Event {
     const e = new Event(EMPTY, timestamp, priority, nanos, host);
-    if (end - start > limits.maxBodySize) {
-      eventCounters.truncated++;
-      end = start + limits.maxBodySize;
+    if (end - start > limits.floor) {
+      const max = limits.maxBodySize;
+      if (end - start > max) {
+        eventCounters.truncated++;
+        end = start + max;
+      }
     }
     e.b = undefined;
     e.chunk = chunk;
@@ -242,8 +246,46 @@ export interface EventFields {
   attrs: Record<string, string | Buffer>;
 }
 
-/** Flume's `flume.event.max.size.bytes`, set once from the site configuration at start-up. */
-export const limits = { maxBodySize: 32 * 1024 };
+/** The site limits of one node (from its site configuration). */
+export interface SiteLimits {
+  /** Flume's `flume.event.max.size.bytes`. */
+  maxBodySize: number;
+}
+
+const nodeLimits = new AsyncLocalStorage<SiteLimits>();
+
+/**
+ * Flume's `flume.event.max.size.bytes`. Each node host runs its pipelines inside `withSiteLimits`, so
+ * two nodes of one process may cut bodies at different sizes; outside any node the process value
+ * (set from the site configuration at start-up) applies. `floor` is the smallest limit in use: a body
+ * no longer than it is never cut, so the common case costs one comparison and no context lookup.
+ */
+class Limits {
+  private processMax = 32 * 1024;
+  floor = 32 * 1024;
+
+  get maxBodySize(): number {
+    return nodeLimits.getStore()?.maxBodySize ?? this.processMax;
+  }
+
+  set maxBodySize(bytes: number) {
+    this.processMax = bytes;
+    this.floor = Math.min(this.floor, bytes);
+  }
+
+  /** Lets a node's limit take part in `floor`. */
+  admit(bytes: number): void {
+    this.floor = Math.min(this.floor, bytes);
+  }
+}
+
+export const limits = new Limits();
+
+/** Runs `fn` (and everything it starts: reads, connections, timers) under a node's site limits. */
+export function withSiteLimits<T>(site: SiteLimits, fn: () => T): T {
+  limits.admit(site.maxBodySize);
+  return nodeLimits.run(site, fn);
+}
 
 /** How many bodies were cut to `limits.maxBodySize` in this process (shown in node reports). */
 export const eventCounters = { truncated: 0 };

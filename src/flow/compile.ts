@@ -115,6 +115,7 @@ export function compileSinkNode(
         new CountedSink(
           atPlace(() => def.build(args, ctx), node.call, opts),
           env.tally.entry(key, node.call.name),
+          env.tally.meter(key),
         );
     }
     case 'ref': {

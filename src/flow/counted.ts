@@ -1,5 +1,6 @@
 import type { Batch } from '../core/event.js';
 import type { EventSink, SinkCounts } from '../core/pipeline.js';
+import { ComponentMeter } from './report.js';
 
 /** What became of the events one sink of a node was given (all its instances, over every roll). */
 export interface SinkTotals extends SinkCounts {
@@ -12,6 +13,7 @@ export interface SinkTotals extends SinkCounts {
 /** The totals of every catalog sink of one running node, in spec order. */
 export class SinkTally {
   private readonly byKey = new Map<string, SinkTotals>();
+  private readonly meters = new Map<string, ComponentMeter>();
 
   /** The totals of the sink written at `key` (its place in the spec); created on first use. */
   entry(key: string, name: string): SinkTotals {
@@ -19,8 +21,20 @@ export class SinkTally {
     if (!t) {
       t = { name, delivered: 0, dropped: 0, retried: 0, failed: 0 };
       this.byKey.set(key, t);
+      this.meters.set(key, new ComponentMeter('sink', name, name));
     }
     return t;
+  }
+
+  /** The report counters of the sink written at `key` (created with its totals). */
+  meter(key: string): ComponentMeter | undefined {
+    return this.meters.get(key);
+  }
+
+  /** Every sink's meter, named as `list()` names its totals. */
+  meterList(): { name: string; meter: ComponentMeter }[] {
+    const names = this.list().map((t) => t.name);
+    return [...this.meters.values()].map((meter, i) => ({ name: names[i]!, meter }));
   }
 
   list(): SinkTotals[] {
@@ -44,6 +58,8 @@ export class CountedSink implements EventSink {
   constructor(
     readonly inner: EventSink,
     private readonly totals: SinkTotals,
+    /** Report counters: one latency bucket per batch, from append to acceptance. */
+    private readonly meter?: ComponentMeter,
   ) {
     this.selfCounting = typeof inner.counts === 'function';
   }
@@ -54,23 +70,30 @@ export class CountedSink implements EventSink {
 
   append(batch: Batch): void | Promise<void> {
     const n = batch.length;
+    const m = this.meter;
+    m?.received(batch);
+    const t0 = m ? performance.now() : 0;
     let r: void | Promise<void>;
     try {
       r = this.inner.append(batch);
     } catch (e) {
       this.totals.failed += n;
+      m?.failed(e);
       throw e;
     }
     if (!r) {
       if (!this.selfCounting) this.totals.delivered += n;
+      m?.delivered(n, performance.now() - t0);
       return;
     }
     return r.then(
       () => {
         if (!this.selfCounting) this.totals.delivered += n;
+        m?.delivered(n, performance.now() - t0);
       },
       (e: unknown) => {
         this.totals.failed += n;
+        m?.failed(e);
         throw e;
       },
     );

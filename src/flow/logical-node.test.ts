@@ -34,7 +34,7 @@ test('a finite source drains into the sink, the sink is closed and the node is I
   assert.equal(sink.count, 95);
   assert.deepEqual(sink.bodies().slice(0, 3), ['0', '1', '2']);
   assert.deepEqual([sink.opens, sink.closes], [1, 1]);
-  assert.deepEqual(node.report(), {
+  assert.deepEqual(node.totals(), {
     name: 'n',
     state: 'IDLE',
     events: 95,
@@ -130,8 +130,8 @@ for (const throwSync of [false, true]) {
     await node.stop();
     await done;
     assert.equal(node.state, 'IDLE');
-    assert.equal(node.report().failed, 3);
-    assert.equal(node.report().events, 4);
+    assert.equal(node.totals().failed, 3);
+    assert.equal(node.totals().events, 4);
     const warnings = logger.lines.filter((l) => l.includes('sink failing'));
     assert.deepEqual(warnings, [
       'WARN node n: sink failing (append failure 1), dropping and counting each failed batch',
@@ -204,7 +204,7 @@ test('the drain summary counts per sink what was delivered and what a best-effor
     'WARN node n drained: 1500 events read; null: 1500 delivered, 0 dropped, 0 retried; agentBESink: 0 delivered, 1500 dropped, 0 retried',
   ]);
   assert.deepEqual(
-    node.report().sinks.map((t) => [t.name, t.delivered, t.dropped]),
+    node.totals().sinks.map((t) => [t.name, t.delivered, t.dropped]),
     [
       ['null', 1500, 0],
       ['agentBESink', 0, 1500],

@@ -7,6 +7,7 @@ import { OutageLog } from '../core/outage.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
 import type { CompiledNode } from './compile.js';
 import { SinkTally, type SinkTotals } from './counted.js';
+import { ComponentMeter, type PipelineReport } from './report.js';
 
 /** Flume's node states (the master shows them); a runtime uses CONFIGURING..CLOSING. */
 export type NodeState =
@@ -19,7 +20,8 @@ export type NodeState =
   | 'DECOMMISSIONED'
   | 'CLOSING';
 
-export interface NodeReport {
+/** What a node's summary line says: events read, failed, and per sink what became of them. */
+export interface NodeTotals {
   name: string;
   state: NodeState;
   /** The error that put the node in ERROR. */
@@ -45,8 +47,9 @@ const OPEN_RETRY_MAX_MS = 30_000;
  * Faults are classified by `isFatal` (core/errors.ts). A batch the sink tree fails with a transient
  * fault (a collector down, a bad value in one event) is dropped and counted, its ack fails (so a
  * network source answers its sender with an error, a file source reads it again), and the node stays
- * ACTIVE for the next batch. A batch the sink tree accepted is acked ok (core/ack.ts). A transient fault while opening is retried with backoff. A fatal fault (a missing
- * directory, a port in use) leaves the node in ERROR with one line naming the component and the cause.
+ * ACTIVE for the next batch. A batch the sink tree accepted is acked ok (core/ack.ts). A transient
+ * fault while opening is retried with backoff. A fatal fault (a missing directory, a port in use)
+ * leaves the node in ERROR with one line naming the component and the cause.
  * Nothing a node does can throw out of `run()`, so one failing node never stops its neighbours.
  */
 export class LogicalNode {
@@ -60,13 +63,18 @@ export class LogicalNode {
   private stopping = false;
   private done: Promise<void> | undefined;
   private tally = new SinkTally();
+  /** What the sink tree was handed (the source's output) and how long it took to accept each batch. */
+  private readonly treeMeter: ComponentMeter;
   private readonly appendOutage: OutageLog;
   private wakeRetry: (() => void) | undefined;
 
   constructor(
     readonly compiled: CompiledNode,
     private readonly logger: Logger,
+    /** The configuration version this node runs (the node host counts reconfigurations). */
+    public version = 1,
   ) {
+    this.treeMeter = new ComponentMeter('source', compiled.name, compiled.spec.source.name);
     this.appendOutage = new OutageLog(logger, `node ${compiled.name}:`, {
       down: 'sink failing',
       meanwhile: 'dropping and counting each failed batch',
@@ -120,7 +128,7 @@ export class LogicalNode {
     for (let wait = OPEN_RETRY_MS; ; wait = Math.min(wait * 2, OPEN_RETRY_MAX_MS)) {
       try {
         this.tally = new SinkTally();
-        this.sink = this.compiled.makeSink(this.tally);
+        this.sink = new MeteredTree(this.compiled.makeSink(this.tally), this.treeMeter);
         this.source = this.compiled.makeSource();
         await this.sink.open();
         await this.source.open();
@@ -234,7 +242,31 @@ export class LogicalNode {
     await this.done;
   }
 
-  report(): NodeReport {
+  /**
+   * The node in the report shape every pipeline shares: its source (what it read, handed to the sink
+   * tree, and the time the tree took per batch) and each catalog sink of the tree.
+   */
+  report(): PipelineReport {
+    const m = this.treeMeter;
+    const source = m.report(this.state, this.error ? { lastError: this.error.oneLine() } : undefined);
+    // The pump counts reads (a batch may fail before the tree sees it, e.g. at a decorator).
+    source.eventsIn = this.events;
+    source.batches = this.batches;
+    return {
+      name: this.name,
+      kind: 'logical-node',
+      state: this.state,
+      version: this.version,
+      ...(this.error ? { error: this.error.oneLine() } : {}),
+      components: [
+        source,
+        ...this.tally.meterList().map(({ name, meter }) => ({ ...meter.report(this.state), name })),
+      ],
+    };
+  }
+
+  /** The counts of the summary line. */
+  totals(): NodeTotals {
     return {
       name: this.name,
       state: this.state,
@@ -244,5 +276,50 @@ export class LogicalNode {
       failed: this.failed,
       sinks: this.tally.list(),
     };
+  }
+}
+
+/** The root of a node's sink tree, counting what the source handed it (bytes and time per batch). */
+class MeteredTree implements EventSink {
+  constructor(
+    private readonly tree: EventSink,
+    private readonly meter: ComponentMeter,
+  ) {}
+
+  open(): Promise<void> {
+    return this.tree.open();
+  }
+
+  append(batch: Batch): void | Promise<void> {
+    const m = this.meter;
+    m.received(batch);
+    const t0 = performance.now();
+    let r: void | Promise<void>;
+    try {
+      r = this.tree.append(batch);
+    } catch (e) {
+      m.failed(e);
+      throw e;
+    }
+    if (!r) {
+      m.delivered(batch.length, performance.now() - t0);
+      return;
+    }
+    const n = batch.length;
+    return r.then(
+      () => m.delivered(n, performance.now() - t0),
+      (e: unknown) => {
+        m.failed(e);
+        throw e;
+      },
+    );
+  }
+
+  flush(): Promise<void> {
+    return this.tree.flush ? this.tree.flush() : Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return this.tree.close();
   }
 }

@@ -102,7 +102,7 @@ test('spooldir under a sink failing every other batch: every line once, no file 
   const seen = sink.bodies().map(Number);
   assert.deepEqual(audit(seen, 75), { lost: 0, duplicated: 0 });
   // Each of the 9 batches failed once and was read again.
-  assert.equal(n.report().failed, 75);
+  assert.equal(n.totals().failed, 75);
   assert.equal(sink.appendFailures, 9);
 });
 

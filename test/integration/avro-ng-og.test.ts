@@ -169,7 +169,7 @@ for (const mode of modes) {
       lines.map(Number),
       Array.from({ length: total }, (_, i) => i),
     );
-    assert.equal(agent.report().sinks[0]!.failures, 0);
+    assert.equal(agent.totals().sinks[0]!.failures, 0);
   });
 }
 
@@ -199,7 +199,7 @@ test('ipFilterRules deny: the connection is dropped and nothing reaches the chan
   await node.start();
   // A refused batch costs that batch only: the node drains, counting every event as failed.
   assert.equal(node.state, 'IDLE');
-  assert.equal(node.report().failed, 10);
+  assert.equal(node.totals().failed, 10);
   assert.equal(agent.channel('c1')!.size, 0);
   await agent.stop();
 });

@@ -207,7 +207,7 @@ test('NG hdfs sink with hdfs.path=file:///<tmp>/%{host}: NUL and .. hosts confin
   );
   assert.ok(existsSync(join(data, 'web1')));
   assert.ok(existsSync(join(data, 'a%00b')));
-  const report = agent.report();
+  const report = agent.totals();
   assert.deepEqual(report.sinks, [{ name: 'k1', delivered: 4, dropped: 0, retried: 0, failures: 0 }]);
   assert.equal(report.sources[0]!.state, 'ACTIVE');
   assert.deepEqual(

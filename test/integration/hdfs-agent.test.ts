@@ -92,7 +92,7 @@ test('hdfs sink on a local path: SequenceFiles readable by the seqfile reader', 
   );
   await agent.start();
   await waitFor(
-    () => agent.report().sinks.reduce((n, s) => n + s.delivered, 0) >= 1000,
+    () => agent.totals().sinks.reduce((n, s) => n + s.delivered, 0) >= 1000,
     'the sink to take all 1000 events',
   );
   await agent.stop();

@@ -51,7 +51,7 @@ test('examples/spooldir-agent.conf: 3 files of 1,000 lines arrive exactly once a
     () => readdirSync(spool).filter((n) => n.endsWith('.COMPLETED')).length === 3,
     'three completed files',
   );
-  await waitFor(() => agent.report().sinks[0]!.delivered >= 3000, '3000 events delivered');
+  await waitFor(() => agent.totals().sinks[0]!.delivered >= 3000, '3000 events delivered');
   await agent.stop();
   assert.deepEqual(readdirSync(spool).sort(), [
     '.flumespool',
@@ -63,7 +63,7 @@ test('examples/spooldir-agent.conf: 3 files of 1,000 lines arrive exactly once a
   assert.equal(got.length, 3000);
   assert.deepEqual([...got].sort(), [...expected].sort());
   assert.equal(new Set(got).size, 3000, 'no duplicates');
-  const report = agent.report();
+  const report = agent.totals();
   assert.equal(report.sources[0]!.accepted, 3000);
   assert.notEqual(report.sources[0]!.state, 'ERROR');
 });
@@ -94,9 +94,9 @@ test('a spooldir error (reused completed name) stops that source only; the rest 
   ].join('\n');
   const agent = Agent.fromText(text, 'err.conf', 'a1', builtinAgentCatalog(), ctx());
   await agent.start();
-  await waitFor(() => agent.report().sources.find((s) => s.name === 'r1')!.state === 'ERROR', 'r1 in ERROR');
-  await waitFor(() => agent.report().sinks[0]!.delivered >= 2001, 'all seq events and the spooled line');
-  const r = agent.report();
+  await waitFor(() => agent.totals().sources.find((s) => s.name === 'r1')!.state === 'ERROR', 'r1 in ERROR');
+  await waitFor(() => agent.totals().sinks[0]!.delivered >= 2001, 'all seq events and the spooled line');
+  const r = agent.totals();
   await agent.stop();
   const r1 = r.sources.find((s) => s.name === 'r1')!;
   assert.match(r1.error ?? '', /d\.log\.COMPLETED" already exists/);

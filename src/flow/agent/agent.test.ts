@@ -156,7 +156,7 @@ test('a failing sink is logged once when it fails and once when it delivers agai
     summary[0]!,
     /^INFO agent a1 stopped: source r1: 500 accepted; sink k1: 500 delivered, 0 dropped, ([2-9]|\d\d+) retried$/,
   );
-  assert.equal(agent.report().sinks[0]!.failures, agent.report().sinks[0]!.retried);
+  assert.equal(agent.totals().sinks[0]!.failures, agent.totals().sinks[0]!.retried);
   assert.deepEqual(
     lines.filter((l) => l.includes('unknown property')),
     [],
@@ -181,7 +181,7 @@ test('the stop summary counts what a best-effort sink dropped', async () => {
   const agent = Agent.fromText(text, 'a.conf', 'a1', builtinAgentCatalog(), c);
   await agent.start();
   await until(
-    () => agent.report().sources[0]!.accepted === 1500 && agent.channel('c1')!.size === 0,
+    () => agent.totals().sources[0]!.accepted === 1500 && agent.channel('c1')!.size === 0,
     'drained',
   );
   await agent.stop();
@@ -308,14 +308,14 @@ test('a batch an interceptor fails is counted and told to the source, which goes
   const c = ctx();
   const agent = Agent.fromText(flakyAgent('numbers', 'after-flaky'), 'a.conf', 'a1', flakyCatalog, c);
   await agent.start();
-  await until(() => agent.report().sources[0]!.state === 'IDLE', 'the source drained');
+  await until(() => agent.totals().sources[0]!.state === 'IDLE', 'the source drained');
   await until(() => (sinks.get('after-flaky')?.count ?? 0) >= 450, '450 events');
   await agent.stop();
   assert.deepEqual(told, [Array.from({ length: 50 }, (_, i) => String(100 + i))]);
   const bodies = sinks.get('after-flaky')!.bodies().map(Number);
   assert.equal(bodies.length, 450);
   assert.ok(!bodies.includes(100) && bodies.includes(99) && bodies.includes(150));
-  assert.deepEqual(agent.report().sources[0]!, { name: 'r1', state: 'IDLE', accepted: 450, failed: 50 });
+  assert.deepEqual(agent.totals().sources[0]!, { name: 'r1', state: 'IDLE', accepted: 450, failed: 50 });
   assert.deepEqual(
     c.logger.lines.filter((l) => l.includes('source r1')),
     [
@@ -330,11 +330,11 @@ test('a source whose batches carry no ack goes on after a failed batch too (pull
   const c = ctx();
   const agent = Agent.fromText(flakyAgent('seq', 'before-flaky'), 'a.conf', 'a1', flakyCatalog, c);
   await agent.start();
-  await until(() => agent.report().sources[0]!.state === 'IDLE', 'the source drained');
+  await until(() => agent.totals().sources[0]!.state === 'IDLE', 'the source drained');
   await until(() => (sinks.get('before-flaky')?.count ?? 0) >= 450, '450 events');
   await agent.stop();
   assert.equal(sinks.get('before-flaky')!.count, 450);
-  assert.deepEqual(agent.report().sources[0]!, { name: 'r1', state: 'IDLE', accepted: 450, failed: 50 });
+  assert.deepEqual(agent.totals().sources[0]!, { name: 'r1', state: 'IDLE', accepted: 450, failed: 50 });
   assert.deepEqual(
     c.logger.lines.filter((l) => l.startsWith('ERROR')),
     [],

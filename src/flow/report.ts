@@ -1,0 +1,143 @@
+import { asSluiceError } from '../core/errors.js';
+import type { Batch } from '../core/event.js';
+
+/**
+ * The one report shape of every pipeline a node host runs (logical nodes from a spec, an agent from a
+ * file). The master, the web pages and `/metrics` read exactly this; docs/node-host.md describes it.
+ */
+export interface PipelineReport {
+  /** The logical node or agent name. */
+  name: string;
+  kind: 'logical-node' | 'agent';
+  /** Flume's node states: CONFIGURING, ACTIVE, IDLE (drained or stopped), ERROR, CLOSING. */
+  state: string;
+  /** 1 for the configuration the pipeline started with, +1 for each reconfiguration it took. */
+  version: number;
+  /** The error that put the pipeline in ERROR. */
+  error?: string;
+  components: ComponentReport[];
+}
+
+/**
+ * What a reconfiguration did, by name (`n1` for a logical node; `source r1`, `channel c2` for an agent's
+ * components). `rewired`: agent sources that kept running while their interceptors, selector or channels
+ * were swapped between two batches.
+ */
+export interface ConfigChanges {
+  version: number;
+  unchanged: string[];
+  /** Drained, then started again with their new configuration. */
+  replaced: string[];
+  rewired: string[];
+  added: string[];
+  /** Drained and stopped. */
+  removed: string[];
+}
+
+export type ComponentKind = 'source' | 'channel' | 'sink' | 'sinkgroup';
+
+export interface ComponentReport {
+  kind: ComponentKind;
+  /** The component's name in the agent file, or its catalog name (with its place when it repeats) in a spec. */
+  name: string;
+  /** Its type (`avro`, `memory`, `text`). */
+  type: string;
+  state: string;
+  /** Events given to it (a sink: appended; a channel: put and committed; a source: read). */
+  eventsIn: number;
+  /** Events it handed on (a source: into its channels or sink tree; a sink: delivered; a channel: taken and committed). */
+  eventsOut: number;
+  /** Body bytes of the events counted in `eventsIn`. */
+  bytes: number;
+  batches: number;
+  /** Failed batches (or failed attempts, for sinks that retry). */
+  errors: number;
+  lastError?: string;
+  /** Events waiting in a channel. */
+  size?: number;
+  /** Time per batch (a sink: append until accepted), counted in fixed buckets. */
+  latency: LatencyReport;
+}
+
+/** Upper bounds (ms, inclusive) of the latency buckets; one more bucket counts everything slower. */
+export const LATENCY_BOUNDS_MS: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10_000];
+
+export interface LatencyReport {
+  boundsMs: readonly number[];
+  /** counts[i]: batches that took at most boundsMs[i] (and more than boundsMs[i-1]); the last entry: slower. */
+  counts: number[];
+  /** Sum of the measured times, for a mean. */
+  sumMs: number;
+}
+
+/** The body bytes of a batch, read without cutting a Buffer from a chunk. */
+export function bodyBytes(batch: Batch): number {
+  let bytes = 0;
+  for (let i = 0; i < batch.length; i++) bytes += batch[i]!.bodyLength;
+  return bytes;
+}
+
+/**
+ * The counters behind one ComponentReport. Updating costs a few additions and one bucket increment per
+ * batch, never per event (except the body lengths, read without cutting a Buffer).
+ */
+export class ComponentMeter {
+  eventsIn = 0;
+  eventsOut = 0;
+  bytes = 0;
+  batches = 0;
+  errors = 0;
+  lastError: string | undefined;
+  private readonly counts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
+  private sumMs = 0;
+
+  constructor(
+    readonly kind: ComponentKind,
+    readonly name: string,
+    readonly type: string,
+  ) {}
+
+  /** A batch came in: its events and body bytes. */
+  received(batch: Batch): void {
+    this.batches++;
+    this.eventsIn += batch.length;
+    this.bytes += bodyBytes(batch);
+  }
+
+  /** A batch was handed on after `ms`. */
+  delivered(events: number, ms: number): void {
+    this.eventsOut += events;
+    this.latency(ms);
+  }
+
+  latency(ms: number): void {
+    this.sumMs += ms;
+    const b = LATENCY_BOUNDS_MS;
+    let i = 0;
+    while (i < b.length && ms > b[i]!) i++;
+    this.counts[i]!++;
+  }
+
+  failed(e: unknown): void {
+    this.errors++;
+    this.lastError = asSluiceError(e).oneLine();
+  }
+
+  report(state: string, extra?: { size?: number; lastError?: string }): ComponentReport {
+    const lastError = extra?.lastError ?? this.lastError;
+    return {
+      kind: this.kind,
+      name: this.name,
+      type: this.type,
+      state,
+      eventsIn: this.eventsIn,
+      eventsOut: this.eventsOut,
+      bytes: this.bytes,
+      batches: this.batches,
+      errors: this.errors,
+      ...(lastError !== undefined ? { lastError } : {}),
+      ...(extra?.size !== undefined ? { size: extra.size } : {}),
+      latency: { boundsMs: LATENCY_BOUNDS_MS, counts: [...this.counts], sumMs: this.sumMs },
+    };
+  }
+}

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { testContext } from '../../test/mocks/sinks.js';
+import { tempDir } from '../../test/support/tmp.js';
+import { waitFor } from '../../test/support/wait.js';
+import { isSluiceError } from '../core/errors.js';
+import { Event } from '../core/event.js';
+import { builtinCatalog } from '../flow/builtins.js';
+import { FileReloader } from './file-reload.js';
+import { SpecHost } from './spec-host.js';
+
+function host() {
+  const context = testContext({ nodeName: 'n' });
+  return {
+    h: new SpecHost({ catalog: builtinCatalog(), context, logger: context.logger }),
+    logger: context.logger,
+  };
+}
+
+/** Two endless nodes that hold nothing but an idle listening port each. */
+const idle = (name: string, decorator = '') =>
+  `${name} : avroSource(0, bind="127.0.0.1") | ${decorator ? `{ ${decorator} => null }` : 'null'} ;`;
+
+test('reconfigure: a node whose spec prints the same runs on untouched; a changed one is replaced; a removed one stops', async (t) => {
+  const { h } = host();
+  t.after(() => h.stop());
+  await h.start({ text: `${idle('a')}\n${idle('b')}`, file: 'n.flume' });
+  const a = h.manager.get('a')!;
+  const b = h.manager.get('b')!;
+  await waitFor(() => a.state === 'ACTIVE' && b.state === 'ACTIVE', 'both nodes active');
+
+  // Comments, spacing and the spelling of arguments are not changes.
+  const same = await h.reconfigure({
+    text: `// the same nodes\n${idle('a').replace(' : ', ':  ')}\n${idle('b')}`,
+    file: 'n.flume',
+  });
+  assert.deepEqual([same.unchanged, same.replaced, same.added, same.removed], [['a', 'b'], [], [], []]);
+  assert.equal(h.manager.get('a'), a);
+  assert.equal(a.report().version, 2);
+
+  const changed = await h.reconfigure({
+    text: `${idle('a')}\n${idle('b', 'value("k", "v")')}`,
+    file: 'n.flume',
+  });
+  assert.deepEqual([changed.unchanged, changed.replaced], [['a'], ['b']]);
+  assert.equal(h.manager.get('a'), a);
+  assert.equal(a.state, 'ACTIVE');
+  assert.equal(b.state, 'IDLE', 'the old b was drained and stopped');
+  assert.notEqual(h.manager.get('b'), b);
+  await waitFor(() => h.manager.get('b')!.state === 'ACTIVE', 'the new b active');
+
+  const removed = await h.reconfigure({ text: idle('a'), file: 'n.flume' });
+  assert.deepEqual([removed.unchanged, removed.removed], [['a'], ['b']]);
+  assert.deepEqual(
+    h.reports().map((r) => [r.name, r.state, r.version]),
+    [['a', 'ACTIVE', 4]],
+  );
+  await h.stop();
+  await h.settled();
+});
+
+test('reconfigure: a spec with an error is refused with its place and the nodes run on', async (t) => {
+  const { h } = host();
+  t.after(() => h.stop());
+  await h.start({ text: idle('a'), file: 'n.flume' });
+  const a = h.manager.get('a')!;
+  await assert.rejects(
+    h.reconfigure({ text: `${idle('a')}\nb : nosuchsource | null ;`, file: 'n.flume' }),
+    (e) => {
+      assert.ok(isSluiceError(e));
+      assert.match(e.oneLine(), /^n\.flume:2:\d+: .*nosuchsource/);
+      return true;
+    },
+  );
+  assert.equal(h.manager.get('a'), a);
+  assert.equal(h.version, 1);
+  await h.stop();
+});
+
+test('reconfigure: a node in ERROR is started again even when its spec did not change', async (t) => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as net.AddressInfo).port;
+  const { h } = host();
+  t.after(() => h.stop());
+  const text = `a : avroSource(${port}, bind="127.0.0.1") | null ;`;
+  await h.start({ text, file: 'n.flume' });
+  await waitFor(() => h.manager.get('a')!.state === 'ERROR', 'node a failed: its port is in use');
+  await new Promise<void>((resolve) => blocker.close(() => resolve()));
+  const changes = await h.reconfigure({ text, file: 'n.flume' });
+  assert.deepEqual(changes.replaced, ['a']);
+  await waitFor(() => h.manager.get('a')!.state === 'ACTIVE', 'node a active on its port');
+});
+
+test('report(): a logical node gives its source and each sink in the one shape', async (t) => {
+  const dir = tempDir('spec-report', t);
+  const input = join(dir, 'in.txt');
+  const lines = Array.from({ length: 300 }, (_, i) => `line ${i}`);
+  writeFileSync(input, `${lines.join('\n')}\n`);
+  const { h } = host();
+  await h.start({
+    text: `n : text(${JSON.stringify(input)}) | [ null, text(${JSON.stringify(join(dir, 'out.txt'))}) ] ;`,
+    file: 'n.flume',
+  });
+  await h.settled();
+  const [r] = h.reports();
+  assert.equal(r!.kind, 'logical-node');
+  assert.equal(r!.state, 'IDLE');
+  assert.equal(r!.version, 1);
+  const bytes = lines.reduce((n, l) => n + l.length, 0);
+  const [source, ...sinks] = r!.components;
+  assert.deepEqual(
+    [source!.kind, source!.type, source!.eventsIn, source!.eventsOut, source!.bytes],
+    ['source', 'text', 300, 300, bytes],
+  );
+  assert.deepEqual(
+    sinks.map((s) => [s.kind, s.name, s.eventsIn, s.eventsOut, s.bytes]),
+    [
+      ['sink', 'null', 300, 300, bytes],
+      ['sink', 'text', 300, 300, bytes],
+    ],
+  );
+  for (const c of r!.components)
+    assert.equal(
+      c.latency.counts.reduce((a, b) => a + b, 0),
+      c.batches,
+      `${c.name}: one latency count per batch`,
+    );
+});
+
+test('site limits per node: two hosts of one process cut bodies at their own flume.event.max.size.bytes', async (t) => {
+  const dir = tempDir('site-limits', t);
+  const input = join(dir, 'in.txt');
+  writeFileSync(input, `${'x'.repeat(100)}\n${'y'.repeat(100)}\n`);
+  const hosts = [10, 40].map((max) => {
+    const context = testContext({ nodeName: `n${max}` });
+    context.config = context.config.with({ 'flume.event.max.size.bytes': String(max) });
+    return new SpecHost({ catalog: builtinCatalog(), context, logger: context.logger });
+  });
+  const out = (max: number) => join(dir, `out${max}.txt`);
+  await Promise.all(
+    hosts.map((h, i) =>
+      h.start({
+        text: `n : text(${JSON.stringify(input)}) | text(${JSON.stringify(out([10, 40][i]!))}) ;`,
+        file: 'n.flume',
+      }),
+    ),
+  );
+  await Promise.all(hosts.map((h) => h.settled()));
+  assert.deepEqual(readFileSync(out(10), 'utf8').split('\n'), ['x'.repeat(10), 'y'.repeat(10), '']);
+  assert.deepEqual(readFileSync(out(40), 'utf8').split('\n'), ['x'.repeat(40), 'y'.repeat(40), '']);
+  // Outside any node, the process value (32 KiB by default) applies.
+  assert.equal(Event.of('z'.repeat(100)).body.length, 100);
+});
+
+test('FileReloader: a changed file is applied by polling; a refused one is logged once with its place and kept out', async (t) => {
+  const dir = tempDir('file-reload', t);
+  const file = join(dir, 'n.flume');
+  writeFileSync(file, idle('a'));
+  const { h, logger } = host();
+  t.after(() => h.stop());
+  await h.start({ text: readFileSync(file, 'utf8'), file });
+  const reloader = new FileReloader(file, h, { intervalMs: 20, logger, initial: readFileSync(file, 'utf8') });
+  reloader.start();
+  t.after(() => reloader.stop());
+
+  writeFileSync(file, `${idle('a')}\n${idle('b')}`);
+  await waitFor(() => h.manager.get('b') !== undefined, 'node b started by polling alone');
+  assert.equal(h.version, 2);
+
+  writeFileSync(file, `${idle('a')}\nb : avroSource( | null ;`);
+  await waitFor(() => logger.lines.some((l) => l.includes('refused')), 'the refusal logged');
+  const refusal = logger.lines.filter((l) => l.includes('refused'));
+  assert.match(refusal[0]!, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+`));
+  assert.match(refusal[0]!, /running version 2/);
+  // Polling does not try the same refused text again; an explicit reload (SIGHUP) does.
+  await reloader.reload('file changed');
+  assert.equal(logger.lines.filter((l) => l.includes('refused')).length, 1);
+  assert.equal(await reloader.reload('SIGHUP'), undefined);
+  assert.equal(logger.lines.filter((l) => l.includes('refused')).length, 2);
+  assert.equal(h.version, 2);
+  await h.stop();
+});

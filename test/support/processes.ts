@@ -1,0 +1,53 @@
+// Real processes for multi-process tests: `sluice` from source, the Avro sender fixture, and what
+// their output says.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { AvroReceiver } from './avro-receiver.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'sluice.js');
+const SENDER = join(ROOT, 'test', 'fixtures', 'avro-sender.ts');
+
+/** Collects a child's stderr (and stdout) as text, for waiting on lines and for failure messages. */
+export function output(child: ChildProcess): { text: () => string } {
+  let text = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    text += d;
+  });
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    text += d;
+  });
+  return { text: () => text };
+}
+
+export function sluice(args: string[], cwd: string): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SLUICE_FROM_SOURCE: '1' },
+  });
+}
+
+export function sender(port: number, total: number, rate: number): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', SENDER, String(port), String(total), '100', String(rate)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Indices `e<i>` of the bodies a receiver got, split by whether they carry `reload=v2`. */
+export function byHeader(r: AvroReceiver): { plain: number[]; tagged: number[] } {
+  const plain: number[] = [];
+  const tagged: number[] = [];
+  for (const [body, h] of r.headers) (h.reload === 'v2' ? tagged : plain).push(Number(body.slice(1)));
+  return { plain: plain.sort((a, b) => a - b), tagged: tagged.sort((a, b) => a - b) };
+}
