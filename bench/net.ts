@@ -29,6 +29,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { takeAck } from '../src/core/ack.js';
 import { memoryLogger } from '../src/core/logger.js';
 import { DEFAULT_MAX_FRAME_SIZE } from '../src/rpc/avro/frame.js';
 import { AvroEventSource } from '../src/sources/avro.js';
@@ -359,6 +360,8 @@ export async function avroRun(events: number, size: number): Promise<Timed> {
       const r = src.next();
       const b = r instanceof Promise ? await r : r;
       if (b === null) break;
+      // Accepted as a null sink accepts: the sender is answered OK now (docs/acks.md).
+      takeAck(b)?.ok();
       if (n === 0) {
         t0 = performance.now();
         first = b.length;
