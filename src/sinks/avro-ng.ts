@@ -1,9 +1,9 @@
 import type { NgSinkDef } from '../catalog/ng.js';
+import { readTlsLimits, TLS_LIMIT_PROPERTIES } from '../components/options/tls.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
 import { DEFAULT_MAX_FRAME_SIZE } from '../rpc/avro/frame.js';
-import { readTlsLimits, TLS_LIMIT_PROPERTIES } from '../rpc/avro/ng-tls.js';
 import { AvroEventSink, type AvroSinkOptions, type Collector } from './avro.js';
 
 /**
