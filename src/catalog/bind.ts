@@ -171,3 +171,52 @@ function setList(values: Map<string, ArgValue | ArgValue[]>, name: string): ArgV
   values.set(name, list);
   return list;
 }
+
+/** An agent file's properties of one component, as the agent-file front end reads them. */
+export interface PropertyInput {
+  /** `<agent>.sources.r1.`: how errors name a key. */
+  readonly prefix: string;
+  optString(key: string): string | undefined;
+  /** An error at the key's file and line. */
+  error(key: string, message: string): SluiceError;
+}
+
+/**
+ * Binds a definition's parameters from agent-file properties (`type = tail`, `filename = /var/log/x`):
+ * the agent-file front end of the same schema `bindArgs` reads a spec call with, producing the same
+ * typed values. Each parameter is read under its `property` name, its aliases, then its own name; a
+ * variadic one takes a space-separated list. Errors are at the key's file and line.
+ */
+export function bindProperties(def: Schema, props: PropertyInput, config?: SiteConfig): BoundArgs {
+  const values = new Map<string, ArgValue | ArgValue[]>();
+  for (const p of def.params) {
+    const keys = [p.property ?? p.name, ...(p.propertyAliases ?? []), p.name];
+    const key = keys.find((k) => props.optString(k) !== undefined) ?? keys[0]!;
+    const raw = props.optString(key);
+    if (raw === undefined) {
+      if (p.default !== undefined) values.set(p.name, p.default);
+      else if (p.configDefault !== undefined)
+        values.set(p.name, fromConfig(p, config ?? SiteConfig.defaults()));
+      else if (isRequired(p) && !p.variadic)
+        throw props.error(key, `${def.name} needs ${props.prefix}${key}`);
+      continue;
+    }
+    const convert = (s: string): ArgValue => {
+      if (p.type === 'string') return s;
+      if (p.type === 'bool') {
+        if (!/^(true|false)$/i.test(s))
+          throw props.error(key, `${props.prefix}${key} must be true or false, got "${s}"`);
+        return s.toLowerCase() === 'true';
+      }
+      const n = Number(s);
+      if (s === '' || !Number.isFinite(n) || (p.type === 'int' && !Number.isInteger(n)))
+        throw props.error(
+          key,
+          `${props.prefix}${key} must be ${p.type === 'int' ? 'an integer' : 'a number'}, got "${s}"`,
+        );
+      return n;
+    };
+    values.set(p.name, p.variadic ? raw.split(/\s+/).filter(Boolean).map(convert) : convert(raw));
+  }
+  return new BoundArgs(def.name, values);
+}

@@ -1,4 +1,5 @@
 import { type AgentConf, type ComponentConf, parseAgentConfig } from '../../agentconf/model.js';
+import { bindProperties } from '../../catalog/bind.js';
 import {
   type ChannelDrainer,
   type Interceptor,
@@ -9,7 +10,7 @@ import {
 } from '../../catalog/ng.js';
 import { ComponentProperties, type RawProps } from '../../catalog/properties.js';
 import type { Catalog } from '../../catalog/registry.js';
-import { type ArgValue, BoundArgs, type BuildContext, type ComponentDef } from '../../catalog/types.js';
+import type { BuildContext, SinkDef, SourceDef } from '../../catalog/types.js';
 import type { Channel, ChannelDef } from '../../channels/types.js';
 import { asSluiceError, SluiceError } from '../../core/errors.js';
 import type { EventSink, EventSource } from '../../core/pipeline.js';
@@ -28,49 +29,14 @@ import {
   SourceRunner,
 } from './source-runner.js';
 
-/** Everything an agent file can name: NG types, plus the OG catalog's sources and sinks by name. */
-export interface AgentCatalog {
-  sources: readonly NgSourceDef[];
-  sinks: readonly NgSinkDef[];
-  channels: readonly ChannelDef[];
-  interceptors: readonly InterceptorDef[];
-  og: Catalog;
-}
+/** Everything an agent file can name: one catalog for both front ends (catalog/registry.ts). */
+export type AgentCatalog = Catalog;
 
 const PROCESSORS = ['default', 'failover', 'load_balance'];
 const SELECTORS = ['replicating', 'multiplexing'];
 
-function findType<T extends { type: string; aliases?: string[] }>(
-  defs: readonly T[],
-  type: string,
-): T | undefined {
-  const t = type.toLowerCase();
-  return defs.find((d) => d.type.toLowerCase() === t || d.aliases?.some((a) => a.toLowerCase() === t));
-}
-
-export function knownTypes(cat: AgentCatalog) {
-  const names = <T extends { type: string; aliases?: string[] }>(defs: readonly T[]) =>
-    defs.flatMap((d) => [d.type, ...(d.aliases ?? [])]);
-  // Types match case-insensitively, NG first: an OG namesake (exec, syslogTcp) is the same type to the
-  // user, so it is listed once.
-  const union = (a: string[], b: string[]) => {
-    const seen = new Set<string>();
-    return [...a, ...b].filter((t) => !seen.has(t.toLowerCase()) && seen.add(t.toLowerCase()));
-  };
-  return {
-    source: union(
-      names(cat.sources),
-      cat.og.list('source').map((d) => d.name),
-    ),
-    sink: union(
-      names(cat.sinks),
-      cat.og.list('sink').map((d) => d.name),
-    ),
-    channel: names(cat.channels),
-    interceptor: names(cat.interceptors),
-    processor: PROCESSORS,
-    selector: SELECTORS,
-  };
+export function knownTypes(cat: Catalog) {
+  return { ...cat.agentTypes(), processor: PROCESSORS, selector: SELECTORS };
 }
 
 /** Props of a component as a plain record (sub-component keys included; the defs skip them). */
@@ -100,37 +66,6 @@ function placed(e: unknown, c: ComponentConf): SluiceError {
     },
     cause: err,
   });
-}
-
-/** An OG source or sink configured by its parameter names (`type = tail`, `filename = /var/log/x`). */
-function bindOg(def: ComponentDef, c: ComponentConf): BoundArgs {
-  const values = new Map<string, ArgValue | ArgValue[]>();
-  for (const p of def.params) {
-    const raw = c.props.optString(p.name);
-    if (raw === undefined) {
-      if (p.default !== undefined) values.set(p.name, p.default);
-      else if (!p.optional && !p.variadic)
-        throw c.props.error(p.name, `${def.name} needs ${c.props.prefix}${p.name}`);
-      continue;
-    }
-    const convert = (s: string): ArgValue => {
-      if (p.type === 'string') return s;
-      if (p.type === 'bool') {
-        if (!/^(true|false)$/i.test(s))
-          throw c.props.error(p.name, `${c.props.prefix}${p.name} must be true or false, got "${s}"`);
-        return s.toLowerCase() === 'true';
-      }
-      const n = Number(s);
-      if (s === '' || !Number.isFinite(n) || (p.type === 'int' && !Number.isInteger(n)))
-        throw c.props.error(
-          p.name,
-          `${c.props.prefix}${p.name} must be ${p.type === 'int' ? 'an integer' : 'a number'}, got "${s}"`,
-        );
-      return n;
-    };
-    values.set(p.name, p.variadic ? raw.split(/\s+/).filter(Boolean).map(convert) : convert(raw));
-  }
-  return new BoundArgs(def.name, values);
 }
 
 interface Built {
@@ -169,7 +104,7 @@ export class Agent {
     const { conf, catalog, ctx } = this;
     const channels = new Map<string, Channel>();
     for (const c of conf.channels) {
-      const def = findType(catalog.channels, c.type)!;
+      const def = catalog.agentFind('channel', c.type)!.agent as ChannelDef;
       try {
         channels.set(
           c.name,
@@ -187,7 +122,7 @@ export class Agent {
     const sources = conf.sources.map((s) => {
       const source = this.makeSource(s);
       const interceptors: Interceptor[] = s.interceptors.map((i) => {
-        const def = findType(catalog.interceptors, i.type)!;
+        const def = catalog.agentFind('interceptor', i.type)!.agent as InterceptorDef;
         try {
           return def.create(
             new ComponentProperties(`interceptor ${i.name}`, def.properties, rawProps(i), ctx.logger),
@@ -305,8 +240,9 @@ export class Agent {
 
   private makeSource(s: ComponentConf): EventSource {
     const { catalog, ctx } = this;
-    const ng = findType(catalog.sources, s.type);
+    const found = catalog.agentFind('source', s.type);
     try {
+      const ng = found?.agent as NgSourceDef | undefined;
       if (ng)
         return ng.create(
           new ComponentProperties(`source ${s.name}`, ng.properties, rawProps(s), ctx.logger, [
@@ -315,8 +251,8 @@ export class Agent {
           ]),
           ctx,
         );
-      const og = catalog.og.lookup('source', s.type);
-      return og.build(bindOg(og, s), { ...ctx, logger: ctx.logger.child(s.name) });
+      const og = (found?.def as SourceDef | undefined) ?? catalog.lookup('source', s.type);
+      return og.build(bindProperties(og, s.props, ctx.config), { ...ctx, logger: ctx.logger.child(s.name) });
     } catch (e) {
       throw placed(e, s);
     }
@@ -324,15 +260,16 @@ export class Agent {
 
   private makeSink(k: ComponentConf): EventSink | ChannelDrainer {
     const { catalog, ctx } = this;
-    const ng = findType(catalog.sinks, k.type);
+    const found = catalog.agentFind('sink', k.type);
     try {
+      const ng = found?.agent as NgSinkDef | undefined;
       if (ng)
         return ng.create(
           new ComponentProperties(`sink ${k.name}`, ng.properties, rawProps(k), ctx.logger),
           ctx,
         );
-      const og = catalog.og.lookup('sink', k.type);
-      return og.build(bindOg(og, k), { ...ctx, logger: ctx.logger.child(k.name) });
+      const og = (found?.def as SinkDef | undefined) ?? catalog.lookup('sink', k.type);
+      return og.build(bindProperties(og, k.props, ctx.config), { ...ctx, logger: ctx.logger.child(k.name) });
     } catch (e) {
       throw placed(e, k);
     }
