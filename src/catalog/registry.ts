@@ -85,7 +85,7 @@ export class Catalog {
     for (const a of this.agentDefs) {
       if (a.kind !== 'ng-source' && a.kind !== 'ng-sink') continue;
       const spelled = a.kind === 'ng-source' ? specSpellingOf(a) : specSpellingOf(a);
-      if (spelled && !taken.has(`${spelled.kind}:${spelled.name}`)) this.defs.push(spelled);
+      if (spelled && !taken.has(`${spelled.kind}:${spelled.name.toLowerCase()}`)) this.defs.push(spelled);
     }
     for (const def of this.defs) {
       validateDef(def);

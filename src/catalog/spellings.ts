@@ -54,6 +54,16 @@ export function paramsOfProperties(props: readonly PropertySpec[]): ParamSpec[] 
   });
 }
 
+/** Bound spec arguments as the agent-file properties they spell (what both front ends then check alike). */
+export function propertiesOf(params: readonly ParamSpec[], args: BoundArgs): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of params) {
+    const v = args.value(p.name);
+    if (v !== undefined) out[propertyOf(p)] = String(v);
+  }
+  return out;
+}
+
 /**
  * The spec spelling of a property-defined source or sink: a catalog definition whose build turns the
  * bound arguments back into properties and checks them with the same ComponentProperties as an agent
@@ -65,14 +75,7 @@ export function specSpellingOf(def: NgSinkDef): SinkDef | undefined;
 export function specSpellingOf(def: NgSourceDef | NgSinkDef): SourceDef | SinkDef | undefined {
   if (def.specUnavailable !== undefined) return undefined;
   const params = paramsOfProperties(def.properties);
-  const toProps = (args: BoundArgs) => {
-    const out: Record<string, string> = {};
-    for (const p of params) {
-      const v = args.value(p.name);
-      if (v !== undefined) out[propertyOf(p)] = String(v);
-    }
-    return out;
-  };
+  const toProps = (args: BoundArgs) => propertiesOf(params, args);
   const create = <T>(make: (props: ComponentProperties) => T, args: BoundArgs, component: string): T => {
     try {
       return make(new ComponentProperties(component, def.properties, toProps(args)));

@@ -54,6 +54,9 @@ export class NgAvroSink implements EventSink {
 export const ngAvroSink: NgSinkDef = {
   kind: 'ng-sink',
   type: 'avro',
+  specUnavailable:
+    'From a spec, avro is avroSink: the same protocol with the dataflow arguments. They stay two ' +
+    'components for now because this one is sized by channel transactions (batch-size, reset-connection-interval).',
   docs:
     "Flume NG's avro sink: sends the channel's events with appendBatch to an AvroSourceProtocol server (a " +
     'Flume or Sluice avro source, a Sluice collectorSource or rpcSource, a Spark push receiver). The channel ' +

@@ -292,6 +292,8 @@ export const sparkSink: NgSinkDef = {
   kind: 'ng-sink',
   type: 'org.apache.spark.streaming.flume.sink.SparkSink',
   aliases: ['spark'],
+  specUnavailable:
+    'It serves remote pollers straight from a channel, in its own transactions; a spec has no channels.',
   docs:
     "Spark's pull sink: serves SparkFlumeProtocol (Avro RPC, Netty framing, no compression or TLS) to Spark " +
     'Streaming polling receivers (FlumeUtils.createPollingStream) and Sluice pollers. Each getEventBatch(n) ' +

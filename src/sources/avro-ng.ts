@@ -280,6 +280,9 @@ export class NgAvroSource implements EventSource {
 export const ngAvroSource: NgSourceDef = {
   type: 'avro',
   kind: 'ng-source',
+  specUnavailable:
+    'From a spec, avro is avroSource: the same protocol with the dataflow arguments. They stay two ' +
+    'components because this one answers OK only after the channel put committed, which needs channels.',
   docs:
     "Flume NG's avro source: serves AvroSourceProtocol (append, appendBatch) to Flume avro sinks, Flume RPC " +
     'clients, Spark and Sluice avro sinks. A batch is answered OK only once its events are committed to the ' +
