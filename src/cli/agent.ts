@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ioError } from '../core/errors.js';
 import { Agent } from '../flow/agent/agent.js';
-import { builtinAgentCatalog } from '../flow/agent/catalog.js';
 import { optString, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
@@ -34,12 +33,12 @@ export const agentCommand: Command = {
     } catch (e) {
       throw ioError(e, `cannot read agent file ${file}`);
     }
-    const env = loadEnv({
+    const env = await loadEnv({
       confDir: optString(p, 'conf'),
       allowExec: p.options.has('allow-exec'),
       nodeName: name,
     });
-    const agent = Agent.fromText(text, file, name, builtinAgentCatalog(), env.context);
+    const agent = Agent.fromText(text, file, name, env.catalog, env.context);
     if (p.options.has('check')) {
       const c = agent.conf;
       process.stdout.write(

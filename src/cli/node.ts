@@ -43,7 +43,7 @@ export const nodeCommand: Command = {
       );
     const input = oneSpec(p);
     const only = optString(p, 'name');
-    const env = loadEnv({ confDir: optString(p, 'conf'), allowExec: p.options.has('allow-exec') });
+    const env = await loadEnv({ confDir: optString(p, 'conf'), allowExec: p.options.has('allow-exec') });
     const spec = parseSpec(input.read(), input.file);
     const nodes = compileSpec(spec, { catalog: env.catalog, context: env.context, file: input.file });
     const chosen = only === undefined ? nodes : nodes.filter((n) => n.name === only);
