@@ -161,7 +161,9 @@ export function renderComponentsText(catalog: Catalog, special: readonly ExtraDo
   for (const kind of ['source', 'sink', 'decorator'] as const) {
     out.push(`${TITLES[kind]}:`);
     for (const def of sorted(catalog.list(kind)))
-      out.push(`  ${signature(def).padEnd(48)} ${firstSentence(def.docs)}`);
+      out.push(
+        `  ${(def.agentType === undefined ? signature(def) : shortSignature(def)).padEnd(48)} ${firstSentence(def.docs)}`,
+      );
     if (kind === 'sink')
       for (const s of special) out.push(`  ${s.syntax.padEnd(48)} ${firstSentence(s.docs)}`);
     out.push('');

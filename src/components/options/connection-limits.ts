@@ -1,4 +1,5 @@
 import type { ComponentProperties, PropertySpec } from '../../catalog/properties.js';
+import { paramsOfProperties } from '../../catalog/spellings.js';
 import type { BoundArgs, ParamSpec } from '../../catalog/types.js';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../../rpc/connection-guard.js';
 
@@ -7,39 +8,12 @@ import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../../rpc/conn
  * arguments of the dataflow language and properties of an agent file.
  */
 
-/** The OG keyword arguments (`syslogTcp(5140, maxConnections=100, idleTimeout=60000)`). */
+/**
+ * The same limits as keyword arguments (`syslogTcp(5140, maxConnections=100, idleTimeout=60000)`): one
+ * schema, spelled in camelCase in a spec and by its property names in an agent file.
+ */
 export function connectionLimitParams(): ParamSpec[] {
-  const d = DEFAULT_CONNECTION_LIMITS;
-  return [
-    {
-      name: 'maxConnections',
-      type: 'int',
-      optional: true,
-      default: d.maxConnections,
-      docs: 'Connections open at once on this port; more are closed at accept (counted, logged once per peer).',
-    },
-    {
-      name: 'idleTimeout',
-      type: 'int',
-      optional: true,
-      default: d.idleTimeoutMs,
-      docs: 'Milliseconds a connection may carry no data before it is closed (0: never).',
-    },
-    {
-      name: 'readTimeout',
-      type: 'int',
-      optional: true,
-      default: d.readTimeoutMs,
-      docs: 'Milliseconds a begun frame or line may stay incomplete before the connection is closed (0: never).',
-    },
-    {
-      name: 'handshakeTimeout',
-      type: 'int',
-      optional: true,
-      default: d.handshakeTimeoutMs,
-      docs: 'Milliseconds from accept until the TLS and protocol handshake must be complete (0: never).',
-    },
-  ];
+  return paramsOfProperties(CONNECTION_LIMIT_PROPERTIES);
 }
 
 /** The same limits as agent-file properties (Sluice-specific keys; Flume NG has no equivalents). */

@@ -11,6 +11,7 @@ export const transportParams: ParamSpec[] = [
   {
     name: 'compression',
     type: 'string',
+    property: 'compression-type',
     optional: true,
     default: 'none',
     docs: 'none or deflate (zlib stream per connection); must match the other end, like Flume compression-type.',
@@ -18,6 +19,7 @@ export const transportParams: ParamSpec[] = [
   {
     name: 'compressionLevel',
     type: 'int',
+    property: 'compression-level',
     optional: true,
     default: 6,
     docs: 'zlib level 0-9 used when sending with deflate.',
