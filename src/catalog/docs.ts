@@ -88,8 +88,8 @@ function renderBoth(catalog: Catalog, kind: 'source' | 'sink'): string[] {
       lines: () => {
         const ng = ngNamed(def.name);
         const agent = ng
-          ? `Agent file: \`type = ${def.name}\` names the Flume NG ${ng.type} ${kind} (below), with its NG properties.`
-          : `Agent file: \`a1.${section}.x.type = ${def.name}\`, each argument a property of the same name.`;
+          ? `Agent file: \`type = ${def.name}\` names the Flume NG ${ng.type} ${kind}, with its NG properties.`
+          : `Agent file: \`a1.${section}.x.type = ${def.name}\`${def.params.length > 0 ? ', each argument a property (the table gives its key)' : ''}.`;
         return renderDef(def, agent, true);
       },
     });
@@ -115,7 +115,7 @@ function renderAgentDef(
     : a.specUnavailable
       ? `Spec: not available. ${a.specUnavailable}`
       : namesake
-        ? `Spec: \`${namesake.name}\` (above) is the same component with the dataflow arguments.`
+        ? `Spec: \`${namesake.name}\` is the same component with the dataflow arguments.`
         : 'Spec: not available.';
   const also = a.aliases?.length ? ` (also ${a.aliases.map((x) => `\`${x}\``).join(', ')})` : '';
   const lines = [

@@ -79,8 +79,9 @@ export class Catalog {
     }
     this.checkAgentTypes();
     for (const kind of KINDS) this.byName.set(kind, new Map());
+    // A spec namesake (exec, syslogTcp, avro) is the spec spelling already: no second one differing in case.
     const taken = new Set(
-      this.defs.flatMap((d) => [`${d.kind}:${d.name}`, ...(d.aliases ?? []).map((a) => `${d.kind}:${a}`)]),
+      this.defs.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((n) => `${d.kind}:${n.toLowerCase()}`)),
     );
     for (const a of this.agentDefs) {
       if (a.kind !== 'ng-source' && a.kind !== 'ng-sink') continue;

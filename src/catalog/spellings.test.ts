@@ -56,4 +56,7 @@ test('a component without a spec spelling is not a spec name; its namesake or re
   assert.equal(catalog.find('source', 'avro')?.name, 'avroSource');
   assert.equal(catalog.agentFind('source', 'avro')?.agent?.type, 'avro');
   assert.equal(catalog.agentFind('source', 'tail')?.def?.name, 'tail');
+  // A spec name differing only in case from a spec namesake is not a second spelling.
+  assert.equal(catalog.find('source', 'syslogtcp'), undefined);
+  assert.equal(catalog.find('source', 'syslogTcp')?.name, 'syslogTcp');
 });
