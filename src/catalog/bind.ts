@@ -3,6 +3,7 @@ import { type Place, SluiceError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import type { Call, Literal, Pos } from '../spec/ast.js';
 import { quoteJava } from '../spec/printer.js';
+import { parseValue } from './properties.js';
 import type { Catalog, DefOf } from './registry.js';
 import { type ArgValue, BoundArgs, type ComponentDef, type ComponentKind, type ParamSpec } from './types.js';
 
@@ -202,19 +203,10 @@ export function bindProperties(def: Schema, props: PropertyInput, config?: SiteC
       continue;
     }
     const convert = (s: string): ArgValue => {
-      if (p.type === 'string') return s;
-      if (p.type === 'bool') {
-        if (!/^(true|false)$/i.test(s))
-          throw props.error(key, `${props.prefix}${key} must be true or false, got "${s}"`);
-        return s.toLowerCase() === 'true';
-      }
-      const n = Number(s);
-      if (s === '' || !Number.isFinite(n) || (p.type === 'int' && !Number.isInteger(n)))
-        throw props.error(
-          key,
-          `${props.prefix}${key} must be ${p.type === 'int' ? 'an integer' : 'a number'}, got "${s}"`,
-        );
-      return n;
+      const v = parseValue(p.type, s);
+      if (typeof v === 'object')
+        throw props.error(key, `${props.prefix}${key} must be ${v.expected}, got "${s}"`);
+      return v;
     };
     values.set(p.name, p.variadic ? raw.split(/\s+/).filter(Boolean).map(convert) : convert(raw));
   }
