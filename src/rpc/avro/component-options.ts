@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { ioError, type Place, SluiceError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ConnectionLimits } from '../connection-guard.js';
-import { DEFAULT_MAX_FRAME_SIZE } from './frame.js';
 import { avroSourceProtocol } from './protocols.js';
 import { type AnyHandler, AvroServer, type TlsOptions } from './server.js';
 import type { Compression } from './transport.js';
