@@ -6,11 +6,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { withPlugins } from '../../src/catalog/plugins.js';
+import type { SinkDef } from '../../src/catalog/types.js';
 import { SiteConfig } from '../../src/core/config.js';
 import { SluiceError } from '../../src/core/errors.js';
 import { Agent } from '../../src/flow/agent/agent.js';
 import { builtinCatalog } from '../../src/flow/builtins.js';
-import { testContext } from '../mocks/sinks.js';
+import { CollectingSink, testContext } from '../mocks/sinks.js';
 import { tempDir } from '../support/tmp.js';
 
 const BIN = resolve('bin', 'sluice.js');
@@ -51,9 +52,16 @@ test('the example plugin loaded through flume.plugin.classes runs in a spec: rev
 test('the example plugin runs in an agent file: the upper interceptor changes every event', async (t) => {
   const dir = tempDir('plugin-agent', t);
   const input = join(dir, 'in.txt');
-  const output = join(dir, 'out.txt');
   writeFileSync(input, 'abc\nhello\n');
-  const catalog = await withPlugins(builtinCatalog(), SiteConfig.load(confWith(dir, PLUGIN)));
+  const collected = new CollectingSink();
+  const collect: SinkDef = {
+    kind: 'sink',
+    name: 'collect',
+    docs: 'test',
+    params: [],
+    build: () => collected,
+  };
+  const catalog = await withPlugins(builtinCatalog().with(collect), SiteConfig.load(confWith(dir, PLUGIN)));
   const text = [
     'a1.sources = r1',
     'a1.channels = c1',
@@ -65,18 +73,19 @@ test('the example plugin runs in an agent file: the upper interceptor changes ev
     'a1.sources.r1.interceptors.u.type = upper',
     'a1.sources.r1.interceptors.u.header = length',
     'a1.channels.c1.type = memory',
-    'a1.sinks.k1.type = text',
-    `a1.sinks.k1.txtfile = ${output}`,
-    'a1.sinks.k1.format = raw',
+    'a1.sinks.k1.type = collect',
     'a1.sinks.k1.channel = c1',
   ].join('\n');
   const agent = Agent.fromText(text, 'a.conf', 'a1', catalog, testContext({ nodeName: 'a1' }));
   await agent.start();
   const deadline = Date.now() + 10_000;
-  while (agent.report().sinks.reduce((n, s) => n + s.delivered, 0) < 2 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  while (collected.count < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   await agent.stop();
-  assert.equal(readFileSync(output, 'utf8'), 'ABC\nHELLO\n');
+  assert.deepEqual(collected.bodies(), ['ABC', 'HELLO']);
+  assert.deepEqual(
+    collected.events.map((e) => e.getAttrString('length')),
+    ['3', '5'],
+  );
 });
 
 test('bad plugins fail at start-up with an error naming the module', async (t) => {
