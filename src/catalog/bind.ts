@@ -180,7 +180,15 @@ export interface PropertyInput {
   optString(key: string): string | undefined;
   /** An error at the key's file and line. */
   error(key: string, message: string): SluiceError;
+  /** Every key given, so an unknown one can be warned about. */
+  keys?(): string[];
 }
+
+/**
+ * Keys of the agent itself (wiring, sub-components, the sink runner's batch size), not of the
+ * component's schema.
+ */
+const AGENT_KEYS = /^(type|channel|channels|batch-size|batchSize)$|^(interceptors|selector)(\.|$)/;
 
 /**
  * Binds a definition's parameters from agent-file properties (`type = tail`, `filename = /var/log/x`):
@@ -188,8 +196,21 @@ export interface PropertyInput {
  * typed values. Each parameter is read under its `property` name, its aliases, then its own name; a
  * variadic one takes a space-separated list. Errors are at the key's file and line.
  */
-export function bindProperties(def: Schema, props: PropertyInput, config?: SiteConfig): BoundArgs {
+export function bindProperties(
+  def: Schema,
+  props: PropertyInput,
+  config?: SiteConfig,
+  warn?: (message: string) => void,
+): BoundArgs {
   const values = new Map<string, ArgValue | ArgValue[]>();
+  if (warn && props.keys) {
+    const known = new Set(
+      def.params.flatMap((p) => [p.property ?? p.name, ...(p.propertyAliases ?? []), p.name]),
+    );
+    for (const k of props.keys())
+      if (!known.has(k) && !AGENT_KEYS.test(k))
+        warn(`${props.prefix}${k}: ${def.name} has no property "${k}" (ignored)${didYouMean(k, known)}`);
+  }
   for (const p of def.params) {
     const keys = [p.property ?? p.name, ...(p.propertyAliases ?? []), p.name];
     const key = keys.find((k) => props.optString(k) !== undefined) ?? keys[0]!;

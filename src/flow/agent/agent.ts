@@ -252,7 +252,11 @@ export class Agent {
           ctx,
         );
       const og = (found?.def as SourceDef | undefined) ?? catalog.lookup('source', s.type);
-      return og.build(bindProperties(og, s.props, ctx.config), { ...ctx, logger: ctx.logger.child(s.name) });
+      const warn = (m: string) => ctx.logger.warn(m);
+      return og.build(bindProperties(og, s.props, ctx.config, warn), {
+        ...ctx,
+        logger: ctx.logger.child(s.name),
+      });
     } catch (e) {
       throw placed(e, s);
     }
@@ -269,7 +273,11 @@ export class Agent {
           ctx,
         );
       const og = (found?.def as SinkDef | undefined) ?? catalog.lookup('sink', k.type);
-      return og.build(bindProperties(og, k.props, ctx.config), { ...ctx, logger: ctx.logger.child(k.name) });
+      const warn = (m: string) => ctx.logger.warn(m);
+      return og.build(bindProperties(og, k.props, ctx.config, warn), {
+        ...ctx,
+        logger: ctx.logger.child(k.name),
+      });
     } catch (e) {
       throw placed(e, k);
     }
