@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { checkPort } from '../catalog/ports.js';
 import type { SinkDef } from '../catalog/types.js';
+import { readTlsArgs, tlsParams } from '../components/options/tls.js';
 import { ioError, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -10,7 +11,7 @@ import type { TlsOptions } from '../rpc/avro/server.js';
 import type { SyslogWireOptions } from '../rpc/syslog/format.js';
 import { SyslogWireFormat } from '../rpc/syslog/format.js';
 import { syslogZone } from '../rpc/syslog/zone.js';
-import { connectSocket, isCertificateError, readTlsArgs, tlsParams } from '../rpc/tls.js';
+import { connectSocket, isCertificateError } from '../rpc/tls.js';
 
 /**
  * syslogTcp("host"[, port=514]): writes events to a syslog daemon (or another syslogTcp source) over
