@@ -197,6 +197,20 @@ export class Event {
     return out;
   }
 
+  /**
+   * The name of attribute `i` (0 <= i < attrCount). With attrValue, encoders iterate attributes without
+   * an array per event (attrEntries makes one): `for (let i = 0; i < e.attrCount; i++)`.
+   */
+  attrName(i: number): string {
+    return this.kv![2 * i] as string;
+  }
+
+  /** The value of attribute `i` (0 <= i < attrCount). */
+  attrValue(i: number): Buffer {
+    return this.kv![2 * i + 1] as Buffer;
+  }
+
+  /** A fresh array of [name, value] pairs: for tests and cold paths (encoders use attrName/attrValue). */
   attrEntries(): [string, Buffer][] {
     const kv = this.kv;
     const out: [string, Buffer][] = [];

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { ChannelDrainer, DrainableChannel, NgSinkDef } from '../catalog/ng.js';
+import type { ByteWriter } from '../core/byte-writer.js';
 import { asSluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -7,7 +8,6 @@ import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
 import { FlumeEventEncoder } from '../rpc/avro/flume-event.js';
 import { sparkFlumeProtocol } from '../rpc/avro/protocols.js';
 import { AvroServer, handler } from '../rpc/avro/server.js';
-import type { Writer } from '../rpc/avro/wire.js';
 import {
   CONNECTION_LIMIT_PROPERTIES,
   type ConnectionLimits,
@@ -163,7 +163,7 @@ export class SparkSink implements ChannelDrainer {
     await server?.close();
   }
 
-  private writeReply(w: Writer, res: Reply): void {
+  private writeReply(w: ByteWriter, res: Reply): void {
     w.string(res.errorMsg);
     w.string(res.sequenceNumber);
     this.encoder.writeBatch(w, res.events);

@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
+import { ByteWriter } from '../../core/byte-writer.js';
 import { ioError, type SluiceError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import {
@@ -16,7 +17,7 @@ import { HandshakeResponder } from './handshake.js';
 import { OK_HEAD, readRequestHead, systemErrorBody } from './message.js';
 import type { AvroProtocol } from './protocols.js';
 import { FrameTransport, type TransportOptions } from './transport.js';
-import { Reader, Writer } from './wire.js';
+import { Reader } from './wire.js';
 
 export interface PeerInfo {
   /** The peer's IP address as the socket reports it. */
@@ -38,14 +39,14 @@ export interface PeerInfo {
 export interface MessageHandler<Req, Res> {
   decode(r: Reader, peer: PeerInfo): Req;
   handle(req: Req, peer: PeerInfo): Res | Promise<Res>;
-  encode(w: Writer, res: Res): void;
+  encode(w: ByteWriter, res: Res): void;
 }
 
 /** A handler with its types erased, for the server's table. */
 export interface AnyHandler {
   decode(r: Reader, peer: PeerInfo): unknown;
   handle(req: unknown, peer: PeerInfo): unknown;
-  encode(w: Writer, res: unknown): void;
+  encode(w: ByteWriter, res: unknown): void;
 }
 
 export function handler<Req, Res>(h: MessageHandler<Req, Res>): AnyHandler {
@@ -211,7 +212,7 @@ class ServerConnection {
   private paused = false;
   private connected = false;
   private closing = false;
-  private readonly writer = new Writer(256);
+  private readonly writer = new ByteWriter(256);
   private readonly maxQueued: number;
   private readonly maxQueuedBytes: number;
 

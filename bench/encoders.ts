@@ -1,0 +1,113 @@
+// Encoder micro-benchmark: the per-event cost of the binary encoders on the Avro and file paths, with
+// events carrying 3 attributes (where a per-event attribute array would show).
+//   node --import tsx bench/encoders.ts [checkout ...]
+// Each checkout (default: this one) is measured in its own child process, alternating checkouts for
+// several rounds so that a busy machine slows them alike; a checkout's own src/ is imported, so an older
+// commit (`git archive` of it into a directory) is compared with this one in the same window.
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+const EVENTS = 200_000;
+const BATCH = 100;
+const ROUNDS = 5;
+
+interface Figures {
+  [encoder: string]: { rate: number; minorGcs: number };
+}
+
+async function measure(root: string): Promise<Figures> {
+  const src = (p: string) => import(pathToFileURL(resolve(root, 'src', p)).href);
+  const { Event } = await src('core/event.ts');
+  const { encodeEvents } = await src('core/eventcodec.ts');
+  const { avrodataFormat } = await src('formats/avrodata.ts');
+  const { SeqfileWriter } = await src('formats/seqfile.ts');
+  const { FlumeEventEncoder } = await src('rpc/avro/flume-event.ts');
+  // The Avro writer moved from rpc/avro/wire.ts to core/byte-writer.ts when it was folded.
+  const Writer =
+    (await src('core/byte-writer.ts').catch(() => undefined))?.ByteWriter ??
+    (await src('rpc/avro/wire.ts')).Writer;
+
+  const batches: unknown[][] = [];
+  for (let b = 0; b < EVENTS / BATCH; b++) {
+    const batch: unknown[] = [];
+    for (let i = 0; i < BATCH; i++) {
+      const e = new Event(Buffer.alloc(100, 97), 1_764_000_000_000 + b, 3, 123456789 + i, 'web1.example.com');
+      e.setAttr('service', 'nginx');
+      e.setAttr('dc', 'eu1');
+      e.setAttr('path', '/var/log/nginx/access.log');
+      batch.push(e);
+    }
+    batches.push(batch);
+  }
+  const avrodata = avrodataFormat.create();
+  const seqfile = new SeqfileWriter({ sync: Buffer.alloc(16, 1) });
+  seqfile.header();
+  const flume = new FlumeEventEncoder();
+  const w = new Writer(64 * 1024);
+  const encoders: Record<string, (batch: unknown[]) => void> = {
+    'avrodata (Avro container file)': (batch) => avrodata.encode(batch),
+    'seqfile (SequenceFile)': (batch) => seqfile.encode(batch),
+    'Flume appendBatch parameters': (batch) => {
+      w.reset();
+      flume.writeBatch(w, batch);
+    },
+    'eventcodec (file channel, WAL)': (batch) => encodeEvents(batch),
+  };
+  let gcs = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      if ((entry as { detail?: { kind?: number } }).detail?.kind === 1) gcs++;
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const out: Figures = {};
+  for (const [name, encode] of Object.entries(encoders)) {
+    for (const batch of batches) encode(batch); // warm-up
+    let best = 0;
+    let bestGcs = 0;
+    for (let r = 0; r < 3; r++) {
+      await new Promise((done) => setImmediate(done)); // let the observer count the warm-up's GCs
+      gcs = 0;
+      const t0 = process.hrtime.bigint();
+      for (const batch of batches) encode(batch);
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      await new Promise((done) => setImmediate(done));
+      if (EVENTS / s > best) {
+        best = EVENTS / s;
+        bestGcs = gcs;
+      }
+    }
+    out[name] = { rate: best, minorGcs: bestGcs };
+  }
+  obs.disconnect();
+  return out;
+}
+
+if (process.argv[2] === '--child') {
+  console.log(JSON.stringify(await measure(process.argv[3]!)));
+} else {
+  const roots = process.argv.length > 2 ? process.argv.slice(2) : ['.'];
+  const best = new Map<string, Figures>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const root of roots) {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', root], {
+        encoding: 'utf8',
+      });
+      const figures = JSON.parse(out) as Figures;
+      const prev = best.get(root);
+      for (const [k, v] of Object.entries(figures))
+        if (!prev?.[k] || v.rate > prev[k]!.rate) (prev ?? figures)[k] = v;
+      if (!prev) best.set(root, figures);
+    }
+  }
+  for (const [root, figures] of best) {
+    console.log(
+      `== ${root}: events/s (best of ${ROUNDS} processes x 3 runs), minor GCs per ${EVENTS.toLocaleString('en-US')} events`,
+    );
+    for (const [k, v] of Object.entries(figures))
+      console.log(
+        `  ${k.padEnd(34)} ${Math.round(v.rate).toLocaleString('en-US').padStart(12)}   ${v.minorGcs}`,
+      );
+  }
+}
