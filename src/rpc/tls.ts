@@ -180,7 +180,7 @@ export function guardedSocketServer(
     },
     (peer, reason) => {
       // A connection the guard closed at accept fails its TLS handshake too: one line is enough.
-      if (reason !== 'socket hang up' && !/ECONNRESET/.test(reason)) onRefused(peer, reason);
+      if (!/socket hang up|ECONNRESET/.test(reason)) onRefused(peer, reason);
     },
   );
   server.on('connection', (raw: net.Socket) => {
@@ -192,6 +192,33 @@ export function guardedSocketServer(
   });
   guard.watch(server);
   return server;
+}
+
+/**
+ * Listens on `host:port` with a server from guardedSocketServer and resolves with the bound port. A
+ * failed listen stops the guard's sweep and rejects with `failed(e)`; later server errors other than the
+ * descriptor limit (which the guard logs at accept) go to `onError`.
+ */
+export async function listenGuarded(
+  server: net.Server,
+  guard: ConnectionGuard,
+  port: number,
+  host: string,
+  failed: (e: Error) => Error,
+  onError: (e: Error) => void,
+): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) => {
+      guard.close();
+      reject(failed(e));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  server.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EMFILE' && e.code !== 'ENFILE') onError(e);
+  });
+  const a = server.address();
+  return typeof a === 'object' && a !== null ? a.port : port;
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   type GuardStats,
   listeningOn,
 } from '../connection-guard.js';
-import { guardedSocketServer } from '../tls.js';
+import { guardedSocketServer, listenGuarded } from '../tls.js';
 import { DEFAULT_HANDSHAKE_FRAME_SIZE } from './frame.js';
 import { HandshakeResponder } from './handshake.js';
 import { OK_HEAD, readRequestHead, systemErrorBody } from './message.js';
@@ -149,19 +149,15 @@ export class AvroServer {
       (s, conn) => this.accept(s, conn),
       (peer, reason) => this.logger.warn(`${this.label()}: TLS handshake with ${peer} failed: ${reason}`),
     );
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) => {
-        this.guard.close();
-        reject(ioError(e, `cannot listen on ${host}:${this.opts.port}`, this.place()));
-      });
-      server.listen(this.opts.port, host, () => resolve());
-    });
-    server.on('error', (e: NodeJS.ErrnoException) => {
-      // The guard logs the file-descriptor limit at accept; anything else is unexpected.
-      if (e.code !== 'EMFILE' && e.code !== 'ENFILE') this.logger.error(`${this.label()}: ${e.message}`);
-    });
+    this.boundPort = await listenGuarded(
+      server,
+      this.guard,
+      this.opts.port,
+      host,
+      (e) => ioError(e, `cannot listen on ${host}:${this.opts.port}`, this.place()),
+      (e) => this.logger.error(`${this.label()}: ${e.message}`),
+    );
     this.server = server;
-    this.boundPort = (server.address() as net.AddressInfo).port;
     return this.boundPort;
   }
 
