@@ -270,6 +270,18 @@ function truncate(body: Buffer): Buffer {
 
 let cachedHost: string | undefined;
 /** The host name stamped on locally created events (`hostname` in Flume), read once. */
+/**
+ * The attributes as Java prints a Map of strings (`k=v, k2=v2`, values read as UTF-8), the way Flume NG's
+ * logger sink and HEADER_AND_TEXT serializer show headers.
+ */
+export function attrsAsJavaMap(e: Event): string {
+  let out = '';
+  for (let i = 0; i < e.attrCount; i++) {
+    out += `${i === 0 ? '' : ', '}${e.attrName(i)}=${e.attrValue(i).toString('utf8')}`;
+  }
+  return out;
+}
+
 export function localHost(): string {
   if (cachedHost === undefined) cachedHost = hostname();
   return cachedHost;
