@@ -9,9 +9,9 @@ import { resolve } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
-const EVENTS = 200_000;
+const EVENTS = Number(process.env.SLUICE_BENCH_EVENTS ?? 200_000);
 const BATCH = 100;
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.SLUICE_BENCH_RUNS ?? 5);
 
 interface Figures {
   [encoder: string]: { rate: number; minorGcs: number };

@@ -6,7 +6,6 @@ import { SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { TlsArgs } from './avro/component-options.js';
 import { readTlsLimits, TLS_LIMIT_PROPERTIES } from './avro/ng-tls.js';
-import type { TlsOptions } from './avro/server.js';
 import type { ConnectionGuard, GuardedConnection } from './connection-guard.js';
 
 /**
@@ -16,6 +15,23 @@ import type { ConnectionGuard, GuardedConnection } from './connection-guard.js';
  * shared token: a listening port that should admit only known senders requires client certificates
  * (caFile / ssl-ca) instead.
  */
+
+/** PEM material and limits of a TLS server or client (from TlsArgs by loadTls). */
+export interface TlsOptions {
+  key?: string | Buffer | undefined;
+  cert?: string | Buffer | undefined;
+  ca?: string | Buffer | undefined;
+  /** Server: ask for and verify client certificates signed by `ca`. */
+  requestCert?: boolean | undefined;
+  /** Client: verify the server's certificate (default true). */
+  rejectUnauthorized?: boolean | undefined;
+  /** Client: the name to verify the certificate against (default: the host). */
+  servername?: string | undefined;
+  /** TLS versions and OpenSSL cipher list allowed (Flume's include/exclude protocols and cipher suites). */
+  minVersion?: tls.SecureVersion | undefined;
+  maxVersion?: tls.SecureVersion | undefined;
+  ciphers?: string | undefined;
+}
 
 /** The OG keyword options of a listening (server) or connecting (client) component. */
 export function tlsParams(side: 'server' | 'client'): ParamSpec[] {

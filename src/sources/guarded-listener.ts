@@ -1,7 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import { ioError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import type { TlsOptions } from '../rpc/avro/server.js';
 import {
   ConnectionGuard,
   type ConnectionLimits,
@@ -9,7 +8,7 @@ import {
   type GuardStats,
   listeningOn,
 } from '../rpc/connection-guard.js';
-import { guardedSocketServer, listenGuarded } from '../rpc/tls.js';
+import { guardedSocketServer, listenGuarded, type TlsOptions } from '../rpc/tls.js';
 
 /**
  * The listening side of the line-oriented TCP sources (syslog over TCP, netcat): one server, plain or

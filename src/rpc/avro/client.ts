@@ -1,10 +1,9 @@
 import { Backoff } from '../../core/backoff.js';
 import { ioError, SluiceError } from '../../core/errors.js';
-import { connectSocket } from '../tls.js';
+import { connectSocket, type TlsOptions } from '../tls.js';
 import { HandshakeRequestor } from './handshake.js';
 import { readResponseHead, requestHead } from './message.js';
 import type { AvroProtocol } from './protocols.js';
-import type { TlsOptions } from './server.js';
 import { FrameTransport, type TransportOptions } from './transport.js';
 import { Reader } from './wire.js';
 

@@ -1,5 +1,4 @@
 import type net from 'node:net';
-import type tls from 'node:tls';
 import { ByteWriter } from '../../core/byte-writer.js';
 import { ioError, type SluiceError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/logger.js';
@@ -11,7 +10,7 @@ import {
   type GuardStats,
   listeningOn,
 } from '../connection-guard.js';
-import { guardedSocketServer, listenGuarded } from '../tls.js';
+import { guardedSocketServer, listenGuarded, type TlsOptions } from '../tls.js';
 import { DEFAULT_HANDSHAKE_FRAME_SIZE } from './frame.js';
 import { HandshakeResponder } from './handshake.js';
 import { OK_HEAD, readRequestHead, systemErrorBody } from './message.js';
@@ -53,21 +52,8 @@ export function handler<Req, Res>(h: MessageHandler<Req, Res>): AnyHandler {
   return h as unknown as AnyHandler;
 }
 
-export interface TlsOptions {
-  key?: string | Buffer | undefined;
-  cert?: string | Buffer | undefined;
-  ca?: string | Buffer | undefined;
-  /** Server: ask for and verify client certificates signed by `ca`. */
-  requestCert?: boolean | undefined;
-  /** Client: verify the server's certificate (default true). */
-  rejectUnauthorized?: boolean | undefined;
-  /** Client: the name to verify the certificate against (default: the host). */
-  servername?: string | undefined;
-  /** TLS versions and OpenSSL cipher list allowed (Flume's include/exclude protocols and cipher suites). */
-  minVersion?: tls.SecureVersion | undefined;
-  maxVersion?: tls.SecureVersion | undefined;
-  ciphers?: string | undefined;
-}
+// The socket server's TLS options, re-exported for the Avro components that name them from here.
+export type { TlsOptions } from '../tls.js';
 
 export interface AvroServerOptions extends TransportOptions {
   protocol: AvroProtocol;
