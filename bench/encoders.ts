@@ -1,6 +1,6 @@
 // Encoder micro-benchmark: the per-event cost of the binary encoders on the Avro and file paths, with
-// events carrying 3 attributes (where a per-event attribute array would show).
-//   node --import tsx bench/encoders.ts [checkout ...]
+// events carrying 3 attributes (where a per-event attribute array would show) or none.
+//   [SLUICE_BENCH_ATTRS=0] node --import tsx bench/encoders.ts [checkout ...]
 // Each checkout (default: this one) is measured in its own child process, alternating checkouts for
 // several rounds so that a busy machine slows them alike; a checkout's own src/ is imported, so an older
 // commit (`git archive` of it into a directory) is compared with this one in the same window.
@@ -11,10 +11,19 @@ import { pathToFileURL } from 'node:url';
 
 const EVENTS = Number(process.env.SLUICE_BENCH_EVENTS ?? 200_000);
 const BATCH = 100;
+/** Attributes per event (SLUICE_BENCH_ATTRS, 0 to 3): with none, only the byte writers differ. */
+const ATTR_COUNT = Number(process.env.SLUICE_BENCH_ATTRS ?? 3);
+const ATTRS = [
+  ['service', 'nginx'],
+  ['dc', 'eu1'],
+  ['path', '/var/log/nginx/access.log'],
+] as const;
+/** Batches of the heap measurement: 10,000 events, far below what fills the young generation. */
+const HEAP_BATCHES = 100;
 const ROUNDS = Number(process.env.SLUICE_BENCH_RUNS ?? 5);
 
 interface Figures {
-  [encoder: string]: { rate: number; minorGcs: number };
+  [encoder: string]: { rate: number; heapBytesPerEvent: number };
 }
 
 async function measure(root: string): Promise<Figures> {
@@ -34,9 +43,7 @@ async function measure(root: string): Promise<Figures> {
     const batch: unknown[] = [];
     for (let i = 0; i < BATCH; i++) {
       const e = new Event(Buffer.alloc(100, 97), 1_764_000_000_000 + b, 3, 123456789 + i, 'web1.example.com');
-      e.setAttr('service', 'nginx');
-      e.setAttr('dc', 'eu1');
-      e.setAttr('path', '/var/log/nginx/access.log');
+      for (const [k, v] of ATTRS.slice(0, ATTR_COUNT)) e.setAttr(k, v);
       batch.push(e);
     }
     batches.push(batch);
@@ -62,23 +69,31 @@ async function measure(root: string): Promise<Figures> {
   });
   obs.observe({ entryTypes: ['gc'] });
   const out: Figures = {};
+  const gc = (globalThis as { gc?: () => void }).gc!;
   for (const [name, encode] of Object.entries(encoders)) {
     for (const batch of batches) encode(batch); // warm-up
     let best = 0;
-    let bestGcs = 0;
     for (let r = 0; r < 3; r++) {
-      await new Promise((done) => setImmediate(done)); // let the observer count the warm-up's GCs
-      gcs = 0;
       const t0 = process.hrtime.bigint();
       for (const batch of batches) encode(batch);
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
-      await new Promise((done) => setImmediate(done));
-      if (EVENTS / s > best) {
-        best = EVENTS / s;
-        bestGcs = gcs;
-      }
+      best = Math.max(best, EVENTS / s);
     }
-    out[name] = { rate: best, minorGcs: bestGcs };
+    // Heap bytes per event: the growth over a stretch short enough that no young-generation GC runs in
+    // it (checked; a stretch with one is measured again).
+    let perEvent = Number.NaN;
+    const stretch = batches.slice(0, HEAP_BATCHES);
+    for (let attempt = 0; attempt < 5 && Number.isNaN(perEvent); attempt++) {
+      gc();
+      await new Promise((done) => setImmediate(done));
+      gcs = 0;
+      const h0 = process.memoryUsage().heapUsed;
+      for (const batch of stretch) encode(batch);
+      const h1 = process.memoryUsage().heapUsed;
+      await new Promise((done) => setImmediate(done));
+      if (gcs === 0) perEvent = (h1 - h0) / (HEAP_BATCHES * BATCH);
+    }
+    out[name] = { rate: best, heapBytesPerEvent: perEvent };
   }
   obs.disconnect();
   return out;
@@ -91,9 +106,13 @@ if (process.argv[2] === '--child') {
   const best = new Map<string, Figures>();
   for (let round = 0; round < ROUNDS; round++) {
     for (const root of roots) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', root], {
-        encoding: 'utf8',
-      });
+      const out = execFileSync(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', import.meta.filename, '--child', root],
+        {
+          encoding: 'utf8',
+        },
+      );
       const figures = JSON.parse(out) as Figures;
       const prev = best.get(root);
       for (const [k, v] of Object.entries(figures))
@@ -103,11 +122,11 @@ if (process.argv[2] === '--child') {
   }
   for (const [root, figures] of best) {
     console.log(
-      `== ${root}: events/s (best of ${ROUNDS} processes x 3 runs), minor GCs per ${EVENTS.toLocaleString('en-US')} events`,
+      `== ${root}: events/s (best of ${ROUNDS} processes x 3 runs), and JS heap bytes allocated per event`,
     );
     for (const [k, v] of Object.entries(figures))
       console.log(
-        `  ${k.padEnd(34)} ${Math.round(v.rate).toLocaleString('en-US').padStart(12)}   ${v.minorGcs}`,
+        `  ${k.padEnd(34)} ${Math.round(v.rate).toLocaleString('en-US').padStart(12)}   ${v.heapBytesPerEvent.toFixed(1)}`,
       );
   }
 }
