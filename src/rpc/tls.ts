@@ -1,6 +1,5 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { TlsOptions } from './avro/server.js';
 import type { ConnectionGuard, GuardedConnection } from './connection-guard.js';
 
 /**
@@ -10,6 +9,23 @@ import type { ConnectionGuard, GuardedConnection } from './connection-guard.js';
  * shared token: a listening port that should admit only known senders requires client certificates
  * (caFile / ssl-ca) instead.
  */
+
+/** PEM material and limits of a TLS server or client (from TlsArgs by loadTls). */
+export interface TlsOptions {
+  key?: string | Buffer | undefined;
+  cert?: string | Buffer | undefined;
+  ca?: string | Buffer | undefined;
+  /** Server: ask for and verify client certificates signed by `ca`. */
+  requestCert?: boolean | undefined;
+  /** Client: verify the server's certificate (default true). */
+  rejectUnauthorized?: boolean | undefined;
+  /** Client: the name to verify the certificate against (default: the host). */
+  servername?: string | undefined;
+  /** TLS versions and OpenSSL cipher list allowed (Flume's include/exclude protocols and cipher suites). */
+  minVersion?: tls.SecureVersion | undefined;
+  maxVersion?: tls.SecureVersion | undefined;
+  ciphers?: string | undefined;
+}
 
 /** The optional version and cipher limits of `t`, as Node's TLS options (unset ones left out). */
 export function tlsLimits(
@@ -56,7 +72,7 @@ export function guardedSocketServer(
     },
     (peer, reason) => {
       // A connection the guard closed at accept fails its TLS handshake too: one line is enough.
-      if (reason !== 'socket hang up' && !/ECONNRESET/.test(reason)) onRefused(peer, reason);
+      if (!/socket hang up|ECONNRESET/.test(reason)) onRefused(peer, reason);
     },
   );
   server.on('connection', (raw: net.Socket) => {
@@ -68,6 +84,33 @@ export function guardedSocketServer(
   });
   guard.watch(server);
   return server;
+}
+
+/**
+ * Listens on `host:port` with a server from guardedSocketServer and resolves with the bound port. A
+ * failed listen stops the guard's sweep and rejects with `failed(e)`; later server errors other than the
+ * descriptor limit (which the guard logs at accept) go to `onError`.
+ */
+export async function listenGuarded(
+  server: net.Server,
+  guard: ConnectionGuard,
+  port: number,
+  host: string,
+  failed: (e: Error) => Error,
+  onError: (e: Error) => void,
+): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) => {
+      guard.close();
+      reject(failed(e));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  server.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EMFILE' && e.code !== 'ENFILE') onError(e);
+  });
+  const a = server.address();
+  return typeof a === 'object' && a !== null ? a.port : port;
 }
 
 /**

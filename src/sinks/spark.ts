@@ -5,6 +5,7 @@ import {
   readNgConnectionLimits,
 } from '../components/options/connection-limits.js';
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
+import type { ByteWriter } from '../core/byte-writer.js';
 import { asSluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -12,7 +13,6 @@ import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
 import { FlumeEventEncoder } from '../rpc/avro/flume-event.js';
 import { sparkFlumeProtocol } from '../rpc/avro/protocols.js';
 import { AvroServer, handler } from '../rpc/avro/server.js';
-import type { Writer } from '../rpc/avro/wire.js';
 import type { ConnectionLimits } from '../rpc/connection-guard.js';
 
 /**
@@ -163,7 +163,7 @@ export class SparkSink implements ChannelDrainer {
     await server?.close();
   }
 
-  private writeReply(w: Writer, res: Reply): void {
+  private writeReply(w: ByteWriter, res: Reply): void {
     w.string(res.errorMsg);
     w.string(res.sequenceNumber);
     this.encoder.writeBatch(w, res.events);

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ComponentProperties } from '../../src/catalog/properties.js';
 import { BoundArgs } from '../../src/catalog/types.js';
 import { memoryChannel } from '../../src/channels/memory.js';
+import { ByteWriter } from '../../src/core/byte-writer.js';
 import { SiteConfig } from '../../src/core/config.js';
 import { Event } from '../../src/core/event.js';
 import { replicatingSelector, SourceRunner } from '../../src/flow/agent/source-runner.js';
@@ -21,7 +22,6 @@ import { encodeFrame } from '../../src/rpc/avro/frame.js';
 import { HandshakeRequestor } from '../../src/rpc/avro/handshake.js';
 import { requestHead } from '../../src/rpc/avro/message.js';
 import { avroSourceProtocol, Status } from '../../src/rpc/avro/protocols.js';
-import { Writer } from '../../src/rpc/avro/wire.js';
 import { type AvroEventSource, collectorSource } from '../../src/sources/avro.js';
 import { type NgAvroSource, ngAvroSource } from '../../src/sources/avro-ng.js';
 import { selfSigned } from '../fixtures/tls.js';
@@ -70,7 +70,7 @@ function closed(s: net.Socket): Promise<void> {
 
 /** appendBatch parameters for one event of `body` with no headers. */
 function oneEvent(body: Buffer): Buffer {
-  const w = new Writer(body.length + 16);
+  const w = new ByteWriter(body.length + 16);
   w.long(1);
   w.long(0);
   w.bytes(body);
