@@ -1,6 +1,9 @@
 // The public API of Sluice for programs that embed it: named re-exports only.
 
-export { Catalog } from './catalog/registry.js';
+export type { InterceptorDef, NgSinkDef, NgSourceDef } from './catalog/ng.js';
+export { loadPlugin, withPlugins } from './catalog/plugins.js';
+export type { PropertySpec } from './catalog/properties.js';
+export { Catalog, type CatalogEntry } from './catalog/registry.js';
 export type {
   BoundArgs,
   BuildContext,

@@ -120,6 +120,8 @@ async function scratch(t: { after(fn: () => void): void }): Promise<Scratch> {
     writeFileSync(join(dir, f), text);
   }
   for (const f of readdirSync(join(repo, 'examples'))) {
+    // examples/plugin/ is a package (docs/plugins.md), not an agent file or spec to rewrite.
+    if (statSync(join(repo, 'examples', f)).isDirectory()) continue;
     mkdirSync(join(dir, 'examples'), { recursive: true });
     writeFileSync(
       join(dir, 'examples', f),

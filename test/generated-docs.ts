@@ -1,14 +1,10 @@
 import { renderComponentsMarkdown } from '../src/catalog/docs.js';
 import { renderAgentComponentsMarkdown } from '../src/catalog/ng-docs.js';
-import { CHANNELS } from '../src/channels/index.js';
 import { renderDefaultsXml } from '../src/core/config.js';
 import { renderErrorsMarkdown } from '../src/core/errors-doc.js';
 import { builtinCatalog } from '../src/flow/builtins.js';
 import { SPECIAL_SINKS } from '../src/flow/special.js';
 import { renderOutputReference } from '../src/formats/reference.js';
-import { INTERCEPTORS } from '../src/interceptors/index.js';
-import { NG_SINKS } from '../src/sinks/ng.js';
-import { NG_SOURCES } from '../src/sources/ng.js';
 
 /** Every committed file generated from code, with its renderer. */
 export const GENERATED_DOCS: [string, () => string][] = [
@@ -16,14 +12,5 @@ export const GENERATED_DOCS: [string, () => string][] = [
   ['docs/errors.md', renderErrorsMarkdown],
   ['conf/flume-conf.xml', renderDefaultsXml],
   ['docs/output.md', renderOutputReference],
-  [
-    'docs/agent-components.md',
-    () =>
-      renderAgentComponentsMarkdown({
-        sources: NG_SOURCES,
-        channels: CHANNELS,
-        interceptors: INTERCEPTORS,
-        sinks: NG_SINKS,
-      }),
-  ],
+  ['docs/agent-components.md', () => renderAgentComponentsMarkdown(builtinCatalog())],
 ];

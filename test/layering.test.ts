@@ -13,6 +13,8 @@ const LAYER: Record<string, number> = {
   rpc: 1.5,
   storage: 1.5,
   formats: 1.5,
+  // Component options (TLS, transport, connection limits) bind wire settings: above rpc, below components.
+  components: 1.75,
   sources: 2,
   sinks: 2,
   decorators: 2,

@@ -4,7 +4,7 @@ import { SiteConfig } from '../core/config.js';
 import { SluiceError } from '../core/errors.js';
 import type { EventSink } from '../core/pipeline.js';
 import { parseSource } from '../spec/parser.js';
-import { bindArgs, resolveCall, signature } from './bind.js';
+import { bindArgs, bindProperties, resolveCall, signature } from './bind.js';
 import { Catalog } from './registry.js';
 import type { ParamSpec, SinkDef } from './types.js';
 
@@ -220,4 +220,36 @@ describe('resolveCall', () => {
       assert.deepEqual(e.place, { file: 'f.spec', line: 2, column: 2 });
     }
   });
+});
+
+test('bindProperties reads a schema from agent-file keys: NG names first, then the argument name', () => {
+  const def = {
+    name: 'demo',
+    params: [
+      { name: 'path', type: 'string', docs: '' },
+      { name: 'level', type: 'int', default: 6, property: 'compression-level', docs: '' },
+      { name: 'on', type: 'bool', optional: true, docs: '' },
+    ] as ParamSpec[],
+  };
+  const input = (values: Record<string, string>) => ({
+    prefix: 'a1.sinks.k1.',
+    optString: (k: string) => values[k],
+    keys: () => Object.keys(values),
+    error: (k: string, m: string) => new SluiceError('SLUICE_AGENT_CONFIG', m, { place: { field: k } }),
+  });
+  const warnings: string[] = [];
+  const args = bindProperties(
+    def,
+    input({ path: '/x', 'compression-level': '3', pth: 'y', channel: 'c1' }),
+    undefined,
+    (m) => warnings.push(m),
+  );
+  assert.deepEqual([args.string('path'), args.int('level'), args.optBool('on')], ['/x', 3, undefined]);
+  assert.deepEqual(warnings, ['a1.sinks.k1.pth: demo has no property "pth" (ignored); did you mean "path"?']);
+  assert.equal(bindProperties(def, input({ path: '/x', level: '4' })).int('level'), 4);
+  assert.throws(
+    () => bindProperties(def, input({ path: '/x', on: 'yes' })),
+    /^SluiceError: a1\.sinks\.k1\.on must be true or false, got "yes"$/,
+  );
+  assert.throws(() => bindProperties(def, input({})), /demo needs a1\.sinks\.k1\.path/);
 });

@@ -3,6 +3,7 @@ import { type Place, SluiceError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import type { Call, Literal, Pos } from '../spec/ast.js';
 import { quoteJava } from '../spec/printer.js';
+import { parseValue } from './properties.js';
 import type { Catalog, DefOf } from './registry.js';
 import { type ArgValue, BoundArgs, type ComponentDef, type ComponentKind, type ParamSpec } from './types.js';
 
@@ -170,4 +171,65 @@ function setList(values: Map<string, ArgValue | ArgValue[]>, name: string): ArgV
   const list: ArgValue[] = [];
   values.set(name, list);
   return list;
+}
+
+/** An agent file's properties of one component, as the agent-file front end reads them. */
+export interface PropertyInput {
+  /** `<agent>.sources.r1.`: how errors name a key. */
+  readonly prefix: string;
+  optString(key: string): string | undefined;
+  /** An error at the key's file and line. */
+  error(key: string, message: string): SluiceError;
+  /** Every key given, so an unknown one can be warned about. */
+  keys?(): string[];
+}
+
+/**
+ * Keys of the agent itself (wiring, sub-components, the sink runner's batch size), not of the
+ * component's schema.
+ */
+const AGENT_KEYS = /^(type|channel|channels|batch-size|batchSize)$|^(interceptors|selector)(\.|$)/;
+
+/**
+ * Binds a definition's parameters from agent-file properties (`type = tail`, `filename = /var/log/x`):
+ * the agent-file front end of the same schema `bindArgs` reads a spec call with, producing the same
+ * typed values. Each parameter is read under its `property` name, its aliases, then its own name; a
+ * variadic one takes a space-separated list. Errors are at the key's file and line.
+ */
+export function bindProperties(
+  def: Schema,
+  props: PropertyInput,
+  config?: SiteConfig,
+  warn?: (message: string) => void,
+): BoundArgs {
+  const values = new Map<string, ArgValue | ArgValue[]>();
+  if (warn && props.keys) {
+    const known = new Set(
+      def.params.flatMap((p) => [p.property ?? p.name, ...(p.propertyAliases ?? []), p.name]),
+    );
+    for (const k of props.keys())
+      if (!known.has(k) && !AGENT_KEYS.test(k))
+        warn(`${props.prefix}${k}: ${def.name} has no property "${k}" (ignored)${didYouMean(k, known)}`);
+  }
+  for (const p of def.params) {
+    const keys = [p.property ?? p.name, ...(p.propertyAliases ?? []), p.name];
+    const key = keys.find((k) => props.optString(k) !== undefined) ?? keys[0]!;
+    const raw = props.optString(key);
+    if (raw === undefined) {
+      if (p.default !== undefined) values.set(p.name, p.default);
+      else if (p.configDefault !== undefined)
+        values.set(p.name, fromConfig(p, config ?? SiteConfig.defaults()));
+      else if (isRequired(p) && !p.variadic)
+        throw props.error(key, `${def.name} needs ${props.prefix}${key}`);
+      continue;
+    }
+    const convert = (s: string): ArgValue => {
+      const v = parseValue(p.type, s);
+      if (typeof v === 'object')
+        throw props.error(key, `${props.prefix}${key} must be ${v.expected}, got "${s}"`);
+      return v;
+    };
+    values.set(p.name, p.variadic ? raw.split(/\s+/).filter(Boolean).map(convert) : convert(raw));
+  }
+  return new BoundArgs(def.name, values);
 }

@@ -1,5 +1,5 @@
-import type { InterceptorDef, NgSinkDef, NgSourceDef } from './ng.js';
 import type { PropertySpec } from './properties.js';
+import type { Catalog } from './registry.js';
 
 interface Documented {
   type: string;
@@ -8,15 +8,11 @@ interface Documented {
   properties: readonly PropertySpec[];
 }
 
-export interface NgCatalogDocs {
-  sources: readonly NgSourceDef[];
-  channels: readonly Documented[];
-  interceptors: readonly InterceptorDef[];
-  sinks: readonly NgSinkDef[];
-}
-
-/** docs/agent-components.md: every type an agent file can name, with its properties (generated). */
-export function renderAgentComponentsMarkdown(c: NgCatalogDocs): string {
+/**
+ * docs/agent-components.md: every type an agent file can name, with its properties (generated from the
+ * same catalog as docs/components.md, which shows the sources and sinks in both spellings).
+ */
+export function renderAgentComponentsMarkdown(catalog: Catalog): string {
   const out = [
     '# Agent file components',
     '',
@@ -26,7 +22,8 @@ export function renderAgentComponentsMarkdown(c: NgCatalogDocs): string {
     'default and meaning. Keys go after `<agent>.<sources|channels|sinks>.<name>.` (interceptors after',
     '`<agent>.sources.<name>.interceptors.<i>.`). Every source and sink of the dataflow language',
     '(docs/components.md) can be named too, its arguments given as properties (`type = tail`,',
-    '`filename = /var/log/app.log`). Semantics and examples: docs/agent.md.',
+    '`filename = /var/log/app.log`); docs/components.md shows every source and sink in both spellings.',
+    'Semantics and examples: docs/agent.md.',
     '',
   ];
   const section = (title: string, defs: readonly Documented[]) => {
@@ -44,10 +41,10 @@ export function renderAgentComponentsMarkdown(c: NgCatalogDocs): string {
       out.push('');
     }
   };
-  section('Sources', c.sources);
-  section('Channels', c.channels);
-  section('Interceptors', c.interceptors);
-  section('Sinks', c.sinks);
+  section('Sources', catalog.agentList('source'));
+  section('Channels', catalog.agentList('channel'));
+  section('Interceptors', catalog.agentList('interceptor'));
+  section('Sinks', catalog.agentList('sink'));
   out.push(
     '## Sink processors',
     '',

@@ -1,6 +1,6 @@
 import type { Batch } from '../core/event.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
-import type { ComponentProperties, PropertySpec } from './properties.js';
+import type { ComponentProperties, PropertySpec, RawProps } from './properties.js';
 import type { BuildContext } from './types.js';
 
 /**
@@ -15,6 +15,11 @@ interface NgBase {
   aliases?: string[];
   docs: string;
   properties: readonly PropertySpec[];
+  /**
+   * Why a dataflow spec cannot name this component (it serves a channel, or its keys are keyed groups);
+   * absent when it can: its keyword arguments are its property names in camelCase (catalog/spellings.ts).
+   */
+  specUnavailable?: string;
 }
 
 export interface NgSourceDef extends NgBase {
@@ -54,6 +59,16 @@ export interface InterceptorDef extends NgBase {
   kind: 'interceptor';
   create(props: ComponentProperties, ctx: BuildContext): Interceptor;
 }
+
+/** What `<agent>.channels.<name>.type` names (the channels layer gives create its own types). */
+export interface ChannelEntry extends NgBase {
+  kind: 'channel';
+  // biome-ignore lint/suspicious/noExplicitAny: channels/types.ts types the context and the channel.
+  create(props: RawProps, ctx: any): unknown;
+}
+
+/** Every kind only agent files name directly. */
+export type AgentDef = NgSourceDef | NgSinkDef | InterceptorDef | ChannelEntry;
 
 export function isChannelDrainer(s: EventSink | ChannelDrainer): s is ChannelDrainer {
   return typeof (s as ChannelDrainer).start === 'function' && typeof (s as EventSink).append !== 'function';

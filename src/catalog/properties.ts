@@ -107,23 +107,32 @@ export class ComponentProperties {
 
   private check(spec: PropertySpec, v: string): void {
     const bad = (what: string) => this.error(spec.name, `${spec.name} must be ${what}, got "${v}"`);
-    switch (spec.type) {
-      case 'int':
-        if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw bad('an integer');
-        break;
-      case 'float':
-        if (v === '' || !Number.isFinite(Number(v))) throw bad('a number');
-        break;
-      case 'bool':
-        if (!/^(true|false)$/i.test(v)) throw bad('true or false');
-        return;
-      case 'string':
-        if (spec.choices && !spec.choices.some((c) => c.toLowerCase() === v.toLowerCase()))
-          throw bad(`one of ${spec.choices.join(', ')}`);
-        return;
-      default:
-        return;
-    }
-    if (spec.min !== undefined && Number(v) < spec.min) throw bad(`at least ${spec.min}`);
+    const parsed = parseValue(spec.type, v);
+    if (typeof parsed === 'object') throw bad(parsed.expected);
+    if (
+      spec.type === 'string' &&
+      spec.choices &&
+      !spec.choices.some((c) => c.toLowerCase() === v.toLowerCase())
+    )
+      throw bad(`one of ${spec.choices.join(', ')}`);
+    if (spec.min !== undefined && typeof parsed === 'number' && parsed < spec.min)
+      throw bad(`at least ${spec.min}`);
+  }
+}
+
+/**
+ * A property's text as a typed value, or what was expected: the one conversion both front ends use for
+ * text (agent-file properties of every component, whichever kind of definition it has).
+ */
+export function parseValue(type: PropertyType, v: string): string | number | boolean | { expected: string } {
+  switch (type) {
+    case 'int':
+      return /^-?\d+$/.test(v) && Number.isSafeInteger(Number(v)) ? Number(v) : { expected: 'an integer' };
+    case 'float':
+      return v !== '' && Number.isFinite(Number(v)) ? Number(v) : { expected: 'a number' };
+    case 'bool':
+      return /^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : { expected: 'true or false' };
+    default:
+      return v;
   }
 }

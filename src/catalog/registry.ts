@@ -1,12 +1,20 @@
 import { type Place, SluiceError } from '../core/errors.js';
 import { closest, quotedAlternatives } from '../core/suggest.js';
 import type { Pos } from '../spec/ast.js';
+import type { AgentDef } from './ng.js';
+import { specSpellingOf } from './spellings.js';
 import type { ComponentDef, ComponentKind } from './types.js';
 
 /**
- * The catalog: an immutable value holding component definitions, given as an explicit list (nothing
- * registers itself on import). Tests and sandboxes derive narrower or wider catalogs with `with` and
- * `without`, the way Benthos environments are cloned.
+ * The catalog: an immutable value holding the definitions of every kind (sources, sinks, decorators,
+ * and the agent file's channels and interceptors), given as an explicit list (nothing registers itself
+ * on import; plugins are loaded into it by catalog/plugins.ts). Tests and sandboxes derive narrower or
+ * wider catalogs with `with` and `without`, the way Benthos environments are cloned.
+ *
+ * Both front ends look components up here: a spec by name (`lookup`), an agent file by type
+ * (`agentFind`). A source or sink defined by its agent-file properties also gets its spec spelling
+ * (catalog/spellings.ts) unless a spec component already has that name; channel selectors and sink
+ * processors are part of the agent (flow/agent) and listed in the docs with it.
  *
  * Names are exact (the dataflow language is case-sensitive, as in Flume OG); `ignoreCase` serves the
  * agent properties format, whose type names Flume NG matches without case.
@@ -31,14 +39,55 @@ const ARTICLE: Record<ComponentKind, string> = {
   decorator: 'a decorator',
 };
 
+/** Anything the catalog holds. */
+export type CatalogEntry = ComponentDef | AgentDef;
+
+/** What an agent file names with `type =`, by the section it is in. */
+export type AgentKind = 'source' | 'sink' | 'channel' | 'interceptor';
+
+const AGENT_KIND: Record<AgentDef['kind'], AgentKind> = {
+  'ng-source': 'source',
+  'ng-sink': 'sink',
+  channel: 'channel',
+  interceptor: 'interceptor',
+};
+
+/** An agent-file type resolved: a property-defined component, or a spec component bound by properties. */
+export type AgentFound = { agent: AgentDef; def?: undefined } | { def: ComponentDef; agent?: undefined };
+
+export function isAgentDef(e: CatalogEntry): e is AgentDef {
+  return e.kind in AGENT_KIND;
+}
+
+function keyOf(e: CatalogEntry): string {
+  return isAgentDef(e) ? `${e.kind}:${e.type}` : `${e.kind}:${e.name}`;
+}
+
 export class Catalog {
-  private readonly defs: readonly ComponentDef[];
+  /** As given: what `with` and `without` derive from. */
+  readonly entries: readonly CatalogEntry[];
+  private readonly defs: ComponentDef[] = [];
+  private readonly agentDefs: AgentDef[] = [];
   /** kind -> name or alias -> def. */
   private readonly byName = new Map<ComponentKind, Map<string, ComponentDef>>();
 
-  constructor(defs: readonly ComponentDef[]) {
-    this.defs = [...defs];
+  constructor(entries: readonly CatalogEntry[]) {
+    this.entries = [...entries];
+    for (const e of this.entries) {
+      if (isAgentDef(e)) this.agentDefs.push(e);
+      else this.defs.push(e);
+    }
+    this.checkAgentTypes();
     for (const kind of KINDS) this.byName.set(kind, new Map());
+    // A spec namesake (exec, syslogTcp, avro) is the spec spelling already: no second one differing in case.
+    const taken = new Set(
+      this.defs.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((n) => `${d.kind}:${n.toLowerCase()}`)),
+    );
+    for (const a of this.agentDefs) {
+      if (a.kind !== 'ng-source' && a.kind !== 'ng-sink') continue;
+      const spelled = a.kind === 'ng-source' ? specSpellingOf(a) : specSpellingOf(a);
+      if (spelled && !taken.has(`${spelled.kind}:${spelled.name.toLowerCase()}`)) this.defs.push(spelled);
+    }
     for (const def of this.defs) {
       validateDef(def);
       const names = this.byName.get(def.kind)!;
@@ -116,9 +165,70 @@ export class Catalog {
   }
 
   /** A new catalog with these definitions added; each replaces any definition of the same kind and name. */
-  with(...defs: ComponentDef[]): Catalog {
-    const replaced = new Set(defs.map((d) => `${d.kind}:${d.name}`));
-    return new Catalog([...this.defs.filter((d) => !replaced.has(`${d.kind}:${d.name}`)), ...defs]);
+  with(...defs: CatalogEntry[]): Catalog {
+    const replaced = new Set(defs.map(keyOf));
+    return new Catalog([...this.entries.filter((d) => !replaced.has(keyOf(d))), ...defs]);
+  }
+
+  /**
+   * What an agent file's `type` names in a section: a property-defined type first (matched without
+   * case, as Flume NG does), else a spec component of that kind by its name (sources and sinks).
+   */
+  agentFind(kind: AgentKind, type: string): AgentFound | undefined {
+    const t = type.toLowerCase();
+    const agent = this.agentDefs.find(
+      (d) =>
+        AGENT_KIND[d.kind] === kind &&
+        (d.type.toLowerCase() === t || d.aliases?.some((a) => a.toLowerCase() === t)),
+    );
+    if (agent) return { agent };
+    if (kind !== 'source' && kind !== 'sink') return undefined;
+    const def = this.find(kind, type, { ignoreCase: true });
+    return def && def.agentType === undefined ? { def } : undefined;
+  }
+
+  /** The property-defined entries of one agent kind, in the order given. */
+  agentList(kind: AgentKind): AgentDef[] {
+    return this.agentDefs.filter((d) => AGENT_KIND[d.kind] === kind);
+  }
+
+  /**
+   * Every type name an agent file may write per section, property-defined ones first: a spec namesake
+   * that differs only in case (exec, syslogTcp) is the same type to the user, so it is listed once.
+   */
+  agentTypes(): Record<AgentKind, string[]> {
+    const names = (kind: AgentKind) => this.agentList(kind).flatMap((d) => [d.type, ...(d.aliases ?? [])]);
+    const union = (a: string[], b: string[]) => {
+      const seen = new Set<string>();
+      return [...a, ...b].filter((t) => !seen.has(t.toLowerCase()) && seen.add(t.toLowerCase()));
+    };
+    const spec = (kind: 'source' | 'sink') =>
+      this.list(kind)
+        .filter((d) => d.agentType === undefined)
+        .map((d) => d.name);
+    return {
+      source: union(names('source'), spec('source')),
+      sink: union(names('sink'), spec('sink')),
+      channel: names('channel'),
+      interceptor: names('interceptor'),
+    };
+  }
+
+  /** Two property-defined types of one section may not share a name (matched without case). */
+  private checkAgentTypes(): void {
+    const seen = new Map<string, AgentDef>();
+    for (const d of this.agentDefs) {
+      for (const n of [d.type, ...(d.aliases ?? [])]) {
+        const k = `${AGENT_KIND[d.kind]}:${n.toLowerCase()}`;
+        const other = seen.get(k);
+        if (other && other !== d)
+          throw new SluiceError(
+            'SLUICE_INTERNAL',
+            `catalog: ${AGENT_KIND[d.kind]} type "${n}" is used by both "${other.type}" and "${d.type}"`,
+          );
+        seen.set(k, d);
+      }
+    }
   }
 
   /**
@@ -132,11 +242,18 @@ export class Catalog {
       if (typeof n === 'string') plain.add(n);
       else qualified.add(`${n.kind}:${n.name}`);
     }
-    return new Catalog(this.defs.filter((d) => !plain.has(d.name) && !qualified.has(`${d.kind}:${d.name}`)));
+    const name = (e: CatalogEntry) => (isAgentDef(e) ? e.type : e.name);
+    return new Catalog(
+      this.entries.filter(
+        (e) =>
+          !plain.has(name(e)) &&
+          !qualified.has(`${AGENT_KIND[e.kind as AgentDef['kind']] ?? e.kind}:${name(e)}`),
+      ),
+    );
   }
 
   get size(): number {
-    return this.defs.length;
+    return this.entries.length;
   }
 }
 

@@ -21,6 +21,10 @@ export interface ParamSpec {
   configDefault?: string;
   /** The last parameter may take any number of values (`multitail("a", "b", ...)`). */
   variadic?: boolean;
+  /** Its key in an agent file when that differs from `name` (Flume NG's name, e.g. `compression-type`). */
+  property?: string;
+  /** Other agent-file keys accepted for it (older Flume NG names). */
+  propertyAliases?: string[];
 }
 
 export interface BuildContext {
@@ -38,6 +42,8 @@ interface ComponentBase {
   params: ParamSpec[];
   /** Other names users may write (NG type names, older spellings). */
   aliases?: string[];
+  /** The agent-file type of a component first defined by its properties (`TAILDIR`, `file_roll`). */
+  agentType?: string;
 }
 
 export interface SourceDef extends ComponentBase {
@@ -94,6 +100,10 @@ export class BoundArgs {
   }
   optBool(name: string): boolean | undefined {
     return this.values.get(name) as boolean | undefined;
+  }
+  /** The bound value, whatever its type (what a spelling converts back to a property). */
+  value(name: string): ArgValue | ArgValue[] | undefined {
+    return this.values.get(name);
   }
   /** The values of a variadic parameter (empty when none were given). */
   rest<T extends ArgValue = string>(name: string): T[] {

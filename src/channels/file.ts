@@ -364,6 +364,7 @@ function defaultDir(ctx: ChannelContext, leaf: string): string {
 }
 
 export const fileChannel: ChannelDef = {
+  kind: 'channel',
   type: 'file',
   docs:
     'A durable channel: each commit is written to a checksummed write-ahead log before it returns, and ' +

@@ -99,6 +99,7 @@ export class MemoryChannel extends QueuedChannel {
 }
 
 export const memoryChannel: ChannelDef = {
+  kind: 'channel',
   type: 'memory',
   docs:
     'Holds events in memory: the fastest channel, bounded by event count and body bytes. Events are ' +

@@ -73,7 +73,9 @@ export type ChannelProps = Readonly<Record<string, string>>;
 
 /** A catalog entry for NG channels: what `<agent>.channels.<name>.type = <type>` builds. */
 export interface ChannelDef {
+  kind: 'channel';
   type: string;
+  aliases?: string[];
   docs: string;
   properties: readonly ChannelPropertySpec[];
   /** Validates `props` (SLUICE_CONFIG naming the key) and builds a stopped channel. */

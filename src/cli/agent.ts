@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { ioError } from '../core/errors.js';
-import { builtinAgentCatalog } from '../flow/agent/catalog.js';
 import { AgentHost } from '../node/agent-host.js';
 import { optString, UsageError } from './args.js';
 import type { Command } from './command.js';
@@ -38,12 +37,12 @@ export const agentCommand: Command = {
     } catch (e) {
       throw ioError(e, `cannot read agent file ${file}`);
     }
-    const env = loadEnv({
+    const env = await loadEnv({
       confDir: optString(p, 'conf'),
       allowExec: p.options.has('allow-exec'),
       nodeName: name,
     });
-    const host = new AgentHost(name, builtinAgentCatalog(), env.context);
+    const host = new AgentHost(name, env.catalog, env.context);
     const config = { text, file };
     if (p.options.has('check')) {
       const c = host.check(config).conf;

@@ -45,7 +45,7 @@ export const demoCommand: Command = {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
     const input = join(dir, 'access.log');
     writeFileSync(input, webLog(lines));
-    const env = loadEnv({});
+    const env = await loadEnv({});
     const say = (s: string) => process.stdout.write(`${s}\n`);
     say(`sluice demo in ${dir} with a ${lines}-line web-server log\n`);
     const demo: Demo = { env, dir, input, lines, say };

@@ -29,7 +29,7 @@ export const dumpCommand: Command = {
   ],
   positionals: { min: 1, max: 1 },
   async run(p) {
-    const env = loadEnv({
+    const env = await loadEnv({
       confDir: optString(p, 'conf'),
       allowExec: p.options.has('allow-exec'),
       nodeName: 'dump',

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { withPlugins } from '../catalog/plugins.js';
 import type { Catalog } from '../catalog/registry.js';
 import type { BuildContext } from '../catalog/types.js';
 import { SiteConfig } from '../core/config.js';
@@ -16,15 +17,20 @@ export interface Env {
 
 /**
  * What every command shares: the site configuration (from --conf DIR, $SLUICE_CONF_DIR, or ./conf when
- * it exists, else the built-in defaults), the catalog and a logger.
+ * it exists, else the built-in defaults), the catalog (built-ins and the plugins of flume.plugin.classes)
+ * and a logger.
  */
-export function loadEnv(opts: { confDir?: string; allowExec?: boolean; nodeName?: string }): Env {
+export async function loadEnv(opts: {
+  confDir?: string;
+  allowExec?: boolean;
+  nodeName?: string;
+}): Promise<Env> {
   const dir = opts.confDir ?? process.env.SLUICE_CONF_DIR ?? (existsSync('conf') ? 'conf' : undefined);
   const config = dir !== undefined ? SiteConfig.load(resolve(dir)) : SiteConfig.defaults();
   limits.maxBodySize = config.getInt('flume.event.max.size.bytes');
   const logger = createLogger();
   for (const w of config.warnings) logger.warn(w);
-  const catalog = builtinCatalog();
+  const catalog = await withPlugins(builtinCatalog(), config);
   return {
     config,
     catalog,

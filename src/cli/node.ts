@@ -45,7 +45,7 @@ export const nodeCommand: Command = {
       );
     const input = oneSpec(p);
     const only = optString(p, 'name');
-    const env = loadEnv({ confDir: optString(p, 'conf'), allowExec: p.options.has('allow-exec') });
+    const env = await loadEnv({ confDir: optString(p, 'conf'), allowExec: p.options.has('allow-exec') });
     const host = new SpecHost({ catalog: env.catalog, context: env.context, logger: env.logger, only });
     const config = { text: input.read(), file: input.file };
     const nodes = host.compile(config);

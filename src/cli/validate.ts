@@ -32,7 +32,7 @@ export const validateCommand: Command = {
   positionals: { min: 0, max: Number.POSITIVE_INFINITY },
   async run(p) {
     const inputs = specInputs(p);
-    const env = loadEnv({ confDir: optString(p, 'conf'), allowExec: true });
+    const env = await loadEnv({ confDir: optString(p, 'conf'), allowExec: true });
     let status = 0;
     for (const input of inputs) {
       try {

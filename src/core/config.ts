@@ -142,7 +142,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
     name: 'flume.plugin.classes',
     type: 'list',
     default: '',
-    docs: 'Comma-separated plugin modules whose sources, sinks and decorators are added to the catalog at start-up.',
+    docs: 'Comma-separated plugin modules (npm package names or file paths, relative to the current directory) whose exported component definitions (sources, sinks, decorators, channels, interceptors) join the catalog at start-up; see docs/plugins.md.',
   },
 
   // Master

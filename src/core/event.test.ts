@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bodyText, Event, eventCounters, limits } from './event.js';
+import { attrsAsJavaMap, bodyText, Event, eventCounters, limits } from './event.js';
 import { Priority } from './priority.js';
 
 test('bodies over flume.event.max.size.bytes are truncated and counted', () => {
@@ -77,4 +77,21 @@ test('a line still in its chunk reads, copies, decodes and truncates like any bo
   } finally {
     limits.maxBodySize = saved;
   }
+});
+
+test('attributes by index agree with attrEntries after sets and deletes; attrsAsJavaMap prints them as Flume does', () => {
+  const e = new Event(Buffer.from('b'), 1, Priority.INFO, 0, 'h');
+  assert.equal(attrsAsJavaMap(e), '');
+  e.setAttr('a', 'x');
+  e.setAttr('b', Buffer.from('é'));
+  e.setAttr('c', 'z');
+  e.deleteAttr('a');
+  const byIndex: [string, Buffer][] = [];
+  for (let i = 0; i < e.attrCount; i++) byIndex.push([e.attrName(i), e.attrValue(i)]);
+  assert.deepEqual(byIndex, e.attrEntries());
+  assert.deepEqual(byIndex, [
+    ['b', Buffer.from('é')],
+    ['c', Buffer.from('z')],
+  ]);
+  assert.equal(attrsAsJavaMap(e), 'b=é, c=z');
 });

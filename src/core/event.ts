@@ -201,6 +201,20 @@ export class Event {
     return out;
   }
 
+  /**
+   * The name of attribute `i` (0 <= i < attrCount). With attrValue, encoders iterate attributes without
+   * an array per event (attrEntries makes one): `for (let i = 0; i < e.attrCount; i++)`.
+   */
+  attrName(i: number): string {
+    return this.kv![2 * i] as string;
+  }
+
+  /** The value of attribute `i` (0 <= i < attrCount). */
+  attrValue(i: number): Buffer {
+    return this.kv![2 * i + 1] as Buffer;
+  }
+
+  /** A fresh array of [name, value] pairs: for tests and cold paths (encoders use attrName/attrValue). */
   attrEntries(): [string, Buffer][] {
     const kv = this.kv;
     const out: [string, Buffer][] = [];
@@ -298,6 +312,18 @@ function truncate(body: Buffer): Buffer {
 
 let cachedHost: string | undefined;
 /** The host name stamped on locally created events (`hostname` in Flume), read once. */
+/**
+ * The attributes as Java prints a Map of strings (`k=v, k2=v2`, values read as UTF-8), the way Flume NG's
+ * logger sink and HEADER_AND_TEXT serializer show headers.
+ */
+export function attrsAsJavaMap(e: Event): string {
+  let out = '';
+  for (let i = 0; i < e.attrCount; i++) {
+    out += `${i === 0 ? '' : ', '}${e.attrName(i)}=${e.attrValue(i).toString('utf8')}`;
+  }
+  return out;
+}
+
 export function localHost(): string {
   if (cachedHost === undefined) cachedHost = hostname();
   return cachedHost;

@@ -52,10 +52,11 @@ export function encodedSize(batch: Batch): number {
     size += FIXED_EVENT_SIZE + lastHostLen + e.body.length;
     if (e.attrCount > 0) {
       if (e.attrCount > MAX_U16) throw tooLong('attribute count', e.attrCount);
-      for (const [name, value] of e.attrEntries()) {
+      for (let k = 0; k < e.attrCount; k++) {
+        const name = e.attrName(k);
         const n = Buffer.byteLength(name, 'utf8');
         if (n > MAX_U16) throw tooLong(`attribute name "${name.slice(0, 40)}..."`, n);
-        size += 2 + n + 4 + value.length;
+        size += 2 + n + 4 + e.attrValue(k).length;
       }
     }
   }
@@ -93,8 +94,9 @@ export function writeEvents(batch: Batch, buf: Buffer, offset: number): number {
     buf.writeUInt16BE(e.attrCount, o);
     o += 2;
     if (e.attrCount > 0) {
-      for (const [name, value] of e.attrEntries()) {
-        o = writeStr16(buf, o, name);
+      for (let k = 0; k < e.attrCount; k++) {
+        const value = e.attrValue(k);
+        o = writeStr16(buf, o, e.attrName(k));
         o = buf.writeUInt32BE(value.length, o);
         o += value.copy(buf, o);
       }

@@ -1,4 +1,5 @@
 import type { DecoratorDef } from '../catalog/types.js';
+import { Backoff } from '../core/backoff.js';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -9,7 +10,7 @@ import { atLeast } from './args.js';
 /** Java's Integer.MAX_VALUE, Flume's "no limit"; also the longest delay setTimeout accepts. */
 const NO_LIMIT = 2147483647;
 
-export interface Backoff {
+export interface InsistentOpenOptions {
   /** Longest single wait, ms. */
   max: number;
   /** First wait, ms; doubled after every failure up to `max`. */
@@ -32,7 +33,7 @@ export class InsistentOpenSink extends DecoratorSink {
 
   constructor(
     child: EventSink,
-    private readonly backoff: Backoff,
+    private readonly backoff: InsistentOpenOptions,
     private readonly logger?: Logger,
   ) {
     super(child);
@@ -40,8 +41,8 @@ export class InsistentOpenSink extends DecoratorSink {
 
   override async open(): Promise<void> {
     this.closing = false;
-    const { max, cumulativeMax } = this.backoff;
-    let wait = Math.min(this.backoff.init, max);
+    const { cumulativeMax } = this.backoff;
+    const delay = new Backoff({ initialMs: this.backoff.init, maxMs: this.backoff.max });
     let waited = 0;
     let attempts = 0;
     for (;;) {
@@ -66,12 +67,11 @@ export class InsistentOpenSink extends DecoratorSink {
             },
           );
         }
-        const ms = Math.min(wait, left);
+        const ms = Math.min(delay.fail(), left);
         this.logger?.warn(`open failed (attempt ${attempts}): ${err.message}; retrying in ${ms} ms`);
         await this.sleep(ms);
         if (this.closing) throw closedDuringOpen(err);
         waited += ms;
-        wait = Math.min(wait * 2, max);
       }
     }
   }

@@ -1,3 +1,4 @@
+import { Backoff } from '../core/backoff.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
@@ -20,10 +21,8 @@ export interface FailoverOptions {
 export class FailoverSink implements EventSink {
   private primaryUp = false;
   private backupOpen = false;
-  private failures = 0;
   private retryAt = 0;
-  private readonly initial: number;
-  private readonly max: number;
+  private readonly backoff: Backoff;
   private readonly now: () => number;
   private readonly outage: OutageLog | undefined;
 
@@ -32,8 +31,7 @@ export class FailoverSink implements EventSink {
     private readonly backup: EventSink,
     opts: FailoverOptions = {},
   ) {
-    this.initial = opts.initialBackoff ?? 1000;
-    this.max = opts.maxBackoff ?? 60_000;
+    this.backoff = new Backoff({ initialMs: opts.initialBackoff ?? 1000, maxMs: opts.maxBackoff ?? 60_000 });
     this.now = opts.now ?? Date.now;
     this.outage = opts.logger
       ? new OutageLog(opts.logger, 'failover: primary', {
@@ -72,7 +70,7 @@ export class FailoverSink implements EventSink {
       await this.primary.open();
       this.primaryUp = true;
       await this.primary.append(batch);
-      this.failures = 0;
+      this.backoff.reset();
       this.outage?.recovered();
     } catch (e) {
       await this.failOver(e, batch);
@@ -96,9 +94,7 @@ export class FailoverSink implements EventSink {
 
   private primaryFailed(e: unknown): void {
     this.primaryUp = false;
-    this.failures++;
-    const wait = Math.min(this.max, this.initial * 2 ** Math.min(this.failures - 1, 30));
-    this.retryAt = this.now() + wait;
+    this.retryAt = this.now() + this.backoff.fail();
     this.outage?.failed(e);
   }
 

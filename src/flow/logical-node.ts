@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type Ack, takeAck } from '../core/ack.js';
+import { Backoff } from '../core/backoff.js';
 import { asSluiceError, isFatal, type SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -125,7 +126,8 @@ export class LogicalNode {
       meanwhile: 'retrying with backoff',
       up: 'started',
     });
-    for (let wait = OPEN_RETRY_MS; ; wait = Math.min(wait * 2, OPEN_RETRY_MAX_MS)) {
+    const delay = new Backoff({ initialMs: OPEN_RETRY_MS, maxMs: OPEN_RETRY_MAX_MS });
+    for (;;) {
       try {
         this.tally = new SinkTally();
         this.sink = new MeteredTree(this.compiled.makeSink(this.tally), this.treeMeter);
@@ -141,7 +143,7 @@ export class LogicalNode {
         outage.failed(e);
         await this.closeAll().catch(() => {});
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, wait);
+          const t = setTimeout(resolve, delay.fail());
           this.wakeRetry = () => {
             clearTimeout(t);
             resolve();

@@ -1,6 +1,6 @@
+import type { ByteWriter } from '../core/byte-writer.js';
 import type { Event } from '../core/event.js';
 import { PRIORITY_NAMES } from '../core/priority.js';
-import type { ByteWriter } from './bytes.js';
 
 /**
  * The Avro schema of a Flume OG event, the record Flume OG's Avro event server and output formats use
@@ -31,21 +31,21 @@ export const EVENT_SCHEMA_JSON = JSON.stringify(EVENT_SCHEMA);
 
 /** Appends one event in Avro binary encoding (the record's fields in schema order). */
 export function writeAvroEvent(w: ByteWriter, e: Event): void {
-  w.avroLong(e.timestamp);
-  w.avroLong(e.priority);
-  w.avroBytes(e.body);
-  w.avroLong(e.nanos);
-  w.avroString(e.host);
+  w.long(e.timestamp);
+  w.long(e.priority);
+  w.bytes(e.body);
+  w.long(e.nanos);
+  w.string(e.host);
   const n = e.attrCount;
   if (n > 0) {
     // A map is written as one block of n entries, then the empty block that ends it.
-    w.avroLong(n);
-    for (const [k, v] of e.attrEntries()) {
-      w.avroString(k);
-      w.avroBytes(v);
+    w.long(n);
+    for (let i = 0; i < n; i++) {
+      w.string(e.attrName(i));
+      w.bytes(e.attrValue(i));
     }
   }
-  w.avroLong(0);
+  w.long(0);
 }
 
 /**
@@ -55,8 +55,10 @@ export function writeAvroEvent(w: ByteWriter, e: Event): void {
  */
 export function avroJson(e: Event): string {
   let fields = '';
-  for (const [k, v] of e.attrEntries()) {
-    fields += `${fields === '' ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(v.toString('latin1'))}`;
+  for (let i = 0; i < e.attrCount; i++) {
+    const k = e.attrName(i);
+    const v = e.attrValue(i).toString('latin1');
+    fields += `${fields === '' ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(v)}`;
   }
   return `{"timestamp":${e.timestamp},"priority":"${PRIORITY_NAMES[e.priority] ?? 'INFO'}","body":${JSON.stringify(
     e.body.toString('latin1'),

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import avro from 'avsc';
 import { peer, peerSkip } from '../../test/support/peers.js';
+import { attrsOf, sampleEvents, TS } from '../../test/support/sample-events.js';
 import { Event } from '../core/event.js';
 import { PRIORITY_NAMES } from '../core/priority.js';
 import { EVENT_SCHEMA } from './avro-event.js';
 import { avrodataFormat } from './avrodata.js';
-import { attrsOf, sampleEvents, TS } from './test-events.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-avrodata-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { ByteWriter } from '../core/byte-writer.js';
 import type { Batch } from '../core/event.js';
 import { EVENT_SCHEMA_JSON, writeAvroEvent } from './avro-event.js';
-import { ByteWriter } from './bytes.js';
 import type { FormatDef, OutputFormat } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -52,8 +52,8 @@ class AvroDataFormat implements OutputFormat {
     // The block's byte size precedes its records: write them first, then prepend count and size.
     const r = this.records;
     for (let i = 0; i < batch.length; i++) writeAvroEvent(r, batch[i]!);
-    w.avroLong(batch.length);
-    w.avroLong(r.pos);
+    w.long(batch.length);
+    w.long(r.pos);
     const out = Buffer.allocUnsafe(w.pos + r.pos + 16);
     w.buf.copy(out, 0, 0, w.pos);
     r.buf.copy(out, w.pos, 0, r.pos);
@@ -68,13 +68,13 @@ class AvroDataFormat implements OutputFormat {
   }
 
   private writeHeader(w: ByteWriter): void {
-    w.bytes(MAGIC);
-    w.avroLong(2);
-    w.avroString('avro.schema');
-    w.avroBytes(Buffer.from(EVENT_SCHEMA_JSON, 'utf8'));
-    w.avroString('avro.codec');
-    w.avroBytes(Buffer.from('null'));
-    w.avroLong(0);
-    w.bytes(this.sync);
+    w.raw(MAGIC);
+    w.long(2);
+    w.string('avro.schema');
+    w.bytes(Buffer.from(EVENT_SCHEMA_JSON, 'utf8'));
+    w.string('avro.codec');
+    w.bytes(Buffer.from('null'));
+    w.long(0);
+    w.raw(this.sync);
   }
 }

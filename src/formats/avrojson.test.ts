@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import avro from 'avsc';
+import { attrsOf, sampleEvents } from '../../test/support/sample-events.js';
 import { PRIORITY_NAMES } from '../core/priority.js';
 import { EVENT_SCHEMA } from './avro-event.js';
 import { avrojsonFormat } from './avrojson.js';
-import { attrsOf, sampleEvents } from './test-events.js';
 
 interface AvroRecord {
   timestamp: number;

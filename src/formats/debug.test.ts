@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sampleEvents, TS } from '../../test/support/sample-events.js';
 import { Event } from '../core/event.js';
 import { Priority } from '../core/priority.js';
 import { debugFormat } from './debug.js';
-import { sampleEvents, TS } from './test-events.js';
 
 test('debug: host [PRIORITY date] escaped body { sorted attributes }', () => {
   const lines = debugFormat.create().encode(sampleEvents()).toString('utf8').split('\n');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { TS } from '../../test/support/sample-events.js';
 import { Event } from '../core/event.js';
 import { Priority } from '../core/priority.js';
 import { log4jFormat } from './log4j.js';
-import { TS } from './test-events.js';
 
 test('log4j: yyyy-MM-dd HH:mm:ss,SSS PRIORITY host: escaped body', () => {
   const f = log4jFormat.create();

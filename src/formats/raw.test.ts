@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sampleEvents } from '../../test/support/sample-events.js';
 import { rawFormat } from './raw.js';
-import { sampleEvents } from './test-events.js';
 
 test('raw: each body byte for byte, then a newline; no header or footer', () => {
   const f = rawFormat.create();

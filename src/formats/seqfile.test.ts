@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { peer, peerSkip } from '../../test/support/peers.js';
+import { fieldsOf, sampleEvents, TS } from '../../test/support/sample-events.js';
 import { isSluiceError } from '../core/errors.js';
 import { Event } from '../core/event.js';
 import { Priority } from '../core/priority.js';
@@ -16,7 +17,6 @@ import {
   seqfileFormat,
   VALUE_CLASS,
 } from './seqfile.js';
-import { fieldsOf, sampleEvents, TS } from './test-events.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-seqfile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

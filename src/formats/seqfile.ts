@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { ByteWriter } from '../core/byte-writer.js';
 import { SluiceError } from '../core/errors.js';
 import { type Batch, Event } from '../core/event.js';
 import type { Priority } from '../core/priority.js';
-import { ByteWriter } from './bytes.js';
 import type { FormatDef, OutputFormat } from './types.js';
 
 /**
@@ -66,7 +66,7 @@ export class SeqfileWriter {
 
   header(): Buffer {
     const w = this.w;
-    w.bytes(MAGIC);
+    w.raw(MAGIC);
     w.byte(SEQ_VERSION);
     writeText(w, KEY_CLASS);
     writeText(w, VALUE_CLASS);
@@ -77,7 +77,7 @@ export class SeqfileWriter {
       writeText(w, k);
       writeText(w, v);
     }
-    w.bytes(this.sync);
+    w.raw(this.sync);
     this.position = w.pos;
     this.lastSyncPos = 0;
     return w.take();
@@ -93,7 +93,7 @@ export class SeqfileWriter {
         const e = batch[i]!;
         if (base + w.pos >= this.lastSyncPos + SYNC_INTERVAL) {
           w.int32(SYNC_ESCAPE);
-          w.bytes(this.sync);
+          w.raw(this.sync);
           this.lastSyncPos = base + w.pos;
         }
         const start = w.pos;
@@ -118,16 +118,18 @@ export class SeqfileWriter {
 
 function writeValue(w: ByteWriter, e: Event): void {
   w.int32(e.body.length);
-  w.bytes(e.body);
+  w.raw(e.body);
   w.int64(e.timestamp);
   w.int32(e.priority);
   w.int64(e.nanos);
   writeUtf(w, e.host, 'host');
-  w.int32(e.attrCount);
-  for (const [k, v] of e.attrEntries()) {
-    writeUtf(w, k, 'attribute name');
+  const n = e.attrCount;
+  w.int32(n);
+  for (let i = 0; i < n; i++) {
+    writeUtf(w, e.attrName(i), 'attribute name');
+    const v = e.attrValue(i);
     w.int32(v.length);
-    w.bytes(v);
+    w.raw(v);
   }
 }
 
@@ -135,7 +137,7 @@ function writeValue(w: ByteWriter, e: Event): void {
 function writeText(w: ByteWriter, s: string): void {
   const b = Buffer.from(s, 'utf8');
   writeVLong(w, b.length);
-  w.bytes(b);
+  w.raw(b);
 }
 
 /** Hadoop WritableUtils.writeVLong: one byte for -112..127, else a length byte then big-endian bytes. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { TS } from '../../test/support/sample-events.js';
 import { Event } from '../core/event.js';
 import { syslogFormat } from './syslog.js';
-import { TS } from './test-events.js';
 
 test('syslog: MMM dd HH:mm:ss host [service: ]body, body bytes unescaped', () => {
   const f = syslogFormat.create();

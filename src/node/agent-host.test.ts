@@ -28,13 +28,7 @@ const collect: SinkDef = {
     return s;
   },
 };
-const catalog = {
-  sources: NG_SOURCES,
-  sinks: NG_SINKS,
-  channels: CHANNELS,
-  interceptors: INTERCEPTORS,
-  og: new Catalog([collect]),
-};
+const catalog = new Catalog([...NG_SOURCES, ...NG_SINKS, ...CHANNELS, ...INTERCEPTORS, collect]);
 
 const bodies = (id: string) => (built.get(id) ?? []).flatMap((s) => s.bodies());
 

@@ -1,7 +1,5 @@
 import fs from 'node:fs';
 import type net from 'node:net';
-import type { ComponentProperties, PropertySpec } from '../catalog/properties.js';
-import type { BoundArgs, ParamSpec } from '../catalog/types.js';
 import type { Logger } from '../core/logger.js';
 
 /**
@@ -43,92 +41,6 @@ export interface GuardStats {
   handshakeTimedOut: number;
   /** accept() failed because the process ran out of file descriptors (EMFILE/ENFILE). */
   fdLimit: number;
-}
-
-/** The OG keyword arguments (`syslogTcp(5140, maxConnections=100, idleTimeout=60000)`). */
-export function connectionLimitParams(): ParamSpec[] {
-  const d = DEFAULT_CONNECTION_LIMITS;
-  return [
-    {
-      name: 'maxConnections',
-      type: 'int',
-      optional: true,
-      default: d.maxConnections,
-      docs: 'Connections open at once on this port; more are closed at accept (counted, logged once per peer).',
-    },
-    {
-      name: 'idleTimeout',
-      type: 'int',
-      optional: true,
-      default: d.idleTimeoutMs,
-      docs: 'Milliseconds a connection may carry no data before it is closed (0: never).',
-    },
-    {
-      name: 'readTimeout',
-      type: 'int',
-      optional: true,
-      default: d.readTimeoutMs,
-      docs: 'Milliseconds a begun frame or line may stay incomplete before the connection is closed (0: never).',
-    },
-    {
-      name: 'handshakeTimeout',
-      type: 'int',
-      optional: true,
-      default: d.handshakeTimeoutMs,
-      docs: 'Milliseconds from accept until the TLS and protocol handshake must be complete (0: never).',
-    },
-  ];
-}
-
-/** The same limits as agent-file properties (Sluice-specific keys; Flume NG has no equivalents). */
-export const CONNECTION_LIMIT_PROPERTIES: readonly PropertySpec[] = [
-  {
-    name: 'max-connections',
-    type: 'int',
-    default: String(DEFAULT_CONNECTION_LIMITS.maxConnections),
-    min: 1,
-    docs: 'Connections open at once on this port; more are closed at accept (counted, logged once per peer).',
-  },
-  {
-    name: 'idle-timeout',
-    type: 'int',
-    default: String(DEFAULT_CONNECTION_LIMITS.idleTimeoutMs),
-    min: 0,
-    docs: 'Milliseconds a connection may carry no data before it is closed (0: never).',
-  },
-  {
-    name: 'read-timeout',
-    type: 'int',
-    default: String(DEFAULT_CONNECTION_LIMITS.readTimeoutMs),
-    min: 0,
-    docs: 'Milliseconds a begun frame or line may stay incomplete before the connection is closed (0: never).',
-  },
-  {
-    name: 'handshake-timeout',
-    type: 'int',
-    default: String(DEFAULT_CONNECTION_LIMITS.handshakeTimeoutMs),
-    min: 0,
-    docs: 'Milliseconds from accept until the TLS and protocol handshake must be complete (0: never).',
-  },
-];
-
-export function readConnectionLimits(args: BoundArgs): ConnectionLimits {
-  const d = DEFAULT_CONNECTION_LIMITS;
-  return {
-    maxConnections: Math.max(1, args.optInt('maxConnections') ?? d.maxConnections),
-    idleTimeoutMs: Math.max(0, args.optInt('idleTimeout') ?? d.idleTimeoutMs),
-    readTimeoutMs: Math.max(0, args.optInt('readTimeout') ?? d.readTimeoutMs),
-    handshakeTimeoutMs: Math.max(0, args.optInt('handshakeTimeout') ?? d.handshakeTimeoutMs),
-  };
-}
-
-export function readNgConnectionLimits(p: ComponentProperties): ConnectionLimits {
-  return {
-    maxConnections: p.int('max-connections'),
-    idleTimeoutMs: p.int('idle-timeout'),
-    readTimeoutMs: p.int('read-timeout'),
-    handshakeTimeoutMs: p.int('handshake-timeout'),
-  };
 }
 
 /** One accepted connection's bookkeeping; the protocol code tells it what it sees. */

@@ -5,16 +5,10 @@ import { certSet } from '../../test/fixtures/tls-peers.js';
 import { peerSkip } from '../../test/support/peers.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import { BoundArgs } from '../catalog/types.js';
+import { NG_SERVER_TLS_PROPERTIES, readNgServerTls, readTlsArgs } from '../components/options/tls.js';
 import { memoryLogger } from '../core/logger.js';
 import type { TlsOptions } from './avro/server.js';
-import {
-  connectSocket,
-  isCertificateError,
-  NG_SERVER_TLS_PROPERTIES,
-  readNgServerTls,
-  readTlsArgs,
-  socketServer,
-} from './tls.js';
+import { connectSocket, isCertificateError, socketServer } from './tls.js';
 
 test('readTlsArgs: a file named implies ssl; a client needs no key, a server does', () => {
   const args = (a: Record<string, string | boolean>) => BoundArgs.of('syslogTcp', a);

@@ -1,9 +1,9 @@
 import type { NgSinkDef } from '../catalog/ng.js';
+import { readTlsLimits, TLS_LIMIT_PROPERTIES } from '../components/options/tls.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
 import { DEFAULT_MAX_FRAME_SIZE } from '../rpc/avro/frame.js';
-import { readTlsLimits, TLS_LIMIT_PROPERTIES } from '../rpc/avro/ng-tls.js';
 import { AvroEventSink, type AvroSinkOptions, type Collector } from './avro.js';
 
 /**
@@ -54,6 +54,9 @@ export class NgAvroSink implements EventSink {
 export const ngAvroSink: NgSinkDef = {
   kind: 'ng-sink',
   type: 'avro',
+  specUnavailable:
+    'From a spec, avro is avroSink: the same protocol with the dataflow arguments. They stay two ' +
+    'components for now because this one is sized by channel transactions (batch-size, reset-connection-interval).',
   docs:
     "Flume NG's avro sink: sends the channel's events with appendBatch to an AvroSourceProtocol server (a " +
     'Flume or Sluice avro source, a Sluice collectorSource or rpcSource, a Spark push receiver). The channel ' +

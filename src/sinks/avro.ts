@@ -1,16 +1,12 @@
+import { checkPort } from '../catalog/ports.js';
 import type { BoundArgs, BuildContext, ParamSpec, SinkDef } from '../catalog/types.js';
+import { readTransportArgs, transportParams } from '../components/options/transport.js';
 import { errnoOf, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
 import type { EventSink, SinkCounts } from '../core/pipeline.js';
-import {
-  checkPort,
-  loadTls,
-  readTransportArgs,
-  type TransportArgs,
-  transportParams,
-} from '../rpc/avro/component-options.js';
+import { loadTls, type TransportArgs } from '../rpc/avro/component-options.js';
 import { FlumeRpcClient, statusName } from '../rpc/avro/flume-protocol.js';
 import { Status } from '../rpc/avro/protocols.js';
 

@@ -3,7 +3,7 @@ import { mkdir, open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NgSinkDef } from '../catalog/ng.js';
 import { ioError, SluiceError } from '../core/errors.js';
-import type { Batch } from '../core/event.js';
+import { attrsAsJavaMap, type Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
 import { createFormat } from '../formats/index.js';
@@ -38,8 +38,7 @@ export function headerAndTextSerializer(): OutputFormat {
     encode(batch) {
       const parts: Buffer[] = [];
       for (const e of batch) {
-        const h = [...e.attrEntries()].map(([k, v]) => `${k}=${v.toString('utf8')}`).join(', ');
-        parts.push(Buffer.from(`{${h}} `), e.body, NEWLINE);
+        parts.push(Buffer.from(`{${attrsAsJavaMap(e)}} `), e.body, NEWLINE);
       }
       return Buffer.concat(parts);
     },

@@ -1,5 +1,5 @@
 import type { NgSinkDef } from '../catalog/ng.js';
-import type { Batch } from '../core/event.js';
+import { attrsAsJavaMap, type Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
 
@@ -12,7 +12,7 @@ export class LoggerSink implements EventSink {
   async open(): Promise<void> {}
   append(batch: Batch): void {
     for (const e of batch) {
-      const headers = [...e.attrEntries()].map(([k, v]) => `${k}=${v.toString('utf8')}`).join(', ');
+      const headers = attrsAsJavaMap(e);
       const body = e.body.subarray(0, this.maxBytes);
       this.logger.info(
         `Event: { headers:{${headers}} body: ${body.toString('hex').replace(/(..)/g, '$1 ').trim()} ${JSON.stringify(body.toString('latin1'))} }`,

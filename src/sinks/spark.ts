@@ -1,6 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { ChannelDrainer, DrainableChannel, NgSinkDef } from '../catalog/ng.js';
+import {
+  CONNECTION_LIMIT_PROPERTIES,
+  readNgConnectionLimits,
+} from '../components/options/connection-limits.js';
+import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
 import { Ack } from '../core/ack.js';
+import type { ByteWriter } from '../core/byte-writer.js';
 import { asSluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -8,13 +14,7 @@ import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
 import { FlumeEventEncoder } from '../rpc/avro/flume-event.js';
 import { sparkFlumeProtocol } from '../rpc/avro/protocols.js';
 import { AvroServer, handler } from '../rpc/avro/server.js';
-import type { Writer } from '../rpc/avro/wire.js';
-import {
-  CONNECTION_LIMIT_PROPERTIES,
-  type ConnectionLimits,
-  readNgConnectionLimits,
-} from '../rpc/connection-guard.js';
-import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
+import type { ConnectionLimits } from '../rpc/connection-guard.js';
 
 /**
  * Spark's SparkSink (spark-streaming-flume-sink): instead of pushing, the agent serves
@@ -174,7 +174,7 @@ export class SparkSink implements ChannelDrainer {
     await server?.close();
   }
 
-  private writeReply(w: Writer, res: Reply): void {
+  private writeReply(w: ByteWriter, res: Reply): void {
     w.string(res.errorMsg);
     w.string(res.sequenceNumber);
     this.encoder.writeBatch(w, res.events);
@@ -314,6 +314,8 @@ export const sparkSink: NgSinkDef = {
   kind: 'ng-sink',
   type: 'org.apache.spark.streaming.flume.sink.SparkSink',
   aliases: ['spark'],
+  specUnavailable:
+    'It serves remote pollers straight from a channel, in its own transactions; a spec has no channels.',
   docs:
     "Spark's pull sink: serves SparkFlumeProtocol (Avro RPC, Netty framing, no compression or TLS) to Spark " +
     'Streaming polling receivers (FlumeUtils.createPollingStream) and Sluice pollers. Each getEventBatch(n) ' +

@@ -5,6 +5,7 @@ import { after, describe, it } from 'node:test';
 import { certSet } from '../../test/fixtures/tls-peers.js';
 import { testContext } from '../../test/mocks/sinks.js';
 import { peerSkip } from '../../test/support/peers.js';
+import { pull } from '../../test/support/source-helpers.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import { Event } from '../core/event.js';
@@ -13,7 +14,6 @@ import { SyslogFramer } from '../rpc/syslog/framing.js';
 import { SYSLOG_FACILITY, SYSLOG_PARSE_ERROR, SyslogParser } from '../rpc/syslog/parse.js';
 import { Zone } from '../rpc/syslog/zone.js';
 import { SyslogTcpSource } from '../sources/syslog.js';
-import { pull } from '../sources/test-helpers.js';
 import { SyslogTcpSink, syslogTcpSink } from './syslog.js';
 
 /**

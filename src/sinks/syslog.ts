@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import { checkPort } from '../catalog/ports.js';
 import type { SinkDef } from '../catalog/types.js';
+import { readTlsArgs, tlsParams } from '../components/options/tls.js';
+import { Backoff } from '../core/backoff.js';
 import { ioError, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -10,7 +12,7 @@ import type { TlsOptions } from '../rpc/avro/server.js';
 import type { SyslogWireOptions } from '../rpc/syslog/format.js';
 import { SyslogWireFormat } from '../rpc/syslog/format.js';
 import { syslogZone } from '../rpc/syslog/zone.js';
-import { connectSocket, isCertificateError, readTlsArgs, tlsParams } from '../rpc/tls.js';
+import { connectSocket, isCertificateError } from '../rpc/tls.js';
 
 /**
  * syslogTcp("host"[, port=514]): writes events to a syslog daemon (or another syslogTcp source) over
@@ -129,7 +131,7 @@ export class SyslogTcpSink implements EventSink {
   private async reconnect(): Promise<void> {
     // Here rather than in open: an append without open must never fall back to plain text.
     if (this.opts.tls?.ssl && this.tls === undefined) this.tls = loadTls(this.opts.tls, COMPONENT, 'client');
-    let delay = this.backoffMs;
+    const delay = new Backoff({ initialMs: this.backoffMs, maxMs: Math.max(this.backoffMs, 2000) });
     let last: unknown;
     for (let attempt = 0; attempt <= this.retries; attempt++) {
       if (this.closed) throw new SluiceError('SLUICE_CLOSED', `closed while connecting to ${this.where}`);
@@ -147,8 +149,7 @@ export class SyslogTcpSink implements EventSink {
           );
         }
         if (attempt < this.retries) {
-          await new Promise((r) => setTimeout(r, delay));
-          delay = Math.min(delay * 2, 2000);
+          await new Promise((r) => setTimeout(r, delay.fail()));
         }
       }
     }

@@ -1,5 +1,10 @@
 import net from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
+import {
+  CONNECTION_LIMIT_PROPERTIES,
+  readNgConnectionLimits,
+} from '../components/options/connection-limits.js';
+import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
 import { acked } from '../core/ack.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
@@ -10,13 +15,7 @@ import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
 import { DEFAULT_HANDSHAKE_FRAME_SIZE, DEFAULT_MAX_FRAME_SIZE } from '../rpc/avro/frame.js';
 import { Status, type StatusValue } from '../rpc/avro/protocols.js';
 import type { AnyHandler, AvroServer, PeerInfo } from '../rpc/avro/server.js';
-import {
-  CONNECTION_LIMIT_PROPERTIES,
-  type ConnectionLimits,
-  type GuardStats,
-  readNgConnectionLimits,
-} from '../rpc/connection-guard.js';
-import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
+import type { ConnectionLimits, GuardStats } from '../rpc/connection-guard.js';
 
 /**
  * Flume NG's avro source for agent files. Unlike the OG avroSource (which answers OK once a batch is in
@@ -290,6 +289,9 @@ export class NgAvroSource implements EventSource {
 export const ngAvroSource: NgSourceDef = {
   type: 'avro',
   kind: 'ng-source',
+  specUnavailable:
+    'From a spec, avro is avroSource: the same protocol with the dataflow arguments. They stay two ' +
+    'components because this one answers OK only after the channel put committed, which needs channels.',
   docs:
     "Flume NG's avro source: serves AvroSourceProtocol (append, appendBatch) to Flume avro sinks, Flume RPC " +
     'clients, Spark and Sluice avro sinks. A batch is answered OK only once its events are committed to the ' +

@@ -1,26 +1,18 @@
+import { checkPort } from '../catalog/ports.js';
 import type { BoundArgs, BuildContext, ParamSpec, SourceDef } from '../catalog/types.js';
+import { connectionLimitParams, readConnectionLimits } from '../components/options/connection-limits.js';
+import { readTransportArgs, transportParams } from '../components/options/transport.js';
 import { acked } from '../core/ack.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
-import {
-  checkPort,
-  listenFlumeSource,
-  readTransportArgs,
-  type TransportArgs,
-  transportParams,
-} from '../rpc/avro/component-options.js';
+import { listenFlumeSource, type TransportArgs } from '../rpc/avro/component-options.js';
 import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
 import { DEFAULT_HANDSHAKE_FRAME_SIZE } from '../rpc/avro/frame.js';
 import { Status, type StatusValue } from '../rpc/avro/protocols.js';
 import type { AvroServer, PeerInfo } from '../rpc/avro/server.js';
-import {
-  type ConnectionLimits,
-  connectionLimitParams,
-  type GuardStats,
-  readConnectionLimits,
-} from '../rpc/connection-guard.js';
+import type { ConnectionLimits, GuardStats } from '../rpc/connection-guard.js';
 
 /**
  * Sources that serve Flume NG's AvroSourceProtocol (what Flume's AvroSink, NettyAvroRpcClient, Spark's

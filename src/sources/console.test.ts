@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
+import { bodies, pull, raceTimeout } from '../../test/support/source-helpers.js';
 import { ConsoleSource } from './console.js';
-import { bodies, pull, raceTimeout } from './test-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-console-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,7 +56,7 @@ describe('console', () => {
     // A child node runs the built source on its own stdin and prints what it got as JSON.
     const script = join(dir, 'stdin.mts');
     const mod = new URL('./console.ts', import.meta.url).href;
-    const helpers = new URL('./test-helpers.ts', import.meta.url).href;
+    const helpers = new URL('../../test/support/source-helpers.ts', import.meta.url).href;
     const catalog = new URL('../catalog/types.ts', import.meta.url).href;
     writeFileSync(
       script,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { bodies, pull, raceTimeout, testContext } from '../../test/support/source-helpers.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import { memoryLogger } from '../core/logger.js';
@@ -12,7 +13,6 @@ import {
   execStreamSource,
   splitCommandLine,
 } from './exec.js';
-import { bodies, pull, raceTimeout, testContext } from './test-helpers.js';
 
 /** A cmdline running node on a script; the script may use double quotes only. */
 const node = (script: string) => `'${process.execPath}' -e '${script}'`;

@@ -1,7 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import { ioError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import type { TlsOptions } from '../rpc/avro/server.js';
 import {
   ConnectionGuard,
   type ConnectionLimits,
@@ -9,7 +8,7 @@ import {
   type GuardStats,
   listeningOn,
 } from '../rpc/connection-guard.js';
-import { socketServer } from '../rpc/tls.js';
+import { guardedSocketServer, listenGuarded, type TlsOptions } from '../rpc/tls.js';
 
 /**
  * The listening side of the line-oriented TCP sources (syslog over TCP, netcat): one server, plain or
@@ -68,8 +67,6 @@ export class GuardedListener {
   tlsFailed = 0;
   private server: Server | undefined;
   private readonly live = new Map<Socket, Live>();
-  /** Raw sockets admitted by the guard whose TLS handshake is under way, by peer address and port. */
-  private readonly handshaking = new Map<string, GuardedConnection>();
   private readonly loggedTls = new Set<string>();
   private holding = false;
   private keepAlive: NodeJS.Timeout | undefined;
@@ -91,30 +88,26 @@ export class GuardedListener {
   async listen(): Promise<void> {
     if (this.server !== undefined) return;
     const { bind, port, tls, component, logger } = this.opts;
-    const server = socketServer(
+    const server = guardedSocketServer(
       tls,
-      (s) => this.ready(s),
+      this.guard,
+      (s, conn) => this.ready(s, conn),
       (peer, reason) => this.tlsRefused(peer, reason),
     );
-    if (tls !== undefined) server.on('connection', (raw: Socket) => this.handshake(raw));
     this.server = server;
-    this.guard.watch(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) => {
-        this.server = undefined;
-        this.guard.close();
-        reject(ioError(e, `cannot listen on TCP ${bind}:${port}`, { component, field: 'port' }));
-      });
-      server.listen(port, bind, () => {
-        const a = server.address();
-        this.boundPort = typeof a === 'object' && a !== null ? a.port : port;
-        resolve();
-      });
-    });
-    server.on('error', (e: NodeJS.ErrnoException) => {
-      // The guard logs accept failures at the descriptor limit; anything else is unexpected.
-      if (e.code !== 'EMFILE' && e.code !== 'ENFILE') logger?.error(`${component}: ${e.message}`);
-    });
+    try {
+      this.boundPort = await listenGuarded(
+        server,
+        this.guard,
+        port,
+        bind,
+        (e) => ioError(e, `cannot listen on TCP ${bind}:${port}`, { component, field: 'port' }),
+        (e) => logger?.error(`${component}: ${e.message}`),
+      );
+    } catch (e) {
+      this.server = undefined;
+      throw e;
+    }
     logger?.info(`${component}: listening on ${listeningOn(server)}${tls ? ' (TLS)' : ''}`);
   }
 
@@ -162,27 +155,8 @@ export class GuardedListener {
     if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** TLS: the raw socket is admitted at accept, before its handshake. */
-  private handshake(raw: Socket): void {
-    const conn = this.guard.admit(raw);
-    if (conn === undefined) return;
-    const key = `${raw.remoteAddress}:${raw.remotePort}`;
-    this.handshaking.set(key, conn);
-    raw.once('close', () => this.handshaking.delete(key));
-  }
-
-  private ready(socket: Socket): void {
-    let conn: GuardedConnection | undefined;
-    if (this.opts.tls === undefined) conn = this.guard.admit(socket);
-    else {
-      const key = `${socket.remoteAddress}:${socket.remotePort}`;
-      conn = this.handshaking.get(key);
-      this.handshaking.delete(key);
-    }
-    if (conn === undefined) {
-      socket.destroy();
-      return;
-    }
+  /** A connection ready for data: admitted by the guard at accept, its TLS handshake (if any) done. */
+  private ready(socket: Socket, conn: GuardedConnection): void {
     conn.handshakeDone();
     if (this.holding) socket.pause();
     const pending = this.opts.onConnection(socket, conn);
@@ -190,9 +164,8 @@ export class GuardedListener {
     socket.once('close', () => this.live.delete(socket));
   }
 
+  /** A failed TLS handshake; peers gone mid-handshake or closed by the guard never get here. */
   private tlsRefused(peer: string, reason: string): void {
-    // A peer gone mid-handshake, or one the guard closed: nothing the user must act on.
-    if (/socket hang up|ECONNRESET/.test(reason)) return;
     this.tlsFailed++;
     const key = `${peer} ${reason}`;
     if (this.loggedTls.has(key) || this.loggedTls.size >= MAX_LOGGED) return;

@@ -3,11 +3,11 @@ import net from 'node:net';
 import { after, test } from 'node:test';
 import { certSet, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
 import { peerSkip } from '../../test/support/peers.js';
+import { bodies, pull, testContext } from '../../test/support/source-helpers.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import { takeAck } from '../core/ack.js';
 import { SluiceError } from '../core/errors.js';
 import { type NetcatSource, netcatSource } from './netcat.js';
-import { bodies, pull, testContext } from './test-helpers.js';
 
 const open: NetcatSource[] = [];
 after(async () => {

@@ -1,19 +1,21 @@
 import type { Socket } from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
+import {
+  CONNECTION_LIMIT_PROPERTIES,
+  readNgConnectionLimits,
+} from '../components/options/connection-limits.js';
+import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
 import { acked } from '../core/ack.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
 import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
 import {
-  CONNECTION_LIMIT_PROPERTIES,
   type ConnectionLimits,
   DEFAULT_CONNECTION_LIMITS,
   type GuardedConnection,
   type GuardStats,
-  readNgConnectionLimits,
 } from '../rpc/connection-guard.js';
-import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../rpc/tls.js';
 import { emptyGuardStats, GuardedListener } from './guarded-listener.js';
 import { EventQueue, LineSplitter, MAX_BATCH } from './lines.js';
 import { PeerNotices } from './peer-notices.js';

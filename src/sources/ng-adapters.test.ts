@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { test } from 'node:test';
 import { certSet, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
 import { peerSkip } from '../../test/support/peers.js';
+import { pull, testContext } from '../../test/support/source-helpers.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import { acked, takeAck } from '../core/ack.js';
 import { type Batch, bodyTexts, Event } from '../core/event.js';
@@ -17,7 +18,6 @@ import {
   syslogUdpNgSource,
 } from './ng-adapters.js';
 import type { SyslogTcpSource, SyslogUdpSource } from './syslog.js';
-import { pull, testContext } from './test-helpers.js';
 
 const props = (def: typeof execNgSource, p: Record<string, string>) =>
   new ComponentProperties('source r1', def.properties, p);

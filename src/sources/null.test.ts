@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { testContext } from '../../test/support/source-helpers.js';
 import { BoundArgs } from '../catalog/types.js';
 import { nullSource } from './null.js';
-import { testContext } from './test-helpers.js';
 
 describe('null source', () => {
   it('is drained at once', async () => {

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { pull, testContext } from '../../test/support/source-helpers.js';
 import { BoundArgs } from '../catalog/types.js';
 import { isSluiceError } from '../core/errors.js';
 import { Event } from '../core/event.js';
 import { SeqfileWriter } from '../formats/seqfile.js';
 import { seqfileSource } from './seqfile.js';
-import { pull, testContext } from './test-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-seqfile-src-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

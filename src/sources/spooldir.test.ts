@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { testContext } from '../../test/support/source-helpers.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import { takeAck } from '../core/ack.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import { META_FILE, type SpoolDirSource, spoolDirSource } from './spooldir.js';
-import { testContext } from './test-helpers.js';
 
 function make(props: Record<string, string>): SpoolDirSource {
   const p = new ComponentProperties('source r1', spoolDirSource.properties, { pollDelay: '20', ...props });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pull, testContext } from '../../test/support/source-helpers.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import { eventCounters, limits } from '../core/event.js';
 import { asciisynthSource, nonlsynthSource, SynthSource, synthSource } from './synth.js';
-import { pull, testContext } from './test-helpers.js';
 
 const args = (name: string, msgCount: number, msgSize: number) => BoundArgs.of(name, { msgCount, msgSize });
 

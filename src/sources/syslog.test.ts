@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { certSet, plainRefused, tlsExchange } from '../../test/fixtures/tls-peers.js';
 import { peerSkip } from '../../test/support/peers.js';
+import { pull, raceTimeout, testContext } from '../../test/support/source-helpers.js';
 import { bindArgs } from '../catalog/bind.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import { BoundArgs } from '../catalog/types.js';
@@ -24,7 +25,6 @@ import {
   syslogTcpSource,
   syslogUdpSource,
 } from './syslog.js';
-import { pull, raceTimeout, testContext } from './test-helpers.js';
 
 const NO_LOGGER = peerSkip('logger');
 

@@ -5,6 +5,18 @@ import type { NgSourceDef } from '../catalog/ng.js';
 import { checkPort } from '../catalog/ports.js';
 import type { ComponentProperties } from '../catalog/properties.js';
 import type { BoundArgs, BuildContext, ParamSpec, SourceDef } from '../catalog/types.js';
+import {
+  CONNECTION_LIMIT_PROPERTIES,
+  connectionLimitParams,
+  readConnectionLimits,
+  readNgConnectionLimits,
+} from '../components/options/connection-limits.js';
+import {
+  NG_SERVER_TLS_PROPERTIES,
+  readNgServerTls,
+  readTlsArgs,
+  tlsParams,
+} from '../components/options/tls.js';
 import { SiteConfig } from '../core/config.js';
 import { ioError, SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
@@ -13,19 +25,14 @@ import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
 import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
 import {
-  CONNECTION_LIMIT_PROPERTIES,
   type ConnectionLimits,
-  connectionLimitParams,
   DEFAULT_CONNECTION_LIMITS,
   type GuardedConnection,
   type GuardStats,
-  readConnectionLimits,
-  readNgConnectionLimits,
 } from '../rpc/connection-guard.js';
 import { type FramingLoss, SyslogFramer } from '../rpc/syslog/framing.js';
 import { SYSLOG_PARSE_ERROR, SyslogParser } from '../rpc/syslog/parse.js';
 import { syslogZone, type Zone } from '../rpc/syslog/zone.js';
-import { NG_SERVER_TLS_PROPERTIES, readNgServerTls, readTlsArgs, tlsParams } from '../rpc/tls.js';
 import { emptyGuardStats, GuardedListener } from './guarded-listener.js';
 import { PeerNotices } from './peer-notices.js';
 

@@ -3,10 +3,10 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { bodies, pull, raceTimeout, testContext } from '../../test/support/source-helpers.js';
 import { BoundArgs } from '../catalog/types.js';
 import { memoryLogger } from '../core/logger.js';
 import { A_TAILSRCFILE, multitailSource, TailSource, tailSource } from './tail.js';
-import { bodies, pull, raceTimeout, testContext } from './test-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-tail-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,12 +3,12 @@ import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { bodies, pull, raceTimeout, testContext } from '../../test/support/source-helpers.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import { memoryLogger } from '../core/logger.js';
 import { A_TAILSRCFILE } from './tail.js';
 import { compileFileRegex, TailDirSource, tailDirSource } from './tailDir.js';
-import { bodies, pull, raceTimeout, testContext } from './test-helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-taildir-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { testContext } from '../../test/support/source-helpers.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { ComponentProperties } from '../catalog/properties.js';
 import { takeAck } from '../core/ack.js';
 import type { Batch } from '../core/event.js';
 import { type Position, type TaildirSource, taildirSource } from './taildir-ng.js';
-import { testContext } from './test-helpers.js';
 
 function make(props: Record<string, string>): TaildirSource {
   const p = new ComponentProperties('source r1', taildirSource.properties, {

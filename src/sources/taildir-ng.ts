@@ -467,6 +467,10 @@ export const taildirSource: NgSourceDef = {
   kind: 'ng-source',
   type: 'TAILDIR',
   aliases: ['taildir'],
+  specUnavailable:
+    'Its file groups are keyed properties (filegroups.<g> = pattern), which keyword arguments cannot spell. ' +
+    'From a spec use tailDir or tail; they stay separate components because TAILDIR keeps positions by ' +
+    'inode in positionFile and resumes from them.',
   docs:
     'Flume NG TAILDIR source: follows groups of files (filegroups.<g> = /dir/<file name regex>), one event per ' +
     'complete line, with optional static headers per group. Files are known by inode, so a rotation by rename ' +

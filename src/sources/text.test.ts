@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { bodies, pull, testContext } from '../../test/support/source-helpers.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
-import { bodies, pull, testContext } from './test-helpers.js';
 import { textSource } from './text.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-text-'));

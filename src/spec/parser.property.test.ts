@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { pick, type Rng, randomSink, randomSpec, seededRng } from '../../test/support/arbitrary.js';
 import { SluiceError } from '../core/errors.js';
-import { pick, type Rng, randomSink, randomSpec, seededRng } from './arbitrary.js';
 import type { SinkNode, Spec } from './ast.js';
 import { parseSink, parseSpec } from './parser.js';
 import { stripPositions } from './positions.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { randomSink, randomSpec, seededRng } from './arbitrary.js';
+import { randomSink, randomSpec, seededRng } from '../../test/support/arbitrary.js';
 import { parseSink, parseSource, parseSpec } from './parser.js';
 import { stripPositions } from './positions.js';
 import { printCall, printSink, printSpec, quoteJava } from './printer.js';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ByteWriter } from '../../src/core/byte-writer.js';
 import { type Event, limits } from '../../src/core/event.js';
 import { PRIORITY_NAMES } from '../../src/core/priority.js';
 import { avrodataFormat } from '../../src/formats/avrodata.js';
@@ -19,7 +20,7 @@ import {
   systemErrorBody,
 } from '../../src/rpc/avro/message.js';
 import { avroSourceProtocol } from '../../src/rpc/avro/protocols.js';
-import { Reader, Writer } from '../../src/rpc/avro/wire.js';
+import { Reader } from '../../src/rpc/avro/wire.js';
 import { peer, peerSkip } from '../support/peers.js';
 import { randomEvent } from './events.js';
 import { Rng } from './rng.js';
@@ -82,7 +83,7 @@ test(`Sluice's appendBatch requests and responses read by python3-avro agree (se
   const requestor = new HandshakeRequestor(avroSourceProtocol, token);
   const encoder = new FlumeEventEncoder();
   const requests = batches(rng, events).map((batch, i) => {
-    const w = new Writer(1024);
+    const w = new ByteWriter(1024);
     if (i === 0) w.raw(requestor.request(true));
     w.raw(requestHead('appendBatch'));
     encoder.writeBatch(w, batch);

@@ -1,4 +1,4 @@
-import { seededRng } from '../../src/spec/arbitrary.js';
+import { seededRng } from '../support/arbitrary.js';
 
 /**
  * The fuzzer's randomness. Every input has its own generator seeded from (run seed, input index), so one

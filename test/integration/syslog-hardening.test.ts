@@ -13,9 +13,9 @@ import type { ConnectionLimits } from '../../src/rpc/connection-guard.js';
 import { SYSLOG_PARSE_ERROR, SYSLOG_STATUS } from '../../src/rpc/syslog/parse.js';
 import { type NetcatSource, netcatSource } from '../../src/sources/netcat.js';
 import { SyslogTcpSource, SyslogUdpSource } from '../../src/sources/syslog.js';
-import { bodies, pull, testContext } from '../../src/sources/test-helpers.js';
 import { certSet } from '../fixtures/tls-peers.js';
 import { peerSkip } from '../support/peers.js';
+import { bodies, pull, testContext } from '../support/source-helpers.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 after(async () => {

@@ -13,8 +13,8 @@ import { SYSLOG_FACILITY, SYSLOG_PARSE_ERROR, SYSLOG_SEVERITY } from '../../src/
 import { syslogZone } from '../../src/rpc/syslog/zone.js';
 import { SyslogTcpSink } from '../../src/sinks/syslog.js';
 import { SyslogTcpSource } from '../../src/sources/syslog.js';
-import { pull } from '../../src/sources/test-helpers.js';
 import { peerSkip } from '../support/peers.js';
+import { pull } from '../support/source-helpers.js';
 import { tempDir } from '../support/tmp.js';
 
 const SKIP = peerSkip('rsyslogd', 'logger');

@@ -32,13 +32,7 @@ const collect: SinkDef = {
     return s;
   },
 };
-const catalog = {
-  sources: NG_SOURCES,
-  sinks: NG_SINKS,
-  channels: [memoryChannel],
-  interceptors: INTERCEPTORS,
-  og: new Catalog([collect]),
-};
+const catalog = new Catalog([...NG_SOURCES, ...NG_SINKS, memoryChannel, ...INTERCEPTORS, collect]);
 const ctx = () => testContext({ nodeName: 'a1' });
 
 async function until(f: () => boolean, what: string): Promise<void> {
@@ -298,11 +292,7 @@ const flakyAgent = (sourceType: string, sinkId: string) =>
     `a1.sinks.k1.id = ${sinkId}`,
     'a1.sinks.k1.channel = c1',
   ].join('\n');
-const flakyCatalog = {
-  ...catalog,
-  sources: [...NG_SOURCES, numbers],
-  interceptors: [...INTERCEPTORS, flaky],
-};
+const flakyCatalog = catalog.with(numbers, flaky);
 
 test('a batch an interceptor fails is counted and told to the source, which goes on with the next batches', async () => {
   const c = ctx();

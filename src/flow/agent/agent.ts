@@ -4,6 +4,7 @@ import {
   parseAgentConfig,
   type SourceConf,
 } from '../../agentconf/model.js';
+import { bindProperties } from '../../catalog/bind.js';
 import {
   type ChannelDrainer,
   type Interceptor,
@@ -14,7 +15,7 @@ import {
 } from '../../catalog/ng.js';
 import { ComponentProperties, type RawProps } from '../../catalog/properties.js';
 import type { Catalog } from '../../catalog/registry.js';
-import { type ArgValue, BoundArgs, type BuildContext, type ComponentDef } from '../../catalog/types.js';
+import type { BuildContext, SinkDef, SourceDef } from '../../catalog/types.js';
 import type { Channel, ChannelDef } from '../../channels/types.js';
 import { asSluiceError, SluiceError } from '../../core/errors.js';
 import type { EventSink, EventSource } from '../../core/pipeline.js';
@@ -36,49 +37,14 @@ import {
   SourceRunner,
 } from './source-runner.js';
 
-/** Everything an agent file can name: NG types, plus the OG catalog's sources and sinks by name. */
-export interface AgentCatalog {
-  sources: readonly NgSourceDef[];
-  sinks: readonly NgSinkDef[];
-  channels: readonly ChannelDef[];
-  interceptors: readonly InterceptorDef[];
-  og: Catalog;
-}
+/** Everything an agent file can name: one catalog for both front ends (catalog/registry.ts). */
+export type AgentCatalog = Catalog;
 
 const PROCESSORS = ['default', 'failover', 'load_balance'];
 const SELECTORS = ['replicating', 'multiplexing'];
 
-function findType<T extends { type: string; aliases?: string[] }>(
-  defs: readonly T[],
-  type: string,
-): T | undefined {
-  const t = type.toLowerCase();
-  return defs.find((d) => d.type.toLowerCase() === t || d.aliases?.some((a) => a.toLowerCase() === t));
-}
-
-export function knownTypes(cat: AgentCatalog) {
-  const names = <T extends { type: string; aliases?: string[] }>(defs: readonly T[]) =>
-    defs.flatMap((d) => [d.type, ...(d.aliases ?? [])]);
-  // Types match case-insensitively, NG first: an OG namesake (exec, syslogTcp) is the same type to the
-  // user, so it is listed once.
-  const union = (a: string[], b: string[]) => {
-    const seen = new Set<string>();
-    return [...a, ...b].filter((t) => !seen.has(t.toLowerCase()) && seen.add(t.toLowerCase()));
-  };
-  return {
-    source: union(
-      names(cat.sources),
-      cat.og.list('source').map((d) => d.name),
-    ),
-    sink: union(
-      names(cat.sinks),
-      cat.og.list('sink').map((d) => d.name),
-    ),
-    channel: names(cat.channels),
-    interceptor: names(cat.interceptors),
-    processor: PROCESSORS,
-    selector: SELECTORS,
-  };
+export function knownTypes(cat: Catalog) {
+  return { ...cat.agentTypes(), processor: PROCESSORS, selector: SELECTORS };
 }
 
 /** Props of a component as a plain record (sub-component keys included; the defs skip them). */
@@ -108,37 +74,6 @@ function placed(e: unknown, c: ComponentConf): SluiceError {
     },
     cause: err,
   });
-}
-
-/** An OG source or sink configured by its parameter names (`type = tail`, `filename = /var/log/x`). */
-function bindOg(def: ComponentDef, c: ComponentConf): BoundArgs {
-  const values = new Map<string, ArgValue | ArgValue[]>();
-  for (const p of def.params) {
-    const raw = c.props.optString(p.name);
-    if (raw === undefined) {
-      if (p.default !== undefined) values.set(p.name, p.default);
-      else if (!p.optional && !p.variadic)
-        throw c.props.error(p.name, `${def.name} needs ${c.props.prefix}${p.name}`);
-      continue;
-    }
-    const convert = (s: string): ArgValue => {
-      if (p.type === 'string') return s;
-      if (p.type === 'bool') {
-        if (!/^(true|false)$/i.test(s))
-          throw c.props.error(p.name, `${c.props.prefix}${p.name} must be true or false, got "${s}"`);
-        return s.toLowerCase() === 'true';
-      }
-      const n = Number(s);
-      if (s === '' || !Number.isFinite(n) || (p.type === 'int' && !Number.isInteger(n)))
-        throw c.props.error(
-          p.name,
-          `${c.props.prefix}${p.name} must be ${p.type === 'int' ? 'an integer' : 'a number'}, got "${s}"`,
-        );
-      return n;
-    };
-    values.set(p.name, p.variadic ? raw.split(/\s+/).filter(Boolean).map(convert) : convert(raw));
-  }
-  return new BoundArgs(def.name, values);
 }
 
 /** A channel and the configuration it was built from. */
@@ -242,7 +177,7 @@ export class Agent {
   }
 
   private makeChannel(c: ComponentConf): MeteredChannel {
-    const def = findType(this.catalog.channels, c.type)!;
+    const def = this.catalog.agentFind('channel', c.type)!.agent as ChannelDef;
     try {
       return new MeteredChannel(
         def.create(rawProps(c), {
@@ -259,7 +194,7 @@ export class Agent {
 
   private makeInterceptors(s: SourceConf): Interceptor[] {
     return s.interceptors.map((i) => {
-      const def = findType(this.catalog.interceptors, i.type)!;
+      const def = this.catalog.agentFind('interceptor', i.type)!.agent as InterceptorDef;
       try {
         return def.create(
           new ComponentProperties(`interceptor ${i.name}`, def.properties, rawProps(i), this.ctx.logger),
@@ -394,8 +329,9 @@ export class Agent {
 
   private makeSource(s: ComponentConf): EventSource {
     const { catalog, ctx } = this;
-    const ng = findType(catalog.sources, s.type);
+    const found = catalog.agentFind('source', s.type);
     try {
+      const ng = found?.agent as NgSourceDef | undefined;
       if (ng)
         return ng.create(
           new ComponentProperties(`source ${s.name}`, ng.properties, rawProps(s), ctx.logger, [
@@ -404,8 +340,12 @@ export class Agent {
           ]),
           ctx,
         );
-      const og = catalog.og.lookup('source', s.type);
-      return og.build(bindOg(og, s), { ...ctx, logger: ctx.logger.child(s.name) });
+      const og = (found?.def as SourceDef | undefined) ?? catalog.lookup('source', s.type);
+      const warn = (m: string) => ctx.logger.warn(m);
+      return og.build(bindProperties(og, s.props, ctx.config, warn), {
+        ...ctx,
+        logger: ctx.logger.child(s.name),
+      });
     } catch (e) {
       throw placed(e, s);
     }
@@ -413,15 +353,20 @@ export class Agent {
 
   private makeSink(k: ComponentConf): EventSink | ChannelDrainer {
     const { catalog, ctx } = this;
-    const ng = findType(catalog.sinks, k.type);
+    const found = catalog.agentFind('sink', k.type);
     try {
+      const ng = found?.agent as NgSinkDef | undefined;
       if (ng)
         return ng.create(
           new ComponentProperties(`sink ${k.name}`, ng.properties, rawProps(k), ctx.logger),
           ctx,
         );
-      const og = catalog.og.lookup('sink', k.type);
-      return og.build(bindOg(og, k), { ...ctx, logger: ctx.logger.child(k.name) });
+      const og = (found?.def as SinkDef | undefined) ?? catalog.lookup('sink', k.type);
+      const warn = (m: string) => ctx.logger.warn(m);
+      return og.build(bindProperties(og, k.props, ctx.config, warn), {
+        ...ctx,
+        logger: ctx.logger.child(k.name),
+      });
     } catch (e) {
       throw placed(e, k);
     }

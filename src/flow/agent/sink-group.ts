@@ -1,4 +1,5 @@
 import type { Channel } from '../../channels/types.js';
+import { Backoff } from '../../core/backoff.js';
 import { asSluiceError, isFatal, SluiceError } from '../../core/errors.js';
 import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
@@ -191,7 +192,7 @@ export function singleSelector(): SinkSelector {
  * is tried again (protocols.md section 5).
  */
 export function failoverSelector(priorities: number[], maxPenalty: number): SinkSelector {
-  const failures = priorities.map(() => 0);
+  const penalties = priorities.map(() => sinkPenalty(maxPenalty));
   const until = priorities.map(() => 0);
   const byPriority = priorities.map((_, i) => i).sort((a, b) => priorities[b]! - priorities[a]! || a - b);
   return {
@@ -200,11 +201,10 @@ export function failoverSelector(priorities: number[], maxPenalty: number): Sink
       return ready.length > 0 ? ready : [];
     },
     failed: (i, now) => {
-      failures[i]!++;
-      until[i] = now + Math.min(maxPenalty, 2 ** failures[i]! * 1000);
+      until[i] = now + penalties[i]!.fail();
     },
     succeeded: (i) => {
-      failures[i] = 0;
+      penalties[i]!.reset();
     },
   };
 }
@@ -217,7 +217,7 @@ export function loadBalanceSelector(
   maxTimeOut: number,
 ): SinkSelector {
   let next = 0;
-  const failures = new Array<number>(n).fill(0);
+  const penalties = Array.from({ length: n }, () => sinkPenalty(maxTimeOut));
   const until = new Array<number>(n).fill(0);
   return {
     order: (now) => {
@@ -236,11 +236,16 @@ export function loadBalanceSelector(
       return backoff ? order.filter((k) => until[k]! <= now) : order;
     },
     failed: (i, now) => {
-      failures[i]!++;
-      if (backoff) until[i] = now + Math.min(maxTimeOut, 2 ** failures[i]! * 1000);
+      const wait = penalties[i]!.fail();
+      if (backoff) until[i] = now + wait;
     },
     succeeded: (i) => {
-      failures[i] = 0;
+      penalties[i]!.reset();
     },
   };
+}
+
+/** Flume NG's sink penalty: 2^failures x 1000 ms (so 2 s after the first failure), capped. */
+function sinkPenalty(maxMs: number): Backoff {
+  return new Backoff({ initialMs: 2000, maxMs });
 }

@@ -1,6 +1,7 @@
 import type { Interceptor } from '../../catalog/ng.js';
 import type { Channel } from '../../channels/types.js';
 import { type Ack, takeAck } from '../../core/ack.js';
+import { Backoff } from '../../core/backoff.js';
 import { asSluiceError, isFatal } from '../../core/errors.js';
 import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
@@ -150,9 +151,10 @@ export class SourceRunner {
 
   /** Opens a source whose first open failed for a transient reason; false when stopped meanwhile. */
   private async openWithBackoff(): Promise<boolean> {
-    for (let wait = 1000; !this.opened; wait = Math.min(wait * 2, OPEN_RETRY_MAX_MS)) {
+    const delay = new Backoff({ initialMs: 1000, maxMs: OPEN_RETRY_MAX_MS });
+    while (!this.opened) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, wait);
+        const t = setTimeout(resolve, delay.fail());
         this.wakeRetry = () => {
           clearTimeout(t);
           resolve();

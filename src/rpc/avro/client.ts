@@ -1,9 +1,9 @@
+import { Backoff } from '../../core/backoff.js';
 import { ioError, SluiceError } from '../../core/errors.js';
-import { connectSocket } from '../tls.js';
+import { connectSocket, type TlsOptions } from '../tls.js';
 import { HandshakeRequestor } from './handshake.js';
 import { readResponseHead, requestHead } from './message.js';
 import type { AvroProtocol } from './protocols.js';
-import type { TlsOptions } from './server.js';
 import { FrameTransport, type TransportOptions } from './transport.js';
 import { Reader } from './wire.js';
 
@@ -55,7 +55,7 @@ export class AvroClient {
   private conn: Connection | undefined;
   private connecting = false;
   private readonly waiting: Call[] = [];
-  private failures = 0;
+  private readonly backoff: Backoff;
   private nextAttemptAt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -65,6 +65,7 @@ export class AvroClient {
   constructor(readonly opts: AvroClientOptions) {
     this.requestor = new HandshakeRequestor(opts.protocol, { token: opts.token });
     this.address = `${opts.host}:${opts.port}`;
+    this.backoff = new Backoff({ initialMs: opts.backoffMinMs ?? 100, maxMs: opts.backoffMaxMs ?? 30_000 });
   }
 
   /** True while a handshaken connection is open. */
@@ -266,7 +267,7 @@ export class AvroClient {
         return;
       }
       conn.connected = true;
-      this.failures = 0;
+      this.backoff.reset();
       this.nextAttemptAt = 0;
     }
     let value: unknown;
@@ -298,10 +299,7 @@ export class AvroClient {
   }
 
   private noteFailure(): void {
-    this.failures++;
-    const min = this.opts.backoffMinMs ?? 100;
-    const max = this.opts.backoffMaxMs ?? 30_000;
-    this.nextAttemptAt = Date.now() + Math.min(max, min * 2 ** Math.min(this.failures - 1, 30));
+    this.nextAttemptAt = Date.now() + this.backoff.fail();
   }
 
   private rejectAll(conn: Connection | undefined, err: SluiceError): void {

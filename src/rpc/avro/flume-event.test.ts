@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ByteWriter } from '../../core/byte-writer.js';
 import { Event } from '../../core/event.js';
 import { Priority } from '../../core/priority.js';
 import { eventHeaders, FlumeEventEncoder, readFlumeEvents } from './flume-event.js';
 import { avroSourceProtocol } from './protocols.js';
-import { Reader, Writer } from './wire.js';
+import { Reader } from './wire.js';
 
 const batchType = avroSourceProtocol.messages.get('appendBatch')!.requestType;
 
 function roundTrip(events: Event[], peer = '10.0.0.9'): Event[] {
-  const w = new Writer(16);
+  const w = new ByteWriter(16);
   new FlumeEventEncoder().writeBatch(w, events);
   const r = new Reader(Buffer.from(w.finish()));
   const out = readFlumeEvents(r, peer);
@@ -51,7 +52,7 @@ test('the bytes are plain AvroFlumeEvents: avsc decodes them, with the documente
   });
   e.setAttr('host', 'other');
   e.setAttr('raw', Buffer.from([0x80]));
-  const w = new Writer();
+  const w = new ByteWriter();
   new FlumeEventEncoder().writeBatch(w, [e]);
   const decoded = batchType.fromBuffer(Buffer.from(w.finish())) as {
     events: { headers: Record<string, string>; body: Buffer }[];
@@ -70,7 +71,7 @@ test('the bytes are plain AvroFlumeEvents: avsc decodes them, with the documente
 });
 
 test('without Sluice headers only timestamp and host are added (a hop to plain Flume)', () => {
-  const w = new Writer();
+  const w = new ByteWriter();
   new FlumeEventEncoder({ sluiceHeaders: false }).writeBatch(w, [Event.of('x', { timestamp: 9, host: 'a' })]);
   const decoded = batchType.fromBuffer(Buffer.from(w.finish())) as { events: { headers: object }[] };
   assert.deepEqual(decoded.events[0]!.headers, { timestamp: '9', host: 'a' });
@@ -109,7 +110,7 @@ test('throughput: encode + decode of 100-byte events (target >= 500k events/s)',
   const body = Buffer.alloc(100, 0x61);
   const events = Array.from({ length: 1000 }, () => Event.of(body, { host: 'collector-1' }));
   const enc = new FlumeEventEncoder();
-  const w = new Writer(256 * 1024);
+  const w = new ByteWriter(256 * 1024);
   const rounds = 200;
   // Warm up the JIT so the measure is of steady state.
   for (let i = 0; i < 20; i++) {
@@ -162,7 +163,7 @@ test('a batch whose events change timestamp, host, priority and attributes midwa
     assert.deepEqual(d.attrNames(), s.attrs ? ['k'] : []);
   }
   // avsc agrees on the headers of the events after each change.
-  const w = new Writer(16);
+  const w = new ByteWriter(16);
   new FlumeEventEncoder().writeBatch(w, events);
   const decoded = batchType.fromBuffer(Buffer.from(w.finish())) as {
     events: { headers: Record<string, string> }[];

@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
+import { ByteWriter } from '../../core/byte-writer.js';
 import { Event, nowNanos } from '../../core/event.js';
 import { PRIORITY_NAMES, Priority, parsePriority } from '../../core/priority.js';
-import { type Reader, Writer } from './wire.js';
+import type { Reader } from './wire.js';
 
 /**
  * Sluice Event <-> Flume NG AvroFlumeEvent { map<string> headers; bytes body; }.
@@ -50,7 +51,7 @@ function isReserved(name: string): boolean {
   return name === TIMESTAMP_HEADER || name === HOST_HEADER || name.startsWith('sluice.');
 }
 
-/** Writes events straight into a Writer: the hot path of every Avro sink (no per-event objects). */
+/** Writes events straight into a ByteWriter: the hot path of every Avro sink (no per-event objects). */
 export class FlumeEventEncoder {
   private readonly sluiceHeaders: boolean;
   // Events of a batch mostly share their millisecond, host and priority: everything of a record before
@@ -67,7 +68,7 @@ export class FlumeEventEncoder {
   }
 
   /** `array<AvroFlumeEvent>` of events[start, end) as one block: appendBatch's parameters. */
-  writeBatch(w: Writer, events: readonly Event[], start = 0, end = events.length): void {
+  writeBatch(w: ByteWriter, events: readonly Event[], start = 0, end = events.length): void {
     if (end > start) {
       w.long(end - start);
       for (let i = start; i < end; i++) this.writeEvent(w, events[i]!);
@@ -76,7 +77,7 @@ export class FlumeEventEncoder {
   }
 
   /** One AvroFlumeEvent record: append's parameters. */
-  writeEvent(w: Writer, e: Event): void {
+  writeEvent(w: ByteWriter, e: Event): void {
     const attrCount = e.attrCount;
     if (
       e.timestamp !== this.lastTimestamp ||
@@ -89,7 +90,9 @@ export class FlumeEventEncoder {
     w.raw(this.prefix);
     if (this.sluiceHeaders) w.decimalString(e.nanos);
     if (attrCount > 0) {
-      for (const [name, value] of e.attrEntries()) {
+      for (let i = 0; i < attrCount; i++) {
+        const name = e.attrName(i);
+        const value = e.attrValue(i);
         const key = isReserved(name) ? ESCAPE_PREFIX + name : name;
         if (isUtf8(value)) {
           w.string(key);
@@ -109,7 +112,7 @@ export class FlumeEventEncoder {
     this.lastHost = e.host;
     this.lastPriority = e.priority;
     this.lastAttrCount = attrCount;
-    const w = new Writer(128 + e.host.length * 3);
+    const w = new ByteWriter(128 + e.host.length * 3);
     w.long((this.sluiceHeaders ? 4 : 2) + attrCount);
     w.raw(K_TIMESTAMP);
     w.decimalString(e.timestamp);

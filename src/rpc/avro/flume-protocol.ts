@@ -1,3 +1,4 @@
+import { ByteWriter } from '../../core/byte-writer.js';
 import { SluiceError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import { AvroClient, type AvroClientOptions } from './client.js';
@@ -9,7 +10,7 @@ import {
 } from './flume-event.js';
 import { avroSourceProtocol, Status, type StatusValue } from './protocols.js';
 import { type AnyHandler, handler, type PeerInfo } from './server.js';
-import { type Reader, Writer } from './wire.js';
+import type { Reader } from './wire.js';
 
 /**
  * Flume NG's AvroSourceProtocol on top of the generic server and client: `append(event)` and
@@ -31,7 +32,7 @@ interface Received {
   frameBytes: number;
 }
 
-function writeStatus(w: Writer, s: StatusValue): void {
+function writeStatus(w: ByteWriter, s: StatusValue): void {
   w.long(s);
 }
 
@@ -77,13 +78,13 @@ export class FlumeRpcClient {
     // Sized from the bodies so a batch of large events is written without regrowing (and copying).
     let size = 64;
     for (let i = start; i < end; i++) size += events[i]!.body.length + 112;
-    const w = new Writer(size);
+    const w = new ByteWriter(size);
     this.encoder.writeBatch(w, events, start, end);
     return this.client.call('appendBatch', w.finish(), readStatus);
   }
 
   append(event: Event): Promise<StatusValue> {
-    const w = new Writer(256);
+    const w = new ByteWriter(256);
     this.encoder.writeEvent(w, event);
     return this.client.call('append', w.finish(), readStatus);
   }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { peer, peerSkip } from '../../../test/support/peers.js';
 import { BoundArgs, type BuildContext } from '../../catalog/types.js';
 import { takeAck } from '../../core/ack.js';
+import { ByteWriter } from '../../core/byte-writer.js';
 import { SiteConfig } from '../../core/config.js';
 import { Event } from '../../core/event.js';
 import { memoryLogger } from '../../core/logger.js';
@@ -19,7 +20,7 @@ import { encodeFrame, FrameDecoder } from './frame.js';
 import { HandshakeRequestor, HandshakeResponder } from './handshake.js';
 import { OK_HEAD, readRequestHead, readResponseHead, requestHead, systemErrorBody } from './message.js';
 import { avroSourceProtocol, md5 } from './protocols.js';
-import { Reader, Writer } from './wire.js';
+import { Reader } from './wire.js';
 
 /**
  * Sluice against Apache Avro's Python implementation: byte fixtures it produced (test/fixtures/*.hex,
@@ -67,7 +68,7 @@ test('fixture: a first request from Python Avro decodes, and Sluice encodes the 
   assert.equal(b!.getAttrString('x'), 'é');
   assert.deepEqual(b!.body, Buffer.from([0, 1, 2, 3, 4]));
 
-  const params = new Writer();
+  const params = new ByteWriter();
   params.long(2);
   params.map(new Map([['k', 'v']]));
   params.bytes(Buffer.from('hi'));

@@ -1,5 +1,6 @@
+import { ByteWriter } from '../../core/byte-writer.js';
 import { SluiceError } from '../../core/errors.js';
-import { type Reader, Writer } from './wire.js';
+import type { Reader } from './wire.js';
 
 /**
  * The call envelope inside a frame, after the handshake when there is one (Java's Requestor/Responder):
@@ -16,7 +17,7 @@ const requestHeads = new Map<string, Buffer>();
 export function requestHead(name: string): Buffer {
   let head = requestHeads.get(name);
   if (head === undefined) {
-    const w = new Writer(name.length + 8);
+    const w = new ByteWriter(name.length + 8);
     w.long(0);
     w.string(name);
     head = Buffer.from(w.finish());
@@ -30,7 +31,7 @@ export const OK_HEAD: Buffer = Buffer.from([0x00, 0x00]);
 
 /** A system error response body: branch 0 of every message's error union is a string. */
 export function systemErrorBody(message: string): Buffer {
-  const w = new Writer(message.length + 8);
+  const w = new ByteWriter(message.length + 8);
   w.long(0);
   w.boolean(true);
   w.long(0);

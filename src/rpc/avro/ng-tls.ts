@@ -1,7 +1,4 @@
 import tls from 'node:tls';
-import type { ComponentProperties, PropertySpec } from '../../catalog/properties.js';
-import type { Logger } from '../../core/logger.js';
-import type { TransportArgs } from './component-options.js';
 import type { TlsOptions } from './server.js';
 
 /**
@@ -65,39 +62,4 @@ export function cipherList(include: readonly string[], exclude: readonly string[
   if (include.length === 0 && exclude.length === 0) return undefined;
   const base = include.length > 0 ? include.map(opensslCipher) : [tls.DEFAULT_CIPHERS];
   return [...base, ...exclude.map((c) => `!${opensslCipher(c)}`)].join(':');
-}
-
-/** The TLS limit properties shared with the NG avro sink. */
-export const TLS_LIMIT_PROPERTIES: readonly PropertySpec[] = [
-  {
-    name: 'exclude-protocols',
-    type: 'list',
-    default: 'SSLv3',
-    docs: 'Space-separated TLS versions to refuse (TLSv1 TLSv1.1 TLSv1.2 TLSv1.3); SSLv3 is never used. Mapped to a minimum..maximum version range.',
-  },
-  {
-    name: 'include-protocols',
-    type: 'list',
-    docs: 'Space-separated TLS versions to allow (all when unset), minus exclude-protocols.',
-  },
-  {
-    name: 'exclude-cipher-suites',
-    type: 'list',
-    docs: 'Space-separated cipher suites to refuse, JSSE (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) or OpenSSL names.',
-  },
-  {
-    name: 'include-cipher-suites',
-    type: 'list',
-    docs: "Space-separated cipher suites to allow (Node's defaults when unset), JSSE or OpenSSL names.",
-  },
-];
-
-/** Reads the TLS limit properties, or throws the config error naming the key. */
-export function readTlsLimits(p: ComponentProperties, logger: Logger): TransportArgs['tlsLimits'] {
-  const range = protocolRange(p.list('include-protocols'), p.list('exclude-protocols'));
-  if (range.problem)
-    throw p.error(p.has('include-protocols') ? 'include-protocols' : 'exclude-protocols', range.problem);
-  if (range.gap) logger.warn(`${p.component}: ${range.gap}`);
-  const ciphers = cipherList(p.list('include-cipher-suites'), p.list('exclude-cipher-suites'));
-  return { ...range.limits, ...(ciphers ? { ciphers } : {}) };
 }

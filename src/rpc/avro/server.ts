@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import type tls from 'node:tls';
+import { ByteWriter } from '../../core/byte-writer.js';
 import { ioError, type SluiceError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import {
@@ -10,13 +10,13 @@ import {
   type GuardStats,
   listeningOn,
 } from '../connection-guard.js';
-import { guardedSocketServer } from '../tls.js';
+import { guardedSocketServer, listenGuarded, type TlsOptions } from '../tls.js';
 import { DEFAULT_HANDSHAKE_FRAME_SIZE } from './frame.js';
 import { HandshakeResponder } from './handshake.js';
 import { OK_HEAD, readRequestHead, systemErrorBody } from './message.js';
 import type { AvroProtocol } from './protocols.js';
 import { FrameTransport, type TransportOptions } from './transport.js';
-import { Reader, Writer } from './wire.js';
+import { Reader } from './wire.js';
 
 export interface PeerInfo {
   /** The peer's IP address as the socket reports it. */
@@ -38,35 +38,22 @@ export interface PeerInfo {
 export interface MessageHandler<Req, Res> {
   decode(r: Reader, peer: PeerInfo): Req;
   handle(req: Req, peer: PeerInfo): Res | Promise<Res>;
-  encode(w: Writer, res: Res): void;
+  encode(w: ByteWriter, res: Res): void;
 }
 
 /** A handler with its types erased, for the server's table. */
 export interface AnyHandler {
   decode(r: Reader, peer: PeerInfo): unknown;
   handle(req: unknown, peer: PeerInfo): unknown;
-  encode(w: Writer, res: unknown): void;
+  encode(w: ByteWriter, res: unknown): void;
 }
 
 export function handler<Req, Res>(h: MessageHandler<Req, Res>): AnyHandler {
   return h as unknown as AnyHandler;
 }
 
-export interface TlsOptions {
-  key?: string | Buffer | undefined;
-  cert?: string | Buffer | undefined;
-  ca?: string | Buffer | undefined;
-  /** Server: ask for and verify client certificates signed by `ca`. */
-  requestCert?: boolean | undefined;
-  /** Client: verify the server's certificate (default true). */
-  rejectUnauthorized?: boolean | undefined;
-  /** Client: the name to verify the certificate against (default: the host). */
-  servername?: string | undefined;
-  /** TLS versions and OpenSSL cipher list allowed (Flume's include/exclude protocols and cipher suites). */
-  minVersion?: tls.SecureVersion | undefined;
-  maxVersion?: tls.SecureVersion | undefined;
-  ciphers?: string | undefined;
-}
+// The socket server's TLS options, re-exported for the Avro components that name them from here.
+export type { TlsOptions } from '../tls.js';
 
 export interface AvroServerOptions extends TransportOptions {
   protocol: AvroProtocol;
@@ -154,19 +141,15 @@ export class AvroServer {
       (s, conn) => this.accept(s, conn),
       (peer, reason) => this.logger.warn(`${this.label()}: TLS handshake with ${peer} failed: ${reason}`),
     );
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) => {
-        this.guard.close();
-        reject(ioError(e, `cannot listen on ${host}:${this.opts.port}`, this.place()));
-      });
-      server.listen(this.opts.port, host, () => resolve());
-    });
-    server.on('error', (e: NodeJS.ErrnoException) => {
-      // The guard logs the file-descriptor limit at accept; anything else is unexpected.
-      if (e.code !== 'EMFILE' && e.code !== 'ENFILE') this.logger.error(`${this.label()}: ${e.message}`);
-    });
+    this.boundPort = await listenGuarded(
+      server,
+      this.guard,
+      this.opts.port,
+      host,
+      (e) => ioError(e, `cannot listen on ${host}:${this.opts.port}`, this.place()),
+      (e) => this.logger.error(`${this.label()}: ${e.message}`),
+    );
     this.server = server;
-    this.boundPort = (server.address() as net.AddressInfo).port;
     return this.boundPort;
   }
 
@@ -224,7 +207,7 @@ class ServerConnection {
   private paused = false;
   private connected = false;
   private closing = false;
-  private readonly writer = new Writer(256);
+  private readonly writer = new ByteWriter(256);
   private readonly maxQueued: number;
   private readonly maxQueuedBytes: number;
 

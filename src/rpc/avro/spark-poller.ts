@@ -1,8 +1,8 @@
+import { ByteWriter } from '../../core/byte-writer.js';
 import type { Event } from '../../core/event.js';
 import { AvroClient, type AvroClientOptions } from './client.js';
 import { readFlumeEvents } from './flume-event.js';
 import { sparkFlumeProtocol } from './protocols.js';
-import { Writer } from './wire.js';
 
 /**
  * A client of Spark's SparkFlumeProtocol: what Spark's polling receiver does against a SparkSink
@@ -36,7 +36,7 @@ export class SparkPoller {
   }
 
   getEventBatch(n: number): Promise<SparkEventBatch> {
-    const w = new Writer(8);
+    const w = new ByteWriter(8);
     w.int(n);
     const host = this.client.opts.host;
     return this.client.call('getEventBatch', w.finish(), (r) => {
@@ -59,7 +59,7 @@ export class SparkPoller {
   }
 
   private settle(name: 'ack' | 'nack', sequenceNumber: string): Promise<void> {
-    const w = new Writer(16 + sequenceNumber.length * 3);
+    const w = new ByteWriter(16 + sequenceNumber.length * 3);
     w.string(sequenceNumber);
     // The answer is Avro null: nothing to read.
     return this.client.call(name, w.finish(), () => undefined);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import avro from 'avsc';
-import { Reader, Writer } from './wire.js';
+import { ByteWriter } from '../../core/byte-writer.js';
+import { Reader } from './wire.js';
 
 test('longs match avsc byte for byte and round-trip, small to 2^52', () => {
   const longType = avro.Type.forSchema('long');
@@ -21,7 +22,7 @@ test('longs match avsc byte for byte and round-trip, small to 2^52', () => {
     -(2 ** 40),
   ];
   values.push(2 ** 52 - 1, -(2 ** 52) + 1);
-  const w = new Writer(4);
+  const w = new ByteWriter(4);
   for (const v of values) w.long(v);
   const expected = Buffer.concat(values.map((v) => longType.toBuffer(v)));
   assert.deepEqual(w.finish(), expected);
@@ -33,7 +34,7 @@ test('longs match avsc byte for byte and round-trip, small to 2^52', () => {
 test('strings: ASCII fast path, multi-byte UTF-8 and long strings', () => {
   const strType = avro.Type.forSchema('string');
   const values = ['', 'a', 'héllo wörld ✓', 'x'.repeat(63), 'é'.repeat(40), 'y'.repeat(5000)];
-  const w = new Writer(1);
+  const w = new ByteWriter(1);
   for (const v of values) w.string(v);
   assert.deepEqual(w.finish(), Buffer.concat(values.map((v) => strType.toBuffer(v))));
   const r = new Reader(w.finish());
@@ -61,9 +62,9 @@ test('decimalString writes the same bytes as string(String(n)), fast path and fa
   const values = [0, 7, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 1_700_000_000_123, 2 ** 53 - 1];
   const odd = [-1, -1_700_000_000_123, 1.5, 2 ** 53 + 2];
   for (const v of [...values, ...odd]) {
-    const a = new Writer(1);
+    const a = new ByteWriter(1);
     a.decimalString(v);
-    const b = new Writer(1);
+    const b = new ByteWriter(1);
     b.string(String(v));
     assert.deepEqual(a.finish(), b.finish(), `value ${v}`);
     assert.equal(new Reader(Buffer.from(a.finish())).string(), String(v));

@@ -1,3 +1,4 @@
+import { ByteWriter } from '../../../src/core/byte-writer.js';
 import { FlumeEventEncoder, readFlumeEvent, readFlumeEvents } from '../../../src/rpc/avro/flume-event.js';
 import { HandshakeRequestor, HandshakeResponder } from '../../../src/rpc/avro/handshake.js';
 import {
@@ -8,7 +9,7 @@ import {
   systemErrorBody,
 } from '../../../src/rpc/avro/message.js';
 import { avroSourceProtocol, sparkFlumeProtocol } from '../../../src/rpc/avro/protocols.js';
-import { Reader, Writer } from '../../../src/rpc/avro/wire.js';
+import { Reader } from '../../../src/rpc/avro/wire.js';
 import { randomEvents } from '../events.js';
 import { type FuzzTarget, isSluiceError } from '../target.js';
 
@@ -27,7 +28,7 @@ export const avroHandshake: FuzzTarget = {
     'reading a first request (handshake, meta, message name, append/appendBatch events), with and without a ' +
     'token, and a client reading a first response.',
   valid(rng) {
-    const w = new Writer(256);
+    const w = new ByteWriter(256);
     if (rng.chance(0.6)) {
       const protocol = rng.chance(0.8) ? avroSourceProtocol : sparkFlumeProtocol;
       const requestor = new HandshakeRequestor(

@@ -1,5 +1,6 @@
+import { ByteWriter } from '../../../src/core/byte-writer.js';
 import { FlumeEventEncoder, readFlumeEvents } from '../../../src/rpc/avro/flume-event.js';
-import { Reader, Writer } from '../../../src/rpc/avro/wire.js';
+import { Reader } from '../../../src/rpc/avro/wire.js';
 import { eventFields, randomEvents } from '../events.js';
 import type { Rng } from '../rng.js';
 import { check, type FuzzTarget } from '../target.js';
@@ -30,7 +31,7 @@ const HEADER_VALUES = [
 ];
 
 function rawBatch(rng: Rng): Buffer {
-  const w = new Writer(256);
+  const w = new ByteWriter(256);
   const n = rng.size(6);
   if (n > 0) w.long(rng.chance(0.2) ? -n : n);
   if (n > 0 && w.buf[0]! & 1) w.long(0); // a negative count carries a byte size, which readers skip
@@ -56,7 +57,7 @@ export const flumeEvent: FuzzTarget = {
     'what it decodes, encoded again by FlumeEventEncoder and decoded, gives the same events.',
   valid(rng) {
     if (rng.chance(0.5)) return rawBatch(rng);
-    const w = new Writer(1024);
+    const w = new ByteWriter(1024);
     new FlumeEventEncoder({ sluiceHeaders: rng.chance(0.8) }).writeBatch(w, randomEvents(rng, 8));
     return Buffer.from(w.finish());
   },
@@ -68,7 +69,7 @@ export const flumeEvent: FuzzTarget = {
   ],
   run(input) {
     const events = readFlumeEvents(new Reader(input), '192.0.2.1');
-    const w = new Writer(1024);
+    const w = new ByteWriter(1024);
     new FlumeEventEncoder().writeBatch(w, events);
     const again = readFlumeEvents(new Reader(w.finish()), '192.0.2.9');
     const a = JSON.stringify(events.map(eventFields));

@@ -1,8 +1,8 @@
 import { SluiceError } from '../../../src/core/errors.js';
-import { randomSpec } from '../../../src/spec/arbitrary.js';
 import { parseSink, parseSpec } from '../../../src/spec/parser.js';
 import { stripPositions } from '../../../src/spec/positions.js';
 import { printSink, printSpec } from '../../../src/spec/printer.js';
+import { randomSpec } from '../../support/arbitrary.js';
 import { check, type FuzzTarget, OracleFailure } from '../target.js';
 
 const TOKENS = [

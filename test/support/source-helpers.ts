@@ -1,9 +1,9 @@
-import type { BuildContext } from '../catalog/types.js';
-import { takeAck } from '../core/ack.js';
-import { SiteConfig } from '../core/config.js';
-import type { Batch, Event } from '../core/event.js';
-import { memoryLogger } from '../core/logger.js';
-import type { EventSource } from '../core/pipeline.js';
+import type { BuildContext } from '../../src/catalog/types.js';
+import { takeAck } from '../../src/core/ack.js';
+import { SiteConfig } from '../../src/core/config.js';
+import type { Batch, Event } from '../../src/core/event.js';
+import { memoryLogger } from '../../src/core/logger.js';
+import type { EventSource } from '../../src/core/pipeline.js';
 
 /** A build context for source tests; its logger keeps lines for assertions. */
 export function testContext(allowExec = false): BuildContext & { logger: ReturnType<typeof memoryLogger> } {

@@ -1,5 +1,5 @@
-import { Event } from '../core/event.js';
-import { Priority } from '../core/priority.js';
+import { Event } from '../../src/core/event.js';
+import { Priority } from '../../src/core/priority.js';
 
 /** Thursday 19 November 2009, 08:37:13.456 UTC: the seed's console example date. */
 export const TS = Date.UTC(2009, 10, 19, 8, 37, 13, 456);

@@ -1,4 +1,4 @@
-import type { Call, KeywordArg, Literal, NodeSpec, Pos, SinkNode, Spec } from './ast.js';
+import type { Call, KeywordArg, Literal, NodeSpec, Pos, SinkNode, Spec } from '../../src/spec/ast.js';
 
 /**
  * Random spec trees from a seeded generator, for property tests here and in the flow compiler:
