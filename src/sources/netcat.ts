@@ -231,7 +231,8 @@ export const netcatSource: NgSourceDef = {
   aliases: ['netcattcp'],
   docs:
     'A TCP server turning each line it receives into an event (Flume NG netcat source); answers "OK" per line once ' +
-    'the line is in the channels, and "FAILED: <reason>" per line of a batch the channels refused. ' +
+    'the line was delivered (committed to the channels, or accepted by a node\'s sinks), and "FAILED: <reason>" ' +
+    'per line of a batch that was not. ' +
     'Sluice-specific: with ssl = true and a PEM keystore (or ssl-key and ssl-cert) it serves the same lines ' +
     'over TLS; ssl-ca requires client certificates.',
   properties: [
@@ -248,7 +249,7 @@ export const netcatSource: NgSourceDef = {
       name: 'ack-every-event',
       type: 'bool',
       default: 'true',
-      docs: 'Answer "OK" for every line once it was committed to the channels.',
+      docs: 'Answer "OK" for every line once it was delivered.',
     },
     ...NG_SERVER_TLS_PROPERTIES,
     ...CONNECTION_LIMIT_PROPERTIES,
