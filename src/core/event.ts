@@ -311,7 +311,7 @@ function truncate(body: Buffer): Buffer {
 }
 
 let cachedHost: string | undefined;
-/** The host name stamped on locally created events (`hostname` in Flume), read once. */
+
 /**
  * The attributes as Java prints a Map of strings (`k=v, k2=v2`, values read as UTF-8), the way Flume NG's
  * logger sink and HEADER_AND_TEXT serializer show headers.
@@ -324,6 +324,7 @@ export function attrsAsJavaMap(e: Event): string {
   return out;
 }
 
+/** The host name stamped on locally created events (`hostname` in Flume), read once. */
 export function localHost(): string {
   if (cachedHost === undefined) cachedHost = hostname();
   return cachedHost;
