@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Backoff } from './backoff.js';
+import { Backoff, WakeableDelay } from './backoff.js';
 
 test('the wait doubles from the initial one up to the maximum, and a success starts over', () => {
   const b = new Backoff({ initialMs: 1000, maxMs: 60_000 });
@@ -35,4 +35,17 @@ test('jitter draws each wait from [w x (1 - jitter), w]', () => {
     const w = b.fail();
     assert.ok(w >= 800 && w <= 1000, `wait ${w} outside [800, 1000]`);
   }
+});
+
+test('a wakeable delay ends at its time, or at once when woken', async () => {
+  const d = new WakeableDelay();
+  const t0 = Date.now();
+  await d.wait(30);
+  assert.ok(Date.now() - t0 >= 25, 'waited its time');
+  const t1 = Date.now();
+  const long = d.wait(60_000);
+  d.wake();
+  await long;
+  assert.ok(Date.now() - t1 < 1000, 'woken at once');
+  d.wake(); // nothing running: no effect
 });

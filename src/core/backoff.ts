@@ -59,3 +59,31 @@ export class Backoff {
     this.failures = 0;
   }
 }
+
+/**
+ * A wait that a stop can cut short: `done` resolves after `ms`, or at once when `wake()` is called (a
+ * node stopping while it waits to retry an open must not sit out the backoff).
+ */
+export class WakeableDelay {
+  private wakeFn: (() => void) | undefined;
+
+  /** Waits `ms` or until woken. */
+  wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.wakeFn = undefined;
+        resolve();
+      }, ms);
+      this.wakeFn = () => {
+        clearTimeout(t);
+        this.wakeFn = undefined;
+        resolve();
+      };
+    });
+  }
+
+  /** Ends the current wait now (nothing when none is running). */
+  wake(): void {
+    this.wakeFn?.();
+  }
+}

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type Ack, takeAck } from '../core/ack.js';
-import { Backoff } from '../core/backoff.js';
+import { Backoff, WakeableDelay } from '../core/backoff.js';
 import { asSluiceError, isFatal, type SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -67,7 +67,7 @@ export class LogicalNode {
   /** What the sink tree was handed (the source's output) and how long it took to accept each batch. */
   private readonly treeMeter: ComponentMeter;
   private readonly appendOutage: OutageLog;
-  private wakeRetry: (() => void) | undefined;
+  private readonly retryDelay = new WakeableDelay();
 
   constructor(
     readonly compiled: CompiledNode,
@@ -142,14 +142,7 @@ export class LogicalNode {
         if (isFatal(e, 'start') || this.stopping) throw e;
         outage.failed(e);
         await this.closeAll().catch(() => {});
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, delay.fail());
-          this.wakeRetry = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        this.wakeRetry = undefined;
+        await this.retryDelay.wait(delay.fail());
         if (this.stopping) return false;
       }
     }
@@ -230,7 +223,7 @@ export class LogicalNode {
   /** Closes the source (a pending pull ends), lets the sink flush, and waits for the node to finish. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wakeRetry?.();
+    this.retryDelay.wake();
     if (!this.done) return;
     const source = this.source;
     if (this.state === 'ACTIVE' && source) {

@@ -66,8 +66,9 @@ interface Tracked {
 /** Most distinct (peer, reason) pairs remembered for log-once; beyond it only the counts grow. */
 const MAX_LOGGED_PEERS = 4096;
 
-export class ConnectionGuard {
-  readonly stats: GuardStats = {
+/** Counts of a port before it opened (all zero). */
+export function emptyGuardStats(): GuardStats {
+  return {
     accepted: 0,
     open: 0,
     refusedOverLimit: 0,
@@ -76,6 +77,10 @@ export class ConnectionGuard {
     handshakeTimedOut: 0,
     fdLimit: 0,
   };
+}
+
+export class ConnectionGuard {
+  readonly stats: GuardStats = emptyGuardStats();
   private readonly conns = new Set<Tracked>();
   private readonly logged = new Set<string>();
   private sweeper: NodeJS.Timeout | undefined;

@@ -5,7 +5,6 @@ import {
   ConnectionGuard,
   type ConnectionLimits,
   type GuardedConnection,
-  type GuardStats,
   listeningOn,
 } from '../rpc/connection-guard.js';
 import { guardedSocketServer, listenGuarded, type TlsOptions } from '../rpc/tls.js';
@@ -41,19 +40,6 @@ export interface ListenerOptions {
 interface Live {
   conn: GuardedConnection;
   pending: () => boolean;
-}
-
-/** A source's connection counts before it opened. */
-export function emptyGuardStats(): GuardStats {
-  return {
-    accepted: 0,
-    open: 0,
-    refusedOverLimit: 0,
-    idleClosed: 0,
-    slowReadClosed: 0,
-    handshakeTimedOut: 0,
-    fdLimit: 0,
-  };
 }
 
 const SILENT = createLogger('error', '', () => {});

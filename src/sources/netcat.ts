@@ -13,10 +13,11 @@ import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
 import {
   type ConnectionLimits,
   DEFAULT_CONNECTION_LIMITS,
+  emptyGuardStats,
   type GuardedConnection,
   type GuardStats,
 } from '../rpc/connection-guard.js';
-import { emptyGuardStats, GuardedListener } from './guarded-listener.js';
+import { GuardedListener } from './guarded-listener.js';
 import { EventQueue, LineSplitter, MAX_BATCH } from './lines.js';
 import { PeerNotices } from './peer-notices.js';
 

@@ -27,13 +27,14 @@ import { loadTls, type TlsArgs } from '../rpc/avro/component-options.js';
 import {
   type ConnectionLimits,
   DEFAULT_CONNECTION_LIMITS,
+  emptyGuardStats,
   type GuardedConnection,
   type GuardStats,
 } from '../rpc/connection-guard.js';
 import { type FramingLoss, SyslogFramer } from '../rpc/syslog/framing.js';
 import { SYSLOG_PARSE_ERROR, SyslogParser } from '../rpc/syslog/parse.js';
 import { syslogZone, type Zone } from '../rpc/syslog/zone.js';
-import { emptyGuardStats, GuardedListener } from './guarded-listener.js';
+import { GuardedListener } from './guarded-listener.js';
 import { PeerNotices } from './peer-notices.js';
 
 /**

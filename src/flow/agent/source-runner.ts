@@ -1,7 +1,7 @@
 import type { Interceptor } from '../../catalog/ng.js';
 import type { Channel } from '../../channels/types.js';
 import { type Ack, takeAck } from '../../core/ack.js';
-import { Backoff } from '../../core/backoff.js';
+import { Backoff, WakeableDelay } from '../../core/backoff.js';
 import { asSluiceError, isFatal } from '../../core/errors.js';
 import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
@@ -61,7 +61,7 @@ export class SourceRunner {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private opened = false;
-  private wakeRetry: (() => void) | undefined;
+  private readonly retryDelay = new WakeableDelay();
   /** Opening again after a transient failure. */
   private readonly outage: OutageLog;
   /** Batches refused on their way into the channels. */
@@ -153,14 +153,7 @@ export class SourceRunner {
   private async openWithBackoff(): Promise<boolean> {
     const delay = new Backoff({ initialMs: 1000, maxMs: OPEN_RETRY_MAX_MS });
     while (!this.opened) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay.fail());
-        this.wakeRetry = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wakeRetry = undefined;
+      await this.retryDelay.wait(delay.fail());
       if (this.stopping) return false;
       try {
         await this.source.open();
@@ -201,7 +194,7 @@ export class SourceRunner {
   /** Closes the source; the batch in hand is still put (or fails if the channel stays full). */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wakeRetry?.();
+    this.retryDelay.wake();
     await this.source
       .close()
       .catch((e: unknown) => this.logger.warn(`close source ${this.name}: ${asSluiceError(e).oneLine()}`));
