@@ -6,6 +6,7 @@ import {
 } from '../components/options/connection-limits.js';
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
 import { acked } from '../core/ack.js';
+import { WakeableDelay } from '../core/backoff.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -111,7 +112,8 @@ export class NgAvroSource implements EventSource {
   /** Batches handed out whose acks have not settled. */
   private readonly inHand = new Set<Pending>();
   private reader: ((b: Batch | null) => void) | undefined;
-  private onSettled: (() => void) | undefined;
+  /** Close waits here for the batches in hand to settle (or CLOSE_GRACE_MS). */
+  private readonly allSettled = new WakeableDelay();
   private server: AvroServer | undefined;
   private closed = false;
   private readonly requestTimeoutMs: number;
@@ -187,7 +189,7 @@ export class NgAvroSource implements EventSource {
       if (p.expired) this.stats.committedAfterFailed += p.events.length;
       else p.resolve(Status.OK);
     }
-    if (this.inHand.size === 0) this.onSettled?.();
+    if (this.inHand.size === 0) this.allSettled.wake();
   }
 
   async close(): Promise<void> {
@@ -199,14 +201,7 @@ export class NgAvroSource implements EventSource {
     r?.(null);
     if (this.inHand.size > 0) {
       // The runner still puts the batches in hand after close; their acks answer their senders.
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, CLOSE_GRACE_MS);
-        this.onSettled = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.onSettled = undefined;
+      await this.allSettled.wait(CLOSE_GRACE_MS);
       for (const p of this.inHand) this.fail(p);
       this.inHand.clear();
     }

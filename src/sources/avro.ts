@@ -3,6 +3,7 @@ import type { BoundArgs, BuildContext, ParamSpec, SourceDef } from '../catalog/t
 import { connectionLimitParams, readConnectionLimits } from '../components/options/connection-limits.js';
 import { readTransportArgs, transportParams } from '../components/options/transport.js';
 import { acked } from '../core/ack.js';
+import { WakeableDelay } from '../core/backoff.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -66,7 +67,8 @@ export class AvroEventSource implements EventSource {
   private readonly queue: Queued[] = [];
   /** Batches handed out whose acks have not settled. */
   private readonly inHand = new Set<Queued>();
-  private onSettled: (() => void) | undefined;
+  /** Close waits here for the batches in hand to settle (or CLOSE_GRACE_MS). */
+  private readonly allSettled = new WakeableDelay();
   private queued = 0;
   private queuedBytes = 0;
   private readonly waiters: Waiter[] = [];
@@ -151,14 +153,7 @@ export class AvroEventSource implements EventSource {
     r?.(null);
     if (this.inHand.size > 0) {
       // The node is still delivering the batches in hand; their acks answer their senders.
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, CLOSE_GRACE_MS);
-        this.onSettled = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.onSettled = undefined;
+      await this.allSettled.wait(CLOSE_GRACE_MS);
       for (const q of this.inHand) q.resolve(Status.FAILED);
       this.inHand.clear();
       // Let the last answers reach the socket (compression and TLS write asynchronously) before closing.
@@ -196,7 +191,7 @@ export class AvroEventSource implements EventSource {
         this.stats.failed += q.events.length;
         q.resolve(Status.FAILED);
       }
-      if (this.inHand.size === 0) this.onSettled?.();
+      if (this.inHand.size === 0) this.allSettled.wake();
     });
   }
 
