@@ -53,6 +53,8 @@ export class AgentHost implements PipelineHost {
   }
 
   async stop(): Promise<void> {
+    // A reload still applying would otherwise start new sources after this stop.
+    await this.chain;
     await this.current?.stop();
   }
 

@@ -100,11 +100,17 @@ export async function listenGuarded(
   onError: (e: Error) => void,
 ): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => {
+    // Only a failed listen ends here; once listening, this handler must go, or the first later error
+    // (EMFILE at accept) would close every connection and stop the sweep.
+    const onListenError = (e: Error) => {
       guard.close();
       reject(failed(e));
+    };
+    server.once('error', onListenError);
+    server.listen(port, host, () => {
+      server.off('error', onListenError);
+      resolve();
     });
-    server.listen(port, host, () => resolve());
   });
   server.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EMFILE' && e.code !== 'ENFILE') onError(e);

@@ -154,7 +154,8 @@ export class NetcatSource implements EventSource {
     const b = this.queue.take();
     if (b === null) return null;
     for (const e of b) this.queuedBytes -= e.bodyLength + EVENT_OVERHEAD;
-    if (this.held && this.queue.size < HIGH_WATER && this.queuedBytes < HIGH_WATER_BYTES / 2) {
+    // Half the high-water mark: one take of a batch must not flip every connection between paused and reading.
+    if (this.held && this.queue.size < HIGH_WATER / 2 && this.queuedBytes < HIGH_WATER_BYTES / 2) {
       this.held = false;
       this.listener?.release();
     }

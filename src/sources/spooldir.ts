@@ -16,6 +16,7 @@ import { TextDecoder } from 'node:util';
 import type { NgSourceDef } from '../catalog/ng.js';
 import type { ComponentProperties } from '../catalog/properties.js';
 import { acked } from '../core/ack.js';
+import { Backoff } from '../core/backoff.js';
 import { ioError, SluiceError } from '../core/errors.js';
 import { type Batch, Event, localHost, nowNanos } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -128,7 +129,7 @@ export class SpoolDirSource implements EventSource {
   private inFlight: InFlight[] = [];
   /** A pull is waiting for acks (end of file reached): an ack wakes it. */
   private awaitingAcks = false;
-  private retryMs = 0;
+  private readonly retry = new Backoff({ initialMs: RETRY_MS, maxMs: RETRY_MAX_MS });
   private ready: Event[] = [];
   /** Offset after each line of `ready` (or its start, for every piece but the last of a cut line). */
   private ends: number[] = [];
@@ -296,7 +297,7 @@ export class SpoolDirSource implements EventSource {
     const cur = this.cur;
     if (cur === undefined) return;
     if (safe !== undefined) {
-      this.retryMs = 0;
+      this.retry.reset();
       await this.writeMeta({ file: cur.path, ino: cur.st.ino, offset: safe.offset, lines: safe.lines });
     }
     if (failed === undefined) return;
@@ -310,11 +311,11 @@ export class SpoolDirSource implements EventSource {
     cur.held = [];
     cur.heldBytes = 0;
     cur.eof = false;
-    this.retryMs = Math.min(Math.max(RETRY_MS, this.retryMs * 2), RETRY_MAX_MS);
+    const wait = this.retry.fail();
     this.log.debug(
-      `batch of ${cur.path} from byte ${failed.from} failed (${(failed.outcome as Error).message}); reading it again in ${this.retryMs} ms`,
+      `batch of ${cur.path} from byte ${failed.from} failed (${(failed.outcome as Error).message}); reading it again in ${wait} ms`,
     );
-    await this.waker.wait(this.retryMs);
+    await this.waker.wait(wait);
   }
 
   /** Marks the current file done when it was read to its end and every batch of it is safe. */

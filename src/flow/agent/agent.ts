@@ -552,7 +552,13 @@ export class Agent {
       for (const s of startSources) await s.runner.start();
     } catch (e) {
       // Applied in part (a new component could not start: a port in use): what runs is kept, so the
-      // agent goes on, a later reload can fix the rest, and stop() still closes everything.
+      // agent goes on and a later reload can fix the rest. The old parts the step did not get to are
+      // stopped here: the new maps no longer hold them, so stop() could not close them later.
+      await Promise.allSettled([
+        ...stopSources.map((s) => s.runner.stop()),
+        ...stopUnits.map(stopUnit),
+        ...retired.map((c) => c.channel.stop()),
+      ]);
       this.adopt(next, { channels, sources, units });
       this.version++;
       this.state = 'ACTIVE';
