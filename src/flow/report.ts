@@ -70,10 +70,21 @@ export interface LatencyReport {
   sumMs: number;
 }
 
+// The batch counted last: a batch passes several meters unchanged (the node's root, a fanout's
+// branches, each catalog sink), and its bytes are summed once instead of once per meter. It keeps at
+// most that one batch alive until the next is counted.
+let lastBatch: Batch | undefined;
+let lastLength = 0;
+let lastBytes = 0;
+
 /** The body bytes of a batch, read without cutting a Buffer from a chunk. */
 export function bodyBytes(batch: Batch): number {
+  if (batch === lastBatch && batch.length === lastLength) return lastBytes;
   let bytes = 0;
   for (let i = 0; i < batch.length; i++) bytes += batch[i]!.bodyLength;
+  lastBatch = batch;
+  lastLength = batch.length;
+  lastBytes = bytes;
   return bytes;
 }
 
