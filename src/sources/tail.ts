@@ -91,7 +91,7 @@ export class NameFollower {
   private async tryOpen(fromEnd: boolean, starting = false): Promise<boolean> {
     let cur: FileCursor | undefined;
     try {
-      cur = await FileCursor.open(this.path, fromEnd, this.lineOptions, this.place);
+      cur = await FileCursor.open(this.path, fromEnd ? 'end' : 0, this.lineOptions, this.place);
     } catch (e) {
       if (!isSluiceError(e) || (starting && isFatal(e, 'start'))) throw e;
       // Once running, permissions or a directory in the way after a rotation may be fixed later:

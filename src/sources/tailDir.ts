@@ -133,7 +133,7 @@ export class TailDirSource extends PollingSource {
       }
       const cursor = await FileCursor.open(
         path,
-        false,
+        0,
         { attrs: [[A_TAILSRCFILE, Buffer.from(name)]] },
         {
           component: 'tailDir',

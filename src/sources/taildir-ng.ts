@@ -1,15 +1,14 @@
-import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open as openFile, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { NgSourceDef } from '../catalog/ng.js';
 import type { ComponentProperties } from '../catalog/properties.js';
 import { acked } from '../core/ack.js';
 import { asSluiceError, ioError } from '../core/errors.js';
-import { type Batch, Event, localHost, nowNanos } from '../core/event.js';
+import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
-import { Priority } from '../core/priority.js';
+import { FileCursor } from './file-cursor.js';
 import { ChunkReader } from './lines.js';
 import { SinglePull } from './single-pull.js';
 import { Waker } from './waker.js';
@@ -45,21 +44,15 @@ export interface Position {
 
 interface Tailed {
   inode: number;
-  path: string;
-  fh: FileHandle;
+  /** Its path is the name it was last seen under. */
+  cursor: FileCursor;
   group: FileGroup;
-  /** Bytes read (up to the end of the last complete line seen plus any held partial line). */
-  readPos: number;
   /** Offset after the last line the agent committed: what the position file records. */
   committed: number;
-  held: Buffer[];
-  heldBytes: number;
   lastRead: number;
   /** Still present under a matching name at the last scan. */
   seen: boolean;
 }
-
-const NL = 0x0a;
 
 /** A batch handed downstream: how far it reaches in each file it holds lines of. */
 interface InFlight {
@@ -73,7 +66,9 @@ interface InFlight {
  * Flume NG's TAILDIR source: follows groups of files (a directory and a file name regex each), one
  * event per complete line, and records in a JSON position file how far each file (by inode) was
  * committed, so a restart resumes where it left off and a rotation (a rename) does not read a file
- * twice. A line is only emitted once its '\n' was written.
+ * twice. A line is only emitted once its '\n' was written; a '\r' before it is dropped, as Flume's
+ * TAILDIR does. Lines are split by the shared LineSplitter (through FileCursor), whose offsets after
+ * each line are what the committed positions advance to.
  *
  * Acknowledgements (core/ack.ts): a file's committed position advances over the batches acked ok, in
  * the order they were handed out. A failed batch makes every file read again from its committed
@@ -144,13 +139,13 @@ export class TaildirSource implements EventSource {
     // A source that never opened has no position to keep (and its positionFile may be the reason).
     if (this.opened)
       await this.writePositions().catch((e: unknown) => this.log.warn(asSluiceError(e).oneLine()));
-    for (const f of this.files.values()) await f.fh.close().catch(() => {});
+    for (const f of this.files.values()) await f.cursor.close();
     this.files.clear();
   }
 
   /** The committed positions, as the position file holds them after the next write. */
   positions(): Position[] {
-    return [...this.files.values()].map((f) => ({ inode: f.inode, pos: f.committed, file: f.path }));
+    return [...this.files.values()].map((f) => ({ inode: f.inode, pos: f.committed, file: f.cursor.path }));
   }
 
   private async advance(): Promise<Batch | null> {
@@ -236,11 +231,7 @@ export class TaildirSource implements EventSource {
     this.origins = [];
     this.ends = [];
     this.head = 0;
-    for (const f of this.files.values()) {
-      f.readPos = f.committed;
-      f.held = [];
-      f.heldBytes = 0;
-    }
+    for (const f of this.files.values()) f.cursor.seek(f.committed);
     this.log.debug(`a batch failed (${error.message}); reading again from the committed positions`);
   }
 
@@ -266,17 +257,16 @@ export class TaildirSource implements EventSource {
         const known = this.files.get(st.ino);
         if (known !== undefined) {
           known.seen = true;
-          if (known.path !== path) {
-            this.log.info(`${known.path} is now ${path} (same inode); following it`);
-            known.path = path;
+          if (known.cursor.path !== path) {
+            this.log.info(`${known.cursor.path} is now ${path} (same inode); following it`);
+            known.cursor.path = path;
+            known.cursor.lines.setAttrs(this.headers(g, path));
             this.posDirty = true;
           }
-          if (st.size < known.readPos) {
+          if (st.size < known.cursor.pos) {
             this.log.info(`${path} was truncated; reading it again from the start`);
-            known.readPos = 0;
+            known.cursor.seek(0);
             known.committed = 0;
-            known.held = [];
-            known.heldBytes = 0;
           }
           continue;
         }
@@ -300,33 +290,22 @@ export class TaildirSource implements EventSource {
       // An idle-closed file that did not grow stays closed until it does.
       if (!this.first && pos === size && Date.now() - mtimeMs > this.opts.idleTimeoutMs) return;
     } else pos = this.first && this.opts.skipToEnd ? size : 0;
-    let fh: FileHandle;
-    try {
-      fh = await openFile(path, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw ioError(e, `cannot open "${path}"`, { component: this.component, field: `filegroups.${g.name}` });
-    }
-    const st = await fh.stat();
+    const cursor = await FileCursor.open(
+      path,
+      pos,
+      { stripCr: true, attrs: this.headers(g, path) },
+      { component: this.component, field: `filegroups.${g.name}` },
+      this.reader,
+    );
+    if (cursor === undefined) return;
     // A scan running meanwhile (a caller that gave up on one next() and called again) may already
     // follow this file: keep its position rather than start over.
-    if (st.ino !== inode || this.files.has(inode)) {
-      await fh.close();
+    if (cursor.opened.ino !== inode || this.files.has(inode)) {
+      await cursor.close();
       return;
     }
     this.saved.delete(inode);
-    this.files.set(inode, {
-      inode,
-      path,
-      fh,
-      group: g,
-      readPos: pos,
-      committed: pos,
-      held: [],
-      heldBytes: 0,
-      lastRead: Date.now(),
-      seen: true,
-    });
+    this.files.set(inode, { inode, cursor, group: g, committed: pos, lastRead: Date.now(), seen: true });
     this.posDirty = true;
     this.log.info(`following ${path} from byte ${pos}`);
   }
@@ -342,47 +321,20 @@ export class TaildirSource implements EventSource {
     if (n > 0) this.rr = (this.rr + 1) % n;
   }
 
+  /** Reads one chunk of `f` into `ready`; false at its end. */
   private async readChunk(f: Tailed): Promise<boolean> {
-    const { bytesRead } = await f.fh.read(this.reader.buffer, 0, this.reader.buffer.length, f.readPos);
-    if (bytesRead === 0) return false;
+    const first = this.ready.length;
+    if ((await f.cursor.read(this.ready, this.ends)) === 0) return false;
     f.lastRead = Date.now();
-    const chunk = this.reader.chunk(bytesRead);
-    const base = f.readPos;
-    f.readPos += bytesRead;
-    const ts = Date.now();
-    const host = localHost();
-    let nanos = nowNanos();
-    let start = 0;
-    let nl = chunk.indexOf(NL);
-    while (nl >= 0) {
-      let body = chunk.subarray(start, nl);
-      if (f.heldBytes > 0) {
-        f.held.push(body);
-        body = Buffer.concat(f.held, f.heldBytes + body.length);
-        f.held = [];
-        f.heldBytes = 0;
-      }
-      this.push(f, body, base + nl + 1, ts, nanos++, host);
-      start = nl + 1;
-      nl = chunk.indexOf(NL, start);
-    }
-    if (start < chunk.length) {
-      f.held.push(chunk.subarray(start));
-      f.heldBytes += chunk.length - start;
-    }
+    for (let i = first; i < this.ready.length; i++) this.origins.push(f);
     return true;
   }
 
-  private push(f: Tailed, body: Buffer, end: number, ts: number, nanos: number, host: string): void {
-    const h = f.group.headers;
-    let attrs: Map<string, Buffer> | undefined;
-    if (h.length > 0 || this.opts.fileHeaderKey !== undefined) {
-      attrs = new Map(h);
-      if (this.opts.fileHeaderKey !== undefined) attrs.set(this.opts.fileHeaderKey, Buffer.from(f.path));
-    }
-    this.ready.push(new Event(body, ts, Priority.INFO, nanos, host, attrs));
-    this.origins.push(f);
-    this.ends.push(end);
+  /** The headers of a file's events: its group's, and its path under fileHeaderKey. */
+  private headers(g: FileGroup, path: string): [string, Buffer][] {
+    const key = this.opts.fileHeaderKey;
+    if (key === undefined) return g.headers;
+    return [...g.headers.filter(([k]) => k !== key), [key, Buffer.from(path)]];
   }
 
   /**
@@ -393,13 +345,13 @@ export class TaildirSource implements EventSource {
     const now = Date.now();
     for (const [inode, f] of this.files) {
       // Called with nothing queued; bytes read but not yet acked (in flight) keep a file open.
-      if (f.committed !== f.readPos - f.heldBytes) continue;
+      if (f.committed !== f.cursor.lines.lineStart) continue;
       if (!f.seen || now - f.lastRead >= this.opts.idleTimeoutMs) {
         this.files.delete(inode);
-        await f.fh.close().catch(() => {});
-        if (f.seen) this.saved.set(inode, { inode, pos: f.committed, file: f.path });
+        await f.cursor.close();
+        if (f.seen) this.saved.set(inode, { inode, pos: f.committed, file: f.cursor.path });
         this.posDirty = true;
-        this.log.info(`closed ${f.path} (${f.seen ? 'idle' : 'gone'})`);
+        this.log.info(`closed ${f.cursor.path} (${f.seen ? 'idle' : 'gone'})`);
       }
     }
   }
