@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Event } from '../core/event.js';
 import { eventCounters, limits } from '../core/event.js';
-import { CHUNK_SIZE, ChunkReader, EventQueue, LineSplitter } from './lines.js';
+import { CHUNK_SIZE, ChunkReader, EventQueue, type LineRecoder, LineSplitter } from './lines.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 const texts = (es: Event[]) => es.map((e) => e.body.toString('latin1'));
@@ -53,6 +53,98 @@ describe('LineSplitter', () => {
     assert.equal(out[0]!.body.length, limits.maxBodySize);
     assert.equal(eventCounters.truncated - before, 1);
     assert.equal(out[1]!.body.toString(), 'next');
+  });
+});
+
+describe('LineSplitter positions', () => {
+  it('gives the offset after each line, across chunks, a seek and a flushed last line', () => {
+    const s = new LineSplitter({ stripCr: true });
+    const out: Event[] = [];
+    const ends: number[] = [];
+    s.push(b('ab\r\ncd'), out, ends);
+    assert.equal(s.position, 6);
+    assert.equal(s.lineStart, 4, 'the held line starts after the first');
+    s.push(b('\r'), out, ends);
+    s.push(b('\nlast'), out, ends);
+    assert.deepEqual(texts(out), ['ab', 'cd'], 'a CR held at a chunk border is dropped with its LF');
+    assert.deepEqual(ends, [4, 8]);
+    s.flush(out, ends);
+    assert.deepEqual(texts(out), ['ab', 'cd', 'last']);
+    assert.deepEqual(ends, [4, 8, 12]);
+    assert.equal(s.lineStart, 12);
+    s.push(b('x'), out, ends);
+    s.seek(4);
+    s.push(b('cd\n'), out, ends);
+    assert.deepEqual(texts(out).slice(3), ['cd'], 'a seek forgets the held partial line');
+    assert.deepEqual(ends.slice(3), [7]);
+  });
+});
+
+describe('LineSplitter with a recoder', () => {
+  /** Cuts every line into bodies of at most 4 bytes; passes chunks without a "!". */
+  function cutter(): LineRecoder & { calls: boolean[] } {
+    let rest = Buffer.alloc(0);
+    const calls: boolean[] = [];
+    return {
+      passMax: 4,
+      calls,
+      passes: (chunk, start, end) => !chunk.subarray(start, end).includes(0x21),
+      recode(bytes, last) {
+        calls.push(last);
+        const all = Buffer.concat([rest, bytes]);
+        const out: Buffer[] = [];
+        let i = 0;
+        for (; all.length - i > 4; i += 4) out.push(all.subarray(i, i + 4));
+        rest = all.subarray(i);
+        if (last) {
+          out.push(rest);
+          rest = Buffer.alloc(0);
+        }
+        return out;
+      },
+      reset() {
+        rest = Buffer.alloc(0);
+      },
+    };
+  }
+
+  it('passes short lines of a plain chunk untouched and recodes the others; pieces but the last resume at the line start', () => {
+    const rec = cutter();
+    const s = new LineSplitter({ recoder: rec });
+    const out: Event[] = [];
+    const ends: number[] = [];
+    s.push(b('ab\nabcdefghij\n'), out, ends);
+    assert.deepEqual(texts(out), ['ab', 'abcd', 'efgh', 'ij']);
+    assert.deepEqual(ends, [3, 3, 3, 14]);
+    assert.deepEqual(rec.calls, [true], 'the short line of a plain chunk is not recoded');
+    s.push(b('x!\nok\n'), out, ends);
+    assert.deepEqual(texts(out).slice(4), ['x!', 'ok']);
+    assert.deepEqual(rec.calls, [true, true, true], 'every line of a chunk that does not pass is recoded');
+  });
+
+  it('hands an endless line over in parts: every byte arrives, the splitter holds no more than the body limit', () => {
+    const rec = cutter();
+    const s = new LineSplitter({ recoder: rec });
+    const out: Event[] = [];
+    const ends: number[] = [];
+    const piece = Buffer.alloc(10_000, 0x61);
+    for (let i = 0; i < 10; i++) {
+      s.push(piece, out, ends);
+      assert.ok(s.holding <= limits.maxBodySize, `holding ${s.holding}`);
+    }
+    s.push(b('\nz\n'), out, ends);
+    assert.ok(rec.calls.includes(false), 'parts went to the recoder before the line ended');
+    const lens = out.map((e) => e.bodyLength);
+    assert.equal(
+      lens.slice(0, -1).reduce((a, n) => a + n, 0),
+      100_000,
+    );
+    assert.equal(texts(out).at(-1), 'z');
+    assert.ok(
+      ends.slice(0, -2).every((e) => e === 0),
+      'pieces before the end resume at the line start',
+    );
+    assert.deepEqual(ends.slice(-2), [100_001, 100_003]);
   });
 });
 

@@ -156,7 +156,15 @@ export class LineSplitter {
       if (this.stripCr && end > start && chunk[end - 1] === CR) end--;
       if (rec !== undefined && (!plain || end - start > rec.passMax)) {
         this.start = base + start;
-        nanos = this.pieces(rec.recode(chunk.subarray(start, end), true, base + start), base + nl + 1, out, ends, ts, nanos, host);
+        nanos = this.pieces(
+          rec.recode(chunk.subarray(start, end), true, base + start),
+          base + nl + 1,
+          out,
+          ends,
+          ts,
+          nanos,
+          host,
+        );
       } else {
         out.push(Event.fromChunk(chunk, start, end, ts, Priority.INFO, nanos++, host, this.attrArray()));
         if (ends !== undefined) ends.push(base + nl + 1);
@@ -200,7 +208,15 @@ export class LineSplitter {
       this.held += piece.length;
       const bytes = this.takeHeld();
       this.recoding = true;
-      this.pieces(rec.recode(bytes, false, this.start), undefined, out, ends, Date.now(), nowNanos(), localHost());
+      this.pieces(
+        rec.recode(bytes, false, this.start),
+        undefined,
+        out,
+        ends,
+        Date.now(),
+        nowNanos(),
+        localHost(),
+      );
       return;
     }
     if (room <= 0) return;
@@ -210,11 +226,22 @@ export class LineSplitter {
   }
 
   /** Ends the held line at offset `end` (after its '\n', or the end of input); returns the next nanos. */
-  private endHeld(out: Event[], ends: number[] | undefined, end: number, ts: number, nanos: number, host: string): number {
+  private endHeld(
+    out: Event[],
+    ends: number[] | undefined,
+    end: number,
+    ts: number,
+    nanos: number,
+    host: string,
+  ): number {
     let body = this.takeHeld();
-    if (this.stripCr && body.length > 0 && body[body.length - 1] === CR) body = body.subarray(0, body.length - 1);
+    if (this.stripCr && body.length > 0 && body[body.length - 1] === CR)
+      body = body.subarray(0, body.length - 1);
     const rec = this.recoder;
-    if (rec !== undefined && (this.recoding || body.length > rec.passMax || !rec.passes(body, 0, body.length))) {
+    if (
+      rec !== undefined &&
+      (this.recoding || body.length > rec.passMax || !rec.passes(body, 0, body.length))
+    ) {
       this.recoding = false;
       return this.pieces(rec.recode(body, true, this.start), end, out, ends, ts, nanos, host);
     }

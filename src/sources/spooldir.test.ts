@@ -117,6 +117,22 @@ test('long lines are cut at maxLineLength characters and continue as the next ev
   await src2.close();
 });
 
+test('a line far longer than the body limit arrives whole, in maxLineLength pieces, and the file is marked done', async () => {
+  const dir = spool();
+  const long = 'é'.repeat(50_000);
+  writeFileSync(join(dir, 'big.txt'), `${long}\nnext\n`);
+  const src = make({ spoolDir: dir, 'deserializer.maxLineLength': '2048', batchSize: '100' });
+  await src.open();
+  const got = bodies(await batch(src));
+  assert.equal(got.length, 26);
+  assert.ok(got.slice(0, 24).every((t) => t.length === 2048));
+  assert.equal(got.slice(0, 25).join(''), long);
+  assert.equal(got[25], 'next');
+  assert.equal(await next(src, 100), 'timeout');
+  assert.ok(existsSync(join(dir, 'big.txt.COMPLETED')));
+  await src.close();
+});
+
 test('a file changed after it was read stops the source with an error naming it', async () => {
   const dir = spool();
   const f = join(dir, 'm.log');

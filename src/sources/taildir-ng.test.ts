@@ -155,6 +155,22 @@ test('a rotation by rename is followed by inode: the old file is read out, the n
   await src.close();
 });
 
+test('CRLF lines lose their CR as in Flume; positions count every byte', async () => {
+  const root = tempDir('taildir');
+  const f = join(root, 'win.log');
+  writeFileSync(f, 'w1\r\nw2\r\nbare\rcr\n');
+  const src = make({
+    positionFile: join(root, 'pos.json'),
+    filegroups: 'g',
+    'filegroups.g': join(root, 'win\\.log'),
+  });
+  await src.open();
+  assert.deepEqual(bodies(await take(src, 3)), ['w1', 'w2', 'bare\rcr']);
+  assert.equal(await next(src, 100), 'timeout');
+  assert.deepEqual(src.positions(), [{ inode: statSync(f).ino, pos: 16, file: f }]);
+  await src.close();
+});
+
 test('skipToEnd starts files without a recorded position at their end', async () => {
   const root = tempDir('taildir');
   const f = join(root, 'old.log');
