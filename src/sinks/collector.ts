@@ -5,8 +5,7 @@ import { findFormat } from '../formats/index.js';
 import type { FormatDef } from '../formats/types.js';
 import { BucketedWriter, type BucketedWriterOptions } from '../storage/bucketed-writer.js';
 import { parseFsUri } from '../storage/fs/resolve.js';
-import { lastPathSlash } from '../storage/path-pattern.js';
-import { placedAt } from './escaped-file.js';
+import { placedAt, splitPath } from './escaped-file.js';
 
 /**
  * The collector tier's file sinks: collectorSink and the dfs family, all one BucketedWriter (see
@@ -49,30 +48,6 @@ function formatOf(component: string, args: BoundArgs, ctx: BuildContext, fixed?:
   } catch (e) {
     placedAt(e, component, fixed === undefined && args.has('format') ? 'format' : FORMAT_PROPERTY);
   }
-}
-
-/** `hdfs://nn/a/%Y/file-%{host}` -> dir `hdfs://nn/a/%Y`, file `file-%{host}`. */
-function splitPath(
-  component: string,
-  field: string,
-  pattern: string,
-  literal = false,
-): { dir: string; file: string } {
-  const slash = literal ? pattern.lastIndexOf('/') : lastPathSlash(pattern);
-  const file = pattern.slice(slash + 1);
-  const dir = slash < 0 ? '.' : pattern.slice(0, slash) || '/';
-  // `hdfs://nn` splits into `hdfs:/` and `nn`: a namenode without a path, not a file name.
-  const schemeOnly = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/{0,2}$/.exec(dir);
-  if (file === '' || (schemeOnly && schemeOnly[1]!.toLowerCase() !== 'file')) {
-    throw new SluiceError(
-      'SLUICE_SPEC_BAD_ARGUMENT',
-      `"${pattern}" names a directory; give a file name after the last /`,
-      {
-        place: { component, field },
-      },
-    );
-  }
-  return { dir, file };
 }
 
 /** `field` names the directory argument, the one a confinement refusal at build time is about. */

@@ -16,6 +16,34 @@ export function placedAt(e: unknown, component: string, field: string): never {
 }
 
 /**
+ * `hdfs://nn/a/%Y/file-%{host}` -> dir `hdfs://nn/a/%Y`, file `file-%{host}`. The last slash outside an
+ * escape splits it (`literal`: the last slash at all, for paths without escapes). A pattern ending in a
+ * slash, or a namenode without a path, names a directory: an error naming the argument.
+ */
+export function splitPath(
+  component: string,
+  field: string,
+  pattern: string,
+  literal = false,
+): { dir: string; file: string } {
+  const slash = literal ? pattern.lastIndexOf('/') : lastPathSlash(pattern);
+  const file = pattern.slice(slash + 1);
+  const dir = slash < 0 ? '.' : pattern.slice(0, slash) || '/';
+  // `hdfs://nn` splits into `hdfs:/` and `nn`: a namenode without a path, not a file name.
+  const schemeOnly = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/{0,2}$/.exec(dir);
+  if (file === '' || (schemeOnly && schemeOnly[1]!.toLowerCase() !== 'file')) {
+    throw new SluiceError(
+      'SLUICE_SPEC_BAD_ARGUMENT',
+      `"${pattern}" names a directory; give a file name after the last /`,
+      {
+        place: { component, field },
+      },
+    );
+  }
+  return { dir, file };
+}
+
+/**
  * A single-file sink's path (`text`, `seqfile`) with escapes. Without escapes the sink writes exactly
  * that file (`%%` is a percent sign). With escapes (`/tmp/part-%{rolltag}`, `/logs/%{host}.log`) the
  * events go through a BucketedWriter instead: one file per distinct escaped path, values confined to
@@ -42,11 +70,11 @@ export function escapedFileSink(
     placedAt(e, component, field);
   }
   if (!hasEscapes) return plain(literal);
-  const slash = lastPathSlash(pattern);
+  const { dir, file } = splitPath(component, field, pattern);
   try {
     return new BucketedWriter({
-      dir: slash < 0 ? '.' : pattern.slice(0, slash) || '/',
-      file: pattern.slice(slash + 1),
+      dir,
+      file,
       naming: 'exact',
       format,
       component,

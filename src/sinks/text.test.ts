@@ -113,6 +113,17 @@ test('txtfile patterns are checked when built: a lone % fails naming the argumen
   assert.equal(readFileSync(join(dir, '100%.txt'), 'utf8'), 'e0\n');
 });
 
+test('a txtfile pattern with escapes that names a directory fails when built, naming the argument', () => {
+  assert.throws(
+    () => build(join(dir, '%{host}/')),
+    (e: unknown) =>
+      e instanceof SluiceError &&
+      e.code === 'SLUICE_SPEC_BAD_ARGUMENT' &&
+      e.oneLine() ===
+        `text: txtfile: "${join(dir, '%{host}/')}" names a directory; give a file name after the last /`,
+  );
+});
+
 test('a text sink reopened after a failure appends instead of truncating; a bad batch is only refused', async () => {
   const path = join(dir, 'reopen.txt');
   const sink = build(path, 'log4j');
