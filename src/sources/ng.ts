@@ -4,6 +4,7 @@ import { netcatSource } from './netcat.js';
 import { NG_ADAPTER_SOURCES } from './ng-adapters.js';
 import { seqSource } from './seq.js';
 import { spoolDirSource } from './spooldir.js';
+import { multiportSyslogTcpNgSource } from './syslog.js';
 import { taildirSource } from './taildir-ng.js';
 
 /**
@@ -16,5 +17,6 @@ export const NG_SOURCES: NgSourceDef[] = [
   seqSource,
   spoolDirSource,
   taildirSource,
+  multiportSyslogTcpNgSource,
   ...NG_ADAPTER_SOURCES,
 ];

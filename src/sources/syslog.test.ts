@@ -9,7 +9,7 @@ import { certSet, plainRefused, tlsExchange } from '../../test/fixtures/tls-peer
 import { peerSkip } from '../../test/support/peers.js';
 import { pull, raceTimeout, testContext } from '../../test/support/source-helpers.js';
 import { bindArgs } from '../catalog/bind.js';
-import { ComponentProperties } from '../catalog/properties.js';
+import { ComponentProperties, type PropertySpec } from '../catalog/properties.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import type { Event } from '../core/event.js';
@@ -18,6 +18,7 @@ import { SYSLOG_FACILITY, SYSLOG_PARSE_ERROR, SYSLOG_SEVERITY } from '../rpc/sys
 import { syslogZone } from '../rpc/syslog/zone.js';
 import { parseSource } from '../spec/parser.js';
 import {
+  multiportSyslogTcpNgSource,
   SyslogTcpSource,
   SyslogUdpSource,
   syslogTcp1Source,
@@ -626,5 +627,69 @@ describe('NG syslogtcp connection properties', () => {
         /^WARN source r1: syslogTcp: connection refused, maxConnections 1 reached/.test(l),
       ),
     );
+  });
+});
+
+describe('NG multiport_syslogtcp', () => {
+  const make = (props: Record<string, string>) =>
+    multiportSyslogTcpNgSource.create(
+      new ComponentProperties('source r1', multiportSyslogTcpNgSource.properties as PropertySpec[], {
+        host: '127.0.0.1',
+        ...props,
+      }),
+      testContext(),
+    ) as SyslogTcpSource;
+
+  it("listens on every port of ports and records each message's port in portHeader", async () => {
+    const src = make({ ports: '0 0 0', portHeader: 'port' });
+    open.push(src);
+    await src.open();
+    const ports = src.ports;
+    assert.equal(ports.length, 3);
+    assert.equal(new Set(ports).size, 3, 'three distinct ports');
+    await Promise.all(
+      ports.map((port, i) =>
+        tcpSend(port, `<13>Oct 11 22:14:15 h app: to ${i}\n<13>Oct 11 22:14:15 h app: again ${i}\n`),
+      ),
+    );
+    const { events } = await pull(src, { want: 6 });
+    assert.equal(events.length, 6);
+    for (const e of events) {
+      const i = Number(/(?:to|again) (\d)$/.exec(e.bodyText())![1]);
+      assert.equal(e.getAttrString('port'), String(ports[i]), e.bodyText());
+    }
+    assert.equal(src.stats.connections.accepted, 3);
+    await src.close();
+  });
+
+  it('without portHeader no port header is added; a port taken fails open and frees the others', async () => {
+    const first = make({ ports: '0' });
+    open.push(first);
+    await first.open();
+    await tcpSend(first.port, '<13>Oct 11 22:14:15 h app: x\n');
+    const { events } = await pull(first, { want: 1 });
+    assert.deepEqual(
+      events.map((e) => e.attrCount),
+      [2],
+      'syslogfacility and syslogseverity only',
+    );
+    const taken = first.port;
+    const second = make({ ports: `0 ${taken}` });
+    await assert.rejects(
+      second.open(),
+      (e: unknown) => e instanceof SluiceError && /address already in use/.test(e.message),
+    );
+    assert.deepEqual(second.ports, [], 'the port bound before the failure was let go');
+    await second.close();
+  });
+
+  it('ports errors name the key', () => {
+    assert.throws(() => make({}), /source r1: ports is required/);
+    assert.throws(
+      () => make({ ports: '5140 x' }),
+      /source r1: ports must be port numbers between 0 and 65535, got "x"/,
+    );
+    assert.throws(() => make({ ports: '5140 5140' }), /source r1: ports names 5140 twice/);
+    assert.throws(() => make({ ports: '70000' }), /got "70000"/);
   });
 });

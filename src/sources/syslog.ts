@@ -40,12 +40,16 @@ import { PeerNotices } from './peer-notices.js';
 /**
  * Syslog receivers: syslogUdp(port), syslogTcp(port) (many connections) and syslogTcp1(port) (one
  * connection, then the source is drained and finishes), and their Flume NG forms syslogtcp,
- * multiport_syslogtcp and syslogudp. Parsing and framing live in rpc/syslog; this file owns sockets, the
+ * multiport_syslogtcp (one source on several ports) and syslogudp. Parsing and framing live in rpc/syslog; this file owns sockets, the
  * event queue, backpressure and the loss counts. See docs/syslog.md.
  */
 
 export interface SyslogSourceOptions {
   port: number;
+  /** TCP: listen on each of these ports instead of `port` (Flume NG's multiport_syslogtcp). */
+  ports?: readonly number[];
+  /** TCP: the attribute that records the port a message came in on. */
+  portHeader?: string;
   /** Address to listen on; default the site property sluice.source.bind (127.0.0.1). */
   bind?: string;
   zone?: Zone;
@@ -233,7 +237,7 @@ function lossStats(): SyslogLossStats {
 }
 
 function defaults(name: string, opts: SyslogSourceOptions) {
-  checkPort(name, opts.port);
+  for (const port of opts.ports ?? [opts.port]) checkPort(name, port);
   const max = opts.maxMessageSize ?? limits.maxBodySize;
   if (!Number.isInteger(max) || max < 16) {
     throw new SluiceError(
@@ -255,9 +259,13 @@ function defaults(name: string, opts: SyslogSourceOptions) {
   };
 }
 
-/** A TCP syslog receiver; `single` makes it syslogTcp1 (first connection only, then finished). */
+/**
+ * A TCP syslog receiver; `single` makes it syslogTcp1 (first connection only, then finished). With
+ * `ports` it listens on several ports, one listener (and connection limits) each, all feeding one
+ * queue: a full queue pauses every port.
+ */
 export class SyslogTcpSource implements EventSource {
-  private listener: GuardedListener | undefined;
+  private listeners: GuardedListener[] = [];
   private readonly queue: EventQueue;
   private readonly cfg: ReturnType<typeof defaults>;
   private readonly loss = lossStats();
@@ -277,8 +285,12 @@ export class SyslogTcpSource implements EventSource {
       this.cfg.maxQueued,
       this.cfg.maxQueuedBytes,
       this.cfg.maxBatch,
-      () => this.listener?.hold(),
-      () => this.listener?.release(),
+      () => {
+        for (const l of this.listeners) l.hold();
+      },
+      () => {
+        for (const l of this.listeners) l.release();
+      },
     );
     const max = this.cfg.maxMessageSize;
     this.framingLoss = {
@@ -309,9 +321,14 @@ export class SyslogTcpSource implements EventSource {
     return this.single ? 'syslogTcp1' : 'syslogTcp';
   }
 
-  /** The port listened on (the real one when 0 was asked for). */
+  /** The port listened on (the real one when 0 was asked for); the first one with several. */
   get port(): number {
-    return this.listener?.port ?? 0;
+    return this.listeners[0]?.port ?? 0;
+  }
+
+  /** Every port listened on, in the order configured. */
+  get ports(): number[] {
+    return this.listeners.map((l) => l.port);
   }
 
   /** Events waiting for next(). */
@@ -325,33 +342,41 @@ export class SyslogTcpSource implements EventSource {
   }
 
   get stats(): SyslogTcpStats {
-    return {
-      ...this.loss,
-      connections: { ...(this.listener?.guard.stats ?? emptyGuardStats()) },
-      tlsFailed: this.listener?.tlsFailed ?? 0,
-    };
+    const connections = emptyGuardStats();
+    let tlsFailed = 0;
+    for (const l of this.listeners) {
+      const g = l.guard.stats;
+      for (const k of Object.keys(connections) as (keyof GuardStats)[]) connections[k] += g[k];
+      tlsFailed += l.tlsFailed;
+    }
+    return { ...this.loss, connections, tlsFailed };
   }
 
   async open(): Promise<void> {
-    if (this.listener !== undefined) return;
+    if (this.listeners.length > 0) return;
     const tls = this.opts.tls?.ssl ? loadTls(this.opts.tls, this.name, 'server') : undefined;
-    const listener = new GuardedListener({
-      component: this.name,
-      bind: this.cfg.bind,
-      port: this.opts.port,
-      tls,
-      limits: this.opts.limits ?? SYSLOG_TCP_LIMITS,
-      logger: this.opts.logger,
-      onConnection: (s, conn) => this.accept(s, conn),
+    const listeners = (this.opts.ports ?? [this.opts.port]).map((port) => {
+      const listener: GuardedListener = new GuardedListener({
+        component: this.name,
+        bind: this.cfg.bind,
+        port,
+        tls,
+        limits: this.opts.limits ?? SYSLOG_TCP_LIMITS,
+        logger: this.opts.logger,
+        onConnection: (s, conn) => this.accept(s, conn, listener.port),
+      });
+      return listener;
     });
-    this.listener = listener;
+    this.listeners = listeners;
     try {
-      await listener.listen();
+      for (const l of listeners) await l.listen();
     } catch (e) {
-      this.listener = undefined;
+      // One port taken fails the source: the ports already bound are let go.
+      this.listeners = [];
+      await Promise.all(listeners.map((l) => l.close()));
       throw e;
     }
-    if (this.queue.full) listener.hold();
+    if (this.queue.full) for (const l of listeners) l.hold();
   }
 
   next(): Batch | null | Promise<Batch | null> {
@@ -363,10 +388,10 @@ export class SyslogTcpSource implements EventSource {
     if (this.closed) return;
     this.closed = true;
     this.queue.clear();
-    await this.listener?.close();
+    await Promise.all(this.listeners.map((l) => l.close()));
   }
 
-  private accept(socket: Socket, conn: GuardedConnection): () => boolean {
+  private accept(socket: Socket, conn: GuardedConnection, port: number): () => boolean {
     if (this.closed || (this.single && this.connections > 0)) {
       socket.destroy();
       return () => false;
@@ -379,13 +404,19 @@ export class SyslogTcpSource implements EventSource {
     );
     this.connections++;
     // syslogTcp1 serves exactly one peer: stop listening so the port is free once it is done.
-    if (this.single) this.listener?.stopListening();
+    if (this.single) for (const l of this.listeners) l.stopListening();
+    const header = this.opts.portHeader;
+    const portValue = Buffer.from(String(port));
+    const deliver = (out: Event[], received: number) => {
+      if (header !== undefined) for (let i = 0; i < out.length; i++) out[i]!.setAttr(header, portValue);
+      this.queue.put(out, received);
+    };
     socket.on('data', (chunk: Buffer) => {
       conn.activity();
       const out: Event[] = [];
       framer.push(chunk, out);
       conn.partial(framer.pending);
-      this.queue.put(out, chunk.length);
+      deliver(out, chunk.length);
     });
     let ended = false;
     const end = () => {
@@ -394,7 +425,7 @@ export class SyslogTcpSource implements EventSource {
       if (this.closed) return;
       const out: Event[] = [];
       framer.end(out);
-      this.queue.put(out, 0);
+      deliver(out, 0);
       if (this.single) this.queue.finish();
     };
     socket.on('end', end);
@@ -636,10 +667,15 @@ export const syslogTcp1Source: SourceDef = {
 
 // Flume NG forms: the NG properties mapped onto the same classes.
 
-function ngOptions(p: ComponentProperties, ctx: BuildContext, tcp = false): SyslogSourceOptions {
+function ngOptions(
+  p: ComponentProperties,
+  ctx: BuildContext,
+  tcp = false,
+  port = p.int('port'),
+): SyslogSourceOptions {
   const logger = ctx.logger.child(p.component);
   return {
-    port: p.int('port'),
+    port,
     bind: p.string('host'),
     maxMessageSize: p.int('eventSize'),
     maxBatch: p.int('batchSize'),
@@ -681,7 +717,6 @@ const NG_EVENTS =
 export const syslogTcpNgSource: NgSourceDef = {
   kind: 'ng-source',
   type: 'syslogtcp',
-  aliases: ['multiport_syslogtcp'],
   docs: `Flume NG syslogtcp source: syslog over TCP, messages framed by newlines or RFC 6587 octet counts.${NG_EVENTS} A busy channel pauses the sockets (TCP backpressure). With ssl = true and a PEM keystore it serves syslog over TLS (RFC 5425); ssl-ca requires client certificates.`,
   properties: [...NG_PROPS, ...NG_SERVER_TLS_PROPERTIES, ...SYSLOG_LIMIT_PROPERTIES],
   create: (p, ctx) => new SyslogTcpSource(ngOptions(p, ctx, true)),
@@ -693,4 +728,63 @@ export const syslogUdpNgSource: NgSourceDef = {
   docs: `Flume NG syslogudp source: syslog over UDP, one message per datagram.${NG_EVENTS} Datagrams arriving while the queue is full are dropped and counted.`,
   properties: NG_PROPS,
   create: (p, ctx) => new SyslogUdpSource(ngOptions(p, ctx)),
+};
+
+/** Flume's `ports`: space-separated port numbers, each once. */
+function readPorts(p: ComponentProperties): number[] {
+  const ports: number[] = [];
+  for (const text of p.list('ports')) {
+    const port = Number(text);
+    if (!/^\d+$/.test(text) || port > 65535)
+      throw p.error('ports', `ports must be port numbers between 0 and 65535, got "${text}"`);
+    if (port !== 0 && ports.includes(port)) throw p.error('ports', `ports names ${port} twice`);
+    ports.push(port);
+  }
+  if (ports.length === 0) throw p.error('ports', 'ports names no port');
+  return ports;
+}
+
+export const multiportSyslogTcpNgSource: NgSourceDef = {
+  kind: 'ng-source',
+  type: 'multiport_syslogtcp',
+  docs: `Flume NG multiport_syslogtcp source: syslogtcp listening on several ports (ports = 5140 5141) with one queue; with portHeader each event records the port it came in on.${NG_EVENTS} Connection limits apply per port; a busy channel pauses every port (TCP backpressure). TLS as for syslogtcp.`,
+  properties: [
+    NG_PROPS[0],
+    {
+      name: 'ports',
+      type: 'list',
+      required: true,
+      docs: 'Space-separated ports to listen on (0 picks a free one).',
+    },
+    {
+      name: 'portHeader',
+      type: 'string',
+      docs: 'Name of a header holding the port each message came in on; none when unset.',
+    },
+    ...NG_PROPS.slice(2),
+    {
+      name: 'readBufferSize',
+      type: 'int',
+      default: '1024',
+      min: 1,
+      docs: 'Accepted for compatibility: sockets are read as data arrives.',
+    },
+    {
+      name: 'numProcessors',
+      type: 'int',
+      min: 1,
+      docs: 'Accepted for compatibility: one event loop serves every port.',
+    },
+    ...NG_SERVER_TLS_PROPERTIES,
+    ...SYSLOG_LIMIT_PROPERTIES,
+  ],
+  create: (p, ctx) => {
+    const ports = readPorts(p);
+    const header = p.optString('portHeader');
+    return new SyslogTcpSource({
+      ...ngOptions(p, ctx, true, ports[0]!),
+      ports,
+      ...(header !== undefined && header !== '' ? { portHeader: header } : {}),
+    });
+  },
 };

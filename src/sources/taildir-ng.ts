@@ -425,7 +425,7 @@ export const taildirSource: NgSourceDef = {
     'inode in positionFile and resumes from them.',
   docs:
     'Flume NG TAILDIR source: follows groups of files (filegroups.<g> = /dir/<file name regex>), one event per ' +
-    'complete line, with optional static headers per group. Files are known by inode, so a rotation by rename ' +
+    'complete line (a \\r before the \\n is dropped, as in Flume), with optional static headers per group. Files are known by inode, so a rotation by rename ' +
     'is not read twice; positions ({inode, pos, file} as JSON) are kept in positionFile and a restart resumes ' +
     'from them. Delivery is at least once.',
   properties: [
