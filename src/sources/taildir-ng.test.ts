@@ -44,6 +44,25 @@ async function take(src: TaildirSource, want: number): Promise<Batch> {
 
 const bodies = (b: Batch) => b.map((e) => e.body.toString());
 
+/** A TAILDIR source following one file `name` (written with `content`) in a fresh directory, opened. */
+async function followOne(
+  name: string,
+  content: string,
+  props: Record<string, string> = {},
+): Promise<{ f: string; src: TaildirSource }> {
+  const root = tempDir('taildir');
+  const f = join(root, name);
+  writeFileSync(f, content);
+  const src = make({
+    positionFile: join(root, 'pos.json'),
+    filegroups: 'g',
+    'filegroups.g': join(root, name.replace(/\./g, '\\.')),
+    ...props,
+  });
+  await src.open();
+  return { f, src };
+}
+
 test('two file groups with their headers; only complete lines become events', async () => {
   const root = tempDir('taildir');
   mkdirSync(join(root, 'a'));
@@ -105,17 +124,10 @@ test('positions advance on ack ok, are written as [{inode,pos,file}], and a rest
 });
 
 test('a failed batch is read again from the committed position; batches in flight after it come again too', async () => {
-  const root = tempDir('taildir');
-  const f = join(root, 'app.log');
-  writeFileSync(f, 'l0\nl1\nl2\nl3\nl4\nl5\n');
-  const src = make({
-    positionFile: join(root, 'pos.json'),
-    filegroups: 'g',
-    'filegroups.g': join(root, 'app\\.log'),
+  const { f, src } = await followOne('app.log', 'l0\nl1\nl2\nl3\nl4\nl5\n', {
     batchSize: '2',
     backoffSleepIncrement: '10',
   });
-  await src.open();
   const b1 = (await next(src)) as Batch;
   takeAck(b1)!.ok();
   const b2 = (await next(src)) as Batch;
@@ -136,15 +148,7 @@ test('a failed batch is read again from the committed position; batches in fligh
 });
 
 test('a rotation by rename is followed by inode: the old file is read out, the new one from its start, nothing twice', async () => {
-  const root = tempDir('taildir');
-  const f = join(root, 'app.log');
-  writeFileSync(f, 'r0\nr1\n');
-  const src = make({
-    positionFile: join(root, 'pos.json'),
-    filegroups: 'g',
-    'filegroups.g': join(root, 'app\\.log'),
-  });
-  await src.open();
+  const { f, src } = await followOne('app.log', 'r0\nr1\n');
   assert.deepEqual(bodies(await take(src, 2)), ['r0', 'r1']);
   renameSync(f, `${f}.1`);
   appendFileSync(`${f}.1`, 'late\n');
@@ -156,15 +160,7 @@ test('a rotation by rename is followed by inode: the old file is read out, the n
 });
 
 test('CRLF lines lose their CR as in Flume; positions count every byte', async () => {
-  const root = tempDir('taildir');
-  const f = join(root, 'win.log');
-  writeFileSync(f, 'w1\r\nw2\r\nbare\rcr\n');
-  const src = make({
-    positionFile: join(root, 'pos.json'),
-    filegroups: 'g',
-    'filegroups.g': join(root, 'win\\.log'),
-  });
-  await src.open();
+  const { f, src } = await followOne('win.log', 'w1\r\nw2\r\nbare\rcr\n');
   assert.deepEqual(bodies(await take(src, 3)), ['w1', 'w2', 'bare\rcr']);
   assert.equal(await next(src, 100), 'timeout');
   assert.deepEqual(src.positions(), [{ inode: statSync(f).ino, pos: 16, file: f }]);
@@ -172,16 +168,7 @@ test('CRLF lines lose their CR as in Flume; positions count every byte', async (
 });
 
 test('skipToEnd starts files without a recorded position at their end', async () => {
-  const root = tempDir('taildir');
-  const f = join(root, 'old.log');
-  writeFileSync(f, 'history\n');
-  const src = make({
-    positionFile: join(root, 'pos.json'),
-    filegroups: 'g',
-    'filegroups.g': join(root, 'old\\.log'),
-    skipToEnd: 'true',
-  });
-  await src.open();
+  const { f, src } = await followOne('old.log', 'history\n', { skipToEnd: 'true' });
   assert.equal(await next(src, 100), 'timeout');
   appendFileSync(f, 'new\n');
   assert.deepEqual(bodies(await take(src, 1)), ['new']);
