@@ -5,6 +5,11 @@ import {
   readNgConnectionLimits,
 } from '../components/options/connection-limits.js';
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
+import {
+  NG_COMPRESSION_PROPERTIES,
+  readNgCompression,
+  readNgToken,
+} from '../components/options/transport.js';
 import { SluiceError } from '../core/errors.js';
 import { DEFAULT_HANDSHAKE_FRAME_SIZE, DEFAULT_MAX_FRAME_SIZE } from '../rpc/avro/frame.js';
 import { AvroEventSource } from './avro.js';
@@ -100,20 +105,7 @@ export const ngAvroSource: NgSourceDef = {
       min: 1,
       docs: 'Accepted for Flume compatibility and ignored: Node serves every connection on one event loop.',
     },
-    {
-      name: 'compression-type',
-      type: 'string',
-      default: 'none',
-      choices: ['none', 'deflate'],
-      docs: 'deflate: a zlib stream per connection each way; must match the sender.',
-    },
-    {
-      name: 'compression-level',
-      type: 'int',
-      default: '6',
-      min: 0,
-      docs: 'zlib level 0-9 of the answers sent with deflate (Sluice-specific).',
-    },
+    ...NG_COMPRESSION_PROPERTIES,
     ...NG_SERVER_TLS_PROPERTIES,
     { name: 'ipFilter', type: 'bool', default: 'false', docs: 'Apply ipFilterRules to connecting peers.' },
     {
@@ -151,8 +143,6 @@ export const ngAvroSource: NgSourceDef = {
   create(p, ctx) {
     const port = p.int('port');
     if (port > 65535) throw p.error('port', `port must be between 0 and 65535, got ${port}`);
-    const level = p.int('compression-level');
-    if (level > 9) throw p.error('compression-level', `compression-level must be 0-9, got ${level}`);
     let ipRules: IpRule[] | undefined;
     if (p.bool('ipFilter')) {
       const parsed = parseIpFilterRules(p.string('ipFilterRules'));
@@ -161,16 +151,14 @@ export const ngAvroSource: NgSourceDef = {
     }
     const logger = ctx.logger.child(p.component);
     const tls = readNgServerTls(p, logger);
-    const token = p.optString('token');
     return new AvroEventSource(
       p.component,
       {
         bind: p.string('bind'),
         port,
-        compression: p.string('compression-type').toLowerCase() as 'none' | 'deflate',
-        compressionLevel: level,
+        ...readNgCompression(p),
         ...tls,
-        token: token === '' ? undefined : token,
+        token: readNgToken(p),
         maxFrameSize: p.int('maxFrameSize'),
         handshakeFrameSize: p.int('maxHandshakeFrameSize'),
         peerFilter: ipRules && ((address) => ipRefusal(ipRules, address, p.component)),
