@@ -1,9 +1,10 @@
 import type { NgSourceDef } from '../catalog/ng.js';
 import { ngAvroSource } from './avro-ng.js';
+import { execNgSource } from './exec-ng.js';
 import { netcatSource } from './netcat.js';
-import { NG_ADAPTER_SOURCES } from './ng-adapters.js';
 import { seqSource } from './seq.js';
 import { spoolDirSource } from './spooldir.js';
+import { syslogTcpNgSource, syslogUdpNgSource } from './syslog.js';
 import { taildirSource } from './taildir-ng.js';
 
 /**
@@ -16,5 +17,7 @@ export const NG_SOURCES: NgSourceDef[] = [
   seqSource,
   spoolDirSource,
   taildirSource,
-  ...NG_ADAPTER_SOURCES,
+  execNgSource,
+  syslogTcpNgSource,
+  syslogUdpNgSource,
 ];
