@@ -19,7 +19,7 @@ import {
 } from '../rpc/connection-guard.js';
 import { GuardedListener } from './guarded-listener.js';
 import { EventQueue, LineSplitter, MAX_BATCH } from './lines.js';
-import { PeerNotices } from './peer-notices.js';
+import { PeerNotices } from '../rpc/peer-notices.js';
 
 /** Above this many queued events, connections are paused until the agent catches up (backpressure). */
 const HIGH_WATER = 10 * MAX_BATCH;

@@ -35,7 +35,7 @@ import { type FramingLoss, SyslogFramer } from '../rpc/syslog/framing.js';
 import { SYSLOG_PARSE_ERROR, SyslogParser } from '../rpc/syslog/parse.js';
 import { syslogZone, type Zone } from '../rpc/syslog/zone.js';
 import { GuardedListener } from './guarded-listener.js';
-import { PeerNotices } from './peer-notices.js';
+import { PeerNotices } from '../rpc/peer-notices.js';
 
 /**
  * Syslog receivers: syslogUdp(port), syslogTcp(port) (many connections) and syslogTcp1(port) (one
