@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
 import {
   CONNECTION_LIMIT_PROPERTIES,
-  readNgConnectionLimits,
+  readConnectionLimits,
 } from '../components/options/connection-limits.js';
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
 import {
@@ -166,7 +166,7 @@ export const ngAvroSource: NgSourceDef = {
         requestTimeoutMs: p.has('request-timeout')
           ? p.int('request-timeout')
           : ctx.config.getInt('flume.avro.request.timeout'),
-        limits: readNgConnectionLimits(p),
+        limits: readConnectionLimits(p),
       },
       logger,
     );

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
 import {
   CONNECTION_LIMIT_PROPERTIES,
-  readNgConnectionLimits,
+  readConnectionLimits,
 } from '../components/options/connection-limits.js';
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
 import { acked } from '../core/ack.js';
@@ -17,9 +17,9 @@ import {
   type GuardedConnection,
   type GuardStats,
 } from '../rpc/connection-guard.js';
+import { PeerNotices } from '../rpc/peer-notices.js';
 import { GuardedListener } from './guarded-listener.js';
 import { EventQueue, LineSplitter, MAX_BATCH } from './lines.js';
-import { PeerNotices } from '../rpc/peer-notices.js';
 
 /** Above this many queued events, connections are paused until the agent catches up (backpressure). */
 const HIGH_WATER = 10 * MAX_BATCH;
@@ -266,6 +266,6 @@ export const netcatSource: NgSourceDef = {
       readNgServerTls(p, ctx.logger.child(p.component)),
       ctx.logger,
       p.component,
-      readNgConnectionLimits(p),
+      readConnectionLimits(p),
     ),
 };

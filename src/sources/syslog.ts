@@ -6,10 +6,9 @@ import { checkPort } from '../catalog/ports.js';
 import type { ComponentProperties } from '../catalog/properties.js';
 import type { BoundArgs, BuildContext, ParamSpec, SourceDef } from '../catalog/types.js';
 import {
-  CONNECTION_LIMIT_PROPERTIES,
   connectionLimitParams,
+  connectionLimitProperties,
   readConnectionLimits,
-  readNgConnectionLimits,
 } from '../components/options/connection-limits.js';
 import {
   NG_SERVER_TLS_PROPERTIES,
@@ -31,11 +30,11 @@ import {
   type GuardedConnection,
   type GuardStats,
 } from '../rpc/connection-guard.js';
+import { PeerNotices } from '../rpc/peer-notices.js';
 import { type FramingLoss, SyslogFramer } from '../rpc/syslog/framing.js';
 import { SYSLOG_PARSE_ERROR, SyslogParser } from '../rpc/syslog/parse.js';
 import { syslogZone, type Zone } from '../rpc/syslog/zone.js';
 import { GuardedListener } from './guarded-listener.js';
-import { PeerNotices } from '../rpc/peer-notices.js';
 
 /**
  * Syslog receivers: syslogUdp(port), syslogTcp(port) (many connections) and syslogTcp1(port) (one
@@ -192,15 +191,8 @@ export const SYSLOG_TCP_LIMITS: Readonly<ConnectionLimits> = {
 const SYSLOG_IDLE_DOCS =
   'Milliseconds a connection may carry no data before it is closed; default 0 (never), since a syslog sender loses the first message it writes into a connection closed under it.';
 
-function syslogLimitParams(): ParamSpec[] {
-  return connectionLimitParams().map((p) =>
-    p.name === 'idleTimeout' ? { ...p, default: 0, docs: SYSLOG_IDLE_DOCS } : p,
-  );
-}
-
-const SYSLOG_LIMIT_PROPERTIES = CONNECTION_LIMIT_PROPERTIES.map((p) =>
-  p.name === 'idle-timeout' ? { ...p, default: '0', docs: SYSLOG_IDLE_DOCS } : p,
-);
+const SYSLOG_LIMIT_DOCS = { idleTimeoutMs: SYSLOG_IDLE_DOCS };
+const SYSLOG_LIMIT_PROPERTIES = connectionLimitProperties(SYSLOG_TCP_LIMITS, SYSLOG_LIMIT_DOCS);
 
 /** Loss counted by every syslog source: messages cut to maxMessageSize and bytes skipped to resynchronise. */
 export interface SyslogLossStats {
@@ -592,7 +584,7 @@ function options(args: BoundArgs, ctx: BuildContext, component: string, tcp = fa
     ...(tcp
       ? {
           tls: readTlsArgs(args, 'server'),
-          limits: { ...readConnectionLimits(args), idleTimeoutMs: args.optInt('idleTimeout') ?? 0 },
+          limits: readConnectionLimits(args, SYSLOG_TCP_LIMITS),
         }
       : {}),
     logger: ctx.logger,
@@ -608,7 +600,11 @@ const EVENT_DOCS =
 const TLS_DOCS =
   ' With ssl=true, keyFile and certFile it serves syslog over TLS (RFC 5425); caFile requires client certificates.';
 
-const TCP_PARAMS = (): ParamSpec[] => [...commonParams(), ...tlsParams('server'), ...syslogLimitParams()];
+const TCP_PARAMS = (): ParamSpec[] => [
+  ...commonParams(),
+  ...tlsParams('server'),
+  ...connectionLimitParams(SYSLOG_TCP_LIMITS, SYSLOG_LIMIT_DOCS),
+];
 
 export const syslogUdpSource: SourceDef = {
   kind: 'source',
@@ -643,7 +639,7 @@ function ngOptions(p: ComponentProperties, ctx: BuildContext, tcp = false): Sysl
     bind: p.string('host'),
     maxMessageSize: p.int('eventSize'),
     maxBatch: p.int('batchSize'),
-    ...(tcp ? { tls: readNgServerTls(p, logger), limits: readNgConnectionLimits(p) } : {}),
+    ...(tcp ? { tls: readNgServerTls(p, logger), limits: readConnectionLimits(p, SYSLOG_TCP_LIMITS) } : {}),
     logger,
   };
 }
