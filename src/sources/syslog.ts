@@ -34,6 +34,7 @@ import { PeerNotices } from '../rpc/peer-notices.js';
 import { type FramingLoss, SyslogFramer } from '../rpc/syslog/framing.js';
 import { SYSLOG_PARSE_ERROR, SyslogParser } from '../rpc/syslog/parse.js';
 import { syslogZone, type Zone } from '../rpc/syslog/zone.js';
+import { BoundedQueue } from './bounded-queue.js';
 import { GuardedListener } from './guarded-listener.js';
 
 /**
@@ -63,106 +64,6 @@ export interface SyslogSourceOptions {
   /** TCP only: connection limits and timeouts (default SYSLOG_TCP_LIMITS). */
   limits?: ConnectionLimits;
   logger?: Logger;
-}
-
-/**
- * What a queued event costs beyond its received bytes: the Event object, its attribute array and the
- * body view, rounded up. Charging it keeps a flood of tiny messages bounded too.
- */
-const EVENT_OVERHEAD = 256;
-
-/**
- * Events waiting for next(): batches as they came from the sockets, small ones merged. Producers call
- * `put` with the bytes the events hold; when the queue holds `maxQueued` events or `maxBytes` bytes,
- * `onFull` runs (pause sockets), and `onRoom` once it has drained to half of both.
- */
-class EventQueue {
-  private ready: Batch[] = [];
-  private readyBytes: number[] = [];
-  private queued = 0;
-  private bytes = 0;
-  private waiter: ((b: Batch | null) => void) | null = null;
-  private done = false;
-  full = false;
-
-  constructor(
-    private readonly maxQueued: number,
-    private readonly maxBytes: number,
-    private readonly maxBatch: number,
-    private readonly onFull: () => void,
-    private readonly onRoom: () => void,
-  ) {}
-
-  get size(): number {
-    return this.queued;
-  }
-
-  /** Bytes held (received bytes plus the per-event overhead). */
-  get byteSize(): number {
-    return this.bytes;
-  }
-
-  put(events: Event[], received: number): void {
-    if (events.length === 0 || this.done) return;
-    if (this.waiter !== null) {
-      const w = this.waiter;
-      this.waiter = null;
-      w(events);
-      return;
-    }
-    const cost = received + events.length * EVENT_OVERHEAD;
-    const i = this.ready.length - 1;
-    const last = i >= 0 ? this.ready[i]! : undefined;
-    if (last !== undefined && last.length + events.length <= this.maxBatch && events.length < 64) {
-      for (let k = 0; k < events.length; k++) last.push(events[k]!);
-      this.readyBytes[i]! += cost;
-    } else {
-      this.ready.push(events);
-      this.readyBytes.push(cost);
-    }
-    this.queued += events.length;
-    this.bytes += cost;
-    if (!this.full && (this.queued >= this.maxQueued || this.bytes >= this.maxBytes)) {
-      this.full = true;
-      this.onFull();
-    }
-  }
-
-  next(): Batch | null | Promise<Batch | null> {
-    if (this.ready.length > 0) {
-      const b = this.ready.shift()!;
-      this.queued -= b.length;
-      this.bytes -= this.readyBytes.shift()!;
-      if (this.full && this.queued <= this.maxQueued >> 1 && this.bytes <= this.maxBytes / 2) {
-        this.full = false;
-        this.onRoom();
-      }
-      return b;
-    }
-    if (this.done) return null;
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-    });
-  }
-
-  /** No more input: next() drains what is queued, then returns null. */
-  finish(): void {
-    this.done = true;
-    if (this.waiter !== null) {
-      const w = this.waiter;
-      this.waiter = null;
-      w(null);
-    }
-  }
-
-  /** Drops everything: a pending next() and all later ones return null. */
-  clear(): void {
-    this.ready = [];
-    this.readyBytes = [];
-    this.queued = 0;
-    this.bytes = 0;
-    this.finish();
-  }
 }
 
 /**
@@ -250,7 +151,7 @@ function defaults(name: string, opts: SyslogSourceOptions) {
 /** A TCP syslog receiver; `single` makes it syslogTcp1 (first connection only, then finished). */
 export class SyslogTcpSource implements EventSource {
   private listener: GuardedListener | undefined;
-  private readonly queue: EventQueue;
+  private readonly queue: BoundedQueue;
   private readonly cfg: ReturnType<typeof defaults>;
   private readonly loss = lossStats();
   private readonly notices: PeerNotices;
@@ -265,13 +166,13 @@ export class SyslogTcpSource implements EventSource {
   ) {
     this.cfg = defaults(this.name, opts);
     this.notices = new PeerNotices(opts.logger);
-    this.queue = new EventQueue(
-      this.cfg.maxQueued,
-      this.cfg.maxQueuedBytes,
-      this.cfg.maxBatch,
-      () => this.listener?.hold(),
-      () => this.listener?.release(),
-    );
+    this.queue = new BoundedQueue({
+      maxEvents: this.cfg.maxQueued,
+      maxBytes: this.cfg.maxQueuedBytes,
+      maxBatch: this.cfg.maxBatch,
+      onFull: () => this.listener?.hold(),
+      onRoom: () => this.listener?.release(),
+    });
     const max = this.cfg.maxMessageSize;
     this.framingLoss = {
       cut: (peer, kept, dropped) => {
@@ -401,7 +302,7 @@ export class SyslogTcpSource implements EventSource {
 /** A UDP syslog receiver: one message per datagram (RFC 5426). */
 export class SyslogUdpSource implements EventSource {
   private socket: UdpSocket | undefined;
-  private readonly queue: EventQueue;
+  private readonly queue: BoundedQueue;
   private readonly cfg: ReturnType<typeof defaults>;
   private readonly parser: SyslogParser;
   private readonly notices: PeerNotices;
@@ -419,13 +320,11 @@ export class SyslogUdpSource implements EventSource {
     this.cfg = defaults('syslogUdp', opts);
     this.parser = new SyslogParser({ zone: this.cfg.zone });
     this.notices = new PeerNotices(opts.logger);
-    this.queue = new EventQueue(
-      this.cfg.maxQueued,
-      this.cfg.maxQueuedBytes,
-      this.cfg.maxBatch,
-      () => {},
-      () => {},
-    );
+    this.queue = new BoundedQueue({
+      maxEvents: this.cfg.maxQueued,
+      maxBytes: this.cfg.maxQueuedBytes,
+      maxBatch: this.cfg.maxBatch,
+    });
   }
 
   get port(): number {
