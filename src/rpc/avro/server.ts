@@ -139,7 +139,12 @@ export class AvroServer {
       this.opts.tls,
       this.guard,
       (s, conn) => this.accept(s, conn),
-      (peer, reason) => this.logger.warn(`${this.label()}: TLS handshake with ${peer} failed: ${reason}`),
+      (peer, reason) =>
+        this.guard.notices.once(
+          peer,
+          `tls ${reason}`,
+          () => `${this.label()}: TLS handshake with ${peer} failed: ${reason}`,
+        ),
     );
     this.boundPort = await listenGuarded(
       server,
