@@ -8,15 +8,18 @@ import {
   ConnectionGuard,
   type ConnectionLimits,
   DEFAULT_CONNECTION_LIMITS,
+  type GuardedConnection,
   listeningOn,
 } from './connection-guard.js';
 
 async function serve(limits: Partial<ConnectionLimits>, handshake = true) {
   const log = memoryLogger();
   const guard = new ConnectionGuard('test(0)', { ...DEFAULT_CONNECTION_LIMITS, ...limits }, log);
+  const admitted: GuardedConnection[] = [];
   const server = net.createServer((s) => {
     const c = guard.admit(s);
     if (!c) return;
+    admitted.push(c);
     if (handshake) c.handshakeDone();
     s.on('data', (d) => {
       c.activity();
@@ -33,6 +36,7 @@ async function serve(limits: Partial<ConnectionLimits>, handshake = true) {
     log,
     server,
     port,
+    admitted,
     done: () => {
       guard.close();
       server.close();
@@ -99,5 +103,23 @@ test('no handshake within handshakeTimeout closes the connection', async () => {
   assert.equal(h.guard.stats.handshakeTimedOut, 1);
   assert.equal(h.guard.stats.open, 0);
   assert.match(listeningOn(h.server), /^127\.0\.0\.1:\d+$/);
+  h.done();
+});
+
+test('a held connection is skipped by the idle and slow-read checks; released, its clocks start afresh', async () => {
+  const h = await serve({ idleTimeoutMs: 1000, readTimeoutMs: 1000 });
+  const s = await connect(h.port);
+  await waitFor(() => h.admitted.length === 1, 'the connection to be admitted');
+  const conn = h.admitted[0]!;
+  conn.partial(true);
+  conn.hold(true);
+  h.guard.sweep(Date.now() + 60_000);
+  assert.equal(h.guard.stats.open, 1, 'held for a minute: not idle, not a slow read');
+  conn.hold(false);
+  h.guard.sweep(Date.now() + 500);
+  assert.equal(h.guard.stats.open, 1, 'released: the clocks run from the release');
+  h.guard.sweep(Date.now() + 1500);
+  assert.equal(h.guard.stats.idleClosed, 1);
+  await closed(s);
   h.done();
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type net from 'node:net';
 import type { Logger } from '../core/logger.js';
+import { PeerNotices } from './peer-notices.js';
 
 /**
  * Limits every listening port enforces on its connections, whatever the protocol (Avro RPC, syslog over
@@ -51,6 +52,12 @@ export interface GuardedConnection {
   partial(pending: boolean): void;
   /** The handshake (TLS, Avro, token) completed. */
   handshakeDone(): void;
+  /**
+   * The port holds the connection back (stops reading it: its queue is full) or lets it go again. A held
+   * connection's silence is the port's doing, not the peer's: the idle and slow-read clocks do not run,
+   * and start afresh on release.
+   */
+  hold(held: boolean): void;
 }
 
 interface Tracked {
@@ -61,10 +68,8 @@ interface Tracked {
   /** 0 when no frame is pending. */
   partialSince: number;
   handshaken: boolean;
+  held: boolean;
 }
-
-/** Most distinct (peer, reason) pairs remembered for log-once; beyond it only the counts grow. */
-const MAX_LOGGED_PEERS = 4096;
 
 /** Counts of a port before it opened (all zero). */
 export function emptyGuardStats(): GuardStats {
@@ -82,15 +87,18 @@ export function emptyGuardStats(): GuardStats {
 export class ConnectionGuard {
   readonly stats: GuardStats = emptyGuardStats();
   private readonly conns = new Set<Tracked>();
-  private readonly logged = new Set<string>();
+  /** The port's log-once lines: its refusals, and what its protocol reports (a failed TLS handshake). */
+  readonly notices: PeerNotices;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     /** How log lines name the port: `collectorSource(35853)`. */
     private readonly component: string,
     readonly limits: ConnectionLimits,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+  ) {
+    this.notices = new PeerNotices(logger);
+  }
 
   /**
    * Watches a listening server: logs accept failures at the file-descriptor limit (Node otherwise resets
@@ -130,6 +138,7 @@ export class ConnectionGuard {
       lastActivity: now,
       partialSince: 0,
       handshaken: false,
+      held: false,
     };
     this.conns.add(t);
     this.stats.accepted++;
@@ -148,6 +157,11 @@ export class ConnectionGuard {
       },
       handshakeDone: () => {
         t.handshaken = true;
+      },
+      hold: (held) => {
+        t.held = held;
+        t.partialSince = 0;
+        t.lastActivity = Date.now();
       },
     };
   }
@@ -171,6 +185,7 @@ export class ConnectionGuard {
       let reason: GuardReason | undefined;
       if (handshakeTimeoutMs > 0 && !t.handshaken && now - t.acceptedAt >= handshakeTimeoutMs)
         reason = 'handshake-timeout';
+      else if (t.held) continue;
       else if (readTimeoutMs > 0 && t.partialSince > 0 && now - t.partialSince >= readTimeoutMs)
         reason = 'slow-read';
       else if (idleTimeoutMs > 0 && now - t.lastActivity >= idleTimeoutMs) reason = 'idle';
@@ -209,11 +224,11 @@ export class ConnectionGuard {
         this.stats.fdLimit++;
         break;
     }
-    const key = `${reason} ${peer}`;
-    if (this.logged.has(key) || this.logged.size >= MAX_LOGGED_PEERS) return;
-    this.logged.add(key);
-    this.logger.warn(
-      `${this.component}: ${describe(reason, this.limits)} (peer ${peer}${detail ? `: ${detail}` : ''}); further ones from this peer are only counted`,
+    this.notices.once(
+      peer,
+      reason,
+      () =>
+        `${this.component}: ${describe(reason, this.limits)} (peer ${peer}${detail ? `: ${detail}` : ''}); further ones from this peer are only counted`,
     );
   }
 }

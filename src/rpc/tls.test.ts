@@ -3,50 +3,8 @@ import type net from 'node:net';
 import { test } from 'node:test';
 import { certSet } from '../../test/fixtures/tls-peers.js';
 import { peerSkip } from '../../test/support/peers.js';
-import { ComponentProperties } from '../catalog/properties.js';
-import { BoundArgs } from '../catalog/types.js';
-import { NG_SERVER_TLS_PROPERTIES, readNgServerTls, readTlsArgs } from '../components/options/tls.js';
-import { memoryLogger } from '../core/logger.js';
 import type { TlsOptions } from './avro/server.js';
 import { connectSocket, isCertificateError, socketServer } from './tls.js';
-
-test('readTlsArgs: a file named implies ssl; a client needs no key, a server does', () => {
-  const args = (a: Record<string, string | boolean>) => BoundArgs.of('syslogTcp', a);
-  assert.deepEqual(readTlsArgs(args({}), 'client'), {
-    ssl: false,
-    keyFile: undefined,
-    certFile: undefined,
-    caFile: undefined,
-    trustAllCerts: false,
-  });
-  assert.equal(readTlsArgs(args({ caFile: 'ca.pem' }), 'client').ssl, true);
-  assert.equal(readTlsArgs(args({ ssl: true }), 'client').ssl, true);
-  assert.throws(() => readTlsArgs(args({ caFile: 'ca.pem' }), 'server'), {
-    message: 'ssl needs keyFile and certFile on a listening port',
-  });
-  assert.throws(
-    () => readTlsArgs(args({ certFile: 'c.pem' }), 'client'),
-    (e: unknown) => {
-      assert.equal((e as { place?: { field?: string } }).place?.field, 'keyFile');
-      return true;
-    },
-  );
-});
-
-test('readNgServerTls: keys without ssl = true are ignored with a warning; ssl-key/ssl-cert work like keystore', () => {
-  const logger = memoryLogger();
-  const read = (p: Record<string, string>) =>
-    readNgServerTls(new ComponentProperties('source r1', NG_SERVER_TLS_PROPERTIES, p), logger);
-  assert.equal(read({ keystore: 'ks.pem' }).ssl, false);
-  assert.deepEqual(logger.lines, [
-    'WARN source r1: keystore, ssl-key, ssl-cert and ssl-ca have no effect without ssl = true',
-  ]);
-  const t = read({ ssl: 'true', 'ssl-key': 'k.pem', 'ssl-cert': 'c.pem', 'ssl-ca': 'ca.pem' });
-  assert.deepEqual([t.ssl, t.keyFile, t.certFile, t.caFile], [true, 'k.pem', 'c.pem', 'ca.pem']);
-  assert.throws(() => read({ ssl: 'true', keystore: 'ks.pem', 'ssl-key': 'k.pem' }), {
-    message: 'source r1: give either keystore or ssl-key and ssl-cert, not both',
-  });
-});
 
 async function listen(t: TlsOptions, refused: string[]): Promise<{ server: net.Server; port: number }> {
   const server = socketServer(

@@ -24,6 +24,12 @@ export interface AvroSinkOptions extends TransportArgs {
   connectTimeout: number;
   requestTimeout: number;
   sluiceHeaders: boolean;
+  /**
+   * Milliseconds after which the connection is closed and reopened between batches (0 or absent:
+   * never), so a load balancer in front of several receivers spreads long-lived senders again
+   * (Flume's reset-connection-interval).
+   */
+  resetConnectionMs?: number | undefined;
 }
 
 export interface Collector {
@@ -69,21 +75,30 @@ async function sendBatch(
   }
 }
 
+/**
+ * One receiver (rpcSink, avroSink, and the agent's avro sink in avro-ng.ts): a batch that is not
+ * answered OK rejects, and the caller retries (a node's failover, an agent's transaction rollback)
+ * after the client's reconnect backoff.
+ */
 export class AvroEventSink implements EventSink {
   private client: FlumeRpcClient | undefined;
   private readonly address: string;
+  private openedAt = 0;
 
   constructor(
     readonly name: string,
     readonly target: Collector,
     readonly opts: AvroSinkOptions,
+    private readonly logger?: Logger | undefined,
   ) {
     this.address = `${target.host}:${target.port}`;
   }
 
   /** Connecting is lazy (first append) so a node starts even while its collector is down. */
   async open(): Promise<void> {
-    if (!this.client) this.client = makeClient(this.target, this.opts, this.name);
+    if (this.client) return;
+    this.client = makeClient(this.target, this.opts, this.name);
+    this.openedAt = Date.now();
   }
 
   append(batch: Batch): void | Promise<void> {
@@ -94,7 +109,16 @@ export class AvroEventSink implements EventSink {
         new SluiceError('SLUICE_CLOSED', `${this.name} is not open`, { place: { component: this.name } }),
       );
     }
+    const reset = this.opts.resetConnectionMs;
+    if (reset !== undefined && reset > 0 && Date.now() - this.openedAt >= reset) return this.reconnect(batch);
     return sendBatch(client, batch, this.opts.batchSize, this.address);
+  }
+
+  private async reconnect(batch: Batch): Promise<void> {
+    this.logger?.debug(`${this.name}: reset-connection-interval reached, reconnecting`);
+    await this.close();
+    await this.open();
+    await this.append(batch);
   }
 
   async close(): Promise<void> {

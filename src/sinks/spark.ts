@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { ChannelDrainer, DrainableChannel, NgSinkDef } from '../catalog/ng.js';
 import {
   CONNECTION_LIMIT_PROPERTIES,
-  readNgConnectionLimits,
+  readConnectionLimits,
 } from '../components/options/connection-limits.js';
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
 import { Ack } from '../core/ack.js';
@@ -393,7 +393,7 @@ export const sparkSink: NgSinkDef = {
         sluiceHeaders: props.bool('sluiceHeaders'),
         tls,
         token: token === '' ? undefined : token,
-        limits: readNgConnectionLimits(props),
+        limits: readConnectionLimits(props),
       },
       logger,
     );

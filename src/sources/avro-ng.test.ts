@@ -9,7 +9,8 @@ import { replicatingSelector, SourceRunner } from '../flow/agent/source-runner.j
 import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
 import { cipherList, opensslCipher, protocolRange } from '../rpc/avro/ng-tls.js';
 import { Status } from '../rpc/avro/protocols.js';
-import { ipAllowed, type NgAvroSource, ngAvroSource, parseIpFilterRules } from './avro-ng.js';
+import type { AvroEventSource } from './avro.js';
+import { ipAllowed, ngAvroSource, parseIpFilterRules } from './avro-ng.js';
 
 const ctx = () => testContext({ nodeName: 'a1' });
 const make = (props: RawProps) =>
@@ -18,7 +19,7 @@ const make = (props: RawProps) =>
 test('appendBatch is answered OK once its ack settles ok (the put committed), FAILED when it fails and at close', {
   timeout: 20_000,
 }, async () => {
-  const src = make({ bind: '127.0.0.1', port: '0' }) as NgAvroSource;
+  const src = make({ bind: '127.0.0.1', port: '0' }) as AvroEventSource;
   await src.open();
   const a = new FlumeRpcClient({ host: '127.0.0.1', port: src.port });
   const b = new FlumeRpcClient({ host: '127.0.0.1', port: src.port });
@@ -47,7 +48,7 @@ test('appendBatch is answered OK once its ack settles ok (the put committed), FA
   assert.equal(answers.at(-1), `b again:${Status.FAILED}`);
   await closing;
   assert.equal(await src.next(), null);
-  assert.deepEqual([src.stats.committed, src.stats.failed], [2, 2]);
+  assert.deepEqual([src.stats.delivered, src.stats.failed], [2, 2]);
   await Promise.all([a.close(), b.close()]);
 });
 
@@ -118,7 +119,7 @@ test('a full channel: the sender is answered FAILED within request-timeout inste
       'request-timeout': '300',
     }),
     c,
-  ) as NgAvroSource;
+  ) as AvroEventSource;
   // A memory channel of one event that nothing takes from: the runner retries its put forever.
   const channel = memoryChannel.create(
     { capacity: '1', transactionCapacity: '1', 'keep-alive': '0.05' },
@@ -159,7 +160,7 @@ test('connection limits and request-timeout are properties with documented defau
     port: '0',
     'max-connections': '3',
     'idle-timeout': '500',
-  }) as NgAvroSource;
+  }) as AvroEventSource;
   assert.equal(src.opts.limits?.maxConnections, 3);
   assert.equal(src.opts.limits?.idleTimeoutMs, 500);
   assert.equal(src.opts.requestTimeoutMs, 15_000, 'flume.avro.request.timeout by default');

@@ -2,44 +2,23 @@ import net from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
 import {
   CONNECTION_LIMIT_PROPERTIES,
-  readNgConnectionLimits,
+  readConnectionLimits,
 } from '../components/options/connection-limits.js';
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
-import { acked } from '../core/ack.js';
-import { WakeableDelay } from '../core/backoff.js';
+import {
+  NG_COMPRESSION_PROPERTIES,
+  readNgCompression,
+  readNgToken,
+} from '../components/options/transport.js';
 import { SluiceError } from '../core/errors.js';
-import type { Batch, Event } from '../core/event.js';
-import type { Logger } from '../core/logger.js';
-import type { EventSource } from '../core/pipeline.js';
-import { listenFlumeSource, type TransportArgs } from '../rpc/avro/component-options.js';
-import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
 import { DEFAULT_HANDSHAKE_FRAME_SIZE, DEFAULT_MAX_FRAME_SIZE } from '../rpc/avro/frame.js';
-import { Status, type StatusValue } from '../rpc/avro/protocols.js';
-import type { AnyHandler, AvroServer, PeerInfo } from '../rpc/avro/server.js';
-import type { ConnectionLimits, GuardStats } from '../rpc/connection-guard.js';
+import { AvroEventSource } from './avro.js';
 
 /**
- * Flume NG's avro source for agent files. Unlike the OG avroSource (which answers OK once a batch is in
- * its queue), a sender's appendBatch is answered OK only after its events were committed to the
- * channels, as Flume's AvroSource answers after `channelProcessor.processEventBatch`.
- *
- * How the source learns of the commit: each received batch is handed out whole by `next()` with an ack
- * (core/ack.ts, docs/acks.md); the agent's SourceRunner settles it ok once the put committed, failed when
- * the channel refused it, and the sender is answered OK or FAILED then (it resends a FAILED batch). A
- * batch still waiting to be handed out when the source closes is answered FAILED, and so is one handed
- * out whose ack does not come within a grace period. Senders wait for their answers meanwhile: that is
- * the backpressure (a connection handles several requests at once and answers them in order).
+ * Flume NG's avro source for agent files: the AvroEventSource of the dataflow spellings (avro.ts) with
+ * Flume's property names, answering a batch only once its channel put committed (or the request
+ * timeout passed), and Flume's ipFilter.
  */
-interface Pending {
-  events: Event[];
-  peer: PeerInfo;
-  resolve: (s: StatusValue) => void;
-  timer: NodeJS.Timeout | undefined;
-  /** Answered FAILED at the request timeout while the runner still held it. */
-  expired: boolean;
-  /** Handed out by next(), its ack not settled yet. */
-  handed: boolean;
-}
 
 /** One `allow|deny:ip|name:pattern` rule of ipFilterRules. */
 export interface IpRule {
@@ -81,6 +60,15 @@ function plainAddress(address: string): string {
  * The first rule that matches decides; a peer no rule matches is let in (Netty's IpFilterRuleHandler).
  * `name` rules see `localhost` for loopback peers and the address text otherwise (no reverse DNS).
  */
+/** The error that refuses a peer by ipFilterRules, or undefined when it is let in. */
+function ipRefusal(rules: readonly IpRule[], address: string, component: string): SluiceError | undefined {
+  const verdict = ipAllowed(rules, address);
+  if (verdict.allowed) return undefined;
+  return new SluiceError('SLUICE_RPC', `${address} refused by ipFilterRules (${verdict.rule ?? 'no rule'})`, {
+    place: { component, field: 'ipFilterRules' },
+  });
+}
+
 export function ipAllowed(rules: readonly IpRule[], address: string): { allowed: boolean; rule?: string } {
   const ip = plainAddress(address);
   const loopback = ip === '::1' || ip.startsWith('127.');
@@ -91,202 +79,12 @@ export function ipAllowed(rules: readonly IpRule[], address: string): { allowed:
   return { allowed: true };
 }
 
-export interface NgAvroSourceOptions extends TransportArgs {
-  bind: string;
-  port: number;
-  ipRules: IpRule[] | undefined;
-  /** A batch not committed this long after it arrived is answered FAILED (request-timeout). */
-  requestTimeoutMs?: number | undefined;
-  limits?: ConnectionLimits | undefined;
-  handshakeFrameSize?: number | undefined;
-}
-
-/** flume.avro.request.timeout's default, for sources built without a site configuration. */
-const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
-
-/** How long close() waits for the runner to finish putting the batch in hand before answering FAILED. */
-const CLOSE_GRACE_MS = 5000;
-
-export class NgAvroSource implements EventSource {
-  private readonly queue: Pending[] = [];
-  /** Batches handed out whose acks have not settled. */
-  private readonly inHand = new Set<Pending>();
-  private reader: ((b: Batch | null) => void) | undefined;
-  /** Close waits here for the batches in hand to settle (or CLOSE_GRACE_MS). */
-  private readonly allSettled = new WakeableDelay();
-  private server: AvroServer | undefined;
-  private closed = false;
-  private readonly requestTimeoutMs: number;
-  readonly stats = {
-    batches: 0,
-    committed: 0,
-    failed: 0,
-    refused: 0,
-    timedOut: 0,
-    committedAfterFailed: 0,
-    abandoned: 0,
-  };
-
-  constructor(
-    readonly name: string,
-    readonly opts: NgAvroSourceOptions,
-    private readonly logger: Logger,
-  ) {
-    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  }
-
-  get port(): number {
-    return this.server?.port ?? this.opts.port;
-  }
-
-  /** Connections accepted and closed by the limits (undefined while closed). */
-  get connections(): Readonly<GuardStats> | undefined {
-    return this.server?.connectionStats;
-  }
-
-  async open(): Promise<void> {
-    if (this.server) return;
-    this.closed = false;
-    const handlers = avroSourceHandlers((events, peer) => this.receive(events, peer));
-    this.server = await listenFlumeSource(
-      this.opts,
-      this.opts.ipRules ? this.filtered(handlers, this.opts.ipRules) : handlers,
-      this.logger,
-      this.name,
-    );
-  }
-
-  next(): Batch | null | Promise<Batch | null> {
-    if (this.closed) return null;
-    let p = this.queue.shift();
-    // A batch whose sender has gone got no OK and will be sent again: committing it would duplicate it.
-    while (p?.peer.closed) {
-      this.stats.abandoned += p.events.length;
-      clearTimeout(p.timer);
-      p = this.queue.shift();
-    }
-    if (p) return this.handOut(p);
-    return new Promise((resolve) => {
-      this.reader = resolve;
-    });
-  }
-
-  private handOut(p: Pending): Batch {
-    p.handed = true;
-    this.inHand.add(p);
-    return acked(p.events, (error) => this.settled(p, error));
-  }
-
-  /** The runner committed the batch (OK to its sender) or could not (FAILED: the sender resends). */
-  private settled(p: Pending, error: Error | undefined): void {
-    if (!this.inHand.delete(p)) return;
-    p.handed = false;
-    if (error !== undefined) this.fail(p);
-    else {
-      clearTimeout(p.timer);
-      this.stats.committed += p.events.length;
-      // Its sender already heard FAILED and will send it again: at least once, as Flume promises.
-      if (p.expired) this.stats.committedAfterFailed += p.events.length;
-      else p.resolve(Status.OK);
-    }
-    if (this.inHand.size === 0) this.allSettled.wake();
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const p of this.queue.splice(0)) this.fail(p);
-    const r = this.reader;
-    this.reader = undefined;
-    r?.(null);
-    if (this.inHand.size > 0) {
-      // The runner still puts the batches in hand after close; their acks answer their senders.
-      await this.allSettled.wait(CLOSE_GRACE_MS);
-      for (const p of this.inHand) this.fail(p);
-      this.inHand.clear();
-    }
-    const server = this.server;
-    this.server = undefined;
-    if (server) {
-      // Let the last answers reach the socket (compression and TLS write asynchronously) before closing.
-      await new Promise((res) => setTimeout(res, 50));
-      await server.close();
-    }
-  }
-
-  private fail(p: Pending): void {
-    clearTimeout(p.timer);
-    if (p.expired) return;
-    this.stats.failed += p.events.length;
-    p.resolve(Status.FAILED);
-  }
-
-  /**
-   * The channel did not take the batch within the request timeout: answer FAILED so the sender can act
-   * (Flume's AvroSource answers FAILED when its channel put fails). A batch still queued is dropped; the
-   * one the runner holds is still put when room comes, which the sender's retry then duplicates.
-   */
-  private expire(p: Pending): void {
-    const i = this.queue.indexOf(p);
-    if (i >= 0) this.queue.splice(i, 1);
-    else if (!p.handed) return;
-    if (this.stats.timedOut++ === 0) {
-      this.logger.warn(
-        `${this.name}: answered FAILED to a batch of ${p.events.length} events not committed within ${this.requestTimeoutMs} ms (a channel is full); further ones are only counted`,
-      );
-    }
-    this.fail(p);
-    p.expired = true;
-  }
-
-  private receive(events: Event[], peer: PeerInfo): StatusValue | Promise<StatusValue> {
-    if (this.closed) return Status.FAILED;
-    if (events.length === 0) return Status.OK;
-    this.stats.batches++;
-    return new Promise((resolve) => {
-      const p: Pending = { events, peer, resolve, timer: undefined, expired: false, handed: false };
-      p.timer = setTimeout(() => this.expire(p), this.requestTimeoutMs);
-      const r = this.reader;
-      if (r) {
-        this.reader = undefined;
-        r(this.handOut(p));
-      } else {
-        this.queue.push(p);
-      }
-    });
-  }
-
-  /** Checks the peer before decoding: a refused peer's connection is closed (Flume drops it at accept). */
-  private filtered(handlers: Record<string, AnyHandler>, rules: IpRule[]): Record<string, AnyHandler> {
-    const out: Record<string, AnyHandler> = {};
-    for (const [name, h] of Object.entries(handlers)) {
-      out[name] = {
-        decode: (r, peer: PeerInfo) => {
-          const verdict = ipAllowed(rules, peer.address);
-          if (!verdict.allowed) {
-            this.stats.refused++;
-            throw new SluiceError(
-              'SLUICE_RPC',
-              `${peer.address} refused by ipFilterRules (${verdict.rule ?? 'no rule'})`,
-              { place: { component: this.name, field: 'ipFilterRules' } },
-            );
-          }
-          return h.decode(r, peer);
-        },
-        handle: (req, peer) => h.handle(req, peer),
-        encode: (w, res) => h.encode(w, res),
-      };
-    }
-    return out;
-  }
-}
-
 export const ngAvroSource: NgSourceDef = {
   type: 'avro',
   kind: 'ng-source',
   specUnavailable:
-    'From a spec, avro is avroSource: the same protocol with the dataflow arguments. They stay two ' +
-    'components because this one answers OK only after the channel put committed, which needs channels.',
+    'From a spec, avro is avroSource: the same source with the dataflow arguments. The agent-file type ' +
+    "keeps Flume's property names and defaults, and its request-timeout covers the channel commit.",
   docs:
     "Flume NG's avro source: serves AvroSourceProtocol (append, appendBatch) to Flume avro sinks, Flume RPC " +
     'clients, Spark and Sluice avro sinks. A batch is answered OK only once its events are committed to the ' +
@@ -307,20 +105,7 @@ export const ngAvroSource: NgSourceDef = {
       min: 1,
       docs: 'Accepted for Flume compatibility and ignored: Node serves every connection on one event loop.',
     },
-    {
-      name: 'compression-type',
-      type: 'string',
-      default: 'none',
-      choices: ['none', 'deflate'],
-      docs: 'deflate: a zlib stream per connection each way; must match the sender.',
-    },
-    {
-      name: 'compression-level',
-      type: 'int',
-      default: '6',
-      min: 0,
-      docs: 'zlib level 0-9 of the answers sent with deflate (Sluice-specific).',
-    },
+    ...NG_COMPRESSION_PROPERTIES,
     ...NG_SERVER_TLS_PROPERTIES,
     { name: 'ipFilter', type: 'bool', default: 'false', docs: 'Apply ipFilterRules to connecting peers.' },
     {
@@ -358,8 +143,6 @@ export const ngAvroSource: NgSourceDef = {
   create(p, ctx) {
     const port = p.int('port');
     if (port > 65535) throw p.error('port', `port must be between 0 and 65535, got ${port}`);
-    const level = p.int('compression-level');
-    if (level > 9) throw p.error('compression-level', `compression-level must be 0-9, got ${level}`);
     let ipRules: IpRule[] | undefined;
     if (p.bool('ipFilter')) {
       const parsed = parseIpFilterRules(p.string('ipFilterRules'));
@@ -368,23 +151,22 @@ export const ngAvroSource: NgSourceDef = {
     }
     const logger = ctx.logger.child(p.component);
     const tls = readNgServerTls(p, logger);
-    const token = p.optString('token');
-    return new NgAvroSource(
+    return new AvroEventSource(
       p.component,
       {
         bind: p.string('bind'),
         port,
-        compression: p.string('compression-type').toLowerCase() as 'none' | 'deflate',
-        compressionLevel: level,
+        ...readNgCompression(p),
         ...tls,
-        token: token === '' ? undefined : token,
+        token: readNgToken(p),
         maxFrameSize: p.int('maxFrameSize'),
         handshakeFrameSize: p.int('maxHandshakeFrameSize'),
-        ipRules,
+        peerFilter: ipRules && ((address) => ipRefusal(ipRules, address, p.component)),
+        timeoutScope: 'delivery',
         requestTimeoutMs: p.has('request-timeout')
           ? p.int('request-timeout')
           : ctx.config.getInt('flume.avro.request.timeout'),
-        limits: readNgConnectionLimits(p),
+        limits: readConnectionLimits(p),
       },
       logger,
     );

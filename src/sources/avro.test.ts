@@ -305,3 +305,27 @@ test('definitions pass the catalog check; spec text binds, port from the site co
   }) as AvroEventSource;
   assert.equal(s3.opts.bind, '0.0.0.0');
 });
+
+test('close: answers given while closing reach their senders through deflate, without a fixed wait', async () => {
+  const { src } = await open(avroSource, { port: 0, compression: 'deflate' });
+  const c = new FlumeRpcClient({
+    host: '127.0.0.1',
+    port: src.port,
+    requestTimeoutMs: 5000,
+    compression: 'deflate',
+  });
+  cleanup.push(() => c.close());
+  await handshake(c, src);
+  const inHand = c.appendBatch([Event.of('in hand')]);
+  const b = (await src.next())!;
+  const queued = c.appendBatch([Event.of('queued')]);
+  await until(() => src.stats.batches === 3);
+  const started = Date.now();
+  const closing = src.close();
+  takeAck(b)!.ok();
+  await closing;
+  assert.ok(Date.now() - started < 1500, `close took ${Date.now() - started} ms`);
+  // Both answers were written before the connection was dropped.
+  assert.equal(await inHand, Status.OK);
+  assert.equal(await queued, Status.FAILED);
+});

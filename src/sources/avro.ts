@@ -12,80 +12,111 @@ import { listenFlumeSource, type TransportArgs } from '../rpc/avro/component-opt
 import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
 import { DEFAULT_HANDSHAKE_FRAME_SIZE } from '../rpc/avro/frame.js';
 import { Status, type StatusValue } from '../rpc/avro/protocols.js';
-import type { AvroServer, PeerInfo } from '../rpc/avro/server.js';
+import type { AnyHandler, AvroServer, PeerInfo } from '../rpc/avro/server.js';
 import type { ConnectionLimits, GuardStats } from '../rpc/connection-guard.js';
 
 /**
  * Sources that serve Flume NG's AvroSourceProtocol (what Flume's AvroSink, NettyAvroRpcClient, Spark's
- * examples and Sluice's own avro sinks send to).
+ * examples and Sluice's own avro sinks send to): one implementation behind the dataflow spellings
+ * (avroSource, rpcSource, collectorSource, here) and the agent-file type `avro` (avro-ng.ts).
  *
- * Received batches go into a queue bounded in events and in body bytes that `next()` drains. A batch is
- * answered OK only once the node delivered it (its ack settled ok: the sink tree accepted it, see
- * docs/acks.md), FAILED when the node could not (the sender keeps it and retries). A connection handles
- * many requests at once and answers them in order, so a pipelining sender keeps its window full while
- * earlier batches are delivered. While the queue is full new batches wait for room, and the connection
- * reads no further requests past a few MiB, so the sender's window fills and it slows down (backpressure
- * reaches across the network instead of events being dropped or memory growing). A batch that cannot be
- * queued within the request timeout is answered FAILED as well.
+ * Each received batch is handed out whole by `next()` with an ack (core/ack.ts, docs/acks.md) and
+ * answered OK only once the ack settles ok (a node's sink tree accepted it, an agent's channel put
+ * committed), FAILED when it settles failed (the sender keeps the batch and resends it). A connection
+ * handles many requests at once and answers them in order, so a pipelining sender keeps its window full
+ * while earlier batches are delivered. Batches wait in a queue bounded in events and in request bytes;
+ * while it is full new batches wait for room, and the connection reads no further requests past a few
+ * MiB, so the sender's window fills and it slows down (backpressure reaches across the network instead
+ * of events being dropped or memory growing).
+ *
+ * The request timeout (flume.avro.request.timeout) answers FAILED to a batch that takes too long: one
+ * that cannot find room in the queue (`timeoutScope` 'admission', the dataflow spellings, whose node
+ * may hold a batch long while its sinks retry), or one not delivered at all in that time ('delivery',
+ * the agent's: Flume's AvroSource answers FAILED when its channel put fails). A batch answered FAILED
+ * while its put still goes on is counted when it commits after all (`deliveredAfterFailed`): the
+ * sender's resend duplicates it, at least once as Flume promises.
  */
 export interface AvroSourceOptions extends TransportArgs {
   port: number;
   bind: string;
-  queueSize: number;
+  /** Most events queued (unbounded when absent: an agent's channels bound what it takes). */
+  queueSize?: number | undefined;
   /** Most request bytes queued; the queue always takes one batch, however large, when empty. */
   queueBytes?: number | undefined;
-  /** A batch waiting for room this long is answered FAILED (flume.avro.request.timeout). */
+  /** A batch taking longer than this is answered FAILED (flume.avro.request.timeout). */
   requestTimeoutMs?: number | undefined;
+  /** What the request timeout covers: finding room in the queue (default), or the whole delivery. */
+  timeoutScope?: 'admission' | 'delivery' | undefined;
+  /** Refuses a peer (its connection is closed) before any request of it is decoded. */
+  peerFilter?: ((address: string) => SluiceError | undefined) | undefined;
   limits?: ConnectionLimits | undefined;
   /** Bytes of a first frame read before its handshake is accepted (FrameDecoder's gate). */
   handshakeFrameSize?: number | undefined;
 }
 
-interface Waiter {
+/** A received batch, from its arrival until its sender is answered. */
+interface Pending {
   events: Event[];
   peer: PeerInfo;
+  /** The request frame's bytes: its events are views of it, so it is what the queue keeps alive. */
   bytes: number;
   resolve: (s: StatusValue) => void;
   timer: NodeJS.Timeout | undefined;
-}
-
-/** A batch in the queue: answered when its ack settles. */
-interface Queued {
-  events: Event[];
-  peer: PeerInfo;
-  bytes: number;
-  resolve: (s: StatusValue) => void;
+  /** Answered FAILED at the request timeout while the node still held it. */
+  expired: boolean;
 }
 
 const DEFAULT_QUEUE_BYTES = 64 * 1024 * 1024;
 /** How long close() waits for the node to deliver the batches in hand before answering FAILED. */
 const CLOSE_GRACE_MS = 5000;
+/** How long close() lets the last answers (compressed, encrypted) reach the sockets before dropping them. */
+const ANSWER_FLUSH_MS = 2000;
 /** flume.avro.request.timeout's default, for sources built without a site configuration. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 export class AvroEventSource implements EventSource {
-  private readonly queue: Queued[] = [];
+  private readonly queue: Pending[] = [];
+  /** Batches waiting for room in the queue, oldest first. */
+  private readonly waiters: Pending[] = [];
   /** Batches handed out whose acks have not settled. */
-  private readonly inHand = new Set<Queued>();
+  private readonly inHand = new Set<Pending>();
   /** Close waits here for the batches in hand to settle (or CLOSE_GRACE_MS). */
   private readonly allSettled = new WakeableDelay();
   private queued = 0;
   private queuedBytes = 0;
-  private readonly waiters: Waiter[] = [];
   private reader: ((b: Batch | null) => void) | undefined;
   private server: AvroServer | undefined;
   private closed = false;
-  readonly stats = { batches: 0, timedOut: 0, abandoned: 0, delivered: 0, failed: 0 };
+  /**
+   * Events of batches received (`batches` counts them), delivered (answered OK), answered FAILED,
+   * dropped because their sender hung up first (`abandoned`); batches answered FAILED at the request
+   * timeout, and requests of peers the filter refused.
+   */
+  readonly stats = {
+    batches: 0,
+    delivered: 0,
+    failed: 0,
+    timedOut: 0,
+    deliveredAfterFailed: 0,
+    abandoned: 0,
+    refused: 0,
+  };
+  private readonly queueSize: number;
   private readonly queueBytes: number;
   private readonly requestTimeoutMs: number;
+  /** The request timeout runs until the batch is delivered, not only until it is queued. */
+  private readonly untilDelivered: boolean;
 
   constructor(
     readonly name: string,
     readonly opts: AvroSourceOptions,
     private readonly logger: Logger,
   ) {
-    this.queueBytes = opts.queueBytes ?? DEFAULT_QUEUE_BYTES;
+    const unbounded = opts.queueSize === undefined;
+    this.queueSize = opts.queueSize ?? Number.POSITIVE_INFINITY;
+    this.queueBytes = opts.queueBytes ?? (unbounded ? Number.POSITIVE_INFINITY : DEFAULT_QUEUE_BYTES);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.untilDelivered = opts.timeoutScope === 'delivery';
   }
 
   /** The bound port (useful when configured as 0). */
@@ -106,9 +137,11 @@ export class AvroEventSource implements EventSource {
   async open(): Promise<void> {
     if (this.server) return;
     this.closed = false;
+    const handlers = avroSourceHandlers((events, peer, frameBytes) => this.receive(events, peer, frameBytes));
+    const filter = this.opts.peerFilter;
     this.server = await listenFlumeSource(
       this.opts,
-      avroSourceHandlers((events, peer, frameBytes) => this.receive(events, peer, frameBytes)),
+      filter ? this.filtered(handlers, filter) : handlers,
       this.logger,
       this.name,
     );
@@ -116,17 +149,18 @@ export class AvroEventSource implements EventSource {
 
   next(): Batch | null | Promise<Batch | null> {
     if (this.closed) return null;
-    let q = this.queue.shift();
+    let p = this.queue.shift();
     // A sender that has gone got no OK and will send its batches again: delivering them would duplicate.
-    while (q?.peer.closed) {
-      this.dequeued(q);
-      this.stats.abandoned += q.events.length;
-      q = this.queue.shift();
+    while (p?.peer.closed) {
+      this.dequeued(p);
+      clearTimeout(p.timer);
+      this.stats.abandoned += p.events.length;
+      p = this.queue.shift();
     }
-    if (q !== undefined) {
-      this.dequeued(q);
+    if (p !== undefined) {
+      this.dequeued(p);
       this.admit();
-      return this.handOut(q);
+      return this.handOut(p);
     }
     return new Promise((resolve) => {
       this.reader = resolve;
@@ -136,17 +170,12 @@ export class AvroEventSource implements EventSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const server = this.server;
-    this.server = undefined;
     // The senders of batches not yet delivered get FAILED (or, once their connection drops, nothing)
     // and resend.
-    for (const w of this.waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.resolve(Status.FAILED);
-    }
-    for (const q of this.queue.splice(0)) {
-      this.dequeued(q);
-      q.resolve(Status.FAILED);
+    for (const p of this.waiters.splice(0)) this.fail(p);
+    for (const p of this.queue.splice(0)) {
+      this.dequeued(p);
+      this.fail(p);
     }
     const r = this.reader;
     this.reader = undefined;
@@ -154,83 +183,104 @@ export class AvroEventSource implements EventSource {
     if (this.inHand.size > 0) {
       // The node is still delivering the batches in hand; their acks answer their senders.
       await this.allSettled.wait(CLOSE_GRACE_MS);
-      for (const q of this.inHand) q.resolve(Status.FAILED);
+      for (const p of this.inHand) this.fail(p);
       this.inHand.clear();
-      // Let the last answers reach the socket (compression and TLS write asynchronously) before closing.
-      await new Promise((res) => setTimeout(res, 50));
     }
-    if (server) await server.close();
+    const server = this.server;
+    this.server = undefined;
+    await server?.close(ANSWER_FLUSH_MS);
   }
 
   private receive(events: Event[], peer: PeerInfo, frameBytes: number): StatusValue | Promise<StatusValue> {
-    if (this.closed) throw new SluiceError('SLUICE_CLOSED', `${this.name} is closing`);
+    if (this.closed) return Status.FAILED;
     if (events.length === 0) return Status.OK;
     this.stats.batches++;
-    // The bodies are views of their frame: the frame, headers included, is what the queue keeps alive.
-    const bytes = frameBytes;
     return new Promise((resolve) => {
+      const p: Pending = { events, peer, bytes: frameBytes, resolve, timer: undefined, expired: false };
+      if (this.untilDelivered) p.timer = setTimeout(() => this.expire(p), this.requestTimeoutMs);
       // An empty queue takes any batch, so a batch larger than the queue cannot wait forever.
-      if (this.waiters.length === 0 && this.fits(events.length, bytes)) {
-        this.push({ events, peer, bytes, resolve });
+      if (this.waiters.length === 0 && this.fits(p)) {
+        this.push(p);
         return;
       }
-      const w: Waiter = { events, peer, bytes, resolve, timer: undefined };
-      w.timer = setTimeout(() => this.expire(w), this.requestTimeoutMs);
-      this.waiters.push(w);
+      p.timer ??= setTimeout(() => this.expire(p), this.requestTimeoutMs);
+      this.waiters.push(p);
     });
   }
 
-  private handOut(q: Queued): Batch {
-    this.inHand.add(q);
-    return acked(q.events, (error) => {
-      if (!this.inHand.delete(q)) return;
-      if (error === undefined) {
-        this.stats.delivered += q.events.length;
-        q.resolve(Status.OK);
-      } else {
-        this.stats.failed += q.events.length;
-        q.resolve(Status.FAILED);
-      }
-      if (this.inHand.size === 0) this.allSettled.wake();
-    });
+  private handOut(p: Pending): Batch {
+    this.inHand.add(p);
+    return acked(p.events, (error) => this.settled(p, error));
   }
 
-  private dequeued(q: Queued): void {
-    this.queued -= q.events.length;
-    this.queuedBytes -= q.bytes;
+  /** The node delivered the batch (OK to its sender) or could not (FAILED: the sender resends). */
+  private settled(p: Pending, error: Error | undefined): void {
+    if (!this.inHand.delete(p)) return;
+    if (error !== undefined) this.fail(p);
+    else {
+      clearTimeout(p.timer);
+      this.stats.delivered += p.events.length;
+      // Its sender already heard FAILED and will send it again.
+      if (p.expired) this.stats.deliveredAfterFailed += p.events.length;
+      else p.resolve(Status.OK);
+    }
+    if (this.inHand.size === 0) this.allSettled.wake();
   }
 
-  private fits(n: number, bytes: number): boolean {
+  private fail(p: Pending): void {
+    clearTimeout(p.timer);
+    if (p.expired) return;
+    this.stats.failed += p.events.length;
+    p.resolve(Status.FAILED);
+  }
+
+  /**
+   * The request timeout passed: a batch still waiting for room or queued is dropped (its sender still
+   * has it), one in hand is still delivered when it can be, which the sender's retry then duplicates.
+   */
+  private expire(p: Pending): void {
+    const w = this.waiters.indexOf(p);
+    let queued = -1;
+    if (w >= 0) this.waiters.splice(w, 1);
+    else if ((queued = this.queue.indexOf(p)) >= 0) {
+      this.queue.splice(queued, 1);
+      this.dequeued(p);
+    } else if (!this.inHand.has(p)) return;
+    if (this.stats.timedOut++ === 0) {
+      this.logger.warn(
+        w >= 0
+          ? `${this.name}: answered FAILED to a batch of ${p.events.length} events that found the queue full for ${this.requestTimeoutMs} ms (the node takes events slower than they arrive); further ones are only counted`
+          : `${this.name}: answered FAILED to a batch of ${p.events.length} events not committed within ${this.requestTimeoutMs} ms (a channel is full); further ones are only counted`,
+      );
+    }
+    this.fail(p);
+    p.expired = true;
+    // The batch behind it may be smaller and fit now.
+    if (w >= 0 || queued >= 0) this.admit();
+  }
+
+  private dequeued(p: Pending): void {
+    this.queued -= p.events.length;
+    this.queuedBytes -= p.bytes;
+  }
+
+  private fits(p: Pending): boolean {
     return (
       this.queued === 0 ||
-      (this.queued + n <= this.opts.queueSize && this.queuedBytes + bytes <= this.queueBytes)
+      (this.queued + p.events.length <= this.queueSize && this.queuedBytes + p.bytes <= this.queueBytes)
     );
   }
 
-  private expire(w: Waiter): void {
-    const i = this.waiters.indexOf(w);
-    if (i < 0) return;
-    this.waiters.splice(i, 1);
-    if (this.stats.timedOut++ === 0) {
-      this.logger.warn(
-        `${this.name}: answered FAILED to a batch of ${w.events.length} events that found the queue full for ${this.requestTimeoutMs} ms (the node takes events slower than they arrive); further ones are only counted`,
-      );
-    }
-    w.resolve(Status.FAILED);
-    // The batch behind it may be smaller and fit now.
-    this.admit();
-  }
-
-  private push(q: Queued): void {
+  private push(p: Pending): void {
     const r = this.reader;
     if (r) {
       this.reader = undefined;
-      r(this.handOut(q));
+      r(this.handOut(p));
       return;
     }
-    this.queue.push(q);
-    this.queued += q.events.length;
-    this.queuedBytes += q.bytes;
+    this.queue.push(p);
+    this.queued += p.events.length;
+    this.queuedBytes += p.bytes;
   }
 
   private admit(): void {
@@ -243,11 +293,34 @@ export class AvroEventSource implements EventSource {
         this.stats.abandoned += w.events.length;
         continue;
       }
-      if (!this.fits(w.events.length, w.bytes)) return;
+      if (!this.fits(w)) return;
       this.waiters.shift();
-      clearTimeout(w.timer);
+      if (!this.untilDelivered) clearTimeout(w.timer);
       this.push(w);
     }
+  }
+
+  /** Checks the peer before decoding: a refused peer's connection is closed (Flume drops it at accept). */
+  private filtered(
+    handlers: Record<string, AnyHandler>,
+    refusal: (address: string) => SluiceError | undefined,
+  ): Record<string, AnyHandler> {
+    const out: Record<string, AnyHandler> = {};
+    for (const [name, h] of Object.entries(handlers)) {
+      out[name] = {
+        decode: (r, peer: PeerInfo) => {
+          const refused = refusal(peer.address);
+          if (refused !== undefined) {
+            this.stats.refused++;
+            throw refused;
+          }
+          return h.decode(r, peer);
+        },
+        handle: (req, peer) => h.handle(req, peer),
+        encode: (w, res) => h.encode(w, res),
+      };
+    }
+    return out;
   }
 }
 

@@ -73,6 +73,8 @@ export interface ExecOptions {
   restart: boolean;
   /** Milliseconds to wait between an exit and the next run. */
   periodMs: number;
+  /** Most events per batch (default MAX_BATCH): an agent's channel refuses puts above its transactionCapacity. */
+  maxBatch?: number | undefined;
 }
 
 interface Run {
@@ -120,7 +122,7 @@ export class ExecSource implements EventSource {
   }
 
   next(): Batch | null | Promise<Batch | null> {
-    const b = this.queue.take(MAX_BATCH);
+    const b = this.queue.take(this.opts.maxBatch ?? MAX_BATCH);
     if (b !== null) return b;
     if (this.closed || (this.finished && this.run === undefined)) return null;
     return this.advance();
@@ -164,7 +166,7 @@ export class ExecSource implements EventSource {
       } else {
         await this.endRun(run);
       }
-      const b = this.queue.take(MAX_BATCH);
+      const b = this.queue.take(this.opts.maxBatch ?? MAX_BATCH);
       if (b !== null) return b;
     }
   }

@@ -19,7 +19,8 @@ import { guardedSocketServer, listenGuarded, type TlsOptions } from '../rpc/tls.
  * once the handshake is done. A plain connection's handshake is done at accept.
  *
  * While the source holds its connections back (queue full), their silence is the source's doing, not the
- * peer's: the idle and slow-read clocks are kept from running until reading resumes.
+ * peer's: the guard skips held connections until reading resumes. A failed TLS handshake is logged once
+ * per peer and reason through the guard's notices.
  */
 
 export interface ListenerOptions {
@@ -44,18 +45,13 @@ interface Live {
 
 const SILENT = createLogger('error', '', () => {});
 
-/** Most distinct (peer, reason) pairs remembered for logging TLS failures once; beyond it they are only counted. */
-const MAX_LOGGED = 1024;
-
 export class GuardedListener {
   readonly guard: ConnectionGuard;
   /** TLS handshakes that failed (a plain-text client, an unknown certificate). */
   tlsFailed = 0;
   private server: Server | undefined;
   private readonly live = new Map<Socket, Live>();
-  private readonly loggedTls = new Set<string>();
   private holding = false;
-  private keepAlive: NodeJS.Timeout | undefined;
   private boundPort = 0;
 
   constructor(private readonly opts: ListenerOptions) {
@@ -108,32 +104,21 @@ export class GuardedListener {
     this.holding = true;
     for (const [s, l] of this.live) {
       s.pause();
-      l.conn.partial(false);
-    }
-    const ms = this.touchInterval();
-    if (ms > 0) {
-      this.keepAlive = setInterval(() => {
-        for (const l of this.live.values()) l.conn.activity();
-      }, ms);
-      this.keepAlive.unref();
+      l.conn.hold(true);
     }
   }
 
   release(): void {
     if (!this.holding) return;
     this.holding = false;
-    clearInterval(this.keepAlive);
-    this.keepAlive = undefined;
     for (const [s, l] of this.live) {
-      l.conn.activity();
+      l.conn.hold(false);
       l.conn.partial(l.pending());
       s.resume();
     }
   }
 
   async close(): Promise<void> {
-    clearInterval(this.keepAlive);
-    this.keepAlive = undefined;
     for (const s of this.live.keys()) s.destroy();
     this.live.clear();
     this.guard.close();
@@ -144,7 +129,10 @@ export class GuardedListener {
   /** A connection ready for data: admitted by the guard at accept, its TLS handshake (if any) done. */
   private ready(socket: Socket, conn: GuardedConnection): void {
     conn.handshakeDone();
-    if (this.holding) socket.pause();
+    if (this.holding) {
+      socket.pause();
+      conn.hold(true);
+    }
     const pending = this.opts.onConnection(socket, conn);
     this.live.set(socket, { conn, pending });
     socket.once('close', () => this.live.delete(socket));
@@ -153,15 +141,10 @@ export class GuardedListener {
   /** A failed TLS handshake; peers gone mid-handshake or closed by the guard never get here. */
   private tlsRefused(peer: string, reason: string): void {
     this.tlsFailed++;
-    const key = `${peer} ${reason}`;
-    if (this.loggedTls.has(key) || this.loggedTls.size >= MAX_LOGGED) return;
-    this.loggedTls.add(key);
-    this.opts.logger?.warn(`${this.opts.component}: TLS handshake with ${peer} failed: ${reason}`);
-  }
-
-  private touchInterval(): number {
-    const { idleTimeoutMs, readTimeoutMs } = this.opts.limits;
-    const ts = [idleTimeoutMs, readTimeoutMs].filter((v) => v > 0);
-    return ts.length === 0 ? 0 : Math.max(10, Math.floor(Math.min(...ts) / 4));
+    this.guard.notices.once(
+      peer,
+      `tls ${reason}`,
+      () => `${this.opts.component}: TLS handshake with ${peer} failed: ${reason}`,
+    );
   }
 }

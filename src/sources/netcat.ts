@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { NgSourceDef } from '../catalog/ng.js';
 import {
   CONNECTION_LIMIT_PROPERTIES,
-  readNgConnectionLimits,
+  readConnectionLimits,
 } from '../components/options/connection-limits.js';
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
 import { acked } from '../core/ack.js';
@@ -17,16 +17,15 @@ import {
   type GuardedConnection,
   type GuardStats,
 } from '../rpc/connection-guard.js';
+import { PeerNotices } from '../rpc/peer-notices.js';
+import { BoundedQueue } from './bounded-queue.js';
 import { GuardedListener } from './guarded-listener.js';
-import { EventQueue, LineSplitter, MAX_BATCH } from './lines.js';
-import { PeerNotices } from './peer-notices.js';
+import { LineSplitter, MAX_BATCH } from './lines.js';
 
-/** Above this many queued events, connections are paused until the agent catches up (backpressure). */
+/** At this many queued events, connections are paused until the agent catches up (backpressure). */
 const HIGH_WATER = 10 * MAX_BATCH;
 /** The same in bytes (line bytes plus a per-event overhead), so long lines cannot fill memory first. */
 const HIGH_WATER_BYTES = 16 * 1024 * 1024;
-/** What a queued event costs beyond its body: the Event object and its body view, rounded up. */
-const EVENT_OVERHEAD = 256;
 
 export interface NetcatStats {
   connections: GuardStats;
@@ -54,14 +53,17 @@ interface Run {
  */
 export class NetcatSource implements EventSource {
   private listener: GuardedListener | undefined;
-  private readonly queue = new EventQueue();
-  private queuedBytes = 0;
+  private readonly queue = new BoundedQueue({
+    maxEvents: HIGH_WATER,
+    maxBytes: HIGH_WATER_BYTES,
+    maxBatch: MAX_BATCH,
+    onFull: () => this.listener?.hold(),
+    onRoom: () => this.listener?.release(),
+    onTake: (b) => this.acked(b),
+  });
   /** Who sent the queued lines, in queue order. */
   private runs: Run[] = [];
   private runHead = 0;
-  private held = false;
-  private waiter: ((b: Batch | null) => void) | undefined;
-  private closed = false;
   private readonly notices: PeerNotices;
   private cut = 0;
   private cutBytes = 0;
@@ -111,9 +113,9 @@ export class NetcatSource implements EventSource {
   private accept(socket: Socket, conn: GuardedConnection): () => boolean {
     const splitter = new LineSplitter({ stripCr: true });
     const peer = socket.remoteAddress ?? 'unknown';
-    const out: Event[] = [];
     socket.on('data', (chunk: Buffer) => {
       conn.activity();
+      const out: Event[] = [];
       splitter.push(chunk, out);
       conn.partial(splitter.holding > 0);
       if (out.length === 0) return;
@@ -124,17 +126,11 @@ export class NetcatSource implements EventSource {
           e.body = e.body.subarray(0, this.maxLine);
           this.lineCut(peer, n);
         }
-        bytes += e.bodyLength + EVENT_OVERHEAD;
-        this.queue.items.push(e);
+        bytes += e.bodyLength;
       }
-      this.queuedBytes += bytes;
+      // Before the put: a waiting next() takes the lines at once and looks for their senders.
       this.runs.push({ socket, count: out.length });
-      out.length = 0;
-      this.deliver();
-      if (!this.held && (this.queue.size > HIGH_WATER || this.queuedBytes > HIGH_WATER_BYTES)) {
-        this.held = true;
-        this.listener?.hold();
-      }
+      this.queue.put(out, bytes);
     });
     socket.on('error', () => socket.destroy());
     return () => splitter.holding > 0;
@@ -150,15 +146,8 @@ export class NetcatSource implements EventSource {
     );
   }
 
-  private take(): Batch | null {
-    const b = this.queue.take();
-    if (b === null) return null;
-    for (const e of b) this.queuedBytes -= e.bodyLength + EVENT_OVERHEAD;
-    // Half the high-water mark: one take of a batch must not flip every connection between paused and reading.
-    if (this.held && this.queue.size < HIGH_WATER / 2 && this.queuedBytes < HIGH_WATER_BYTES / 2) {
-      this.held = false;
-      this.listener?.release();
-    }
+  /** A batch handed out: its senders are answered once it is acked. */
+  private acked(b: Batch): Batch {
     const senders = this.senders(b.length);
     return acked(b, (error) => {
       if (error === undefined && !this.ack) return;
@@ -195,34 +184,18 @@ export class NetcatSource implements EventSource {
     if (!socket.write(text)) {
       socket.pause();
       socket.once('drain', () => {
-        if (!this.held) socket.resume();
+        if (!this.queue.full) socket.resume();
       });
     }
   }
 
-  private deliver(): void {
-    if (!this.waiter) return;
-    const b = this.take();
-    if (!b) return;
-    const w = this.waiter;
-    this.waiter = undefined;
-    w(b);
-  }
-
   next(): Batch | null | Promise<Batch | null> {
-    const b = this.take();
-    if (b) return b;
-    if (this.closed) return null;
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-    });
+    return this.queue.next();
   }
 
+  /** Lines already queued are still handed out; their senders hear nothing once disconnected. */
   async close(): Promise<void> {
-    this.closed = true;
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.(this.take());
+    this.queue.finish();
     await this.listener?.close();
   }
 }
@@ -266,6 +239,6 @@ export const netcatSource: NgSourceDef = {
       readNgServerTls(p, ctx.logger.child(p.component)),
       ctx.logger,
       p.component,
-      readNgConnectionLimits(p),
+      readConnectionLimits(p),
     ),
 };

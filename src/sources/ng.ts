@@ -1,10 +1,10 @@
 import type { NgSourceDef } from '../catalog/ng.js';
 import { ngAvroSource } from './avro-ng.js';
+import { execNgSource } from './exec-ng.js';
 import { netcatSource } from './netcat.js';
-import { NG_ADAPTER_SOURCES } from './ng-adapters.js';
 import { seqSource } from './seq.js';
 import { spoolDirSource } from './spooldir.js';
-import { multiportSyslogTcpNgSource } from './syslog.js';
+import { multiportSyslogTcpNgSource, syslogTcpNgSource, syslogUdpNgSource } from './syslog.js';
 import { taildirSource } from './taildir-ng.js';
 
 /**
@@ -17,6 +17,8 @@ export const NG_SOURCES: NgSourceDef[] = [
   seqSource,
   spoolDirSource,
   taildirSource,
+  execNgSource,
+  syslogTcpNgSource,
+  syslogUdpNgSource,
   multiportSyslogTcpNgSource,
-  ...NG_ADAPTER_SOURCES,
 ];

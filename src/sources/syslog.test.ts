@@ -24,6 +24,7 @@ import {
   syslogTcp1Source,
   syslogTcpNgSource,
   syslogTcpSource,
+  syslogUdpNgSource,
   syslogUdpSource,
 } from './syslog.js';
 
@@ -691,5 +692,110 @@ describe('NG multiport_syslogtcp', () => {
     );
     assert.throws(() => make({ ports: '5140 5140' }), /source r1: ports names 5140 twice/);
     assert.throws(() => make({ ports: '70000' }), /got "70000"/);
+  });
+});
+
+describe('Flume NG forms: syslogtcp and syslogudp', () => {
+  const props = (def: typeof syslogTcpNgSource | typeof syslogUdpNgSource, p: Record<string, string>) =>
+    new ComponentProperties('source r1', def.properties, p);
+
+  async function one(src: SyslogTcpSource | SyslogUdpSource): Promise<string> {
+    const r = await pull(src, { want: 1, timeoutMs: 3000 });
+    assert.equal(r.events.length, 1, 'one event within 3 s');
+    return r.events[0]!.body.toString();
+  }
+
+  it('syslogtcp listens on host:port and turns each line into an event', async () => {
+    const src = syslogTcpNgSource.create(
+      props(syslogTcpNgSource, { host: '127.0.0.1', port: '0' }),
+      testContext(),
+    ) as SyslogTcpSource;
+    await src.open();
+    const sock = connect(src.port, '127.0.0.1');
+    sock.write('<13>Jan  1 00:00:00 myhost app: hello tcp\n');
+    const body = await one(src);
+    sock.destroy();
+    await src.close();
+    assert.match(body, /hello tcp/);
+  });
+
+  it('syslogudp takes one message per datagram', async () => {
+    const src = syslogUdpNgSource.create(
+      props(syslogUdpNgSource, { host: '127.0.0.1', port: '0' }),
+      testContext(),
+    ) as SyslogUdpSource;
+    await src.open();
+    const sock = createSocket('udp4');
+    sock.send(Buffer.from('<13>Jan  1 00:00:00 myhost app: hello udp'), src.port, '127.0.0.1');
+    const body = await one(src);
+    sock.close();
+    await src.close();
+    assert.match(body, /hello udp/);
+  });
+
+  it('syslog properties are checked: host and port are required', () => {
+    assert.throws(() => props(syslogTcpNgSource, { port: '5140' }), /source r1: host is required/);
+    assert.throws(
+      () => props(syslogUdpNgSource, { host: '127.0.0.1', port: 'x' }),
+      /port must be an integer, got "x"/,
+    );
+  });
+
+  const ngCerts = certSet();
+
+  it('syslogtcp with ssl and a PEM keystore serves TLS clients and drops plain-text ones', {
+    skip: peerSkip('openssl'),
+  }, async () => {
+    const ctx = testContext();
+    const src = syslogTcpNgSource.create(
+      props(syslogTcpNgSource, {
+        host: '127.0.0.1',
+        port: '0',
+        ssl: 'true',
+        keystore: ngCerts!.keystore,
+        'keystore-password': 'ignored',
+        'exclude-protocols': 'SSLv3 TLSv1 TLSv1.1',
+      }),
+      ctx,
+    ) as SyslogTcpSource;
+    await src.open();
+    try {
+      await plainRefused(src.port, '<13>plain\n');
+      await tlsExchange(src.port, '<13>Jan  1 00:00:00 myhost app: hello tls\n', {
+        ca: ngCerts!.server.cert,
+      });
+      assert.match(await one(src), /hello tls/);
+      assert.ok(
+        ctx.logger.lines.some((l) => /source r1: syslogTcp: TLS handshake with 127\.0\.0\.1 failed/.test(l)),
+      );
+    } finally {
+      await src.close();
+    }
+  });
+
+  it('syslogtcp TLS properties are checked, naming the key', () => {
+    const create = (p: Record<string, string>) =>
+      syslogTcpNgSource.create(
+        props(syslogTcpNgSource, { host: '127.0.0.1', port: '0', ...p }),
+        testContext(),
+      );
+    assert.throws(() => create({ ssl: 'true' }), {
+      code: 'SLUICE_CONFIG',
+      message: 'source r1: ssl = true needs keystore (PEM key and certificate) or ssl-key and ssl-cert',
+    });
+    assert.throws(() => create({ ssl: 'true', keystore: 'ks.jks', 'keystore-type': 'JKS' }), {
+      message: /^source r1: keystore-type "JKS" is not supported: Sluice reads PEM files/,
+    });
+    assert.throws(() => create({ ssl: 'true', 'ssl-key': 'k.pem' }), {
+      message: 'source r1: ssl-key and ssl-cert go together',
+    });
+    assert.throws(() => create({ ssl: 'true', keystore: 'ks.pem', 'include-protocols': 'TLSv9' }), {
+      message: /^source r1: unknown protocol "TLSv9"/,
+    });
+    // The UDP source has no TLS: the keys are unknown there (ignored with a warning).
+    assert.equal(
+      syslogUdpNgSource.properties.some((s) => s.name === 'ssl'),
+      false,
+    );
   });
 });

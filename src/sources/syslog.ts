@@ -6,10 +6,9 @@ import { checkPort } from '../catalog/ports.js';
 import type { ComponentProperties } from '../catalog/properties.js';
 import type { BoundArgs, BuildContext, ParamSpec, SourceDef } from '../catalog/types.js';
 import {
-  CONNECTION_LIMIT_PROPERTIES,
   connectionLimitParams,
+  connectionLimitProperties,
   readConnectionLimits,
-  readNgConnectionLimits,
 } from '../components/options/connection-limits.js';
 import {
   NG_SERVER_TLS_PROPERTIES,
@@ -31,11 +30,12 @@ import {
   type GuardedConnection,
   type GuardStats,
 } from '../rpc/connection-guard.js';
+import { PeerNotices } from '../rpc/peer-notices.js';
 import { type FramingLoss, SyslogFramer } from '../rpc/syslog/framing.js';
 import { SYSLOG_PARSE_ERROR, SyslogParser } from '../rpc/syslog/parse.js';
 import { syslogZone, type Zone } from '../rpc/syslog/zone.js';
+import { BoundedQueue } from './bounded-queue.js';
 import { GuardedListener } from './guarded-listener.js';
-import { PeerNotices } from './peer-notices.js';
 
 /**
  * Syslog receivers: syslogUdp(port), syslogTcp(port) (many connections) and syslogTcp1(port) (one
@@ -71,106 +71,6 @@ export interface SyslogSourceOptions {
 }
 
 /**
- * What a queued event costs beyond its received bytes: the Event object, its attribute array and the
- * body view, rounded up. Charging it keeps a flood of tiny messages bounded too.
- */
-const EVENT_OVERHEAD = 256;
-
-/**
- * Events waiting for next(): batches as they came from the sockets, small ones merged. Producers call
- * `put` with the bytes the events hold; when the queue holds `maxQueued` events or `maxBytes` bytes,
- * `onFull` runs (pause sockets), and `onRoom` once it has drained to half of both.
- */
-class EventQueue {
-  private ready: Batch[] = [];
-  private readyBytes: number[] = [];
-  private queued = 0;
-  private bytes = 0;
-  private waiter: ((b: Batch | null) => void) | null = null;
-  private done = false;
-  full = false;
-
-  constructor(
-    private readonly maxQueued: number,
-    private readonly maxBytes: number,
-    private readonly maxBatch: number,
-    private readonly onFull: () => void,
-    private readonly onRoom: () => void,
-  ) {}
-
-  get size(): number {
-    return this.queued;
-  }
-
-  /** Bytes held (received bytes plus the per-event overhead). */
-  get byteSize(): number {
-    return this.bytes;
-  }
-
-  put(events: Event[], received: number): void {
-    if (events.length === 0 || this.done) return;
-    if (this.waiter !== null) {
-      const w = this.waiter;
-      this.waiter = null;
-      w(events);
-      return;
-    }
-    const cost = received + events.length * EVENT_OVERHEAD;
-    const i = this.ready.length - 1;
-    const last = i >= 0 ? this.ready[i]! : undefined;
-    if (last !== undefined && last.length + events.length <= this.maxBatch && events.length < 64) {
-      for (let k = 0; k < events.length; k++) last.push(events[k]!);
-      this.readyBytes[i]! += cost;
-    } else {
-      this.ready.push(events);
-      this.readyBytes.push(cost);
-    }
-    this.queued += events.length;
-    this.bytes += cost;
-    if (!this.full && (this.queued >= this.maxQueued || this.bytes >= this.maxBytes)) {
-      this.full = true;
-      this.onFull();
-    }
-  }
-
-  next(): Batch | null | Promise<Batch | null> {
-    if (this.ready.length > 0) {
-      const b = this.ready.shift()!;
-      this.queued -= b.length;
-      this.bytes -= this.readyBytes.shift()!;
-      if (this.full && this.queued <= this.maxQueued >> 1 && this.bytes <= this.maxBytes / 2) {
-        this.full = false;
-        this.onRoom();
-      }
-      return b;
-    }
-    if (this.done) return null;
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-    });
-  }
-
-  /** No more input: next() drains what is queued, then returns null. */
-  finish(): void {
-    this.done = true;
-    if (this.waiter !== null) {
-      const w = this.waiter;
-      this.waiter = null;
-      w(null);
-    }
-  }
-
-  /** Drops everything: a pending next() and all later ones return null. */
-  clear(): void {
-    this.ready = [];
-    this.readyBytes = [];
-    this.queued = 0;
-    this.bytes = 0;
-    this.finish();
-  }
-}
-
-/**
  * Events queued before TCP sockets pause. Small on purpose: TCP holds the rest in kernel buffers, and
  * events that wait long survive young-generation collections, so a deep queue (100,000 measured)
  * made GC the largest cost of a loaded receiver. UDP cannot push back, so it keeps a deep queue for
@@ -196,15 +96,8 @@ export const SYSLOG_TCP_LIMITS: Readonly<ConnectionLimits> = {
 const SYSLOG_IDLE_DOCS =
   'Milliseconds a connection may carry no data before it is closed; default 0 (never), since a syslog sender loses the first message it writes into a connection closed under it.';
 
-function syslogLimitParams(): ParamSpec[] {
-  return connectionLimitParams().map((p) =>
-    p.name === 'idleTimeout' ? { ...p, default: 0, docs: SYSLOG_IDLE_DOCS } : p,
-  );
-}
-
-const SYSLOG_LIMIT_PROPERTIES = CONNECTION_LIMIT_PROPERTIES.map((p) =>
-  p.name === 'idle-timeout' ? { ...p, default: '0', docs: SYSLOG_IDLE_DOCS } : p,
-);
+const SYSLOG_LIMIT_DOCS = { idleTimeoutMs: SYSLOG_IDLE_DOCS };
+const SYSLOG_LIMIT_PROPERTIES = connectionLimitProperties(SYSLOG_TCP_LIMITS, SYSLOG_LIMIT_DOCS);
 
 /** Loss counted by every syslog source: messages cut to maxMessageSize and bytes skipped to resynchronise. */
 export interface SyslogLossStats {
@@ -266,7 +159,7 @@ function defaults(name: string, opts: SyslogSourceOptions) {
  */
 export class SyslogTcpSource implements EventSource {
   private listeners: GuardedListener[] = [];
-  private readonly queue: EventQueue;
+  private readonly queue: BoundedQueue;
   private readonly cfg: ReturnType<typeof defaults>;
   private readonly loss = lossStats();
   private readonly notices: PeerNotices;
@@ -281,17 +174,17 @@ export class SyslogTcpSource implements EventSource {
   ) {
     this.cfg = defaults(this.name, opts);
     this.notices = new PeerNotices(opts.logger);
-    this.queue = new EventQueue(
-      this.cfg.maxQueued,
-      this.cfg.maxQueuedBytes,
-      this.cfg.maxBatch,
-      () => {
+    this.queue = new BoundedQueue({
+      maxEvents: this.cfg.maxQueued,
+      maxBytes: this.cfg.maxQueuedBytes,
+      maxBatch: this.cfg.maxBatch,
+      onFull: () => {
         for (const l of this.listeners) l.hold();
       },
-      () => {
+      onRoom: () => {
         for (const l of this.listeners) l.release();
       },
-    );
+    });
     const max = this.cfg.maxMessageSize;
     this.framingLoss = {
       cut: (peer, kept, dropped) => {
@@ -440,7 +333,7 @@ export class SyslogTcpSource implements EventSource {
 /** A UDP syslog receiver: one message per datagram (RFC 5426). */
 export class SyslogUdpSource implements EventSource {
   private socket: UdpSocket | undefined;
-  private readonly queue: EventQueue;
+  private readonly queue: BoundedQueue;
   private readonly cfg: ReturnType<typeof defaults>;
   private readonly parser: SyslogParser;
   private readonly notices: PeerNotices;
@@ -458,13 +351,11 @@ export class SyslogUdpSource implements EventSource {
     this.cfg = defaults('syslogUdp', opts);
     this.parser = new SyslogParser({ zone: this.cfg.zone });
     this.notices = new PeerNotices(opts.logger);
-    this.queue = new EventQueue(
-      this.cfg.maxQueued,
-      this.cfg.maxQueuedBytes,
-      this.cfg.maxBatch,
-      () => {},
-      () => {},
-    );
+    this.queue = new BoundedQueue({
+      maxEvents: this.cfg.maxQueued,
+      maxBytes: this.cfg.maxQueuedBytes,
+      maxBatch: this.cfg.maxBatch,
+    });
   }
 
   get port(): number {
@@ -623,7 +514,7 @@ function options(args: BoundArgs, ctx: BuildContext, component: string, tcp = fa
     ...(tcp
       ? {
           tls: readTlsArgs(args, 'server'),
-          limits: { ...readConnectionLimits(args), idleTimeoutMs: args.optInt('idleTimeout') ?? 0 },
+          limits: readConnectionLimits(args, SYSLOG_TCP_LIMITS),
         }
       : {}),
     logger: ctx.logger,
@@ -639,7 +530,11 @@ const EVENT_DOCS =
 const TLS_DOCS =
   ' With ssl=true, keyFile and certFile it serves syslog over TLS (RFC 5425); caFile requires client certificates.';
 
-const TCP_PARAMS = (): ParamSpec[] => [...commonParams(), ...tlsParams('server'), ...syslogLimitParams()];
+const TCP_PARAMS = (): ParamSpec[] => [
+  ...commonParams(),
+  ...tlsParams('server'),
+  ...connectionLimitParams(SYSLOG_TCP_LIMITS, SYSLOG_LIMIT_DOCS),
+];
 
 export const syslogUdpSource: SourceDef = {
   kind: 'source',
@@ -679,7 +574,7 @@ function ngOptions(
     bind: p.string('host'),
     maxMessageSize: p.int('eventSize'),
     maxBatch: p.int('batchSize'),
-    ...(tcp ? { tls: readNgServerTls(p, logger), limits: readNgConnectionLimits(p) } : {}),
+    ...(tcp ? { tls: readNgServerTls(p, logger), limits: readConnectionLimits(p, SYSLOG_TCP_LIMITS) } : {}),
     logger,
   };
 }

@@ -13,7 +13,7 @@ import { LogicalNode } from '../../src/flow/logical-node.js';
 import { FlumeRpcClient } from '../../src/rpc/avro/flume-protocol.js';
 import { Status, type StatusValue } from '../../src/rpc/avro/protocols.js';
 import { type AvroEventSource, collectorSource } from '../../src/sources/avro.js';
-import { type NgAvroSource, ngAvroSource } from '../../src/sources/avro-ng.js';
+import { ngAvroSource } from '../../src/sources/avro-ng.js';
 import { BackpressureSink, type CollectingSink, FailingSink, testContext } from '../mocks/sinks.js';
 import { waitFor } from '../support/wait.js';
 
@@ -29,7 +29,7 @@ function node(source: EventSource, sink: CollectingSink): LogicalNode {
   return new LogicalNode(compiled, memoryLogger());
 }
 
-const SOURCES: { name: string; make: () => AvroEventSource | NgAvroSource }[] = [
+const SOURCES: { name: string; make: () => AvroEventSource }[] = [
   {
     name: 'collectorSource (OG)',
     make: () =>
@@ -44,7 +44,7 @@ const SOURCES: { name: string; make: () => AvroEventSource | NgAvroSource }[] = 
       ngAvroSource.create(
         new ComponentProperties('source r1', ngAvroSource.properties, { bind: '127.0.0.1', port: '0' }),
         testContext(),
-      ) as NgAvroSource,
+      ) as AvroEventSource,
   },
 ];
 

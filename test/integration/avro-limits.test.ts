@@ -24,7 +24,7 @@ import { HandshakeRequestor } from '../../src/rpc/avro/handshake.js';
 import { requestHead } from '../../src/rpc/avro/message.js';
 import { avroSourceProtocol, Status } from '../../src/rpc/avro/protocols.js';
 import { type AvroEventSource, collectorSource } from '../../src/sources/avro.js';
-import { type NgAvroSource, ngAvroSource } from '../../src/sources/avro-ng.js';
+import { ngAvroSource } from '../../src/sources/avro-ng.js';
 import { selfSigned } from '../fixtures/tls.js';
 import { testContext } from '../mocks/sinks.js';
 import { peerSkip } from '../support/peers.js';
@@ -328,7 +328,7 @@ async function stuckNgSource(requestTimeout: string) {
       'request-timeout': requestTimeout,
     }),
     ctx,
-  ) as NgAvroSource;
+  ) as AvroEventSource;
   const channel = memoryChannel.create(
     { capacity: '1', transactionCapacity: '1', 'keep-alive': '0.05' },
     {

@@ -158,3 +158,51 @@ export function readNgServerTls(p: ComponentProperties, logger: Logger): TlsArgs
     tlsLimits: readTlsLimits(p, logger),
   };
 }
+
+/** Flume NG's client-side TLS properties (the avro sink), PEM instead of JKS. */
+export const NG_CLIENT_TLS_PROPERTIES: readonly PropertySpec[] = [
+  { name: 'ssl', type: 'bool', default: 'false', docs: 'Connect with TLS.' },
+  {
+    name: 'trust-all-certs',
+    type: 'bool',
+    default: 'false',
+    docs: 'Accept any server certificate (no verification: tests only). Otherwise truststore or the system CAs verify it.',
+  },
+  {
+    name: 'truststore',
+    type: 'string',
+    docs: 'PEM file of the CA certificate(s) (or the self-signed certificate) to trust (no JKS).',
+  },
+  {
+    name: 'truststore-password',
+    type: 'string',
+    docs: 'Accepted for Flume compatibility; PEM trust stores have no password.',
+  },
+  {
+    name: 'truststore-type',
+    type: 'string',
+    default: 'PEM',
+    docs: 'Only PEM (JKS and PKCS12 are refused).',
+  },
+  ...TLS_LIMIT_PROPERTIES,
+];
+
+/** Reads NG_CLIENT_TLS_PROPERTIES, or throws the config error naming the key. */
+export function readNgClientTls(p: ComponentProperties, logger: Logger): TlsArgs {
+  const tt = p.optString('truststore-type');
+  if (tt !== undefined && tt.toUpperCase() !== 'PEM')
+    throw p.error('truststore-type', `truststore-type "${tt}" is not supported: Sluice reads PEM files`);
+  const trustAllCerts = p.bool('trust-all-certs');
+  const truststore = p.optString('truststore');
+  const ssl = p.bool('ssl');
+  if (!ssl && (trustAllCerts || truststore !== undefined))
+    logger.warn(`${p.component}: trust-all-certs and truststore have no effect without ssl = true`);
+  return {
+    ssl,
+    keyFile: undefined,
+    certFile: undefined,
+    caFile: ssl ? truststore : undefined,
+    trustAllCerts: ssl && trustAllCerts,
+    tlsLimits: ssl ? readTlsLimits(p, logger) : undefined,
+  };
+}

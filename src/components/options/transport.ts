@@ -1,3 +1,4 @@
+import type { ComponentProperties, PropertySpec } from '../../catalog/properties.js';
 import type { BoundArgs, ParamSpec } from '../../catalog/types.js';
 import type { TransportArgs } from '../../rpc/avro/component-options.js';
 import { DEFAULT_MAX_FRAME_SIZE } from '../../rpc/avro/frame.js';
@@ -94,4 +95,40 @@ export function readTransportArgs(args: BoundArgs): TransportArgs {
     token: token === '' ? undefined : token,
     maxFrameSize,
   };
+}
+
+/** Flume NG's compression properties of the avro source and sink (one zlib stream each way). */
+export const NG_COMPRESSION_PROPERTIES: readonly PropertySpec[] = [
+  {
+    name: 'compression-type',
+    type: 'string',
+    default: 'none',
+    choices: ['none', 'deflate'],
+    docs: 'deflate: a zlib stream per connection each way; the other end must be configured alike.',
+  },
+  {
+    name: 'compression-level',
+    type: 'int',
+    default: '6',
+    min: 0,
+    docs: 'zlib level 0-9 of what this end sends with deflate.',
+  },
+];
+
+/** Reads NG_COMPRESSION_PROPERTIES, or throws the config error naming the key. */
+export function readNgCompression(
+  p: ComponentProperties,
+): Pick<TransportArgs, 'compression' | 'compressionLevel'> {
+  const level = p.int('compression-level');
+  if (level > 9) throw p.error('compression-level', `compression-level must be 0-9, got ${level}`);
+  return {
+    compression: p.string('compression-type').toLowerCase() as 'none' | 'deflate',
+    compressionLevel: level,
+  };
+}
+
+/** An NG `token` property: an empty value means none. */
+export function readNgToken(p: ComponentProperties): string | undefined {
+  const token = p.optString('token');
+  return token === '' ? undefined : token;
 }

@@ -139,7 +139,12 @@ export class AvroServer {
       this.opts.tls,
       this.guard,
       (s, conn) => this.accept(s, conn),
-      (peer, reason) => this.logger.warn(`${this.label()}: TLS handshake with ${peer} failed: ${reason}`),
+      (peer, reason) =>
+        this.guard.notices.once(
+          peer,
+          `tls ${reason}`,
+          () => `${this.label()}: TLS handshake with ${peer} failed: ${reason}`,
+        ),
     );
     this.boundPort = await listenGuarded(
       server,
@@ -153,14 +158,21 @@ export class AvroServer {
     return this.boundPort;
   }
 
-  /** Stops accepting, drops every connection (their pending answers are abandoned) and releases the port. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting, drops every connection and releases the port. With `graceMs`, answers already
+   * given (a source's last OK and FAILED) are first written out, compressed and encrypted, and each
+   * connection is ended once its requests in flight are answered; what is not written by then is
+   * abandoned. Requests not yet handled are never answered: their senders resend them.
+   */
+  async close(graceMs = 0): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    const closed = server && new Promise<void>((resolve) => server.close(() => resolve()));
+    if (graceMs > 0) await Promise.all([...this.connections].map((c) => c.finish(graceMs)));
     for (const c of this.connections) c.destroy();
     this.connections.clear();
     this.guard.close();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closed;
   }
 
   label(): string {
@@ -205,6 +217,8 @@ class ServerConnection {
   /** Answers ready before an earlier request's: sent when their turn comes. */
   private readonly early = new Map<number, { serial: number; parts: Buffer[] | undefined }>();
   private paused = false;
+  /** Set by finish(): ends the connection once no request is in flight. */
+  private ending: (() => void) | undefined;
   private connected = false;
   private closing = false;
   private readonly writer = new ByteWriter(256);
@@ -241,6 +255,33 @@ class ServerConnection {
     return this.queuedBytes + this.transport.pendingBytes;
   }
 
+  /**
+   * Reads no more requests, drops the ones not yet handled, and ends the connection once the answers
+   * to those in flight are written; resolves then, when the socket closes, or after `ms`.
+   */
+  finish(ms: number): Promise<void> {
+    const socket = this.transport.socket;
+    this.transport.pause();
+    this.queue.length = 0;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        socket.off('finish', done);
+        socket.off('close', done);
+        resolve();
+      }
+      if (socket.destroyed) return done();
+      socket.once('finish', done);
+      socket.once('close', done);
+      this.ending = () => {
+        this.closing = true;
+        this.transport.end();
+      };
+      if (this.inFlight === 0) this.ending();
+    });
+  }
+
   /** Drops the connection and everything it holds (queued requests, a half-received frame). */
   destroy(): void {
     this.closing = true;
@@ -255,7 +296,7 @@ class ServerConnection {
   }
 
   private onFrame(serial: number, payload: Buffer): void {
-    if (this.closing) return;
+    if (this.closing || this.ending !== undefined) return;
     this.queue.push({ serial, payload });
     this.queuedBytes += payload.length;
     if (
@@ -286,6 +327,10 @@ class ServerConnection {
           () => {
             this.inFlight--;
             if (!this.closing) this.queuedBytes -= f.payload.length;
+            if (this.ending !== undefined) {
+              if (this.inFlight === 0) this.ending();
+              return;
+            }
             this.pump();
           },
           (e: SluiceError) => this.fail(e),

@@ -1,79 +1,11 @@
 import type { NgSourceDef } from '../catalog/ng.js';
 import type { ComponentProperties } from '../catalog/properties.js';
 import type { BuildContext } from '../catalog/types.js';
-import { type Ack, takeAck, withAck } from '../core/ack.js';
 import { SluiceError } from '../core/errors.js';
-import type { Batch } from '../core/event.js';
 import type { EventSource } from '../core/pipeline.js';
 import { ExecSource } from './exec.js';
-import { syslogTcpNgSource, syslogUdpNgSource } from './syslog.js';
 
-/** The NG syslog sources live with their OG forms; named here too for the NG catalog and its tests. */
-export { syslogTcpNgSource, syslogUdpNgSource };
-
-/**
- * Flume NG type names for sources Sluice already has in OG form: the NG properties are mapped onto
- * the OG classes, so both front ends run the same code.
- */
-
-/**
- * Hands out a source's batches in slices of at most `size` events: a channel refuses a put larger than
- * its transactionCapacity, and NG users size batchSize for that.
- */
-export class Rebatch implements EventSource {
-  private rest: Batch | undefined;
-  private at = 0;
-  /** Acks of the slices of `rest` still to hand out, in order. */
-  private parts: Ack[] | undefined;
-
-  constructor(
-    readonly inner: EventSource,
-    private readonly size: number,
-  ) {}
-
-  open(): Promise<void> {
-    return this.inner.open();
-  }
-
-  next(): Batch | null | Promise<Batch | null> {
-    if (this.rest !== undefined) return this.slice(this.rest);
-    const r = this.inner.next();
-    return r instanceof Promise
-      ? r.then((b) => (b === null ? null : this.slice(b)))
-      : r === null
-        ? null
-        : this.slice(r);
-  }
-
-  close(): Promise<void> {
-    this.rest = undefined;
-    // Slices never handed out were not delivered.
-    const parts = this.parts;
-    this.parts = undefined;
-    if (parts !== undefined) {
-      const closed = new SluiceError('SLUICE_CLOSED', 'source closed before the batch was handed out');
-      for (let i = this.at / this.size; i < parts.length; i++) parts[i]!.fail(closed);
-    }
-    return this.inner.close();
-  }
-
-  private slice(b: Batch): Batch {
-    if (this.at === 0) {
-      if (b.length <= this.size) return b;
-      // The whole batch's ack settles once every slice's does (core/ack.ts).
-      this.parts = takeAck(b)?.split(Math.ceil(b.length / this.size));
-    }
-    const ack = this.parts?.[this.at / this.size];
-    const out = b.slice(this.at, this.at + this.size);
-    this.at += out.length;
-    if (this.at >= b.length) {
-      this.rest = undefined;
-      this.parts = undefined;
-      this.at = 0;
-    } else this.rest = b;
-    return ack === undefined ? out : withAck(out, ack);
-  }
-}
+/** Flume NG's exec source: the OG ExecSource configured by Flume's property names. */
 
 /** A POSIX shell word holding `s` literally (what `splitCommandLine` undoes). */
 function shellQuote(s: string): string {
@@ -94,13 +26,17 @@ function createExec(p: ComponentProperties, ctx: BuildContext): EventSource {
       { place: { field: 'command' } },
     );
   }
-  const src = new ExecSource(
+  return new ExecSource(
     cmdline,
-    { aggregate: false, restart: p.bool('restart'), periodMs: p.int('restartThrottle') },
+    {
+      aggregate: false,
+      restart: p.bool('restart'),
+      periodMs: p.int('restartThrottle'),
+      maxBatch: p.int('batchSize'),
+    },
     ctx.logger.child(p.component),
     { component: p.component, field: 'command' },
   );
-  return new Rebatch(src, p.int('batchSize'));
 }
 
 export const execNgSource: NgSourceDef = {
@@ -157,9 +93,3 @@ export const execNgSource: NgSourceDef = {
   ],
   create: createExec,
 };
-
-export const NG_ADAPTER_SOURCES: readonly NgSourceDef[] = [
-  execNgSource,
-  syslogTcpNgSource,
-  syslogUdpNgSource,
-];
