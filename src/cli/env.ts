@@ -35,6 +35,12 @@ export async function loadEnv(opts: {
     config,
     catalog,
     logger,
-    context: { config, nodeName: opts.nodeName ?? 'sluice', allowExec: opts.allowExec ?? false, logger },
+    context: {
+      config,
+      nodeName: opts.nodeName ?? 'sluice',
+      allowExec: opts.allowExec ?? false,
+      logger,
+      formats: catalog,
+    },
   };
 }

@@ -8,6 +8,8 @@ import { Catalog } from '../catalog/registry.js';
 import type { SinkDef } from '../catalog/types.js';
 import { CHANNELS } from '../channels/index.js';
 import { isSluiceError } from '../core/errors.js';
+import { PROCESSORS } from '../flow/agent/processors.js';
+import { SELECTORS } from '../flow/agent/selectors.js';
 import { LATENCY_BOUNDS_MS } from '../flow/report.js';
 import { INTERCEPTORS } from '../interceptors/index.js';
 import { NG_SINKS } from '../sinks/ng.js';
@@ -28,7 +30,15 @@ const collect: SinkDef = {
     return s;
   },
 };
-const catalog = new Catalog([...NG_SOURCES, ...NG_SINKS, ...CHANNELS, ...INTERCEPTORS, collect]);
+const catalog = new Catalog([
+  ...NG_SOURCES,
+  ...NG_SINKS,
+  ...CHANNELS,
+  ...INTERCEPTORS,
+  ...SELECTORS,
+  ...PROCESSORS,
+  collect,
+]);
 
 const bodies = (id: string) => (built.get(id) ?? []).flatMap((s) => s.bodies());
 

@@ -16,6 +16,8 @@ import { NG_SINKS } from '../../sinks/ng.js';
 import { NG_SOURCES } from '../../sources/ng.js';
 import { Agent } from './agent.js';
 import { builtinAgentCatalog } from './catalog.js';
+import { PROCESSORS } from './processors.js';
+import { SELECTORS } from './selectors.js';
 
 const sinks = new Map<string, CollectingSink>();
 const collect: SinkDef = {
@@ -32,7 +34,15 @@ const collect: SinkDef = {
     return s;
   },
 };
-const catalog = new Catalog([...NG_SOURCES, ...NG_SINKS, memoryChannel, ...INTERCEPTORS, collect]);
+const catalog = new Catalog([
+  ...NG_SOURCES,
+  ...NG_SINKS,
+  memoryChannel,
+  ...INTERCEPTORS,
+  ...SELECTORS,
+  ...PROCESSORS,
+  collect,
+]);
 const ctx = () => testContext({ nodeName: 'a1' });
 
 async function until(f: () => boolean, what: string): Promise<void> {
