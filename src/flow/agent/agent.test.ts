@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type CollectingSink, FailingSink, testContext } from '../../../test/mocks/sinks.js';
-import type { InterceptorDef, NgSourceDef } from '../../catalog/ng.js';
+import type { InterceptorDef, NgSourceDef, ProcessorDef, SelectorDef } from '../../catalog/ng.js';
 import { Catalog } from '../../catalog/registry.js';
 import type { SinkDef } from '../../catalog/types.js';
 import { memoryChannel } from '../../channels/memory.js';
 import { acked } from '../../core/ack.js';
 import { SluiceError } from '../../core/errors.js';
-import { Event } from '../../core/event.js';
+import { type Batch, Event } from '../../core/event.js';
 import { INTERCEPTORS } from '../../interceptors/index.js';
 import { NG_SINKS } from '../../sinks/ng.js';
 import { NG_SOURCES } from '../../sources/ng.js';
@@ -108,6 +108,93 @@ test('a failover sink group moves to the lower priority sink and loses nothing',
   assert.equal(all.length, 5000, 'lost or duplicated events');
   assert.deepEqual(all.slice(0, 2), [0, 1]);
   assert.ok(sinks.get('lo')!.count > 0, 'the backup never got a batch');
+});
+
+test('a selector and a processor defined outside the built-ins (as a plugin would) run from the catalog', async () => {
+  // Events whose body is even go to c1, odd ones to c2: a selector of its own, over the source's channels.
+  const parity: SelectorDef = {
+    kind: 'selector',
+    type: 'parity',
+    docs: 'test',
+    properties: [],
+    create<C>(_p: unknown, channels: ReadonlyMap<string, C>) {
+      const [even, odd] = [...channels.values()];
+      return (batch: Batch) => {
+        const m = new Map<C, Batch>([
+          [even!, []],
+          [odd!, []],
+        ]);
+        for (const e of batch) m.get(Number(e.bodyText()) % 2 === 0 ? even! : odd!)!.push(e);
+        return m;
+      };
+    },
+  };
+  // Always the last sink of the group first.
+  const last: ProcessorDef = {
+    kind: 'processor',
+    type: 'last',
+    docs: 'test',
+    properties: [{ name: 'unused', type: 'int', default: '1', docs: 'checked like any property' }],
+    create: (_p, names) => ({ order: () => [names.length - 1], failed() {}, succeeded() {} }),
+  };
+  const text = [
+    'a1.sources = r1',
+    'a1.channels = c1 c2',
+    'a1.sources.r1.type = seq',
+    'a1.sources.r1.totalEvents = 100',
+    'a1.sources.r1.channels = c1 c2',
+    'a1.sources.r1.selector.type = parity',
+    'a1.channels.c1.type = memory',
+    'a1.channels.c2.type = memory',
+    'a1.sinks = e o1 o2',
+    'a1.sinks.e.type = collect',
+    'a1.sinks.e.id = even',
+    'a1.sinks.e.channel = c1',
+    'a1.sinks.o1.type = collect',
+    'a1.sinks.o1.id = odd1',
+    'a1.sinks.o1.channel = c2',
+    'a1.sinks.o2.type = collect',
+    'a1.sinks.o2.id = odd2',
+    'a1.sinks.o2.channel = c2',
+    'a1.sinkgroups = g',
+    'a1.sinkgroups.g.sinks = o1 o2',
+    'a1.sinkgroups.g.processor.type = LAST',
+  ].join('\n');
+  assert.throws(() => Agent.fromText(text, 'a.conf', 'a1', catalog, ctx()), /unknown selector type "parity"/);
+  const agent = Agent.fromText(text, 'a.conf', 'a1', catalog.with(parity, last), ctx());
+  await agent.start();
+  await until(() => (sinks.get('even')?.count ?? 0) + (sinks.get('odd2')?.count ?? 0) >= 100, '100 events');
+  await agent.stop();
+  assert.ok(
+    sinks
+      .get('even')!
+      .bodies()
+      .every((b) => Number(b) % 2 === 0),
+  );
+  assert.equal(sinks.get('even')!.count, 50);
+  assert.equal(sinks.get('odd2')!.count, 50);
+  assert.equal(sinks.get('odd1')!.count, 0, 'the processor picked the last sink only');
+});
+
+test('a multiplexing selector naming a channel its source does not use is refused at its key', () => {
+  const text = [
+    ...base.slice(0, 5),
+    'a1.sources.r1.selector.type = multiplexing',
+    'a1.sources.r1.selector.header = kind',
+    'a1.sources.r1.selector.mapping.a = c1 c9',
+    ...base.slice(5),
+    'a1.sinks = k1',
+    'a1.sinks.k1.type = logger',
+    'a1.sinks.k1.channel = c1',
+  ].join('\n');
+  assert.throws(
+    () => Agent.fromText(text, 'a.conf', 'a1', catalog, ctx()),
+    (e: unknown) =>
+      e instanceof SluiceError &&
+      e.place?.line === 8 &&
+      e.place.field === 'a1.sources.r1.selector.mapping.a' &&
+      /maps to channel "c9", which the source does not use/.test(e.message),
+  );
 });
 
 test('a bad property value is named with its file, line and key', () => {
