@@ -586,16 +586,34 @@ export class Agent {
       ...r.sinks.map(
         (k) => `sink ${k.name}: ${k.delivered} delivered, ${k.dropped} dropped, ${k.retried} retried`,
       ),
-      ...r.channels.filter((c) => c.size > 0).map((c) => `channel ${c.name}: ${c.size} left`),
+      ...r.channels
+        .filter((c) => c.size > 0)
+        .map((c) => `channel ${c.name}: ${c.size} left${c.durable ? ' for the next start' : ''}`),
     ];
-    // Events left in a channel are lost with a memory channel and wait for the next start with a file one.
-    const lost =
-      r.sources.some((s) => s.failed > 0) ||
-      r.sinks.some((k) => k.dropped > 0) ||
-      r.channels.some((c) => c.size > 0);
     const line = `agent ${this.conf.name} stopped${parts.length > 0 ? `: ${parts.join('; ')}` : ''}`;
-    if (lost) this.ctx.logger.warn(line);
+    if (this.faults().length > 0) this.ctx.logger.warn(line);
     else this.ctx.logger.info(line);
+  }
+
+  /**
+   * What makes a run a failure (docs/cli.md, exit statuses), one line each: a source in ERROR, events
+   * of batches that failed on their way into the channels, events a sink dropped, events left in a
+   * channel that does not keep them (a memory channel; a file channel hands them to the next start).
+   */
+  faults(): string[] {
+    const r = this.totals();
+    return [
+      ...r.sources
+        .filter((s) => s.state === 'ERROR')
+        .map((s) => `source ${s.name} failed${s.error ? `: ${s.error}` : ''}`),
+      ...r.sources
+        .filter((s) => s.failed > 0)
+        .map((s) => `source ${s.name}: ${s.failed} events in failed batches`),
+      ...r.sinks.filter((k) => k.dropped > 0).map((k) => `sink ${k.name} dropped ${k.dropped} events`),
+      ...r.channels
+        .filter((c) => c.size > 0 && !c.durable)
+        .map((c) => `channel ${c.name}: ${c.size} events lost with it`),
+    ];
   }
 
   channel(name: string): Channel | undefined {
@@ -641,7 +659,8 @@ export class Agent {
     sources: { name: string; state: string; accepted: number; failed: number; error?: string }[];
     /** `failures`: events of appends that failed (back to the channel, so also in `retried`). */
     sinks: { name: string; delivered: number; dropped: number; retried: number; failures: number }[];
-    channels: { name: string; size: number }[];
+    /** `durable`: the channel keeps what it holds across restarts (a file channel). */
+    channels: { name: string; size: number; durable: boolean }[];
   } {
     const b = this.built;
     return {
@@ -662,6 +681,7 @@ export class Agent {
       channels: [...(b?.channels.values() ?? [])].map((c) => ({
         name: c.channel.name,
         size: c.channel.size,
+        durable: isFileChannel(c.channel),
       })),
     };
   }
