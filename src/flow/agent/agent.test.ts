@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type CollectingSink, FailingSink, testContext } from '../../../test/mocks/sinks.js';
+import { tempDir } from '../../../test/support/tmp.js';
 import type { InterceptorDef, NgSourceDef, ProcessorDef, SelectorDef } from '../../catalog/ng.js';
 import { Catalog } from '../../catalog/registry.js';
 import type { SinkDef } from '../../catalog/types.js';
@@ -281,6 +282,43 @@ test('the stop summary counts what a best-effort sink dropped', async () => {
     ['WARN agent a1 stopped: source r1: 1500 accepted; sink k1: 0 delivered, 1500 dropped, 0 retried'],
   );
   assert.equal(c.logger.lines.filter((l) => l.includes('unreachable')).length, 1);
+});
+
+test('faults (the exit status): events left in a memory channel are lost, in a file channel kept for the next start', async (t) => {
+  const dir = tempDir('agent-faults', t);
+  const run = async (channel: string[]) => {
+    const text = [
+      'a1.sources = r1',
+      'a1.channels = c1',
+      'a1.sources.r1.type = seq',
+      'a1.sources.r1.totalEvents = 100',
+      'a1.sources.r1.channels = c1',
+      ...channel,
+      'a1.sinks = k1',
+      'a1.sinks.k1.type = collect',
+      'a1.sinks.k1.id = never',
+      // Every append fails: the events stay in the channel.
+      'a1.sinks.k1.failAppends = 1000000',
+      'a1.sinks.k1.channel = c1',
+    ].join('\n');
+    const c = ctx();
+    const agent = Agent.fromText(text, 'a.conf', 'a1', builtinAgentCatalog().with(collect), c);
+    await agent.start();
+    await until(() => agent.totals().sources[0]!.accepted === 100, '100 events in the channel');
+    await agent.stop();
+    return { faults: agent.faults(), lines: c.logger.lines.filter((l) => l.includes('agent a1 stopped')) };
+  };
+  const memory = await run(['a1.channels.c1.type = memory']);
+  assert.deepEqual(memory.faults, ['channel c1: 100 events lost with it']);
+  assert.match(memory.lines[0]!, /^WARN .*channel c1: 100 left$/);
+  const file = await run([
+    'a1.channels.c1.type = file',
+    `a1.channels.c1.checkpointDir = ${join(dir, 'cp')}`,
+    `a1.channels.c1.dataDirs = ${join(dir, 'data')}`,
+  ]);
+  assert.deepEqual(file.faults, []);
+  // The summary says nothing was lost: no warning.
+  assert.match(file.lines[0]!, /^INFO agent a1 stopped/);
 });
 
 test('a source that cannot start fails the start with one error naming it, and stops what started', async () => {
