@@ -190,6 +190,9 @@ export function renderComponentsText(catalog: Catalog, special: readonly ExtraDo
       for (const s of special) out.push(`  ${s.syntax.padEnd(48)} ${firstSentence(s.docs)}`);
     out.push('');
   }
+  out.push('Output formats:');
+  for (const f of catalog.formats()) out.push(`  ${f.name.padEnd(48)} ${firstSentence(f.docs)}`);
+  out.push('');
   return out.join('\n');
 }
 

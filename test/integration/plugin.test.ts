@@ -13,6 +13,7 @@ import { Agent } from '../../src/flow/agent/agent.js';
 import { builtinCatalog } from '../../src/flow/builtins.js';
 import { CollectingSink, testContext } from '../mocks/sinks.js';
 import { tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
 
 const BIN = resolve('bin', 'sluice.js');
 const PLUGIN = resolve('examples', 'plugin', 'index.js');
@@ -78,8 +79,7 @@ test('the example plugin runs in an agent file: the upper interceptor changes ev
   ].join('\n');
   const agent = Agent.fromText(text, 'a.conf', 'a1', catalog, testContext({ nodeName: 'a1' }));
   await agent.start();
-  const deadline = Date.now() + 10_000;
-  while (collected.count < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => collected.count >= 2, 'both events collected');
   await agent.stop();
   assert.deepEqual(collected.bodies(), ['ABC', 'HELLO']);
   assert.deepEqual(
@@ -131,9 +131,7 @@ test("the example plugin's format serves a spec's text sink and an agent's file_
   ].join('\n');
   const agent = Agent.fromText(text, 'a.conf', 'a1', catalog, testContext({ nodeName: 'a1' }));
   await agent.start();
-  const deadline = Date.now() + 10_000;
-  while (agent.totals().sinks[0]?.delivered !== 2 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => agent.totals().sinks[0]?.delivered === 2, 'both events rolled');
   await agent.stop();
   const files = readdirSync(rolled);
   assert.equal(files.length, 1);

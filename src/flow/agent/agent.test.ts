@@ -51,6 +51,19 @@ async function until(f: () => boolean, what: string): Promise<void> {
   assert.ok(f(), `timed out waiting for ${what}`);
 }
 
+/** The agent file `text` is refused with an error placed at a.conf, `line` and `field`. */
+function refusedAt(text: string, line: number, field: string, message: RegExp): void {
+  assert.throws(
+    () => Agent.fromText(text, 'a.conf', 'a1', catalog, ctx()),
+    (e: unknown) =>
+      e instanceof SluiceError &&
+      e.place?.file === 'a.conf' &&
+      e.place.line === line &&
+      e.place.field === field &&
+      message.test(e.message),
+  );
+}
+
 const base = [
   'a1.sources = r1',
   'a1.channels = c1',
@@ -188,13 +201,11 @@ test('a multiplexing selector naming a channel its source does not use is refuse
     'a1.sinks.k1.type = logger',
     'a1.sinks.k1.channel = c1',
   ].join('\n');
-  assert.throws(
-    () => Agent.fromText(text, 'a.conf', 'a1', catalog, ctx()),
-    (e: unknown) =>
-      e instanceof SluiceError &&
-      e.place?.line === 8 &&
-      e.place.field === 'a1.sources.r1.selector.mapping.a' &&
-      /maps to channel "c9", which the source does not use/.test(e.message),
+  refusedAt(
+    text,
+    8,
+    'a1.sources.r1.selector.mapping.a',
+    /maps to channel "c9", which the source does not use/,
   );
 });
 
@@ -206,14 +217,7 @@ test('a bad property value is named with its file, line and key', () => {
     'a1.sinks.k1.type = logger',
     'a1.sinks.k1.channel = c1',
   ].join('\n');
-  assert.throws(
-    () => Agent.fromText(text, 'a.conf', 'a1', catalog, ctx()),
-    (e: unknown) =>
-      e instanceof SluiceError &&
-      e.place?.line === 11 &&
-      e.place.file === 'a.conf' &&
-      /transactionCapacity must be an integer/.test(e.message),
-  );
+  refusedAt(text, 11, 'a1.channels.c1.transactionCapacity', /transactionCapacity must be an integer/);
   const og = [...base, 'a1.sinks = k1', 'a1.sinks.k1.type = collect', 'a1.sinks.k1.channel = c1'].join('\n');
   assert.throws(() => Agent.fromText(og, 'a.conf', 'a1', catalog, ctx()), /collect needs a1\.sinks\.k1\.id/);
 });

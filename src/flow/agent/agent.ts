@@ -32,10 +32,6 @@ import { type ChannelSelector, SourceRunner } from './source-runner.js';
 /** Everything an agent file can name: one catalog for both front ends (catalog/registry.ts). */
 export type AgentCatalog = Catalog;
 
-export function knownTypes(cat: Catalog) {
-  return cat.agentTypes();
-}
-
 /** Props of a component as a plain record (sub-component keys included; the defs skip them). */
 function rawProps(c: ComponentConf): RawProps {
   const out: Record<string, string> = {};
@@ -146,7 +142,7 @@ export class Agent {
     catalog: AgentCatalog,
     ctx: BuildContext,
   ): AgentConf {
-    const conf = parseAgentConfig(text, file, name, knownTypes(catalog));
+    const conf = parseAgentConfig(text, file, name, catalog.agentTypes());
     for (const w of conf.warnings) ctx.logger.warn(w);
     return conf;
   }
