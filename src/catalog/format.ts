@@ -56,7 +56,7 @@ export function findFormatIn(
     : (n: string) => n === name;
   const def = defs.find((f) => same(f.name)) ?? defs.find((f) => f.aliases?.some(same));
   if (def) return def;
-  const names = defs.flatMap((f) => [f.name, ...(f.aliases ?? [])]);
+  const names = [...defs.map((f) => f.name), ...defs.flatMap((f) => f.aliases ?? [])];
   const hint = closest(name, names, 1)[0];
   throw new SluiceError(
     'SLUICE_SPEC_BAD_ARGUMENT',
