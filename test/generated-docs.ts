@@ -1,7 +1,7 @@
 import { renderComponentsMarkdown } from '../src/catalog/docs.js';
 import { renderAgentComponentsMarkdown } from '../src/catalog/ng-docs.js';
-import { renderDefaultsXml } from '../src/core/config.js';
 import { renderErrorsMarkdown } from '../src/core/errors-doc.js';
+import { renderDefaultsXml } from '../src/core/site-xml.js';
 import { builtinCatalog } from '../src/flow/builtins.js';
 import { SPECIAL_SINKS } from '../src/flow/special.js';
 import { renderOutputReference } from '../src/formats/reference.js';

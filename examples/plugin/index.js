@@ -72,3 +72,28 @@ export const upper = {
       });
   },
 };
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * An output format: any sink that takes a format writes it, from a spec (`text("out", "tsv")`) or an
+ * agent file (`sink.serializer = tsv` for file_roll). One Buffer per batch.
+ */
+export const tsv = {
+  kind: 'format',
+  name: 'tsv',
+  docs: 'Tab-separated lines: the timestamp in ms, the host, the body (an example plugin).',
+  extension: '.tsv',
+  create() {
+    return {
+      name: 'tsv',
+      header: () => EMPTY,
+      footer: () => EMPTY,
+      encode(batch) {
+        let text = '';
+        for (const e of batch) text += `${e.timestamp}\t${e.host}\t${e.body.toString('utf8')}\n`;
+        return Buffer.from(text);
+      },
+    };
+  },
+};

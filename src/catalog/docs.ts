@@ -28,8 +28,9 @@ export function renderComponentsMarkdown(catalog: Catalog, special: readonly Ext
     '`name=value` keyword arguments for any of them) and as an agent file names it',
     '(`a1.sources.r1.type = tail`, `a1.sources.r1.filename = app.log`). Components first defined by Flume NG',
     'properties take their properties in camelCase as keyword arguments in a spec (`max-connections` is',
-    '`maxConnections`). A component that one front end cannot name says why. Channels, interceptors, channel',
-    'selectors and sink processors, which only agent files have, are in docs/agent-components.md.',
+    '`maxConnections`). A component that one front end cannot name says why. The output formats close the',
+    'page. Channels, interceptors, channel selectors and sink processors, which only agent files have, are',
+    'in docs/agent-components.md.',
     '',
   ];
   for (const kind of ['source', 'sink', 'decorator'] as const) {
@@ -41,6 +42,7 @@ export function renderComponentsMarkdown(catalog: Catalog, special: readonly Ext
       for (const s of special) out.push(`### ${s.name}`, '', `\`${s.syntax}\``, '', s.docs, '');
     }
   }
+  out.push(...renderFormats(catalog));
   return `${out.join('\n').trimEnd()}\n`;
 }
 
@@ -151,6 +153,26 @@ function shortSignature(def: ComponentDef): string {
   return `${def.name}(${head}${more})`;
 }
 
+/** Output formats: named by a sink's format argument in a spec, by a serializer property in an agent file. */
+function renderFormats(catalog: Catalog): string[] {
+  const out = [
+    '## Output formats',
+    '',
+    'What sinks that write text or files write. Spec: a format argument (`text("f", "avrojson")`,',
+    '`console("log4j")`, or `flume.collector.output.format` for collectors), names exact. Agent file: a',
+    'serializer property (`a1.sinks.k1.sink.serializer = avrojson` for file_roll, `serializer` for hdfs),',
+    'names without case. Bytes of each format for a sample event: docs/output.md.',
+    '',
+  ];
+  for (const f of catalog.formats()) {
+    out.push(`### ${f.name}`, '', f.docs, '');
+    if (f.aliases?.length) out.push(`Also known as: ${f.aliases.map((a) => `\`${a}\``).join(', ')}.`, '');
+    if (f.extension)
+      out.push(`Files written in it end in \`${f.extension}\` where the sink adds a suffix.`, '');
+  }
+  return out;
+}
+
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
@@ -168,6 +190,9 @@ export function renderComponentsText(catalog: Catalog, special: readonly ExtraDo
       for (const s of special) out.push(`  ${s.syntax.padEnd(48)} ${firstSentence(s.docs)}`);
     out.push('');
   }
+  out.push('Output formats:');
+  for (const f of catalog.formats()) out.push(`  ${f.name.padEnd(48)} ${firstSentence(f.docs)}`);
+  out.push('');
   return out.join('\n');
 }
 

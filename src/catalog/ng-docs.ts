@@ -26,8 +26,9 @@ export function renderAgentComponentsMarkdown(catalog: Catalog): string {
     'Semantics and examples: docs/agent.md.',
     '',
   ];
-  const section = (title: string, defs: readonly Documented[]) => {
+  const section = (title: string, defs: readonly Documented[], intro: string[] = []) => {
     out.push(`## ${title}`, '');
+    if (intro.length > 0) out.push(...intro, '');
     for (const d of [...defs].sort((a, b) => a.type.localeCompare(b.type))) {
       out.push(`### ${d.type}`, '', d.docs, '');
       if (d.aliases?.length) out.push(`Also: ${d.aliases.map((a) => `\`${a}\``).join(', ')}.`, '');
@@ -45,20 +46,27 @@ export function renderAgentComponentsMarkdown(catalog: Catalog): string {
   section('Channels', catalog.agentList('channel'));
   section('Interceptors', catalog.agentList('interceptor'));
   section('Sinks', catalog.agentList('sink'));
+  section('Channel selectors', catalog.agentList('selector'), [
+    '`<agent>.sources.<s>.selector.type =` (replicating when absent); properties after',
+    '`<agent>.sources.<s>.selector.`.',
+  ]);
+  section('Sink processors', catalog.agentList('processor'), [
+    '`<agent>.sinkgroups = g`, `<agent>.sinkgroups.g.sinks = k1 k2`, `<agent>.sinkgroups.g.processor.type =`',
+    '(default when absent); properties after `<agent>.sinkgroups.g.processor.`. A batch taken from the',
+    'channel goes to the first sink the processor offers, then to the next on failure; the transaction',
+    'commits once a sink accepted it and rolls back (events stay, in order) when all failed. All sinks of',
+    'a group take from the same channel.',
+  ]);
   out.push(
-    '## Sink processors',
+    '## Serializers',
     '',
-    '`<agent>.sinkgroups = g`, `<agent>.sinkgroups.g.sinks = k1 k2`, `<agent>.sinkgroups.g.processor.type =`:',
-    '',
-    '| type | properties |',
-    '| --- | --- |',
-    '| `default` | one sink; retried after a pause when it fails |',
-    '| `failover` | `processor.priority.<sink>` (higher first), `processor.maxpenalty` (30000 ms): a failed sink waits min(maxpenalty, 2^failures x 1000 ms) |',
-    '| `load_balance` | `processor.selector` = round_robin \\| random, `processor.backoff` (false), `processor.selector.maxTimeOut` (30000 ms) |',
-    '',
-    'A batch taken from the channel goes to the first sink the processor offers, then to the next on',
-    'failure; the transaction commits once a sink accepted it and rolls back (events stay, in order) when',
-    'all failed. All sinks of a group take from the same channel.',
+    'A sink that writes files (`file_roll`: `sink.serializer`, `hdfs`: `serializer`) takes any output',
+    "format of the catalog, matched without case, Flume NG's `TEXT` and `HEADER_AND_TEXT` included:",
+    catalog
+      .formats()
+      .map((f) => [f.name, ...(f.aliases ?? [])].map((n) => `\`${n}\``).join(' / '))
+      .join(', ')
+      .concat('. docs/components.md describes each.'),
   );
   return `${out.join('\n').trimEnd()}\n`;
 }

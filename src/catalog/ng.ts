@@ -1,3 +1,4 @@
+import type { Channel } from '../core/channel.js';
 import type { Batch } from '../core/event.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
 import type { ComponentProperties, PropertySpec, RawProps } from './properties.js';
@@ -27,24 +28,13 @@ export interface NgSourceDef extends NgBase {
   create(props: ComponentProperties, ctx: BuildContext): EventSource;
 }
 
-/** A sink that manages its own channel transactions (serves remote pollers, like Spark's SparkSink). */
+/**
+ * A sink that manages its own channel transactions (serves remote pollers, like Spark's SparkSink):
+ * it is handed the channel itself and uses the channels' own transaction contract (core/channel.ts).
+ */
 export interface ChannelDrainer {
-  start(channel: DrainableChannel): Promise<void>;
+  start(channel: Channel): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** The part of a channel a ChannelDrainer uses (the channels layer implements it). */
-export interface DrainableChannel {
-  readonly name: string;
-  /** Most events one transaction may take (memory and file channels have it); drainers cap takes at it. */
-  readonly transactionCapacity?: number;
-  transaction(): {
-    begin(): void;
-    take(max: number): Batch | Promise<Batch>;
-    commit(): void | Promise<void>;
-    rollback(): void | Promise<void>;
-    close(): void;
-  };
 }
 
 export interface NgSinkDef extends NgBase {
@@ -67,8 +57,43 @@ export interface ChannelEntry extends NgBase {
   create(props: RawProps, ctx: any): unknown;
 }
 
+/**
+ * Which channels each event of a batch goes to (Flume NG's channel selectors): per channel, the events
+ * it gets. `C` is whatever the agent hands the selector as a channel; a selector only passes them on.
+ */
+export type ChannelSelector<C> = (batch: Batch) => Map<C, Batch>;
+
+/** What `<agent>.sources.<s>.selector.type` names (replicating, multiplexing, or a plugin's). */
+export interface SelectorDef extends NgBase {
+  kind: 'selector';
+  /**
+   * The selector of one source over `channels`: the channels the source lists, by name, in its order.
+   * A property that names something wrong fails with `props.error(key, ...)`: the agent places it.
+   */
+  create<C>(
+    props: ComponentProperties,
+    channels: ReadonlyMap<string, C>,
+    ctx: BuildContext,
+  ): ChannelSelector<C>;
+}
+
+/** How a sink group orders its sinks for each batch (what a sink processor decides). */
+export interface SinkSelector {
+  /** Indices of the sinks to try for the next batch, best first; failed sinks in backoff are left out. */
+  order(now: number): number[];
+  failed(index: number, now: number): void;
+  succeeded(index: number): void;
+}
+
+/** What `<agent>.sinkgroups.<g>.processor.type` names (default, failover, load_balance, or a plugin's). */
+export interface ProcessorDef extends NgBase {
+  kind: 'processor';
+  /** The ordering of one group over its sinks (named in the group's order; indices follow it). */
+  create(props: ComponentProperties, sinks: readonly string[], ctx: BuildContext): SinkSelector;
+}
+
 /** Every kind only agent files name directly. */
-export type AgentDef = NgSourceDef | NgSinkDef | InterceptorDef | ChannelEntry;
+export type AgentDef = NgSourceDef | NgSinkDef | InterceptorDef | ChannelEntry | SelectorDef | ProcessorDef;
 
 export function isChannelDrainer(s: EventSink | ChannelDrainer): s is ChannelDrainer {
   return typeof (s as ChannelDrainer).start === 'function' && typeof (s as EventSink).append !== 'function';

@@ -3,12 +3,13 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SiteConfig } from '../core/config.js';
 import { SluiceError } from '../core/errors.js';
-import { Catalog, type CatalogEntry, isAgentDef } from './registry.js';
+import { Catalog, type CatalogEntry, isAgentDef, isFormatDef } from './registry.js';
 
 /**
  * Plugins: the site property `flume.plugin.classes` names ES modules (an npm package, or a file path,
  * relative paths from the current directory) whose exports are component definitions, the same values
- * the built-in components are (a SourceDef, a DecoratorDef, an NG source or interceptor definition...).
+ * the built-in components are (a SourceDef, a DecoratorDef, an NG source or interceptor definition, a
+ * channel selector, a sink processor, an output format...).
  * Every export must be a definition or an array of them, so a typo in a plugin is found at start-up,
  * not when a spec first names the component; a plugin may not take a built-in's (or another plugin's)
  * name. Every error names the module.
@@ -16,7 +17,7 @@ import { Catalog, type CatalogEntry, isAgentDef } from './registry.js';
 export const PLUGIN_PROPERTY = 'flume.plugin.classes';
 
 const SPEC_KINDS = new Set(['source', 'sink', 'decorator']);
-const AGENT_KINDS = new Set(['ng-source', 'ng-sink', 'interceptor', 'channel']);
+const AGENT_KINDS = new Set(['ng-source', 'ng-sink', 'interceptor', 'channel', 'selector', 'processor']);
 
 function pluginError(module: string, message: string, cause?: unknown): SluiceError {
   return new SluiceError('SLUICE_CONFIG', `plugin "${module}": ${message}`, {
@@ -32,6 +33,8 @@ function isDefinition(v: unknown): v is CatalogEntry {
     return typeof d.name === 'string' && Array.isArray(d.params) && typeof d.build === 'function';
   if (AGENT_KINDS.has(d.kind as string))
     return typeof d.type === 'string' && Array.isArray(d.properties) && typeof d.create === 'function';
+  if (d.kind === 'format')
+    return typeof d.name === 'string' && typeof d.extension === 'string' && typeof d.create === 'function';
   return false;
 }
 
@@ -70,7 +73,7 @@ export async function loadPlugin(spec: string, cwd = process.cwd()): Promise<Cat
       if (!isDefinition(item))
         throw pluginError(
           spec,
-          `export "${name}" is not a component definition (a source, sink, decorator, interceptor or channel definition with its kind, name or type, schema and builder)`,
+          `export "${name}" is not a component definition (a source, sink, decorator, channel, interceptor, selector, processor or format definition with its kind, name or type, schema and builder)`,
         );
       defs.push(item);
     }
@@ -87,6 +90,13 @@ function namesOf(e: CatalogEntry): { kind: string; name: string; agent: boolean 
 }
 
 function clashes(catalog: Catalog, e: CatalogEntry): string | undefined {
+  if (isFormatDef(e)) {
+    const taken = new Set(
+      catalog.formats().flatMap((f) => [f.name, ...(f.aliases ?? [])].map((n) => n.toLowerCase())),
+    );
+    const name = [e.name, ...(e.aliases ?? [])].find((n) => taken.has(n.toLowerCase()));
+    return name === undefined ? undefined : `format "${name}"`;
+  }
   for (const { kind, name, agent } of namesOf(e)) {
     const agentKind = kind === 'ng-source' ? 'source' : kind === 'ng-sink' ? 'sink' : kind;
     if (agent && catalog.agentFind(agentKind as 'source', name)?.agent) return `${agentKind} type "${name}"`;

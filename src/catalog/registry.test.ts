@@ -4,6 +4,7 @@ import { SluiceError } from '../core/errors.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
 import { closest, didYouMean, editDistance } from '../core/suggest.js';
 import { parseSink } from '../spec/parser.js';
+import type { FormatDef } from './format.js';
 import { Catalog } from './registry.js';
 import type { ComponentDef, DecoratorDef, ParamSpec, SinkDef, SourceDef } from './types.js';
 
@@ -223,5 +224,45 @@ describe('edit distance', () => {
     assert.equal(editDistance('ab', 'ba'), 1);
     assert.equal(editDistance('ca', 'abc'), 3);
     assert.equal(editDistance('consle', 'console'), 1);
+  });
+});
+
+describe('output formats', () => {
+  const format = (name: string, aliases?: string[]): FormatDef => ({
+    kind: 'format',
+    name,
+    ...(aliases ? { aliases } : {}),
+    docs: `${name} format`,
+    extension: '',
+    create: () => ({
+      name,
+      header: () => Buffer.alloc(0),
+      encode: () => Buffer.alloc(0),
+      footer: () => Buffer.alloc(0),
+    }),
+  });
+  const withFormats = base.with(format('raw', ['TEXT']), format('avrojson'));
+
+  test('a spec names a format exactly, an agent file without case; aliases too', () => {
+    assert.equal(withFormats.format('raw').name, 'raw');
+    assert.equal(withFormats.format('TEXT').name, 'raw');
+    assert.equal(withFormats.format('text', { ignoreCase: true }).name, 'raw');
+    assert.throws(() => withFormats.format('text'), /unknown output format "text" \(did you mean "TEXT"\?\)/);
+    assert.deepEqual(
+      withFormats.formats().map((f) => f.name),
+      ['raw', 'avrojson'],
+    );
+  });
+
+  test('two formats may not share a name, whatever its case; without() removes one', () => {
+    assert.throws(
+      () => withFormats.with(format('Text')),
+      /format name "Text" is used by both "raw" and "Text"/,
+    );
+    const narrowed = withFormats.without({ kind: 'format', name: 'avrojson' });
+    assert.deepEqual(
+      narrowed.formats().map((f) => f.name),
+      ['raw'],
+    );
   });
 });

@@ -1,20 +1,22 @@
 import { type Place, SluiceError } from '../core/errors.js';
 import { closest, quotedAlternatives } from '../core/suggest.js';
 import type { Pos } from '../spec/ast.js';
+import { type FormatDef, type FormatLookup, findFormatIn } from './format.js';
 import type { AgentDef } from './ng.js';
 import { specSpellingOf } from './spellings.js';
 import type { ComponentDef, ComponentKind } from './types.js';
 
 /**
  * The catalog: an immutable value holding the definitions of every kind (sources, sinks, decorators,
- * and the agent file's channels and interceptors), given as an explicit list (nothing registers itself
- * on import; plugins are loaded into it by catalog/plugins.ts). Tests and sandboxes derive narrower or
+ * output formats, and the agent file's channels, interceptors, channel selectors and sink processors),
+ * given as an explicit list (nothing registers itself on import; plugins are loaded into it by
+ * catalog/plugins.ts). Tests and sandboxes derive narrower or
  * wider catalogs with `with` and `without`, the way Benthos environments are cloned.
  *
  * Both front ends look components up here: a spec by name (`lookup`), an agent file by type
  * (`agentFind`). A source or sink defined by its agent-file properties also gets its spec spelling
- * (catalog/spellings.ts) unless a spec component already has that name; channel selectors and sink
- * processors are part of the agent (flow/agent) and listed in the docs with it.
+ * (catalog/spellings.ts) unless a spec component already has that name. Components look output formats
+ * up here too (`format`), so a plugin's format serves every sink that takes a format.
  *
  * Names are exact (the dataflow language is case-sensitive, as in Flume OG); `ignoreCase` serves the
  * agent properties format, whose type names Flume NG matches without case.
@@ -40,16 +42,18 @@ const ARTICLE: Record<ComponentKind, string> = {
 };
 
 /** Anything the catalog holds. */
-export type CatalogEntry = ComponentDef | AgentDef;
+export type CatalogEntry = ComponentDef | AgentDef | FormatDef;
 
 /** What an agent file names with `type =`, by the section it is in. */
-export type AgentKind = 'source' | 'sink' | 'channel' | 'interceptor';
+export type AgentKind = 'source' | 'sink' | 'channel' | 'interceptor' | 'selector' | 'processor';
 
 const AGENT_KIND: Record<AgentDef['kind'], AgentKind> = {
   'ng-source': 'source',
   'ng-sink': 'sink',
   channel: 'channel',
   interceptor: 'interceptor',
+  selector: 'selector',
+  processor: 'processor',
 };
 
 /** An agent-file type resolved: a property-defined component, or a spec component bound by properties. */
@@ -59,15 +63,20 @@ export function isAgentDef(e: CatalogEntry): e is AgentDef {
   return e.kind in AGENT_KIND;
 }
 
+export function isFormatDef(e: CatalogEntry): e is FormatDef {
+  return e.kind === 'format';
+}
+
 function keyOf(e: CatalogEntry): string {
   return isAgentDef(e) ? `${e.kind}:${e.type}` : `${e.kind}:${e.name}`;
 }
 
-export class Catalog {
+export class Catalog implements FormatLookup {
   /** As given: what `with` and `without` derive from. */
   readonly entries: readonly CatalogEntry[];
   private readonly defs: ComponentDef[] = [];
   private readonly agentDefs: AgentDef[] = [];
+  private readonly formatDefs: FormatDef[] = [];
   /** kind -> name or alias -> def. */
   private readonly byName = new Map<ComponentKind, Map<string, ComponentDef>>();
 
@@ -75,9 +84,11 @@ export class Catalog {
     this.entries = [...entries];
     for (const e of this.entries) {
       if (isAgentDef(e)) this.agentDefs.push(e);
+      else if (isFormatDef(e)) this.formatDefs.push(e);
       else this.defs.push(e);
     }
     this.checkAgentTypes();
+    this.checkFormats();
     for (const kind of KINDS) this.byName.set(kind, new Map());
     // A spec namesake (exec, syslogTcp, avro) is the spec spelling already: no second one differing in case.
     const taken = new Set(
@@ -187,6 +198,20 @@ export class Catalog {
     return def && def.agentType === undefined ? { def } : undefined;
   }
 
+  /**
+   * The output format named `name` (or an alias): exact for a spec's format argument, `ignoreCase` for
+   * an agent file's serializer names (Flume NG's `text`, `TEXT`); SLUICE_SPEC_BAD_ARGUMENT suggesting
+   * the closest name when unknown.
+   */
+  format(name: string, opts: { ignoreCase?: boolean } = {}): FormatDef {
+    return findFormatIn(this.formatDefs, name, opts);
+  }
+
+  /** The output formats, in the order given. */
+  formats(): readonly FormatDef[] {
+    return this.formatDefs;
+  }
+
   /** The property-defined entries of one agent kind, in the order given. */
   agentList(kind: AgentKind): AgentDef[] {
     return this.agentDefs.filter((d) => AGENT_KIND[d.kind] === kind);
@@ -211,7 +236,24 @@ export class Catalog {
       sink: union(names('sink'), spec('sink')),
       channel: names('channel'),
       interceptor: names('interceptor'),
+      selector: names('selector'),
+      processor: names('processor'),
     };
+  }
+
+  /** Two formats may not share a name or alias (matched without case: agent files ignore it). */
+  private checkFormats(): void {
+    const seen = new Map<string, FormatDef>();
+    for (const f of this.formatDefs)
+      for (const n of [f.name, ...(f.aliases ?? [])]) {
+        const other = seen.get(n.toLowerCase());
+        if (other && other !== f)
+          throw new SluiceError(
+            'SLUICE_INTERNAL',
+            `catalog: format name "${n}" is used by both "${other.name}" and "${f.name}"`,
+          );
+        seen.set(n.toLowerCase(), f);
+      }
   }
 
   /** Two property-defined types of one section may not share a name (matched without case). */
@@ -235,7 +277,7 @@ export class Catalog {
    * A new catalog without the named definitions: a plain name removes that name of every kind
    * (`console` is both a source and a sink), `{ kind, name }` removes only one.
    */
-  without(...names: (string | { kind: ComponentKind; name: string })[]): Catalog {
+  without(...names: (string | { kind: ComponentKind | AgentKind | 'format'; name: string })[]): Catalog {
     const plain = new Set<string>();
     const qualified = new Set<string>();
     for (const n of names) {

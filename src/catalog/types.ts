@@ -1,6 +1,7 @@
 import type { SiteConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
+import type { FormatLookup } from './format.js';
 
 /**
  * The contract of a catalog entry: a kind, a name, a docs string, an argument schema and a builder.
@@ -34,6 +35,11 @@ export interface BuildContext {
   /** exec, execStream and execPeriodic are refused unless the node was started with --allow-exec. */
   allowExec: boolean;
   logger: Logger;
+  /**
+   * Where output formats are looked up: the catalog the component was found in (set by the spec
+   * compiler and the agent), so a plugin's format serves every sink; the built-in formats when absent.
+   */
+  formats?: FormatLookup;
 }
 
 interface ComponentBase {

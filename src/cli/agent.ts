@@ -5,6 +5,7 @@ import { optString, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
 import { RELOAD_OPTIONS, reloadFromFile } from './reload.js';
+import { exitStatus } from './run-nodes.js';
 import { ALLOW_EXEC, CONF, FILE, NAME } from './vocabulary.js';
 
 /** `sluice agent -f FILE -n AGENT`: a Flume NG agent, until SIGINT or SIGTERM. */
@@ -64,7 +65,6 @@ export const agentCommand: Command = {
     });
     watch.stop();
     await host.stop();
-    const failed = host.agent!.totals().sources.filter((s) => s.state === 'ERROR');
-    return failed.length > 0 ? 1 : 0;
+    return exitStatus(host.faults());
   },
 };

@@ -11,11 +11,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../core/ports.js';
-import { Agent } from '../flow/agent/agent.js';
-import { builtinAgentCatalog } from '../flow/agent/catalog.js';
-import { compileSpec } from '../flow/compile.js';
-import { NodeManager } from '../flow/node-manager.js';
-import { parseSpec } from '../spec/parser.js';
+import type { NodeManager } from '../flow/node-manager.js';
+import { AgentHost } from '../node/agent-host.js';
+import { SpecHost } from '../node/spec-host.js';
 import { optString } from './args.js';
 import type { Command } from './command.js';
 import { type Env, loadEnv } from './env.js';
@@ -86,14 +84,10 @@ function countLines(dir: string): { lines: number; files: string[] } {
 
 async function runSpec(env: Env, spec: string, say: (s: string) => void): Promise<NodeManager> {
   say(`${spec}\n`);
-  const nodes = compileSpec(parseSpec(spec, '<demo>'), {
-    catalog: env.catalog,
-    context: env.context,
-    file: '<demo>',
-  });
-  const manager = new NodeManager(env.logger);
-  for (const n of nodes) await manager.replace(n);
-  return manager;
+  // Through a node host like every pipeline, so the nodes run under the site's limits.
+  const host = new SpecHost({ catalog: env.catalog, context: env.context, logger: env.logger });
+  await host.start({ text: spec, file: '<demo>' });
+  return host.manager;
 }
 
 async function localFlow(demo: Demo): Promise<Step> {
@@ -173,17 +167,12 @@ async function agentFile(demo: Demo): Promise<Step> {
       .filter((l) => l && !l.startsWith('#'))
       .join('\n'),
   );
-  const agent = Agent.fromText(
-    text,
-    'examples/spooldir-agent.conf',
-    'a1',
-    builtinAgentCatalog(),
-    env.context,
-  );
-  await agent.start();
+  const host = new AgentHost('a1', env.catalog, env.context);
+  await host.start({ text, file: 'examples/spooldir-agent.conf' });
+  const agent = host.agent!;
   copyFileSync(input, join(spool, 'access.log'));
   await waitUntil(() => (agent.totals().sinks[0]?.delivered ?? 0) >= lines);
-  await agent.stop();
+  await host.stop();
   const written = countLines(rolled).lines;
   const completed = readdirSync(spool).includes('access.log.COMPLETED');
   say(

@@ -1,6 +1,7 @@
 import { BoundArgs } from '../catalog/types.js';
 import { compileSource } from '../flow/compile.js';
 import { FORMAT_ALIASES, FORMATS } from '../formats/index.js';
+import { SpecHost } from '../node/spec-host.js';
 import { parseSource } from '../spec/parser.js';
 import { optString } from './args.js';
 import type { Command } from './command.js';
@@ -39,7 +40,10 @@ export const dumpCommand: Command = {
     const consoleDef = env.catalog.lookup('sink', 'console');
     const consoleArgs = BoundArgs.of('console', { format: optString(p, 'format') ?? 'debug' });
     const makeSink = () => consoleDef.build(consoleArgs, env.context);
+    // Through a node host like every pipeline: the node runs under this site's limits.
+    const host = new SpecHost({ catalog: env.catalog, context: env.context, logger: env.logger });
     return runNodes(
+      host,
       [
         {
           name: 'dump',

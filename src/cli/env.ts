@@ -4,7 +4,6 @@ import { withPlugins } from '../catalog/plugins.js';
 import type { Catalog } from '../catalog/registry.js';
 import type { BuildContext } from '../catalog/types.js';
 import { SiteConfig } from '../core/config.js';
-import { limits } from '../core/event.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { builtinCatalog } from '../flow/builtins.js';
 
@@ -27,7 +26,6 @@ export async function loadEnv(opts: {
 }): Promise<Env> {
   const dir = opts.confDir ?? process.env.SLUICE_CONF_DIR ?? (existsSync('conf') ? 'conf' : undefined);
   const config = dir !== undefined ? SiteConfig.load(resolve(dir)) : SiteConfig.defaults();
-  limits.maxBodySize = config.getInt('flume.event.max.size.bytes');
   const logger = createLogger();
   for (const w of config.warnings) logger.warn(w);
   const catalog = await withPlugins(builtinCatalog(), config);
@@ -35,6 +33,12 @@ export async function loadEnv(opts: {
     config,
     catalog,
     logger,
-    context: { config, nodeName: opts.nodeName ?? 'sluice', allowExec: opts.allowExec ?? false, logger },
+    context: {
+      config,
+      nodeName: opts.nodeName ?? 'sluice',
+      allowExec: opts.allowExec ?? false,
+      logger,
+      formats: catalog,
+    },
   };
 }

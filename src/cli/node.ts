@@ -16,8 +16,8 @@ export const nodeCommand: Command = {
   synopsis: "-1 (-e 'SPEC' | -f FILE) [-n NAME] [options]",
   description: [
     'Runs the logical nodes of a spec in this process, with no master (-1). Ends with status 0 once',
-    'every finite source drained, 1 if a node failed; Ctrl-C or SIGTERM closes every node cleanly,',
-    'flushing its sinks. `-c SPEC`, the old spelling of -e, still works with a warning.',
+    'every finite source drained and everything read was delivered, 1 if a node failed, a batch failed',
+    'or a sink dropped events; Ctrl-C or SIGTERM closes every node cleanly, flushing its sinks. `-c SPEC`, the old spelling of -e, still works with a warning.',
     'A spec read from a file is reloaded when the file changes and on SIGHUP: nodes whose spec did',
     'not change keep running, changed ones are drained and replaced (docs/node-host.md).',
   ].join('\n'),
@@ -48,12 +48,12 @@ export const nodeCommand: Command = {
     const env = await loadEnv({ confDir: optString(p, 'conf'), allowExec: p.options.has('allow-exec') });
     const host = new SpecHost({ catalog: env.catalog, context: env.context, logger: env.logger, only });
     const config = { text: input.read(), file: input.file };
-    const nodes = host.compile(config);
     const fromFile = input.file !== '<spec>';
+    // The first start goes through the host as reloads do: the nodes run under its site limits.
     return runNodes(
-      nodes,
+      host,
+      config,
       env.logger,
-      host.manager,
       fromFile ? () => reloadFromFile(p, config.file, config.text, host, env.logger) : undefined,
     );
   },

@@ -1,18 +1,30 @@
 import { asSluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { CompiledNode } from '../flow/compile.js';
-import { NodeManager } from '../flow/node-manager.js';
+import type { PipelineConfig } from '../node/host.js';
+import type { SpecHost } from '../node/spec-host.js';
 
 /**
- * Runs logical nodes in this process until every finite source drained (or SIGINT/SIGTERM asked for
- * a clean close), then returns the exit status: 0 when every node ended IDLE with nothing lost, 1 if
- * any ended in ERROR (a fatal fault: each node already logged its one line) or failed batches (its
- * summary line counted them). `reloading` (the spec file watched for changes) ends with the nodes.
+ * The exit status of a run, the same rule for `sluice node` and `sluice agent` (docs/cli.md): 1 when
+ * anything read did not make it (a component ended in ERROR, a batch failed, a sink dropped events,
+ * events were left in a memory channel), else 0. A script that runs a finite flow reads status 0 as
+ * "every event arrived"; a failed batch counts even when its source may send it again, since the
+ * runner cannot know that it will.
+ */
+export function exitStatus(faults: readonly string[]): number {
+  return faults.length > 0 ? 1 : 0;
+}
+
+/**
+ * Runs logical nodes through `host` (so under its site limits) until every finite source drained (or
+ * SIGINT/SIGTERM asked for a clean close), then returns the exit status (`exitStatus`; each node
+ * already logged its summary line). `first` is a spec to check and start, or nodes already compiled.
+ * `reloading` (the spec file watched for changes) ends with the nodes.
  */
 export async function runNodes(
-  nodes: CompiledNode[],
+  host: SpecHost,
+  first: PipelineConfig | readonly CompiledNode[],
   logger: Logger,
-  manager = new NodeManager(logger),
   reloading?: () => { stop(): void },
 ): Promise<number> {
   let signalled = false;
@@ -21,21 +33,22 @@ export async function runNodes(
     if (signalled) return;
     signalled = true;
     watch?.stop();
-    logger.info(`${sig}: closing ${manager.list().length} node(s)`);
-    manager.stopAll().catch((e: unknown) => logger.error(asSluiceError(e).oneLine()));
+    logger.info(`${sig}: closing ${host.manager.list().length} node(s)`);
+    host.stop().catch((e: unknown) => logger.error(asSluiceError(e).oneLine()));
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   try {
-    await manager.reconfigure(nodes);
+    if (Array.isArray(first)) await host.apply(first as readonly CompiledNode[]);
+    else await host.start(first as PipelineConfig);
     watch = reloading?.();
-    await manager.settled();
+    await host.settled();
   } finally {
     watch?.stop();
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   }
-  return manager.list().some((n) => n.state === 'ERROR' || n.failed > 0) ? 1 : 0;
+  return exitStatus(host.faults());
 }

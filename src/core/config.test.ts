@@ -3,8 +3,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { PROPERTIES, readConfigXml, SiteConfig } from './config.js';
+import { SiteConfig } from './config.js';
 import { isSluiceError, type SluiceError } from './errors.js';
+import { PROPERTIES } from './site-properties.js';
+import { readConfigXml } from './site-xml.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-config-'));
 after(() => rmSync(root, { recursive: true, force: true }));

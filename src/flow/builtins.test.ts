@@ -51,6 +51,13 @@ for (const kind of ['source', 'sink'] as const) {
     const specDefs = catalog.list(kind).filter((d) => d.agentType === undefined);
     assert.ok(specDefs.length > 5);
     for (const def of specDefs as ComponentDef[]) {
+      // Each front end resolves the name the way it does for a user: a spec exactly, a file without case.
+      assert.equal(catalog.lookup(kind, def.name), def);
+      const inFile = catalog.agentFind(kind, def.name.toUpperCase());
+      assert.ok(
+        inFile?.def === def || inFile?.agent !== undefined,
+        `${def.name}: an agent file cannot name it`,
+      );
       const values = def.params.map((p): [string, ArgValue] => [p.name, sample(p)]);
       const fromSpec = bindArgs(def, callOf(kind, def.name, values));
       const props = Object.fromEntries(def.params.map((p) => [p.property ?? p.name, String(sample(p))]));
@@ -65,6 +72,7 @@ for (const kind of ['source', 'sink'] as const) {
     assert.ok(agentDefs.length >= 5);
     for (const a of agentDefs) {
       if (a.kind !== 'ng-source' && a.kind !== 'ng-sink') continue;
+      assert.equal(catalog.agentFind(kind, a.type)?.agent, a, `${a.type}: an agent file cannot name it`);
       const spelled = catalog.list(kind).find((d) => d.agentType === a.type);
       const namesake = catalog.find(kind, a.type, { ignoreCase: true });
       if (!spelled) {
@@ -81,6 +89,7 @@ for (const kind of ['source', 'sink'] as const) {
         const raw = direct[p.property!]!;
         return [p.name, p.type === 'string' ? raw : p.type === 'bool' ? raw === 'true' : Number(raw)];
       });
+      assert.equal(catalog.lookup(kind, spelled.name), spelled);
       const fromSpec = propertiesOf(params, bindArgs(spelled, callOf(kind, spelled.name, values)));
       const viaSpec = new ComponentProperties(a.type, a.properties, fromSpec);
       const viaFile = new ComponentProperties(a.type, a.properties, direct);
@@ -103,6 +112,34 @@ test('the generated docs show every source and sink in both spellings', () => {
     checked++;
   }
   assert.ok(checked >= catalog.list('source').length, `${checked} of ${sections.length}`);
+  // Every source and sink has its section, and one that a spec cannot name gives its reason there.
+  const headings = new Set(sections.map((s) => s.split('\n')[0]!.replace(/ \(Flume NG\)$/, '')));
+  for (const kind of ['source', 'sink'] as const) {
+    for (const d of catalog.list(kind))
+      if (d.agentType === undefined) assert.ok(headings.has(d.name), `${kind} ${d.name} is not in the docs`);
+    for (const a of catalog.agentList(kind)) {
+      assert.ok(headings.has(a.type), `${kind} ${a.type} is not in the docs`);
+      if (a.specUnavailable !== undefined)
+        assert.ok(text.includes(`Spec: not available. ${a.specUnavailable}`), `${a.type}: reason not shown`);
+    }
+  }
+  assert.doesNotMatch(text, /^Spec: not available\.$/m, 'a component a spec cannot name says why');
   assert.match(text, /Spec: `tail\(filename: string/);
   assert.match(text, /Agent file: `a1\.sources\.x\.type = spooldir`/);
+});
+
+test('the generated docs show every output format, channel selector and sink processor of the catalog', () => {
+  const components = readFileSync('docs/components.md', 'utf8');
+  const formats = components.slice(components.indexOf('## Output formats'));
+  assert.ok(catalog.formats().length >= 8);
+  for (const f of catalog.formats()) assert.match(formats, new RegExp(`^### ${f.name}$`, 'm'));
+  const agent = readFileSync('docs/agent-components.md', 'utf8');
+  for (const [kind, title] of [
+    ['selector', '## Channel selectors'],
+    ['processor', '## Sink processors'],
+  ] as const) {
+    const section = agent.slice(agent.indexOf(title)).split(/^## /m)[1]!;
+    assert.ok(catalog.agentList(kind).length >= 2);
+    for (const d of catalog.agentList(kind)) assert.match(section, new RegExp(`^### ${d.type}$`, 'm'));
+  }
 });

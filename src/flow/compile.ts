@@ -62,6 +62,7 @@ export function compileNode(node: NodeSpec, opts: CompileOptions): CompiledNode 
     ...opts.context,
     nodeName: node.name,
     logger: opts.context.logger.child(node.name),
+    formats: opts.catalog,
   };
   const makeSource = compileSource(node.source, { ...opts, context: ctx });
   const sinkFactory = compileSinkNode(node.sink, { ...opts, context: ctx }, new Set());

@@ -18,6 +18,7 @@ const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]); // "Obj" 1
  * asking for the header first, the first block carries it, so the output is always a valid file.
  */
 export const avrodataFormat: FormatDef = {
+  kind: 'format',
   name: 'avrodata',
   docs:
     'An Avro object container file (codec null) of com.cloudera.flume.handlers.avro.AvroFlumeOGEvent ' +

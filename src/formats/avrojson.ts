@@ -11,6 +11,7 @@ const EMPTY = Buffer.alloc(0);
  *   {"timestamp":1258619833456,"priority":"INFO","body":"hello","nanos":12,"host":"h1","fields":{}}
  */
 export const avrojsonFormat: FormatDef = {
+  kind: 'format',
   name: 'avrojson',
   docs:
     'One JSON object per line: the event in Avro JSON encoding of the schema ' +

@@ -19,7 +19,9 @@ const EMPTY = Buffer.alloc(0);
  * (a binary attribute such as AckChecksum shows as escapes, e.g. `\u0000...\xBE\xEF`).
  */
 export const debugFormat: FormatDef = {
+  kind: 'format',
   name: 'debug',
+  aliases: ['default'],
   docs:
     'The debugging line of the console: host [PRIORITY date] body, with Java-style escapes for special ' +
     'characters of the body and the attributes as { name : value ... } after it. `default` is another name.',

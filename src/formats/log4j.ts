@@ -16,6 +16,7 @@ const EMPTY = Buffer.alloc(0);
  * one line and the file keeps one event per line.
  */
 export const log4jFormat: FormatDef = {
+  kind: 'format',
   name: 'log4j',
   docs: 'A line in Hadoop\'s log4j pattern: "yyyy-MM-dd HH:mm:ss,SSS PRIORITY host: body", body Java-escaped.',
   extension: '',

@@ -19,8 +19,12 @@ function encodeRaw(batch: Batch): Buffer {
 
 /** The body bytes as they are, then "\n": what `text` and `tail` read back line by line. */
 export const rawFormat: FormatDef = {
+  kind: 'format',
   name: 'raw',
-  docs: 'The body as it is, followed by a newline. Nothing else of the event is written.',
+  aliases: ['TEXT'],
+  docs:
+    "The body as it is, followed by a newline. Nothing else of the event is written. `TEXT` (Flume NG's " +
+    'serializer name) is another name.',
   extension: '',
   create(): OutputFormat {
     return {

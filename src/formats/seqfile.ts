@@ -464,6 +464,7 @@ function readUtf(c: Cursor): string {
 
 /** SequenceFile as an output format, for bucketed writers (`escapedCustomDfs(path, file, "seqfile")`). */
 export const seqfileFormat: FormatDef = {
+  kind: 'format',
   name: 'seqfile',
   docs: `A Hadoop SequenceFile (version 6, uncompressed) of ${KEY_CLASS} keys and ${VALUE_CLASS} values, Flume OG's HDFS record format.`,
   extension: '.seq',

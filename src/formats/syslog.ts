@@ -16,6 +16,7 @@ const EMPTY = Buffer.alloc(0);
  * syslog has none.
  */
 export const syslogFormat: FormatDef = {
+  kind: 'format',
   name: 'syslog',
   docs: 'A syslog-like line: "MMM dd HH:mm:ss host service: body", service from the `service` attribute when present.',
   extension: '',

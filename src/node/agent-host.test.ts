@@ -4,14 +4,10 @@ import { test } from 'node:test';
 import { CollectingSink, testContext } from '../../test/mocks/sinks.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { waitFor } from '../../test/support/wait.js';
-import { Catalog } from '../catalog/registry.js';
 import type { SinkDef } from '../catalog/types.js';
-import { CHANNELS } from '../channels/index.js';
 import { isSluiceError } from '../core/errors.js';
+import { builtinCatalog } from '../flow/builtins.js';
 import { LATENCY_BOUNDS_MS } from '../flow/report.js';
-import { INTERCEPTORS } from '../interceptors/index.js';
-import { NG_SINKS } from '../sinks/ng.js';
-import { NG_SOURCES } from '../sources/ng.js';
 import { AgentHost } from './agent-host.js';
 
 /** Every sink a test built, by id, in build order (a replaced sink adds a second instance). */
@@ -28,7 +24,7 @@ const collect: SinkDef = {
     return s;
   },
 };
-const catalog = new Catalog([...NG_SOURCES, ...NG_SINKS, ...CHANNELS, ...INTERCEPTORS, collect]);
+const catalog = builtinCatalog().with(collect);
 
 const bodies = (id: string) => (built.get(id) ?? []).flatMap((s) => s.bodies());
 

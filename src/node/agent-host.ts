@@ -58,6 +58,11 @@ export class AgentHost implements PipelineHost {
     await this.current?.stop();
   }
 
+  /** What makes the run a failure (Agent.faults): empty when everything read was delivered or kept. */
+  faults(): string[] {
+    return this.current?.faults() ?? [];
+  }
+
   reports(): PipelineReport[] {
     return this.current ? [this.current.report()] : [];
   }

@@ -23,12 +23,19 @@ export interface FileReloaderOptions {
  * second as the last one is seen too) and reloads it on demand (SIGHUP). A new text is applied with
  * `host.reconfigure`; a text the host refuses is logged with its file:line error and the running
  * configuration stays. A refused text is not tried again by polling until the file changes again.
+ *
+ * Reloads run one at a time, and at most one waits behind the one running: ticks and signals that
+ * arrive during a slow reload join the waiting one (which reads the file when its turn comes, so it
+ * sees the latest text), instead of queueing one reload each.
  */
 export class FileReloader {
   private timer: NodeJS.Timeout | undefined;
   /** The text last applied or refused. */
   private seen: string;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** The reload being applied. */
+  private running: Promise<ConfigChanges | undefined> | undefined;
+  /** The one reload waiting for `running`; later requests join it. */
+  private waiting: { reason: string; done: Promise<ConfigChanges | undefined> } | undefined;
 
   constructor(
     readonly file: string,
@@ -55,8 +62,28 @@ export class FileReloader {
    * text changed. Resolves with what changed, or undefined when nothing was applied; never rejects.
    */
   reload(reason: string): Promise<ConfigChanges | undefined> {
-    const run = this.chain.then(() => this.apply(reason));
-    this.chain = run;
+    const waiting = this.waiting;
+    if (waiting) {
+      // An explicit request makes the waiting reload apply even an unchanged text.
+      if (reason !== CHANGED) waiting.reason = reason;
+      return waiting.done;
+    }
+    const running = this.running;
+    if (!running) return this.begin(reason);
+    const next = { reason, done: Promise.resolve<ConfigChanges | undefined>(undefined) };
+    next.done = running.then(() => {
+      this.waiting = undefined;
+      return this.begin(next.reason);
+    });
+    this.waiting = next;
+    return next.done;
+  }
+
+  private begin(reason: string): Promise<ConfigChanges | undefined> {
+    const run = this.apply(reason).finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
+    this.running = run;
     return run;
   }
 

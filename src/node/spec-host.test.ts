@@ -10,6 +10,7 @@ import { isSluiceError } from '../core/errors.js';
 import { Event } from '../core/event.js';
 import { builtinCatalog } from '../flow/builtins.js';
 import { FileReloader } from './file-reload.js';
+import type { PipelineHost } from './host.js';
 import { SpecHost } from './spec-host.js';
 
 function host() {
@@ -182,5 +183,53 @@ test('FileReloader: a changed file is applied by polling; a refused one is logge
   assert.equal(await reloader.reload('SIGHUP'), undefined);
   assert.equal(logger.lines.filter((l) => l.includes('refused')).length, 2);
   assert.equal(h.version, 2);
+  await h.stop();
+});
+
+test('FileReloader: requests during a slow reload join one waiting reload, which reads the latest text', async (t) => {
+  const dir = tempDir('file-reload-slow', t);
+  const file = join(dir, 'n.flume');
+  writeFileSync(file, idle('a'));
+  const { h, logger } = host();
+  t.after(() => h.stop());
+  await h.start({ text: readFileSync(file, 'utf8'), file });
+  // The real host, made slow: each reconfiguration waits until the test lets it go.
+  const applied: string[] = [];
+  let release: () => void = () => {};
+  const slow: PipelineHost = {
+    get version() {
+      return h.version;
+    },
+    start: (c) => h.start(c),
+    stop: () => h.stop(),
+    reports: () => h.reports(),
+    async reconfigure(c) {
+      applied.push(c.text);
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      return h.reconfigure(c);
+    },
+  };
+  const reloader = new FileReloader(file, slow, { intervalMs: 0, logger, initial: idle('a') });
+  writeFileSync(file, `${idle('a')}\n${idle('b')}`);
+  const first = reloader.reload('SIGHUP');
+  await waitFor(() => applied.length === 1, 'the first reload under way');
+  const waiting = [1, 2, 3, 4, 5].map(() => reloader.reload('file changed'));
+  writeFileSync(file, `${idle('a')}\n${idle('c')}`);
+  waiting.push(reloader.reload('SIGHUP'));
+  assert.ok(
+    waiting.every((w) => w === waiting[0]),
+    'every request made during the reload is the same waiting one',
+  );
+  release();
+  await first;
+  await waitFor(() => applied.length === 2, 'the waiting reload under way');
+  release();
+  const changes = await waiting[0]!;
+  assert.equal(applied.length, 2, 'six requests, one reload');
+  assert.equal(applied[1], `${idle('a')}\n${idle('c')}`, 'the waiting reload read the latest text');
+  assert.deepEqual(changes?.added, ['c']);
+  assert.deepEqual(changes?.removed, ['b']);
   await h.stop();
 });

@@ -60,8 +60,32 @@ export class SpecHost implements PipelineHost {
 
   /** Checks and compiles, then applies by diff under this host's site limits. */
   async reconfigure(config: PipelineConfig): Promise<ConfigChanges> {
-    const nodes = this.compile(config);
+    return this.apply(this.compile(config));
+  }
+
+  /**
+   * Runs exactly these compiled nodes, by diff with what runs, under this host's site limits (so a
+   * body is cut at this node's flume.event.max.size.bytes, not at a process-wide value). `sluice dump`
+   * hands its one node over here, built without a spec text.
+   */
+  apply(nodes: readonly CompiledNode[]): Promise<ConfigChanges> {
     return underSite(this.opts.context.config, () => this.manager.reconfigure(nodes));
+  }
+
+  /**
+   * What makes a run a failure (docs/cli.md, exit statuses), one line each: a node in ERROR, events in
+   * batches the node failed, events a sink dropped. Empty when everything read was delivered.
+   */
+  faults(): string[] {
+    const out: string[] = [];
+    for (const n of this.manager.list()) {
+      const t = n.totals();
+      if (t.state === 'ERROR') out.push(`node ${t.name} failed${t.error ? `: ${t.error}` : ''}`);
+      if (t.failed > 0) out.push(`node ${t.name}: ${t.failed} events in failed batches`);
+      for (const k of t.sinks)
+        if (k.dropped > 0) out.push(`node ${t.name}: sink ${k.name} dropped ${k.dropped} events`);
+    }
+    return out;
   }
 
   /** Resolves when every node reached IDLE or ERROR (finite sources drained). */

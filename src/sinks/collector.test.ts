@@ -293,13 +293,13 @@ test('bad arguments fail at build time naming the sink and the argument', () => 
     escapedCustomDfsSink,
     { hdfspath: '/x/y', format: 'avrojsn' },
     'SLUICE_SPEC_BAD_ARGUMENT',
-    'escapedCustomDfs: format: unknown output format "avrojsn" (did you mean "avrojson"?); known formats: raw, debug, syslog, log4j, avrojson, avrodata, seqfile, default',
+    'escapedCustomDfs: format: unknown output format "avrojsn" (did you mean "avrojson"?); known formats: raw, debug, syslog, log4j, avrojson, avrodata, seqfile, header_and_text, TEXT, default, HEADER_AND_TEXT',
   );
   fails(
     collectorSink,
     { fsdir: '/x' },
     'SLUICE_SPEC_BAD_ARGUMENT',
-    'collectorSink: flume.collector.output.format: unknown output format "xml"; known formats: raw, debug, syslog, log4j, avrojson, avrodata, seqfile, default',
+    'collectorSink: flume.collector.output.format: unknown output format "xml"; known formats: raw, debug, syslog, log4j, avrojson, avrodata, seqfile, header_and_text, TEXT, default, HEADER_AND_TEXT',
     { 'flume.collector.output.format': 'xml' },
   );
   fails(

@@ -1,7 +1,7 @@
 import type { BoundArgs, BuildContext, SinkDef } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import { compileEscapes } from '../core/escapes.js';
-import { findFormat } from '../formats/index.js';
+import { formatIn } from '../formats/index.js';
 import type { FormatDef } from '../formats/types.js';
 import { BucketedWriter, type BucketedWriterOptions } from '../storage/bucketed-writer.js';
 import { parseFsUri } from '../storage/fs/resolve.js';
@@ -44,7 +44,7 @@ function checkPattern(component: string, field: string, pattern: string, isDir: 
 function formatOf(component: string, args: BoundArgs, ctx: BuildContext, fixed?: string): FormatDef {
   const name = fixed ?? args.optString('format') ?? ctx.config.getString(FORMAT_PROPERTY);
   try {
-    return findFormat(name);
+    return formatIn(ctx, name);
   } catch (e) {
     placedAt(e, component, fixed === undefined && args.has('format') ? 'format' : FORMAT_PROPERTY);
   }

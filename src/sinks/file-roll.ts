@@ -2,49 +2,13 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NgSinkDef } from '../catalog/ng.js';
+import type { BuildContext } from '../catalog/types.js';
 import { ioError, SluiceError } from '../core/errors.js';
-import { attrsAsJavaMap, type Batch } from '../core/event.js';
+import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
-import { createFormat } from '../formats/index.js';
+import { formatIn } from '../formats/index.js';
 import type { OutputFormat } from '../formats/types.js';
-
-/** Flume's TEXT serializer: the body and a newline, nothing else. */
-export function textSerializer(): OutputFormat {
-  return {
-    name: 'TEXT',
-    header: () => Buffer.alloc(0),
-    footer: () => Buffer.alloc(0),
-    encode(batch) {
-      let n = batch.length;
-      for (const e of batch) n += e.body.length;
-      const out = Buffer.allocUnsafe(n);
-      let off = 0;
-      for (const e of batch) {
-        off += e.body.copy(out, off);
-        out[off++] = 0x0a;
-      }
-      return out;
-    },
-  };
-}
-
-/** Flume's HEADER_AND_TEXT serializer: the headers as Java prints a map (`{k=v, k2=v2}`), a space, the body. */
-export function headerAndTextSerializer(): OutputFormat {
-  return {
-    name: 'HEADER_AND_TEXT',
-    header: () => Buffer.alloc(0),
-    footer: () => Buffer.alloc(0),
-    encode(batch) {
-      const parts: Buffer[] = [];
-      for (const e of batch) {
-        parts.push(Buffer.from(`{${attrsAsJavaMap(e)}} `), e.body, NEWLINE);
-      }
-      return Buffer.concat(parts);
-    },
-  };
-}
-const NEWLINE = Buffer.from('\n');
 
 export interface FileRollOptions {
   directory: string;
@@ -194,13 +158,15 @@ export class FileRollSink implements EventSink {
   }
 }
 
-/** TEXT, HEADER_AND_TEXT, or any Sluice output format name (raw, debug, avrojson, avrodata ...). */
-export function serializerFactory(name: string, timeZone: string | undefined): () => OutputFormat {
-  const upper = name.toUpperCase();
-  if (upper === 'TEXT') return textSerializer;
-  if (upper === 'HEADER_AND_TEXT') return headerAndTextSerializer;
-  createFormat(name); // fails now, at configuration time, for an unknown name
-  return () => createFormat(name, timeZone !== undefined ? { timeZone } : {});
+/** TEXT, HEADER_AND_TEXT, or any output format of the catalog (raw, debug, avrojson, avrodata ...). */
+export function serializerFactory(
+  name: string,
+  timeZone: string | undefined,
+  ctx: BuildContext,
+): () => OutputFormat {
+  // Looked up now, so an unknown name fails at configuration time.
+  const def = formatIn(ctx, name, { ignoreCase: true });
+  return () => def.create(timeZone !== undefined ? { timeZone } : {});
 }
 
 export const fileRollSink: NgSinkDef = {
@@ -266,7 +232,7 @@ export const fileRollSink: NgSinkDef = {
     }
     let serializer: () => OutputFormat;
     try {
-      serializer = serializerFactory(p.string('sink.serializer'), ctx.config.get('sluice.time.zone'));
+      serializer = serializerFactory(p.string('sink.serializer'), ctx.config.get('sluice.time.zone'), ctx);
     } catch (e) {
       throw p.error('sink.serializer', (e as Error).message);
     }

@@ -159,7 +159,7 @@ export const hdfsSink: NgSinkDef = {
       format =
         fileType === 'sequencefile'
           ? () => findFormat('seqfile').create(timeZone ? { timeZone } : {})
-          : serializerFactory(p.string('serializer'), timeZone);
+          : serializerFactory(p.string('serializer'), timeZone, ctx);
     } catch (e) {
       throw p.error('serializer', (e as Error).message);
     }

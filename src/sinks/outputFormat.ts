@@ -1,6 +1,6 @@
 import type { BuildContext } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
-import { createFormat } from '../formats/index.js';
+import { formatIn } from '../formats/index.js';
 import type { OutputFormat } from '../formats/types.js';
 
 /**
@@ -10,7 +10,7 @@ import type { OutputFormat } from '../formats/types.js';
 export function sinkFormat(component: string, field: string, name: string, ctx: BuildContext): OutputFormat {
   const timeZone = ctx.config.get('sluice.time.zone');
   try {
-    return createFormat(name, timeZone ? { timeZone } : {});
+    return formatIn(ctx, name).create(timeZone ? { timeZone } : {});
   } catch (e) {
     if (!(e instanceof SluiceError)) throw e;
     throw new SluiceError(e.code, e.message, { place: { ...e.place, component, field }, cause: e });

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { ChannelDrainer, DrainableChannel, NgSinkDef } from '../catalog/ng.js';
+import type { ChannelDrainer, NgSinkDef } from '../catalog/ng.js';
 import {
   CONNECTION_LIMIT_PROPERTIES,
   readConnectionLimits,
@@ -7,6 +7,7 @@ import {
 import { NG_SERVER_TLS_PROPERTIES, readNgServerTls } from '../components/options/tls.js';
 import { Ack } from '../core/ack.js';
 import type { ByteWriter } from '../core/byte-writer.js';
+import type { Channel, Transaction as Tx } from '../core/channel.js';
 import { asSluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -52,8 +53,6 @@ interface Reply {
   events: Batch;
 }
 
-type Tx = ReturnType<DrainableChannel['transaction']>;
-
 /**
  * A batch sent to a poller: its transaction stays open until the batch's ack settles (core/ack.ts): ok
  * on the poller's ack (commit), failed on its nack, the timeout or a stop (rollback). The first settles
@@ -86,7 +85,7 @@ export class SparkSink implements ChannelDrainer {
   /** Fixed for the sink's life; sequence numbers are this and a counter from 1. */
   readonly prefix = randomPrefix();
   private counter = 0;
-  private channel: DrainableChannel | undefined;
+  private channel: Channel | undefined;
   private server: AvroServer | undefined;
   private stopped = false;
   private free: number;
@@ -115,7 +114,7 @@ export class SparkSink implements ChannelDrainer {
     return this.open.size;
   }
 
-  async start(channel: DrainableChannel): Promise<void> {
+  async start(channel: Channel): Promise<void> {
     this.channel = channel;
     this.stopped = false;
     const server = new AvroServer({

@@ -2,7 +2,7 @@
 // spec (the real CLI) and its interceptor in an agent file; bad plugins fail at start-up naming the module.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { withPlugins } from '../../src/catalog/plugins.js';
@@ -13,6 +13,7 @@ import { Agent } from '../../src/flow/agent/agent.js';
 import { builtinCatalog } from '../../src/flow/builtins.js';
 import { CollectingSink, testContext } from '../mocks/sinks.js';
 import { tempDir } from '../support/tmp.js';
+import { waitFor } from '../support/wait.js';
 
 const BIN = resolve('bin', 'sluice.js');
 const PLUGIN = resolve('examples', 'plugin', 'index.js');
@@ -78,13 +79,71 @@ test('the example plugin runs in an agent file: the upper interceptor changes ev
   ].join('\n');
   const agent = Agent.fromText(text, 'a.conf', 'a1', catalog, testContext({ nodeName: 'a1' }));
   await agent.start();
-  const deadline = Date.now() + 10_000;
-  while (collected.count < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => collected.count >= 2, 'both events collected');
   await agent.stop();
   assert.deepEqual(collected.bodies(), ['ABC', 'HELLO']);
   assert.deepEqual(
     collected.events.map((e) => e.getAttrString('length')),
     ['3', '5'],
+  );
+});
+
+test("the example plugin's format serves a spec's text sink and an agent's file_roll serializer", async (t) => {
+  const dir = tempDir('plugin-format', t);
+  const input = join(dir, 'in.txt');
+  writeFileSync(input, 'abc\nhello\n');
+  const conf = confWith(dir, PLUGIN);
+  const output = join(dir, 'out.tsv');
+  const r = sluice(
+    ['node', '-1', '--conf', conf, '-e', `n : text("${input}") | text("${output}", "tsv") ;`],
+    dir,
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const fields = readFileSync(output, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.split('\t'));
+  assert.deepEqual(
+    fields.map((f) => f[2]),
+    ['abc', 'hello'],
+  );
+  assert.ok(
+    fields.every((f) => /^\d+$/.test(f[0]!)),
+    'the timestamp comes first',
+  );
+
+  const catalog = await withPlugins(builtinCatalog(), SiteConfig.load(conf));
+  const rolled = join(dir, 'rolled');
+  const text = [
+    'a1.sources = r1',
+    'a1.channels = c1',
+    'a1.sinks = k1',
+    'a1.sources.r1.type = text',
+    `a1.sources.r1.filename = ${input}`,
+    'a1.sources.r1.channels = c1',
+    'a1.channels.c1.type = memory',
+    'a1.sinks.k1.type = file_roll',
+    `a1.sinks.k1.sink.directory = ${rolled}`,
+    'a1.sinks.k1.sink.rollInterval = 0',
+    // Serializer names match without case in agent files, as Flume NG's TEXT and text do.
+    'a1.sinks.k1.sink.serializer = TSV',
+    'a1.sinks.k1.channel = c1',
+  ].join('\n');
+  const agent = Agent.fromText(text, 'a.conf', 'a1', catalog, testContext({ nodeName: 'a1' }));
+  await agent.start();
+  await waitFor(() => agent.totals().sinks[0]?.delivered === 2, 'both events rolled');
+  await agent.stop();
+  const files = readdirSync(rolled);
+  assert.equal(files.length, 1);
+  assert.match(readFileSync(join(rolled, files[0]!), 'utf8'), /^\d+\t[^\t]+\tabc\n\d+\t[^\t]+\thello\n$/);
+  // Without the plugin, the name is unknown and the error says which formats exist.
+  assert.throws(
+    () => Agent.fromText(text, 'a.conf', 'a1', builtinCatalog(), testContext({ nodeName: 'a1' })),
+    (e: unknown) =>
+      e instanceof SluiceError &&
+      e.place?.file === 'a.conf' &&
+      e.place.line === 11 &&
+      /unknown output format "TSV"; known formats: raw/.test(e.message),
   );
 });
 

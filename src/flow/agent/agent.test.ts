@@ -4,18 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type CollectingSink, FailingSink, testContext } from '../../../test/mocks/sinks.js';
-import type { InterceptorDef, NgSourceDef } from '../../catalog/ng.js';
+import { tempDir } from '../../../test/support/tmp.js';
+import type { InterceptorDef, NgSourceDef, ProcessorDef, SelectorDef } from '../../catalog/ng.js';
 import { Catalog } from '../../catalog/registry.js';
 import type { SinkDef } from '../../catalog/types.js';
 import { memoryChannel } from '../../channels/memory.js';
 import { acked } from '../../core/ack.js';
 import { SluiceError } from '../../core/errors.js';
-import { Event } from '../../core/event.js';
+import { type Batch, Event } from '../../core/event.js';
 import { INTERCEPTORS } from '../../interceptors/index.js';
 import { NG_SINKS } from '../../sinks/ng.js';
 import { NG_SOURCES } from '../../sources/ng.js';
 import { Agent } from './agent.js';
 import { builtinAgentCatalog } from './catalog.js';
+import { PROCESSORS } from './processors.js';
+import { SELECTORS } from './selectors.js';
 
 const sinks = new Map<string, CollectingSink>();
 const collect: SinkDef = {
@@ -32,12 +35,33 @@ const collect: SinkDef = {
     return s;
   },
 };
-const catalog = new Catalog([...NG_SOURCES, ...NG_SINKS, memoryChannel, ...INTERCEPTORS, collect]);
+const catalog = new Catalog([
+  ...NG_SOURCES,
+  ...NG_SINKS,
+  memoryChannel,
+  ...INTERCEPTORS,
+  ...SELECTORS,
+  ...PROCESSORS,
+  collect,
+]);
 const ctx = () => testContext({ nodeName: 'a1' });
 
 async function until(f: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500 && !f(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(f(), `timed out waiting for ${what}`);
+}
+
+/** The agent file `text` is refused with an error placed at a.conf, `line` and `field`. */
+function refusedAt(text: string, line: number, field: string, message: RegExp): void {
+  assert.throws(
+    () => Agent.fromText(text, 'a.conf', 'a1', catalog, ctx()),
+    (e: unknown) =>
+      e instanceof SluiceError &&
+      e.place?.file === 'a.conf' &&
+      e.place.line === line &&
+      e.place.field === field &&
+      message.test(e.message),
+  );
 }
 
 const base = [
@@ -100,6 +124,91 @@ test('a failover sink group moves to the lower priority sink and loses nothing',
   assert.ok(sinks.get('lo')!.count > 0, 'the backup never got a batch');
 });
 
+test('a selector and a processor defined outside the built-ins (as a plugin would) run from the catalog', async () => {
+  // Events whose body is even go to c1, odd ones to c2: a selector of its own, over the source's channels.
+  const parity: SelectorDef = {
+    kind: 'selector',
+    type: 'parity',
+    docs: 'test',
+    properties: [],
+    create<C>(_p: unknown, channels: ReadonlyMap<string, C>) {
+      const [even, odd] = [...channels.values()];
+      return (batch: Batch) => {
+        const m = new Map<C, Batch>([
+          [even!, []],
+          [odd!, []],
+        ]);
+        for (const e of batch) m.get(Number(e.bodyText()) % 2 === 0 ? even! : odd!)!.push(e);
+        return m;
+      };
+    },
+  };
+  // Always the last sink of the group first.
+  const last: ProcessorDef = {
+    kind: 'processor',
+    type: 'last',
+    docs: 'test',
+    properties: [{ name: 'unused', type: 'int', default: '1', docs: 'checked like any property' }],
+    create: (_p, names) => ({ order: () => [names.length - 1], failed() {}, succeeded() {} }),
+  };
+  const text = [
+    'a1.sources = r1',
+    'a1.channels = c1 c2',
+    'a1.sources.r1.type = seq',
+    'a1.sources.r1.totalEvents = 100',
+    'a1.sources.r1.channels = c1 c2',
+    'a1.sources.r1.selector.type = parity',
+    'a1.channels.c1.type = memory',
+    'a1.channels.c2.type = memory',
+    'a1.sinks = e o1 o2',
+    'a1.sinks.e.type = collect',
+    'a1.sinks.e.id = even',
+    'a1.sinks.e.channel = c1',
+    'a1.sinks.o1.type = collect',
+    'a1.sinks.o1.id = odd1',
+    'a1.sinks.o1.channel = c2',
+    'a1.sinks.o2.type = collect',
+    'a1.sinks.o2.id = odd2',
+    'a1.sinks.o2.channel = c2',
+    'a1.sinkgroups = g',
+    'a1.sinkgroups.g.sinks = o1 o2',
+    'a1.sinkgroups.g.processor.type = LAST',
+  ].join('\n');
+  assert.throws(() => Agent.fromText(text, 'a.conf', 'a1', catalog, ctx()), /unknown selector type "parity"/);
+  const agent = Agent.fromText(text, 'a.conf', 'a1', catalog.with(parity, last), ctx());
+  await agent.start();
+  await until(() => (sinks.get('even')?.count ?? 0) + (sinks.get('odd2')?.count ?? 0) >= 100, '100 events');
+  await agent.stop();
+  assert.ok(
+    sinks
+      .get('even')!
+      .bodies()
+      .every((b) => Number(b) % 2 === 0),
+  );
+  assert.equal(sinks.get('even')!.count, 50);
+  assert.equal(sinks.get('odd2')!.count, 50);
+  assert.equal(sinks.get('odd1')!.count, 0, 'the processor picked the last sink only');
+});
+
+test('a multiplexing selector naming a channel its source does not use is refused at its key', () => {
+  const text = [
+    ...base.slice(0, 5),
+    'a1.sources.r1.selector.type = multiplexing',
+    'a1.sources.r1.selector.header = kind',
+    'a1.sources.r1.selector.mapping.a = c1 c9',
+    ...base.slice(5),
+    'a1.sinks = k1',
+    'a1.sinks.k1.type = logger',
+    'a1.sinks.k1.channel = c1',
+  ].join('\n');
+  refusedAt(
+    text,
+    8,
+    'a1.sources.r1.selector.mapping.a',
+    /maps to channel "c9", which the source does not use/,
+  );
+});
+
 test('a bad property value is named with its file, line and key', () => {
   const text = [
     ...base.slice(0, 10),
@@ -108,14 +217,7 @@ test('a bad property value is named with its file, line and key', () => {
     'a1.sinks.k1.type = logger',
     'a1.sinks.k1.channel = c1',
   ].join('\n');
-  assert.throws(
-    () => Agent.fromText(text, 'a.conf', 'a1', catalog, ctx()),
-    (e: unknown) =>
-      e instanceof SluiceError &&
-      e.place?.line === 11 &&
-      e.place.file === 'a.conf' &&
-      /transactionCapacity must be an integer/.test(e.message),
-  );
+  refusedAt(text, 11, 'a1.channels.c1.transactionCapacity', /transactionCapacity must be an integer/);
   const og = [...base, 'a1.sinks = k1', 'a1.sinks.k1.type = collect', 'a1.sinks.k1.channel = c1'].join('\n');
   assert.throws(() => Agent.fromText(og, 'a.conf', 'a1', catalog, ctx()), /collect needs a1\.sinks\.k1\.id/);
 });
@@ -184,6 +286,43 @@ test('the stop summary counts what a best-effort sink dropped', async () => {
     ['WARN agent a1 stopped: source r1: 1500 accepted; sink k1: 0 delivered, 1500 dropped, 0 retried'],
   );
   assert.equal(c.logger.lines.filter((l) => l.includes('unreachable')).length, 1);
+});
+
+test('faults (the exit status): events left in a memory channel are lost, in a file channel kept for the next start', async (t) => {
+  const dir = tempDir('agent-faults', t);
+  const run = async (channel: string[]) => {
+    const text = [
+      'a1.sources = r1',
+      'a1.channels = c1',
+      'a1.sources.r1.type = seq',
+      'a1.sources.r1.totalEvents = 100',
+      'a1.sources.r1.channels = c1',
+      ...channel,
+      'a1.sinks = k1',
+      'a1.sinks.k1.type = collect',
+      'a1.sinks.k1.id = never',
+      // Every append fails: the events stay in the channel.
+      'a1.sinks.k1.failAppends = 1000000',
+      'a1.sinks.k1.channel = c1',
+    ].join('\n');
+    const c = ctx();
+    const agent = Agent.fromText(text, 'a.conf', 'a1', builtinAgentCatalog().with(collect), c);
+    await agent.start();
+    await until(() => agent.totals().sources[0]!.accepted === 100, '100 events in the channel');
+    await agent.stop();
+    return { faults: agent.faults(), lines: c.logger.lines.filter((l) => l.includes('agent a1 stopped')) };
+  };
+  const memory = await run(['a1.channels.c1.type = memory']);
+  assert.deepEqual(memory.faults, ['channel c1: 100 events lost with it']);
+  assert.match(memory.lines[0]!, /^WARN .*channel c1: 100 left$/);
+  const file = await run([
+    'a1.channels.c1.type = file',
+    `a1.channels.c1.checkpointDir = ${join(dir, 'cp')}`,
+    `a1.channels.c1.dataDirs = ${join(dir, 'data')}`,
+  ]);
+  assert.deepEqual(file.faults, []);
+  // The summary says nothing was lost: no warning.
+  assert.match(file.lines[0]!, /^INFO agent a1 stopped/);
 });
 
 test('a source that cannot start fails the start with one error naming it, and stops what started', async () => {

@@ -12,9 +12,11 @@ import {
   isChannelDrainer,
   type NgSinkDef,
   type NgSourceDef,
+  type ProcessorDef,
+  type SelectorDef,
 } from '../../catalog/ng.js';
 import { ComponentProperties, type RawProps } from '../../catalog/properties.js';
-import type { Catalog } from '../../catalog/registry.js';
+import type { AgentKind, Catalog } from '../../catalog/registry.js';
 import type { BuildContext, SinkDef, SourceDef } from '../../catalog/types.js';
 import type { Channel, ChannelDef } from '../../channels/types.js';
 import { asSluiceError, SluiceError } from '../../core/errors.js';
@@ -23,29 +25,12 @@ import { CountedSink, SinkTally } from '../counted.js';
 import { ComponentMeter, type ComponentReport, type ConfigChanges, type PipelineReport } from '../report.js';
 import { MeteredChannel } from './metered-channel.js';
 import { fingerprint, sourceKeys, type UnitPlan, unitPlans } from './plan.js';
-import {
-  failoverSelector,
-  type GroupedSink,
-  loadBalanceSelector,
-  SinkGroupRunner,
-  singleSelector,
-} from './sink-group.js';
-import {
-  type ChannelSelector,
-  multiplexingSelector,
-  replicatingSelector,
-  SourceRunner,
-} from './source-runner.js';
+import { singleSelector } from './processors.js';
+import { type GroupedSink, SinkGroupRunner } from './sink-group.js';
+import { type ChannelSelector, SourceRunner } from './source-runner.js';
 
 /** Everything an agent file can name: one catalog for both front ends (catalog/registry.ts). */
 export type AgentCatalog = Catalog;
-
-const PROCESSORS = ['default', 'failover', 'load_balance'];
-const SELECTORS = ['replicating', 'multiplexing'];
-
-export function knownTypes(cat: Catalog) {
-  return { ...cat.agentTypes(), processor: PROCESSORS, selector: SELECTORS };
-}
 
 /** Props of a component as a plain record (sub-component keys included; the defs skip them). */
 function rawProps(c: ComponentConf): RawProps {
@@ -138,11 +123,16 @@ export class Agent {
   state: 'CONFIGURING' | 'ACTIVE' | 'IDLE' | 'ERROR' | 'CLOSING' = 'IDLE';
   version = 1;
 
+  private readonly ctx: BuildContext;
+
   constructor(
     public conf: AgentConf,
     private readonly catalog: AgentCatalog,
-    private readonly ctx: BuildContext,
-  ) {}
+    ctx: BuildContext,
+  ) {
+    // Components find formats in the catalog they were found in (a plugin's serializer included).
+    this.ctx = { ...ctx, formats: catalog };
+  }
 
   /** Parses and checks an agent file: every error names the file, line and key. */
   static parse(
@@ -152,7 +142,7 @@ export class Agent {
     catalog: AgentCatalog,
     ctx: BuildContext,
   ): AgentConf {
-    const conf = parseAgentConfig(text, file, name, knownTypes(catalog));
+    const conf = parseAgentConfig(text, file, name, catalog.agentTypes());
     for (const w of conf.warnings) ctx.logger.warn(w);
     return conf;
   }
@@ -192,39 +182,37 @@ export class Agent {
     }
   }
 
+  /**
+   * Creates a sub-component an agent file names by type (interceptor, selector, processor) from its
+   * catalog definition, its properties checked; errors are placed at the file and line of the key.
+   */
+  private makePart<D extends InterceptorDef | SelectorDef | ProcessorDef, T>(
+    kind: AgentKind,
+    label: string,
+    c: ComponentConf,
+    create: (def: D, props: ComponentProperties) => T,
+  ): T {
+    const def = this.catalog.agentFind(kind, c.type)!.agent as D;
+    try {
+      return create(def, new ComponentProperties(label, def.properties, rawProps(c), this.ctx.logger));
+    } catch (e) {
+      throw placed(e, c);
+    }
+  }
+
   private makeInterceptors(s: SourceConf): Interceptor[] {
-    return s.interceptors.map((i) => {
-      const def = this.catalog.agentFind('interceptor', i.type)!.agent as InterceptorDef;
-      try {
-        return def.create(
-          new ComponentProperties(`interceptor ${i.name}`, def.properties, rawProps(i), this.ctx.logger),
-          this.ctx,
-        );
-      } catch (e) {
-        throw placed(e, i);
-      }
-    });
+    return s.interceptors.map((i) =>
+      this.makePart('interceptor', `interceptor ${i.name}`, i, (def: InterceptorDef, p) =>
+        def.create(p, this.ctx),
+      ),
+    );
   }
 
   private makeSelector(s: SourceConf, channels: ReadonlyMap<string, ChannelUnit>): ChannelSelector {
-    if (s.selector.type.toLowerCase() !== 'multiplexing')
-      return replicatingSelector(s.channels.map((n) => channels.get(n)!.channel));
-    const header = s.selector.props.string('header', 'flume.selector.header');
-    const mapping = new Map<string, Channel[]>();
-    const pick = (key: string) => {
-      const names = s.selector.props.string(key).split(/\s+/).filter(Boolean);
-      return names.map((n) => {
-        const ch = channels.get(n);
-        if (!ch || !s.channels.includes(n))
-          throw s.selector.props.error(
-            key,
-            `selector maps to channel "${n}", which source ${s.name} does not use`,
-          );
-        return ch.channel as Channel;
-      });
-    };
-    for (const k of s.selector.props.keys()) if (k.startsWith('mapping.')) mapping.set(k.slice(8), pick(k));
-    return multiplexingSelector(header, mapping, s.selector.props.has('default') ? pick('default') : []);
+    const own = new Map<string, Channel>(s.channels.map((n) => [n, channels.get(n)!.channel]));
+    return this.makePart('selector', `source ${s.name} selector`, s.selector, (def: SelectorDef, p) =>
+      def.create(p, own, this.ctx),
+    );
   }
 
   private makeSourceUnit(s: SourceConf, channels: ReadonlyMap<string, ChannelUnit>): SourceUnit {
@@ -299,22 +287,17 @@ export class Agent {
           `sink group ${g.name}: ${m.name} serves remote pollers itself and cannot be in a group`,
         );
     }
-    const p = g.processor.props;
-    const type = g.processor.type.toLowerCase();
-    const selector =
-      type === 'failover'
-        ? failoverSelector(
-            members.map((m) => p.int(`priority.${m.name}`, 0)),
-            p.int('maxpenalty', 30_000, 0),
-          )
-        : type === 'load_balance'
-          ? loadBalanceSelector(
-              members.length,
-              p.oneOf('selector', ['round_robin', 'random'] as const, 'round_robin'),
-              p.bool('backoff', false),
-              p.int('selector.maxTimeOut', 30_000, 0),
-            )
-          : singleSelector();
+    const selector = this.makePart(
+      'processor',
+      `sink group ${g.name} processor`,
+      g.processor,
+      (def: ProcessorDef, p) =>
+        def.create(
+          p,
+          members.map((m) => m.name),
+          this.ctx,
+        ),
+    );
     const list: GroupedSink[] = members.map((m) => ({
       name: m.name,
       sink: sinks.get(m.name) as EventSink,
@@ -599,16 +582,34 @@ export class Agent {
       ...r.sinks.map(
         (k) => `sink ${k.name}: ${k.delivered} delivered, ${k.dropped} dropped, ${k.retried} retried`,
       ),
-      ...r.channels.filter((c) => c.size > 0).map((c) => `channel ${c.name}: ${c.size} left`),
+      ...r.channels
+        .filter((c) => c.size > 0)
+        .map((c) => `channel ${c.name}: ${c.size} left${c.durable ? ' for the next start' : ''}`),
     ];
-    // Events left in a channel are lost with a memory channel and wait for the next start with a file one.
-    const lost =
-      r.sources.some((s) => s.failed > 0) ||
-      r.sinks.some((k) => k.dropped > 0) ||
-      r.channels.some((c) => c.size > 0);
     const line = `agent ${this.conf.name} stopped${parts.length > 0 ? `: ${parts.join('; ')}` : ''}`;
-    if (lost) this.ctx.logger.warn(line);
+    if (this.faults().length > 0) this.ctx.logger.warn(line);
     else this.ctx.logger.info(line);
+  }
+
+  /**
+   * What makes a run a failure (docs/cli.md, exit statuses), one line each: a source in ERROR, events
+   * of batches that failed on their way into the channels, events a sink dropped, events left in a
+   * channel that does not keep them (a memory channel; a file channel hands them to the next start).
+   */
+  faults(): string[] {
+    const r = this.totals();
+    return [
+      ...r.sources
+        .filter((s) => s.state === 'ERROR')
+        .map((s) => `source ${s.name} failed${s.error ? `: ${s.error}` : ''}`),
+      ...r.sources
+        .filter((s) => s.failed > 0)
+        .map((s) => `source ${s.name}: ${s.failed} events in failed batches`),
+      ...r.sinks.filter((k) => k.dropped > 0).map((k) => `sink ${k.name} dropped ${k.dropped} events`),
+      ...r.channels
+        .filter((c) => c.size > 0 && !c.durable)
+        .map((c) => `channel ${c.name}: ${c.size} events lost with it`),
+    ];
   }
 
   channel(name: string): Channel | undefined {
@@ -654,7 +655,8 @@ export class Agent {
     sources: { name: string; state: string; accepted: number; failed: number; error?: string }[];
     /** `failures`: events of appends that failed (back to the channel, so also in `retried`). */
     sinks: { name: string; delivered: number; dropped: number; retried: number; failures: number }[];
-    channels: { name: string; size: number }[];
+    /** `durable`: the channel keeps what it holds across restarts (a file channel). */
+    channels: { name: string; size: number; durable: boolean }[];
   } {
     const b = this.built;
     return {
@@ -675,6 +677,7 @@ export class Agent {
       channels: [...(b?.channels.values() ?? [])].map((c) => ({
         name: c.channel.name,
         size: c.channel.size,
+        durable: isFileChannel(c.channel),
       })),
     };
   }

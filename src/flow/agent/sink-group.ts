@@ -1,19 +1,11 @@
+import type { SinkSelector } from '../../catalog/ng.js';
 import type { Channel } from '../../channels/types.js';
-import { Backoff } from '../../core/backoff.js';
 import { asSluiceError, isFatal, SluiceError } from '../../core/errors.js';
 import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import { OutageLog } from '../../core/outage.js';
 import type { EventSink } from '../../core/pipeline.js';
 import { componentError, componentLabel } from './component-error.js';
-
-/** How a sink group orders its sinks for each batch (Flume NG's sink processors). */
-export interface SinkSelector {
-  /** Indices of the sinks to try for the next batch, best first; failed sinks in backoff are left out. */
-  order(now: number): number[];
-  failed(index: number, now: number): void;
-  succeeded(index: number): void;
-}
 
 export interface GroupedSink {
   name: string;
@@ -180,72 +172,4 @@ class SinkAttemptsFailed extends Error {
   constructor(readonly last: unknown) {
     super(asSluiceError(last).oneLine(), { cause: last });
   }
-}
-
-/** Flume's default processor: one sink, retried after a pause when it fails. */
-export function singleSelector(): SinkSelector {
-  return { order: () => [0], failed: () => {}, succeeded: () => {} };
-}
-
-/**
- * failover: highest priority first; a failed sink sits out min(maxPenalty, 2^failures x 1000 ms), then
- * is tried again (protocols.md section 5).
- */
-export function failoverSelector(priorities: number[], maxPenalty: number): SinkSelector {
-  const penalties = priorities.map(() => sinkPenalty(maxPenalty));
-  const until = priorities.map(() => 0);
-  const byPriority = priorities.map((_, i) => i).sort((a, b) => priorities[b]! - priorities[a]! || a - b);
-  return {
-    order: (now) => {
-      const ready = byPriority.filter((i) => until[i]! <= now);
-      return ready.length > 0 ? ready : [];
-    },
-    failed: (i, now) => {
-      until[i] = now + penalties[i]!.fail();
-    },
-    succeeded: (i) => {
-      penalties[i]!.reset();
-    },
-  };
-}
-
-/** load_balance: round_robin or random order; with backoff, a failed sink sits out up to maxTimeOut. */
-export function loadBalanceSelector(
-  n: number,
-  policy: 'round_robin' | 'random',
-  backoff: boolean,
-  maxTimeOut: number,
-): SinkSelector {
-  let next = 0;
-  const penalties = Array.from({ length: n }, () => sinkPenalty(maxTimeOut));
-  const until = new Array<number>(n).fill(0);
-  return {
-    order: (now) => {
-      const all = Array.from({ length: n }, (_, k) => k);
-      let order: number[];
-      if (policy === 'random') {
-        for (let k = n - 1; k > 0; k--) {
-          const j = Math.floor(Math.random() * (k + 1));
-          [all[k], all[j]] = [all[j]!, all[k]!];
-        }
-        order = all;
-      } else {
-        order = all.map((k) => (next + k) % n);
-        next = (next + 1) % n;
-      }
-      return backoff ? order.filter((k) => until[k]! <= now) : order;
-    },
-    failed: (i, now) => {
-      const wait = penalties[i]!.fail();
-      if (backoff) until[i] = now + wait;
-    },
-    succeeded: (i) => {
-      penalties[i]!.reset();
-    },
-  };
-}
-
-/** Flume NG's sink penalty: 2^failures x 1000 ms (so 2 s after the first failure), capped. */
-function sinkPenalty(maxMs: number): Backoff {
-  return new Backoff({ initialMs: 2000, maxMs });
 }

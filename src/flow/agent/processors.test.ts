@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { failoverSelector, loadBalanceSelector } from './sink-group.js';
+import { failoverSelector, loadBalanceSelector } from './processors.js';
 
 test('failover: a failed sink sits out 2 s, then 4 s, ... up to maxpenalty; a success clears its penalty', () => {
   const s = failoverSelector([10, 5], 5000);
