@@ -8,7 +8,7 @@ import { freePort } from '../../core/ports.js';
 import { Agent } from '../../flow/agent/agent.js';
 import { builtinAgentCatalog } from '../../flow/agent/catalog.js';
 import type { SparkFlumeEvent } from '../flume-event.js';
-import { FlumePollingReceiver, type FlumePollingOptions, parseSinkAddresses } from './flume-polling.js';
+import { type FlumePollingOptions, FlumePollingReceiver, parseSinkAddresses } from './flume-polling.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 after(async () => {
@@ -36,7 +36,13 @@ function sparkAgent(port: number, total: number, extra: string[] = []): Agent {
     'a1.sinks.k1.backoffInterval = 20',
     ...extra,
   ].join('\n');
-  const agent = Agent.fromText(text, 'spark.conf', 'a1', builtinAgentCatalog(), testContext({ nodeName: 'a1' }));
+  const agent = Agent.fromText(
+    text,
+    'spark.conf',
+    'a1',
+    builtinAgentCatalog(),
+    testContext({ nodeName: 'a1' }),
+  );
   cleanup.push(() => agent.stop());
   return agent;
 }
@@ -58,7 +64,9 @@ async function receiving(
 const numbers = (sink: CollectingReceiverSink<SparkFlumeEvent>) =>
   sink.records.map((r) => Number(r.text)).sort((a, b) => a - b);
 
-test('two agents polled by five fetchers: every event once, each batch acked', { timeout: 30_000 }, async () => {
+test('two agents polled by five fetchers: every event once, each batch acked', {
+  timeout: 30_000,
+}, async () => {
   const [p1, p2] = [await freePort(), await freePort()];
   const a1 = sparkAgent(p1, 1500);
   const a2 = sparkAgent(p2, 1500);
@@ -90,7 +98,10 @@ test('a block the engine fails is nacked and polled again: nothing lost', { time
   const { receiver } = await receiving([port], { parallelism: 2, maxBatchSize: 50 }, sink);
   await waitFor(() => receiver.stats.nacked >= 3, 'three nacks');
   sink.mode = 'ok';
-  await waitFor(() => sink.records.length >= 500, () => `500 events (got ${sink.records.length})`);
+  await waitFor(
+    () => sink.records.length >= 500,
+    () => `500 events (got ${sink.records.length})`,
+  );
   assert.deepEqual(
     numbers(sink),
     Array.from({ length: 500 }, (_, i) => i),
@@ -98,7 +109,9 @@ test('a block the engine fails is nacked and polled again: nothing lost', { time
   assert.equal(agent.channel('c1')!.size, 0);
 });
 
-test('under backpressure no fetcher polls again; the events wait in the channel', { timeout: 30_000 }, async () => {
+test('under backpressure no fetcher polls again; the events wait in the channel', {
+  timeout: 30_000,
+}, async () => {
   const port = await freePort();
   const agent = sparkAgent(port, 1000);
   await agent.start();
@@ -114,14 +127,19 @@ test('under backpressure no fetcher polls again; the events wait in the channel'
   assert.equal(agent.channel('c1')!.size, 1000 - 30);
   sink.room = undefined;
   full.open();
-  await waitFor(() => sink.records.length >= 1000, () => `1000 events (got ${sink.records.length})`);
+  await waitFor(
+    () => sink.records.length >= 1000,
+    () => `1000 events (got ${sink.records.length})`,
+  );
   assert.deepEqual(
     numbers(sink),
     Array.from({ length: 1000 }, (_, i) => i),
   );
 });
 
-test('stop rolls back the batches the engine never stored; a new receiver gets them', { timeout: 30_000 }, async () => {
+test('stop rolls back the batches the engine never stored; a new receiver gets them', {
+  timeout: 30_000,
+}, async () => {
   const port = await freePort();
   const agent = sparkAgent(port, 200);
   await agent.start();
@@ -132,21 +150,29 @@ test('stop rolls back the batches the engine never stored; a new receiver gets t
   await first.receiver.stop();
   assert.ok(first.receiver.stats.nacked >= 2);
   const { sink } = await receiving([port]);
-  await waitFor(() => sink.records.length >= 200, () => `200 events (got ${sink.records.length})`);
+  await waitFor(
+    () => sink.records.length >= 200,
+    () => `200 events (got ${sink.records.length})`,
+  );
   assert.deepEqual(
     numbers(sink),
     Array.from({ length: 200 }, (_, i) => i),
   );
 });
 
-test('an unreachable sink is retried with backoff and polled once it comes up', { timeout: 30_000 }, async () => {
+test('an unreachable sink is retried with backoff and polled once it comes up', {
+  timeout: 30_000,
+}, async () => {
   const port = await freePort();
   const logger = memoryLogger();
   const { sink } = await receiving([port], { logger, connectTimeoutMs: 1000 });
   await waitFor(() => logger.lines.some((l) => /unreachable/.test(l)), 'the outage logged');
   const agent = sparkAgent(port, 100);
   await agent.start();
-  await waitFor(() => sink.records.length >= 100, () => `100 events (got ${sink.records.length})`);
+  await waitFor(
+    () => sink.records.length >= 100,
+    () => `100 events (got ${sink.records.length})`,
+  );
   assert.equal(logger.lines.filter((l) => /unreachable/.test(l)).length, 1, 'the outage is logged once');
 });
 

@@ -10,7 +10,7 @@ import { Agent } from '../../flow/agent/agent.js';
 import { builtinAgentCatalog } from '../../flow/agent/catalog.js';
 import { FlumeRpcClient, statusName } from '../../rpc/avro/flume-protocol.js';
 import type { SparkFlumeEvent } from '../flume-event.js';
-import { FlumePushReceiver, type FlumePushOptions } from './flume-push.js';
+import { type FlumePushOptions, FlumePushReceiver } from './flume-push.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 after(async () => {
@@ -124,7 +124,13 @@ function avroAgent(port: number, total: number, extra: string[] = []): Agent {
     'a1.sinks.k1.channel = c1',
     ...extra,
   ].join('\n');
-  const agent = Agent.fromText(text, 'push.conf', 'a1', builtinAgentCatalog(), testContext({ nodeName: 'a1' }));
+  const agent = Agent.fromText(
+    text,
+    'push.conf',
+    'a1',
+    builtinAgentCatalog(),
+    testContext({ nodeName: 'a1' }),
+  );
   cleanup.push(() => agent.stop());
   return agent;
 }
@@ -147,7 +153,10 @@ for (const compressed of [false, true]) {
     const total = 2000;
     const agent = avroAgent(port, total, compressed ? ['a1.sinks.k1.compression-type = deflate'] : []);
     await agent.start();
-    await waitFor(() => sink.records.length >= total, () => `${total} events, got ${sink.records.length}`);
+    await waitFor(
+      () => sink.records.length >= total,
+      () => `${total} events, got ${sink.records.length}`,
+    );
     const seen = new Set(sink.records.map((r) => r.text));
     assert.equal(seen.size, total);
     assert.equal(sink.records.length, total);
