@@ -40,6 +40,12 @@ export {
   type StreamingState,
 } from './streaming/context.js';
 export { DStream, MapWithStateDStream, type OutputFn, type Pair } from './streaming/dstream.js';
+export { SparkFlumeEvent } from './streaming/flume-event.js';
+export { FlumeUtils } from './streaming/flume-utils.js';
+export type { FlumePollingOptions, SinkAddress } from './streaming/inputs/flume-polling.js';
+export type { FlumePushOptions } from './streaming/inputs/flume-push.js';
+export { type ReceiverWalOptions, receiverWriteAheadLog } from './streaming/inputs/receiver-wal.js';
+export { socketTextStream, textFileStream } from './streaming/inputs/text-streams.js';
 export type { QueueStreamOptions } from './streaming/queue-stream.js';
 export type { ReceivedBlock, Receiver, ReceiverSink } from './streaming/receiver.js';
 export type { ReceiverLog, ReceiverLogFactory, ReceiverLogTarget } from './streaming/receiver-log.js';

@@ -69,7 +69,7 @@ export class FlumePollingReceiver implements Receiver<SparkFlumeEvent> {
         place: { component: 'flume-polling', field: 'addresses' },
       });
     }
-    this.name = `flume-polling ${addresses.map((a) => `${a.host}:${a.port}`).join(',')}`;
+    this.name = pollingReceiverName(addresses);
     this.maxBatchSize = positive(opts.maxBatchSize ?? 1000, 'maxBatchSize', this.name);
     this.parallelism = positive(opts.parallelism ?? 5, 'parallelism', this.name);
     this.logger = opts.logger ?? createLogger(undefined, this.name);
@@ -193,6 +193,10 @@ export class FlumePollingReceiver implements Receiver<SparkFlumeEvent> {
     this.inHand.add(ack);
     return ack;
   }
+}
+
+export function pollingReceiverName(addresses: readonly SinkAddress[]): string {
+  return `flume-polling ${addresses.map((a) => `${a.host}:${a.port}`).join(',')}`;
 }
 
 function positive(n: number, field: string, component: string): number {

@@ -2,50 +2,57 @@ import { SluiceError } from '../../core/errors.js';
 import { decodeEvents, encodeEvents } from '../../core/eventcodec.js';
 import type { Logger } from '../../core/logger.js';
 import { type FsyncPolicy, WriteAheadLog } from '../../storage/wal/index.js';
-import { SparkFlumeEvent } from '../flume-event.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../codec.js';
+import { estimatedBytes, SparkFlumeEvent } from '../flume-event.js';
+import type { ReceivedBlock } from '../receiver.js';
+import type { ReceiverLog, ReceiverLogFactory } from '../receiver-log.js';
 
 /**
- * The receiver write-ahead log: what a receiver received is written (and synced) here before the
- * engine acks it to its sender, so a crash after the ack loses nothing: at restart the engine replays
- * the blocks not yet processed, as Spark's `spark.streaming.receiver.writeAheadLog.enable`.
+ * The receiver write-ahead log (engine's ReceiverLog, one per receiver input stream): a block is
+ * written and synced here before the engine acks it to its sender, so a SIGKILL after the ack loses
+ * nothing; at restart the engine replays the blocks its last checkpoint does not cover, as Spark's
+ * `spark.streaming.receiver.writeAheadLog.enable`.
  *
- * One log record per block: its time, the id of the stream that received it, and its records in the
- * stream's codec:
+ * One log record per block, its records in the codec that fits them (chosen per block, so the log
+ * needs to know nothing of the receiver):
  *
- *   block   := version:u8(=1) time:f64 stream:u32 records
- *   records := the codec's bytes (Flume events: Sluice's event codec, core/eventcodec.ts; lines: UTF-8
- *              joined by "\n" after a u32 count; anything else: JSON)
+ *   block   := version:u8(=1) codec:u8 time:f64 records
+ *   codec 1 := Flume events (SparkFlumeEvent): Sluice's event codec (core/eventcodec.ts), every field kept
+ *   codec 2 := strings (lines): count:u32 then the strings joined by "\n"
+ *   codec 3 := anything else: the checkpoint JSON (streaming/codec.ts: Buffers and Maps survive)
  *
- * `truncate(t)` drops whole log segments whose blocks all have a time at or before `t` (the engine calls
- * it once every batch up to `t` is processed and checkpointed), so the disk holds what is unprocessed
- * plus at most one segment.
+ * `truncate(t)` forgets the blocks appended before `t`: whole log segments holding only those are
+ * deleted, so the disk holds the unprocessed blocks plus at most one segment of processed ones.
  */
-export interface LoggedBlock<T> {
-  /** When the block was received (ms): truncation goes by it. */
-  readonly time: number;
-  /** Which input stream received it, so replay hands it back to the same stream. */
-  readonly stream: number;
-  readonly records: readonly T[];
+/** How one kind of records becomes bytes in the log and back. */
+interface RecordCodec {
+  readonly id: number;
+  fits(records: readonly unknown[]): boolean;
+  encode(records: readonly unknown[]): Buffer;
+  decode(bytes: Buffer): { records: unknown[]; bytes: number };
 }
 
-/** How a stream's records become bytes in the log and back. */
-export interface RecordCodec<T> {
-  readonly name: string;
-  encode(records: readonly T[]): Buffer;
-  decode(bytes: Buffer): T[];
-}
-
-export const flumeEventCodec: RecordCodec<SparkFlumeEvent> = {
-  name: 'flume-events',
-  encode: (records) => encodeEvents(records.map((r) => r.event)),
-  // Copies: the log's read buffer would otherwise stay alive as long as any one event.
-  decode: (bytes) => decodeEvents(bytes, { copy: true }).map((e) => new SparkFlumeEvent(e)),
+const flumeEvents: RecordCodec = {
+  id: 1,
+  fits: (records) => records.every((r) => r instanceof SparkFlumeEvent),
+  encode: (records) => encodeEvents((records as SparkFlumeEvent[]).map((r) => r.event)),
+  decode(bytes) {
+    // Copies: the log's read buffer would otherwise stay alive as long as any one event.
+    const events = decodeEvents(bytes, { copy: true });
+    let size = 0;
+    const records = events.map((e) => {
+      size += estimatedBytes(e);
+      return new SparkFlumeEvent(e);
+    });
+    return { records, bytes: size };
+  },
 };
 
-export const lineCodec: RecordCodec<string> = {
-  name: 'lines',
+const lines: RecordCodec = {
+  id: 2,
+  fits: (records) => records.every((r) => typeof r === 'string'),
   encode(records) {
-    const text = Buffer.from(records.join('\n'), 'utf8');
+    const text = Buffer.from((records as string[]).join('\n'), 'utf8');
     const out = Buffer.allocUnsafe(4 + text.length);
     out.writeUInt32BE(records.length, 0);
     text.copy(out, 4);
@@ -53,23 +60,27 @@ export const lineCodec: RecordCodec<string> = {
   },
   decode(bytes) {
     const n = bytes.readUInt32BE(0);
-    if (n === 0) return [];
-    const lines = bytes.toString('utf8', 4).split('\n');
-    if (lines.length !== n)
-      throw new SluiceError('SLUICE_FORMAT', `a block of ${n} lines holds ${lines.length}`);
-    return lines;
+    const records = n === 0 ? [] : bytes.toString('utf8', 4).split('\n');
+    if (records.length !== n)
+      throw new SluiceError('SLUICE_FORMAT', `a block of ${n} lines holds ${records.length}`);
+    return { records, bytes: (bytes.length - 4) * 2 + n * 48 };
   },
 };
 
-/** Any JSON-serializable records (queueStream of plain values, custom receivers). */
-export const jsonCodec: RecordCodec<unknown> = {
-  name: 'json',
-  encode: (records) => Buffer.from(JSON.stringify(records), 'utf8'),
-  decode: (bytes) => JSON.parse(bytes.toString('utf8')) as unknown[],
+const json: RecordCodec = {
+  id: 3,
+  fits: () => true,
+  encode: (records) => Buffer.from(encodeCheckpoint(records), 'utf8'),
+  decode: (bytes) => ({
+    records: decodeCheckpoint(bytes.toString('utf8')) as unknown[],
+    bytes: bytes.length * 2,
+  }),
 };
 
+const CODECS: readonly RecordCodec[] = [flumeEvents, lines, json];
+
 const BLOCK_VERSION = 1;
-const BLOCK_HEADER = 1 + 8 + 4;
+const BLOCK_HEADER = 1 + 1 + 8;
 /** The log's record type for blocks (a type byte lets later versions add other records). */
 const BLOCK_RECORD = 1;
 
@@ -80,88 +91,74 @@ export interface ReceiverWalOptions {
   logger?: Logger | undefined;
 }
 
-/** Where one append landed, for truncation: its start position and its newest block time. */
+/** Where one append landed, for truncation: its start position and the context time it was made at. */
 interface Mark {
   start: number;
   time: number;
 }
 
-export class ReceiverWal {
+export class ReceiverWal implements ReceiverLog {
+  /** One per append, oldest first; appends are made in time order, so truncation cuts a prefix. */
   private readonly marks: Mark[] = [];
-  /** Newest block time logged so far: marks carry the running maximum, so truncation never cuts ahead. */
-  private newest = -Infinity;
 
-  private constructor(
-    private readonly log: WriteAheadLog,
-    private readonly codecs: ReadonlyMap<number, RecordCodec<unknown>>,
-  ) {}
+  private constructor(private readonly log: WriteAheadLog) {}
 
-  /**
-   * Opens (or creates) the log in `dir`. `codecs` maps each stream id to its codec; a logged block of a
-   * stream with no codec is a SLUICE_STORAGE error at replay (the application changed its inputs).
-   */
-  static async open(
-    dir: string,
-    codecs: ReadonlyMap<number, RecordCodec<unknown>>,
-    opts: ReceiverWalOptions = {},
-  ): Promise<ReceiverWal> {
+  /** Opens (or creates) the log in `dir`, cutting a torn tail a crash left. */
+  static async open(dir: string, opts: ReceiverWalOptions = {}): Promise<ReceiverWal> {
     const log = await WriteAheadLog.open(dir, {
       fsync: opts.fsync ?? 'always',
       maxSegmentBytes: opts.maxSegmentBytes ?? 16 * 1024 * 1024,
       ...(opts.logger ? { logger: opts.logger } : {}),
     });
-    return new ReceiverWal(log, codecs);
+    return new ReceiverWal(log);
   }
 
   get dir(): string {
     return this.log.dir;
   }
 
-  /** Segment files on disk now (for tests and the report). */
+  /** Segment files on disk now. */
   get segmentCount(): number {
     return this.log.segments.length;
   }
 
-  /** Resolves once every block is durable (one write and one sync for the lot, shared with concurrent appends). */
-  async append(blocks: readonly LoggedBlock<unknown>[]): Promise<void> {
+  /** Resolves once every block is durable (one write and one sync, shared with concurrent appends). */
+  async append(blocks: readonly ReceivedBlock<unknown>[], time: number): Promise<void> {
     if (blocks.length === 0) return;
     const payloads = new Array<Buffer>(blocks.length);
-    let time = this.newest;
     for (let i = 0; i < blocks.length; i++) {
-      const b = blocks[i]!;
-      const body = this.codec(b.stream).encode(b.records);
+      const records = blocks[i]!.records;
+      const codec = CODECS.find((c) => c.fits(records))!;
       const head = Buffer.allocUnsafe(BLOCK_HEADER);
       head.writeUInt8(BLOCK_VERSION, 0);
-      head.writeDoubleBE(b.time, 1);
-      head.writeUInt32BE(b.stream, 9);
-      payloads[i] = Buffer.concat([head, body]);
-      if (b.time > time) time = b.time;
+      head.writeUInt8(codec.id, 1);
+      head.writeDoubleBE(time, 2);
+      payloads[i] = Buffer.concat([head, codec.encode(records)]);
     }
-    this.newest = time;
     const at = await this.log.append(payloads, BLOCK_RECORD);
     this.marks.push({ start: at.start, time });
   }
 
-  /** Every block still in the log, oldest first (the engine keeps those newer than its checkpoint). */
-  async *replay(): AsyncIterable<LoggedBlock<unknown>> {
-    const found: LoggedBlock<unknown>[] = [];
+  /**
+   * Every block still in the log, oldest first, as records without acks. They are read segment by
+   * segment at open: the log holds what the last checkpoint did not cover.
+   */
+  async *replay(): AsyncIterable<ReceivedBlock<unknown>> {
+    const found: ReceivedBlock<unknown>[] = [];
     this.marks.length = 0;
-    let newest = -Infinity;
     await this.log.replay(this.log.firstPosition, (type, payload, position) => {
       if (type !== BLOCK_RECORD) return;
-      const block = this.decodeBlock(payload, position);
-      if (block.time > newest) newest = block.time;
-      this.marks.push({ start: position, time: newest });
+      const { block, time } = this.decodeBlock(payload, position);
+      this.marks.push({ start: position, time });
       found.push(block);
     });
-    if (newest > this.newest) this.newest = newest;
     yield* found;
   }
 
-  /** Forgets the blocks received at or before `time`: whole segments holding only those are deleted. */
+  /** Forgets the blocks appended before `time`: whole segments holding only those are deleted. */
   async truncate(time: number): Promise<void> {
     let i = 0;
-    while (i < this.marks.length && this.marks[i]!.time <= time) i++;
+    while (i < this.marks.length && this.marks[i]!.time < time) i++;
     const keepFrom = i < this.marks.length ? this.marks[i]!.start : this.log.endPosition;
     this.marks.splice(0, i);
     await this.log.releaseBefore(keepFrom);
@@ -171,33 +168,23 @@ export class ReceiverWal {
     return this.log.close();
   }
 
-  private codec(stream: number): RecordCodec<unknown> {
-    const c = this.codecs.get(stream);
-    if (c === undefined) {
+  private decodeBlock(payload: Buffer, position: number): { block: ReceivedBlock<unknown>; time: number } {
+    const codec = CODECS.find((c) => c.id === payload[1]);
+    if (payload.length < BLOCK_HEADER || payload[0] !== BLOCK_VERSION || codec === undefined) {
       throw new SluiceError(
         'SLUICE_STORAGE',
-        `no record codec for input stream ${stream} in the receiver log`,
-        {
-          place: { file: this.log.dir },
-        },
-      );
-    }
-    return c;
-  }
-
-  private decodeBlock(payload: Buffer, position: number): LoggedBlock<unknown> {
-    if (payload.length < BLOCK_HEADER || payload[0] !== BLOCK_VERSION) {
-      throw new SluiceError(
-        'SLUICE_STORAGE',
-        `receiver log record at position ${position} is not a version ${BLOCK_VERSION} block`,
+        `receiver log record at position ${position} is not a version ${BLOCK_VERSION} block of a known codec`,
         { place: { file: this.log.dir } },
       );
     }
-    const stream = payload.readUInt32BE(9);
-    return {
-      time: payload.readDoubleBE(1),
-      stream,
-      records: this.codec(stream).decode(payload.subarray(BLOCK_HEADER)),
-    };
+    return { block: codec.decode(payload.subarray(BLOCK_HEADER)), time: payload.readDoubleBE(2) };
   }
+}
+
+/**
+ * The context option that gives every receiver a write-ahead log under the checkpoint directory:
+ * `new StreamingContext({ batchIntervalMs, receiverLog: receiverWriteAheadLog() })`.
+ */
+export function receiverWriteAheadLog(opts: ReceiverWalOptions = {}): ReceiverLogFactory {
+  return (target) => ReceiverWal.open(target.dir, opts);
 }
