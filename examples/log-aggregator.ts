@@ -55,6 +55,8 @@ export interface AggregatorOptions {
   json?: string | undefined;
   /** Where the top 10 goes (stdout by default). */
   write?: (text: string) => void;
+  /** Called every slide with the window's counts, most requested first (for embedding, as the demo does). */
+  onCounts?: (time: number, counts: readonly [string, number][]) => void;
 }
 
 const ms = (seconds: number) => Math.round(seconds * 1000);
@@ -119,6 +121,7 @@ export function buildLogAggregator(opts: AggregatorOptions): StreamingContext {
     if (counts.length === 0) lines.push('   (no requests in the window)');
     write(`${lines.join('\n')}\n`);
     if (opts.json !== undefined) appendFileSync(opts.json, `${JSON.stringify({ time, counts })}\n`);
+    opts.onCounts?.(time, counts);
   });
   return ssc;
 }

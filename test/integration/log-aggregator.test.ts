@@ -155,3 +155,25 @@ test('poll: the aggregator drains a SparkSink; its JSON counts are the generated
   const out = output(child);
   await feedAndCheck(spool, json, child, out.text);
 });
+
+test('the streaming demo runs agent, generator and aggregator, stops by itself and checks the counts', {
+  timeout: 60_000,
+}, async () => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'examples/streaming-demo.ts', '--seconds', '2', '--rate', '400'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  cleanup.push(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const out = output(child);
+  assert.equal(await exited(child), 0, out.text());
+  assert.match(out.text(), /top URLs of the last 300 s/);
+  const m = /ok {3}(\d+) lines generated in \d+ files; the aggregator's window counted (\d+) requests/.exec(
+    out.text(),
+  );
+  assert.ok(m, out.text());
+  assert.equal(m[1], m[2]);
+  assert.ok(Number(m[1]) >= 400, `only ${m?.[1]} lines in 2 s at 400 lines/s`);
+});
