@@ -5,7 +5,7 @@
 // printed every slide.
 //
 //   npx tsx examples/log-aggregator.ts (--push HOST:PORT | --poll HOST:PORT[,HOST:PORT...])
-//       [--window 300] [--slide 1] [--checkpoint DIR] [--json FILE] [--seconds N]
+//       [--window 300] [--slide 1] [--checkpoint DIR [--checkpoint-interval S]] [--json FILE] [--seconds N]
 //
 // --push listens as an Avro source (feed it with examples/sparkstreamingflume.conf, the tutorial's agent
 // file); --poll pulls from SparkSinks. --window and --slide are seconds (fractions allowed; the batch
@@ -52,6 +52,8 @@ export interface AggregatorOptions {
   windowSeconds: number;
   slideSeconds: number;
   checkpoint?: string | undefined;
+  /** Seconds between checkpoints (the engine's default: the first multiple of the batch over 10 s). */
+  checkpointIntervalSeconds?: number | undefined;
   json?: string | undefined;
   /** Where the top 10 goes (stdout by default). */
   write?: (text: string) => void;
@@ -84,7 +86,10 @@ export function buildLogAggregator(opts: AggregatorOptions): StreamingContext {
     // With a checkpoint directory every receiver also logs what it receives before acking it.
     ...(opts.checkpoint !== undefined ? { receiverLog: receiverWriteAheadLog() } : {}),
   });
-  if (opts.checkpoint !== undefined) ssc.checkpoint(opts.checkpoint);
+  if (opts.checkpoint !== undefined) {
+    const every = opts.checkpointIntervalSeconds;
+    ssc.checkpoint(opts.checkpoint, every !== undefined ? { intervalMs: ms(every) } : {});
+  }
   let events: DStream<SparkFlumeEvent>;
   if (opts.push !== undefined) {
     const [host, port] = splitHostPort(opts.push);
@@ -144,6 +149,7 @@ async function main(): Promise<number> {
       window: { type: 'string', default: '300' },
       slide: { type: 'string', default: '1' },
       checkpoint: { type: 'string' },
+      'checkpoint-interval': { type: 'string' },
       json: { type: 'string' },
       seconds: { type: 'string' },
     },
@@ -160,6 +166,8 @@ async function main(): Promise<number> {
     windowSeconds,
     slideSeconds,
     checkpoint: values.checkpoint,
+    checkpointIntervalSeconds:
+      values['checkpoint-interval'] !== undefined ? Number(values['checkpoint-interval']) : undefined,
     json: values.json,
   });
   const stop = () => void ssc.stop({ graceful: true });

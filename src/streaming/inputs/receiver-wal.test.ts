@@ -50,7 +50,7 @@ test('Flume events, lines and other values come back after a reopen, with their 
   assert.ok(blocks.every((b) => b.ack === undefined));
 });
 
-test('truncate deletes the segments of blocks appended before a time and keeps every later block', async (t) => {
+test('truncate forgets the blocks appended before a time (their segments deleted) and keeps every later block', async (t) => {
   const dir = tempDir('rwal-trunc', t);
   const wal = await ReceiverWal.open(dir, { maxSegmentBytes: 4096, logger: memoryLogger() });
   const line = 'x'.repeat(500);
@@ -62,8 +62,11 @@ test('truncate deletes the segments of blocks appended before a time and keeps e
   await wal.close();
   const again = await ReceiverWal.open(dir, { logger: memoryLogger() });
   const times = (await replayed(again)).map((b) => Number(b.records[1]));
-  for (let time = 31; time <= 40; time++) assert.ok(times.includes(time), `block ${time} lost`);
-  assert.ok(times.length < 40, 'nothing was deleted');
+  // Blocks before 31 sharing a segment with later ones are skipped too: replay gives exactly the rest.
+  assert.deepEqual(
+    times,
+    Array.from({ length: 10 }, (_, i) => 31 + i),
+  );
   // Truncation after a replay works from the positions the replay found.
   await again.truncate(41);
   assert.equal(again.segmentCount, 1);

@@ -21,8 +21,9 @@ import type { ReceiverLog, ReceiverLogFactory } from '../receiver-log.js';
  *   codec 2 := strings (lines): count:u32 then the strings joined by "\n"
  *   codec 3 := anything else: the checkpoint JSON (streaming/codec.ts: Buffers and Maps survive)
  *
- * `truncate(t)` forgets the blocks appended before `t`: whole log segments holding only those are
- * deleted, so the disk holds the unprocessed blocks plus at most one segment of processed ones.
+ * `truncate(t)` forgets the blocks appended before `t`: it logs a truncation mark (replay skips the
+ * blocks older than the last mark, which may share a segment with newer ones) and deletes the whole
+ * segments holding only older blocks, so the disk holds the unprocessed blocks plus at most one segment.
  */
 /** How one kind of records becomes bytes in the log and back. */
 interface RecordCodec {
@@ -81,8 +82,9 @@ const CODECS: readonly RecordCodec[] = [flumeEvents, lines, json];
 
 const BLOCK_VERSION = 1;
 const BLOCK_HEADER = 1 + 1 + 8;
-/** The log's record type for blocks (a type byte lets later versions add other records). */
+/** The log's record types: a block, and a truncation mark (time:f64, replay skips blocks before it). */
 const BLOCK_RECORD = 1;
+const TRUNCATED_RECORD = 2;
 
 export interface ReceiverWalOptions {
   /** `always` (default): a block is acked only once fsynced; `interval`: once written to the OS. */
@@ -144,23 +146,32 @@ export class ReceiverWal implements ReceiverLog {
    * segment at open: the log holds what the last checkpoint did not cover.
    */
   async *replay(): AsyncIterable<ReceivedBlock<unknown>> {
-    const found: ReceivedBlock<unknown>[] = [];
+    const found: { block: ReceivedBlock<unknown>; time: number }[] = [];
+    let truncatedBefore = -Infinity;
     this.marks.length = 0;
     await this.log.replay(this.log.firstPosition, (type, payload, position) => {
+      if (type === TRUNCATED_RECORD) {
+        truncatedBefore = Math.max(truncatedBefore, payload.readDoubleBE(0));
+        return;
+      }
       if (type !== BLOCK_RECORD) return;
-      const { block, time } = this.decodeBlock(payload, position);
-      this.marks.push({ start: position, time });
-      found.push(block);
+      const b = this.decodeBlock(payload, position);
+      this.marks.push({ start: position, time: b.time });
+      found.push(b);
     });
-    yield* found;
+    for (const b of found) if (b.time >= truncatedBefore) yield b.block;
   }
 
-  /** Forgets the blocks appended before `time`: whole segments holding only those are deleted. */
+  /** Forgets the blocks appended before `time`: replay skips them, and segments holding only them go. */
   async truncate(time: number): Promise<void> {
     let i = 0;
     while (i < this.marks.length && this.marks[i]!.time < time) i++;
+    if (i === 0) return;
     const keepFrom = i < this.marks.length ? this.marks[i]!.start : this.log.endPosition;
     this.marks.splice(0, i);
+    const mark = Buffer.allocUnsafe(8);
+    mark.writeDoubleBE(time, 0);
+    await this.log.append([mark], TRUNCATED_RECORD);
     await this.log.releaseBefore(keepFrom);
   }
 
