@@ -152,6 +152,9 @@ export class DStream<T> {
     });
   }
 
+  /** The records `f` keeps; a type guard narrows the stream's type. */
+  filter<S extends T>(f: (record: T) => record is S): DStream<S>;
+  filter(f: (record: T) => boolean): DStream<T>;
   filter(f: (record: T) => boolean): DStream<T> {
     return this.derive('filter', (records) => {
       const out: T[] = [];

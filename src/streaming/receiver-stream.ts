@@ -226,7 +226,7 @@ export class ReceiverInput<T> implements ReceiverSink<T> {
     const room = this.host.budget.room();
     if (delay < 1 && room === undefined) return undefined;
     this.stats.throttled++;
-    const rate = delay >= 1 ? new Promise<void>((r) => setTimeout(r, delay).unref?.()) : undefined;
+    const rate = delay >= 1 ? new Promise<void>((r) => setTimeout(r, delay)) : undefined;
     if (rate === undefined) return room;
     if (room === undefined) return rate;
     return Promise.all([rate, room]).then(() => this.host.budget.room());
