@@ -1,49 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { testContext } from '../../test/mocks/sinks.js';
+import { type AgentPlan, agentText, testAgent } from '../../test/support/streaming.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { waitFor } from '../../test/support/wait.js';
 import { Event } from '../core/event.js';
 import { memoryLogger } from '../core/logger.js';
 import { freePort } from '../core/ports.js';
-import { Agent } from '../flow/agent/agent.js';
-import { builtinAgentCatalog } from '../flow/agent/catalog.js';
 import { FlumeRpcClient, statusName } from '../rpc/avro/flume-protocol.js';
 import { StreamingContext } from './context.js';
 import { FlumeUtils } from './flume-utils.js';
 import { receiverWriteAheadLog } from './inputs/receiver-wal.js';
 import { socketTextStream, textFileStream } from './inputs/text-streams.js';
 
-const cleanup: (() => Promise<void>)[] = [];
+const cleanup: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {});
 });
 
-function agent(lines: string[]): Agent {
-  const a = Agent.fromText(
-    lines.join('\n'),
-    'utils.conf',
-    'a1',
-    builtinAgentCatalog(),
-    testContext({ nodeName: 'a1' }),
-  );
-  cleanup.push(() => a.stop());
-  return a;
-}
-
-const seqInto = (total: number) => [
-  'a1.sources = r1',
-  'a1.channels = c1',
-  'a1.sinks = k1',
-  'a1.sources.r1.type = seq',
-  `a1.sources.r1.totalEvents = ${total}`,
-  'a1.sources.r1.channels = c1',
-  'a1.channels.c1.type = memory',
-  'a1.channels.c1.capacity = 10000',
-  'a1.channels.c1.transactionCapacity = 100',
-  'a1.sinks.k1.channel = c1',
-  'a1.sinks.k1.hostname = 127.0.0.1',
-];
+const seqAgent = (total: number, sink: AgentPlan['sink']) =>
+  testAgent(agentText({ source: { seq: total }, sink }), cleanup);
 
 function context(): StreamingContext {
   const ssc = new StreamingContext({ batchIntervalMs: 100, logger: memoryLogger() });
@@ -70,7 +45,7 @@ test('createStream: an agent pushes to the context over Avro; every event once i
   const ssc = context();
   const got = collect(FlumeUtils.createStream(ssc, '127.0.0.1', port));
   await ssc.start();
-  await agent([...seqInto(1000), 'a1.sinks.k1.type = avro', `a1.sinks.k1.port = ${port}`]).start();
+  await seqAgent(1000, { avro: port }).start();
   await waitFor(
     () => got.length >= 1000,
     () => `1000 events (got ${got.length})`,
@@ -83,13 +58,8 @@ test('createPollingStream, as "host:port" or host and port: the context drains a
   timeout: 30_000,
 }, async () => {
   const [p1, p2] = [await freePort(), await freePort()];
-  const sparkSink = (port: number) => [
-    'a1.sinks.k1.type = org.apache.spark.streaming.flume.sink.SparkSink',
-    `a1.sinks.k1.port = ${port}`,
-    'a1.sinks.k1.backoffInterval = 20',
-  ];
-  await agent([...seqInto(500), ...sparkSink(p1)]).start();
-  await agent([...seqInto(700), ...sparkSink(p2)]).start();
+  await seqAgent(500, { spark: p1 }).start();
+  await seqAgent(700, { spark: p2 }).start();
   const ssc = context();
   const a = collect(FlumeUtils.createPollingStream(ssc, `127.0.0.1:${p1}`, { maxBatchSize: 50 }));
   const b = collect(FlumeUtils.createPollingStream(ssc, '127.0.0.1', p2, { parallelism: 2 }));

@@ -3,57 +3,25 @@
 // never a silent loss, while the receiver is down; input at twice the processing rate keeps memory
 // within the engine's bound and shows up as scheduling delay in the report.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { AccessLogGenerator } from '../../examples/access-log-generator.js';
 import { memoryLogger } from '../../src/core/logger.js';
 import { freePort } from '../../src/core/ports.js';
-import { Agent } from '../../src/flow/agent/agent.js';
-import { builtinAgentCatalog } from '../../src/flow/agent/catalog.js';
 import { StreamingContext } from '../../src/streaming/context.js';
 import { FlumeUtils } from '../../src/streaming/flume-utils.js';
-import { testContext } from '../mocks/sinks.js';
 import { exited, output, sender } from '../support/processes.js';
+import { agentText, exampleProcess, lastCounts, testAgent } from '../support/streaming.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const cleanup: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {});
 });
 
-function agent(lines: string[], file = 'e2e.conf'): Agent {
-  const a = Agent.fromText(
-    lines.join('\n'),
-    file,
-    'a1',
-    builtinAgentCatalog(),
-    testContext({ nodeName: 'a1' }),
-  );
-  cleanup.push(() => a.stop());
-  return a;
-}
-
-function aggregator(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/log-aggregator.ts', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanup.push(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return child;
-}
-
-function lastCounts(file: string): Map<string, number> {
-  if (!existsSync(file)) return new Map();
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  const last = lines[lines.length - 1];
-  return new Map(last ? (JSON.parse(last) as { counts: [string, number][] }).counts : []);
-}
+const aggregator = (args: string[]) => exampleProcess('log-aggregator.ts', args, cleanup);
 
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
@@ -65,24 +33,17 @@ test('poll: the aggregator SIGKILLed mid-stream and restarted from its checkpoin
   mkdirSync(spool);
   const checkpoint = join(dir, 'checkpoint');
   const port = await freePort();
-  const a = agent([
-    'a1.sources = r1',
-    'a1.channels = c1',
-    'a1.sinks = k1',
-    'a1.sources.r1.type = spooldir',
-    `a1.sources.r1.spoolDir = ${spool}`,
-    'a1.sources.r1.pollDelay = 50',
-    'a1.sources.r1.channels = c1',
-    'a1.channels.c1.type = memory',
-    'a1.channels.c1.capacity = 100000',
-    'a1.channels.c1.transactionCapacity = 200',
-    'a1.sinks.k1.type = org.apache.spark.streaming.flume.sink.SparkSink',
-    'a1.sinks.k1.hostname = 127.0.0.1',
-    `a1.sinks.k1.port = ${port}`,
-    'a1.sinks.k1.channel = c1',
-    // Batches the killed poller never acked come back this soon.
-    'a1.sinks.k1.timeout = 2',
-  ]);
+  const a = testAgent(
+    agentText({
+      source: { spool },
+      sink: { spark: port },
+      capacity: 100_000,
+      transactionCapacity: 200,
+      // Batches the killed poller never acked come back this soon.
+      extra: ['a1.sinks.k1.timeout = 2'],
+    }),
+    cleanup,
+  );
   await a.start();
   const args = (json: string) => [
     '--poll',
@@ -158,25 +119,14 @@ test('push: while the receiver is down the agent sees errors and keeps the event
 }, async () => {
   const port = await freePort();
   const totalEvents = 6000;
-  const a = agent([
-    'a1.sources = r1',
-    'a1.channels = c1',
-    'a1.sinks = k1',
-    'a1.sources.r1.type = seq',
-    `a1.sources.r1.totalEvents = ${totalEvents}`,
-    'a1.sources.r1.batchSize = 100',
-    'a1.sources.r1.channels = c1',
-    'a1.channels.c1.type = memory',
-    'a1.channels.c1.capacity = 10000',
-    'a1.channels.c1.transactionCapacity = 100',
-    'a1.sinks.k1.type = avro',
-    'a1.sinks.k1.hostname = 127.0.0.1',
-    `a1.sinks.k1.port = ${port}`,
-    'a1.sinks.k1.batch-size = 100',
-    'a1.sinks.k1.connect-timeout = 1000',
-    'a1.sinks.k1.request-timeout = 5000',
-    'a1.sinks.k1.channel = c1',
-  ]);
+  const a = testAgent(
+    agentText({
+      source: { seq: totalEvents, batchSize: 100 },
+      sink: { avro: port },
+      extra: ['a1.sinks.k1.connect-timeout = 1000', 'a1.sinks.k1.request-timeout = 5000'],
+    }),
+    cleanup,
+  );
   const sink = () => a.totals().sinks[0]!;
   await a.start();
   // Down from the start: every attempt fails and the events stay in the channel.

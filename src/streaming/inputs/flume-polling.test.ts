@@ -1,50 +1,29 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { testContext } from '../../../test/mocks/sinks.js';
 import { CollectingReceiverSink, gate } from '../../../test/support/receiver-sink.js';
+import { agentText, testAgent } from '../../../test/support/streaming.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { memoryLogger } from '../../core/logger.js';
 import { freePort } from '../../core/ports.js';
-import { Agent } from '../../flow/agent/agent.js';
-import { builtinAgentCatalog } from '../../flow/agent/catalog.js';
+import type { Agent } from '../../flow/agent/agent.js';
 import type { SparkFlumeEvent } from '../flume-event.js';
 import { type FlumePollingOptions, FlumePollingReceiver, parseSinkAddresses } from './flume-polling.js';
 
-const cleanup: (() => Promise<void>)[] = [];
+const cleanup: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {});
 });
 
 /** An agent whose seq source fills a memory channel drained by a SparkSink on `port`. */
-function sparkAgent(port: number, total: number, extra: string[] = []): Agent {
-  const text = [
-    'a1.sources = r1',
-    'a1.channels = c1',
-    'a1.sinks = k1',
-    'a1.sources.r1.type = seq',
-    `a1.sources.r1.totalEvents = ${total}`,
-    'a1.sources.r1.batchSize = 50',
-    'a1.sources.r1.channels = c1',
-    'a1.channels.c1.type = memory',
-    'a1.channels.c1.capacity = 10000',
-    'a1.channels.c1.transactionCapacity = 100',
-    'a1.channels.c1.keep-alive = 0',
-    'a1.sinks.k1.type = org.apache.spark.streaming.flume.sink.SparkSink',
-    'a1.sinks.k1.hostname = 127.0.0.1',
-    `a1.sinks.k1.port = ${port}`,
-    'a1.sinks.k1.channel = c1',
-    'a1.sinks.k1.backoffInterval = 20',
-    ...extra,
-  ].join('\n');
-  const agent = Agent.fromText(
-    text,
-    'spark.conf',
-    'a1',
-    builtinAgentCatalog(),
-    testContext({ nodeName: 'a1' }),
+function sparkAgent(port: number, total: number): Agent {
+  return testAgent(
+    agentText({
+      source: { seq: total },
+      sink: { spark: port },
+      extra: ['a1.channels.c1.keep-alive = 0'],
+    }),
+    cleanup,
   );
-  cleanup.push(() => agent.stop());
-  return agent;
 }
 
 async function receiving(

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { testContext } from '../../../test/mocks/sinks.js';
 import { CollectingReceiverSink, gate } from '../../../test/support/receiver-sink.js';
+import { agentText, testAgent } from '../../../test/support/streaming.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { Event } from '../../core/event.js';
 import { memoryLogger } from '../../core/logger.js';
 import { freePort } from '../../core/ports.js';
-import { Agent } from '../../flow/agent/agent.js';
-import { builtinAgentCatalog } from '../../flow/agent/catalog.js';
 import { FlumeRpcClient, statusName } from '../../rpc/avro/flume-protocol.js';
 import type { SparkFlumeEvent } from '../flume-event.js';
 import { type FlumePushOptions, FlumePushReceiver } from './flume-push.js';
 
-const cleanup: (() => Promise<void>)[] = [];
+const cleanup: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => {});
 });
@@ -105,34 +103,8 @@ test('a token is required when set', async () => {
   assert.equal(sink.records.length, 1);
 });
 
-function avroAgent(port: number, total: number, extra: string[] = []): Agent {
-  const text = [
-    'a1.sources = r1',
-    'a1.channels = c1',
-    'a1.sinks = k1',
-    'a1.sources.r1.type = seq',
-    `a1.sources.r1.totalEvents = ${total}`,
-    'a1.sources.r1.batchSize = 50',
-    'a1.sources.r1.channels = c1',
-    'a1.channels.c1.type = memory',
-    'a1.channels.c1.capacity = 1000',
-    'a1.channels.c1.transactionCapacity = 100',
-    'a1.sinks.k1.type = avro',
-    'a1.sinks.k1.hostname = 127.0.0.1',
-    `a1.sinks.k1.port = ${port}`,
-    'a1.sinks.k1.batch-size = 100',
-    'a1.sinks.k1.channel = c1',
-    ...extra,
-  ].join('\n');
-  const agent = Agent.fromText(
-    text,
-    'push.conf',
-    'a1',
-    builtinAgentCatalog(),
-    testContext({ nodeName: 'a1' }),
-  );
-  cleanup.push(() => agent.stop());
-  return agent;
+function avroAgent(port: number, total: number, extra: string[] = []) {
+  return testAgent(agentText({ source: { seq: total }, sink: { avro: port }, extra }), cleanup);
 }
 
 for (const compressed of [false, true]) {
