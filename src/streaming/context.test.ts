@@ -152,3 +152,53 @@ test('awaitTerminationOrTimeout says whether the context stopped in time', async
   assert.equal(await ssc.awaitTerminationOrTimeout(5000), true);
   await stopped;
 });
+
+test('print writes Spark layout: the time, the first n records, ... when there are more', async () => {
+  const ssc = manual();
+  let text = '';
+  ssc
+    .queueStream<[string, number]>([
+      [
+        ['a', 1],
+        ['b', 2],
+        ['c', 3],
+      ],
+      [],
+    ])
+    .print(2, (t) => {
+      text += t;
+    });
+  await ssc.start();
+  await ssc.advance(2000);
+  await ssc.stop();
+  const rule = '-------------------------------------------';
+  assert.equal(
+    text,
+    `${rule}\nTime: 1000 ms\n${rule}\n(a,1)\n(b,2)\n...\n\n${rule}\nTime: 2000 ms\n${rule}\n\n`,
+  );
+});
+
+test('saveAsTextFiles writes one complete directory per batch: part-00000 and _SUCCESS', async (t) => {
+  const { tempDir } = await import('../../test/support/tmp.js');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const dir = tempDir('streaming-save', t);
+  const ssc = manual();
+  ssc
+    .queueStream<[string, number]>([
+      [['a', 1]],
+      [],
+      [
+        ['b', 2],
+        ['c', 3],
+      ],
+    ])
+    .saveAsTextFiles(`${dir}/counts`, 'txt');
+  await ssc.start();
+  await ssc.advance(3000);
+  await ssc.stop();
+  assert.deepEqual(readdirSync(dir).sort(), ['counts-1000.txt', 'counts-2000.txt', 'counts-3000.txt']);
+  assert.equal(readFileSync(`${dir}/counts-1000.txt/part-00000`, 'utf8'), '(a,1)\n');
+  assert.equal(readFileSync(`${dir}/counts-2000.txt/part-00000`, 'utf8'), '');
+  assert.equal(readFileSync(`${dir}/counts-3000.txt/part-00000`, 'utf8'), '(b,2)\n(c,3)\n');
+  assert.deepEqual(readdirSync(`${dir}/counts-3000.txt`).sort(), ['_SUCCESS', 'part-00000']);
+});
