@@ -448,18 +448,19 @@ export class StreamingContext implements StreamGraph {
       );
     if (graceful && this.lifecycle === 'ACTIVE') {
       await stopReceivers();
-      // Let the timer cut batches until what the receivers stored has been processed.
+      // Let the timer cut batches until what the receivers stored has been processed. Batches with no
+      // received data left are not waited for: with an output slower than the interval they would
+      // queue forever.
       const deadline = Date.now() + (this.opts.gracefulStopTimeoutMs ?? 10 * this.batchIntervalMs);
+      const pending = () => this.receivers.some((r) => r.hasPending);
       if (this.clock.kind === 'system')
-        while (
-          this.failure === undefined &&
-          Date.now() < deadline &&
-          (this.receivers.some((r) => r.unallocated > 0) ||
-            this.queue.length > 0 ||
-            this.processing !== undefined)
-        )
+        while (this.failure === undefined && Date.now() < deadline && pending())
           await new Promise((r) => setTimeout(r, Math.min(this.batchIntervalMs, 50)));
       else await this.drain();
+      if (pending())
+        this.logger.warn(
+          `graceful stop: gave up after ${this.opts.gracefulStopTimeoutMs ?? 10 * this.batchIntervalMs} ms with received data not processed (${this.receivers.reduce((n, r) => n + r.report().pendingRecords, 0)} records)`,
+        );
     }
     this.acceptingBatches = false;
     if (this.timer !== undefined) clearTimeout(this.timer);

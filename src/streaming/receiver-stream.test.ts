@@ -242,3 +242,48 @@ test('with a write-ahead log a block is acked only once logged; a checkpoint tru
   await first.ssc.stop();
   assert.deepEqual(second.seen, [['b']]);
 });
+
+test('input faster than processing waits at the receiver: held bytes stay within the bound, nothing is lost', async () => {
+  const bound = 20_000;
+  const ssc = new StreamingContext({
+    batchIntervalMs: 40,
+    maxUnprocessedBytes: bound,
+    // Batches queue behind the slow output: the default (10 batches) would give up before the data.
+    gracefulStopTimeoutMs: 20_000,
+    logger: memoryLogger(),
+  });
+  const rx = new HandReceiver();
+  let processed = 0;
+  let maxHeld = 0;
+  ssc.receiverStream(rx).foreachRDD(async (r) => {
+    processed += r.length;
+    // Processing is slower than the interval: batches queue and the receiver must wait.
+    await new Promise((res) => setTimeout(res, 60));
+  });
+  await ssc.start();
+  const block = Array(100).fill('0123456789'); // 1,000 bytes
+  let stored = 0;
+  const deadline = Date.now() + 1500;
+  while (Date.now() < deadline) {
+    const { waited } = rx.push(block);
+    stored += block.length;
+    maxHeld = Math.max(maxHeld, ssc.report().unprocessedBytes);
+    if (waited) await waited;
+    else await new Promise((res) => setImmediate(res));
+  }
+  await ssc.stop({ graceful: true });
+  assert.ok(maxHeld <= bound + 1000, `held at most ${maxHeld} bytes with a bound of ${bound}`);
+  assert.ok(ssc.report().receivers[0]!.throttled > 0, 'the receiver was made to wait');
+  const rep = ssc.report();
+  assert.equal(
+    processed,
+    stored,
+    JSON.stringify({
+      stored,
+      processed,
+      batchRecords: rep.records,
+      rx: rep.receivers[0],
+      batches: rep.batches,
+    }),
+  );
+});

@@ -160,9 +160,9 @@ export class ReceiverInput<T> implements ReceiverSink<T> {
     this.host.budget.release(bytes);
   }
 
-  /** Records stored and not handed to a batch yet. */
-  get unallocated(): number {
-    return this.held.length;
+  /** Blocks stored and not processed yet (held, or in a batch not completed). */
+  get hasPending(): boolean {
+    return this.held.length > 0 || this.allocated.size > 0;
   }
 
   /**
