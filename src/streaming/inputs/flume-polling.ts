@@ -113,7 +113,14 @@ export class FlumePollingReceiver implements Receiver<SparkFlumeEvent> {
     while (this.inHand.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const stopped = new SluiceError('SLUICE_CLOSED', `${this.name} stopped before the block was stored`);
     for (const a of [...this.inHand]) a.fail(stopped);
-    await Promise.race([Promise.all(this.settling), new Promise((r) => setTimeout(r, STOP_GRACE_MS))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.settling),
+      new Promise((r) => {
+        timer = setTimeout(r, STOP_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     // Closing ends the getEventBatch calls still waiting at the sinks; their transactions roll back.
     await Promise.all([...this.pollers, ...this.ackers].map((p) => p.close()));
     await Promise.all(this.fetchers);
