@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { selfSigned } from '../../../test/fixtures/tls.js';
+import { peerSkip } from '../../../test/support/peers.js';
 import { CollectingReceiverSink, gate } from '../../../test/support/receiver-sink.js';
 import { agentText, testAgent } from '../../../test/support/streaming.js';
 import { waitFor } from '../../../test/support/wait.js';
@@ -134,3 +136,21 @@ for (const compressed of [false, true]) {
     assert.equal(sink.records.length, total);
   });
 }
+
+test('with ssl only TLS senders trusting its certificate get through', {
+  skip: peerSkip('openssl'),
+}, async () => {
+  const certs = selfSigned();
+  assert.ok(certs, 'openssl made no certificate');
+  const { receiver, sink } = await started({ ssl: { keyFile: certs.keyFile, certFile: certs.certFile } });
+  const port = receiver.boundPort;
+  const tls = client(port, { tls: { ca: certs.cert, servername: 'localhost' } });
+  assert.equal(statusName(await tls.appendBatch(events(2))), 'OK');
+  await assert.rejects(
+    client(port, { connectTimeoutMs: 2000, requestTimeoutMs: 2000 }).appendBatch(events(1)),
+  );
+  assert.deepEqual(
+    sink.records.map((r) => r.text),
+    ['line 0', 'line 1'],
+  );
+});
