@@ -8,12 +8,14 @@ import { benchCore } from './core.js';
 import { fmt, type Row } from './harness.js';
 import { benchNet } from './net.js';
 import { benchStartup } from './startup.js';
+import { benchStreaming } from './streaming.js';
 
 const SUITES: Record<string, () => Promise<Row[]>> = {
   core: benchCore,
   agent: async () => [...(await benchChannels()), ...(await benchSpark())],
   net: benchNet,
   startup: benchStartup,
+  streaming: benchStreaming,
 };
 
 // `--render` only regenerates docs/benchmarks.md from the stored results.

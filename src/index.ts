@@ -34,3 +34,21 @@ export type { PipelineConfig, PipelineHost } from './node/host.js';
 export { SpecHost } from './node/spec-host.js';
 export { parseSink, parseSource, parseSpec } from './spec/parser.js';
 export { printSink, printSpec } from './spec/printer.js';
+export {
+  StreamingContext,
+  type StreamingContextOptions,
+  type StreamingState,
+} from './streaming/context.js';
+export { DStream, MapWithStateDStream, type OutputFn, type Pair } from './streaming/dstream.js';
+export { SparkFlumeEvent } from './streaming/flume-event.js';
+export { FlumeUtils } from './streaming/flume-utils.js';
+export type { FlumePollingOptions, SinkAddress } from './streaming/inputs/flume-polling.js';
+export type { FlumePushOptions } from './streaming/inputs/flume-push.js';
+export { type ReceiverWalOptions, receiverWriteAheadLog } from './streaming/inputs/receiver-wal.js';
+export { socketTextStream, textFileStream } from './streaming/inputs/text-streams.js';
+export type { QueueStreamOptions } from './streaming/queue-stream.js';
+export type { ReceivedBlock, Receiver, ReceiverSink } from './streaming/receiver.js';
+export type { ReceiverLog, ReceiverLogFactory, ReceiverLogTarget } from './streaming/receiver-log.js';
+export type { ReceiverReport } from './streaming/receiver-stream.js';
+export type { BatchInfo, StreamingReport } from './streaming/report.js';
+export { type MappingFunction, State, StateSpec } from './streaming/state.js';

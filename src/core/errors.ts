@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   SLUICE_CHANNEL_FULL: 'A channel has no room for a put within its keep-alive.',
   SLUICE_TRANSACTION: 'A channel transaction was misused (capacity exceeded, not open, already closed).',
   SLUICE_STORAGE: 'The write-ahead log or a checkpoint is corrupt or cannot be written.',
+  SLUICE_STREAMING:
+    'A streaming context or DStream was used wrongly (a window not a multiple of the batch interval, a stream added after start, a checkpoint of another graph).',
   SLUICE_INTERNAL: 'A bug in Sluice: please report it.',
 } as const;
 
