@@ -61,7 +61,12 @@ function plainAddress(address: string): string {
  * `name` rules see `localhost` for loopback peers and the address text otherwise (no reverse DNS).
  */
 /** The error that refuses a peer by ipFilterRules, or undefined when it is let in. */
-function ipRefusal(rules: readonly IpRule[], address: string, component: string): SluiceError | undefined {
+/** The refusal of a peer the rules deny (undefined: let in). */
+export function ipRefusal(
+  rules: readonly IpRule[],
+  address: string,
+  component: string,
+): SluiceError | undefined {
   const verdict = ipAllowed(rules, address);
   if (verdict.allowed) return undefined;
   return new SluiceError('SLUICE_RPC', `${address} refused by ipFilterRules (${verdict.rule ?? 'no rule'})`, {

@@ -7,7 +7,8 @@ import {
   DEFAULT_CONNECTION_LIMITS,
   type GuardStats,
 } from '../../rpc/connection-guard.js';
-import { type IpRule, NgAvroSource, parseIpFilterRules } from '../../sources/avro-ng.js';
+import { AvroEventSource } from '../../sources/avro.js';
+import { type IpRule, ipRefusal, parseIpFilterRules } from '../../sources/avro-ng.js';
 import { flumeRecords, type SparkFlumeEvent } from '../flume-event.js';
 import type { Receiver, ReceiverSink } from '../receiver.js';
 
@@ -35,7 +36,7 @@ export interface FlumePushOptions {
 
 /**
  * `FlumeUtils.createStream`'s receiver: an Avro server speaking Flume's AvroSourceProtocol, which
- * Flume's and Sluice's avro sinks push to. It is Sluice's NG avro source (sources/avro-ng.ts) pulled by
+ * Flume's and Sluice's avro sinks push to. It is Sluice's avro source (sources/avro.ts, the agent's delivery-scoped request timeout) pulled by
  * the engine instead of an agent's channel: each batch a sender appends becomes one block, and the
  * sender is answered OK only once the engine settled the block's ack (stored, and in the receiver
  * write-ahead log when the context keeps one), FAILED when the engine could not store it.
@@ -48,7 +49,7 @@ export interface FlumePushOptions {
  */
 export class FlumePushReceiver implements Receiver<SparkFlumeEvent> {
   readonly name: string;
-  private source: NgAvroSource | undefined;
+  private source: AvroEventSource | undefined;
   private pumping: Promise<void> | undefined;
   private readonly logger: Logger;
   private readonly ipRules: IpRule[] | undefined;
@@ -82,14 +83,15 @@ export class FlumePushReceiver implements Receiver<SparkFlumeEvent> {
   }
 
   /** Events answered OK, FAILED, and timed out since start. */
-  get stats(): NgAvroSource['stats'] | undefined {
+  get stats(): AvroEventSource['stats'] | undefined {
     return this.source?.stats;
   }
 
   async start(sink: ReceiverSink<SparkFlumeEvent>): Promise<void> {
     if (this.source) return;
     const o = this.opts;
-    const source = new NgAvroSource(
+    const ipRules = this.ipRules;
+    const source = new AvroEventSource(
       this.name,
       {
         bind: this.host,
@@ -103,7 +105,8 @@ export class FlumePushReceiver implements Receiver<SparkFlumeEvent> {
         trustAllCerts: false,
         token: o.token,
         maxFrameSize: o.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
-        ipRules: this.ipRules,
+        peerFilter: ipRules && ((address) => ipRefusal(ipRules, address, this.name)),
+        timeoutScope: 'delivery',
         requestTimeoutMs: o.requestTimeoutMs,
         limits: o.limits ? { ...DEFAULT_CONNECTION_LIMITS, ...o.limits } : undefined,
       },
@@ -126,7 +129,7 @@ export class FlumePushReceiver implements Receiver<SparkFlumeEvent> {
   }
 
   /** Hands the source's batches to the engine one at a time: the next is taken once the engine has room. */
-  private async pump(source: NgAvroSource, sink: ReceiverSink<SparkFlumeEvent>): Promise<void> {
+  private async pump(source: AvroEventSource, sink: ReceiverSink<SparkFlumeEvent>): Promise<void> {
     for (;;) {
       let batch = source.next();
       if (batch instanceof Promise) batch = await batch;
