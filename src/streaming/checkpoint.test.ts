@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { seededRng } from '../../test/support/arbitrary.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { waitFor } from '../../test/support/wait.js';
 import { SluiceError } from '../core/errors.js';
 import { memoryLogger } from '../core/logger.js';
 import { readCheckpoint } from './checkpoint.js';
 import { StreamingContext } from './context.js';
+import { StateSpec } from './state.js';
 
 type KV = [string, number];
 const B = 1000;
@@ -119,6 +121,88 @@ unlessChild('a checkpoint of another graph or batch interval is refused with a t
     (e: unknown) => e instanceof SluiceError && e.code === 'SLUICE_STORAGE' && /is corrupt/.test(e.message),
   );
 });
+
+unlessChild(
+  'recovery at random points gives the outputs of an uninterrupted run (random windows, intervals, timeouts)',
+  async (t) => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = seededRng(seed * 131);
+      const n = 30;
+      const w = (1 + Math.floor(r() * 5)) * B;
+      const s = (1 + Math.floor(r() * 2)) * B;
+      const interval = (1 + Math.floor(r() * 3)) * B;
+      const crashAfter = 5 + Math.floor(r() * 20);
+      const input: KV[][] = Array.from({ length: n }, () =>
+        Array.from(
+          { length: Math.floor(r() * 6) },
+          (): KV => [`k${Math.floor(r() * 5)}`, 1 + Math.floor(r() * 9)],
+        ),
+      );
+      const what = `seed ${seed}: window ${w} slide ${s} checkpoint every ${interval} crash after batch ${crashAfter}`;
+      const build = (queue: KV[][], out: Map<string, Map<number, string>>) => {
+        const ssc = new StreamingContext({ batchIntervalMs: B, clock: 'manual', logger: memoryLogger() });
+        const pairs = ssc.queueStream(queue);
+        const record = (name: string) => (rs: readonly unknown[], time: number) => {
+          let m = out.get(name);
+          if (m === undefined) out.set(name, (m = new Map()));
+          m.set(time, JSON.stringify([...rs].map((x) => JSON.stringify(x)).sort()));
+        };
+        pairs
+          .updateStateByKey<string, number, number>((vs, st) => vs.reduce((a, b) => a + b, st ?? 0))
+          .foreachRDD(record('state'));
+        pairs
+          .reduceByKeyAndWindow(
+            (a, b) => a + b,
+            (a, b) => a - b,
+            w,
+            s,
+          )
+          .foreachRDD(record('inverse'));
+        pairs.window(w, s).count().foreachRDD(record('window'));
+        pairs
+          .mapWithState(
+            StateSpec.function<string, number, number, string>((k, v, st) => {
+              if (st.isTimingOut()) return `timeout ${k}`;
+              st.update((st.getOption() ?? 0) + (v ?? 0));
+              return `${k} ${st.get()}`;
+            }).timeout(2 * B),
+          )
+          .foreachRDD(record('mapWithState'));
+        return ssc;
+      };
+      const whole = new Map<string, Map<number, string>>();
+      const once = build(
+        input.map((b) => [...b]),
+        whole,
+      );
+      await once.start();
+      await once.advance(n * B);
+      await once.stop();
+
+      const dir = tempDir(`streaming-cp-${seed}`, t);
+      const first = await StreamingContext.getOrCreate(dir, () => {
+        const ssc = build(input.slice(0, crashAfter), new Map());
+        ssc.checkpoint(dir, { intervalMs: interval });
+        return ssc;
+      });
+      await first.start();
+      await first.advance(crashAfter * B);
+      await first.stop();
+      const saved = Math.floor((crashAfter * B) / interval) * interval;
+      assert.equal((await readCheckpoint(dir))?.time, saved, what);
+
+      // The restarted program reads its input from the batch after the checkpoint.
+      const after = new Map<string, Map<number, string>>();
+      const second = await StreamingContext.getOrCreate(dir, () => build(input.slice(saved / B), after));
+      await second.start();
+      await second.advance(n * B - saved);
+      await second.stop();
+      for (const [name, outputs] of whole)
+        for (const [time, value] of outputs)
+          if (time > saved) assert.equal(after.get(name)?.get(time), value, `${name} at ${time}, ${what}`);
+    }
+  },
+);
 
 // ---- a real process killed with SIGKILL -------------------------------------------------------------
 

@@ -3,23 +3,13 @@
 // window from the raw batches; the engine computes incrementally where it can.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { seededRng as rng } from '../../test/support/arbitrary.js';
 import { memoryLogger } from '../core/logger.js';
 import { StreamingContext } from './context.js';
 import type { DStream, Pair } from './dstream.js';
 import { StateSpec } from './state.js';
 
 const B = 1000;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type KV = [string, number];
 

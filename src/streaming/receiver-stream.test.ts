@@ -287,3 +287,28 @@ test('input faster than processing waits at the receiver: held bytes stay within
     }),
   );
 });
+
+test('streams of several receivers can be unioned: each batch holds what every receiver stored', async () => {
+  const ssc = context();
+  const a = new HandReceiver('a');
+  const b = new HandReceiver('b');
+  const seen: string[][] = [];
+  ssc.union([ssc.receiverStream(a), ssc.receiverStream(b)]).foreachRDD((r) => {
+    seen.push([...r].sort());
+  });
+  await ssc.start();
+  a.push(['a1']);
+  b.push(['b1', 'b2']);
+  await ssc.advance(1000);
+  b.push(['b3']);
+  await ssc.advance(1000);
+  await ssc.stop();
+  assert.deepEqual(seen, [['a1', 'b1', 'b2'], ['b3']]);
+  assert.deepEqual(
+    ssc.report().receivers.map((r) => [r.name, r.records]),
+    [
+      ['a', 1],
+      ['b', 3],
+    ],
+  );
+});
