@@ -171,7 +171,13 @@ async function agentFile(demo: Demo): Promise<Step> {
   await host.start({ text, file: 'examples/spooldir-agent.conf' });
   const agent = host.agent!;
   copyFileSync(input, join(spool, 'access.log'));
-  await waitUntil(() => (agent.totals().sinks[0]?.delivered ?? 0) >= lines);
+  // spooldir renames the file once every batch of it is acked, which can come after the sink
+  // delivered the last event: stopping first would leave a finished file unmarked.
+  await waitUntil(
+    () =>
+      (agent.totals().sinks[0]?.delivered ?? 0) >= lines &&
+      readdirSync(spool).includes('access.log.COMPLETED'),
+  );
   await host.stop();
   const written = countLines(rolled).lines;
   const completed = readdirSync(spool).includes('access.log.COMPLETED');
