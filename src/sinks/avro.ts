@@ -230,7 +230,7 @@ export class BestEffortChainSink implements EventSink {
  */
 const DEFAULT_WINDOW = 16;
 
-const sinkParams: ParamSpec[] = [
+export const sinkParams: ParamSpec[] = [
   {
     name: 'batchSize',
     type: 'int',
@@ -286,7 +286,7 @@ function positiveInt(args: BoundArgs, field: string, dflt: number): number {
   return v;
 }
 
-function sinkOptions(args: BoundArgs): AvroSinkOptions {
+export function sinkOptions(args: BoundArgs): AvroSinkOptions {
   return {
     ...readTransportArgs(args),
     batchSize: positiveInt(args, 'batchSize', 100),
@@ -314,7 +314,7 @@ export function parseCollector(
   return { host: (m[1] ?? m[2])!, port: checkPort(component, port, field) };
 }
 
-const hostParam = (optional: boolean): ParamSpec => ({
+export const hostParam = (optional: boolean): ParamSpec => ({
   name: 'host',
   type: 'string',
   docs: optional
@@ -324,7 +324,7 @@ const hostParam = (optional: boolean): ParamSpec => ({
   ...(optional ? { optional: true, configDefault: 'flume.collector.event.host' } : {}),
 });
 
-const portParam: ParamSpec = {
+export const portParam: ParamSpec = {
   name: 'port',
   type: 'int',
   optional: true,
