@@ -202,6 +202,9 @@ export class AckedWriteAheadSink implements EventSink {
     for (const o of this.awaiting.values()) {
       if (now - o.sentAt < this.opts.retransmitMs) continue;
       this.awaiting.delete(o.group.tag);
+      this.opts.logger.warn(
+        `group ${o.group.tag} (${o.group.events} events) not acknowledged within ${this.opts.retransmitMs} ms: sending it again`,
+      );
       this.stats.retransmitted++;
       this.stats.retransmittedEvents += o.group.events;
       this.queue.push(o);
