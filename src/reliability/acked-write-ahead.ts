@@ -3,7 +3,7 @@ import { asSluiceError, errnoOf, SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
-import type { EventSink, SinkCounts } from '../core/pipeline.js';
+import type { EventSink, ReliabilityFigures, SinkCounts } from '../core/pipeline.js';
 import { beginMarker, endMarker, newGroupTag, tagMessages } from './ack-group.js';
 import type { AckClient } from './ack-service.js';
 import { AgentLog, type LogGroup } from './agent-log.js';
@@ -38,14 +38,6 @@ export interface WriteAheadOptions {
   /** Bytes of accepted batches kept in memory for their first sending (beyond them, read back from disk). */
   cacheBytes?: number;
   logger: Logger;
-}
-
-/** The report figures of an end-to-end sink (ComponentReport.reliability). */
-export interface ReliabilityFigures {
-  groupsPending: number;
-  groupsAcked: number;
-  groupsRetransmitted: number;
-  walBytes: number;
 }
 
 interface Outgoing {

@@ -56,7 +56,10 @@ function received(out: string): Map<number, number> {
   return seen;
 }
 
-function tally(seen: Map<number, number>, total: number): { received: number; lost: number; duplicated: number } {
+function tally(
+  seen: Map<number, number>,
+  total: number,
+): { received: number; lost: number; duplicated: number } {
   let lost = 0;
   let duplicated = 0;
   let all = 0;
@@ -117,7 +120,7 @@ test('an E2E agent SIGKILLed three times mid-stream loses nothing; duplicates st
     conf,
   );
   t.after(() => kill9(collector));
-  await waitForPort(port, 20_000);
+  await waitForPort(port, `the collector on port ${port}`, 20_000);
   const agentSpec = `agent : spooldir("${spool}", batchSize=1000) | agentE2ESink("127.0.0.1", ${port}) ;`;
   let agent = run(['-e', agentSpec], dir, conf);
   const agentText: string[] = [];
@@ -140,7 +143,8 @@ test('an E2E agent SIGKILLed three times mid-stream loses nothing; duplicates st
   }
   await waitFor(
     () => received(out).size >= TOTAL,
-    () => `all ${TOTAL} events at the collector (got ${received(out).size}; agent said: ${agent.text().slice(-2000)})`,
+    () =>
+      `all ${TOTAL} events at the collector (got ${received(out).size}; agent said: ${agent.text().slice(-2000)})`,
     40_000,
     200,
   );
@@ -165,13 +169,19 @@ test('the collector SIGKILLed mid-stream and restarted: nothing lost, and the fi
   const out = join(dir, 'out');
   const conf = siteConf(dir, join(dir, 'logdir'), { 'flume.agent.logdir.retransmit': '3000' });
   const port = await freePort();
-  const collectorArgs = ['-e', `collector : collectorSource(${port}) | collectorSink("file://${out}", "data-", 300) ;`];
+  const collectorArgs = [
+    '-e',
+    `collector : collectorSource(${port}) | collectorSink("file://${out}", "data-", 300) ;`,
+  ];
   let collector = run(collectorArgs, dir, conf);
   t.after(() => kill9(collector));
-  await waitForPort(port, 20_000);
+  await waitForPort(port, `the collector on port ${port}`, 20_000);
   // A steady stream, not a burst: 200,000 events over a few seconds.
   const agent = run(
-    ['-e', `agent : seq(totalEvents=${TOTAL}, batchSize=500) | { delay(2) => agentE2ESink("127.0.0.1", ${port}) } ;`],
+    [
+      '-e',
+      `agent : seq(totalEvents=${TOTAL}, batchSize=500) | { delay(2) => agentE2ESink("127.0.0.1", ${port}) } ;`,
+    ],
     dir,
     conf,
   );
@@ -185,7 +195,7 @@ test('the collector SIGKILLed mid-stream and restarted: nothing lost, and the fi
   await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 300)));
   await kill9(collector);
   collector = run(collectorArgs, dir, conf);
-  await waitForPort(port, 20_000);
+  await waitForPort(port, `the collector on port ${port}`, 20_000);
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([
     exited(agent.child),
@@ -194,7 +204,11 @@ test('the collector SIGKILLed mid-stream and restarted: nothing lost, and the fi
     }),
   ]);
   clearTimeout(timer);
-  assert.equal(code, 0, `the agent exits 0 once every group is acknowledged; it said:\n${agent.text().slice(-3000)}`);
+  assert.equal(
+    code,
+    0,
+    `the agent exits 0 once every group is acknowledged; it said:\n${agent.text().slice(-3000)}`,
+  );
   const counts = tally(received(out), TOTAL);
   console.log(
     `collector SIGKILL: sent ${TOTAL}, received ${counts.received}, lost ${counts.lost}, duplicated ${counts.duplicated}`,
