@@ -249,5 +249,6 @@ export async function benchReliabilityE2E(): Promise<Row[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const r of await benchReliabilityE2E()) console.log(r.name, Math.round(r.value), r.unit, r.ratio?.value.toFixed(2) ?? '');
+  for (const r of await benchReliabilityE2E())
+    console.log(r.name, Math.round(r.value), r.unit, r.ratio?.value.toFixed(2) ?? '');
 }
