@@ -23,13 +23,13 @@ import {
   readdirSync,
   readSync,
   rmSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/core/ports.js';
+import { writeSiteConf } from '../test/support/site-conf.js';
 import type { Row } from './harness.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -115,22 +115,14 @@ interface HopRun {
 
 async function hopRun(sink: 'agentBESink' | 'agentE2ESink', base: string, run: number): Promise<HopRun> {
   const dir = join(base, `${sink}-${run}`);
-  const conf = join(dir, 'conf');
   const out = join(dir, 'out');
-  mkdirSync(conf, { recursive: true });
-  mkdirSync(out);
-  const props = {
+  mkdirSync(out, { recursive: true });
+  const conf = writeSiteConf(dir, {
     'flume.agent.logdir': join(dir, 'logdir'),
     'flume.agent.logdir.maxage': '1000',
     'flume.agent.ack.poll': '100',
     'flume.collector.output.format': 'raw',
-  };
-  writeFileSync(
-    join(conf, 'flume-site.xml'),
-    `<configuration>${Object.entries(props)
-      .map(([k, v]) => `<property><name>${k}</name><value>${v}</value></property>`)
-      .join('')}</configuration>`,
-  );
+  });
   const port = await freePort();
   const collector = start(`c : collectorSource(${port}) | collectorSink("file://${out}", "d-", 500) ;`, conf);
   try {

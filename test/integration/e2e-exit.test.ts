@@ -2,31 +2,23 @@
 // acknowledged, or after flume.agent.ack.close.timeout saying how many are not; those stay in the log
 // and are sent when the node starts again.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
 import { exited, output, sluice } from '../support/processes.js';
+import { writeSiteConf } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 
 function siteConf(dir: string): string {
-  const conf = join(dir, 'conf');
-  mkdirSync(conf, { recursive: true });
-  const props = {
+  return writeSiteConf(dir, {
     'flume.agent.logdir': join(dir, 'logdir'),
     'flume.agent.logdir.maxage': '200',
     'flume.agent.ack.poll': '100',
     'flume.agent.ack.close.timeout': '1500',
     'flume.collector.output.format': 'raw',
-  };
-  writeFileSync(
-    join(conf, 'flume-site.xml'),
-    `<configuration>${Object.entries(props)
-      .map(([k, v]) => `<property><name>${k}</name><value>${v}</value></property>`)
-      .join('')}</configuration>`,
-  );
-  return conf;
+  });
 }
 
 function lines(out: string): string[] {
