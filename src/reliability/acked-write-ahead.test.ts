@@ -3,8 +3,10 @@ import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { FailingSink, makeBatch, testContext } from '../../test/mocks/sinks.js';
 import { tempDir } from '../../test/support/tmp.js';
+import { freePort } from '../core/ports.js';
 import { CountedSink } from '../flow/counted.js';
 import { ComponentMeter } from '../flow/report.js';
+import { AckClient } from './ack-service.js';
 import { AckedWriteAheadSink, type WriteAheadOptions } from './acked-write-ahead.js';
 
 function options(dir: string, acked: boolean): WriteAheadOptions {
@@ -45,9 +47,13 @@ test('writeAhead: batches are on disk before append returns and reach a failing 
 
 test('ackedWriteAhead with nobody acknowledging: close gives up after its timeout naming the groups, and they survive', async (t) => {
   const dir = tempDir('ackedwriteahead', t);
+  const unused = await freePort();
   const child = new FailingSink();
   const opts = { ...options(dir, true), closeTimeoutMs: 200 };
-  const sink = new AckedWriteAheadSink([{ name: 'child', sink: child }], opts);
+  // A collector that never answers: nothing listens on the port.
+  const acks = () =>
+    new AckClient({ host: '127.0.0.1', port: unused, connectTimeoutMs: 100, backoffMaxMs: 100 });
+  const sink = new AckedWriteAheadSink([{ name: 'child', sink: child, acks: acks() }], opts);
   await sink.open();
   await sink.append(makeBatch(7));
   await assert.rejects(
@@ -59,7 +65,7 @@ test('ackedWriteAhead with nobody acknowledging: close gives up after its timeou
     7,
     'the group was sent',
   );
-  const again = new AckedWriteAheadSink([{ name: 'child', sink: child }], opts);
+  const again = new AckedWriteAheadSink([{ name: 'child', sink: child, acks: acks() }], opts);
   await again.open();
   assert.equal(again.reliability().groupsPending, 1, 'the unacknowledged group is still in the log');
   assert.equal(again.reliability().groupsRetransmitted, 1);

@@ -15,7 +15,16 @@ import { AgentLog, type LogGroup } from './agent-log.js';
 export interface AckRoute {
   name: string;
   sink: EventSink;
+  /**
+   * Where to ask which groups are durable. Without one (a sub sink that is no Avro client) nobody can
+   * ever acknowledge: a group is then done once the sink accepted all of it, as with writeAhead.
+   */
   acks?: AckClient | undefined;
+  /**
+   * Appends in flight at once (default 1: each awaited, as every sink expects). An Avro client sink
+   * pipelines them on its connection in order, so the end-to-end sinks give theirs SEND_WINDOW.
+   */
+  window?: number;
 }
 
 export interface WriteAheadOptions {
@@ -53,8 +62,8 @@ interface Outgoing {
 
 /** Batches smaller than this are gathered into one send, so the hop sees few, large appendBatch runs. */
 const MERGE_BELOW = 500;
-/** Sends in flight at once on a route (the Avro client pipelines them on one connection, in order). */
-const SEND_WINDOW = 8;
+/** Sends in flight at once on an Avro route (the client pipelines them on one connection, in order). */
+export const SEND_WINDOW = 8;
 
 /**
  * ackedWriteAhead and writeAhead (Flume OG's write-ahead decorators): every accepted batch is made
@@ -292,7 +301,7 @@ export class AckedWriteAheadSink implements EventSink {
       this.sending = false;
       if (!complete) continue;
       this.queue.shift();
-      if (this.opts.acked) {
+      if (this.opts.acked && this.routes[r]!.acks) {
         o.sentAt = Date.now();
         this.awaiting.set(o.group.tag, o);
       } else await this.done(o);
@@ -314,6 +323,7 @@ export class AckedWriteAheadSink implements EventSink {
   private async sendGroup(o: Outgoing, r: number): Promise<boolean> {
     const g = o.group;
     const sink = this.routes[r]!.sink;
+    const maxWindow = this.routes[r]!.window ?? 1;
     const acked = this.opts.acked;
     o.route = r;
     o.sends++;
@@ -328,7 +338,7 @@ export class AckedWriteAheadSink implements EventSink {
         r.catch(() => {});
         window.push(r);
       }
-      if (window.length >= SEND_WINDOW) await window.shift();
+      if (window.length >= maxWindow) await window.shift();
     };
     const flush = async () => {
       if (out === undefined || out.length === 0) return;

@@ -1,5 +1,5 @@
 import type { BoundArgs, BuildContext, SinkDef } from '../catalog/types.js';
-import { AckedWriteAheadSink, type AckRoute } from '../reliability/acked-write-ahead.js';
+import { AckedWriteAheadSink, type AckRoute, SEND_WINDOW } from '../reliability/acked-write-ahead.js';
 import { ackClientFor, writeAheadOptions } from '../reliability/acked-write-ahead-decos.js';
 import {
   AvroEventSink,
@@ -29,7 +29,7 @@ function e2eSink(
   const opts = sinkOptions(args);
   const routes: AckRoute[] = collectors.map((c) => {
     const sink = new AvroEventSink(component, c, opts);
-    return { name: `${c.host}:${c.port}`, sink, acks: ackClientFor(sink) };
+    return { name: `${c.host}:${c.port}`, sink, acks: ackClientFor(sink), window: SEND_WINDOW };
   });
   return new AckedWriteAheadSink(routes, writeAheadOptions(undefined, ctx, true, component));
 }

@@ -83,3 +83,51 @@ test('a drained E2E node with no collector exits 1 naming its unacknowledged gro
   );
   assert.deepEqual(got, want);
 });
+
+test('agentE2EChain: with its first collector down, groups go to the next one and are acknowledged there', async (t) => {
+  const dir = tempDir('e2e-chain', t);
+  const conf = siteConf(dir);
+  const out = join(dir, 'out');
+  const down = await freePort();
+  const up = await freePort();
+  const collector = sluice(
+    [
+      'node',
+      '-1',
+      '--conf',
+      conf,
+      '-e',
+      `collector : collectorSource(${up}) | collectorSink("file://${out}", "d-", 200) ;`,
+    ],
+    dir,
+  );
+  const collectorOut = output(collector);
+  t.after(() => collector.kill('SIGKILL'));
+  await waitForPort(up, `the second collector (${collectorOut.text()})`, 20_000);
+  const agent = sluice(
+    [
+      'node',
+      '-1',
+      '--conf',
+      conf,
+      '-e',
+      `agent : seq(totalEvents=1000, batchSize=100) | agentE2EChain("127.0.0.1:${down}", "127.0.0.1:${up}") ;`,
+    ],
+    dir,
+  );
+  const agentOut = output(agent);
+  t.after(() => agent.kill('SIGKILL'));
+  assert.equal(await exited(agent), 0, agentOut.text());
+  await waitFor(
+    () => lines(out).length >= 1000,
+    () => `1000 lines, got ${lines(out).length}`,
+    10_000,
+    50,
+  );
+  const got = lines(out);
+  console.log(
+    `E2E chain: sent 1000, received ${got.length}, lost ${1000 - new Set(got).size}, duplicated ${got.length - new Set(got).size}`,
+  );
+  assert.equal(new Set(got).size, 1000);
+  assert.match(agentOut.text(), new RegExp(`collector 127.0.0.1:${down} unreachable`));
+});
