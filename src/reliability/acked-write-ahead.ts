@@ -60,6 +60,8 @@ interface Outgoing {
   sends: number;
 }
 
+/** How long a starting sink waits for collectors to say which of the groups in its log are durable. */
+const ASK_FIRST_MS = 2000;
 /** Batches smaller than this are gathered into one send, so the hop sees few, large appendBatch runs. */
 const MERGE_BELOW = 500;
 /** Sends in flight at once on an Avro route (the client pipelines them on one connection, in order). */
@@ -127,21 +129,54 @@ export class AckedWriteAheadSink implements EventSink {
       await log.close();
       throw e;
     }
-    for (const g of log.recovered) {
+    const resend = await this.askFirst(log);
+    for (const g of resend) {
       this.stats.retransmitted++;
       this.stats.retransmittedEvents += g.events;
       this.enqueue(g);
     }
-    if (log.recovered.length > 0) {
-      const events = log.recovered.reduce((n, g) => n + g.events, 0);
+    if (resend.length > 0) {
+      const events = resend.reduce((n, g) => n + g.events, 0);
       this.opts.logger.info(
-        `${log.recovered.length} group(s) (${events} events) not acknowledged before the last stop: sending them again`,
+        `${resend.length} group(s) (${events} events) not acknowledged before the last stop: sending them again`,
       );
     }
     const tick = Math.max(10, Math.min(this.opts.pollMs, this.opts.maxMillis));
     this.timer = setInterval(() => this.tick(), tick);
     this.timer.unref();
     this.sender = this.sendLoop();
+  }
+
+  /**
+   * The groups found in the log at start that no collector acknowledged: each collector is asked first
+   * (for ASK_FIRST_MS at most), since the acknowledgement of the last groups may have been on its way
+   * when the node died; those already durable are not sent twice.
+   */
+  private async askFirst(log: AgentLog): Promise<LogGroup[]> {
+    const found = log.recovered;
+    if (found.length === 0 || !this.opts.acked) return [...found];
+    const tags = found.map((g) => g.tag);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string[]>((resolve) => {
+      timer = setTimeout(() => resolve([]), ASK_FIRST_MS);
+    });
+    const answers = await Promise.all(
+      this.routes.map((r) =>
+        r.acks ? Promise.race([r.acks.checkAck(tags).catch(() => [] as string[]), late]) : [],
+      ),
+    );
+    clearTimeout(timer);
+    const acked = new Set(answers.flat());
+    const resend: LogGroup[] = [];
+    for (const g of found) {
+      if (!acked.has(g.tag)) resend.push(g);
+      else {
+        this.stats.acked++;
+        this.stats.ackedEvents += g.events;
+        await log.acknowledge(g);
+      }
+    }
+    return resend;
   }
 
   append(batch: Batch): void | Promise<void> {
