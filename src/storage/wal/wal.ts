@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ioError, SluiceError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/logger.js';
@@ -91,6 +91,8 @@ const DEFAULTS = {
 };
 
 const ZEROS = Buffer.alloc(1024 * 1024);
+/** The zero-filled file the next segment is made from (not a segment name: recovery never reads it). */
+const SPARE_NAME = 'next-segment.spare';
 
 /** Writes zeros from `from` up to `to` (file offsets) and syncs them, so later writes there overwrite. */
 async function zeroFill(fh: FileHandle, from: number, to: number): Promise<void> {
@@ -139,6 +141,8 @@ export class WriteAheadLog {
   private broken: SluiceError | undefined;
   private closed = false;
   private readonly unlock: () => void;
+  /** The next segment's file, zero-filled ahead of time so a roll does not wait for it. */
+  private spare: Promise<string | undefined> | undefined;
 
   private constructor(
     dir: string,
@@ -163,6 +167,24 @@ export class WriteAheadLog {
       this.timer = setInterval(() => this.schedule(() => this.syncActive()), opts.fsyncIntervalMs);
       this.timer.unref();
     }
+    this.prepareSpare();
+  }
+
+  private prepareSpare(): void {
+    if (this.opts.preallocateBytes <= 0 || this.closed) return;
+    const file = join(this.dir, SPARE_NAME);
+    this.spare = (async () => {
+      const fh = await open(file, 'w');
+      try {
+        await zeroFill(fh, 0, this.opts.preallocateBytes);
+      } finally {
+        await fh.close();
+      }
+      return file;
+    })().catch((e: unknown) => {
+      this.logger.debug(`cannot prepare the next segment: ${(e as Error).message}`);
+      return undefined;
+    });
   }
 
   /**
@@ -367,6 +389,8 @@ export class WriteAheadLog {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    const spare = await this.spare;
+    if (spare) await unlink(spare).catch(() => {});
     await this.schedule(async () => {
       try {
         if (this.opts.preallocateBytes > 0) await this.active.truncate(this.activeOffset);
@@ -470,14 +494,18 @@ export class WriteAheadLog {
     }
     await this.active.close();
     const file = join(this.dir, segmentName(base));
-    const fh = await open(file, 'w+');
+    const spare = await this.spare;
+    this.spare = undefined;
+    if (spare) await rename(spare, file);
+    const fh = await open(file, spare ? 'r+' : 'w+');
     await fh.write(encodeSegmentHeader(base), 0, SEGMENT_HEADER_SIZE, 0);
-    await zeroFill(fh, SEGMENT_HEADER_SIZE, this.opts.preallocateBytes);
+    if (!spare) await zeroFill(fh, SEGMENT_HEADER_SIZE, this.opts.preallocateBytes);
     await fh.datasync();
     syncDir(this.dir);
     this.active = fh;
     this.activeOffset = SEGMENT_HEADER_SIZE;
     this.segs.push({ file, base, end: base });
+    this.prepareSpare();
   }
 
   private async syncActive(): Promise<void> {
