@@ -65,7 +65,7 @@ const ASK_FIRST_MS = 2000;
 /** Batches smaller than this are gathered into one send, so the hop sees few, large appendBatch runs. */
 const MERGE_BELOW = 500;
 /** Sends in flight at once on an Avro route (the client pipelines them on one connection, in order). */
-export const SEND_WINDOW = 8;
+export const SEND_WINDOW = 4;
 
 /**
  * ackedWriteAhead and writeAhead (Flume OG's write-ahead decorators): every accepted batch is made
