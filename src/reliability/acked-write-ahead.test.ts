@@ -84,3 +84,21 @@ test('a write-ahead sink shows its figures in its component report', () => {
   new CountedSink(inner, { name: 'agentE2ESink', delivered: 0, dropped: 0, retried: 0, failed: 0 }, meter);
   assert.deepEqual(meter.report('ACTIVE').reliability, figures);
 });
+
+test('two write-ahead sinks of one node each get a log directory of their own', async (t) => {
+  const dir = tempDir('writeahead-two', t);
+  const base = `${dir}/writeahead`;
+  const a = new FailingSink();
+  const b = new FailingSink();
+  const first = new AckedWriteAheadSink([{ name: 'a', sink: a }], { ...options(base, false) });
+  const second = new AckedWriteAheadSink([{ name: 'b', sink: b }], { ...options(base, false) });
+  await first.open();
+  await second.open();
+  await first.append(makeBatch(2, 'a'));
+  await second.append(makeBatch(3, 'b'));
+  await first.close();
+  await second.close();
+  assert.deepEqual(readdirSync(dir).sort(), ['writeahead', 'writeahead-2']);
+  assert.deepEqual(a.bodies(), ['a0', 'a1']);
+  assert.deepEqual(b.bodies(), ['b0', 'b1', 'b2']);
+});

@@ -80,8 +80,25 @@ export const SEND_WINDOW = 4;
  * first). Without acks (writeAhead) a group is done once the child accepted all of it. A restart sends
  * every group the log still holds, with its tag (agent-log.ts).
  */
+/** Log directories open in this process. */
+const inUse = new Set<string>();
+
+/**
+ * The node's log directory, or `<dir>-2`, `<dir>-3` ... when a sink of the same node holds it (two
+ * end-to-end sinks in a fan-out; a roll's next sink opening while the last one still waits for acks).
+ * Sinks open in spec order, so after a restart each finds the log it wrote.
+ */
+function claimDir(base: string): string {
+  let dir = base;
+  for (let n = 2; inUse.has(dir); n++) dir = `${base}-${n}`;
+  inUse.add(dir);
+  return dir;
+}
+
 export class AckedWriteAheadSink implements EventSink {
   private log: AgentLog | undefined;
+  /** The directory this sink's log is in (WriteAheadOptions.dir, or a sibling: see claimDir). */
+  private dir: string;
   private readonly queue: Outgoing[] = [];
   /** Sent groups waiting for their acknowledgement, by tag. */
   private readonly awaiting = new Map<string, Outgoing>();
@@ -105,6 +122,7 @@ export class AckedWriteAheadSink implements EventSink {
     private readonly opts: WriteAheadOptions,
   ) {
     if (routes.length === 0) throw new SluiceError('SLUICE_INTERNAL', 'an end-to-end sink needs a route');
+    this.dir = opts.dir;
     this.cacheLimit = opts.cacheBytes ?? 32 * 1024 * 1024;
     this.groupBytes = opts.groupBytes ?? 64 * 1024 * 1024;
     this.routeBackoff = routes.map(
@@ -120,13 +138,22 @@ export class AckedWriteAheadSink implements EventSink {
   async open(): Promise<void> {
     if (this.log) return;
     this.stopping = false;
-    const log = await AgentLog.open(this.opts.dir, { logger: this.opts.logger });
+    const dir = claimDir(this.opts.dir);
+    let log: AgentLog;
+    try {
+      log = await AgentLog.open(dir, { logger: this.opts.logger });
+    } catch (e) {
+      inUse.delete(dir);
+      throw e;
+    }
+    this.dir = dir;
     this.log = log;
     try {
       for (const r of this.routes) await r.sink.open();
     } catch (e) {
       this.log = undefined;
       await log.close();
+      inUse.delete(dir);
       throw e;
     }
     const resend = await this.askFirst(log);
@@ -183,7 +210,7 @@ export class AckedWriteAheadSink implements EventSink {
     if (batch.length === 0) return;
     const log = this.log;
     if (!log || this.stopping) {
-      return Promise.reject(new SluiceError('SLUICE_CLOSED', `write-ahead log ${this.opts.dir} is not open`));
+      return Promise.reject(new SluiceError('SLUICE_CLOSED', `write-ahead log ${this.dir} is not open`));
     }
     return this.accept(log, batch);
   }
@@ -466,6 +493,7 @@ export class AckedWriteAheadSink implements EventSink {
       await r.acks?.close().catch(() => {});
     }
     await log.close();
+    inUse.delete(this.dir);
     this.queue.length = 0;
     this.awaiting.clear();
     this.byGroup.clear();
@@ -475,7 +503,7 @@ export class AckedWriteAheadSink implements EventSink {
       throw new SluiceError(
         'SLUICE_RPC',
         `${pending.length} group(s) (${events} events) not acknowledged within ${this.opts.closeTimeoutMs} ms; ` +
-          `they stay in ${this.opts.dir} and are sent again when the node starts`,
+          `they stay in ${this.dir} and are sent again when the node starts`,
         { retriable: true },
       );
     }
