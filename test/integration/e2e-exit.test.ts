@@ -21,6 +21,21 @@ function siteConf(dir: string): string {
   });
 }
 
+/** A collector on `port` writing raw lines under `out` (rolled every 200 ms), killed when the test ends. */
+async function startCollector(
+  t: { after(fn: () => void): void },
+  dir: string,
+  conf: string,
+  port: number,
+  out: string,
+): Promise<void> {
+  const spec = `collector : collectorSource(${port}) | collectorSink("file://${out}", "d-", 200) ;`;
+  const collector = sluice(['node', '-1', '--conf', conf, '-e', spec], dir);
+  const said = output(collector);
+  t.after(() => collector.kill('SIGKILL'));
+  await waitForPort(port, `the collector on ${port} (${said.text()})`, 20_000);
+}
+
 function lines(out: string): string[] {
   let names: string[] = [];
   try {
@@ -48,20 +63,7 @@ test('a drained E2E node with no collector exits 1 naming its unacknowledged gro
     /group\(s\) \(300 events\) not acknowledged within 1500 ms; they stay in .*logdir\/agent\/writeahead/,
   );
 
-  const collector = sluice(
-    [
-      'node',
-      '-1',
-      '--conf',
-      conf,
-      '-e',
-      `collector : collectorSource(${port}) | collectorSink("file://${out}", "d-", 200) ;`,
-    ],
-    dir,
-  );
-  const collectorOut = output(collector);
-  t.after(() => collector.kill('SIGKILL'));
-  await waitForPort(port, `the collector (${collectorOut.text()})`, 20_000);
+  await startCollector(t, dir, conf, port, out);
   const again = sluice(['node', '-1', '--conf', conf, '-e', spec(5)], dir);
   const againOut = output(again);
   t.after(() => again.kill('SIGKILL'));
@@ -90,20 +92,7 @@ test('agentE2EChain: with its first collector down, groups go to the next one an
   const out = join(dir, 'out');
   const down = await freePort();
   const up = await freePort();
-  const collector = sluice(
-    [
-      'node',
-      '-1',
-      '--conf',
-      conf,
-      '-e',
-      `collector : collectorSource(${up}) | collectorSink("file://${out}", "d-", 200) ;`,
-    ],
-    dir,
-  );
-  const collectorOut = output(collector);
-  t.after(() => collector.kill('SIGKILL'));
-  await waitForPort(up, `the second collector (${collectorOut.text()})`, 20_000);
+  await startCollector(t, dir, conf, up, out);
   const agent = sluice(
     [
       'node',
