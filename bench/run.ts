@@ -7,6 +7,7 @@ import { benchChannels } from './channels.js';
 import { benchCore } from './core.js';
 import { fmt, type Row } from './harness.js';
 import { benchNet } from './net.js';
+import { benchReliabilityE2E } from './reliability-e2e.js';
 import { benchStartup } from './startup.js';
 import { benchStreaming } from './streaming.js';
 
@@ -16,6 +17,7 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   net: benchNet,
   startup: benchStartup,
   streaming: benchStreaming,
+  reliability: benchReliabilityE2E,
 };
 
 // `--render` only regenerates docs/benchmarks.md from the stored results.

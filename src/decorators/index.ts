@@ -1,4 +1,7 @@
 import type { DecoratorDef } from '../catalog/types.js';
+import { ackCheckerDeco } from '../reliability/ack-checker.js';
+import { ackInjectorDeco } from '../reliability/ack-injector.js';
+import { ackedWriteAheadDeco, writeAheadDeco } from '../reliability/acked-write-ahead-decos.js';
 import { batchDeco } from './batch.js';
 import { delayDeco } from './delay.js';
 import { formatDeco } from './format.js';
@@ -38,4 +41,8 @@ export const DECORATORS: DecoratorDef[] = [
   lazyOpenDeco,
   insistentOpenDeco,
   stubbornAppendDeco,
+  writeAheadDeco,
+  ackedWriteAheadDeco,
+  ackInjectorDeco,
+  ackCheckerDeco,
 ];

@@ -62,6 +62,7 @@ export class CountedSink implements EventSink {
     private readonly meter?: ComponentMeter,
   ) {
     this.selfCounting = typeof inner.counts === 'function';
+    if (meter && typeof inner.reliability === 'function') meter.figures = () => inner.reliability!();
   }
 
   open(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { SinkDef } from '../catalog/types.js';
+import { AGENT_E2E_SINKS } from './agent-e2e.js';
 import { agentBEChain, agentBESink, avroSink, rpcSink } from './avro.js';
 import { COLLECTOR_SINKS } from './collector.js';
 import { consoleSink } from './console.js';
@@ -18,5 +19,6 @@ export const SINKS: SinkDef[] = [
   avroSink,
   agentBESink,
   agentBEChain,
+  ...AGENT_E2E_SINKS,
   ...COLLECTOR_SINKS,
 ];

@@ -8,6 +8,7 @@ import { SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
+import { checkAckHandlers, collectorProtocol } from '../reliability/ack-service.js';
 import { listenFlumeSource, type TransportArgs } from '../rpc/avro/component-options.js';
 import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
 import { DEFAULT_HANDSHAKE_FRAME_SIZE } from '../rpc/avro/frame.js';
@@ -137,10 +138,15 @@ export class AvroEventSource implements EventSource {
   async open(): Promise<void> {
     if (this.server) return;
     this.closed = false;
-    const handlers = avroSourceHandlers((events, peer, frameBytes) => this.receive(events, peer, frameBytes));
+    // Sluice agents ask this port which end-to-end groups are acknowledged (reliability/ack-service.ts);
+    // clients naming AvroSourceProtocol in the handshake never see the extra message.
+    const handlers = {
+      ...avroSourceHandlers((events, peer, frameBytes) => this.receive(events, peer, frameBytes)),
+      ...checkAckHandlers(),
+    };
     const filter = this.opts.peerFilter;
     this.server = await listenFlumeSource(
-      this.opts,
+      { ...this.opts, extensions: [collectorProtocol] },
       filter ? this.filtered(handlers, filter) : handlers,
       this.logger,
       this.name,

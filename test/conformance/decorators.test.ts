@@ -9,6 +9,7 @@ import { Event } from '../../src/core/event.js';
 import { DECORATORS } from '../../src/decorators/index.js';
 import { parseSink } from '../../src/spec/parser.js';
 import { CollectingSink, FailingSink, testContext } from '../mocks/sinks.js';
+import { tempDir } from '../support/tmp.js';
 
 /** A call of each decorator as a user writes it. */
 const SAMPLES: Record<string, string> = {
@@ -30,7 +31,19 @@ const SAMPLES: Record<string, string> = {
   lazyOpen: 'lazyOpen',
   insistentOpen: 'insistentOpen',
   stubbornAppend: 'stubbornAppend',
+  // The write-ahead decorators accept a batch once it is in their log and send it themselves: a failing
+  // child reaches the caller when closing gives up (after flume.agent.ack.close.timeout, short here).
+  writeAhead: 'writeAhead(50)',
+  ackedWriteAhead: 'ackedWriteAhead(50)',
+  ackInjector: 'ackInjector',
+  ackChecker: 'ackChecker',
 };
+
+const logdir = tempDir('conformance-logdir');
+const config = SiteConfig.defaults().with({
+  'flume.agent.logdir': logdir,
+  'flume.agent.ack.close.timeout': '300',
+});
 
 function build(name: string, child: CollectingSink) {
   const def = DECORATORS.find((d) => d.name === name)!;
@@ -40,9 +53,9 @@ function build(name: string, child: CollectingSink) {
     def,
     node.type === 'decorated' ? node.decorator : (undefined as never),
     undefined,
-    SiteConfig.defaults(),
+    config,
   );
-  return def.build(args, testContext(), child);
+  return def.build(args, testContext({ config }), child);
 }
 
 const batches = () =>
