@@ -15,6 +15,8 @@ const LAYER: Record<string, number> = {
   formats: 1.5,
   // Component options (TLS, transport, connection limits) bind wire settings: above rpc, below components.
   components: 1.75,
+  // Reliability decorators and the translation table: above storage, below the sinks that name them.
+  reliability: 1.9,
   sources: 2,
   sinks: 2,
   decorators: 2,

@@ -1,4 +1,6 @@
 import type { DecoratorDef } from '../catalog/types.js';
+import { diskFailoverDeco } from '../reliability/disk-failover.js';
+import { insistentAppendDeco } from '../reliability/insistent-append.js';
 import { batchDeco } from './batch.js';
 import { delayDeco } from './delay.js';
 import { formatDeco } from './format.js';
@@ -38,4 +40,6 @@ export const DECORATORS: DecoratorDef[] = [
   lazyOpenDeco,
   insistentOpenDeco,
   stubbornAppendDeco,
+  diskFailoverDeco,
+  insistentAppendDeco,
 ];

@@ -1,4 +1,3 @@
-import { checkPort } from '../catalog/ports.js';
 import type { BoundArgs, BuildContext, ParamSpec, SinkDef } from '../catalog/types.js';
 import { readTransportArgs, transportParams } from '../components/options/transport.js';
 import { errnoOf, SluiceError } from '../core/errors.js';
@@ -8,6 +7,7 @@ import { OutageLog } from '../core/outage.js';
 import type { EventSink, SinkCounts } from '../core/pipeline.js';
 import { loadTls, type TransportArgs } from '../rpc/avro/component-options.js';
 import { FlumeRpcClient, statusName } from '../rpc/avro/flume-protocol.js';
+import { type Collector, parseCollector } from '../reliability/translate.js';
 import { Status } from '../rpc/avro/protocols.js';
 
 /**
@@ -26,10 +26,8 @@ export interface AvroSinkOptions extends TransportArgs {
   sluiceHeaders: boolean;
 }
 
-export interface Collector {
-  host: string;
-  port: number;
-}
+// The collector address grammar is shared with the reliability translations.
+export { type Collector, parseCollector };
 
 function makeClient(c: Collector, o: AvroSinkOptions, component: string): FlumeRpcClient {
   return new FlumeRpcClient({
@@ -297,23 +295,6 @@ function sinkOptions(args: BoundArgs): AvroSinkOptions {
   };
 }
 
-/** "host", "host:port" or "[v6]:port"; the port defaults to `defaultPort`. */
-export function parseCollector(
-  spec: string,
-  defaultPort: number,
-  component: string,
-  field: string,
-): Collector {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(spec.trim());
-  if (!m) {
-    throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `"${spec}" is not host or host:port`, {
-      place: { component, field },
-    });
-  }
-  const port = m[3] !== undefined ? Number(m[3]) : defaultPort;
-  return { host: (m[1] ?? m[2])!, port: checkPort(component, port, field) };
-}
-
 const hostParam = (optional: boolean): ParamSpec => ({
   name: 'host',
   type: 'string',
@@ -401,3 +382,42 @@ export const agentBEChain: SinkDef = {
     );
   },
 };
+
+/**
+ * A sink that compiling a spec replaces by its rewrite (reliability/translate.ts): the definition gives
+ * the catalog its name, arguments and docs; only an agent file, which has no rewrites, reaches build.
+ */
+function translatedSink(name: string, docs: string, params: ParamSpec[]): SinkDef {
+  return {
+    kind: 'sink',
+    name,
+    docs,
+    params,
+    build: (args) => {
+      throw new SluiceError(
+        'SLUICE_AGENT_CONFIG',
+        `${name} is a dataflow translation (docs/reliability.md): use it in a spec; in an agent file use a file channel and a failover sink group`,
+        { place: { component: args.component } },
+      );
+    },
+  };
+}
+
+export const agentDFOSink: SinkDef = translatedSink(
+  'agentDFOSink',
+  `Disk-failover agent sink: sends to a collector; while it fails, events are kept in a local log (flume.agent.logdir/<node>/dfo) and sent again, oldest first, once it answers. Runs as its translation \`let primary := { lazyOpen => { stubbornAppend => rpcSink(host, port) } } in < primary ? { diskFailover => { insistentOpen => primary } } >\` (sluice validate --translate). Keyword arguments go to the rpcSink.${SINK_DOCS_TAIL}`,
+  [hostParam(true), portParam, ...sinkParams],
+);
+
+export const agentDFOChain: SinkDef = translatedSink(
+  'agentDFOChain',
+  `Disk-failover over a chain of collectors: each batch goes to the first collector that takes it (earlier ones are retried with backoff and get the traffic back); when all fail, events are kept in the local disk-failover log and sent again once one answers. Runs as its translation (sluice validate --translate).${SINK_DOCS_TAIL}`,
+  [
+    {
+      name: 'collectors',
+      type: 'string',
+      variadic: true,
+      docs: '"host" or "host:port" of each collector, in order of preference (port default flume.collector.port).',
+    },
+  ],
+);

@@ -1,5 +1,5 @@
 import type { SinkDef } from '../catalog/types.js';
-import { agentBEChain, agentBESink, avroSink, rpcSink } from './avro.js';
+import { agentBEChain, agentBESink, agentDFOChain, agentDFOSink, avroSink, rpcSink } from './avro.js';
 import { COLLECTOR_SINKS } from './collector.js';
 import { consoleSink } from './console.js';
 import { nullSink } from './null.js';
@@ -18,5 +18,7 @@ export const SINKS: SinkDef[] = [
   avroSink,
   agentBESink,
   agentBEChain,
+  agentDFOSink,
+  agentDFOChain,
   ...COLLECTOR_SINKS,
 ];
