@@ -55,6 +55,8 @@ export interface ComponentReport {
   lastError?: string;
   /** Events waiting in a channel. */
   size?: number;
+  /** Events a best-effort sink accepted and dropped because no collector took them. */
+  dropped?: number;
   /** Time per batch (a sink: append until accepted), counted in fixed buckets. */
   latency: LatencyReport;
 }
@@ -99,6 +101,8 @@ export class ComponentMeter {
   batches = 0;
   errors = 0;
   lastError: string | undefined;
+  /** For a sink that counts its own drops (best effort): the events dropped so far. */
+  droppedSoFar: (() => number) | undefined;
   private readonly counts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
   private sumMs = 0;
 
@@ -136,6 +140,7 @@ export class ComponentMeter {
 
   report(state: string, extra?: { size?: number; lastError?: string }): ComponentReport {
     const lastError = extra?.lastError ?? this.lastError;
+    const dropped = this.droppedSoFar?.();
     return {
       kind: this.kind,
       name: this.name,
@@ -148,6 +153,7 @@ export class ComponentMeter {
       errors: this.errors,
       ...(lastError !== undefined ? { lastError } : {}),
       ...(extra?.size !== undefined ? { size: extra.size } : {}),
+      ...(dropped !== undefined ? { dropped } : {}),
       latency: { boundsMs: LATENCY_BOUNDS_MS, counts: [...this.counts], sumMs: this.sumMs },
     };
   }
