@@ -1,7 +1,7 @@
 import { compileSpec } from '../flow/compile.js';
-import { parseSpec } from '../spec/parser.js';
 import { translateSpec } from '../reliability/translate.js';
 import type { Spec } from '../spec/ast.js';
+import { parseSpec } from '../spec/parser.js';
 import { printNode, printSpec } from '../spec/printer.js';
 import { optString } from './args.js';
 import type { Command } from './command.js';

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BoundArgs } from '../catalog/types.js';
-import { SiteConfig } from '../core/config.js';
-import { isFatal } from '../core/errors.js';
 import { CollectingSink, FailingSink, makeBatch, testContext } from '../../test/mocks/sinks.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { waitFor } from '../../test/support/wait.js';
+import { BoundArgs } from '../catalog/types.js';
+import { SiteConfig } from '../core/config.js';
+import { isFatal } from '../core/errors.js';
 import { DiskFailoverSink, diskFailoverDeco } from './disk-failover.js';
 import { InsistentAppendSink } from './insistent-append.js';
 import { SpillLog } from './spill.js';
@@ -36,12 +36,18 @@ test('diskFailover spills while the sub sink fails and drains the backlog in ord
   await s.open();
   await waitFor(() => child.isOpen, 'the sub sink opened');
   for (let i = 0; i < 5; i++) await s.append(makeBatch(10, 'e', i * 10));
-  await waitFor(() => child.count === 50, () => `all 50 delivered (got ${child.count})`);
+  await waitFor(
+    () => child.count === 50,
+    () => `all 50 delivered (got ${child.count})`,
+  );
   const bodies = child.bodies();
   assert.equal(new Set(bodies).size, 50, 'no duplicates');
   // The spilled batches come back oldest first.
   const order = bodies.map((b) => Number(b.slice(1)));
-  assert.deepEqual(order, [...order].sort((a, b) => a - b));
+  assert.deepEqual(
+    order,
+    [...order].sort((a, b) => a - b),
+  );
   await s.close();
   assert.ok(child.appendFailures >= 8);
 });
@@ -61,7 +67,10 @@ test('what was spilled survives a close and is sent by the next instance', async
   const up = new CollectingSink();
   const second = dfo(up, dir);
   await second.open();
-  await waitFor(() => up.count === 12, () => `12 recovered events sent (got ${up.count})`);
+  await waitFor(
+    () => up.count === 12,
+    () => `12 recovered events sent (got ${up.count})`,
+  );
   assert.equal(second.spillStats?.recovered, 12);
   await second.close();
   // Drained data is marked: a third start sends nothing again.

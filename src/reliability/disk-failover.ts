@@ -169,8 +169,7 @@ export class DiskFailoverSink implements EventSink {
         if (this.closing) return;
         if (this.healthy) {
           if (!this.spilledSinceLook) await this.wakeup.wait(IDLE_WAIT_MS);
-        }
-        else await this.backoffDelay.wait(this.retry.fail());
+        } else await this.backoffDelay.wait(this.retry.fail());
       }
     }
   }

@@ -68,8 +68,7 @@ export class InsistentAppendSink extends DecoratorSink {
         );
       }
       const ms = Math.min(backoff.fail(), left);
-      if (backoff.failures === 1)
-        this.logger?.warn(`append failed: ${err.message}; retrying with backoff`);
+      if (backoff.failures === 1) this.logger?.warn(`append failed: ${err.message}; retrying with backoff`);
       await this.delay.wait(ms);
       waited += ms;
       if (this.closing) continue;

@@ -129,7 +129,8 @@ export function translateCall(
   }
   let collectors: Collector[];
   if (t.shape === 'collector') {
-    if (call.args.length > 2) throw bad(`${call.name} takes ("host"[, port]), got ${call.args.length} arguments`, 'host');
+    if (call.args.length > 2)
+      throw bad(`${call.name} takes ("host"[, port]), got ${call.args.length} arguments`, 'host');
     const host = call.args[0] ?? named.get('host');
     const port = call.args[1] ?? named.get('port');
     if (host !== undefined && host.kind !== 'string') throw bad('host must be a string', 'host');

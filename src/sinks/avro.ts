@@ -5,9 +5,9 @@ import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
 import type { EventSink, SinkCounts } from '../core/pipeline.js';
+import { type Collector, parseCollector } from '../reliability/translate.js';
 import { loadTls, type TransportArgs } from '../rpc/avro/component-options.js';
 import { FlumeRpcClient, statusName } from '../rpc/avro/flume-protocol.js';
-import { type Collector, parseCollector } from '../reliability/translate.js';
 import { Status } from '../rpc/avro/protocols.js';
 
 /**
@@ -29,8 +29,14 @@ export interface AvroSinkOptions extends TransportArgs {
 // The collector address grammar is shared with the reliability translations.
 export { type Collector, parseCollector };
 
-function makeClient(c: Collector, o: AvroSinkOptions, component: string): FlumeRpcClient {
+function makeClient(
+  c: Collector,
+  o: AvroSinkOptions,
+  component: string,
+  reconnectMaxMs?: number,
+): FlumeRpcClient {
   return new FlumeRpcClient({
+    ...(reconnectMaxMs !== undefined ? { backoffMaxMs: reconnectMaxMs } : {}),
     host: c.host,
     port: c.port,
     compression: o.compression,
@@ -109,6 +115,13 @@ export class AvroEventSink implements EventSink {
 const BEST_EFFORT_PIPELINE = 3;
 
 /**
+ * The longest wait before a best-effort sink tries a failed collector again. Batches meanwhile go to
+ * the next collector or are dropped, so a longer wait would stretch the losses past the outage; a
+ * connection attempt a second to a dead collector costs nothing.
+ */
+const BEST_EFFORT_RECHECK_MS = 1000;
+
+/**
  * Best effort over a list of collectors (OG's agentBESink / agentBEChain): a batch goes to the first
  * collector that takes it; a failed collector is skipped while its reconnect backoff runs, so the
  * primary is retried later; when none takes the batch it is dropped and counted, and the sink goes on.
@@ -149,7 +162,7 @@ export class BestEffortChainSink implements EventSink {
 
   async open(): Promise<void> {
     if (this.clients.length === 0)
-      this.clients = this.collectors.map((c) => makeClient(c, this.opts, this.name));
+      this.clients = this.collectors.map((c) => makeClient(c, this.opts, this.name, BEST_EFFORT_RECHECK_MS));
   }
 
   append(batch: Batch): void | Promise<void> {

@@ -1,0 +1,119 @@
+// Pieces of the reliability tests: sluice nodes as separate processes with their own site
+// configuration, the numbered-event sender, and the one line every test prints (sent, received,
+// lost, duplicated).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AvroReceiver } from './avro-receiver.js';
+import { waitFor } from './wait.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'sluice.js');
+const SENDER = join(ROOT, 'test', 'fixtures', 'avro-sender.ts');
+
+/** A conf directory whose flume-site.xml sets `props`. */
+export function siteConf(dir: string, props: Record<string, string | number>): string {
+  const conf = join(dir, `conf-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(conf, { recursive: true });
+  const body = Object.entries(props)
+    .map(([k, v]) => `  <property><name>${k}</name><value>${v}</value></property>\n`)
+    .join('');
+  writeFileSync(
+    join(conf, 'flume-site.xml'),
+    `<?xml version="1.0"?>\n<configuration>\n${body}</configuration>\n`,
+  );
+  return conf;
+}
+
+/** A process whose stdout and stderr are kept as text. */
+export interface Proc {
+  child: ChildProcess;
+  text(): string;
+  /** Resolves with the exit code (null after a signal). */
+  exit: Promise<number | null>;
+}
+
+function track(child: ChildProcess): Proc {
+  let text = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (text += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (text += d));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, text: () => text, exit };
+}
+
+/**
+ * `sluice node -1 -e SPEC --conf CONF`, optionally inside a network namespace (`ip netns exec`, which
+ * execs, so the pid is the node's own and a signal reaches it).
+ */
+export function node(spec: string, conf: string, netns?: string): Proc {
+  const args = [BIN, 'node', '-1', '-e', spec, '--conf', conf];
+  const env = { ...process.env, SLUICE_FROM_SOURCE: '1' };
+  const child = netns
+    ? spawn('ip', ['netns', 'exec', netns, process.execPath, ...args], { cwd: ROOT, env })
+    : spawn(process.execPath, args, { cwd: ROOT, env });
+  return track(child);
+}
+
+/** The Avro sender fixture: events `e0`..`e<total-1>` in batches of 100, resent until answered OK. */
+export function sender(port: number, total: number, rate: number, netns?: string): Proc & { sent(): number } {
+  const args = ['--import', 'tsx', SENDER, String(port), String(total), '100', String(rate)];
+  const child = netns
+    ? spawn('ip', ['netns', 'exec', netns, process.execPath, ...args], { cwd: ROOT })
+    : spawn(process.execPath, args, { cwd: ROOT });
+  const p = track(child);
+  return {
+    ...p,
+    sent: () => {
+      const m = [...p.text().matchAll(/"(?:sent|done)":(\d+)/g)];
+      return m.length > 0 ? Number(m[m.length - 1]![1]) : 0;
+    },
+  };
+}
+
+/** Ends a process with `signal` and waits for it. */
+export async function kill(p: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
+  return p.exit;
+}
+
+export interface Tally {
+  sent: number;
+  received: number;
+  lost: number;
+  duplicated: number;
+}
+
+/** Counts what `receivers` got of `e0`..`e<sent-1>`, prints the line every reliability test prints. */
+export function tally(what: string, sent: number, ...receivers: AvroReceiver[]): Tally {
+  const seen = new Map<string, number>();
+  for (const r of receivers) for (const [b, n] of r.counts) seen.set(b, (seen.get(b) ?? 0) + n);
+  let received = 0;
+  let duplicated = 0;
+  for (let i = 0; i < sent; i++) {
+    const n = seen.get(`e${i}`) ?? 0;
+    if (n > 0) received++;
+    if (n > 1) duplicated += n - 1;
+  }
+  const t = { sent, received, lost: sent - received, duplicated };
+  process.stdout.write(
+    `# ${what}: sent ${t.sent}, received ${t.received}, lost ${t.lost}, duplicated ${t.duplicated}\n`,
+  );
+  return t;
+}
+
+/** Indices of the events of `e0`..`e<sent-1>` no receiver got. */
+export function missing(sent: number, ...receivers: AvroReceiver[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < sent; i++) if (!receivers.some((r) => r.counts.has(`e${i}`))) out.push(i);
+  return out;
+}
+
+/** Waits until the receivers together hold every event of `e0`..`e<total-1>`. */
+export function allReceived(total: number, timeoutMs: number, ...receivers: AvroReceiver[]): Promise<void> {
+  return waitFor(
+    () => missing(total, ...receivers).length === 0,
+    () => `all ${total} events (missing ${missing(total, ...receivers).length})`,
+    timeoutMs,
+    100,
+  );
+}
