@@ -4,6 +4,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { builtinCatalog } from '../../src/flow/builtins.js';
+import { compileSpec } from '../../src/flow/compile.js';
+import { translateSpec } from '../../src/reliability/translate.js';
+import { parseSpec } from '../../src/spec/parser.js';
+import { printNode, printSink } from '../../src/spec/printer.js';
+import { testContext } from '../mocks/sinks.js';
 import type { AvroReceiver } from './avro-receiver.js';
 import { waitFor } from './wait.js';
 
@@ -116,4 +122,25 @@ export function allReceived(total: number, timeoutMs: number, ...receivers: Avro
     timeoutMs,
     100,
   );
+}
+
+/**
+ * Checks a guide example as `sluice validate` does (parse, every name and argument, build without
+ * opening) and returns its nodes as they run, translations applied.
+ */
+export function validateExample(text: string): string[] {
+  const ctx = testContext();
+  const spec = parseSpec(text, 'guide');
+  const nodes = compileSpec(spec, { catalog: builtinCatalog(), context: ctx, file: 'guide' });
+  for (const n of nodes) {
+    n.makeSource();
+    n.makeSink();
+  }
+  return translateSpec(spec, ctx.config).nodes.map((n) => printNode(n));
+}
+
+/** The printed translation of one sink call (including those shown only), for comparing with the guide. */
+export function translationText(sink: string): string {
+  const spec = parseSpec(`n : null | ${sink} ;`);
+  return printSink(translateSpec(spec, testContext().config, { all: true }).nodes[0]!.sink);
 }
