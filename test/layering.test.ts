@@ -15,8 +15,9 @@ const LAYER: Record<string, number> = {
   formats: 1.5,
   // Component options (TLS, transport, connection limits) bind wire settings: above rpc, below components.
   components: 1.75,
-  // Reliability decorators and the translation table: above storage, below the sinks that name them.
-  reliability: 1.9,
+  // The reliability modes' parts (agent log, ack groups, write-ahead decorators, ack wire): above rpc and
+  // storage, below the sources and sinks that put them on the collector's port and in the agent sinks.
+  reliability: 1.8,
   sources: 2,
   sinks: 2,
   decorators: 2,

@@ -67,6 +67,20 @@ export const PROPERTIES: readonly PropertyDef[] = [
     default: '60000',
     docs: 'Milliseconds an end-to-end agent waits for the acknowledgement of a sent group before sending it again.',
   },
+  {
+    name: 'flume.agent.ack.poll',
+    type: 'int',
+    min: 1,
+    default: '1000',
+    docs: 'Milliseconds between two questions of an end-to-end agent to its collectors (checkAck) about which sent groups are acknowledged.',
+  },
+  {
+    name: 'flume.agent.ack.close.timeout',
+    type: 'int',
+    min: 0,
+    default: '120000',
+    docs: 'Milliseconds an end-to-end sink that is closing (a drained `sluice node -1`, a stop) waits for its groups to be acknowledged; the groups still unacknowledged then stay in the log, are sent after the next start, and the node reports how many.',
+  },
 
   // Listening addresses
   {

@@ -35,6 +35,17 @@ export interface SinkCounts {
   retried: number;
 }
 
+/** What an end-to-end or write-ahead sink reports about its log (docs/reliability.md). */
+export interface ReliabilityFigures {
+  /** Ack groups in the log not yet acknowledged (the open one included). */
+  groupsPending: number;
+  groupsAcked: number;
+  /** Groups sent again: not acknowledged in time, or found in the log at start. */
+  groupsRetransmitted: number;
+  /** Bytes of the write-ahead log's files on disk. */
+  walBytes: number;
+}
+
 export interface EventSink {
   open(): Promise<void>;
   append(batch: Batch): void | Promise<void>;
@@ -43,6 +54,8 @@ export interface EventSink {
   close(): Promise<void>;
   /** A sink that accepts batches it may still drop (best effort) says what became of them. */
   counts?(): SinkCounts;
+  /** A sink keeping a write-ahead log reports its groups and bytes on disk. */
+  reliability?(): ReliabilityFigures;
 }
 
 /**

@@ -1,4 +1,7 @@
 import type { DecoratorDef } from '../catalog/types.js';
+import { ackCheckerDeco } from '../reliability/ack-checker.js';
+import { ackInjectorDeco } from '../reliability/ack-injector.js';
+import { ackedWriteAheadDeco, writeAheadDeco } from '../reliability/acked-write-ahead-decos.js';
 import { diskFailoverDeco } from '../reliability/disk-failover.js';
 import { insistentAppendDeco } from '../reliability/insistent-append.js';
 import { batchDeco } from './batch.js';
@@ -42,4 +45,8 @@ export const DECORATORS: DecoratorDef[] = [
   stubbornAppendDeco,
   diskFailoverDeco,
   insistentAppendDeco,
+  writeAheadDeco,
+  ackedWriteAheadDeco,
+  ackInjectorDeco,
+  ackCheckerDeco,
 ];

@@ -66,6 +66,7 @@ export class CountedSink implements EventSink {
       // Live: what earlier instances (folded at their close) and this one dropped.
       meter.droppedSoFar = () => this.totals.dropped + (this.inner.counts!().dropped - this.folded.dropped);
     }
+    if (meter && typeof inner.reliability === 'function') meter.figures = () => inner.reliability!();
   }
 
   open(): Promise<void> {

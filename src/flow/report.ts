@@ -1,5 +1,6 @@
 import { asSluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
+import type { ReliabilityFigures } from '../core/pipeline.js';
 
 /**
  * The one report shape of every pipeline a node host runs (logical nodes from a spec, an agent from a
@@ -59,6 +60,8 @@ export interface ComponentReport {
   dropped?: number;
   /** Time per batch (a sink: append until accepted), counted in fixed buckets. */
   latency: LatencyReport;
+  /** An end-to-end or write-ahead sink: its ack groups and log bytes (docs/reliability.md). */
+  reliability?: ReliabilityFigures;
 }
 
 /** Upper bounds (ms, inclusive) of the latency buckets; one more bucket counts everything slower. */
@@ -103,6 +106,8 @@ export class ComponentMeter {
   lastError: string | undefined;
   /** For a sink that counts its own drops (best effort): the events dropped so far. */
   droppedSoFar: (() => number) | undefined;
+  /** Set for a sink that keeps a write-ahead log: read at each report. */
+  figures: (() => ReliabilityFigures) | undefined;
   private readonly counts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
   private sumMs = 0;
 
@@ -154,6 +159,7 @@ export class ComponentMeter {
       ...(lastError !== undefined ? { lastError } : {}),
       ...(extra?.size !== undefined ? { size: extra.size } : {}),
       ...(dropped !== undefined ? { dropped } : {}),
+      ...(this.figures ? { reliability: this.figures() } : {}),
       latency: { boundsMs: LATENCY_BOUNDS_MS, counts: [...this.counts], sumMs: this.sumMs },
     };
   }

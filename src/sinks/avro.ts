@@ -241,7 +241,7 @@ export class BestEffortChainSink implements EventSink {
  */
 const DEFAULT_WINDOW = 16;
 
-const sinkParams: ParamSpec[] = [
+export const sinkParams: ParamSpec[] = [
   {
     name: 'batchSize',
     type: 'int',
@@ -297,7 +297,7 @@ function positiveInt(args: BoundArgs, field: string, dflt: number): number {
   return v;
 }
 
-function sinkOptions(args: BoundArgs): AvroSinkOptions {
+export function sinkOptions(args: BoundArgs): AvroSinkOptions {
   return {
     ...readTransportArgs(args),
     batchSize: positiveInt(args, 'batchSize', 100),
@@ -308,7 +308,7 @@ function sinkOptions(args: BoundArgs): AvroSinkOptions {
   };
 }
 
-const hostParam = (optional: boolean): ParamSpec => ({
+export const hostParam = (optional: boolean): ParamSpec => ({
   name: 'host',
   type: 'string',
   docs: optional
@@ -318,7 +318,7 @@ const hostParam = (optional: boolean): ParamSpec => ({
   ...(optional ? { optional: true, configDefault: 'flume.collector.event.host' } : {}),
 });
 
-const portParam: ParamSpec = {
+export const portParam: ParamSpec = {
   name: 'port',
   type: 'int',
   optional: true,

@@ -1,8 +1,10 @@
 import type { BoundArgs, BuildContext, SinkDef } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import { compileEscapes } from '../core/escapes.js';
+import type { Logger } from '../core/logger.js';
 import { findFormat } from '../formats/index.js';
 import type { FormatDef } from '../formats/types.js';
+import { AckCheckerSink } from '../reliability/ack-checker.js';
 import { BucketedWriter, type BucketedWriterOptions } from '../storage/bucketed-writer.js';
 import { parseFsUri } from '../storage/fs/resolve.js';
 import { lastPathSlash } from '../storage/path-pattern.js';
@@ -186,17 +188,39 @@ export const collectorSink: SinkDef = {
       });
     }
     const format = formatOf(name, args, ctx);
-    return buildWriter(name, 'fsdir', ctx, format, {
+    const writer = buildWriter(name, 'fsdir', ctx, format, {
       dir,
       file,
       naming: 'unique',
       extension: format.extension,
       gzip: ctx.config.getBool(GZIP_PROPERTY),
-      rollMillis,
       ...limits(name, args, false),
     });
+    return new AcknowledgingCollector(writer, rollMillis, ctx.logger.child(name));
   },
 };
+
+/**
+ * collectorSink's writer behind the ack checker (reliability/ack-checker.ts): the checker runs the roll,
+ * so it knows which end-to-end groups each completed roll made durable and acknowledges exactly those.
+ */
+class AcknowledgingCollector extends AckCheckerSink {
+  constructor(
+    readonly writer: BucketedWriter,
+    rollMillis: number,
+    logger: Logger,
+  ) {
+    super(writer, { roll: () => writer.roll(), rollMillis, logger });
+  }
+
+  get filesCompleted(): number {
+    return this.writer.filesCompleted;
+  }
+
+  get stats(): BucketedWriter['stats'] {
+    return this.writer.stats;
+  }
+}
 
 const formatParam = {
   name: 'format',

@@ -1,4 +1,5 @@
 import type { SinkDef } from '../catalog/types.js';
+import { AGENT_E2E_SINKS } from './agent-e2e.js';
 import { agentBEChain, agentBESink, agentDFOChain, agentDFOSink, avroSink, rpcSink } from './avro.js';
 import { COLLECTOR_SINKS } from './collector.js';
 import { consoleSink } from './console.js';
@@ -20,5 +21,6 @@ export const SINKS: SinkDef[] = [
   agentBEChain,
   agentDFOSink,
   agentDFOChain,
+  ...AGENT_E2E_SINKS,
   ...COLLECTOR_SINKS,
 ];

@@ -8,6 +8,7 @@ import { SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSource } from '../core/pipeline.js';
+import { checkAckHandlers, collectorProtocol } from '../reliability/ack-service.js';
 import { listenFlumeSource, type TransportArgs } from '../rpc/avro/component-options.js';
 import { avroSourceHandlers } from '../rpc/avro/flume-protocol.js';
 import { DEFAULT_HANDSHAKE_FRAME_SIZE } from '../rpc/avro/frame.js';
@@ -106,9 +107,14 @@ export class AvroEventSource implements EventSource {
   async open(): Promise<void> {
     if (this.server) return;
     this.closed = false;
+    // Sluice agents ask this port which end-to-end groups are acknowledged (reliability/ack-service.ts);
+    // clients naming AvroSourceProtocol in the handshake never see the extra message.
     this.server = await listenFlumeSource(
-      this.opts,
-      avroSourceHandlers((events, peer, frameBytes) => this.receive(events, peer, frameBytes)),
+      { ...this.opts, extensions: [collectorProtocol] },
+      {
+        ...avroSourceHandlers((events, peer, frameBytes) => this.receive(events, peer, frameBytes)),
+        ...checkAckHandlers(),
+      },
       this.logger,
       this.name,
     );

@@ -1,6 +1,6 @@
 // Every dataflow example of the user guide (the seed) that names an end-to-end component
 // (agentSink, agentE2ESink, agentE2EChain, ackedWriteAhead), validated as `sluice validate` does.
-// They need the e2e branch's components: the lead turns ENABLED on when it is merged. The guide's
+// They need the e2e branch's components (merged: ENABLED; off on a branch without them). The guide's
 // text is kept; changes: `src` (a placeholder source) is `null`, `logicalSink` (placed by the master)
 // is `rpcSink` to the same name, lines the guide wraps are joined, and a `;` ends every node of a
 // multi-node example. Examples of auto*Chain wait for the master.
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { validateExample } from '../support/reliability.js';
 
-const ENABLED = false;
+const ENABLED = true;
 
 const agents = (sink: (x: string) => string, ...targets: string[]) =>
   ['A', 'B', 'C', 'D', 'E', 'F'].map((x, i) => `agent${x} : null | ${sink(targets[i] ?? '')};`).join('\n');

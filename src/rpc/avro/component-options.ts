@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { ioError, type Place, SluiceError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ConnectionLimits } from '../connection-guard.js';
-import { avroSourceProtocol } from './protocols.js';
+import { type AvroProtocol, avroSourceProtocol } from './protocols.js';
 import { type AnyHandler, AvroServer, type TlsOptions } from './server.js';
 import type { Compression } from './transport.js';
 
@@ -67,6 +67,8 @@ export async function listenFlumeSource(
     bind: string;
     limits?: ConnectionLimits | undefined;
     handshakeFrameSize?: number | undefined;
+    /** Sluice's extensions of AvroSourceProtocol on the same port (the collector's checkAck). */
+    extensions?: readonly AvroProtocol[] | undefined;
   },
   handlers: Record<string, AnyHandler>,
   logger: Logger,
@@ -74,6 +76,7 @@ export async function listenFlumeSource(
 ): Promise<AvroServer> {
   const server = new AvroServer({
     protocol: avroSourceProtocol,
+    extensions: opts.extensions,
     handlers,
     port: opts.port,
     host: opts.bind,

@@ -103,23 +103,37 @@ function readResponse(r: Reader): HandshakeResponse {
 }
 
 export type ServerOutcome =
-  | { status: 'connected'; response: Buffer; clientProtocol: AvroProtocol }
+  | { status: 'connected'; response: Buffer; clientProtocol: AvroProtocol; serverProtocol: AvroProtocol }
   | { status: 'retry'; response: Buffer }
   | { status: 'refused'; response: Buffer; reason: string };
 
 const MAX_CACHED_PROTOCOLS = 64;
 
-/** Server side, shared by all connections of a server (it holds the cache of client protocols). */
+/**
+ * Server side, shared by all connections of a server (it holds the cache of client protocols).
+ *
+ * `extensions` are further protocols the server speaks on the same port (Sluice's collector protocol:
+ * AvroSourceProtocol plus checkAck). A client naming one of them as the server hash is answered BOTH
+ * and gets that protocol's messages; every other client (Flume NG, Spark) sees only `protocol`.
+ */
 export class HandshakeResponder {
   private readonly known = new Map<string, AvroProtocol>();
   private readonly token: Buffer | undefined;
+  private readonly extensions: readonly AvroProtocol[];
 
   constructor(
     readonly protocol: AvroProtocol,
-    opts: { token?: string | undefined } = {},
+    opts: { token?: string | undefined; extensions?: readonly AvroProtocol[] | undefined } = {},
   ) {
     this.known.set(protocol.hash.toString('hex'), protocol);
+    this.extensions = opts.extensions ?? [];
+    for (const p of this.extensions) this.known.set(p.hash.toString('hex'), p);
     this.token = opts.token ? Buffer.from(opts.token, 'utf8') : undefined;
+  }
+
+  private isOurs(key: string): boolean {
+    if (key === this.protocol.hash.toString('hex')) return true;
+    return this.extensions.some((p) => p.hash.toString('hex') === key);
   }
 
   /**
@@ -157,7 +171,7 @@ export class HandshakeResponder {
       // Clients choose what they send: bound the cache so a stream of made-up protocols costs nothing.
       if (this.known.size >= MAX_CACHED_PROTOCOLS) {
         for (const k of this.known.keys()) {
-          if (k !== this.protocol.hash.toString('hex')) {
+          if (!this.isOurs(k)) {
             this.known.delete(k);
             break;
           }
@@ -165,8 +179,10 @@ export class HandshakeResponder {
       }
       this.known.set(clientKey, client);
     }
+    const extension = this.extensions.find((p) => req.serverHash.equals(p.hash));
+    const server = extension ?? this.protocol;
     const match: HandshakeMatch =
-      client === undefined ? 'NONE' : req.serverHash.equals(this.protocol.hash) ? 'BOTH' : 'CLIENT';
+      client === undefined ? 'NONE' : req.serverHash.equals(server.hash) ? 'BOTH' : 'CLIENT';
     const response = handshakeResponseType.toBuffer({
       match,
       serverProtocol: match === 'BOTH' ? null : this.protocol.json,
@@ -176,7 +192,7 @@ export class HandshakeResponder {
     if (client === undefined) return { status: 'retry', response };
     const refused = this.checkToken(req);
     if (refused !== undefined) return { status: 'refused', response, reason: refused };
-    return { status: 'connected', response, clientProtocol: client };
+    return { status: 'connected', response, clientProtocol: client, serverProtocol: server };
   }
 }
 

@@ -63,6 +63,11 @@ export interface AvroServerOptions extends TransportOptions {
   tls?: TlsOptions | undefined;
   /** When set, a client must present this secret in its handshake meta (`sluice.token`). */
   token?: string | undefined;
+  /**
+   * Further protocols spoken on the same port, chosen by the client's handshake (see HandshakeResponder);
+   * `handlers` then holds the messages of all of them, each connection reaching only its protocol's.
+   */
+  extensions?: readonly AvroProtocol[] | undefined;
   /** Requests read ahead on one connection before we stop reading its socket (TCP backpressure). */
   maxQueuedRequests?: number | undefined;
   /** Bytes of requests read ahead on one connection before we stop reading its socket. */
@@ -98,7 +103,10 @@ export class AvroServer {
   private boundPort = 0;
 
   constructor(readonly opts: AvroServerOptions) {
-    this.responder = new HandshakeResponder(opts.protocol, { token: opts.token });
+    this.responder = new HandshakeResponder(opts.protocol, {
+      token: opts.token,
+      extensions: opts.extensions,
+    });
     this.logger = opts.logger ?? createLogger();
     // Components hand a logger already prefixed with their name.
     this.guard = new ConnectionGuard(
@@ -206,6 +214,8 @@ class ServerConnection {
   private readonly early = new Map<number, { serial: number; parts: Buffer[] | undefined }>();
   private paused = false;
   private connected = false;
+  /** The protocol the handshake settled on (the server's own unless the client chose an extension). */
+  private protocol: AvroProtocol;
   private closing = false;
   private readonly writer = new ByteWriter(256);
   private readonly maxQueued: number;
@@ -217,6 +227,7 @@ class ServerConnection {
     private readonly guarded: GuardedConnection,
   ) {
     this.peer = { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 };
+    this.protocol = server.opts.protocol;
     this.maxQueued = server.opts.maxQueuedRequests ?? 64;
     this.maxQueuedBytes = server.opts.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.maxInFlight = server.opts.maxInFlight ?? 1;
@@ -321,6 +332,7 @@ class ServerConnection {
         return;
       }
       this.connected = true;
+      this.protocol = outcome.serverProtocol;
       this.transport.openGate();
       this.guarded.handshakeDone();
     }
@@ -331,7 +343,8 @@ class ServerConnection {
       this.send(index, serial, hs ? [hs] : []);
       return;
     }
-    const { protocol, handlers } = this.server.opts;
+    const { handlers } = this.server.opts;
+    const protocol = this.protocol;
     const msg = protocol.messages.get(name);
     const h = handlers[name];
     if (msg === undefined || h === undefined) {

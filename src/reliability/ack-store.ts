@@ -1,0 +1,59 @@
+/**
+ * The acknowledged group tags a collector process knows (the master's ack table in Flume OG). Collector
+ * sinks `acknowledge` a group once its data is durable; agents ask `check` over the collector's Avro
+ * port (ack-service.ts). Memory is bounded: at most `maxTags` tags, each kept for `retainMs`; an agent
+ * that asks about a forgotten tag simply sends that group again (a duplicate, never a loss).
+ */
+export interface AckStoreOptions {
+  maxTags?: number;
+  retainMs?: number;
+  now?: () => number;
+}
+
+export class AckStore {
+  /** Tag -> time acknowledged; insertion order is age order, so eviction takes from the front. */
+  private readonly tags = new Map<string, number>();
+  private readonly maxTags: number;
+  private readonly retainMs: number;
+  private readonly now: () => number;
+  acknowledged = 0;
+
+  constructor(opts: AckStoreOptions = {}) {
+    this.maxTags = opts.maxTags ?? 100_000;
+    this.retainMs = opts.retainMs ?? 3_600_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  acknowledge(tag: string): void {
+    const now = this.now();
+    if (this.tags.has(tag)) this.tags.delete(tag);
+    this.tags.set(tag, now);
+    this.acknowledged++;
+    this.evict(now);
+  }
+
+  /** The tags of `asked` that are acknowledged. */
+  check(asked: readonly string[]): string[] {
+    this.evict(this.now());
+    const out: string[] = [];
+    for (const t of asked) if (this.tags.has(t)) out.push(t);
+    return out;
+  }
+
+  get size(): number {
+    return this.tags.size;
+  }
+
+  private evict(now: number): void {
+    for (const [tag, at] of this.tags) {
+      if (this.tags.size <= this.maxTags && now - at <= this.retainMs) break;
+      this.tags.delete(tag);
+    }
+  }
+}
+
+/**
+ * The store of this process: every collector sink acknowledges into it and every Sluice Avro source
+ * answers checkAck from it, as one master would for the whole process.
+ */
+export const processAcks = new AckStore();

@@ -1,0 +1,434 @@
+import { Backoff, WakeableDelay } from '../core/backoff.js';
+import { asSluiceError, errnoOf, SluiceError } from '../core/errors.js';
+import type { Batch, Event } from '../core/event.js';
+import type { Logger } from '../core/logger.js';
+import { OutageLog } from '../core/outage.js';
+import type { EventSink, ReliabilityFigures, SinkCounts } from '../core/pipeline.js';
+import { beginMarker, endMarker, newGroupTag, tagMessages } from './ack-group.js';
+import type { AckClient } from './ack-service.js';
+import { AgentLog, type LogGroup } from './agent-log.js';
+
+/**
+ * Where an end-to-end sink sends its groups: a sink (the collector's Avro client, possibly behind
+ * decorators) and, with acknowledgements, the client that asks that collector which groups are durable.
+ */
+export interface AckRoute {
+  name: string;
+  sink: EventSink;
+  acks?: AckClient | undefined;
+}
+
+export interface WriteAheadOptions {
+  /** The log directory (agentLogDir(..., 'writeahead')). */
+  dir: string;
+  /** The logical node, part of every group tag. */
+  node: string;
+  /** ackedWriteAhead: groups carry ack markers and are kept until the collector acknowledges them. */
+  acked: boolean;
+  /** A group is rolled (ended and sent in full) this often; also the longest retry backoff. */
+  maxMillis: number;
+  /** A group is rolled once its batches reach this many encoded bytes. */
+  groupBytes?: number;
+  /** A group sent and not acknowledged after this long is sent again. */
+  retransmitMs: number;
+  /** How often collectors are asked which groups are acknowledged. */
+  pollMs: number;
+  /** How long close() waits for every group to be acknowledged. */
+  closeTimeoutMs: number;
+  /** Bytes of accepted batches kept in memory for their first sending (beyond them, read back from disk). */
+  cacheBytes?: number;
+  logger: Logger;
+}
+
+interface Outgoing {
+  group: LogGroup;
+  /** Batches not yet sent, by index in the group (undefined: read them from the log). */
+  cache: (Batch | undefined)[];
+  cacheBytes: number[];
+  /** The route the group was last sent through. */
+  route: number;
+  sentAt: number;
+  sends: number;
+}
+
+/** Events per send: small batches are merged, so the hop sees few large appendBatch runs. */
+const SEND_EVENTS = 2000;
+const SEND_BYTES = 1024 * 1024;
+/** Sends in flight at once on a route (the Avro client pipelines them on one connection, in order). */
+const SEND_WINDOW = 4;
+
+/**
+ * ackedWriteAhead and writeAhead (Flume OG's write-ahead decorators): every accepted batch is made
+ * durable in the agent's log before append() returns (one fdatasync per group commit, however many
+ * batches share it), then sent by a sender of its own, so a slow or absent collector never costs the
+ * node anything but disk.
+ *
+ * Batches form groups (one per `maxMillis` or `groupBytes`). With acks, a group travels between "beg"
+ * and "end" markers with its checksum (ack-group.ts), and stays in the log until the collector it went
+ * to says it is durable; a group not acknowledged within `retransmitMs` is sent again, and a failing
+ * route is retried with exponential backoff up to `maxMillis` (the next route of a chain is tried
+ * first). Without acks (writeAhead) a group is done once the child accepted all of it. A restart sends
+ * every group the log still holds, with its tag (agent-log.ts).
+ */
+export class AckedWriteAheadSink implements EventSink {
+  private log: AgentLog | undefined;
+  private readonly queue: Outgoing[] = [];
+  /** Sent groups waiting for their acknowledgement, by tag. */
+  private readonly awaiting = new Map<string, Outgoing>();
+  private readonly byGroup = new Map<LogGroup, Outgoing>();
+  private cached = 0;
+  private readonly cacheLimit: number;
+  private readonly groupBytes: number;
+  private readonly wake = new WakeableDelay();
+  private readonly routeBackoff: Backoff[];
+  private readonly routeRetryAt: number[];
+  private readonly outages: OutageLog[];
+  private sender: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private stopping = false;
+  private groupStartedAt = 0;
+  readonly stats = { accepted: 0, acked: 0, ackedEvents: 0, retransmitted: 0, retransmittedEvents: 0 };
+
+  constructor(
+    private readonly routes: AckRoute[],
+    private readonly opts: WriteAheadOptions,
+  ) {
+    if (routes.length === 0) throw new SluiceError('SLUICE_INTERNAL', 'an end-to-end sink needs a route');
+    this.cacheLimit = opts.cacheBytes ?? 32 * 1024 * 1024;
+    this.groupBytes = opts.groupBytes ?? 64 * 1024 * 1024;
+    this.routeBackoff = routes.map(
+      () => new Backoff({ initialMs: 100, maxMs: Math.max(100, opts.maxMillis) }),
+    );
+    this.routeRetryAt = routes.map(() => 0);
+    this.outages = routes.map(
+      (r) =>
+        new OutageLog(opts.logger, `collector ${r.name}`, { down: 'unreachable', up: 'reachable again' }),
+    );
+  }
+
+  async open(): Promise<void> {
+    if (this.log) return;
+    this.stopping = false;
+    const log = await AgentLog.open(this.opts.dir, { logger: this.opts.logger });
+    this.log = log;
+    try {
+      for (const r of this.routes) await r.sink.open();
+    } catch (e) {
+      this.log = undefined;
+      await log.close();
+      throw e;
+    }
+    for (const g of log.recovered) {
+      this.stats.retransmitted++;
+      this.stats.retransmittedEvents += g.events;
+      this.enqueue(g);
+    }
+    if (log.recovered.length > 0) {
+      const events = log.recovered.reduce((n, g) => n + g.events, 0);
+      this.opts.logger.info(
+        `${log.recovered.length} group(s) (${events} events) not acknowledged before the last stop: sending them again`,
+      );
+    }
+    const tick = Math.max(10, Math.min(this.opts.pollMs, this.opts.maxMillis));
+    this.timer = setInterval(() => this.tick(), tick);
+    this.timer.unref();
+    this.sender = this.sendLoop();
+  }
+
+  append(batch: Batch): void | Promise<void> {
+    if (batch.length === 0) return;
+    const log = this.log;
+    if (!log || this.stopping) {
+      return Promise.reject(new SluiceError('SLUICE_CLOSED', `write-ahead log ${this.opts.dir} is not open`));
+    }
+    return this.accept(log, batch);
+  }
+
+  private async accept(log: AgentLog, batch: Batch): Promise<void> {
+    if (!log.open) {
+      const g = log.begin(newGroupTag(this.opts.node));
+      this.groupStartedAt = Date.now();
+      this.enqueue(g);
+    }
+    const g = log.open!;
+    const o = this.byGroup.get(g)!;
+    let added: { index: number; bytes: number };
+    try {
+      added = await log.append(batch);
+    } catch (e) {
+      // The group's tail is unknown: end it where the disk says it ends, and start a new one.
+      await log.end().catch(() => {});
+      this.wake.wake();
+      throw e;
+    }
+    this.stats.accepted += batch.length;
+    if (this.cached + added.bytes <= this.cacheLimit) {
+      o.cache[added.index] = batch;
+      o.cacheBytes[added.index] = added.bytes;
+      this.cached += added.bytes;
+    }
+    if (g.bytes >= this.groupBytes && log.open === g) await log.end();
+    this.wake.wake();
+  }
+
+  private enqueue(g: LogGroup): void {
+    const o: Outgoing = { group: g, cache: [], cacheBytes: [], route: -1, sentAt: 0, sends: 0 };
+    this.byGroup.set(g, o);
+    this.queue.push(o);
+    this.wake.wake();
+  }
+
+  /** Rolls the open group when it is old enough, asks for acks, and queues groups that waited too long. */
+  private tick(): void {
+    const log = this.log;
+    if (!log) return;
+    const now = Date.now();
+    if (log.open && log.open.events > 0 && now - this.groupStartedAt >= this.opts.maxMillis) {
+      void log.end().then(
+        () => this.wake.wake(),
+        (e: unknown) => this.opts.logger.warn(`cannot roll group: ${asSluiceError(e).oneLine()}`),
+      );
+    }
+    if (!this.opts.acked) return;
+    for (const o of this.awaiting.values()) {
+      if (now - o.sentAt < this.opts.retransmitMs) continue;
+      this.awaiting.delete(o.group.tag);
+      this.opts.logger.warn(
+        `group ${o.group.tag} (${o.group.events} events) not acknowledged within ${this.opts.retransmitMs} ms: sending it again`,
+      );
+      this.stats.retransmitted++;
+      this.stats.retransmittedEvents += o.group.events;
+      this.queue.push(o);
+      this.wake.wake();
+    }
+    if (!this.polling) {
+      this.polling = true;
+      this.poll().finally(() => {
+        this.polling = false;
+      });
+    }
+  }
+
+  /** Asks each route's collector about the groups sent through it. */
+  private async poll(): Promise<void> {
+    const byRoute = new Map<number, string[]>();
+    const consider = (o: Outgoing) => {
+      if (o.route < 0 || !this.routes[o.route]!.acks) return;
+      let tags = byRoute.get(o.route);
+      if (!tags) byRoute.set(o.route, (tags = []));
+      tags.push(o.group.tag);
+    };
+    for (const o of this.awaiting.values()) consider(o);
+    // A group queued again may have been acknowledged meanwhile: no need to send it a third time.
+    for (const o of this.queue) if (o.sends > 0) consider(o);
+    for (const [r, tags] of byRoute) {
+      let acked: string[];
+      try {
+        acked = await this.routes[r]!.acks!.checkAck(tags);
+      } catch (e) {
+        this.opts.logger.debug(`checkAck at ${this.routes[r]!.name}: ${asSluiceError(e).oneLine()}`);
+        continue;
+      }
+      for (const tag of acked) await this.acknowledged(tag);
+    }
+  }
+
+  private async acknowledged(tag: string): Promise<void> {
+    let o = this.awaiting.get(tag);
+    if (o) this.awaiting.delete(tag);
+    else {
+      const i = this.queue.findIndex((q, n) => q.group.tag === tag && (n > 0 || !this.sending));
+      if (i < 0) return;
+      o = this.queue.splice(i, 1)[0]!;
+    }
+    await this.done(o);
+  }
+
+  private async done(o: Outgoing): Promise<void> {
+    this.byGroup.delete(o.group);
+    this.dropCache(o);
+    this.stats.acked++;
+    this.stats.ackedEvents += o.group.events;
+    try {
+      await this.log?.acknowledge(o.group);
+    } catch (e) {
+      this.opts.logger.warn(
+        `cannot record the acknowledgement of ${o.group.tag}: ${asSluiceError(e).oneLine()}`,
+      );
+    }
+    this.wake.wake();
+  }
+
+  private sending = false;
+
+  private async sendLoop(): Promise<void> {
+    for (;;) {
+      const o = this.queue[0];
+      if (this.closingHard) return;
+      if (o === undefined) {
+        await this.wake.wait(this.opts.maxMillis);
+        continue;
+      }
+      const r = this.pickRoute();
+      if (r < 0) {
+        const wait = Math.min(...this.routeRetryAt) - Date.now();
+        await this.wake.wait(Math.max(10, Math.min(wait, this.opts.maxMillis)));
+        continue;
+      }
+      this.sending = true;
+      let complete: boolean;
+      try {
+        complete = await this.sendGroup(o, r);
+        this.routeBackoff[r]!.reset();
+        this.outages[r]!.recovered();
+      } catch (e) {
+        this.sending = false;
+        this.routeRetryAt[r] = Date.now() + this.routeBackoff[r]!.fail();
+        this.outages[r]!.failed(e, errnoOf(e) ?? asSluiceError(e).message);
+        await this.routes[r]!.sink.close().catch(() => {});
+        await this.routes[r]!.sink.open().catch(() => {});
+        continue;
+      }
+      this.sending = false;
+      if (!complete) continue;
+      this.queue.shift();
+      if (this.opts.acked) {
+        o.sentAt = Date.now();
+        this.awaiting.set(o.group.tag, o);
+      } else await this.done(o);
+    }
+  }
+
+  /** The first route not backing off: the primary as soon as its backoff allows. */
+  private pickRoute(): number {
+    const now = Date.now();
+    for (let i = 0; i < this.routes.length; i++) if (this.routeRetryAt[i]! <= now) return i;
+    return -1;
+  }
+
+  /**
+   * Sends a whole group through route `r`: its "beg", every batch (from memory, else from the log), and
+   * its "end" once the group is ended. False when it returned early because the group is still open and
+   * the sender should look at the queue again (it resumes from the start of the group, never mid-way).
+   */
+  private async sendGroup(o: Outgoing, r: number): Promise<boolean> {
+    const g = o.group;
+    const sink = this.routes[r]!.sink;
+    const acked = this.opts.acked;
+    o.route = r;
+    o.sends++;
+    let sum = 0;
+    let next = 0;
+    let out: Event[] | undefined = acked ? [beginMarker(g.tagBytes)] : undefined;
+    let outBytes = 0;
+    const window: Promise<void>[] = [];
+    const flush = async () => {
+      if (out === undefined || out.length === 0) return;
+      const r = sink.append(out);
+      out = undefined;
+      outBytes = 0;
+      if (r) {
+        // Awaited in order below; a later one failing first must not count as unhandled meanwhile.
+        r.catch(() => {});
+        window.push(r);
+      }
+      if (window.length >= SEND_WINDOW) await window.shift();
+    };
+    for (;;) {
+      while (next < g.positions.length) {
+        const i = next++;
+        let batch = o.cache[i];
+        if (batch !== undefined) {
+          o.cache[i] = undefined;
+          this.cached -= o.cacheBytes[i]!;
+        } else batch = await this.log!.read(g.positions[i]!);
+        if (acked) sum = tagMessages(batch, g.tagBytes, sum);
+        if (out === undefined && batch.length >= SEND_EVENTS) out = batch;
+        else {
+          out ??= [];
+          for (let k = 0; k < batch.length; k++) out.push(batch[k]!);
+        }
+        outBytes += g.bytes / Math.max(1, g.positions.length);
+        if (out.length >= SEND_EVENTS || outBytes >= SEND_BYTES) await flush();
+      }
+      if (g.ended && next === g.positions.length) break;
+      await flush();
+      await Promise.all(window.splice(0));
+      if (this.closingHard) throw new SluiceError('SLUICE_CLOSED', 'closing');
+      await this.wake.wait(this.opts.maxMillis);
+    }
+    if (acked) (out ??= []).push(endMarker(g.tagBytes, sum));
+    await flush();
+    await Promise.all(window.splice(0));
+    return true;
+  }
+
+  private dropCache(o: Outgoing): void {
+    for (let i = 0; i < o.cache.length; i++) if (o.cache[i] !== undefined) this.cached -= o.cacheBytes[i]!;
+    o.cache.length = 0;
+  }
+
+  private closingHard = false;
+
+  counts(): SinkCounts {
+    return {
+      delivered: this.stats.ackedEvents,
+      dropped: 0,
+      retried: this.stats.retransmittedEvents,
+    };
+  }
+
+  reliability(): ReliabilityFigures {
+    return {
+      groupsPending: this.log?.pending.length ?? 0,
+      groupsAcked: this.stats.acked,
+      groupsRetransmitted: this.stats.retransmitted,
+      walBytes: this.log?.bytesOnDisk ?? 0,
+    };
+  }
+
+  /**
+   * Ends the open group, then waits until every group is acknowledged (or sent, without acks) for at
+   * most `closeTimeoutMs`. Groups still pending then stay in the log for the next start, and close
+   * rejects saying how many.
+   */
+  async close(): Promise<void> {
+    const log = this.log;
+    if (!log) return;
+    this.stopping = true;
+    await log.end().catch(() => {});
+    this.wake.wake();
+    const deadline = Date.now() + this.opts.closeTimeoutMs;
+    const settled = new WakeableDelay();
+    while (log.pending.length > 0 && Date.now() < deadline) {
+      await settled.wait(Math.min(50, Math.max(1, deadline - Date.now())));
+    }
+    this.closingHard = true;
+    this.wake.wake();
+    if (this.timer) clearInterval(this.timer);
+    await this.sender?.catch(() => {});
+    this.sender = undefined;
+    const pending = log.pending.filter((g) => g.events > 0);
+    const events = pending.reduce((n, g) => n + g.events, 0);
+    this.log = undefined;
+    for (const r of this.routes) {
+      await r.sink.close().catch(() => {});
+      await r.acks?.close().catch(() => {});
+    }
+    await log.close();
+    this.queue.length = 0;
+    this.awaiting.clear();
+    this.byGroup.clear();
+    this.cached = 0;
+    this.closingHard = false;
+    if (pending.length > 0) {
+      throw new SluiceError(
+        'SLUICE_RPC',
+        `${pending.length} group(s) (${events} events) not acknowledged within ${this.opts.closeTimeoutMs} ms; ` +
+          `they stay in ${this.opts.dir} and are sent again when the node starts`,
+        { retriable: true },
+      );
+    }
+  }
+}
