@@ -7,6 +7,7 @@ import { benchChannels } from './channels.js';
 import { benchCore } from './core.js';
 import { fmt, type Row } from './harness.js';
 import { benchNet } from './net.js';
+import { benchReliability } from './reliability.js';
 import { benchStartup } from './startup.js';
 
 const SUITES: Record<string, () => Promise<Row[]>> = {
@@ -14,6 +15,7 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   agent: async () => [...(await benchChannels()), ...(await benchSpark())],
   net: benchNet,
   startup: benchStartup,
+  reliability: benchReliability,
 };
 
 // `--render` only regenerates docs/benchmarks.md from the stored results.
