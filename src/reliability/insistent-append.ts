@@ -114,9 +114,17 @@ export const insistentAppendDeco: DecoratorDef = {
     },
   ],
   build: (args, ctx, child) => {
-    const init = Math.max(0, args.optInt('init') ?? 1000);
-    const max = Math.min(Math.max(0, args.optInt('max') ?? NO_LIMIT), NO_LIMIT);
-    const cumulativeMax = Math.max(0, args.optInt('cumulativeMax') ?? NO_LIMIT);
+    const ms = (field: string, dflt: number) => {
+      const v = args.optInt(field) ?? dflt;
+      if (v < 0)
+        throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `${field} must be at least 0, got ${v}`, {
+          place: { component: args.component, field },
+        });
+      return Math.min(v, NO_LIMIT);
+    };
+    const init = ms('init', 1000);
+    const max = ms('max', NO_LIMIT);
+    const cumulativeMax = ms('cumulativeMax', NO_LIMIT);
     return new InsistentAppendSink(child, { max, init, cumulativeMax }, ctx.logger);
   },
 };

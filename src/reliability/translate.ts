@@ -120,7 +120,6 @@ export function translateCall(
   };
   const bad = (msg: string, field: string) =>
     new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', msg, { place: { ...place, field } });
-  const defaultPort = config.getInt('flume.collector.port');
   const forwarded: KeywordArg[] = [];
   const named = new Map<string, Literal>();
   for (const kw of call.kwargs) {
@@ -128,6 +127,30 @@ export function translateCall(
     else forwarded.push(kw);
   }
   let collectors: Collector[];
+  try {
+    collectors = collectorsOf(t, call, named, config, bad);
+  } catch (e) {
+    // Address errors (a port out of range) are about the call the user wrote: give them its place.
+    if (e instanceof SluiceError && e.place?.line === undefined)
+      throw new SluiceError(e.code, e.message, {
+        place: { ...place, field: e.place?.field ?? 'host' },
+        cause: e,
+      });
+    throw e;
+  }
+  const extra = forwarded.map((kw) => `, ${kw.name}=${printLiteral(kw.value)}`).join('');
+  const sinks = collectors.map((c) => `rpcSink(${quoteJava(c.host)}, ${c.port}${extra})`);
+  return at(parseSink(t.rewrite(sinks), opts.file), call.pos);
+}
+
+function collectorsOf(
+  t: Translation,
+  call: Call,
+  named: ReadonlyMap<string, Literal>,
+  config: SiteConfig,
+  bad: (msg: string, field: string) => SluiceError,
+): Collector[] {
+  const defaultPort = config.getInt('flume.collector.port');
   if (t.shape === 'collector') {
     if (call.args.length > 2)
       throw bad(`${call.name} takes ("host"[, port]), got ${call.args.length} arguments`, 'host');
@@ -142,17 +165,13 @@ export function translateCall(
       'host',
     );
     if (port !== undefined) c.port = checkPort(call.name, port.value as number, 'port');
-    collectors = [c];
-  } else {
-    if (call.args.length === 0) throw bad(`${call.name} needs at least one collector`, 'collectors');
-    collectors = call.args.map((a) => {
-      if (a.kind !== 'string') throw bad('each collector is a string "host[:port]"', 'collectors');
-      return parseCollector(a.value, defaultPort, call.name, 'collectors');
-    });
+    return [c];
   }
-  const extra = forwarded.map((kw) => `, ${kw.name}=${printLiteral(kw.value)}`).join('');
-  const sinks = collectors.map((c) => `rpcSink(${quoteJava(c.host)}, ${c.port}${extra})`);
-  return at(parseSink(t.rewrite(sinks), opts.file), call.pos);
+  if (call.args.length === 0) throw bad(`${call.name} needs at least one collector`, 'collectors');
+  return call.args.map((a) => {
+    if (a.kind !== 'string') throw bad('each collector is a string "host[:port]"', 'collectors');
+    return parseCollector(a.value, defaultPort, call.name, 'collectors');
+  });
 }
 
 /** A spec with every translated sink replaced by its rewrite (`all`: the shown-only ones too). */

@@ -5,11 +5,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
-import { AvroReceiver } from '../support/avro-receiver.js';
-import { allReceived, kill, node, type Proc, sender, siteConf, tally } from '../support/reliability.js';
-import { tempDir } from '../support/tmp.js';
+import { allReceived, kill, Rig, tally } from '../support/reliability.js';
 import { mountTmpfs, tmpfsSkip } from '../support/tmpfs.js';
-import { waitFor, waitForPort } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 /** No stack trace, no uncaught exception: the failure is a logged node state. */
 function assertNoCrash(text: string): void {
@@ -17,10 +15,9 @@ function assertNoCrash(text: string): void {
 }
 
 test('a read-only log directory: one clear line, node ERROR, status 1', { skip: tmpfsSkip() }, async (t) => {
-  const dir = tempDir('dfo-ro', t);
   const ro = mountTmpfs('1m', t, { subdirs: ['agent/dfo'] });
-  const conf = siteConf(dir, { 'flume.agent.logdir': ro.dir });
-  const agent = node(`agent : asciisynth(100, 10) | agentDFOSink("127.0.0.1", ${await freePort()}) ;`, conf);
+  const rig = await Rig.create(t, 'dfo-ro', () => ({ 'flume.agent.logdir': ro.dir }));
+  const agent = rig.node(`agent : asciisynth(100, 10) | agentDFOSink("127.0.0.1", ${await freePort()}) ;`);
   const code = await agent.exit;
   const text = agent.text();
   assert.equal(code, 1, text);
@@ -35,26 +32,17 @@ test('a read-only log directory: one clear line, node ERROR, status 1', { skip: 
 test('a full log directory: node ERROR without a crash, and accepted events are not lost', {
   skip: tmpfsSkip(),
 }, async (t) => {
-  const dir = tempDir('dfo-full', t);
   const disk = mountTmpfs('256k', t);
-  const conf = siteConf(dir, { 'flume.agent.logdir': disk.dir, 'flume.agent.logdir.maxage': 500 });
-  const receiver = new AvroReceiver();
-  const rport = await receiver.listen();
-  const cport = await freePort();
-  const aport = await freePort();
-  const procs: Proc[] = [];
-  t.after(async () => {
-    for (const p of procs) await kill(p, 'SIGKILL');
-    await receiver.close();
-  });
-  const agentSpec = `agent : avroSource(${aport}, bind="127.0.0.1") | agentDFOSink("127.0.0.1", ${cport}, connectTimeout=500) ;`;
-  const agent = node(agentSpec, conf);
-  procs.push(agent);
-  await waitForPort(aport);
+  const rig = await Rig.create(t, 'dfo-full', () => ({
+    'flume.agent.logdir': disk.dir,
+    'flume.agent.logdir.maxage': 500,
+  }));
+  const [cport, aport] = [await freePort(), await freePort()];
+  const sink = `agentDFOSink("127.0.0.1", ${cport}, connectTimeout=500)`;
+  const agent = await rig.agent(aport, sink);
   // No collector yet: everything is spilled until the small disk is full.
   const total = 20_000;
-  const send = sender(aport, total, 20_000);
-  procs.push(send);
+  const send = rig.sender(aport, total, 20_000);
   const code = await agent.exit;
   const text = agent.text();
   const accepted = send.sent();
@@ -68,14 +56,8 @@ test('a full log directory: node ERROR without a crash, and accepted events are 
   // Room again, a collector, the agent again: the spill drains and the sender (which retried what
   // the dead agent never answered) finishes.
   disk.resize('64m');
-  const collector = node(
-    `collector : collectorSource(${cport}, bind="127.0.0.1") | rpcSink("127.0.0.1", ${rport}) ;`,
-    conf,
-  );
-  procs.push(collector);
-  await waitForPort(cport);
-  const again = node(agentSpec, conf);
-  procs.push(again);
+  await rig.collector(cport);
+  const again = await rig.agent(aport, sink);
   await waitFor(
     () => /events left in .* by an earlier run/.test(again.text()),
     () => again.text(),
@@ -83,10 +65,10 @@ test('a full log directory: node ERROR without a crash, and accepted events are 
     20,
   );
   assert.equal(await send.exit, 0, send.text());
-  await allReceived(total, 60_000, receiver).catch((e: Error) => {
+  await allReceived(total, 60_000, rig.receiver).catch((e: Error) => {
     throw new Error(`${e.message}\nagent:\n${again.text()}`);
   });
-  const r = tally('DFO, log directory full then given room', total, receiver);
+  const r = tally('DFO, log directory full then given room', total, rig.receiver);
   assert.equal(r.lost, 0);
   assert.ok(r.duplicated <= 1000, `duplicated ${r.duplicated}`);
   assert.equal(await kill(again), 0, again.text());

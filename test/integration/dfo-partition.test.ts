@@ -5,10 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
-import { AvroReceiver } from '../support/avro-receiver.js';
 import { createNetns, netnsSkip } from '../support/netns.js';
-import { allReceived, kill, node, type Proc, sender, siteConf, tally } from '../support/reliability.js';
-import { tempDir } from '../support/tmp.js';
+import { allReceived, kill, Rig, tally } from '../support/reliability.js';
 import { waitFor } from '../support/wait.js';
 
 const TOTAL = 30_000;
@@ -18,38 +16,21 @@ const PARTITION_MS = 20_000;
 test('DFO across a 20 s network partition: nothing lost, the backlog drains, the outage is reported', {
   skip: netnsSkip(),
 }, async (t) => {
+  // The rig first: its processes are killed before the namespace they run in is deleted.
+  const rig = await Rig.create(t, 'dfo-partition', (dir) => ({
+    'flume.agent.logdir': `${dir}/logdir`,
+    'flume.agent.logdir.maxage': 1000,
+  }));
   const ns = createNetns(t);
-  const dir = tempDir('dfo-partition', t);
-  const conf = siteConf(dir, { 'flume.agent.logdir': `${dir}/logdir`, 'flume.agent.logdir.maxage': 1000 });
-  const receiver = new AvroReceiver();
-  const rport = await receiver.listen();
-  const cport = await freePort();
-  const aport = await freePort();
-  const procs: Proc[] = [];
-  t.after(async () => {
-    for (const p of procs) await kill(p, 'SIGKILL');
-    await receiver.close();
-  });
-  const collector = node(
-    `collector : collectorSource(${cport}, bind="${ns.hostIp}") | rpcSink("127.0.0.1", ${rport}) ;`,
-    conf,
-  );
-  procs.push(collector);
-  await waitFor(() => /listening on/.test(collector.text()), 'the collector listening', 15_000, 20);
-  const agent = node(
-    `agent : avroSource(${aport}, bind="127.0.0.1") | agentDFOSink("${ns.hostIp}", ${cport}, connectTimeout=1000, requestTimeout=2000) ;`,
-    conf,
+  const receiver = rig.receiver;
+  const [cport, aport] = [await freePort(), await freePort()];
+  await rig.collector(cport, ns.hostIp);
+  const agent = await rig.agent(
+    aport,
+    `agentDFOSink("${ns.hostIp}", ${cport}, connectTimeout=1000, requestTimeout=2000)`,
     ns.name,
   );
-  procs.push(agent);
-  await waitFor(
-    () => /listening on/.test(agent.text()),
-    () => `the agent listening:\n${agent.text()}`,
-    15_000,
-    20,
-  );
-  const send = sender(aport, TOTAL, RATE, ns.name);
-  procs.push(send);
+  const send = rig.sender(aport, TOTAL, RATE, ns.name);
   await waitFor(() => receiver.distinct >= 5000, 'traffic through the link', 30_000, 20);
 
   ns.partition();

@@ -6,40 +6,28 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
 import { AvroReceiver } from '../support/avro-receiver.js';
-import { allReceived, kill, node, type Proc, sender, siteConf, tally } from '../support/reliability.js';
-import { tempDir } from '../support/tmp.js';
-import { waitFor, waitForPort } from '../support/wait.js';
+import { allReceived, kill, Rig, tally } from '../support/reliability.js';
+import { waitFor } from '../support/wait.js';
 
 const TOTAL = 40_000;
 const RATE = 2000;
 
 async function chain(t: { after(fn: () => unknown): void }, sink: (p1: number, p2: number) => string) {
-  const dir = tempDir('chain', t);
-  const conf = siteConf(dir, { 'flume.agent.logdir': `${dir}/logdir`, 'flume.agent.logdir.maxage': 1000 });
-  const r1 = new AvroReceiver();
+  const rig = await Rig.create(t, 'chain', (dir) => ({
+    'flume.agent.logdir': `${dir}/logdir`,
+    'flume.agent.logdir.maxage': 1000,
+  }));
+  // The secondary forwards to a receiver of its own, so the test sees which collector took what.
+  const r1 = rig.receiver;
   const r2 = new AvroReceiver();
-  const [rp1, rp2] = [await r1.listen(), await r2.listen()];
+  const rp2 = await r2.listen();
+  t.after(() => r2.close());
   const [p1, p2, aport] = [await freePort(), await freePort(), await freePort()];
-  const procs: Proc[] = [];
-  t.after(async () => {
-    for (const p of procs) await kill(p, 'SIGKILL');
-    await r1.close();
-    await r2.close();
-  });
-  const collector = async (port: number, rport: number) => {
-    const c = node(`c : collectorSource(${port}, bind="127.0.0.1") | rpcSink("127.0.0.1", ${rport}) ;`, conf);
-    procs.push(c);
-    await waitForPort(port);
-    return c;
-  };
-  const c1 = await collector(p1, rp1);
-  await collector(p2, rp2);
-  const agent = node(`agent : avroSource(${aport}, bind="127.0.0.1") | ${sink(p1, p2)} ;`, conf);
-  procs.push(agent);
-  await waitForPort(aport);
-  const send = sender(aport, TOTAL, RATE);
-  procs.push(send);
-  return { r1, r2, c1, agent, send, restartPrimary: () => collector(p1, rp1) };
+  const c1 = await rig.collector(p1);
+  await rig.collector(p2, '127.0.0.1', rp2);
+  const agent = await rig.agent(aport, sink(p1, p2));
+  const send = rig.sender(aport, TOTAL, RATE);
+  return { r1, r2, c1, agent, send, restartPrimary: () => rig.collector(p1) };
 }
 
 /** Kills the primary, checks the secondary takes over within 5 s and the primary gets traffic back. */

@@ -10,8 +10,9 @@ import { translateSpec } from '../../src/reliability/translate.js';
 import { parseSpec } from '../../src/spec/parser.js';
 import { printNode, printSink } from '../../src/spec/printer.js';
 import { testContext } from '../mocks/sinks.js';
-import type { AvroReceiver } from './avro-receiver.js';
-import { waitFor } from './wait.js';
+import { AvroReceiver } from './avro-receiver.js';
+import { tempDir } from './tmp.js';
+import { waitFor, waitForPort } from './wait.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'sluice.js');
@@ -143,4 +144,72 @@ export function validateExample(text: string): string[] {
 export function translationText(sink: string): string {
   const spec = parseSpec(`n : null | ${sink} ;`);
   return printSink(translateSpec(spec, testContext().config, { all: true }).nodes[0]!.sink);
+}
+
+/**
+ * One reliability test's world: a temporary directory with a site configuration, a receiver at the
+ * end of the flow, and every process started through it, all killed (SIGKILL) when the test ends.
+ */
+export class Rig {
+  readonly procs: Proc[] = [];
+  readonly receiver = new AvroReceiver();
+  rport = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly conf: string,
+  ) {}
+
+  /** `props` gets the test's directory (for `flume.agent.logdir`). */
+  static async create(
+    t: { after(fn: () => unknown): void },
+    prefix: string,
+    props: (dir: string) => Record<string, string | number>,
+  ): Promise<Rig> {
+    const dir = tempDir(prefix, t);
+    const rig = new Rig(dir, siteConf(dir, props(dir)));
+    rig.rport = await rig.receiver.listen();
+    t.after(async () => {
+      for (const p of rig.procs) await kill(p, 'SIGKILL');
+      await rig.receiver.close();
+    });
+    return rig;
+  }
+
+  node(spec: string, netns?: string): Proc {
+    const p = node(spec, this.conf, netns);
+    this.procs.push(p);
+    return p;
+  }
+
+  sender(port: number, total: number, rate: number, netns?: string): ReturnType<typeof sender> {
+    const p = sender(port, total, rate, netns);
+    this.procs.push(p);
+    return p;
+  }
+
+  /** A collector on `port` forwarding to the receiver, listening when this resolves. */
+  async collector(port: number, bind = '127.0.0.1', rport = this.rport): Promise<Proc> {
+    const c = this.node(`c : collectorSource(${port}, bind="${bind}") | rpcSink("127.0.0.1", ${rport}) ;`);
+    await listening(c, port, bind);
+    return c;
+  }
+
+  /** An agent reading an avro source on 127.0.0.1:`port` into `sink`, listening when this resolves. */
+  async agent(port: number, sink: string, netns?: string): Promise<Proc> {
+    const a = this.node(`agent : avroSource(${port}, bind="127.0.0.1") | ${sink} ;`, netns);
+    await listening(a, netns ? undefined : port);
+    return a;
+  }
+}
+
+/** Waits for a node's port (on loopback) or, elsewhere, for its start-up line. */
+function listening(p: Proc, port?: number, bind = '127.0.0.1'): Promise<void> {
+  if (port !== undefined && bind === '127.0.0.1') return waitForPort(port);
+  return waitFor(
+    () => /listening on/.test(p.text()),
+    () => `a listening node:\n${p.text()}`,
+    15_000,
+    20,
+  );
 }

@@ -16,10 +16,15 @@ function unmount(dir: string): void {
   if (!mounted.delete(dir)) return;
   try {
     execFileSync('umount', [dir], { stdio: 'ignore' });
-    rmSync(dir, { recursive: true, force: true });
   } catch {
-    // Already unmounted.
+    // Still in use by a process the test has not ended yet: detach it now, freed when they exit.
+    try {
+      execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
+    } catch {
+      // Already unmounted.
+    }
   }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export interface Tmpfs {
