@@ -8,6 +8,7 @@ import { waitFor } from '../../test/support/wait.js';
 import { BoundArgs } from '../catalog/types.js';
 import { SiteConfig } from '../core/config.js';
 import { isFatal } from '../core/errors.js';
+import { InsistentOpenSink } from '../decorators/insistentOpen.js';
 import { DiskFailoverSink, diskFailoverDeco } from './disk-failover.js';
 import { InsistentAppendSink } from './insistent-append.js';
 import { SpillLog } from './spill.js';
@@ -125,4 +126,20 @@ test('insistentAppend retries a failed append with backoff until it goes through
   const giving = new InsistentAppendSink(never, { init: 1, max: 2, cumulativeMax: 10 });
   await giving.open();
   await assert.rejects(async () => giving.append(makeBatch(1)), /insistentAppend: gave up/);
+});
+
+test('closing while the sub sink is still being opened (insistentOpen, collector down) ends at once', async (t) => {
+  const dir = tempDir('dfo', t);
+  const never = new FailingSink({ failOpens: 1_000_000 });
+  const child = new InsistentOpenSink(never, { init: 10, max: 50, cumulativeMax: 2147483647 });
+  const s = new DiskFailoverSink(child, { maxMillis: 50, dir: () => dir, logger: testContext().logger });
+  await s.open();
+  await s.append(makeBatch(3));
+  await waitFor(() => never.openFailures >= 2, 'the open retried');
+  const t0 = Date.now();
+  await s.close();
+  assert.ok(Date.now() - t0 < 1000, 'close did not wait for the open');
+  const again = await SpillLog.open(dir);
+  assert.equal(again.stats.backlog, 3, 'the spilled batch stays for the next start');
+  await again.close();
 });

@@ -42,6 +42,7 @@ export interface DiskFailoverOptions {
 export class DiskFailoverSink implements EventSink {
   private log: SpillLog | undefined;
   private childOpen = false;
+  private childOpening = false;
   /** The sub sink took the last batch given to it. */
   private healthy = false;
   private closing = false;
@@ -155,6 +156,7 @@ export class DiskFailoverSink implements EventSink {
     while (!this.closing) {
       if (!this.childOpen) {
         try {
+          this.childOpening = true;
           await this.child.open();
           this.childOpen = true;
           this.healthy = true;
@@ -163,6 +165,8 @@ export class DiskFailoverSink implements EventSink {
           this.downstreamFailed(e);
           await this.backoffDelay.wait(this.retry.fail());
           continue;
+        } finally {
+          this.childOpening = false;
         }
       }
       if (!(await this.drainOnce(log))) {
@@ -223,7 +227,11 @@ export class DiskFailoverSink implements EventSink {
     this.closing = true;
     this.wakeup.wake();
     this.backoffDelay.wake();
+    // An open still retrying (insistentOpen under a dead collector) ends only when its sink closes.
+    const cancelled = this.childOpening;
+    if (cancelled) await this.child.close().catch(() => {});
     await this.draining;
+    if (cancelled) this.childOpen = false;
     while (this.healthy && this.childOpen && (await this.drainOnce(log))) {}
     this.log = undefined;
     const left = log.stats.backlog;
