@@ -20,7 +20,7 @@ import { memoryLogger } from '../src/core/logger.js';
 import { freePort } from '../src/core/ports.js';
 import { DEFAULT_MAX_FRAME_SIZE } from '../src/rpc/avro/frame.js';
 import { AvroEventSource } from '../src/sources/avro.js';
-import { siteConf } from '../test/support/reliability.js';
+import { writeSiteConf } from '../test/support/site-conf.js';
 import type { Row } from './harness.js';
 import { avroRun, bestOfRuns, startSluice } from './net.js';
 
@@ -132,7 +132,7 @@ export async function benchReliability(opts: ReliabilityBenchOptions = {}): Prom
       unit: 'syncs/s',
       note: 'the physical limit of a log that syncs each group commit',
     });
-    const conf = siteConf(base, { 'flume.agent.logdir': join(base, 'logdir') });
+    const conf = writeSiteConf(base, { 'flume.agent.logdir': join(base, 'logdir') });
     const be = await bestOfRuns(runs, () => avroRun(hopEvents, SIZE));
     const beRate = be.messages / be.seconds;
     rows.push({ suite: SUITE, name: 'BE agentBESink, Avro hop, 100 B', value: beRate, unit: 'events/s' });

@@ -8,6 +8,7 @@ import { benchCore } from './core.js';
 import { fmt, type Row } from './harness.js';
 import { benchNet } from './net.js';
 import { benchReliability } from './reliability.js';
+import { benchReliabilityE2E } from './reliability-e2e.js';
 import { benchStartup } from './startup.js';
 
 const SUITES: Record<string, () => Promise<Row[]>> = {
@@ -15,7 +16,7 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   agent: async () => [...(await benchChannels()), ...(await benchSpark())],
   net: benchNet,
   startup: benchStartup,
-  reliability: benchReliability,
+  reliability: async () => [...(await benchReliabilityE2E()), ...(await benchReliability())],
 };
 
 // `--render` only regenerates docs/benchmarks.md from the stored results.

@@ -4,13 +4,14 @@ import { DecoratorSink } from '../core/pipeline.js';
 import { beginMarker, endMarker, newGroupTag, tagMessages } from './ack-group.js';
 
 /**
- * ackInjector: one ack group per open/close of the sink: "beg" after the sub sink opened, every appended
+ * ackInjector: one ack group per open/close of the sink: "beg" with the first events, every appended
  * event tagged as a "msg" of the group with its body in the checksum, "end" with the checksum before
  * the sub sink closes. It keeps nothing on disk: pair it with a roll for periodic groups, or use
  * ackedWriteAhead, which also keeps and resends groups.
  */
 export class AckInjectorSink extends DecoratorSink {
   private tag: Buffer | undefined;
+  private begun = false;
   private sum = 0;
   /** Tags of the groups this sink completed, oldest first (for tests and reports). */
   readonly groups: string[] = [];
@@ -24,23 +25,25 @@ export class AckInjectorSink extends DecoratorSink {
 
   override async open(): Promise<void> {
     await this.child.open();
-    const tag = newGroupTag(this.node);
-    this.tag = Buffer.from(tag);
+    this.tag = Buffer.from(newGroupTag(this.node));
+    this.begun = false;
     this.sum = 0;
-    const r = this.child.append([beginMarker(this.tag)]);
-    if (r) await r;
   }
 
   append(batch: Batch): void | Promise<void> {
-    if (this.tag === undefined) return this.child.append(batch);
-    this.sum = tagMessages(batch, this.tag, this.sum);
-    return this.child.append(batch);
+    const tag = this.tag;
+    if (tag === undefined) return this.child.append(batch);
+    this.sum = tagMessages(batch, tag, this.sum);
+    if (this.begun) return this.child.append(batch);
+    // The group's "beg" travels with its first events (an open that sends nothing cannot fail).
+    this.begun = true;
+    return this.child.append([beginMarker(tag), ...batch]);
   }
 
   override async close(): Promise<void> {
     const tag = this.tag;
     this.tag = undefined;
-    if (tag !== undefined) {
+    if (tag !== undefined && this.begun) {
       try {
         const r = this.child.append([endMarker(tag, this.sum)]);
         if (r) await r;

@@ -3,7 +3,12 @@ import { SluiceError } from '../core/errors.js';
 import type { EventSink } from '../core/pipeline.js';
 import { loadTls, type TransportArgs } from '../rpc/avro/component-options.js';
 import { AckClient } from './ack-service.js';
-import { AckedWriteAheadSink, type AckRoute, type WriteAheadOptions } from './acked-write-ahead.js';
+import {
+  AckedWriteAheadSink,
+  type AckRoute,
+  SEND_WINDOW,
+  type WriteAheadOptions,
+} from './acked-write-ahead.js';
 import { agentLogDir } from './logdir.js';
 
 /** What an Avro client sink shows of itself: enough to ask the same collector about acks. */
@@ -98,13 +103,15 @@ export const ackedWriteAheadDeco: DecoratorDef = {
     const target = findAvroTarget(child);
     if (!target) {
       opts.logger.warn(
-        'no Avro sink below ackedWriteAhead: nobody to ask about acknowledgements, groups are sent again every flume.agent.logdir.retransmit ms',
+        'no Avro sink below ackedWriteAhead: nobody to ask about acknowledgements, so a group is done once the sub sink accepted it',
       );
     }
     const route: AckRoute = {
       name: target ? `${target.target.host}:${target.target.port}` : 'sub sink',
       sink: child,
       acks: target ? ackClientFor(target) : undefined,
+      // Straight onto an Avro client the sends pipeline; through decorators each is awaited.
+      ...((target as unknown) === child ? { window: SEND_WINDOW } : {}),
     };
     return new AckedWriteAheadSink([route], opts);
   },

@@ -15,7 +15,16 @@ import { AgentLog, type LogGroup } from './agent-log.js';
 export interface AckRoute {
   name: string;
   sink: EventSink;
+  /**
+   * Where to ask which groups are durable. Without one (a sub sink that is no Avro client) nobody can
+   * ever acknowledge: a group is then done once the sink accepted all of it, as with writeAhead.
+   */
   acks?: AckClient | undefined;
+  /**
+   * Appends in flight at once (default 1: each awaited, as every sink expects). An Avro client sink
+   * pipelines them on its connection in order, so the end-to-end sinks give theirs SEND_WINDOW.
+   */
+  window?: number;
 }
 
 export interface WriteAheadOptions {
@@ -51,11 +60,10 @@ interface Outgoing {
   sends: number;
 }
 
-/** Events per send: small batches are merged, so the hop sees few large appendBatch runs. */
-const SEND_EVENTS = 2000;
-const SEND_BYTES = 1024 * 1024;
-/** Sends in flight at once on a route (the Avro client pipelines them on one connection, in order). */
-const SEND_WINDOW = 4;
+/** Batches smaller than this are gathered into one send, so the hop sees few, large appendBatch runs. */
+const MERGE_BELOW = 500;
+/** Sends in flight at once on an Avro route (the client pipelines them on one connection, in order). */
+export const SEND_WINDOW = 8;
 
 /**
  * ackedWriteAhead and writeAhead (Flume OG's write-ahead decorators): every accepted batch is made
@@ -79,7 +87,7 @@ export class AckedWriteAheadSink implements EventSink {
   private cached = 0;
   private readonly cacheLimit: number;
   private readonly groupBytes: number;
-  private readonly wake = new WakeableDelay();
+  private readonly wake = new Signal();
   private readonly routeBackoff: Backoff[];
   private readonly routeRetryAt: number[];
   private readonly outages: OutageLog[];
@@ -293,7 +301,7 @@ export class AckedWriteAheadSink implements EventSink {
       this.sending = false;
       if (!complete) continue;
       this.queue.shift();
-      if (this.opts.acked) {
+      if (this.opts.acked && this.routes[r]!.acks) {
         o.sentAt = Date.now();
         this.awaiting.set(o.group.tag, o);
       } else await this.done(o);
@@ -315,26 +323,30 @@ export class AckedWriteAheadSink implements EventSink {
   private async sendGroup(o: Outgoing, r: number): Promise<boolean> {
     const g = o.group;
     const sink = this.routes[r]!.sink;
+    const maxWindow = this.routes[r]!.window ?? 1;
     const acked = this.opts.acked;
     o.route = r;
     o.sends++;
     let sum = 0;
     let next = 0;
-    let out: Event[] | undefined = acked ? [beginMarker(g.tagBytes)] : undefined;
-    let outBytes = 0;
+    let out: Event[] | undefined;
     const window: Promise<void>[] = [];
-    const flush = async () => {
-      if (out === undefined || out.length === 0) return;
-      const r = sink.append(out);
-      out = undefined;
-      outBytes = 0;
+    const send = async (events: Event[]) => {
+      const r = sink.append(events);
       if (r) {
         // Awaited in order below; a later one failing first must not count as unhandled meanwhile.
         r.catch(() => {});
         window.push(r);
       }
-      if (window.length >= SEND_WINDOW) await window.shift();
+      if (window.length >= maxWindow) await window.shift();
     };
+    const flush = async () => {
+      if (out === undefined || out.length === 0) return;
+      const events = out;
+      out = undefined;
+      await send(events);
+    };
+    if (acked) await send([beginMarker(g.tagBytes)]);
     for (;;) {
       while (next < g.positions.length) {
         const i = next++;
@@ -344,22 +356,24 @@ export class AckedWriteAheadSink implements EventSink {
           this.cached -= o.cacheBytes[i]!;
         } else batch = await this.log!.read(g.positions[i]!);
         if (acked) sum = tagMessages(batch, g.tagBytes, sum);
-        if (out === undefined && batch.length >= SEND_EVENTS) out = batch;
-        else {
-          out ??= [];
-          for (let k = 0; k < batch.length; k++) out.push(batch[k]!);
+        // Large batches go as they are; small ones are gathered so the hop sees few, large requests.
+        if (batch.length >= MERGE_BELOW) {
+          await flush();
+          await send(batch);
+          continue;
         }
-        outBytes += g.bytes / Math.max(1, g.positions.length);
-        if (out.length >= SEND_EVENTS || outBytes >= SEND_BYTES) await flush();
+        out ??= [];
+        for (let k = 0; k < batch.length; k++) out.push(batch[k]!);
+        if (out.length >= MERGE_BELOW) await flush();
       }
       if (g.ended && next === g.positions.length) break;
+      // Caught up with the writer: what is gathered goes now, the window keeps flowing meanwhile.
       await flush();
-      await Promise.all(window.splice(0));
       if (this.closingHard) throw new SluiceError('SLUICE_CLOSED', 'closing');
       await this.wake.wait(this.opts.maxMillis);
     }
-    if (acked) (out ??= []).push(endMarker(g.tagBytes, sum));
     await flush();
+    if (acked) await send([endMarker(g.tagBytes, sum)]);
     await Promise.all(window.splice(0));
     return true;
   }
@@ -430,5 +444,25 @@ export class AckedWriteAheadSink implements EventSink {
         { retriable: true },
       );
     }
+  }
+}
+
+/**
+ * A wake-up that is not lost when it comes before the wait: the writer signals after every durable
+ * batch, and the sender, busy sending, must still see it when it next waits.
+ */
+class Signal {
+  private pending = false;
+  private readonly delay = new WakeableDelay();
+
+  wake(): void {
+    this.pending = true;
+    this.delay.wake();
+  }
+
+  /** Returns at once when woken since the last wait, else after `ms` or the next wake. */
+  async wait(ms: number): Promise<void> {
+    if (!this.pending) await this.delay.wait(ms);
+    this.pending = false;
   }
 }

@@ -1,10 +1,11 @@
 import type { BoundArgs, BuildContext, SinkDef } from '../catalog/types.js';
-import { SluiceError } from '../core/errors.js';
-import { AckedWriteAheadSink, type AckRoute } from '../reliability/acked-write-ahead.js';
+import { AckedWriteAheadSink, type AckRoute, SEND_WINDOW } from '../reliability/acked-write-ahead.js';
 import { ackClientFor, writeAheadOptions } from '../reliability/acked-write-ahead-decos.js';
 import {
   AvroEventSink,
   type Collector,
+  chainCollectors,
+  collectorsParam,
   hostParam,
   parseCollector,
   portParam,
@@ -28,7 +29,7 @@ function e2eSink(
   const opts = sinkOptions(args);
   const routes: AckRoute[] = collectors.map((c) => {
     const sink = new AvroEventSink(component, c, opts);
-    return { name: `${c.host}:${c.port}`, sink, acks: ackClientFor(sink) };
+    return { name: `${c.host}:${c.port}`, sink, acks: ackClientFor(sink), window: SEND_WINDOW };
   });
   return new AckedWriteAheadSink(routes, writeAheadOptions(undefined, ctx, true, component));
 }
@@ -64,25 +65,8 @@ export const agentE2EChain: SinkDef = {
     'End-to-end agent sink over a chain of collectors: each group goes to the first collector that takes it, ' +
     'the primary is tried again as soon as its backoff allows, and when all are down the data waits on disk.' +
     DOCS_TAIL,
-  params: [
-    {
-      name: 'collectors',
-      type: 'string',
-      variadic: true,
-      docs: '"host" or "host:port" of each collector, in order of preference (port default flume.collector.port).',
-    },
-  ],
-  build: (args, ctx) => {
-    const specs = args.rest<string>('collectors');
-    if (specs.length === 0) {
-      throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', 'agentE2EChain needs at least one collector', {
-        place: { component: args.component, field: 'collectors' },
-      });
-    }
-    const port = ctx.config.getInt('flume.collector.port');
-    const collectors = specs.map((s) => parseCollector(s, port, args.component, 'collectors'));
-    return e2eSink(args, ctx, collectors, args.component);
-  },
+  params: [collectorsParam],
+  build: (args, ctx) => e2eSink(args, ctx, chainCollectors(args, ctx), args.component),
 };
 
 export const AGENT_E2E_SINKS: readonly SinkDef[] = [agentSink, agentE2ESink, agentE2EChain];

@@ -366,27 +366,33 @@ export const agentBESink: SinkDef = {
   },
 };
 
+/** The collectors argument of the agent chains (agentBEChain, agentE2EChain). */
+export const collectorsParam: ParamSpec = {
+  name: 'collectors',
+  type: 'string',
+  variadic: true,
+  docs: '"host" or "host:port" of each collector, in order of preference (port default flume.collector.port).',
+};
+
+/** The collectors a chain names, in order; at least one. */
+export function chainCollectors(args: BoundArgs, ctx: BuildContext): Collector[] {
+  const specs = args.rest<string>('collectors');
+  if (specs.length === 0) {
+    throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `${args.component} needs at least one collector`, {
+      place: { component: args.component, field: 'collectors' },
+    });
+  }
+  const port = ctx.config.getInt('flume.collector.port');
+  return specs.map((s) => parseCollector(s, port, args.component, 'collectors'));
+}
+
 export const agentBEChain: SinkDef = {
   kind: 'sink',
   name: 'agentBEChain',
   docs: `Best-effort over a chain of collectors: each batch goes to the first one that takes it; when all fail it is dropped and counted, and the first collector is tried again after its backoff.${SINK_DOCS_TAIL}`,
-  params: [
-    {
-      name: 'collectors',
-      type: 'string',
-      variadic: true,
-      docs: '"host" or "host:port" of each collector, in order of preference (port default flume.collector.port).',
-    },
-  ],
+  params: [collectorsParam],
   build: (args, ctx) => {
-    const specs = args.rest<string>('collectors');
-    if (specs.length === 0) {
-      throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', 'agentBEChain needs at least one collector', {
-        place: { component: args.component, field: 'collectors' },
-      });
-    }
-    const port = ctx.config.getInt('flume.collector.port');
-    const collectors = specs.map((s) => parseCollector(s, port, args.component, 'collectors'));
+    const collectors = chainCollectors(args, ctx);
     return new BestEffortChainSink(
       args.component,
       collectors,

@@ -9,6 +9,7 @@ import { Event } from '../../src/core/event.js';
 import { DECORATORS } from '../../src/decorators/index.js';
 import { parseSink } from '../../src/spec/parser.js';
 import { CollectingSink, FailingSink, testContext } from '../mocks/sinks.js';
+import { tempDir } from '../support/tmp.js';
 
 /** A call of each decorator as a user writes it. */
 const SAMPLES: Record<string, string> = {
@@ -30,7 +31,28 @@ const SAMPLES: Record<string, string> = {
   lazyOpen: 'lazyOpen',
   insistentOpen: 'insistentOpen',
   stubbornAppend: 'stubbornAppend',
+  // The write-ahead decorators accept a batch once it is in their log and send it themselves: a failing
+  // child reaches the caller when closing gives up (after flume.agent.ack.close.timeout, short here).
+  writeAhead: 'writeAhead(50)',
+  ackedWriteAhead: 'ackedWriteAhead(50)',
+  ackInjector: 'ackInjector',
+  ackChecker: 'ackChecker',
+  insistentAppend: 'insistentAppend(5, 1, 20)',
+  diskFailover: 'diskFailover(50)',
 };
+
+/** Decorators whose job is to keep a failing child's errors from the caller, and what they do instead. */
+const ABSORBS_FAILURES: Record<string, string> = {
+  diskFailover: 'spills the batch to its log and sends it again later',
+};
+
+const logdir = tempDir('conformance-logdir');
+const config = SiteConfig.defaults().with({
+  'flume.agent.logdir': logdir,
+  'flume.agent.ack.close.timeout': '300',
+});
+
+let built = 0;
 
 function build(name: string, child: CollectingSink) {
   const def = DECORATORS.find((d) => d.name === name)!;
@@ -40,9 +62,10 @@ function build(name: string, child: CollectingSink) {
     def,
     node.type === 'decorated' ? node.decorator : (undefined as never),
     undefined,
-    SiteConfig.defaults(),
+    config,
   );
-  return def.build(args, testContext(), child);
+  // One node per build: a node keeps one disk-failover log.
+  return def.build(args, testContext({ config, nodeName: `n${++built}` }), child);
 }
 
 const batches = () =>
@@ -73,7 +96,7 @@ describe('decorator conformance', () => {
       if (name !== 'lazyOpen') assert.equal(child.opens, 1);
       assert.ok(child.count > 0, 'nothing reached the child');
     });
-    it(`${name}: a failing child's error reaches the caller`, async () => {
+    it(`${name}: a failing child's error reaches the caller`, { skip: ABSORBS_FAILURES[name] }, async () => {
       const child = new FailingSink({ failAppends: 1_000 });
       const deco = build(name, child);
       await deco.open();

@@ -2,31 +2,23 @@
 // acknowledged, or after flume.agent.ack.close.timeout saying how many are not; those stay in the log
 // and are sent when the node starts again.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
 import { exited, output, sluice } from '../support/processes.js';
+import { writeSiteConf } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 
 function siteConf(dir: string): string {
-  const conf = join(dir, 'conf');
-  mkdirSync(conf, { recursive: true });
-  const props = {
+  return writeSiteConf(dir, {
     'flume.agent.logdir': join(dir, 'logdir'),
     'flume.agent.logdir.maxage': '200',
     'flume.agent.ack.poll': '100',
     'flume.agent.ack.close.timeout': '1500',
     'flume.collector.output.format': 'raw',
-  };
-  writeFileSync(
-    join(conf, 'flume-site.xml'),
-    `<configuration>${Object.entries(props)
-      .map(([k, v]) => `<property><name>${k}</name><value>${v}</value></property>`)
-      .join('')}</configuration>`,
-  );
-  return conf;
+  });
 }
 
 function lines(out: string): string[] {
@@ -90,4 +82,52 @@ test('a drained E2E node with no collector exits 1 naming its unacknowledged gro
     `E2E exit: sent 305, received ${got.length}, lost ${Math.max(0, want.length - got.length)}, duplicated 0`,
   );
   assert.deepEqual(got, want);
+});
+
+test('agentE2EChain: with its first collector down, groups go to the next one and are acknowledged there', async (t) => {
+  const dir = tempDir('e2e-chain', t);
+  const conf = siteConf(dir);
+  const out = join(dir, 'out');
+  const down = await freePort();
+  const up = await freePort();
+  const collector = sluice(
+    [
+      'node',
+      '-1',
+      '--conf',
+      conf,
+      '-e',
+      `collector : collectorSource(${up}) | collectorSink("file://${out}", "d-", 200) ;`,
+    ],
+    dir,
+  );
+  const collectorOut = output(collector);
+  t.after(() => collector.kill('SIGKILL'));
+  await waitForPort(up, `the second collector (${collectorOut.text()})`, 20_000);
+  const agent = sluice(
+    [
+      'node',
+      '-1',
+      '--conf',
+      conf,
+      '-e',
+      `agent : seq(totalEvents=1000, batchSize=100) | agentE2EChain("127.0.0.1:${down}", "127.0.0.1:${up}") ;`,
+    ],
+    dir,
+  );
+  const agentOut = output(agent);
+  t.after(() => agent.kill('SIGKILL'));
+  assert.equal(await exited(agent), 0, agentOut.text());
+  await waitFor(
+    () => lines(out).length >= 1000,
+    () => `1000 lines, got ${lines(out).length}`,
+    10_000,
+    50,
+  );
+  const got = lines(out);
+  console.log(
+    `E2E chain: sent 1000, received ${got.length}, lost ${1000 - new Set(got).size}, duplicated ${got.length - new Set(got).size}`,
+  );
+  assert.equal(new Set(got).size, 1000);
+  assert.match(agentOut.text(), new RegExp(`collector 127.0.0.1:${down} unreachable`));
 });

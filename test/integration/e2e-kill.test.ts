@@ -9,29 +9,21 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
 import { exited, output, sluice } from '../support/processes.js';
+import { writeSiteConf } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 
 const TOTAL = 200_000;
 
 function siteConf(dir: string, logdir: string, extra: Record<string, string> = {}): string {
-  const conf = join(dir, 'conf');
-  mkdirSync(conf, { recursive: true });
-  const props: Record<string, string> = {
+  return writeSiteConf(dir, {
     'flume.agent.logdir': logdir,
     'flume.agent.logdir.maxage': '300',
     'flume.agent.logdir.retransmit': '4000',
     'flume.agent.ack.poll': '100',
     'flume.collector.output.format': 'raw',
     ...extra,
-  };
-  writeFileSync(
-    join(conf, 'flume-site.xml'),
-    `<?xml version="1.0"?>\n<configuration>\n${Object.entries(props)
-      .map(([k, v]) => `<property><name>${k}</name><value>${v}</value></property>`)
-      .join('\n')}\n</configuration>\n`,
-  );
-  return conf;
+  });
 }
 
 /** How often each event number appears in the collector's completed files (hidden .tmp files are not output). */

@@ -2,7 +2,6 @@
 // configuration, the numbered-event sender, and the one line every test prints (sent, received,
 // lost, duplicated).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinCatalog } from '../../src/flow/builtins.js';
 import { compileSpec } from '../../src/flow/compile.js';
@@ -11,26 +10,13 @@ import { parseSpec } from '../../src/spec/parser.js';
 import { printNode, printSink } from '../../src/spec/printer.js';
 import { testContext } from '../mocks/sinks.js';
 import { AvroReceiver } from './avro-receiver.js';
+import { writeSiteConf } from './site-conf.js';
 import { tempDir } from './tmp.js';
 import { waitFor, waitForPort } from './wait.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'sluice.js');
 const SENDER = join(ROOT, 'test', 'fixtures', 'avro-sender.ts');
-
-/** A conf directory whose flume-site.xml sets `props`. */
-export function siteConf(dir: string, props: Record<string, string | number>): string {
-  const conf = join(dir, `conf-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(conf, { recursive: true });
-  const body = Object.entries(props)
-    .map(([k, v]) => `  <property><name>${k}</name><value>${v}</value></property>\n`)
-    .join('');
-  writeFileSync(
-    join(conf, 'flume-site.xml'),
-    `<?xml version="1.0"?>\n<configuration>\n${body}</configuration>\n`,
-  );
-  return conf;
-}
 
 /** A process whose stdout and stderr are kept as text. */
 export interface Proc {
@@ -167,7 +153,8 @@ export class Rig {
     props: (dir: string) => Record<string, string | number>,
   ): Promise<Rig> {
     const dir = tempDir(prefix, t);
-    const rig = new Rig(dir, siteConf(dir, props(dir)));
+    const settings = Object.entries(props(dir)).map(([k, v]) => [k, String(v)]);
+    const rig = new Rig(dir, writeSiteConf(dir, Object.fromEntries(settings)));
     rig.rport = await rig.receiver.listen();
     t.after(async () => {
       for (const p of rig.procs) await kill(p, 'SIGKILL');

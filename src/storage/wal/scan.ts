@@ -10,6 +10,8 @@ export interface ScanError {
    * is in the middle of the data, not a write that a crash cut short.
    */
   followedByValidRecord: boolean;
+  /** Set when every byte from the bad record to the end is zero (never written, or preallocated). */
+  zeroTail?: boolean;
 }
 
 export interface ScanResult {
@@ -75,7 +77,11 @@ export async function scanRecords(
     if (pos + RECORD_HEADER_SIZE + length > end) {
       return fail(`record of ${length} bytes runs past the end of the file`, undefined);
     }
-    if (type === 0) return fail('record type 0 (zero-filled or never written)', undefined);
+    if (type === 0) {
+      const r = await fail('record type 0 (zero-filled or never written)', undefined);
+      if (r.error && (await zerosTo(fh, pos, end))) r.error.zeroTail = true;
+      return r;
+    }
     await ensure(RECORD_HEADER_SIZE + length);
     o = pos - bufAt;
     const payload = buf.subarray(o + RECORD_HEADER_SIZE, o + RECORD_HEADER_SIZE + length);
@@ -98,4 +104,16 @@ async function validRecordAt(fh: FileHandle, offset: number, end: number): Promi
   const payload = Buffer.alloc(length);
   await fh.read(payload, 0, length, offset + RECORD_HEADER_SIZE);
   return recordCrc(type, payload) === h.readUInt32BE(4);
+}
+
+/** True when the file holds only zero bytes from `from` to `end`. */
+async function zerosTo(fh: FileHandle, from: number, end: number): Promise<boolean> {
+  const b = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(1, end - from)));
+  for (let off = from; off < end; ) {
+    const { bytesRead } = await fh.read(b, 0, Math.min(b.length, end - off), off);
+    if (bytesRead === 0) return true;
+    for (let i = 0; i < bytesRead; i++) if (b[i] !== 0) return false;
+    off += bytesRead;
+  }
+  return true;
 }

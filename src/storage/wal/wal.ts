@@ -31,6 +31,14 @@ export interface WalOptions {
   fsync?: FsyncPolicy;
   /** How often `interval` syncs. */
   fsyncIntervalMs?: number;
+  /**
+   * Zero-fill each new segment to this many bytes before writing records into it (default 0: off). A
+   * sync of a write into blocks already written changes no file size or allocation, so it costs the
+   * disk a data write and no journal commit: about half the latency of an appending one on ext4. A
+   * segment is cut back to its records when it is rolled or the log closes; recovery takes a zero tail
+   * for what it is. For logs that sync every append (the agent's write-ahead log).
+   */
+  preallocateBytes?: number;
   logger?: Logger;
 }
 
@@ -75,7 +83,25 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-const DEFAULTS = { maxSegmentBytes: 64 * 1024 * 1024, fsync: 'always' as FsyncPolicy, fsyncIntervalMs: 1000 };
+const DEFAULTS = {
+  maxSegmentBytes: 64 * 1024 * 1024,
+  fsync: 'always' as FsyncPolicy,
+  fsyncIntervalMs: 1000,
+  preallocateBytes: 0,
+};
+
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+/** Writes zeros from `from` up to `to` (file offsets) and syncs them, so later writes there overwrite. */
+async function zeroFill(fh: FileHandle, from: number, to: number): Promise<void> {
+  if (to <= from) return;
+  for (let off = from; off < to; ) {
+    const n = Math.min(ZEROS.length, to - off);
+    const { bytesWritten } = await fh.write(ZEROS, 0, n, off);
+    off += bytesWritten;
+  }
+  await fh.datasync();
+}
 
 /**
  * A segmented write-ahead log of opaque records (type byte + Buffer payload) with checksums, group
@@ -150,6 +176,7 @@ export class WriteAheadLog {
       maxSegmentBytes: options.maxSegmentBytes ?? DEFAULTS.maxSegmentBytes,
       fsync: options.fsync ?? DEFAULTS.fsync,
       fsyncIntervalMs: options.fsyncIntervalMs ?? DEFAULTS.fsyncIntervalMs,
+      preallocateBytes: options.preallocateBytes ?? DEFAULTS.preallocateBytes,
     };
     if (!(opts.maxSegmentBytes > 0))
       throw new SluiceError('SLUICE_CONFIG', 'maxSegmentBytes must be positive');
@@ -161,7 +188,9 @@ export class WriteAheadLog {
     }
     const unlock = lockDir(dir);
     try {
-      const { segs, active, recovery } = await recover(dir, logger);
+      const { segs, active, recovery } = await recover(dir, logger, opts.preallocateBytes > 0);
+      const last = segs[segs.length - 1]!;
+      await zeroFill(active, SEGMENT_HEADER_SIZE + (last.end - last.base), opts.preallocateBytes);
       return new WriteAheadLog(dir, segs, active, recovery, opts, logger, unlock);
     } catch (e) {
       unlock();
@@ -340,7 +369,9 @@ export class WriteAheadLog {
     if (this.timer) clearInterval(this.timer);
     await this.schedule(async () => {
       try {
-        if (this.opts.fsync !== 'never' && this.dirty) await this.active.datasync();
+        if (this.opts.preallocateBytes > 0) await this.active.truncate(this.activeOffset);
+        if (this.opts.fsync !== 'never' && (this.dirty || this.opts.preallocateBytes > 0))
+          await this.active.datasync();
       } finally {
         await this.active.close();
         this.unlock();
@@ -431,6 +462,8 @@ export class WriteAheadLog {
 
   /** Closes the full segment (synced, so only the last segment can ever hold a torn tail). */
   private async roll(base: number): Promise<void> {
+    // Recovery sizes every segment but the last by its file: no zero tail may stay behind.
+    if (this.opts.preallocateBytes > 0) await this.active.truncate(this.activeOffset);
     if (this.opts.fsync !== 'never') {
       await this.active.datasync();
       this.stats.syncs++;
@@ -439,6 +472,7 @@ export class WriteAheadLog {
     const file = join(this.dir, segmentName(base));
     const fh = await open(file, 'w+');
     await fh.write(encodeSegmentHeader(base), 0, SEGMENT_HEADER_SIZE, 0);
+    await zeroFill(fh, SEGMENT_HEADER_SIZE, this.opts.preallocateBytes);
     await fh.datasync();
     syncDir(this.dir);
     this.active = fh;
@@ -475,6 +509,7 @@ export class WriteAheadLog {
 async function recover(
   dir: string,
   logger: Logger,
+  preallocated: boolean,
 ): Promise<{ segs: WalSegment[]; active: FileHandle; recovery: WalRecovery | undefined }> {
   const bases = (await readdir(dir))
     .map((name) => parseSegmentName(name))
@@ -524,21 +559,29 @@ async function recover(
       }
       await fh.truncate(res.validEnd);
       await fh.datasync();
+      if (preallocated && res.error.zeroTail) {
+        // The unused, zero-filled end of a preallocated segment: nothing was lost.
+        segs.push({ file, base, end: base + res.validEnd - SEGMENT_HEADER_SIZE });
+        return { segs: checkContiguous(segs), active: fh, recovery: undefined };
+      }
       recovery = { file, offset: res.validEnd, droppedBytes: size - res.validEnd, reason: res.error.reason };
       logger.warn(
         `${file}: dropped a torn tail of ${size - res.validEnd} bytes at offset ${res.validEnd} (${res.error.reason})`,
       );
     }
     segs.push({ file, base, end: base + res.validEnd - SEGMENT_HEADER_SIZE });
+    return { segs: checkContiguous(segs), active: fh, recovery };
   } catch (e) {
     await fh.close();
     throw e;
   }
+}
+
+function checkContiguous(segs: WalSegment[]): WalSegment[] {
   for (let i = 0; i + 1 < segs.length; i++) {
     const s = segs[i]!;
     const next = segs[i + 1]!;
     if (s.end !== next.base) {
-      await fh.close();
       throw corruptAt(
         s.file,
         SEGMENT_HEADER_SIZE + (s.end - s.base),
@@ -546,7 +589,7 @@ async function recover(
       );
     }
   }
-  return { segs, active: fh, recovery };
+  return segs;
 }
 
 async function headerOk(fh: FileHandle, base: number): Promise<boolean> {
