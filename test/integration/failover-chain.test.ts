@@ -67,7 +67,7 @@ test('agentDFOChain: primary killed, secondary within 5 s, back to the primary, 
   assert.equal(await kill(s.agent), 0, s.agent.text());
 });
 
-test('agentBEChain: primary killed, secondary within 5 s, back to the primary, drops counted', async (t) => {
+test('agentBEChain: primary killed, secondary within 5 s, back to the primary, losses only at the kill, drops counted', async (t) => {
   const s = await chain(t, (p1, p2) => `agentBEChain("127.0.0.1:${p1}", "127.0.0.1:${p2}")`);
   await failAndReturn(s);
   await waitFor(() => s.r1.counts.has(`e${TOTAL - 1}`), 'the last event', 30_000, 50);
