@@ -328,16 +328,9 @@ async function rawTcpRun(total: number): Promise<Timed> {
  * `null` sink would, here so it can count; the sender node runs in a child process. The clock runs from
  * the first batch received to the last (connecting and the first batch are left out of both sides).
  */
-/** The sender's sink on the Avro hop, given the collector's port (the reliability suite varies it). */
-export type HopSink = (port: number) => string;
-
-export async function avroRun(
-  events: number,
-  size: number,
-  sink: HopSink = (port) => `agentBESink("127.0.0.1", ${port})`,
-  confDir?: string,
-): Promise<Timed> {
-  const src = new AvroEventSource(
+/** A collectorSource on loopback for the Avro hop, drained by the bench process itself. */
+export function benchCollectorSource(): AvroEventSource {
+  return new AvroEventSource(
     'collectorSource',
     {
       port: 0,
@@ -355,6 +348,18 @@ export async function avroRun(
     },
     memoryLogger(),
   );
+}
+
+/** The sender's sink on the Avro hop, given the collector's port (the reliability suite varies it). */
+export type HopSink = (port: number) => string;
+
+export async function avroRun(
+  events: number,
+  size: number,
+  sink: HopSink = (port) => `agentBESink("127.0.0.1", ${port})`,
+  confDir?: string,
+): Promise<Timed> {
+  const src = benchCollectorSource();
   await src.open();
   const node = startSluice(`s : asciisynth(${events}, ${size}) | ${sink(src.port)} ;`, confDir);
   try {

@@ -22,7 +22,7 @@ import { DEFAULT_MAX_FRAME_SIZE } from '../src/rpc/avro/frame.js';
 import { AvroEventSource } from '../src/sources/avro.js';
 import { writeSiteConf } from '../test/support/site-conf.js';
 import type { Row } from './harness.js';
-import { avroRun, bestOfRuns, startSluice } from './net.js';
+import { avroRun, benchCollectorSource, bestOfRuns, startSluice } from './net.js';
 
 const SUITE = 'reliability';
 const RUNS = 2;
@@ -52,27 +52,6 @@ function fsyncRate(dir: string, seconds = 2): number {
   return n / ((performance.now() - t0) / 1000);
 }
 
-function collectorSource(): AvroEventSource {
-  return new AvroEventSource(
-    'collectorSource',
-    {
-      port: 0,
-      bind: '127.0.0.1',
-      queueSize: 10_000,
-      compression: 'none',
-      compressionLevel: 6,
-      ssl: false,
-      keyFile: undefined,
-      certFile: undefined,
-      caFile: undefined,
-      trustAllCerts: false,
-      token: undefined,
-      maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
-    },
-    memoryLogger(),
-  );
-}
-
 /** Spills `events` with the collector down; seconds from start to the node's exit (start-up included). */
 async function spillRun(events: number, conf: string): Promise<number> {
   const dead = await freePort();
@@ -89,7 +68,7 @@ async function spillRun(events: number, conf: string): Promise<number> {
 
 /** Starts an agent on the spilled backlog and times its drain into a collectorSource. */
 async function drainRun(events: number, conf: string): Promise<number> {
-  const src = collectorSource();
+  const src = benchCollectorSource();
   await src.open();
   // A source nobody sends to: the node only drains the backlog.
   const node = startSluice(

@@ -1,4 +1,5 @@
 import type { DecoratorDef } from '../catalog/types.js';
+import { type RetryArgs, readRetryArgs, retryParams } from '../components/options/retry.js';
 import { Backoff, WakeableDelay } from '../core/backoff.js';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
@@ -6,17 +7,8 @@ import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
 import { DecoratorSink } from '../core/pipeline.js';
 
-/** Java's Integer.MAX_VALUE, Flume's "no limit"; also the longest delay setTimeout accepts. */
-const NO_LIMIT = 2147483647;
-
-export interface InsistentAppendOptions {
-  /** Longest single wait, ms. */
-  max: number;
-  /** First wait, ms; doubled after every failure up to `max`. */
-  init: number;
-  /** Total waiting allowed for one batch before its error is passed on, ms. */
-  cumulativeMax: number;
-}
+/** `cumulativeMax` bounds the waits for one batch. */
+export type InsistentAppendOptions = RetryArgs;
 
 /**
  * Flume OG's insistentAppend: a failed append is retried with exponential backoff until it succeeds,
@@ -96,35 +88,6 @@ export const insistentAppendDeco: DecoratorDef = {
     'Retries a failed append with exponential backoff until it succeeds; the append waits meanwhile ' +
     '(backpressure). The error is passed on once the waits for one batch add up to cumulativeMax ms, or ' +
     'when the sink closes.',
-  params: [
-    { name: 'max', type: 'int', optional: true, default: NO_LIMIT, docs: 'Longest single backoff in ms.' },
-    {
-      name: 'init',
-      type: 'int',
-      optional: true,
-      default: 1000,
-      docs: 'Backoff after the first failure, in ms.',
-    },
-    {
-      name: 'cumulativeMax',
-      type: 'int',
-      optional: true,
-      default: NO_LIMIT,
-      docs: 'Total backoff allowed for one batch before the error is passed on, in ms.',
-    },
-  ],
-  build: (args, ctx, child) => {
-    const ms = (field: string, dflt: number) => {
-      const v = args.optInt(field) ?? dflt;
-      if (v < 0)
-        throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `${field} must be at least 0, got ${v}`, {
-          place: { component: args.component, field },
-        });
-      return Math.min(v, NO_LIMIT);
-    };
-    const init = ms('init', 1000);
-    const max = ms('max', NO_LIMIT);
-    const cumulativeMax = ms('cumulativeMax', NO_LIMIT);
-    return new InsistentAppendSink(child, { max, init, cumulativeMax }, ctx.logger);
-  },
+  params: retryParams('for one batch'),
+  build: (args, ctx, child) => new InsistentAppendSink(child, readRetryArgs(args), ctx.logger),
 };
