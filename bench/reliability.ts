@@ -16,10 +16,7 @@ import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { takeAck } from '../src/core/ack.js';
-import { memoryLogger } from '../src/core/logger.js';
 import { freePort } from '../src/core/ports.js';
-import { DEFAULT_MAX_FRAME_SIZE } from '../src/rpc/avro/frame.js';
-import { AvroEventSource } from '../src/sources/avro.js';
 import { writeSiteConf } from '../test/support/site-conf.js';
 import type { Row } from './harness.js';
 import { avroRun, benchCollectorSource, bestOfRuns, startSluice } from './net.js';
