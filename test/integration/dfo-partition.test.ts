@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
-import { createNetns, netnsSkip } from '../support/netns.js';
+import { createNetns } from '../support/netns.js';
 import { allReceived, kill, Rig, tally } from '../support/reliability.js';
 import { waitFor } from '../support/wait.js';
 
@@ -13,9 +13,7 @@ const TOTAL = 30_000;
 const RATE = 1000;
 const PARTITION_MS = 20_000;
 
-test('DFO across a 20 s network partition: nothing lost, the backlog drains, the outage is reported', {
-  skip: netnsSkip(),
-}, async (t) => {
+test('DFO across a 20 s network partition: nothing lost, the backlog drains, the outage is reported', async (t) => {
   // The rig first: its processes are killed before the namespace they run in is deleted.
   const rig = await Rig.create(t, 'dfo-partition', (dir) => ({
     'flume.agent.logdir': `${dir}/logdir`,

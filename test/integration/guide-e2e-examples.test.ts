@@ -1,14 +1,12 @@
 // Every dataflow example of the user guide (the seed) that names an end-to-end component
 // (agentSink, agentE2ESink, agentE2EChain, ackedWriteAhead), validated as `sluice validate` does.
-// They need the e2e branch's components (merged: ENABLED; off on a branch without them). The guide's
+// They need the end-to-end components (the e2e work, merged here). The guide's
 // text is kept; changes: `src` (a placeholder source) is `null`, `logicalSink` (placed by the master)
 // is `rpcSink` to the same name, lines the guide wraps are joined, and a `;` ends every node of a
 // multi-node example. Examples of auto*Chain wait for the master.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { validateExample } from '../support/reliability.js';
-
-const ENABLED = true;
 
 const agents = (sink: (x: string) => string, ...targets: string[]) =>
   ['A', 'B', 'C', 'D', 'E', 'F'].map((x, i) => `agent${x} : null | ${sink(targets[i] ?? '')};`).join('\n');
@@ -84,9 +82,7 @@ const EXAMPLES: [number, string][] = [
 ];
 
 for (const [line, text] of EXAMPLES) {
-  test(`guide line ${line} validates: ${text.slice(0, 60)}`, {
-    skip: ENABLED ? false : 'needs the end-to-end components of the e2e branch',
-  }, () => {
+  test(`guide line ${line} validates: ${text.slice(0, 60)}`, () => {
     assert.ok(validateExample(text).length >= 1);
   });
 }
