@@ -68,14 +68,14 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** A `sluice node -1` child process; SLUICE_BENCH_NODE_FLAGS adds node flags (e.g. --cpu-prof). */
-interface SluiceChild {
+export interface SluiceChild {
   child: ChildProcess;
   exited: Promise<number | null>;
   stderr(): string;
   stop(): Promise<number | null>;
 }
 
-function startSluice(spec: string, confDir?: string): SluiceChild {
+export function startSluice(spec: string, confDir?: string): SluiceChild {
   const flags = (process.env.SLUICE_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
   const args = [...flags, SLUICE, 'node', '-1', '-e', spec, ...(confDir ? ['--conf', confDir] : [])];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -166,7 +166,7 @@ class LineCounter {
   }
 }
 
-interface Timed {
+export interface Timed {
   seconds: number;
   messages: number;
   bytes: number;
@@ -328,8 +328,9 @@ async function rawTcpRun(total: number): Promise<Timed> {
  * `null` sink would, here so it can count; the sender node runs in a child process. The clock runs from
  * the first batch received to the last (connecting and the first batch are left out of both sides).
  */
-export async function avroRun(events: number, size: number): Promise<Timed> {
-  const src = new AvroEventSource(
+/** A collectorSource on loopback for the Avro hop, drained by the bench process itself. */
+export function benchCollectorSource(): AvroEventSource {
+  return new AvroEventSource(
     'collectorSource',
     {
       port: 0,
@@ -347,8 +348,20 @@ export async function avroRun(events: number, size: number): Promise<Timed> {
     },
     memoryLogger(),
   );
+}
+
+/** The sender's sink on the Avro hop, given the collector's port (the reliability suite varies it). */
+export type HopSink = (port: number) => string;
+
+export async function avroRun(
+  events: number,
+  size: number,
+  sink: HopSink = (port) => `agentBESink("127.0.0.1", ${port})`,
+  confDir?: string,
+): Promise<Timed> {
+  const src = benchCollectorSource();
   await src.open();
-  const node = startSluice(`s : asciisynth(${events}, ${size}) | agentBESink("127.0.0.1", ${src.port}) ;`);
+  const node = startSluice(`s : asciisynth(${events}, ${size}) | ${sink(src.port)} ;`, confDir);
   try {
     let n = 0;
     let first = 0;
@@ -395,7 +408,7 @@ function cpuNote(what: string, cpu: number | undefined, messages: number): strin
   return cpu === undefined ? '' : `; ${what} ${((cpu / messages) * 1e6).toFixed(2)} us CPU/msg`;
 }
 
-async function bestOfRuns(runs: number, f: (run: number) => Promise<Timed>): Promise<Timed> {
+export async function bestOfRuns(runs: number, f: (run: number) => Promise<Timed>): Promise<Timed> {
   const all: Timed[] = [];
   for (let i = 0; i < runs; i++) all.push(await f(i));
   return best(all);

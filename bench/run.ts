@@ -7,6 +7,7 @@ import { benchChannels } from './channels.js';
 import { benchCore } from './core.js';
 import { fmt, type Row } from './harness.js';
 import { benchNet } from './net.js';
+import { benchReliability } from './reliability.js';
 import { benchReliabilityE2E } from './reliability-e2e.js';
 import { benchStartup } from './startup.js';
 import { benchStreaming } from './streaming.js';
@@ -17,7 +18,7 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   net: benchNet,
   startup: benchStartup,
   streaming: benchStreaming,
-  reliability: benchReliabilityE2E,
+  reliability: async () => [...(await benchReliabilityE2E()), ...(await benchReliability())],
 };
 
 // `--render` only regenerates docs/benchmarks.md from the stored results.

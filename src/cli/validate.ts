@@ -1,6 +1,8 @@
 import { compileSpec } from '../flow/compile.js';
+import { translateSpec } from '../reliability/translate.js';
+import type { Spec } from '../spec/ast.js';
 import { parseSpec } from '../spec/parser.js';
-import { printSpec } from '../spec/printer.js';
+import { printNode, printSpec } from '../spec/printer.js';
 import { optString } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
@@ -27,6 +29,12 @@ export const validateCommand: Command = {
       repeatable: true,
     },
     { name: 'print', short: 'p', flag: true, help: 'print each valid spec in canonical form instead of ok' },
+    {
+      name: 'translate',
+      short: 't',
+      flag: true,
+      help: 'print each node beside its translated form (agentDFOSink, agentBEChain ... as the sinks they compose)',
+    },
     CONF,
   ],
   positionals: { min: 0, max: Number.POSITIVE_INFINITY },
@@ -38,13 +46,17 @@ export const validateCommand: Command = {
       try {
         const file = input.file;
         const spec = parseSpec(input.read(), file);
+        // Shown before checking, so the rewrite of a sink that cannot be built here is still seen.
+        if (p.options.has('translate'))
+          process.stdout.write(showTranslations(spec, translateSpec(spec, env.config, { all: true, file })));
         const nodes = compileSpec(spec, { catalog: env.catalog, context: env.context, file });
         // Building (without opening) catches what only a builder checks: a bad regex, a format name.
         for (const n of nodes) {
           n.makeSource();
           n.makeSink();
         }
-        if (p.options.has('print')) process.stdout.write(`${printSpec(spec)}\n`);
+        if (p.options.has('translate')) process.stdout.write(`${file}: ok\n`);
+        else if (p.options.has('print')) process.stdout.write(`${printSpec(spec)}\n`);
         else
           process.stdout.write(
             `${file}: ok (${nodes.length} node${nodes.length === 1 ? '' : 's'}: ${nodes.map((n) => n.name).join(', ')})\n`,
@@ -56,3 +68,15 @@ export const validateCommand: Command = {
     return status;
   },
 };
+
+/** Each node as written, and under it its translation when one of its sinks is a composition. */
+function showTranslations(spec: Spec, translated: Spec): string {
+  let out = '';
+  spec.nodes.forEach((n, i) => {
+    const before = printNode(n);
+    const after = printNode(translated.nodes[i]!);
+    out += `${before}\n`;
+    if (after !== before) out += `  => ${after}\n`;
+  });
+  return out;
+}

@@ -2,6 +2,8 @@ import type { DecoratorDef } from '../catalog/types.js';
 import { ackCheckerDeco } from '../reliability/ack-checker.js';
 import { ackInjectorDeco } from '../reliability/ack-injector.js';
 import { ackedWriteAheadDeco, writeAheadDeco } from '../reliability/acked-write-ahead-decos.js';
+import { diskFailoverDeco } from '../reliability/disk-failover.js';
+import { insistentAppendDeco } from '../reliability/insistent-append.js';
 import { batchDeco } from './batch.js';
 import { delayDeco } from './delay.js';
 import { formatDeco } from './format.js';
@@ -41,6 +43,8 @@ export const DECORATORS: DecoratorDef[] = [
   lazyOpenDeco,
   insistentOpenDeco,
   stubbornAppendDeco,
+  diskFailoverDeco,
+  insistentAppendDeco,
   writeAheadDeco,
   ackedWriteAheadDeco,
   ackInjectorDeco,

@@ -1,23 +1,13 @@
 import type { DecoratorDef } from '../catalog/types.js';
+import { type RetryArgs, readRetryArgs, retryParams } from '../components/options/retry.js';
 import { Backoff } from '../core/backoff.js';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
 import { DecoratorSink } from '../core/pipeline.js';
-import { atLeast } from './args.js';
 
-/** Java's Integer.MAX_VALUE, Flume's "no limit"; also the longest delay setTimeout accepts. */
-const NO_LIMIT = 2147483647;
-
-export interface InsistentOpenOptions {
-  /** Longest single wait, ms. */
-  max: number;
-  /** First wait, ms; doubled after every failure up to `max`. */
-  init: number;
-  /** Total waiting allowed before the open fails, ms. */
-  cumulativeMax: number;
-}
+export type InsistentOpenOptions = RetryArgs;
 
 /**
  * Retries a failing child open with exponential backoff until it succeeds or the waits add up to
@@ -121,28 +111,6 @@ export const insistentOpenDeco: DecoratorDef = {
     'Opens its sub sink, retrying failed opens with exponential backoff: useful when a network server may ' +
     'not be up yet. The open call waits until an attempt succeeds, or fails once the waits add up to ' +
     'cumulativeMax milliseconds.',
-  params: [
-    { name: 'max', type: 'int', optional: true, default: NO_LIMIT, docs: 'Longest single backoff in ms.' },
-    {
-      name: 'init',
-      type: 'int',
-      optional: true,
-      default: 1000,
-      docs: 'Backoff after the first failure, in ms.',
-    },
-    {
-      name: 'cumulativeMax',
-      type: 'int',
-      optional: true,
-      default: NO_LIMIT,
-      docs: 'Total backoff allowed before the error is passed on, in ms.',
-    },
-  ],
-  build: (args, ctx, child) => {
-    const c = args.component;
-    const init = atLeast(c, 'init', args.optInt('init') ?? 1000, 0);
-    const max = Math.min(atLeast(c, 'max', args.optInt('max') ?? NO_LIMIT, 0), NO_LIMIT);
-    const cumulativeMax = atLeast(c, 'cumulativeMax', args.optInt('cumulativeMax') ?? NO_LIMIT, 0);
-    return new InsistentOpenSink(child, { max, init, cumulativeMax }, ctx.logger);
-  },
+  params: retryParams(''),
+  build: (args, ctx, child) => new InsistentOpenSink(child, readRetryArgs(args), ctx.logger),
 };

@@ -3,6 +3,7 @@ import type { Catalog } from '../catalog/registry.js';
 import type { BuildContext, SinkDef } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
+import { translateCall } from '../reliability/translate.js';
 import type { Call, NodeSpec, SinkNode, Spec } from '../spec/ast.js';
 import { CountedSink, SinkTally } from './counted.js';
 import { FailoverSink } from './failover.js';
@@ -109,6 +110,9 @@ export function compileSinkNode(
   const ctx = opts.context;
   switch (node.type) {
     case 'call': {
+      // An agent sink that is a composition (agentDFOSink ...) compiles as its rewrite.
+      const translated = translateCall(node.call, ctx.config, fileOf(opts));
+      if (translated) return compileSinkNode(translated, opts, scope);
       const def = opts.catalog.lookup('sink', node.call.name, placeOf(node.call, opts)) as SinkDef;
       const args = bindArgs(def, node.call, opts.file, ctx.config);
       const key = `${node.call.pos.line}:${node.call.pos.column}`;

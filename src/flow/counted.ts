@@ -62,6 +62,10 @@ export class CountedSink implements EventSink {
     private readonly meter?: ComponentMeter,
   ) {
     this.selfCounting = typeof inner.counts === 'function';
+    if (this.selfCounting && meter) {
+      // Live: what earlier instances (folded at their close) and this one dropped.
+      meter.droppedSoFar = () => this.totals.dropped + (this.inner.counts!().dropped - this.folded.dropped);
+    }
     if (meter && typeof inner.reliability === 'function') meter.figures = () => inner.reliability!();
   }
 

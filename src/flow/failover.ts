@@ -1,4 +1,5 @@
 import { Backoff } from '../core/backoff.js';
+import { asSluiceError, isFatal } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
@@ -29,7 +30,7 @@ export class FailoverSink implements EventSink {
   constructor(
     private readonly primary: EventSink,
     private readonly backup: EventSink,
-    opts: FailoverOptions = {},
+    private readonly opts: FailoverOptions = {},
   ) {
     this.backoff = new Backoff({ initialMs: opts.initialBackoff ?? 1000, maxMs: opts.maxBackoff ?? 60_000 });
     this.now = opts.now ?? Date.now;
@@ -42,6 +43,11 @@ export class FailoverSink implements EventSink {
       : undefined;
   }
 
+  /**
+   * Opens both sides: a backup may have work of its own from the start (a diskFailover backup drains
+   * what an earlier run spilled while the primary is healthy). A backup that cannot open while the
+   * primary did is opened again when a batch needs it.
+   */
   async open(): Promise<void> {
     try {
       await this.primary.open();
@@ -49,6 +55,15 @@ export class FailoverSink implements EventSink {
     } catch (e) {
       this.primaryFailed(e);
       await this.openBackup();
+      return;
+    }
+    try {
+      await this.openBackup();
+    } catch (e) {
+      if (isFatal(e, 'start')) throw e;
+      this.opts.logger?.warn(
+        `failover: backup did not open (${asSluiceError(e).oneLine()}); opening it again when needed`,
+      );
     }
   }
 

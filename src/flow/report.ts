@@ -56,6 +56,8 @@ export interface ComponentReport {
   lastError?: string;
   /** Events waiting in a channel. */
   size?: number;
+  /** Events a best-effort sink accepted and dropped because no collector took them. */
+  dropped?: number;
   /** Time per batch (a sink: append until accepted), counted in fixed buckets. */
   latency: LatencyReport;
   /** An end-to-end or write-ahead sink: its ack groups and log bytes (docs/reliability.md). */
@@ -102,6 +104,8 @@ export class ComponentMeter {
   batches = 0;
   errors = 0;
   lastError: string | undefined;
+  /** For a sink that counts its own drops (best effort): the events dropped so far. */
+  droppedSoFar: (() => number) | undefined;
   /** Set for a sink that keeps a write-ahead log: read at each report. */
   figures: (() => ReliabilityFigures) | undefined;
   private readonly counts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
@@ -141,6 +145,7 @@ export class ComponentMeter {
 
   report(state: string, extra?: { size?: number; lastError?: string }): ComponentReport {
     const lastError = extra?.lastError ?? this.lastError;
+    const dropped = this.droppedSoFar?.();
     return {
       kind: this.kind,
       name: this.name,
@@ -153,6 +158,7 @@ export class ComponentMeter {
       errors: this.errors,
       ...(lastError !== undefined ? { lastError } : {}),
       ...(extra?.size !== undefined ? { size: extra.size } : {}),
+      ...(dropped !== undefined ? { dropped } : {}),
       ...(this.figures ? { reliability: this.figures() } : {}),
       latency: { boundsMs: LATENCY_BOUNDS_MS, counts: [...this.counts], sumMs: this.sumMs },
     };

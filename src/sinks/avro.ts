@@ -1,4 +1,3 @@
-import { checkPort } from '../catalog/ports.js';
 import type { BoundArgs, BuildContext, ParamSpec, SinkDef } from '../catalog/types.js';
 import { readTransportArgs, transportParams } from '../components/options/transport.js';
 import { errnoOf, SluiceError } from '../core/errors.js';
@@ -6,6 +5,7 @@ import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
 import type { EventSink, SinkCounts } from '../core/pipeline.js';
+import { type Collector, parseCollector } from '../reliability/translate.js';
 import { loadTls, type TransportArgs } from '../rpc/avro/component-options.js';
 import { FlumeRpcClient, statusName } from '../rpc/avro/flume-protocol.js';
 import { Status } from '../rpc/avro/protocols.js';
@@ -32,13 +32,17 @@ export interface AvroSinkOptions extends TransportArgs {
   resetConnectionMs?: number | undefined;
 }
 
-export interface Collector {
-  host: string;
-  port: number;
-}
+// The collector address grammar is shared with the reliability translations.
+export { type Collector, parseCollector };
 
-function makeClient(c: Collector, o: AvroSinkOptions, component: string): FlumeRpcClient {
+function makeClient(
+  c: Collector,
+  o: AvroSinkOptions,
+  component: string,
+  reconnectMaxMs?: number,
+): FlumeRpcClient {
   return new FlumeRpcClient({
+    ...(reconnectMaxMs !== undefined ? { backoffMaxMs: reconnectMaxMs } : {}),
     host: c.host,
     port: c.port,
     compression: o.compression,
@@ -135,6 +139,13 @@ export class AvroEventSink implements EventSink {
 const BEST_EFFORT_PIPELINE = 3;
 
 /**
+ * The longest wait before a best-effort sink tries a failed collector again. Batches meanwhile go to
+ * the next collector or are dropped, so a longer wait would stretch the losses past the outage; a
+ * connection attempt a second to a dead collector costs nothing.
+ */
+const BEST_EFFORT_RECHECK_MS = 1000;
+
+/**
  * Best effort over a list of collectors (OG's agentBESink / agentBEChain): a batch goes to the first
  * collector that takes it; a failed collector is skipped while its reconnect backoff runs, so the
  * primary is retried later; when none takes the batch it is dropped and counted, and the sink goes on.
@@ -175,7 +186,7 @@ export class BestEffortChainSink implements EventSink {
 
   async open(): Promise<void> {
     if (this.clients.length === 0)
-      this.clients = this.collectors.map((c) => makeClient(c, this.opts, this.name));
+      this.clients = this.collectors.map((c) => makeClient(c, this.opts, this.name, BEST_EFFORT_RECHECK_MS));
   }
 
   append(batch: Batch): void | Promise<void> {
@@ -321,23 +332,6 @@ export function sinkOptions(args: BoundArgs): AvroSinkOptions {
   };
 }
 
-/** "host", "host:port" or "[v6]:port"; the port defaults to `defaultPort`. */
-export function parseCollector(
-  spec: string,
-  defaultPort: number,
-  component: string,
-  field: string,
-): Collector {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(spec.trim());
-  if (!m) {
-    throw new SluiceError('SLUICE_SPEC_BAD_ARGUMENT', `"${spec}" is not host or host:port`, {
-      place: { component, field },
-    });
-  }
-  const port = m[3] !== undefined ? Number(m[3]) : defaultPort;
-  return { host: (m[1] ?? m[2])!, port: checkPort(component, port, field) };
-}
-
 export const hostParam = (optional: boolean): ParamSpec => ({
   name: 'host',
   type: 'string',
@@ -431,3 +425,42 @@ export const agentBEChain: SinkDef = {
     );
   },
 };
+
+/**
+ * A sink that compiling a spec replaces by its rewrite (reliability/translate.ts): the definition gives
+ * the catalog its name, arguments and docs; only an agent file, which has no rewrites, reaches build.
+ */
+function translatedSink(name: string, docs: string, params: ParamSpec[]): SinkDef {
+  return {
+    kind: 'sink',
+    name,
+    docs,
+    params,
+    build: (args) => {
+      throw new SluiceError(
+        'SLUICE_AGENT_CONFIG',
+        `${name} is a dataflow translation (docs/reliability.md): use it in a spec; in an agent file use a file channel and a failover sink group`,
+        { place: { component: args.component } },
+      );
+    },
+  };
+}
+
+export const agentDFOSink: SinkDef = translatedSink(
+  'agentDFOSink',
+  `Disk-failover agent sink: sends to a collector; while it fails, events are kept in a local log (flume.agent.logdir/<node>/dfo) and sent again, oldest first, once it answers. Runs as its translation \`let primary := { lazyOpen => { stubbornAppend => rpcSink(host, port) } } in < primary ? { diskFailover => { insistentOpen => primary } } >\` (sluice validate --translate). Keyword arguments go to the rpcSink.${SINK_DOCS_TAIL}`,
+  [hostParam(true), portParam, ...sinkParams],
+);
+
+export const agentDFOChain: SinkDef = translatedSink(
+  'agentDFOChain',
+  `Disk-failover over a chain of collectors: each batch goes to the first collector that takes it (earlier ones are retried with backoff and get the traffic back); when all fail, events are kept in the local disk-failover log and sent again once one answers. Runs as its translation (sluice validate --translate).${SINK_DOCS_TAIL}`,
+  [
+    {
+      name: 'collectors',
+      type: 'string',
+      variadic: true,
+      docs: '"host" or "host:port" of each collector, in order of preference (port default flume.collector.port).',
+    },
+  ],
+);

@@ -1,6 +1,6 @@
 import type { SinkDef } from '../catalog/types.js';
 import { AGENT_E2E_SINKS } from './agent-e2e.js';
-import { agentBEChain, agentBESink, avroSink, rpcSink } from './avro.js';
+import { agentBEChain, agentBESink, agentDFOChain, agentDFOSink, avroSink, rpcSink } from './avro.js';
 import { COLLECTOR_SINKS } from './collector.js';
 import { consoleSink } from './console.js';
 import { nullSink } from './null.js';
@@ -19,6 +19,8 @@ export const SINKS: SinkDef[] = [
   avroSink,
   agentBESink,
   agentBEChain,
+  agentDFOSink,
+  agentDFOChain,
   ...AGENT_E2E_SINKS,
   ...COLLECTOR_SINKS,
 ];
