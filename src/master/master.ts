@@ -1,0 +1,457 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { asSluiceError, SluiceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { PipelineReport } from '../flow/report.js';
+import type { NodeSpec, Spec } from '../spec/ast.js';
+import { parseSink, parseSource, parseSpec } from '../spec/parser.js';
+import { printCall, printNode, printSink } from '../spec/printer.js';
+import { atomicWrite } from './atomic.js';
+import { type ConfigStore, type LogicalConfig, type MasterData } from './store.js';
+
+/** Checks a spec completely (names, arguments) without running it; throws a placed SluiceError. */
+export type SpecChecker = (spec: Spec, file: string) => void;
+
+export type CommandState = 'PENDING' | 'SUCCEEDED' | 'FAILED';
+
+export interface CommandRecord {
+  id: number;
+  cmd: string;
+  args: string[];
+  state: CommandState;
+  message: string;
+  time: number;
+}
+
+/** The seed's node states, as the master shows them. */
+export type NodeState = 'HELLO' | 'CONFIGURING' | 'ACTIVE' | 'IDLE' | 'ERROR' | 'DECOMMISSIONED' | 'LOST';
+
+export interface NodeStatus {
+  name: string;
+  physical: string;
+  host: string;
+  state: NodeState | string;
+  /** The configuration version the node runs (0: none yet). */
+  version: number;
+  /** What became of the last configuration the master sent: APPLIED, or FAILED with `error`. */
+  applied?: 'APPLIED' | 'FAILED' | undefined;
+  error?: string | undefined;
+  lastSeen: number;
+  report?: PipelineReport | undefined;
+}
+
+/** One logical node as a physical node reports it in a heartbeat. */
+export interface LogicalHeartbeat {
+  name: string;
+  state: string;
+  version: number;
+  applied?: 'APPLIED' | 'FAILED';
+  error?: string;
+  report?: PipelineReport;
+}
+
+export interface Heartbeat {
+  physical: string;
+  host: string;
+  /** The node's heartbeat period: LOST after three of them without one. */
+  periodMs: number;
+  nodes: LogicalHeartbeat[];
+}
+
+/** What a node is to run: its logical nodes, each with its version and spec (none: not configured). */
+export interface HeartbeatReply {
+  nodes: { name: string; version: number; spec?: string }[];
+  periodMs: number;
+}
+
+export interface MasterOptions {
+  store: ConfigStore;
+  logger: Logger;
+  check?: SpecChecker;
+  /** Commands kept in the history; older ones are forgotten. */
+  historyLimit?: number;
+  /** Heartbeats missed before a node is LOST. */
+  missedHeartbeats?: number;
+  now?: () => number;
+}
+
+interface CommandDef {
+  args: [min: number, max: number];
+  usage: string;
+  /** Returns the message of a command that succeeded; `mutates` commands are saved before they succeed. */
+  run(m: Master, args: string[]): string;
+  mutates: boolean;
+}
+
+const COMMANDS: Record<string, CommandDef> = {
+  noop: { args: [0, 1], usage: 'noop', mutates: false, run: () => 'noop' },
+  config: {
+    args: [3, 3],
+    usage: 'config logicalnode source sink',
+    mutates: true,
+    run: (m, [node, source, sink]) => m.configure(node!, source!, sink!),
+  },
+  multiconfig: {
+    args: [1, 1],
+    usage: 'multiconfig flumespec',
+    mutates: true,
+    run: (m, [spec]) => m.multiconfig(spec!, 'multiconfig'),
+  },
+  unconfig: {
+    args: [1, 1],
+    usage: 'unconfig logicalnode',
+    mutates: true,
+    run: (m, [node]) => m.configure(node!, 'null', 'null'),
+  },
+  refresh: {
+    args: [1, 1],
+    usage: 'refresh logicalnode',
+    mutates: true,
+    run: (m, [node]) => m.refresh([node!]),
+  },
+  refreshAll: {
+    args: [0, 0],
+    usage: 'refreshAll',
+    mutates: true,
+    run: (m) => m.refresh(Object.keys(m.data.configs)),
+  },
+  save: { args: [1, 1], usage: 'save filename', mutates: false, run: (m, [file]) => m.saveTo(file!) },
+  load: {
+    args: [1, 1],
+    usage: 'load filename',
+    mutates: true,
+    run: (m, [file]) => m.multiconfig(readSpecFile(file!), file!),
+  },
+  spawn: {
+    args: [2, 3],
+    usage: 'spawn physicalnode logicalnode [flowid]',
+    mutates: true,
+    run: (m, [physical, logical]) => m.spawn(physical!, logical!),
+  },
+  decommission: {
+    args: [1, 1],
+    usage: 'decommission logicalnode',
+    mutates: true,
+    run: (m, [node]) => m.decommission(node!),
+  },
+  unmap: {
+    args: [2, 2],
+    usage: 'unmap physicalnode logicalnode',
+    mutates: true,
+    run: (m, [physical, logical]) => m.unmap(physical!, logical!),
+  },
+  unmapAll: { args: [0, 0], usage: 'unmapAll', mutates: true, run: (m) => m.unmapAll() },
+  getnodestatus: {
+    args: [0, 0],
+    usage: 'getnodestatus',
+    mutates: false,
+    run: (m) => formatStatus(m.nodeStatus()),
+  },
+  getconfigs: { args: [0, 0], usage: 'getconfigs', mutates: false, run: (m) => formatConfigs(m.configs()) },
+};
+
+export const MASTER_COMMANDS: readonly string[] = Object.keys(COMMANDS);
+
+export function commandUsage(name: string): string | undefined {
+  return COMMANDS[name]?.usage;
+}
+
+function readSpecFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw asSluiceError(e, 'SLUICE_IO', { file });
+  }
+}
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** The spec text of one logical node configuration. */
+export function configSpec(c: LogicalConfig): string {
+  return `${c.name} : ${c.source} | ${c.sink} ;`;
+}
+
+/**
+ * The master: logical node configurations (each with a version), the mapping of logical nodes to
+ * physical nodes, the nodes' status from their heartbeats, and one command processor that runs the
+ * commands of the shell (and later the web forms) one after the other, keeping a history.
+ */
+export class Master {
+  data: MasterData;
+  private readonly status = new Map<string, NodeStatus>();
+  private readonly periods = new Map<string, number>();
+  private readonly history: CommandRecord[] = [];
+  private nextId = 1;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: MasterOptions) {
+    this.data = opts.store.load();
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Queues a command; it runs after those submitted before it. Returns its id at once. */
+  submit(cmd: string, args: readonly string[]): CommandRecord {
+    const rec: CommandRecord = {
+      id: this.nextId++,
+      cmd,
+      args: [...args],
+      state: 'PENDING',
+      message: '',
+      time: this.now(),
+    };
+    this.history.push(rec);
+    const limit = this.opts.historyLimit ?? 10_000;
+    if (this.history.length > limit) this.history.splice(0, this.history.length - limit);
+    this.queue = this.queue.then(() => this.run(rec));
+    return rec;
+  }
+
+  /** Runs a command and resolves with its record once it SUCCEEDED or FAILED. */
+  async exec(cmd: string, args: readonly string[]): Promise<CommandRecord> {
+    const rec = this.submit(cmd, args);
+    await this.queue;
+    return rec;
+  }
+
+  command(id: number): CommandRecord | undefined {
+    const first = this.history[0];
+    if (first === undefined) return undefined;
+    return this.history[id - first.id];
+  }
+
+  commands(): readonly CommandRecord[] {
+    return this.history;
+  }
+
+  private async run(rec: CommandRecord): Promise<void> {
+    const def = Object.hasOwn(COMMANDS, rec.cmd) ? COMMANDS[rec.cmd] : undefined;
+    const before = structuredClone(this.data);
+    try {
+      if (def === undefined)
+        throw new SluiceError(
+          'SLUICE_CONFIG',
+          `unknown command "${rec.cmd}" (commands: ${MASTER_COMMANDS.join(', ')})`,
+        );
+      const [min, max] = def.args;
+      if (rec.args.length < min || rec.args.length > max)
+        throw new SluiceError('SLUICE_CONFIG', `${rec.cmd} takes ${min === max ? min : `${min} to ${max}`} argument(s): ${def.usage}`);
+      const message = def.run(this, rec.args);
+      if (def.mutates) this.opts.store.save(this.data);
+      rec.message = message;
+      rec.state = 'SUCCEEDED';
+    } catch (e) {
+      this.data = before;
+      rec.message = asSluiceError(e).oneLine();
+      rec.state = 'FAILED';
+    }
+    const line = `command ${rec.id} ${rec.cmd} ${rec.state}${rec.message ? `: ${rec.message}` : ''}`;
+    if (rec.state === 'FAILED') this.opts.logger.warn(line);
+    else this.opts.logger.info(line.split('\n')[0]!);
+  }
+
+  // --- commands ---------------------------------------------------------------------------------
+
+  configure(name: string, source: string, sink: string): string {
+    const file = `config ${name}`;
+    const node: NodeSpec = {
+      name,
+      source: parseSource(source, `${file} source`),
+      sink: parseSink(sink, `${file} sink`),
+      pos: { line: 1, column: 1, offset: 0 },
+    };
+    this.opts.check?.({ nodes: [node] }, file);
+    return this.setConfigs([node]);
+  }
+
+  multiconfig(text: string, file: string): string {
+    const spec = parseSpec(text, file);
+    if (spec.nodes.length === 0) throw new SluiceError('SLUICE_CONFIG', `${file}: the spec defines no logical node`);
+    this.opts.check?.(spec, file);
+    return this.setConfigs(spec.nodes);
+  }
+
+  private setConfigs(nodes: readonly NodeSpec[]): string {
+    const parts: string[] = [];
+    for (const n of nodes) {
+      const source = printCall(n.source);
+      const sink = printSink(n.sink);
+      const hash = hashOf(printNode({ ...n, source: n.source, sink: n.sink }));
+      const prior = this.data.configs[n.name];
+      if (prior !== undefined && prior.hash === hash) {
+        parts.push(`${n.name} unchanged at version ${prior.version}`);
+        continue;
+      }
+      const version = this.data.nextVersion++;
+      this.data.configs[n.name] = { name: n.name, source, sink, version, hash, time: this.now() };
+      this.data.decommissioned = this.data.decommissioned.filter((d) => d !== n.name);
+      parts.push(`${n.name} version ${version}`);
+    }
+    return parts.join(', ');
+  }
+
+  refresh(names: readonly string[]): string {
+    for (const name of names) {
+      const c = this.data.configs[name];
+      if (c === undefined) throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${name}"`);
+      c.version = this.data.nextVersion++;
+      c.time = this.now();
+    }
+    return names.length === 0 ? 'no logical node to refresh' : `refreshed ${names.join(', ')}`;
+  }
+
+  saveTo(file: string): string {
+    const text = Object.values(this.data.configs).map(configSpec).join('\n');
+    atomicWrite(file, `${text}\n`);
+    return `saved ${Object.keys(this.data.configs).length} configuration(s) to ${file}`;
+  }
+
+  spawn(physical: string, logical: string): string {
+    const at = this.mappedTo(logical);
+    if (at !== undefined)
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        `logical node "${logical}" is already mapped to "${at}" (unmap ${at} ${logical} first)`,
+      );
+    const list = this.data.mappings[physical] ?? [];
+    this.data.mappings[physical] = [...list, logical];
+    this.data.decommissioned = this.data.decommissioned.filter((d) => d !== logical);
+    return `${logical} mapped to ${physical}`;
+  }
+
+  unmap(physical: string, logical: string): string {
+    const list = this.data.mappings[physical];
+    if (list === undefined || !list.includes(logical))
+      throw new SluiceError('SLUICE_CONFIG', `logical node "${logical}" is not mapped to "${physical}"`);
+    this.data.mappings[physical] = list.filter((l) => l !== logical);
+    this.status.delete(logical);
+    return `${logical} unmapped from ${physical}`;
+  }
+
+  unmapAll(): string {
+    let n = 0;
+    for (const physical of Object.keys(this.data.mappings)) {
+      n += this.data.mappings[physical]!.length;
+      for (const l of this.data.mappings[physical]!) this.status.delete(l);
+      this.data.mappings[physical] = [];
+    }
+    return `unmapped ${n} logical node(s)`;
+  }
+
+  decommission(logical: string): string {
+    const at = this.mappedTo(logical);
+    if (this.data.configs[logical] === undefined && at === undefined)
+      throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${logical}"`);
+    delete this.data.configs[logical];
+    if (at !== undefined) this.data.mappings[at] = this.data.mappings[at]!.filter((l) => l !== logical);
+    if (!this.data.decommissioned.includes(logical)) this.data.decommissioned.push(logical);
+    this.status.delete(logical);
+    return `${logical} decommissioned`;
+  }
+
+  private mappedTo(logical: string): string | undefined {
+    for (const [physical, list] of Object.entries(this.data.mappings)) if (list.includes(logical)) return physical;
+    return undefined;
+  }
+
+  // --- nodes ------------------------------------------------------------------------------------
+
+  /**
+   * A physical node's heartbeat: records its logical nodes' status and answers what they are to run.
+   * A physical node seen for the first time gets the logical node of its own name, as in Flume.
+   */
+  heartbeat(hb: Heartbeat): HeartbeatReply {
+    const now = this.now();
+    this.periods.set(hb.physical, hb.periodMs);
+    if (this.data.mappings[hb.physical] === undefined) {
+      // Commands run synchronously once dequeued, so this change cannot interleave with one.
+      const free = this.mappedTo(hb.physical) === undefined && !this.data.decommissioned.includes(hb.physical);
+      this.data.mappings[hb.physical] = free ? [hb.physical] : [];
+      this.opts.store.save(this.data);
+      this.opts.logger.info(`physical node ${hb.physical} (${hb.host}) joined${free ? `: logical node ${hb.physical} mapped to it` : ''}`);
+    }
+    const mine = new Set(this.data.mappings[hb.physical] ?? []);
+    for (const n of hb.nodes) {
+      if (!mine.has(n.name)) continue;
+      this.status.set(n.name, {
+        name: n.name,
+        physical: hb.physical,
+        host: hb.host,
+        state: n.state,
+        version: n.version,
+        applied: n.applied,
+        error: n.error,
+        lastSeen: now,
+        report: n.report,
+      });
+    }
+    for (const name of mine)
+      if (!this.status.has(name))
+        this.status.set(name, { name, physical: hb.physical, host: hb.host, state: 'HELLO', version: 0, lastSeen: now });
+    return {
+      periodMs: hb.periodMs,
+      nodes: [...mine].map((name) => {
+        const c = this.data.configs[name];
+        return c === undefined ? { name, version: 0 } : { name, version: c.version, spec: configSpec(c) };
+      }),
+    };
+  }
+
+  /** Every logical node the master knows of, with LOST for those that missed their heartbeats. */
+  nodeStatus(): NodeStatus[] {
+    const now = this.now();
+    const missed = this.opts.missedHeartbeats ?? 3;
+    const out: NodeStatus[] = [];
+    for (const s of this.status.values()) {
+      const period = this.periods.get(s.physical) ?? 5000;
+      out.push(now - s.lastSeen > missed * period ? { ...s, state: 'LOST' } : { ...s });
+    }
+    for (const name of this.data.decommissioned)
+      if (!this.status.has(name))
+        out.push({ name, physical: '', host: '', state: 'DECOMMISSIONED', version: 0, lastSeen: 0 });
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  configs(): LogicalConfig[] {
+    return Object.values(this.data.configs).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  mappings(): Record<string, string[]> {
+    return this.data.mappings;
+  }
+
+  /** Resolves once every command submitted so far has run. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+}
+
+export function formatStatus(list: readonly NodeStatus[]): string {
+  const rows = list.map((s) => [
+    s.name,
+    s.physical || '-',
+    s.host || '-',
+    s.state,
+    s.version === 0 ? 'none' : String(s.version),
+    s.applied === 'FAILED' ? `FAILED: ${s.error ?? ''}` : (s.applied ?? '-'),
+    s.lastSeen === 0 ? '-' : new Date(s.lastSeen).toISOString(),
+  ]);
+  return table(['logical node', 'physical node', 'host', 'state', 'version', 'last config', 'last seen'], rows);
+}
+
+export function formatConfigs(list: readonly LogicalConfig[]): string {
+  const rows = list.map((c) => [c.name, String(c.version), c.hash, c.source, c.sink]);
+  return table(['logical node', 'version', 'hash', 'source', 'sink'], rows);
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}

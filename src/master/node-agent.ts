@@ -1,0 +1,162 @@
+import { asSluiceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { OutageLog } from '../core/outage.js';
+import type { PipelineReport } from '../flow/report.js';
+import type { HeartbeatReply, LogicalHeartbeat } from './master.js';
+import { callMaster, type MasterAddress } from './wire.js';
+
+/**
+ * What runs a physical node's logical nodes (a SpecHost, adapted in the CLI): `apply` runs exactly the
+ * nodes of `spec` (empty: none) by diff, and rejects with the placed error of a spec that does not
+ * check, leaving what runs untouched.
+ */
+export interface LogicalNodeRunner {
+  apply(spec: string): Promise<void>;
+  reports(): PipelineReport[];
+  stop(): Promise<void>;
+}
+
+export interface NodeAgentOptions {
+  physical: string;
+  host: string;
+  master: MasterAddress;
+  periodMs: number;
+  runner: LogicalNodeRunner;
+  logger: Logger;
+}
+
+interface Running {
+  version: number;
+  spec: string;
+}
+
+/**
+ * The node side of the master: heartbeats every period with the state and report of each logical node,
+ * and applies the configurations the master answers through the runner, without restarting anything
+ * that did not change. A configuration the runner refuses is reported FAILED with its error and the
+ * node keeps running its last good one; the same version is not tried again.
+ */
+export class NodeAgent {
+  private readonly running = new Map<string, Running>();
+  private readonly failed = new Map<string, { version: number; error: string }>();
+  private mapped: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private beating: Promise<void> = Promise.resolve();
+  private readonly outage: OutageLog;
+
+  constructor(private readonly opts: NodeAgentOptions) {
+    this.outage = new OutageLog(opts.logger, `master ${opts.master.host}:${opts.master.port}`, {
+      down: 'unreachable',
+      up: 'reachable again',
+      meanwhile: 'the logical nodes keep running; heartbeating on',
+    });
+  }
+
+  start(): void {
+    this.opts.logger.info(
+      `physical node ${this.opts.physical} heartbeating to master ${this.opts.master.host}:${this.opts.master.port} every ${this.opts.periodMs} ms`,
+    );
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.beating = this.beat().finally(() => this.schedule(this.opts.periodMs));
+    }, ms);
+  }
+
+  /** One heartbeat, and the configuration it brings applied; a change is reported at once. */
+  async beat(): Promise<void> {
+    let reply: HeartbeatReply;
+    try {
+      reply = await callMaster<HeartbeatReply>(
+        this.opts.master,
+        'POST',
+        '/heartbeat',
+        this.heartbeat(),
+        Math.max(2 * this.opts.periodMs, 5_000),
+      );
+    } catch (e) {
+      this.outage.failed(e);
+      return;
+    }
+    this.outage.recovered();
+    if (this.stopped) return;
+    if (await this.apply(reply)) await this.beat();
+  }
+
+  heartbeat(): { physical: string; host: string; periodMs: number; nodes: LogicalHeartbeat[] } {
+    const reports = new Map(this.opts.runner.reports().map((r) => [r.name, r]));
+    const names = new Set([...this.mapped, ...this.running.keys()]);
+    const nodes: LogicalHeartbeat[] = [];
+    for (const name of names) {
+      const run = this.running.get(name);
+      const fail = this.failed.get(name);
+      const report = reports.get(name);
+      const state = report?.state ?? (fail !== undefined ? 'ERROR' : run !== undefined ? 'IDLE' : 'HELLO');
+      const n: LogicalHeartbeat = { name, state, version: run?.version ?? 0 };
+      if (fail !== undefined) {
+        n.applied = 'FAILED';
+        n.error = fail.error;
+      } else if (run !== undefined) n.applied = 'APPLIED';
+      if (report !== undefined) n.report = report;
+      nodes.push(n);
+    }
+    return { physical: this.opts.physical, host: this.opts.host, periodMs: this.opts.periodMs, nodes };
+  }
+
+  /** Applies what the master answered; true when something changed. */
+  private async apply(reply: HeartbeatReply): Promise<boolean> {
+    this.mapped = reply.nodes.map((n) => n.name);
+    const target = new Map<string, Running>();
+    for (const n of reply.nodes) if (n.spec !== undefined) target.set(n.name, { version: n.version, spec: n.spec });
+    const changed = [...target].filter(
+      ([name, t]) => this.running.get(name)?.version !== t.version && this.failed.get(name)?.version !== t.version,
+    );
+    const removed = [...this.running.keys()].filter((name) => !target.has(name));
+    if (changed.length === 0 && removed.length === 0) return false;
+    for (const name of removed) this.failed.delete(name);
+
+    const next = new Map<string, Running>();
+    for (const [name, t] of target) {
+      const run = this.running.get(name);
+      if (changed.some(([c]) => c === name)) next.set(name, t);
+      else if (run !== undefined) next.set(name, run);
+    }
+    // A refresh sends a new version of the same text: the runner's diff would keep the node as it is,
+    // so it is taken out first and started again.
+    const refreshed = changed.filter(([name, t]) => this.running.get(name)?.spec === t.spec).map(([n]) => n);
+    const textOf = (m: Map<string, Running>, without: readonly string[] = []) =>
+      [...m]
+        .filter(([n]) => !without.includes(n))
+        .map(([, r]) => r.spec)
+        .join('\n');
+    const what = changed.map(([n, t]) => `${n} v${t.version}`).join(', ') || 'none';
+    try {
+      if (refreshed.length > 0) await this.opts.runner.apply(textOf(next, refreshed));
+      await this.opts.runner.apply(textOf(next));
+    } catch (e) {
+      const error = asSluiceError(e).oneLine();
+      for (const [name, t] of changed) this.failed.set(name, { version: t.version, error });
+      this.opts.logger.error(`configuration refused (${what}): ${error}; the running nodes stay as they were`);
+      return true;
+    }
+    this.running.clear();
+    for (const [name, r] of next) this.running.set(name, r);
+    for (const [name] of changed) this.failed.delete(name);
+    this.opts.logger.info(
+      `configuration applied: ${what}${removed.length > 0 ? `; removed: ${removed.join(', ')}` : ''}`,
+    );
+    return true;
+  }
+
+  /** Stops heartbeating and drains every logical node. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.beating;
+    await this.opts.runner.stop();
+  }
+}
