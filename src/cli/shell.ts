@@ -19,7 +19,12 @@ export const shellCommand: Command = {
     'or wait that times out, with exit status 1; 0 when every command succeeded. See docs/master.md.',
   ].join('\n'),
   options: [
-    { name: 'connect', short: 'c', value: 'HOST:PORT', help: 'connect to the master at HOST:PORT (default port 35873)' },
+    {
+      name: 'connect',
+      short: 'c',
+      value: 'HOST:PORT',
+      help: 'connect to the master at HOST:PORT (default port 35873)',
+    },
     { name: 'execute', short: 'e', value: 'CMD', help: 'run one command and exit' },
     { name: 'script', short: 's', value: 'SCRIPT', help: 'run the commands of the file SCRIPT and exit' },
     { name: 'quiet', short: 'q', flag: true, help: 'print only command results' },
@@ -39,7 +44,8 @@ export const shellCommand: Command = {
     });
     const status = (r: LineResult) => (r === 'failed' ? 1 : 0);
     const target = optString(p, 'connect');
-    if (target !== undefined && (await shell.line(`connect '${target.replaceAll("'", '')}'`)) === 'failed') return 1;
+    if (target !== undefined && (await shell.line(`connect '${target.replaceAll("'", '')}'`)) === 'failed')
+      return 1;
     const one = optString(p, 'execute');
     if (one !== undefined) return status(await shell.line(one));
     const file = optString(p, 'script');

@@ -7,7 +7,7 @@ import type { NodeSpec, Spec } from '../spec/ast.js';
 import { parseSink, parseSource, parseSpec } from '../spec/parser.js';
 import { printCall, printNode, printSink } from '../spec/printer.js';
 import { atomicWrite } from './atomic.js';
-import { type ConfigStore, type LogicalConfig, type MasterData } from './store.js';
+import type { ConfigStore, LogicalConfig, MasterData } from './store.js';
 
 /** Checks a spec completely (names, arguments) without running it; throws a placed SluiceError. */
 export type SpecChecker = (spec: Spec, file: string) => void;
@@ -237,7 +237,10 @@ export class Master {
         );
       const [min, max] = def.args;
       if (rec.args.length < min || rec.args.length > max)
-        throw new SluiceError('SLUICE_CONFIG', `${rec.cmd} takes ${min === max ? min : `${min} to ${max}`} argument(s): ${def.usage}`);
+        throw new SluiceError(
+          'SLUICE_CONFIG',
+          `${rec.cmd} takes ${min === max ? min : `${min} to ${max}`} argument(s): ${def.usage}`,
+        );
       const message = def.run(this, rec.args);
       if (def.mutates) this.opts.store.save(this.data);
       rec.message = message;
@@ -262,13 +265,21 @@ export class Master {
       sink: parseSink(sink, `${file} sink`),
       pos: { line: 1, column: 1, offset: 0 },
     };
-    this.opts.check?.({ nodes: [node] }, file);
+    const check = this.opts.check;
+    if (check !== undefined) {
+      // Each part is checked alone first, so an error names the argument (source or sink) it is in.
+      const pos = node.pos;
+      check({ nodes: [{ name, source: node.source, sink: parseSink('null'), pos }] }, `${file} source`);
+      check({ nodes: [{ name, source: parseSource('null'), sink: node.sink, pos }] }, `${file} sink`);
+      check({ nodes: [node] }, file);
+    }
     return this.setConfigs([node]);
   }
 
   multiconfig(text: string, file: string): string {
     const spec = parseSpec(text, file);
-    if (spec.nodes.length === 0) throw new SluiceError('SLUICE_CONFIG', `${file}: the spec defines no logical node`);
+    if (spec.nodes.length === 0)
+      throw new SluiceError('SLUICE_CONFIG', `${file}: the spec defines no logical node`);
     this.opts.check?.(spec, file);
     return this.setConfigs(spec.nodes);
   }
@@ -352,7 +363,8 @@ export class Master {
   }
 
   private mappedTo(logical: string): string | undefined {
-    for (const [physical, list] of Object.entries(this.data.mappings)) if (list.includes(logical)) return physical;
+    for (const [physical, list] of Object.entries(this.data.mappings))
+      if (list.includes(logical)) return physical;
     return undefined;
   }
 
@@ -367,10 +379,13 @@ export class Master {
     this.periods.set(hb.physical, hb.periodMs);
     if (this.data.mappings[hb.physical] === undefined) {
       // Commands run synchronously once dequeued, so this change cannot interleave with one.
-      const free = this.mappedTo(hb.physical) === undefined && !this.data.decommissioned.includes(hb.physical);
+      const free =
+        this.mappedTo(hb.physical) === undefined && !this.data.decommissioned.includes(hb.physical);
       this.data.mappings[hb.physical] = free ? [hb.physical] : [];
       this.opts.store.save(this.data);
-      this.opts.logger.info(`physical node ${hb.physical} (${hb.host}) joined${free ? `: logical node ${hb.physical} mapped to it` : ''}`);
+      this.opts.logger.info(
+        `physical node ${hb.physical} (${hb.host}) joined${free ? `: logical node ${hb.physical} mapped to it` : ''}`,
+      );
     }
     const mine = new Set(this.data.mappings[hb.physical] ?? []);
     for (const n of hb.nodes) {
@@ -389,7 +404,14 @@ export class Master {
     }
     for (const name of mine)
       if (!this.status.has(name))
-        this.status.set(name, { name, physical: hb.physical, host: hb.host, state: 'HELLO', version: 0, lastSeen: now });
+        this.status.set(name, {
+          name,
+          physical: hb.physical,
+          host: hb.host,
+          state: 'HELLO',
+          version: 0,
+          lastSeen: now,
+        });
     return {
       periodMs: hb.periodMs,
       nodes: [...mine].map((name) => {
@@ -438,7 +460,10 @@ export function formatStatus(list: readonly NodeStatus[]): string {
     s.applied === 'FAILED' ? `FAILED: ${s.error ?? ''}` : (s.applied ?? '-'),
     s.lastSeen === 0 ? '-' : new Date(s.lastSeen).toISOString(),
   ]);
-  return table(['logical node', 'physical node', 'host', 'state', 'version', 'last config', 'last seen'], rows);
+  return table(
+    ['logical node', 'physical node', 'host', 'state', 'version', 'last config', 'last seen'],
+    rows,
+  );
 }
 
 export function formatConfigs(list: readonly LogicalConfig[]): string {

@@ -111,9 +111,11 @@ export class NodeAgent {
   private async apply(reply: HeartbeatReply): Promise<boolean> {
     this.mapped = reply.nodes.map((n) => n.name);
     const target = new Map<string, Running>();
-    for (const n of reply.nodes) if (n.spec !== undefined) target.set(n.name, { version: n.version, spec: n.spec });
+    for (const n of reply.nodes)
+      if (n.spec !== undefined) target.set(n.name, { version: n.version, spec: n.spec });
     const changed = [...target].filter(
-      ([name, t]) => this.running.get(name)?.version !== t.version && this.failed.get(name)?.version !== t.version,
+      ([name, t]) =>
+        this.running.get(name)?.version !== t.version && this.failed.get(name)?.version !== t.version,
     );
     const removed = [...this.running.keys()].filter((name) => !target.has(name));
     if (changed.length === 0 && removed.length === 0) return false;
@@ -140,7 +142,9 @@ export class NodeAgent {
     } catch (e) {
       const error = asSluiceError(e).oneLine();
       for (const [name, t] of changed) this.failed.set(name, { version: t.version, error });
-      this.opts.logger.error(`configuration refused (${what}): ${error}; the running nodes stay as they were`);
+      this.opts.logger.error(
+        `configuration refused (${what}): ${error}; the running nodes stay as they were`,
+      );
       return true;
     }
     this.running.clear();

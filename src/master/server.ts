@@ -56,7 +56,8 @@ function adminRoute(master: Master) {
     }
     if (path === '/commands') return { status: 200, body: master.commands().slice(-100) };
     if (path === '/status') return { status: 200, body: master.nodeStatus() };
-    if (path === '/configs') return { status: 200, body: { configs: master.configs(), mappings: master.mappings() } };
+    if (path === '/configs')
+      return { status: 200, body: { configs: master.configs(), mappings: master.mappings() } };
     return notFound(path);
   };
 }
@@ -78,7 +79,11 @@ export class MasterServer {
       heartbeatRoute(master),
     );
     try {
-      const admin = await startControlServer('master admin port', { ...common, port: opts.adminPort }, adminRoute(master));
+      const admin = await startControlServer(
+        'master admin port',
+        { ...common, port: opts.adminPort },
+        adminRoute(master),
+      );
       return new MasterServer(hb, admin);
     } catch (e) {
       await hb.close();

@@ -33,7 +33,16 @@ export function shellWords(line: string): string[] {
   return words;
 }
 
-const SIMPLE: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', '"': '"', "'": "'", '\\': '\\' };
+const SIMPLE: Record<string, string> = {
+  b: '\b',
+  t: '\t',
+  n: '\n',
+  f: '\f',
+  r: '\r',
+  '"': '"',
+  "'": "'",
+  '\\': '\\',
+};
 
 /** Decodes the Java string starting at the quote `start`; returns it and the index after its quote. */
 function javaString(line: string, start: number): [string, number] {

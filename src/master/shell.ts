@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { asSluiceError } from '../core/errors.js';
-import type { LogicalConfig } from './store.js';
 import {
   type CommandRecord,
   commandUsage,
@@ -10,6 +9,7 @@ import {
   type NodeStatus,
 } from './master.js';
 import { shellWords } from './shell-words.js';
+import type { LogicalConfig } from './store.js';
 import { callMaster, type MasterAddress, parseAddress } from './wire.js';
 
 export interface ShellOptions {
@@ -71,7 +71,9 @@ export class Shell {
   constructor(private readonly opts: ShellOptions) {}
 
   get prompt(): string {
-    return this.address === undefined ? '[flume (disconnected)] ' : `[flume ${this.address.host}:${this.address.port}] `;
+    return this.address === undefined
+      ? '[flume (disconnected)] '
+      : `[flume ${this.address.host}:${this.address.port}] `;
   }
 
   connect(target: string): void {
@@ -156,7 +158,11 @@ export class Shell {
 
   private async exec(cmd: string, args: string[]): Promise<LineResult> {
     const rec = await this.post(cmd, args);
-    const done = await this.until(0, () => this.get<CommandRecord>(`/commands/${rec.id}`), (r) => r.state !== 'PENDING');
+    const done = await this.until(
+      0,
+      () => this.get<CommandRecord>(`/commands/${rec.id}`),
+      (r) => r.state !== 'PENDING',
+    );
     return this.settled(done!);
   }
 
@@ -166,7 +172,11 @@ export class Shell {
       this.opts.err(`${head}: ${rec.message}`);
       return 'failed';
     }
-    this.opts.out(rec.message.includes('\n') ? `${head}\n${rec.message}` : `${head}${rec.message ? `: ${rec.message}` : ''}`);
+    this.opts.out(
+      rec.message.includes('\n')
+        ? `${head}\n${rec.message}`
+        : `${head}${rec.message ? `: ${rec.message}` : ''}`,
+    );
     return 'ok';
   }
 
@@ -175,7 +185,11 @@ export class Shell {
     const id = args[1] !== undefined ? Number(args[1]) : this.lastSubmitted;
     if (args.length < 1 || args.length > 2 || !(ms >= 0) || id === undefined || !Number.isInteger(id))
       return this.usage('wait MS [CMDID] (CMDID defaults to the last submitted command)');
-    const rec = await this.until(ms, () => this.get<CommandRecord>(`/commands/${id}`), (r) => r.state !== 'PENDING');
+    const rec = await this.until(
+      ms,
+      () => this.get<CommandRecord>(`/commands/${id}`),
+      (r) => r.state !== 'PENDING',
+    );
     if (rec === undefined) {
       this.opts.err(`ERROR command ${id} still PENDING after ${ms} ms`);
       return 'failed';
@@ -210,7 +224,9 @@ export class Shell {
       const v = await get();
       if (ok(v)) return v;
       if (Date.now() >= deadline) return undefined;
-      await new Promise((r) => setTimeout(r, Math.min(this.opts.pollMs ?? 50, Math.max(1, deadline - Date.now()))));
+      await new Promise((r) =>
+        setTimeout(r, Math.min(this.opts.pollMs ?? 50, Math.max(1, deadline - Date.now()))),
+      );
     }
   }
 

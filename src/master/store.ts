@@ -77,7 +77,10 @@ export class FileStore implements ConfigStore {
     try {
       data = JSON.parse(text) as MasterData;
     } catch (e) {
-      throw new SluiceError('SLUICE_STORAGE', `${this.file} is not a master state file: ${(e as Error).message}`);
+      throw new SluiceError(
+        'SLUICE_STORAGE',
+        `${this.file} is not a master state file: ${(e as Error).message}`,
+      );
     }
     if (typeof data.nextVersion !== 'number' || typeof data.configs !== 'object' || data.configs === null)
       throw new SluiceError('SLUICE_STORAGE', `${this.file} is not a master state file`);

@@ -178,34 +178,37 @@ export function callMaster<T>(
       headers['content-length'] = Buffer.byteLength(text);
     }
     if (to.token !== undefined) headers.authorization = `Bearer ${to.token}`;
-    const req = request({ host: to.host, port: to.port, method, path, headers, timeout: timeoutMs }, (res) => {
-      const parts: Buffer[] = [];
-      let size = 0;
-      res.on('data', (d: Buffer) => {
-        size += d.length;
-        if (size > MAX_REPLY_BYTES) {
-          req.destroy(new Error(`reply over ${MAX_REPLY_BYTES} bytes`));
-          return;
-        }
-        parts.push(d);
-      });
-      res.on('end', () => {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(Buffer.concat(parts).toString('utf8'));
-        } catch {
-          reject(new SluiceError('SLUICE_RPC', `${where} answered something that is not JSON`));
-          return;
-        }
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) resolve(parsed as T);
-        else {
-          const msg = (parsed as { error?: string } | null)?.error ?? `status ${status}`;
-          reject(new SluiceError('SLUICE_RPC', `${where} refused ${path}: ${msg}`));
-        }
-      });
-      res.on('error', (e) => reject(rpcError(where, e)));
-    });
+    const req = request(
+      { host: to.host, port: to.port, method, path, headers, timeout: timeoutMs },
+      (res) => {
+        const parts: Buffer[] = [];
+        let size = 0;
+        res.on('data', (d: Buffer) => {
+          size += d.length;
+          if (size > MAX_REPLY_BYTES) {
+            req.destroy(new Error(`reply over ${MAX_REPLY_BYTES} bytes`));
+            return;
+          }
+          parts.push(d);
+        });
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(parts).toString('utf8'));
+          } catch {
+            reject(new SluiceError('SLUICE_RPC', `${where} answered something that is not JSON`));
+            return;
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(parsed as T);
+          else {
+            const msg = (parsed as { error?: string } | null)?.error ?? `status ${status}`;
+            reject(new SluiceError('SLUICE_RPC', `${where} refused ${path}: ${msg}`));
+          }
+        });
+        res.on('error', (e) => reject(rpcError(where, e)));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (e) => reject(rpcError(where, e)));
     req.end(text);
