@@ -1,11 +1,25 @@
 import { hostname } from 'node:os';
-import { NodeAgent } from '../master/node-agent.js';
+import type { SiteConfig } from '../core/config.js';
+import { type LogicalNodeRunner, NodeAgent } from '../master/node-agent.js';
 import { readToken } from '../master/token.js';
 import { parseAddress } from '../master/wire.js';
 import { underSite } from '../node/host.js';
 import { SpecHost } from '../node/spec-host.js';
 import { optString, type ParsedArgs } from './args.js';
 import { loadEnv } from './env.js';
+
+/** Runs the master's logical nodes on a SpecHost. */
+export function specHostRunner(host: SpecHost, config: SiteConfig): LogicalNodeRunner {
+  return {
+    // An empty spec does not compile (a spec names at least one node): no nodes is applied directly.
+    apply: async (spec) => {
+      if (spec.trim() === '') await underSite(config, () => host.manager.reconfigure([]));
+      else await host.reconfigure({ text: spec, file: '<master>' });
+    },
+    reports: () => host.reports(),
+    stop: () => host.stop(),
+  };
+}
 
 /**
  * `sluice node [-n NAME]` without -1: a physical node that heartbeats to the master and runs the logical
@@ -30,15 +44,7 @@ export async function joinMaster(p: ParsedArgs): Promise<number> {
     master: { ...master, token: readToken(optString(p, 'token-file')) },
     periodMs: cfg.getInt('flume.config.heartbeat.period'),
     logger: env.logger,
-    runner: {
-      // An empty spec does not compile (a spec names at least one node): no nodes is applied directly.
-      apply: async (spec) => {
-        if (spec.trim() === '') await underSite(cfg, () => host.manager.reconfigure([]));
-        else await host.reconfigure({ text: spec, file: '<master>' });
-      },
-      reports: () => host.reports(),
-      stop: () => host.stop(),
-    },
+    runner: specHostRunner(host, cfg),
   });
   agent.start();
   await new Promise<void>((done) => {

@@ -51,11 +51,13 @@ export function tokenMatches(expected: string, given: string | undefined): boole
   return timingSafeEqual(a, b);
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+/** `close`: a refused request's connection is not kept (its body may be unread, its peer unwelcome). */
+function send(res: ServerResponse, reply: Reply, close = false): void {
   const text = JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
+    ...(close ? { connection: 'close' } : {}),
   });
   res.end(text);
 }
@@ -91,14 +93,12 @@ export async function startControlServer(
       const given = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
       if (opts.token !== undefined && !tokenMatches(opts.token, given)) {
         opts.logger.warn(`${what}: refused ${req.socket.remoteAddress ?? '?'}: wrong or missing token`);
-        send(res, { status: 401, body: { error: 'wrong or missing token' } });
-        req.socket.destroySoon();
+        send(res, { status: 401, body: { error: 'wrong or missing token' } }, true);
         return;
       }
       const raw = await readBody(req, opts.maxBodyBytes);
       if (raw === undefined) {
-        send(res, { status: 413, body: { error: `request body over ${opts.maxBodyBytes} bytes` } });
-        req.socket.destroySoon();
+        send(res, { status: 413, body: { error: `request body over ${opts.maxBodyBytes} bytes` } }, true);
         return;
       }
       let body: unknown;
