@@ -84,7 +84,19 @@ export class NodeAgent {
     }
     this.outage.recovered();
     if (this.stopped) return;
-    if (await this.apply(reply)) await this.beat();
+    if (await this.apply(reply)) {
+      await this.settle();
+      await this.beat();
+    }
+  }
+
+  /** Waits up to one period for new nodes to leave CONFIGURING, so the next report says how they run. */
+  private async settle(): Promise<void> {
+    const deadline = Date.now() + this.opts.periodMs;
+    while (!this.stopped && Date.now() < deadline) {
+      if (!this.opts.runner.reports().some((r) => r.state === 'CONFIGURING')) return;
+      await new Promise((r) => setTimeout(r, Math.min(20, this.opts.periodMs)));
+    }
   }
 
   heartbeat(): { physical: string; host: string; periodMs: number; nodes: LogicalHeartbeat[] } {
