@@ -48,8 +48,8 @@ export const nodeCommand: Command = {
   positionals: { min: 0, max: 1 },
   async run(p) {
     if (!p.options.has('one-shot')) {
-      if (p.options.has('spec') || p.options.has('file'))
-        throw new UsageError('a node that joins a master gets its spec from the master: -e and -f need -1');
+      if (p.options.has('spec') || p.options.has('file') || p.positionals.length > 0)
+        throw new UsageError('without -1 the node joins a master and gets its spec from it: a spec needs -1');
       return (await import('./node-master.js')).joinMaster(p);
     }
     const input = oneSpec(p);
