@@ -147,7 +147,7 @@ export class NodeAgent {
         .filter(([n]) => !without.includes(n))
         .map(([, r]) => r.spec)
         .join('\n');
-    const what = changed.map(([n, t]) => `${n} v${t.version}`).join(', ') || 'none';
+    const what = changed.map(([n, t]) => `${n} v${t.version}`).join(', ');
     try {
       if (refreshed.length > 0) await this.opts.runner.apply(textOf(next, refreshed));
       await this.opts.runner.apply(textOf(next));
@@ -162,9 +162,11 @@ export class NodeAgent {
     this.running.clear();
     for (const [name, r] of next) this.running.set(name, r);
     for (const [name] of changed) this.failed.delete(name);
-    this.opts.logger.info(
-      `configuration applied: ${what}${removed.length > 0 ? `; removed: ${removed.join(', ')}` : ''}`,
-    );
+    const parts = [
+      ...(changed.length > 0 ? [what] : []),
+      ...(removed.length > 0 ? [`removed ${removed.join(', ')}`] : []),
+    ];
+    this.opts.logger.info(`configuration applied: ${parts.join('; ')}`);
     return true;
   }
 

@@ -146,9 +146,37 @@ test('master, node and shell as processes: configure live, refuse bad specs, sur
   assert.match(timedOut.err, /waitForNodesActive timed out after 300 ms: nobody unknown/);
   assert.doesNotMatch(timedOut.out, /logical node/, 'the script stopped at the failed wait');
 
-  // The master dies and comes back: every configuration is still there; the node carries on.
+  // A script (-s): a second logical node spawned on host1, run to its end, decommissioned.
+  const out3 = join(dir, 'out3.txt');
+  const script = join(dir, 'deploy.flumesh');
+  writeFileSync(
+    script,
+    [
+      `multiconfig 'second : asciisynth(25, 8) | text("${out3}") ;'`,
+      'submit spawn host1 second',
+      'wait 10000',
+      'waitForNodesDone 30000 second',
+      'decommission second',
+      'getnodestatus',
+      '',
+    ].join('\n'),
+  );
+  const deployed = await shell([...at, '-s', script], dir);
+  assert.equal(deployed.code, 0, deployed.err + nodeLog.text());
+  assert.match(deployed.out, /\[id: \d+\] spawn host1 second SUCCEEDED/);
+  assert.match(deployed.out, /^second +- +- +DECOMMISSIONED/m);
+  assert.equal(lines(out3), 25);
+  const twice = await shell([...at, '-e', 'spawn host1 host1'], dir);
+  assert.equal(twice.code, 1);
+  assert.match(twice.err, /"host1" is already mapped to "host1"/);
+
+  // The master dies: the shell says it does not answer. It comes back with every configuration; the
+  // node carries on.
   master.m.kill('SIGKILL');
   await exited(master.m);
+  const gone = await shell([...at, '-e', 'noop'], dir);
+  assert.equal(gone.code, 1);
+  assert.match(gone.err, /master 127\.0\.0\.1:\d+ did not answer: ECONNREFUSED/);
   master = await startMaster();
   assert.match(master.log.text(), /1 configuration\(s\) loaded/);
   const after = await shell([...at, '-e', 'getconfigs'], dir);
@@ -162,7 +190,8 @@ test('master, node and shell as processes: configure live, refuse bad specs, sur
     () => `170 lines in out2 (${lines(out2)})`,
     30_000,
   );
-  assert.equal(nodeLog.text().match(/configuration applied/g)?.length, 2, 'nothing was reapplied');
+  const applied = nodeLog.text().match(/configuration applied: .*/g) ?? [];
+  assert.deepEqual(applied.slice(-1), ['configuration applied: removed second'], 'nothing was reapplied');
 
   node.kill('SIGTERM');
   assert.equal(await exited(node), 0, nodeLog.text());
