@@ -174,3 +174,21 @@ test('the embedded store keeps every configuration and mapping across a restart,
   assert.throws(() => new FileStore(dir).load(), /is not a master state file/);
   assert.ok(existsSync(join(dir, 'master-state.json')));
 });
+
+test('a second process claiming the name of a live physical node is refused until the first is LOST', () => {
+  let now = 1_000_000;
+  const m = master(new MemoryStore(), () => now);
+  m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' });
+  now += 1000;
+  assert.throws(
+    () => m.heartbeat({ ...beat('host1'), instance: 'second', host: 'b' }),
+    /physical node "host1" is already heartbeating from a; a second process \(on b\) claims its name/,
+  );
+  m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' });
+  now += 3001;
+  assert.equal(m.heartbeat({ ...beat('host1'), instance: 'second', host: 'b' }).nodes[0]!.name, 'host1');
+  assert.throws(
+    () => m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' }),
+    /already heartbeating from b/,
+  );
+});

@@ -53,6 +53,8 @@ export interface LogicalHeartbeat {
 export interface Heartbeat {
   physical: string;
   host: string;
+  /** Random per node process: tells a second process using the same name from the first. */
+  instance?: string;
   /** The node's heartbeat period: LOST after three of them without one. */
   periodMs: number;
   nodes: LogicalHeartbeat[];
@@ -182,6 +184,9 @@ export class Master {
   data: MasterData;
   private readonly status = new Map<string, NodeStatus>();
   private readonly periods = new Map<string, number>();
+  /** The process heartbeating as each physical node, and when it last did. */
+  private readonly instances = new Map<string, { instance: string; host: string; lastSeen: number }>();
+  private readonly refused = new Set<string>();
   private readonly history: CommandRecord[] = [];
   private nextId = 1;
   private queue: Promise<void> = Promise.resolve();
@@ -376,6 +381,7 @@ export class Master {
    */
   heartbeat(hb: Heartbeat): HeartbeatReply {
     const now = this.now();
+    this.claim(hb, now);
     this.periods.set(hb.physical, hb.periodMs);
     if (this.data.mappings[hb.physical] === undefined) {
       // Commands run synchronously once dequeued, so this change cannot interleave with one.
@@ -419,6 +425,30 @@ export class Master {
         return c === undefined ? { name, version: 0 } : { name, version: c.version, spec: configSpec(c) };
       }),
     };
+  }
+
+  /**
+   * One process per physical node name: a second process claiming the name of one that still
+   * heartbeats is refused (and logged once), so two machines started with the same -n cannot take each
+   * other's logical nodes. Once the first is LOST, the newcomer takes the name over.
+   */
+  private claim(hb: Heartbeat, now: number): void {
+    if (hb.instance === undefined) return;
+    const known = this.instances.get(hb.physical);
+    const missed = this.opts.missedHeartbeats ?? 3;
+    if (
+      known !== undefined &&
+      known.instance !== hb.instance &&
+      now - known.lastSeen <= missed * (this.periods.get(hb.physical) ?? hb.periodMs)
+    ) {
+      const msg = `physical node "${hb.physical}" is already heartbeating from ${known.host}; a second process (on ${hb.host}) claims its name`;
+      if (!this.refused.has(hb.instance)) {
+        this.refused.add(hb.instance);
+        this.opts.logger.warn(`refused: ${msg}`);
+      }
+      throw new SluiceError('SLUICE_CONFIG', msg);
+    }
+    this.instances.set(hb.physical, { instance: hb.instance, host: hb.host, lastSeen: now });
   }
 
   /** Every logical node the master knows of, with LOST for those that missed their heartbeats. */

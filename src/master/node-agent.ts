@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { asSluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
 import type { PipelineReport } from '../flow/report.js';
-import type { HeartbeatReply, LogicalHeartbeat } from './master.js';
+import type { Heartbeat, HeartbeatReply, LogicalHeartbeat } from './master.js';
 import { callMaster, type MasterAddress } from './wire.js';
 
 /**
@@ -44,11 +45,12 @@ export class NodeAgent {
   private stopped = false;
   private beating: Promise<void> = Promise.resolve();
   private readonly outage: OutageLog;
+  private readonly instance = randomUUID();
 
   constructor(private readonly opts: NodeAgentOptions) {
-    this.outage = new OutageLog(opts.logger, `master ${opts.master.host}:${opts.master.port}`, {
-      down: 'unreachable',
-      up: 'reachable again',
+    this.outage = new OutageLog(opts.logger, `heartbeats to master ${opts.master.host}:${opts.master.port}`, {
+      down: 'failing',
+      up: 'answered again',
       meanwhile: 'the logical nodes keep running; heartbeating on',
     });
   }
@@ -99,7 +101,7 @@ export class NodeAgent {
     }
   }
 
-  heartbeat(): { physical: string; host: string; periodMs: number; nodes: LogicalHeartbeat[] } {
+  heartbeat(): Heartbeat {
     const reports = new Map(this.opts.runner.reports().map((r) => [r.name, r]));
     const names = new Set([...this.mapped, ...this.running.keys()]);
     const nodes: LogicalHeartbeat[] = [];
@@ -116,7 +118,13 @@ export class NodeAgent {
       if (report !== undefined) n.report = report;
       nodes.push(n);
     }
-    return { physical: this.opts.physical, host: this.opts.host, periodMs: this.opts.periodMs, nodes };
+    return {
+      physical: this.opts.physical,
+      host: this.opts.host,
+      instance: this.instance,
+      periodMs: this.opts.periodMs,
+      nodes,
+    };
   }
 
   /** Applies what the master answered; true when something changed. */

@@ -1,4 +1,4 @@
-import { SluiceError } from '../core/errors.js';
+import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Heartbeat, Master } from './master.js';
 import { CONTROL_LIMITS, type ControlServer, type Reply, startControlServer } from './wire.js';
@@ -35,7 +35,11 @@ function heartbeatRoute(master: Master) {
     if (method !== 'POST' || path !== '/heartbeat') return notFound(path);
     const hb = asHeartbeat(body);
     if (typeof hb === 'string') return bad(hb);
-    return { status: 200, body: master.heartbeat(hb) };
+    try {
+      return { status: 200, body: master.heartbeat(hb) };
+    } catch (e) {
+      return { status: 409, body: { error: asSluiceError(e).message } };
+    }
   };
 }
 

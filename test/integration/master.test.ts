@@ -116,6 +116,19 @@ test('master, node and shell as processes: configure live, refuse bad specs, sur
     30_000,
   );
 
+  // A second process with the same name is refused, and the first keeps its node.
+  const impostor = sluice(['node', '-n', 'host1', '--conf', conf, ...auth], dir);
+  children.push(impostor);
+  const impostorLog = output(impostor);
+  await waitFor(
+    () => /physical node "host1" is already heartbeating/.test(impostorLog.text()),
+    () => `the impostor refused (log: ${impostorLog.text()})`,
+    30_000,
+  );
+  impostor.kill('SIGTERM');
+  assert.equal(await exited(impostor), 0, impostorLog.text());
+  assert.doesNotMatch(impostorLog.text(), /configuration applied/);
+
   // A second config changes the node live: the same process applies version 2.
   const second = await shell([...at, '-e', `config host1 'tail("${input}")' 'text("${out2}")'`], dir);
   assert.equal(second.code, 0, second.err);
