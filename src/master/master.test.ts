@@ -192,3 +192,26 @@ test('a second process claiming the name of a live physical node is refused unti
     /already heartbeating from b/,
   );
 });
+
+test('rollback returns a node to an earlier configuration as a new version; rollbackAll the fleet', async () => {
+  const m = master();
+  await m.exec('config', ['a', 'asciisynth(1, 1)', 'console']);
+  await m.exec('config', ['a', 'asciisynth(2, 1)', 'console']);
+  await m.exec('config', ['b', 'asciisynth(3, 1)', 'console']);
+  await m.exec('config', ['a', 'asciisynth(4, 1)', 'console']);
+  const back = await m.exec('rollback', ['a']);
+  assert.equal(back.message, 'a rolled back to version 2 (now version 5)');
+  assert.equal(m.configs()[0]!.source, 'asciisynth(2, 1)');
+  assert.equal((await m.exec('rollback', ['a', '1'])).message, 'a rolled back to version 1 (now version 6)');
+  assert.match((await m.exec('rollback', ['a', '3'])).message, /no earlier version 3 \(kept: 1, 2, 4, 5\)/);
+  assert.match((await m.exec('rollback', ['b'])).message, /"b" has no earlier configuration/);
+  assert.match((await m.exec('rollback', ['zz'])).message, /unknown logical node "zz"/);
+  assert.equal((await m.exec('rollbackAll', [])).message, 'a rolled back to version 5 (now version 7)');
+  assert.deepEqual(
+    m.configs().map((c) => [c.name, c.version, c.source]),
+    [
+      ['a', 7, 'asciisynth(2, 1)'],
+      ['b', 3, 'asciisynth(3, 1)'],
+    ],
+  );
+});

@@ -7,7 +7,7 @@ import type { NodeSpec, Spec } from '../spec/ast.js';
 import { parseSink, parseSource, parseSpec } from '../spec/parser.js';
 import { printCall, printNode, printSink } from '../spec/printer.js';
 import { atomicWrite } from './atomic.js';
-import type { ConfigStore, LogicalConfig, MasterData } from './store.js';
+import { type ConfigStore, type LogicalConfig, type MasterData, PAST_LIMIT } from './store.js';
 
 /** Checks a spec completely (names, arguments) without running it; throws a placed SluiceError. */
 export type SpecChecker = (spec: Spec, file: string) => void;
@@ -143,6 +143,18 @@ const COMMANDS: Record<string, CommandDef> = {
     run: (m, [physical, logical]) => m.unmap(physical!, logical!),
   },
   unmapAll: { args: [0, 0], usage: 'unmapAll', mutates: true, run: (m) => m.unmapAll() },
+  rollback: {
+    args: [1, 2],
+    usage: 'rollback logicalnode [version]',
+    mutates: true,
+    run: (m, [node, version]) => {
+      const v = version === undefined ? undefined : Number(version);
+      if (v !== undefined && !Number.isInteger(v))
+        throw new SluiceError('SLUICE_CONFIG', `rollback: "${version}" is not a version number`);
+      return m.rollback(node!, v);
+    },
+  },
+  rollbackAll: { args: [0, 0], usage: 'rollbackAll', mutates: true, run: (m) => m.rollbackAll() },
   getnodestatus: {
     args: [0, 0],
     usage: 'getnodestatus',
@@ -292,20 +304,56 @@ export class Master {
   private setConfigs(nodes: readonly NodeSpec[]): string {
     const parts: string[] = [];
     for (const n of nodes) {
-      const source = printCall(n.source);
-      const sink = printSink(n.sink);
-      const hash = hashOf(printNode({ ...n, source: n.source, sink: n.sink }));
+      const hash = hashOf(printNode(n));
       const prior = this.data.configs[n.name];
       if (prior !== undefined && prior.hash === hash) {
         parts.push(`${n.name} unchanged at version ${prior.version}`);
         continue;
       }
-      const version = this.data.nextVersion++;
-      this.data.configs[n.name] = { name: n.name, source, sink, version, hash, time: this.now() };
-      this.data.decommissioned = this.data.decommissioned.filter((d) => d !== n.name);
-      parts.push(`${n.name} version ${version}`);
+      const c = this.install({ name: n.name, source: printCall(n.source), sink: printSink(n.sink), hash });
+      parts.push(`${n.name} version ${c.version}`);
     }
     return parts.join(', ');
+  }
+
+  /** Makes `c` the node's configuration under a new version; the one it replaces joins its past. */
+  private install(c: Omit<LogicalConfig, 'version' | 'time'>): LogicalConfig {
+    const prior = this.data.configs[c.name];
+    if (prior !== undefined) {
+      const past = [...(this.data.past[c.name] ?? []), prior];
+      this.data.past[c.name] = past.slice(-PAST_LIMIT);
+    }
+    const next: LogicalConfig = { ...c, version: this.data.nextVersion++, time: this.now() };
+    this.data.configs[c.name] = next;
+    this.data.decommissioned = this.data.decommissioned.filter((d) => d !== c.name);
+    return next;
+  }
+
+  /**
+   * Returns a node to an earlier configuration: `version`, or the one before the current. It runs as a
+   * new version (versions only grow), with the earlier text and hash.
+   */
+  rollback(name: string, version?: number): string {
+    const past = this.data.past[name] ?? [];
+    if (this.data.configs[name] === undefined && past.length === 0)
+      throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${name}"`);
+    const target = version === undefined ? past.at(-1) : past.find((c) => c.version === version);
+    if (target === undefined)
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        version === undefined
+          ? `logical node "${name}" has no earlier configuration`
+          : `logical node "${name}" has no earlier version ${version} (kept: ${past.map((c) => c.version).join(', ') || 'none'})`,
+      );
+    const c = this.install({ name, source: target.source, sink: target.sink, hash: target.hash });
+    return `${name} rolled back to version ${target.version} (now version ${c.version})`;
+  }
+
+  rollbackAll(): string {
+    const names = Object.keys(this.data.configs).filter((n) => (this.data.past[n] ?? []).length > 0);
+    if (names.length === 0)
+      throw new SluiceError('SLUICE_CONFIG', 'no logical node has an earlier configuration');
+    return names.map((n) => this.rollback(n)).join(', ');
   }
 
   refresh(names: readonly string[]): string {
@@ -361,6 +409,7 @@ export class Master {
     if (this.data.configs[logical] === undefined && at === undefined)
       throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${logical}"`);
     delete this.data.configs[logical];
+    delete this.data.past[logical];
     if (at !== undefined) this.data.mappings[at] = this.data.mappings[at]!.filter((l) => l !== logical);
     if (!this.data.decommissioned.includes(logical)) this.data.decommissioned.push(logical);
     this.status.delete(logical);

@@ -12,7 +12,11 @@ export interface MasterData {
   mappings: Record<string, string[]>;
   /** Logical nodes decommissioned, reported DECOMMISSIONED until configured again. */
   decommissioned: string[];
+  /** Earlier configurations of each logical node, oldest first (the last PAST_LIMIT), for rollback. */
+  past: Record<string, LogicalConfig[]>;
 }
+
+export const PAST_LIMIT = 20;
 
 export interface LogicalConfig {
   name: string;
@@ -26,7 +30,7 @@ export interface LogicalConfig {
 }
 
 export function emptyData(): MasterData {
-  return { nextVersion: 1, configs: {}, mappings: {}, decommissioned: [] };
+  return { nextVersion: 1, configs: {}, mappings: {}, decommissioned: [], past: {} };
 }
 
 /**
