@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../test/support/tmp.js';
@@ -121,5 +121,38 @@ test('the control ports refuse a wrong or missing token and an oversized body', 
       physical: 'x',
     }),
     /a heartbeat names its physical node and host/,
+  );
+});
+
+test('a configuration that checks but cannot start is reported FAILED and the previous one runs again', async (t) => {
+  const dir = tempDir('node-agent-start', t);
+  const { master, status, logger } = await setUp(t);
+  await waitFor(() => status()?.state === 'HELLO', 'host1 to say HELLO');
+  const input = join(dir, 'in.log');
+  const out = join(dir, 'out.txt');
+  writeFileSync(input, 'one\n');
+  await master.exec('config', ['host1', `tail("${input}")`, `text("${out}")`]);
+  await waitFor(
+    () => status()?.state === 'ACTIVE' && lines(out) === 1,
+    () => JSON.stringify(status()),
+  );
+
+  await master.exec('config', ['host1', `text("${join(dir, 'missing', 'file')}")`, 'null']);
+  await waitFor(
+    () => status()?.applied === 'FAILED',
+    () => JSON.stringify(status()),
+  );
+  assert.match(status()!.error!, /missing/);
+  await waitFor(
+    () => status()?.state === 'ACTIVE' && status()?.version === 1,
+    () => JSON.stringify(status()),
+  );
+  assert.ok(
+    logger.lines.some((l) => /failed to start \(host1 v2\); back to the previous one: host1 v1/.test(l)),
+  );
+  appendFileSync(input, 'two\n');
+  await waitFor(
+    () => lines(out) === 2,
+    () => `2 lines in out (${lines(out)})`,
   );
 });

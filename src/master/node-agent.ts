@@ -86,10 +86,7 @@ export class NodeAgent {
     }
     this.outage.recovered();
     if (this.stopped) return;
-    if (await this.apply(reply)) {
-      await this.settle();
-      await this.beat();
-    }
+    if (await this.apply(reply)) await this.beat();
   }
 
   /** Waits up to one period for new nodes to leave CONFIGURING, so the next report says how they run. */
@@ -167,6 +164,7 @@ export class NodeAgent {
       );
       return true;
     }
+    const previous = new Map(this.running);
     this.running.clear();
     for (const [name, r] of next) this.running.set(name, r);
     for (const [name] of changed) this.failed.delete(name);
@@ -175,7 +173,53 @@ export class NodeAgent {
       ...(removed.length > 0 ? [`removed ${removed.join(', ')}`] : []),
     ];
     this.opts.logger.info(`configuration applied: ${parts.join('; ')}`);
+    await this.settle();
+    await this.revertFailedStarts(
+      changed.map(([n, t]) => [n, t.version] as const),
+      previous,
+      textOf,
+    );
     return true;
+  }
+
+  /**
+   * A changed node that checked but could not start (a port in use, a missing directory) is in ERROR:
+   * it is reported FAILED with that error and its previous configuration, when it had one, runs again.
+   */
+  private async revertFailedStarts(
+    changed: readonly (readonly [string, number])[],
+    previous: ReadonlyMap<string, Running>,
+    textOf: (m: Map<string, Running>) => string,
+  ): Promise<void> {
+    const reports = new Map(this.opts.runner.reports().map((r) => [r.name, r]));
+    const broken = changed.filter(([n]) => reports.get(n)?.state === 'ERROR');
+    if (broken.length === 0) return;
+    const back = new Map(this.running);
+    for (const [name, version] of broken) {
+      const error = reports.get(name)?.error ?? 'the node failed to start';
+      this.failed.set(name, { version, error });
+      const prior = previous.get(name);
+      if (prior !== undefined) back.set(name, prior);
+    }
+    const reverted = broken.filter(([n]) => previous.has(n)).map(([n]) => n);
+    const what = broken.map(([n, v]) => `${n} v${v}`).join(', ');
+    if (reverted.length === 0) {
+      this.opts.logger.error(
+        `configuration failed to start (${what}); no earlier configuration to return to`,
+      );
+      return;
+    }
+    try {
+      await this.opts.runner.apply(textOf(back));
+      for (const n of reverted) this.running.set(n, back.get(n)!);
+      this.opts.logger.error(
+        `configuration failed to start (${what}); back to the previous one: ${reverted.map((n) => `${n} v${back.get(n)!.version}`).join(', ')}`,
+      );
+    } catch (e) {
+      this.opts.logger.error(
+        `configuration failed to start (${what}) and the previous one was refused: ${asSluiceError(e).oneLine()}`,
+      );
+    }
   }
 
   /** Stops heartbeating and drains every logical node. */
