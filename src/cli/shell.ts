@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SiteConfig } from '../core/config.js';
 import { ioError } from '../core/errors.js';
-import { MASTER_COMMANDS } from '../master/master.js';
+import { MASTER_COMMANDS } from '../master/commands.js';
 import { type LineResult, SHELL_COMMANDS, Shell } from '../master/shell.js';
 import { readToken } from '../master/token.js';
 import { optString } from './args.js';

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineReport } from '../flow/report.js';
@@ -7,6 +6,7 @@ import type { NodeSpec, Spec } from '../spec/ast.js';
 import { parseSink, parseSource, parseSpec } from '../spec/parser.js';
 import { printCall, printNode, printSink } from '../spec/printer.js';
 import { atomicWrite } from './atomic.js';
+import { COMMANDS, MASTER_COMMANDS } from './commands.js';
 import { type ConfigStore, type LogicalConfig, type MasterData, PAST_LIMIT } from './store.js';
 
 /** Checks a spec completely (names, arguments) without running it; throws a placed SluiceError. */
@@ -75,107 +75,6 @@ export interface MasterOptions {
   /** Heartbeats missed before a node is LOST. */
   missedHeartbeats?: number;
   now?: () => number;
-}
-
-interface CommandDef {
-  args: [min: number, max: number];
-  usage: string;
-  /** Returns the message of a command that succeeded; `mutates` commands are saved before they succeed. */
-  run(m: Master, args: string[]): string;
-  mutates: boolean;
-}
-
-const COMMANDS: Record<string, CommandDef> = {
-  noop: { args: [0, 1], usage: 'noop', mutates: false, run: () => 'noop' },
-  config: {
-    args: [3, 3],
-    usage: 'config logicalnode source sink',
-    mutates: true,
-    run: (m, [node, source, sink]) => m.configure(node!, source!, sink!),
-  },
-  multiconfig: {
-    args: [1, 1],
-    usage: 'multiconfig flumespec',
-    mutates: true,
-    run: (m, [spec]) => m.multiconfig(spec!, 'multiconfig'),
-  },
-  unconfig: {
-    args: [1, 1],
-    usage: 'unconfig logicalnode',
-    mutates: true,
-    run: (m, [node]) => m.configure(node!, 'null', 'null'),
-  },
-  refresh: {
-    args: [1, 1],
-    usage: 'refresh logicalnode',
-    mutates: true,
-    run: (m, [node]) => m.refresh([node!]),
-  },
-  refreshAll: {
-    args: [0, 0],
-    usage: 'refreshAll',
-    mutates: true,
-    run: (m) => m.refresh(Object.keys(m.data.configs)),
-  },
-  save: { args: [1, 1], usage: 'save filename', mutates: false, run: (m, [file]) => m.saveTo(file!) },
-  load: {
-    args: [1, 1],
-    usage: 'load filename',
-    mutates: true,
-    run: (m, [file]) => m.multiconfig(readSpecFile(file!), file!),
-  },
-  spawn: {
-    args: [2, 3],
-    usage: 'spawn physicalnode logicalnode [flowid]',
-    mutates: true,
-    run: (m, [physical, logical]) => m.spawn(physical!, logical!),
-  },
-  decommission: {
-    args: [1, 1],
-    usage: 'decommission logicalnode',
-    mutates: true,
-    run: (m, [node]) => m.decommission(node!),
-  },
-  unmap: {
-    args: [2, 2],
-    usage: 'unmap physicalnode logicalnode',
-    mutates: true,
-    run: (m, [physical, logical]) => m.unmap(physical!, logical!),
-  },
-  unmapAll: { args: [0, 0], usage: 'unmapAll', mutates: true, run: (m) => m.unmapAll() },
-  rollback: {
-    args: [1, 2],
-    usage: 'rollback logicalnode [version]',
-    mutates: true,
-    run: (m, [node, version]) => {
-      const v = version === undefined ? undefined : Number(version);
-      if (v !== undefined && !Number.isInteger(v))
-        throw new SluiceError('SLUICE_CONFIG', `rollback: "${version}" is not a version number`);
-      return m.rollback(node!, v);
-    },
-  },
-  rollbackAll: { args: [0, 0], usage: 'rollbackAll', mutates: true, run: (m) => m.rollbackAll() },
-  getnodestatus: {
-    args: [0, 0],
-    usage: 'getnodestatus',
-    mutates: false,
-    run: (m) => formatStatus(m.nodeStatus()),
-  },
-  getconfigs: { args: [0, 0], usage: 'getconfigs', mutates: false, run: (m) => formatConfigs(m.configs()) },
-};
-
-export const MASTER_COMMANDS: readonly string[] = Object.keys(COMMANDS);
-
-export function commandUsage(name: string): string | undefined {
-  return COMMANDS[name]?.usage;
-}
-
-function readSpecFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw asSluiceError(e, 'SLUICE_IO', { file });
-  }
 }
 
 function hashOf(text: string): string {
@@ -527,35 +426,4 @@ export class Master {
   idle(): Promise<void> {
     return this.queue;
   }
-}
-
-export function formatStatus(list: readonly NodeStatus[]): string {
-  const rows = list.map((s) => [
-    s.name,
-    s.physical || '-',
-    s.host || '-',
-    s.state,
-    s.version === 0 ? 'none' : String(s.version),
-    s.applied === 'FAILED' ? `FAILED: ${s.error ?? ''}` : (s.applied ?? '-'),
-    s.lastSeen === 0 ? '-' : new Date(s.lastSeen).toISOString(),
-  ]);
-  return table(
-    ['logical node', 'physical node', 'host', 'state', 'version', 'last config', 'last seen'],
-    rows,
-  );
-}
-
-export function formatConfigs(list: readonly LogicalConfig[]): string {
-  const rows = list.map((c) => [c.name, String(c.version), c.hash, c.source, c.sink]);
-  return table(['logical node', 'version', 'hash', 'source', 'sink'], rows);
-}
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
 }

@@ -1,15 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { asSluiceError } from '../core/errors.js';
-import {
-  type CommandRecord,
-  commandUsage,
-  formatConfigs,
-  formatStatus,
-  MASTER_COMMANDS,
-  type NodeStatus,
-} from './master.js';
+import { commandUsage, MASTER_COMMANDS } from './commands.js';
+import type { CommandRecord, NodeStatus } from './master.js';
 import { shellWords } from './shell-words.js';
 import type { LogicalConfig } from './store.js';
+import { formatConfigs, formatStatus } from './tables.js';
 import { callMaster, type MasterAddress, parseAddress } from './wire.js';
 
 export interface ShellOptions {
