@@ -24,6 +24,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./node.js')).nodeCommand,
   },
   {
+    name: 'master',
+    summary: 'run a master that configures and watches nodes: sluice master',
+    load: async () => (await import('./master.js')).masterCommand,
+  },
+  {
+    name: 'shell',
+    summary: "send commands to a master: sluice shell -c localhost:35873 -e 'getnodestatus'",
+    load: async () => (await import('./shell.js')).shellCommand,
+  },
+  {
     name: 'agent',
     summary: 'run a Flume NG agent: sluice agent -f a1.conf -n a1',
     load: async () => (await import('./agent.js')).agentCommand,

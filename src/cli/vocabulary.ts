@@ -32,6 +32,12 @@ export const ALLOW_EXEC: OptionSpec = {
   help: 'allow sources that run programs (exec, execStream, execPeriodic)',
 };
 
+export const TOKEN_FILE: OptionSpec = {
+  name: 'token-file',
+  value: 'FILE',
+  help: "the master's shared token (first line of FILE); else $SLUICE_MASTER_TOKEN, else none",
+};
+
 export const HELP: OptionSpec = { name: 'help', short: 'h', flag: true, help: 'show this help' };
 
 /** Every command takes these, after its own. */

@@ -1,0 +1,102 @@
+import { resolve } from 'node:path';
+import { SluiceError } from '../core/errors.js';
+import { compileSpec } from '../flow/compile.js';
+import { Master } from '../master/master.js';
+import { MasterServer } from '../master/server.js';
+import { type ConfigStore, FileStore, MemoryStore } from '../master/store.js';
+import { readToken } from '../master/token.js';
+import { optString } from './args.js';
+import type { Command } from './command.js';
+import { loadEnv } from './env.js';
+import { CONF, TOKEN_FILE } from './vocabulary.js';
+
+/** `sluice master`: the master's heartbeat and admin ports, until SIGINT or SIGTERM. */
+export const masterCommand: Command = {
+  name: 'master',
+  synopsis: '[--heartbeat-port N] [--admin-port N] [--bind ADDR] [--store zookeeper|memory] [options]',
+  description: [
+    'Runs a Flume master: nodes heartbeat to it (flume.master.heartbeat.port, 35872) and get their',
+    'logical nodes configured; the shell sends it commands (flume.master.admin.port, 35873). The',
+    'configurations are kept in an embedded store under flume.master.zk.logdir that survives a',
+    'restart (flume.master.store=zookeeper, the default), or in memory. See docs/master.md.',
+  ].join('\n'),
+  options: [
+    { ...CONF, short: undefined },
+    {
+      name: 'heartbeat-port',
+      value: 'PORT',
+      positiveInt: true,
+      help: 'port nodes heartbeat to',
+      default: '35872',
+    },
+    {
+      name: 'admin-port',
+      value: 'PORT',
+      positiveInt: true,
+      help: 'port of the shell and commands',
+      default: '35873',
+    },
+    { name: 'bind', value: 'ADDR', help: 'address both ports listen on', default: '127.0.0.1' },
+    {
+      name: 'store',
+      value: 'STORE',
+      choices: ['zookeeper', 'memory'],
+      help: 'configuration store (flume.master.store)',
+    },
+    { name: 'store-dir', value: 'DIR', help: 'directory of the embedded store (flume.master.zk.logdir)' },
+    TOKEN_FILE,
+  ],
+  positionals: { min: 0, max: 0 },
+  async run(p) {
+    const env = await loadEnv({ confDir: optString(p, 'conf') });
+    const overrides: Record<string, string> = {};
+    const set = (opt: string, prop: string) => {
+      const v = optString(p, opt);
+      if (v !== undefined) overrides[prop] = v;
+    };
+    set('heartbeat-port', 'flume.master.heartbeat.port');
+    set('admin-port', 'flume.master.admin.port');
+    set('store', 'flume.master.store');
+    set('store-dir', 'flume.master.zk.logdir');
+    const config = env.config.with(overrides);
+    let store: ConfigStore;
+    if (config.getString('flume.master.store') === 'memory') store = new MemoryStore();
+    else if (config.getBool('flume.master.zk.use.external'))
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        'flume.master.zk.use.external: an external ZooKeeper store is not built yet; use the embedded store',
+      );
+    else store = new FileStore(resolve(config.getString('flume.master.zk.logdir')));
+    const logger = env.logger;
+    const context = { ...env.context, allowExec: true };
+    const master = new Master({
+      store,
+      logger,
+      // The master checks names and arguments; whether a node may run exec sources is the node's call.
+      check: (spec, file) => void compileSpec(spec, { catalog: env.catalog, context, file }),
+    });
+    const token = readToken(optString(p, 'token-file'));
+    const bind = optString(p, 'bind') ?? '127.0.0.1';
+    const server = await MasterServer.start(master, {
+      bind,
+      heartbeatPort: config.getInt('flume.master.heartbeat.port'),
+      adminPort: config.getInt('flume.master.admin.port'),
+      token,
+      logger,
+    });
+    logger.info(
+      `master listening on ${bind}: heartbeat port ${server.heartbeat.port}, admin port ${server.admin.port}; store ${store.description}; ${master.configs().length} configuration(s) loaded${token !== undefined ? '; token required' : ''}`,
+    );
+    await new Promise<void>((done) => {
+      const stop = (sig: string) => {
+        logger.info(`${sig}: master stopping`);
+        done();
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    await master.idle();
+    await server.close();
+    return 0;
+  },
+};

@@ -1,0 +1,60 @@
+import { hostname } from 'node:os';
+import type { SiteConfig } from '../core/config.js';
+import { type LogicalNodeRunner, NodeAgent } from '../master/node-agent.js';
+import { readToken } from '../master/token.js';
+import { parseAddress } from '../master/wire.js';
+import { underSite } from '../node/host.js';
+import { SpecHost } from '../node/spec-host.js';
+import { optString, type ParsedArgs } from './args.js';
+import { loadEnv } from './env.js';
+
+/** Runs the master's logical nodes on a SpecHost. */
+export function specHostRunner(host: SpecHost, config: SiteConfig): LogicalNodeRunner {
+  return {
+    // An empty spec does not compile (a spec names at least one node): no nodes is applied directly.
+    apply: async (spec) => {
+      if (spec.trim() === '') await underSite(config, () => host.manager.reconfigure([]));
+      else await host.reconfigure({ text: spec, file: '<master>' });
+    },
+    reports: () => host.reports(),
+    stop: () => host.stop(),
+  };
+}
+
+/**
+ * `sluice node [-n NAME]` without -1: a physical node that heartbeats to the master and runs the logical
+ * nodes the master maps to it, reconfigured live through one SpecHost, until SIGINT or SIGTERM.
+ */
+export async function joinMaster(p: ParsedArgs): Promise<number> {
+  const physical = optString(p, 'name') ?? hostname();
+  const env = await loadEnv({
+    confDir: optString(p, 'conf'),
+    allowExec: p.options.has('allow-exec'),
+    nodeName: physical,
+  });
+  const cfg = env.config;
+  const master = parseAddress(
+    optString(p, 'master') ?? cfg.getList('flume.master.servers')[0] ?? 'localhost',
+    cfg.getInt('flume.master.heartbeat.port'),
+  );
+  const host = new SpecHost({ catalog: env.catalog, context: env.context, logger: env.logger });
+  const agent = new NodeAgent({
+    physical,
+    host: hostname(),
+    master: { ...master, token: readToken(optString(p, 'token-file')) },
+    periodMs: cfg.getInt('flume.config.heartbeat.period'),
+    logger: env.logger,
+    runner: specHostRunner(host, cfg),
+  });
+  agent.start();
+  await new Promise<void>((done) => {
+    const stop = (sig: string) => {
+      env.logger.info(`${sig}: closing the logical nodes`);
+      done();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await agent.stop();
+  return 0;
+}

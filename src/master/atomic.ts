@@ -1,0 +1,29 @@
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ioError } from '../core/errors.js';
+
+/**
+ * Replaces `file` with `text` so a crash leaves the old content or the new, never half a file: written
+ * to a temporary name, fsynced, renamed over the old one, the directory fsynced.
+ */
+export function atomicWrite(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    const d = openSync(dirname(file), 'r');
+    try {
+      fsyncSync(d);
+    } finally {
+      closeSync(d);
+    }
+  } catch (e) {
+    throw ioError(e, `writing ${file}`);
+  }
+}

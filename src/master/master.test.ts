@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tempDir } from '../../test/support/tmp.js';
+import { SiteConfig } from '../core/config.js';
+import { memoryLogger } from '../core/logger.js';
+import { builtinCatalog } from '../flow/builtins.js';
+import { compileSpec } from '../flow/compile.js';
+import { type Heartbeat, Master, type SpecChecker } from './master.js';
+import { type ConfigStore, FileStore, MemoryStore } from './store.js';
+
+const logger = memoryLogger();
+const catalog = builtinCatalog();
+const check: SpecChecker = (spec, file) =>
+  void compileSpec(spec, {
+    catalog,
+    context: { config: SiteConfig.defaults(), nodeName: 'master', allowExec: true, logger },
+    file,
+  });
+
+function master(store: ConfigStore = new MemoryStore(), now?: () => number): Master {
+  return new Master({ store, logger, check, ...(now ? { now } : {}) });
+}
+
+const beat = (physical: string, nodes: Heartbeat['nodes'] = []): Heartbeat => ({
+  physical,
+  host: 'h',
+  periodMs: 1000,
+  nodes,
+});
+
+test('config gives each new text a new version; the same text (spaced otherwise) keeps it', async () => {
+  const m = master();
+  const a = await m.exec('config', ['n1', 'asciisynth(5, 10)', 'console']);
+  assert.equal(a.state, 'SUCCEEDED', a.message);
+  assert.equal(a.message, 'n1 version 1');
+  assert.equal(
+    (await m.exec('config', ['n1', 'asciisynth( 5,10 )', ' console'])).message,
+    'n1 unchanged at version 1',
+  );
+  assert.equal((await m.exec('config', ['n1', 'asciisynth(6, 10)', 'console'])).message, 'n1 version 2');
+  const [c] = m.configs();
+  assert.equal(c!.source, 'asciisynth(6, 10)');
+  assert.match(c!.hash, /^[0-9a-f]{16}$/);
+});
+
+test('a malformed or unknown spec fails config with its place, and the previous configuration stays', async () => {
+  const m = master();
+  await m.exec('config', ['n1', 'asciisynth(5, 10)', 'console']);
+  const syntax = await m.exec('config', ['n1', 'asciisynth(5, 10', 'console']);
+  assert.equal(syntax.state, 'FAILED');
+  assert.match(syntax.message, /^config n1 source:1:17: expected/);
+  const unknown = await m.exec('config', ['n1', 'asciisynth(5, 10)', '{ batch(2) => consle }']);
+  assert.equal(unknown.state, 'FAILED');
+  assert.match(unknown.message, /^config n1 sink:1:15: unknown sink "consle"/);
+  const multi = await m.exec('multiconfig', ['a : console | console ;\nb : console | [ console, ;']);
+  assert.equal(multi.state, 'FAILED');
+  assert.match(multi.message, /^multiconfig:2:/);
+  assert.deepEqual(
+    m.configs().map((c) => [c.name, c.version, c.source]),
+    [['n1', 1, 'asciisynth(5, 10)']],
+  );
+});
+
+test('commands get increasing ids, run in order and end SUCCEEDED or FAILED with a message', async () => {
+  const m = master();
+  const a = m.submit('noop', []);
+  const b = m.submit('nosuch', []);
+  const c = m.submit('config', ['only-one-arg']);
+  assert.deepEqual([a.id, b.id, c.id], [1, 2, 3]);
+  assert.equal(a.state, 'PENDING');
+  await m.idle();
+  assert.equal(m.command(1)!.state, 'SUCCEEDED');
+  assert.equal(m.command(2)!.state, 'FAILED');
+  assert.match(m.command(2)!.message, /unknown command "nosuch"/);
+  assert.match(m.command(3)!.message, /config takes 3 argument\(s\): config logicalnode source sink/);
+  assert.equal(m.command(4), undefined);
+});
+
+test('a physical node gets the logical node of its name, its configuration, and its reported state', async () => {
+  let now = 1_000_000;
+  const m = master(new MemoryStore(), () => now);
+  assert.deepEqual(m.heartbeat(beat('host1')).nodes, [{ name: 'host1', version: 0 }]);
+  assert.equal(m.nodeStatus()[0]!.state, 'HELLO');
+  await m.exec('config', ['host1', 'asciisynth(5, 10)', 'console']);
+  const reply = m.heartbeat(beat('host1', [{ name: 'host1', state: 'HELLO', version: 0 }]));
+  assert.deepEqual(reply.nodes, [
+    { name: 'host1', version: 1, spec: 'host1 : asciisynth(5, 10) | console ;' },
+  ]);
+  m.heartbeat(beat('host1', [{ name: 'host1', state: 'ACTIVE', version: 1, applied: 'APPLIED' }]));
+  assert.deepEqual(
+    m.nodeStatus().map((s) => [s.name, s.physical, s.state, s.version, s.applied]),
+    [['host1', 'host1', 'ACTIVE', 1, 'APPLIED']],
+  );
+  now += 3000;
+  assert.equal(m.nodeStatus()[0]!.state, 'ACTIVE', 'three periods is not yet missing three heartbeats');
+  now += 1;
+  assert.equal(m.nodeStatus()[0]!.state, 'LOST');
+});
+
+test('spawn, unmap, decommission and their errors', async () => {
+  const m = master();
+  m.heartbeat(beat('host1'));
+  assert.equal((await m.exec('spawn', ['host1', 'agent1'])).state, 'SUCCEEDED');
+  const dup = await m.exec('spawn', ['host2', 'agent1']);
+  assert.equal(dup.state, 'FAILED');
+  assert.match(dup.message, /"agent1" is already mapped to "host1"/);
+  assert.deepEqual(
+    m.heartbeat(beat('host1')).nodes.map((n) => n.name),
+    ['host1', 'agent1'],
+  );
+  assert.match((await m.exec('unmap', ['host2', 'agent1'])).message, /"agent1" is not mapped to "host2"/);
+  assert.equal((await m.exec('unmap', ['host1', 'agent1'])).state, 'SUCCEEDED');
+  assert.equal((await m.exec('spawn', ['host2', 'agent1'])).state, 'SUCCEEDED');
+  assert.match((await m.exec('decommission', ['ghost'])).message, /unknown logical node "ghost"/);
+  await m.exec('config', ['agent1', 'console', 'console']);
+  assert.equal((await m.exec('decommission', ['agent1'])).state, 'SUCCEEDED');
+  assert.deepEqual(m.configs(), []);
+  assert.deepEqual(m.mappings().host2, []);
+  assert.equal(m.nodeStatus().find((s) => s.name === 'agent1')!.state, 'DECOMMISSIONED');
+  assert.equal((await m.exec('unmapAll', [])).message, 'unmapped 1 logical node(s)');
+  assert.deepEqual(m.heartbeat(beat('host1')).nodes, []);
+});
+
+test('refresh gives a new version of the same text; unconfig sets null | null', async () => {
+  const m = master();
+  await m.exec('multiconfig', ['a : console | console ; b : asciisynth(1, 1) | console ;']);
+  assert.equal((await m.exec('refresh', ['a'])).state, 'SUCCEEDED');
+  assert.match((await m.exec('refresh', ['zz'])).message, /unknown logical node "zz"/);
+  assert.deepEqual(
+    m.configs().map((c) => [c.name, c.version]),
+    [
+      ['a', 3],
+      ['b', 2],
+    ],
+  );
+  await m.exec('refreshAll', []);
+  await m.exec('unconfig', ['b']);
+  assert.deepEqual(
+    m.configs().map((c) => [c.name, c.version, c.source, c.sink]),
+    [
+      ['a', 4, 'console', 'console'],
+      ['b', 6, 'null', 'null'],
+    ],
+  );
+});
+
+test('the embedded store keeps every configuration and mapping across a restart, written atomically', async (t) => {
+  const dir = tempDir('master-store', t);
+  const first = master(new FileStore(dir));
+  await first.exec('multiconfig', ['a : console | console ; b : asciisynth(1, 1) | console ;']);
+  first.heartbeat(beat('host1'));
+  await first.exec('spawn', ['host1', 'a']);
+  assert.deepEqual(readdirSync(dir), ['master-state.json'], 'no temporary file is left');
+  const second = master(new FileStore(dir));
+  assert.deepEqual(second.configs(), first.configs());
+  assert.deepEqual(second.mappings(), { host1: ['host1', 'a'] });
+  assert.equal((await second.exec('config', ['c', 'console', 'console'])).message, 'c version 3');
+
+  const save = join(dir, 'saved.flume');
+  assert.equal((await second.exec('save', [save])).state, 'SUCCEEDED');
+  const text = readFileSync(save, 'utf8');
+  assert.match(text, /^a : console \| console ;$/m);
+  const third = master();
+  assert.equal((await third.exec('load', [save])).state, 'SUCCEEDED');
+  assert.deepEqual(
+    third.configs().map((c) => [c.name, c.source, c.sink]),
+    second.configs().map((c) => [c.name, c.source, c.sink]),
+  );
+  assert.match((await third.exec('load', [join(dir, 'none')])).message, /ENOENT|no such file/);
+
+  writeFileSync(join(dir, 'master-state.json'), '{"half');
+  assert.throws(() => new FileStore(dir).load(), /is not a master state file/);
+  assert.ok(existsSync(join(dir, 'master-state.json')));
+});
+
+test('a second process claiming the name of a live physical node is refused until the first is LOST', () => {
+  let now = 1_000_000;
+  const m = master(new MemoryStore(), () => now);
+  m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' });
+  now += 1000;
+  assert.throws(
+    () => m.heartbeat({ ...beat('host1'), instance: 'second', host: 'b' }),
+    /physical node "host1" is already heartbeating from a; a second process \(on b\) claims its name/,
+  );
+  m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' });
+  now += 3001;
+  assert.equal(m.heartbeat({ ...beat('host1'), instance: 'second', host: 'b' }).nodes[0]!.name, 'host1');
+  assert.throws(
+    () => m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' }),
+    /already heartbeating from b/,
+  );
+});
+
+test('rollback returns a node to an earlier configuration as a new version; rollbackAll the fleet', async () => {
+  const m = master();
+  await m.exec('config', ['a', 'asciisynth(1, 1)', 'console']);
+  await m.exec('config', ['a', 'asciisynth(2, 1)', 'console']);
+  await m.exec('config', ['b', 'asciisynth(3, 1)', 'console']);
+  await m.exec('config', ['a', 'asciisynth(4, 1)', 'console']);
+  const back = await m.exec('rollback', ['a']);
+  assert.equal(back.message, 'a rolled back to version 2 (now version 5)');
+  assert.equal(m.configs()[0]!.source, 'asciisynth(2, 1)');
+  assert.equal((await m.exec('rollback', ['a', '1'])).message, 'a rolled back to version 1 (now version 6)');
+  assert.match((await m.exec('rollback', ['a', '3'])).message, /no earlier version 3 \(kept: 1, 2, 4, 5\)/);
+  assert.match((await m.exec('rollback', ['b'])).message, /"b" has no earlier configuration/);
+  assert.match((await m.exec('rollback', ['zz'])).message, /unknown logical node "zz"/);
+  assert.equal((await m.exec('rollbackAll', [])).message, 'a rolled back to version 5 (now version 7)');
+  assert.deepEqual(
+    m.configs().map((c) => [c.name, c.version, c.source]),
+    [
+      ['a', 7, 'asciisynth(2, 1)'],
+      ['b', 3, 'asciisynth(3, 1)'],
+    ],
+  );
+});

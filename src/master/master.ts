@@ -1,0 +1,429 @@
+import { createHash } from 'node:crypto';
+import { asSluiceError, SluiceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { PipelineReport } from '../flow/report.js';
+import type { NodeSpec, Spec } from '../spec/ast.js';
+import { parseSink, parseSource, parseSpec } from '../spec/parser.js';
+import { printCall, printNode, printSink } from '../spec/printer.js';
+import { atomicWrite } from './atomic.js';
+import { COMMANDS, MASTER_COMMANDS } from './commands.js';
+import { type ConfigStore, type LogicalConfig, type MasterData, PAST_LIMIT } from './store.js';
+
+/** Checks a spec completely (names, arguments) without running it; throws a placed SluiceError. */
+export type SpecChecker = (spec: Spec, file: string) => void;
+
+export type CommandState = 'PENDING' | 'SUCCEEDED' | 'FAILED';
+
+export interface CommandRecord {
+  id: number;
+  cmd: string;
+  args: string[];
+  state: CommandState;
+  message: string;
+  time: number;
+}
+
+/** The seed's node states, as the master shows them. */
+export type NodeState = 'HELLO' | 'CONFIGURING' | 'ACTIVE' | 'IDLE' | 'ERROR' | 'DECOMMISSIONED' | 'LOST';
+
+export interface NodeStatus {
+  name: string;
+  physical: string;
+  host: string;
+  state: NodeState | string;
+  /** The configuration version the node runs (0: none yet). */
+  version: number;
+  /** What became of the last configuration the master sent: APPLIED, or FAILED with `error`. */
+  applied?: 'APPLIED' | 'FAILED' | undefined;
+  error?: string | undefined;
+  lastSeen: number;
+  report?: PipelineReport | undefined;
+}
+
+/** One logical node as a physical node reports it in a heartbeat. */
+export interface LogicalHeartbeat {
+  name: string;
+  state: string;
+  version: number;
+  applied?: 'APPLIED' | 'FAILED';
+  error?: string;
+  report?: PipelineReport;
+}
+
+export interface Heartbeat {
+  physical: string;
+  host: string;
+  /** Random per node process: tells a second process using the same name from the first. */
+  instance?: string;
+  /** The node's heartbeat period: LOST after three of them without one. */
+  periodMs: number;
+  nodes: LogicalHeartbeat[];
+}
+
+/** What a node is to run: its logical nodes, each with its version and spec (none: not configured). */
+export interface HeartbeatReply {
+  nodes: { name: string; version: number; spec?: string }[];
+  periodMs: number;
+}
+
+export interface MasterOptions {
+  store: ConfigStore;
+  logger: Logger;
+  check?: SpecChecker;
+  /** Commands kept in the history; older ones are forgotten. */
+  historyLimit?: number;
+  /** Heartbeats missed before a node is LOST. */
+  missedHeartbeats?: number;
+  now?: () => number;
+}
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** The spec text of one logical node configuration. */
+export function configSpec(c: LogicalConfig): string {
+  return `${c.name} : ${c.source} | ${c.sink} ;`;
+}
+
+/**
+ * The master: logical node configurations (each with a version), the mapping of logical nodes to
+ * physical nodes, the nodes' status from their heartbeats, and one command processor that runs the
+ * commands of the shell (and later the web forms) one after the other, keeping a history.
+ */
+export class Master {
+  data: MasterData;
+  private readonly status = new Map<string, NodeStatus>();
+  private readonly periods = new Map<string, number>();
+  /** The process heartbeating as each physical node, and when it last did. */
+  private readonly instances = new Map<string, { instance: string; host: string; lastSeen: number }>();
+  private readonly refused = new Set<string>();
+  private readonly history: CommandRecord[] = [];
+  private nextId = 1;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: MasterOptions) {
+    this.data = opts.store.load();
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Queues a command; it runs after those submitted before it. Returns its id at once. */
+  submit(cmd: string, args: readonly string[]): CommandRecord {
+    const rec: CommandRecord = {
+      id: this.nextId++,
+      cmd,
+      args: [...args],
+      state: 'PENDING',
+      message: '',
+      time: this.now(),
+    };
+    this.history.push(rec);
+    const limit = this.opts.historyLimit ?? 10_000;
+    if (this.history.length > limit) this.history.splice(0, this.history.length - limit);
+    this.queue = this.queue.then(() => this.run(rec));
+    return rec;
+  }
+
+  /** Runs a command and resolves with its record once it SUCCEEDED or FAILED. */
+  async exec(cmd: string, args: readonly string[]): Promise<CommandRecord> {
+    const rec = this.submit(cmd, args);
+    await this.queue;
+    return rec;
+  }
+
+  command(id: number): CommandRecord | undefined {
+    const first = this.history[0];
+    if (first === undefined) return undefined;
+    return this.history[id - first.id];
+  }
+
+  commands(): readonly CommandRecord[] {
+    return this.history;
+  }
+
+  private async run(rec: CommandRecord): Promise<void> {
+    const def = Object.hasOwn(COMMANDS, rec.cmd) ? COMMANDS[rec.cmd] : undefined;
+    const before = structuredClone(this.data);
+    try {
+      if (def === undefined)
+        throw new SluiceError(
+          'SLUICE_CONFIG',
+          `unknown command "${rec.cmd}" (commands: ${MASTER_COMMANDS.join(', ')})`,
+        );
+      const [min, max] = def.args;
+      if (rec.args.length < min || rec.args.length > max)
+        throw new SluiceError(
+          'SLUICE_CONFIG',
+          `${rec.cmd} takes ${min === max ? min : `${min} to ${max}`} argument(s): ${def.usage}`,
+        );
+      const message = def.run(this, rec.args);
+      if (def.mutates) this.opts.store.save(this.data);
+      rec.message = message;
+      rec.state = 'SUCCEEDED';
+    } catch (e) {
+      this.data = before;
+      rec.message = asSluiceError(e).oneLine();
+      rec.state = 'FAILED';
+    }
+    const line = `command ${rec.id} ${rec.cmd} ${rec.state}${rec.message ? `: ${rec.message}` : ''}`;
+    if (rec.state === 'FAILED') this.opts.logger.warn(line);
+    else this.opts.logger.info(line.split('\n')[0]!);
+  }
+
+  // --- commands ---------------------------------------------------------------------------------
+
+  configure(name: string, source: string, sink: string): string {
+    const file = `config ${name}`;
+    const node: NodeSpec = {
+      name,
+      source: parseSource(source, `${file} source`),
+      sink: parseSink(sink, `${file} sink`),
+      pos: { line: 1, column: 1, offset: 0 },
+    };
+    const check = this.opts.check;
+    if (check !== undefined) {
+      // Each part is checked alone first, so an error names the argument (source or sink) it is in.
+      const pos = node.pos;
+      check({ nodes: [{ name, source: node.source, sink: parseSink('null'), pos }] }, `${file} source`);
+      check({ nodes: [{ name, source: parseSource('null'), sink: node.sink, pos }] }, `${file} sink`);
+      check({ nodes: [node] }, file);
+    }
+    return this.setConfigs([node]);
+  }
+
+  multiconfig(text: string, file: string): string {
+    const spec = parseSpec(text, file);
+    if (spec.nodes.length === 0)
+      throw new SluiceError('SLUICE_CONFIG', `${file}: the spec defines no logical node`);
+    this.opts.check?.(spec, file);
+    return this.setConfigs(spec.nodes);
+  }
+
+  private setConfigs(nodes: readonly NodeSpec[]): string {
+    const parts: string[] = [];
+    for (const n of nodes) {
+      const hash = hashOf(printNode(n));
+      const prior = this.data.configs[n.name];
+      if (prior !== undefined && prior.hash === hash) {
+        parts.push(`${n.name} unchanged at version ${prior.version}`);
+        continue;
+      }
+      const c = this.install({ name: n.name, source: printCall(n.source), sink: printSink(n.sink), hash });
+      parts.push(`${n.name} version ${c.version}`);
+    }
+    return parts.join(', ');
+  }
+
+  /** Makes `c` the node's configuration under a new version; the one it replaces joins its past. */
+  private install(c: Omit<LogicalConfig, 'version' | 'time'>): LogicalConfig {
+    const prior = this.data.configs[c.name];
+    if (prior !== undefined) {
+      const past = [...(this.data.past[c.name] ?? []), prior];
+      this.data.past[c.name] = past.slice(-PAST_LIMIT);
+    }
+    const next: LogicalConfig = { ...c, version: this.data.nextVersion++, time: this.now() };
+    this.data.configs[c.name] = next;
+    this.data.decommissioned = this.data.decommissioned.filter((d) => d !== c.name);
+    return next;
+  }
+
+  /**
+   * Returns a node to an earlier configuration: `version`, or the one before the current. It runs as a
+   * new version (versions only grow), with the earlier text and hash.
+   */
+  rollback(name: string, version?: number): string {
+    const past = this.data.past[name] ?? [];
+    if (this.data.configs[name] === undefined && past.length === 0)
+      throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${name}"`);
+    const target = version === undefined ? past.at(-1) : past.find((c) => c.version === version);
+    if (target === undefined)
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        version === undefined
+          ? `logical node "${name}" has no earlier configuration`
+          : `logical node "${name}" has no earlier version ${version} (kept: ${past.map((c) => c.version).join(', ') || 'none'})`,
+      );
+    const c = this.install({ name, source: target.source, sink: target.sink, hash: target.hash });
+    return `${name} rolled back to version ${target.version} (now version ${c.version})`;
+  }
+
+  rollbackAll(): string {
+    const names = Object.keys(this.data.configs).filter((n) => (this.data.past[n] ?? []).length > 0);
+    if (names.length === 0)
+      throw new SluiceError('SLUICE_CONFIG', 'no logical node has an earlier configuration');
+    return names.map((n) => this.rollback(n)).join(', ');
+  }
+
+  refresh(names: readonly string[]): string {
+    for (const name of names) {
+      const c = this.data.configs[name];
+      if (c === undefined) throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${name}"`);
+      c.version = this.data.nextVersion++;
+      c.time = this.now();
+    }
+    return names.length === 0 ? 'no logical node to refresh' : `refreshed ${names.join(', ')}`;
+  }
+
+  saveTo(file: string): string {
+    const text = Object.values(this.data.configs).map(configSpec).join('\n');
+    atomicWrite(file, `${text}\n`);
+    return `saved ${Object.keys(this.data.configs).length} configuration(s) to ${file}`;
+  }
+
+  spawn(physical: string, logical: string): string {
+    const at = this.mappedTo(logical);
+    if (at !== undefined)
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        `logical node "${logical}" is already mapped to "${at}" (unmap ${at} ${logical} first)`,
+      );
+    const list = this.data.mappings[physical] ?? [];
+    this.data.mappings[physical] = [...list, logical];
+    this.data.decommissioned = this.data.decommissioned.filter((d) => d !== logical);
+    return `${logical} mapped to ${physical}`;
+  }
+
+  unmap(physical: string, logical: string): string {
+    const list = this.data.mappings[physical];
+    if (list === undefined || !list.includes(logical))
+      throw new SluiceError('SLUICE_CONFIG', `logical node "${logical}" is not mapped to "${physical}"`);
+    this.data.mappings[physical] = list.filter((l) => l !== logical);
+    this.status.delete(logical);
+    return `${logical} unmapped from ${physical}`;
+  }
+
+  unmapAll(): string {
+    let n = 0;
+    for (const physical of Object.keys(this.data.mappings)) {
+      n += this.data.mappings[physical]!.length;
+      for (const l of this.data.mappings[physical]!) this.status.delete(l);
+      this.data.mappings[physical] = [];
+    }
+    return `unmapped ${n} logical node(s)`;
+  }
+
+  decommission(logical: string): string {
+    const at = this.mappedTo(logical);
+    if (this.data.configs[logical] === undefined && at === undefined)
+      throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${logical}"`);
+    delete this.data.configs[logical];
+    delete this.data.past[logical];
+    if (at !== undefined) this.data.mappings[at] = this.data.mappings[at]!.filter((l) => l !== logical);
+    if (!this.data.decommissioned.includes(logical)) this.data.decommissioned.push(logical);
+    this.status.delete(logical);
+    return `${logical} decommissioned`;
+  }
+
+  private mappedTo(logical: string): string | undefined {
+    for (const [physical, list] of Object.entries(this.data.mappings))
+      if (list.includes(logical)) return physical;
+    return undefined;
+  }
+
+  // --- nodes ------------------------------------------------------------------------------------
+
+  /**
+   * A physical node's heartbeat: records its logical nodes' status and answers what they are to run.
+   * A physical node seen for the first time gets the logical node of its own name, as in Flume.
+   */
+  heartbeat(hb: Heartbeat): HeartbeatReply {
+    const now = this.now();
+    this.claim(hb, now);
+    this.periods.set(hb.physical, hb.periodMs);
+    if (this.data.mappings[hb.physical] === undefined) {
+      // Commands run synchronously once dequeued, so this change cannot interleave with one.
+      const free =
+        this.mappedTo(hb.physical) === undefined && !this.data.decommissioned.includes(hb.physical);
+      this.data.mappings[hb.physical] = free ? [hb.physical] : [];
+      this.opts.store.save(this.data);
+      this.opts.logger.info(
+        `physical node ${hb.physical} (${hb.host}) joined${free ? `: logical node ${hb.physical} mapped to it` : ''}`,
+      );
+    }
+    const mine = new Set(this.data.mappings[hb.physical] ?? []);
+    for (const n of hb.nodes) {
+      if (!mine.has(n.name)) continue;
+      this.status.set(n.name, {
+        name: n.name,
+        physical: hb.physical,
+        host: hb.host,
+        state: n.state,
+        version: n.version,
+        applied: n.applied,
+        error: n.error,
+        lastSeen: now,
+        report: n.report,
+      });
+    }
+    for (const name of mine)
+      if (!this.status.has(name))
+        this.status.set(name, {
+          name,
+          physical: hb.physical,
+          host: hb.host,
+          state: 'HELLO',
+          version: 0,
+          lastSeen: now,
+        });
+    return {
+      periodMs: hb.periodMs,
+      nodes: [...mine].map((name) => {
+        const c = this.data.configs[name];
+        return c === undefined ? { name, version: 0 } : { name, version: c.version, spec: configSpec(c) };
+      }),
+    };
+  }
+
+  /**
+   * One process per physical node name: a second process claiming the name of one that still
+   * heartbeats is refused (and logged once), so two machines started with the same -n cannot take each
+   * other's logical nodes. Once the first is LOST, the newcomer takes the name over.
+   */
+  private claim(hb: Heartbeat, now: number): void {
+    if (hb.instance === undefined) return;
+    const known = this.instances.get(hb.physical);
+    const missed = this.opts.missedHeartbeats ?? 3;
+    if (
+      known !== undefined &&
+      known.instance !== hb.instance &&
+      now - known.lastSeen <= missed * (this.periods.get(hb.physical) ?? hb.periodMs)
+    ) {
+      const msg = `physical node "${hb.physical}" is already heartbeating from ${known.host}; a second process (on ${hb.host}) claims its name`;
+      if (!this.refused.has(hb.instance)) {
+        this.refused.add(hb.instance);
+        this.opts.logger.warn(`refused: ${msg}`);
+      }
+      throw new SluiceError('SLUICE_CONFIG', msg);
+    }
+    this.instances.set(hb.physical, { instance: hb.instance, host: hb.host, lastSeen: now });
+  }
+
+  /** Every logical node the master knows of, with LOST for those that missed their heartbeats. */
+  nodeStatus(): NodeStatus[] {
+    const now = this.now();
+    const missed = this.opts.missedHeartbeats ?? 3;
+    const out: NodeStatus[] = [];
+    for (const s of this.status.values()) {
+      const period = this.periods.get(s.physical) ?? 5000;
+      out.push(now - s.lastSeen > missed * period ? { ...s, state: 'LOST' } : { ...s });
+    }
+    for (const name of this.data.decommissioned)
+      if (!this.status.has(name))
+        out.push({ name, physical: '', host: '', state: 'DECOMMISSIONED', version: 0, lastSeen: 0 });
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  configs(): LogicalConfig[] {
+    return Object.values(this.data.configs).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  mappings(): Record<string, string[]> {
+    return this.data.mappings;
+  }
+
+  /** Resolves once every command submitted so far has run. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+}

@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { asSluiceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { OutageLog } from '../core/outage.js';
+import type { PipelineReport } from '../flow/report.js';
+import type { Heartbeat, HeartbeatReply, LogicalHeartbeat } from './master.js';
+import { callMaster, type MasterAddress } from './wire.js';
+
+/**
+ * What runs a physical node's logical nodes (a SpecHost, adapted in the CLI): `apply` runs exactly the
+ * nodes of `spec` (empty: none) by diff, and rejects with the placed error of a spec that does not
+ * check, leaving what runs untouched.
+ */
+export interface LogicalNodeRunner {
+  apply(spec: string): Promise<void>;
+  reports(): PipelineReport[];
+  stop(): Promise<void>;
+}
+
+export interface NodeAgentOptions {
+  physical: string;
+  host: string;
+  master: MasterAddress;
+  periodMs: number;
+  runner: LogicalNodeRunner;
+  logger: Logger;
+}
+
+interface Running {
+  version: number;
+  spec: string;
+}
+
+/**
+ * The node side of the master: heartbeats every period with the state and report of each logical node,
+ * and applies the configurations the master answers through the runner, without restarting anything
+ * that did not change. A configuration the runner refuses is reported FAILED with its error and the
+ * node keeps running its last good one; the same version is not tried again.
+ */
+export class NodeAgent {
+  private readonly running = new Map<string, Running>();
+  private readonly failed = new Map<string, { version: number; error: string }>();
+  private mapped: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private beating: Promise<void> = Promise.resolve();
+  private readonly outage: OutageLog;
+  private readonly instance = randomUUID();
+
+  constructor(private readonly opts: NodeAgentOptions) {
+    this.outage = new OutageLog(opts.logger, `heartbeats to master ${opts.master.host}:${opts.master.port}`, {
+      down: 'failing',
+      up: 'answered again',
+      meanwhile: 'the logical nodes keep running; heartbeating on',
+    });
+  }
+
+  start(): void {
+    this.opts.logger.info(
+      `physical node ${this.opts.physical} heartbeating to master ${this.opts.master.host}:${this.opts.master.port} every ${this.opts.periodMs} ms`,
+    );
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.beating = this.beat().finally(() => this.schedule(this.opts.periodMs));
+    }, ms);
+  }
+
+  /** One heartbeat, and the configuration it brings applied; a change is reported at once. */
+  async beat(): Promise<void> {
+    let reply: HeartbeatReply;
+    try {
+      reply = await callMaster<HeartbeatReply>(
+        this.opts.master,
+        'POST',
+        '/heartbeat',
+        this.heartbeat(),
+        Math.max(2 * this.opts.periodMs, 5_000),
+      );
+    } catch (e) {
+      this.outage.failed(e);
+      return;
+    }
+    this.outage.recovered();
+    if (this.stopped) return;
+    if (await this.apply(reply)) await this.beat();
+  }
+
+  /** Waits up to one period for new nodes to leave CONFIGURING, so the next report says how they run. */
+  private async settle(): Promise<void> {
+    const deadline = Date.now() + this.opts.periodMs;
+    while (!this.stopped && Date.now() < deadline) {
+      if (!this.opts.runner.reports().some((r) => r.state === 'CONFIGURING')) return;
+      await new Promise((r) => setTimeout(r, Math.min(20, this.opts.periodMs)));
+    }
+  }
+
+  heartbeat(): Heartbeat {
+    const reports = new Map(this.opts.runner.reports().map((r) => [r.name, r]));
+    const names = new Set([...this.mapped, ...this.running.keys()]);
+    const nodes: LogicalHeartbeat[] = [];
+    for (const name of names) {
+      const run = this.running.get(name);
+      const fail = this.failed.get(name);
+      const report = reports.get(name);
+      const state = report?.state ?? (fail !== undefined ? 'ERROR' : run !== undefined ? 'IDLE' : 'HELLO');
+      const n: LogicalHeartbeat = { name, state, version: run?.version ?? 0 };
+      if (fail !== undefined) {
+        n.applied = 'FAILED';
+        n.error = fail.error;
+      } else if (run !== undefined) n.applied = 'APPLIED';
+      if (report !== undefined) n.report = report;
+      nodes.push(n);
+    }
+    return {
+      physical: this.opts.physical,
+      host: this.opts.host,
+      instance: this.instance,
+      periodMs: this.opts.periodMs,
+      nodes,
+    };
+  }
+
+  /** Applies what the master answered; true when something changed. */
+  private async apply(reply: HeartbeatReply): Promise<boolean> {
+    this.mapped = reply.nodes.map((n) => n.name);
+    const target = new Map<string, Running>();
+    for (const n of reply.nodes)
+      if (n.spec !== undefined) target.set(n.name, { version: n.version, spec: n.spec });
+    const changed = [...target].filter(
+      ([name, t]) =>
+        this.running.get(name)?.version !== t.version && this.failed.get(name)?.version !== t.version,
+    );
+    const removed = [...this.running.keys()].filter((name) => !target.has(name));
+    if (changed.length === 0 && removed.length === 0) return false;
+    for (const name of removed) this.failed.delete(name);
+
+    const next = new Map<string, Running>();
+    for (const [name, t] of target) {
+      const run = this.running.get(name);
+      if (changed.some(([c]) => c === name)) next.set(name, t);
+      else if (run !== undefined) next.set(name, run);
+    }
+    // A refresh sends a new version of the same text: the runner's diff would keep the node as it is,
+    // so it is taken out first and started again.
+    const refreshed = changed.filter(([name, t]) => this.running.get(name)?.spec === t.spec).map(([n]) => n);
+    const textOf = (m: Map<string, Running>, without: readonly string[] = []) =>
+      [...m]
+        .filter(([n]) => !without.includes(n))
+        .map(([, r]) => r.spec)
+        .join('\n');
+    const what = changed.map(([n, t]) => `${n} v${t.version}`).join(', ');
+    try {
+      if (refreshed.length > 0) await this.opts.runner.apply(textOf(next, refreshed));
+      await this.opts.runner.apply(textOf(next));
+    } catch (e) {
+      const error = asSluiceError(e).oneLine();
+      for (const [name, t] of changed) this.failed.set(name, { version: t.version, error });
+      this.opts.logger.error(
+        `configuration refused (${what}): ${error}; the running nodes stay as they were`,
+      );
+      return true;
+    }
+    const previous = new Map(this.running);
+    this.running.clear();
+    for (const [name, r] of next) this.running.set(name, r);
+    for (const [name] of changed) this.failed.delete(name);
+    const parts = [
+      ...(changed.length > 0 ? [what] : []),
+      ...(removed.length > 0 ? [`removed ${removed.join(', ')}`] : []),
+    ];
+    this.opts.logger.info(`configuration applied: ${parts.join('; ')}`);
+    await this.settle();
+    await this.revertFailedStarts(
+      changed.map(([n, t]) => [n, t.version] as const),
+      previous,
+      textOf,
+    );
+    return true;
+  }
+
+  /**
+   * A changed node that checked but could not start (a port in use, a missing directory) is in ERROR:
+   * it is reported FAILED with that error and its previous configuration, when it had one, runs again.
+   */
+  private async revertFailedStarts(
+    changed: readonly (readonly [string, number])[],
+    previous: ReadonlyMap<string, Running>,
+    textOf: (m: Map<string, Running>) => string,
+  ): Promise<void> {
+    const reports = new Map(this.opts.runner.reports().map((r) => [r.name, r]));
+    const broken = changed.filter(([n]) => reports.get(n)?.state === 'ERROR');
+    if (broken.length === 0) return;
+    const back = new Map(this.running);
+    for (const [name, version] of broken) {
+      const error = reports.get(name)?.error ?? 'the node failed to start';
+      this.failed.set(name, { version, error });
+      const prior = previous.get(name);
+      if (prior !== undefined) back.set(name, prior);
+    }
+    const reverted = broken.filter(([n]) => previous.has(n)).map(([n]) => n);
+    const what = broken.map(([n, v]) => `${n} v${v}`).join(', ');
+    if (reverted.length === 0) {
+      this.opts.logger.error(
+        `configuration failed to start (${what}); no earlier configuration to return to`,
+      );
+      return;
+    }
+    try {
+      await this.opts.runner.apply(textOf(back));
+      for (const n of reverted) this.running.set(n, back.get(n)!);
+      this.opts.logger.error(
+        `configuration failed to start (${what}); back to the previous one: ${reverted.map((n) => `${n} v${back.get(n)!.version}`).join(', ')}`,
+      );
+    } catch (e) {
+      this.opts.logger.error(
+        `configuration failed to start (${what}) and the previous one was refused: ${asSluiceError(e).oneLine()}`,
+      );
+    }
+  }
+
+  /** Stops heartbeating and drains every logical node. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.beating;
+    await this.opts.runner.stop();
+  }
+}

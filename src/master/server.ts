@@ -1,0 +1,101 @@
+import { asSluiceError, SluiceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Heartbeat, Master } from './master.js';
+import { CONTROL_LIMITS, type ControlServer, type Reply, startControlServer } from './wire.js';
+
+export interface MasterServerOptions {
+  bind: string;
+  heartbeatPort: number;
+  adminPort: number;
+  token?: string | undefined;
+  logger: Logger;
+}
+
+const bad = (error: string): Reply => ({ status: 400, body: { error } });
+const notFound = (path: string): Reply => ({ status: 404, body: { error: `no such request: ${path}` } });
+
+function isName(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= 256;
+}
+
+/** Checks a heartbeat's shape: it comes from the network. */
+function asHeartbeat(body: unknown): Heartbeat | string {
+  const b = body as Partial<Heartbeat> | null;
+  if (b === null || typeof b !== 'object') return 'a heartbeat is a JSON object';
+  if (!isName(b.physical) || !isName(b.host)) return 'a heartbeat names its physical node and host';
+  if (typeof b.periodMs !== 'number' || !(b.periodMs > 0)) return 'a heartbeat gives its period (periodMs)';
+  if (!Array.isArray(b.nodes) || b.nodes.some((n) => !isName(n?.name) || typeof n.state !== 'string'))
+    return 'a heartbeat lists its logical nodes, each with name and state';
+  return b as Heartbeat;
+}
+
+/** The heartbeat port: nodes report and learn what to run. */
+function heartbeatRoute(master: Master) {
+  return async (method: string, path: string, body: unknown): Promise<Reply> => {
+    if (method !== 'POST' || path !== '/heartbeat') return notFound(path);
+    const hb = asHeartbeat(body);
+    if (typeof hb === 'string') return bad(hb);
+    try {
+      return { status: 200, body: master.heartbeat(hb) };
+    } catch (e) {
+      return { status: 409, body: { error: asSluiceError(e).message } };
+    }
+  };
+}
+
+/** The admin port: the shell's commands, their history, the node status and the configurations. */
+function adminRoute(master: Master) {
+  return async (method: string, path: string, body: unknown): Promise<Reply> => {
+    if (method === 'POST' && path === '/commands') {
+      const b = body as { cmd?: unknown; args?: unknown } | null;
+      if (!isName(b?.cmd) || !Array.isArray(b.args) || b.args.some((a) => typeof a !== 'string'))
+        return bad('a command is {"cmd": NAME, "args": [STRING...]}');
+      return { status: 200, body: master.submit(b.cmd, b.args as string[]) };
+    }
+    if (method !== 'GET') return notFound(path);
+    const m = /^\/commands\/(\d+)$/.exec(path);
+    if (m) {
+      const rec = master.command(Number(m[1]));
+      return rec ? { status: 200, body: rec } : { status: 404, body: { error: `no command ${m[1]}` } };
+    }
+    if (path === '/commands') return { status: 200, body: master.commands().slice(-100) };
+    if (path === '/status') return { status: 200, body: master.nodeStatus() };
+    if (path === '/configs')
+      return { status: 200, body: { configs: master.configs(), mappings: master.mappings() } };
+    return notFound(path);
+  };
+}
+
+/** A master's two control ports. */
+export class MasterServer {
+  private constructor(
+    readonly heartbeat: ControlServer,
+    readonly admin: ControlServer,
+  ) {}
+
+  static async start(master: Master, opts: MasterServerOptions): Promise<MasterServer> {
+    if (opts.token !== undefined && opts.token.length === 0)
+      throw new SluiceError('SLUICE_CONFIG', 'the master token is empty');
+    const common = { host: opts.bind, token: opts.token, logger: opts.logger, ...CONTROL_LIMITS };
+    const hb = await startControlServer(
+      'master heartbeat port',
+      { ...common, port: opts.heartbeatPort },
+      heartbeatRoute(master),
+    );
+    try {
+      const admin = await startControlServer(
+        'master admin port',
+        { ...common, port: opts.adminPort },
+        adminRoute(master),
+      );
+      return new MasterServer(hb, admin);
+    } catch (e) {
+      await hb.close();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.heartbeat.close(), this.admin.close()]);
+  }
+}
