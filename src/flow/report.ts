@@ -1,5 +1,6 @@
 import { asSluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
+import type { EventSink } from '../core/pipeline.js';
 
 /**
  * The one report shape of every pipeline a node host runs (logical nodes from a spec, an agent from a
@@ -98,6 +99,8 @@ export class ComponentMeter {
   bytes = 0;
   batches = 0;
   errors = 0;
+  /** Events of the failed batches (the summaries count events, the report counts batches). */
+  failedEvents = 0;
   lastError: string | undefined;
   private readonly counts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
   private sumMs = 0;
@@ -121,6 +124,35 @@ export class ComponentMeter {
     this.latency(ms);
   }
 
+  /**
+   * Appends `batch` to `sink`, counting it in, and out with the time until the sink accepted it, or
+   * as failed. The one metered append: a node's sink tree and each catalog sink in it go through it.
+   * No promise of its own when the sink accepts synchronously.
+   */
+  append(sink: EventSink, batch: Batch): void | Promise<void> {
+    const n = batch.length;
+    this.received(batch);
+    const t0 = performance.now();
+    let r: void | Promise<void>;
+    try {
+      r = sink.append(batch);
+    } catch (e) {
+      this.failed(e, n);
+      throw e;
+    }
+    if (!r) {
+      this.delivered(n, performance.now() - t0);
+      return;
+    }
+    return r.then(
+      () => this.delivered(n, performance.now() - t0),
+      (e: unknown) => {
+        this.failed(e, n);
+        throw e;
+      },
+    );
+  }
+
   latency(ms: number): void {
     this.sumMs += ms;
     const b = LATENCY_BOUNDS_MS;
@@ -129,8 +161,9 @@ export class ComponentMeter {
     this.counts[i]!++;
   }
 
-  failed(e: unknown): void {
+  failed(e: unknown, events: number): void {
     this.errors++;
+    this.failedEvents += events;
     this.lastError = asSluiceError(e).oneLine();
   }
 
