@@ -85,7 +85,7 @@ export class CountedSink implements EventSink {
     readonly inner: EventSink,
     private readonly tallied: TalliedSink,
     /** Report counters of this sink (its tally entry's). */
-    private readonly meter: ComponentMeter = tallied.meter,
+    readonly meter: ComponentMeter = tallied.meter,
   ) {
     if (typeof inner.counts === 'function') tallied.own ??= { delivered: 0, dropped: 0, retried: 0 };
   }

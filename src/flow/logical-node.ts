@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
 import type { CompiledNode } from './compile.js';
-import { SinkTally, type SinkTotals } from './counted.js';
+import { CountedSink, SinkTally, type SinkTotals } from './counted.js';
 import { ComponentMeter, type PipelineReport } from './report.js';
 import { settleAck } from './settle.js';
 
@@ -164,6 +164,8 @@ export class LogicalNode {
 
   private async pump(source: EventSource, sink: EventSink): Promise<void> {
     const meter = this.treeMeter;
+    // A tree that is one catalog sink is metered once for the node and the sink (same clock readings).
+    const lone = sink instanceof CountedSink ? sink : undefined;
     for (;;) {
       let batch = source.next();
       if (batch instanceof Promise) batch = await batch;
@@ -174,7 +176,7 @@ export class LogicalNode {
         continue;
       }
       try {
-        const r = meter.append(sink, batch);
+        const r = lone ? meter.append(lone.inner, batch, lone.meter) : meter.append(sink, batch);
         if (r) await r;
       } catch (e) {
         await this.batchFailed(ack, e);

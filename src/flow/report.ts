@@ -127,30 +127,40 @@ export class ComponentMeter {
   /**
    * Appends `batch` to `sink`, counting it in, and out with the time until the sink accepted it, or
    * as failed. The one metered append: a node's sink tree and each catalog sink in it go through it.
-   * No promise of its own when the sink accepts synchronously.
+   * `also`: the meter of a catalog sink that is the whole tree (`source | sink`), counted with the
+   * same clock readings instead of its own. No promise of its own when the sink accepts synchronously.
    */
-  append(sink: EventSink, batch: Batch): void | Promise<void> {
+  append(sink: EventSink, batch: Batch, also?: ComponentMeter): void | Promise<void> {
     const n = batch.length;
     this.received(batch);
+    also?.received(batch);
     const t0 = performance.now();
     let r: void | Promise<void>;
     try {
       r = sink.append(batch);
     } catch (e) {
       this.failed(e, n);
+      also?.failed(e, n);
       throw e;
     }
     if (!r) {
-      this.delivered(n, performance.now() - t0);
+      this.accepted(n, t0, also);
       return;
     }
     return r.then(
-      () => this.delivered(n, performance.now() - t0),
+      () => this.accepted(n, t0, also),
       (e: unknown) => {
         this.failed(e, n);
+        also?.failed(e, n);
         throw e;
       },
     );
+  }
+
+  private accepted(n: number, t0: number, also: ComponentMeter | undefined): void {
+    const ms = performance.now() - t0;
+    this.delivered(n, ms);
+    also?.delivered(n, ms);
   }
 
   latency(ms: number): void {
