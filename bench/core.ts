@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bestOf, type Row, runSpecInChild } from './harness.js';
+import { bestOf, cpuPerEvent, type Row, runSpecInChild } from './harness.js';
 
 function timeCommand(cmd: string, args: string[]): number {
   const t0 = process.hrtime.bigint();
@@ -25,7 +25,7 @@ export async function benchCore(): Promise<Row[]> {
     name: 'asciisynth(100 B) -> null',
     value: synth.events / synth.seconds,
     unit: 'events/s',
-    note: `${N.toLocaleString('en-US')} events, best of 3; target 5,000,000`,
+    note: `${N.toLocaleString('en-US')} events, best of 3; ${cpuPerEvent(synth.runs).toFixed(1)} ns CPU/event (median of 3); target 5,000,000`,
   });
 
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
@@ -61,7 +61,7 @@ export async function benchCore(): Promise<Row[]> {
       value: rate,
       unit: 'events/s',
       ratio: { against: 'sed -E with the same regex', value: rate / (lines / sed) },
-      note: `${lines.toLocaleString('en-US')} lines of ${Math.round(bytes / lines)} B, rate after 1 s of warm-up (whole run ${Math.round(chain.events / chain.seconds).toLocaleString('en-US')}/s); target 1,000,000`,
+      note: `${lines.toLocaleString('en-US')} lines of ${Math.round(bytes / lines)} B, rate after 1 s of warm-up (whole run ${Math.round(chain.events / chain.seconds).toLocaleString('en-US')}/s); ${cpuPerEvent(chain.runs).toFixed(0)} ns CPU/event (median of 3); target 1,000,000`,
     });
     rows.push({
       suite: 'core',

@@ -22,6 +22,11 @@ export interface SpecRun {
   seconds: number;
   /** Events per second after the first second (JIT warm-up), as a node running for days sees it. */
   steadyRate: number;
+  /**
+   * CPU time the process used for the run (user + system, every thread, GC included). On a shared
+   * machine it moves far less than the rate, which depends on how much of the machine others leave.
+   */
+  cpuSeconds: number;
 }
 
 /** Runs one single-node spec to completion in this process and returns events and seconds. */
@@ -33,6 +38,7 @@ export async function runSpec(spec: string, allowExec = false): Promise<SpecRun>
     context: { config, nodeName: 'bench', allowExec, logger },
   });
   const node = new LogicalNode(compiled!, logger);
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let warm: { t: bigint; events: number } | undefined;
   const sample = setTimeout(() => {
@@ -41,12 +47,13 @@ export async function runSpec(spec: string, allowExec = false): Promise<SpecRun>
   await node.start();
   clearTimeout(sample);
   const end = process.hrtime.bigint();
+  const cpu = process.cpuUsage(cpu0);
   const seconds = Number(end - t0) / 1e9;
   if (node.state !== 'IDLE') throw new Error(`bench node ended ${node.state}: ${node.error?.oneLine()}`);
   const steadyRate = warm
     ? (node.events - warm.events) / (Number(end - warm.t) / 1e9)
     : node.events / seconds;
-  return { events: node.events, seconds, steadyRate };
+  return { events: node.events, seconds, steadyRate, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 /**
@@ -65,14 +72,21 @@ export function runSpecInChild(spec: string): Promise<SpecRun> {
   return Promise.resolve(JSON.parse(out.trim().split('\n').pop()!) as SpecRun);
 }
 
-/** Best of n runs (the least disturbed by the other core's work). */
-export async function bestOf<T extends { seconds: number }>(n: number, f: () => Promise<T>): Promise<T> {
-  let best: T | undefined;
-  for (let i = 0; i < n; i++) {
-    const r = await f();
-    if (!best || r.seconds < best.seconds) best = r;
-  }
-  return best!;
+/** Best of n runs (the least disturbed by the other core's work), and every run. */
+export async function bestOf<T extends { seconds: number }>(
+  n: number,
+  f: () => Promise<T>,
+): Promise<T & { runs: T[] }> {
+  const runs: T[] = [];
+  for (let i = 0; i < n; i++) runs.push(await f());
+  const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  return { ...best, runs };
+}
+
+/** CPU nanoseconds per event, the median over the runs (steadier than the rate on a shared machine). */
+export function cpuPerEvent(runs: SpecRun[]): number {
+  const ns = runs.map((r) => (r.cpuSeconds * 1e9) / r.events).sort((a, b) => a - b);
+  return ns[ns.length >> 1]!;
 }
 
 export function fmt(n: number): string {

@@ -10,63 +10,89 @@ export interface SinkTotals extends SinkCounts {
   failed: number;
 }
 
-/** The totals of every catalog sink of one running node, in spec order. */
-export class SinkTally {
-  private readonly byKey = new Map<string, SinkTotals>();
-  private readonly meters = new Map<string, ComponentMeter>();
+/**
+ * One catalog sink of a running node, over all its instances: its report meter, which also holds what
+ * the summaries say (events delivered and failed), and the counts a sink that counts itself reported.
+ */
+export class TalliedSink {
+  readonly meter: ComponentMeter;
+  /** A sink that counts itself (a best-effort sink) is believed instead of its appends, once closed. */
+  own: SinkCounts | undefined;
 
-  /** The totals of the sink written at `key` (its place in the spec); created on first use. */
-  entry(key: string, name: string): SinkTotals {
-    let t = this.byKey.get(key);
+  constructor(readonly name: string) {
+    this.meter = new ComponentMeter('sink', name, name);
+  }
+
+  totals(name = this.name): SinkTotals {
+    const m = this.meter;
+    const own = this.own;
+    return {
+      name,
+      delivered: own ? own.delivered : m.eventsOut,
+      dropped: own ? own.dropped : 0,
+      retried: own ? own.retried : 0,
+      failed: m.failedEvents,
+    };
+  }
+}
+
+/** The catalog sinks of one running node, in spec order. */
+export class SinkTally {
+  private readonly sinks = new Map<string, TalliedSink>();
+
+  /** The sink written at `key` (its place in the spec, or its agent-file name); created on first use. */
+  entry(key: string, name: string): TalliedSink {
+    let t = this.sinks.get(key);
     if (!t) {
-      t = { name, delivered: 0, dropped: 0, retried: 0, failed: 0 };
-      this.byKey.set(key, t);
-      this.meters.set(key, new ComponentMeter('sink', name, name));
+      t = new TalliedSink(name);
+      this.sinks.set(key, t);
     }
     return t;
   }
 
-  /** The report counters of the sink written at `key` (created with its totals). */
+  /** The report counters of the sink written at `key`. */
   meter(key: string): ComponentMeter | undefined {
-    return this.meters.get(key);
+    return this.sinks.get(key)?.meter;
   }
 
   /** Every sink's meter, named as `list()` names its totals. */
   meterList(): { name: string; meter: ComponentMeter }[] {
-    const names = this.list().map((t) => t.name);
-    return [...this.meters.values()].map((meter, i) => ({ name: names[i]!, meter }));
+    return this.named().map(([name, t]) => ({ name, meter: t.meter }));
   }
 
   list(): SinkTotals[] {
-    const all = [...this.byKey.entries()];
+    return this.named().map(([name, t]) => t.totals(name));
+  }
+
+  /** Each sink with its summary name: a catalog name that repeats gets its place (`text@3:7`). */
+  private named(): [string, TalliedSink][] {
     const seen = new Map<string, number>();
-    for (const [, t] of all) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
-    return all.map(([key, t]) => ((seen.get(t.name) ?? 0) > 1 ? { ...t, name: `${t.name}@${key}` } : t));
+    for (const t of this.sinks.values()) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+    return [...this.sinks].map(([key, t]) => [(seen.get(t.name) ?? 0) > 1 ? `${t.name}@${key}` : t.name, t]);
   }
 }
 
 /**
- * Counts what one catalog sink accepted and failed, for the drain and stop summaries. A sink that
- * reports its own counts (a best-effort sink accepts batches it may drop later) is believed instead of
- * its appends, once it is closed.
+ * One catalog sink instance in a node's tree, counted into its TalliedSink: every append goes through
+ * the sink's meter (events, bytes, time until accepted, failures). A sink that reports its own counts
+ * (a best-effort sink accepts batches it may drop later) adds them when it is closed.
  */
 export class CountedSink implements EventSink {
-  private readonly selfCounting: boolean;
-  /** The inner counts already added to the totals (a sink may be closed and reopened, as failover does). */
+  /** The inner counts already added (a sink may be closed and reopened, as failover does). */
   private readonly folded: SinkCounts = { delivered: 0, dropped: 0, retried: 0 };
 
   constructor(
     readonly inner: EventSink,
-    private readonly totals: SinkTotals,
-    /** Report counters: one latency bucket per batch, from append to acceptance. */
-    private readonly meter?: ComponentMeter,
+    private readonly tallied: TalliedSink,
+    /** Report counters of this sink (its tally entry's). */
+    readonly meter: ComponentMeter = tallied.meter,
   ) {
-    this.selfCounting = typeof inner.counts === 'function';
-    if (this.selfCounting && meter) {
+    if (typeof inner.counts === 'function') {
+      const own = (tallied.own ??= { delivered: 0, dropped: 0, retried: 0 });
       // Live: what earlier instances (folded at their close) and this one dropped.
-      meter.droppedSoFar = () => this.totals.dropped + (this.inner.counts!().dropped - this.folded.dropped);
+      this.meter.droppedSoFar = () => own.dropped + (inner.counts!().dropped - this.folded.dropped);
     }
-    if (meter && typeof inner.reliability === 'function') meter.figures = () => inner.reliability!();
+    if (typeof inner.reliability === 'function') this.meter.figures = () => inner.reliability!();
   }
 
   open(): Promise<void> {
@@ -74,34 +100,7 @@ export class CountedSink implements EventSink {
   }
 
   append(batch: Batch): void | Promise<void> {
-    const n = batch.length;
-    const m = this.meter;
-    m?.received(batch);
-    const t0 = m ? performance.now() : 0;
-    let r: void | Promise<void>;
-    try {
-      r = this.inner.append(batch);
-    } catch (e) {
-      this.totals.failed += n;
-      m?.failed(e);
-      throw e;
-    }
-    if (!r) {
-      if (!this.selfCounting) this.totals.delivered += n;
-      m?.delivered(n, performance.now() - t0);
-      return;
-    }
-    return r.then(
-      () => {
-        if (!this.selfCounting) this.totals.delivered += n;
-        m?.delivered(n, performance.now() - t0);
-      },
-      (e: unknown) => {
-        this.totals.failed += n;
-        m?.failed(e);
-        throw e;
-      },
-    );
+    return this.meter.append(this.inner, batch);
   }
 
   flush(): Promise<void> {
@@ -113,11 +112,12 @@ export class CountedSink implements EventSink {
       await this.inner.close();
     } finally {
       const c = this.inner.counts?.();
-      if (c) {
+      const own = this.tallied.own;
+      if (c && own) {
         const f = this.folded;
-        this.totals.delivered += c.delivered - f.delivered;
-        this.totals.dropped += c.dropped - f.dropped;
-        this.totals.retried += c.retried - f.retried;
+        own.delivered += c.delivered - f.delivered;
+        own.dropped += c.dropped - f.dropped;
+        own.retried += c.retried - f.retried;
         Object.assign(f, c);
       }
     }

@@ -2,13 +2,13 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type Ack, takeAck } from '../core/ack.js';
 import { Backoff, WakeableDelay } from '../core/backoff.js';
 import { asSluiceError, isFatal, type SluiceError } from '../core/errors.js';
-import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
 import type { CompiledNode } from './compile.js';
-import { SinkTally, type SinkTotals } from './counted.js';
+import { CountedSink, SinkTally, type SinkTotals } from './counted.js';
 import { ComponentMeter, type PipelineReport } from './report.js';
+import { settleAck } from './settle.js';
 
 /** Flume's node states (the master shows them); a runtime uses CONFIGURING..CLOSING. */
 export type NodeState =
@@ -56,15 +56,15 @@ const OPEN_RETRY_MAX_MS = 30_000;
 export class LogicalNode {
   state: NodeState = 'IDLE';
   error: SluiceError | undefined;
-  events = 0;
-  batches = 0;
-  failed = 0;
   private source: EventSource | undefined;
   private sink: EventSink | undefined;
   private stopping = false;
   private done: Promise<void> | undefined;
   private tally = new SinkTally();
-  /** What the sink tree was handed (the source's output) and how long it took to accept each batch. */
+  /**
+   * What the source gave and the sink tree was handed, how long the tree took to accept each batch,
+   * and what it failed: the node's only count of its events.
+   */
   private readonly treeMeter: ComponentMeter;
   private readonly appendOutage: OutageLog;
   private readonly retryDelay = new WakeableDelay();
@@ -85,6 +85,20 @@ export class LogicalNode {
 
   get name(): string {
     return this.compiled.name;
+  }
+
+  /** Events pulled from the source (in non-empty batches). */
+  get events(): number {
+    return this.treeMeter.eventsIn;
+  }
+
+  get batches(): number {
+    return this.treeMeter.batches;
+  }
+
+  /** Events of batches the sink tree failed. */
+  get failed(): number {
+    return this.treeMeter.failedEvents;
   }
 
   /** Starts the node; the promise resolves when it reached IDLE or ERROR (never rejects). */
@@ -130,7 +144,7 @@ export class LogicalNode {
     for (;;) {
       try {
         this.tally = new SinkTally();
-        this.sink = new MeteredTree(this.compiled.makeSink(this.tally), this.treeMeter);
+        this.sink = this.compiled.makeSink(this.tally);
         this.source = this.compiled.makeSource();
         await this.sink.open();
         await this.source.open();
@@ -149,51 +163,42 @@ export class LogicalNode {
   }
 
   private async pump(source: EventSource, sink: EventSink): Promise<void> {
+    const meter = this.treeMeter;
+    // A tree that is one catalog sink is metered once for the node and the sink (same clock readings).
+    const lone = sink instanceof CountedSink ? sink : undefined;
     for (;;) {
       let batch = source.next();
       if (batch instanceof Promise) batch = await batch;
       if (batch === null) return;
       const ack = takeAck(batch);
       if (batch.length === 0) {
-        if (ack !== undefined) this.settle(ack, undefined);
+        if (ack !== undefined) settleAck(ack, undefined, this.logger, 'node', this.name);
         continue;
       }
-      this.events += batch.length;
-      this.batches++;
       try {
-        const r = sink.append(batch);
+        const r = lone ? meter.append(lone.inner, batch, lone.meter) : meter.append(sink, batch);
         if (r) await r;
       } catch (e) {
-        await this.batchFailed(batch, ack, e);
+        await this.batchFailed(ack, e);
         continue;
       }
       // Accepted by the sink tree: as safe as a logical node makes a batch (docs/acks.md).
-      if (ack !== undefined) this.settle(ack, undefined);
+      if (ack !== undefined) settleAck(ack, undefined, this.logger, 'node', this.name);
       if (this.appendOutage.down) this.appendOutage.recovered();
     }
   }
 
-  /** A batch the sink tree refused: its ack fails; fatal faults end the node, others cost this batch. */
-  private async batchFailed(batch: Batch, ack: Ack | undefined, e: unknown): Promise<void> {
+  /**
+   * A batch the sink tree refused (the meter counted it failed): its ack fails; fatal faults end the
+   * node, others cost this batch.
+   */
+  private async batchFailed(ack: Ack | undefined, e: unknown): Promise<void> {
     const err = asSluiceError(e);
-    if (ack !== undefined) this.settle(ack, err);
+    if (ack !== undefined) settleAck(ack, err, this.logger, 'node', this.name);
     if (isFatal(e)) throw e;
-    this.failed += batch.length;
     this.appendOutage.failed(err);
     // A sink that fails synchronously in front of a synchronous source must not starve timers and I/O.
     await nextTurn();
-  }
-
-  /** A source's listener that throws is its own fault: logged, and the node goes on. */
-  private settle(ack: Ack, error: Error | undefined): void {
-    try {
-      if (error === undefined) ack.ok();
-      else ack.fail(error);
-    } catch (se) {
-      this.logger.warn(
-        `node ${this.name}: source failed on an acknowledgement: ${asSluiceError(se).oneLine()}`,
-      );
-    }
   }
 
   /** One line: what the source gave, and per sink what was delivered, dropped, retried and failed. */
@@ -242,11 +247,10 @@ export class LogicalNode {
    * tree, and the time the tree took per batch) and each catalog sink of the tree.
    */
   report(): PipelineReport {
-    const m = this.treeMeter;
-    const source = m.report(this.state, this.error ? { lastError: this.error.oneLine() } : undefined);
-    // The pump counts reads (a batch may fail before the tree sees it, e.g. at a decorator).
-    source.eventsIn = this.events;
-    source.batches = this.batches;
+    const source = this.treeMeter.report(
+      this.state,
+      this.error ? { lastError: this.error.oneLine() } : undefined,
+    );
     return {
       name: this.name,
       kind: 'logical-node',
@@ -271,50 +275,5 @@ export class LogicalNode {
       failed: this.failed,
       sinks: this.tally.list(),
     };
-  }
-}
-
-/** The root of a node's sink tree, counting what the source handed it (bytes and time per batch). */
-class MeteredTree implements EventSink {
-  constructor(
-    private readonly tree: EventSink,
-    private readonly meter: ComponentMeter,
-  ) {}
-
-  open(): Promise<void> {
-    return this.tree.open();
-  }
-
-  append(batch: Batch): void | Promise<void> {
-    const m = this.meter;
-    m.received(batch);
-    const t0 = performance.now();
-    let r: void | Promise<void>;
-    try {
-      r = this.tree.append(batch);
-    } catch (e) {
-      m.failed(e);
-      throw e;
-    }
-    if (!r) {
-      m.delivered(batch.length, performance.now() - t0);
-      return;
-    }
-    const n = batch.length;
-    return r.then(
-      () => m.delivered(n, performance.now() - t0),
-      (e: unknown) => {
-        m.failed(e);
-        throw e;
-      },
-    );
-  }
-
-  flush(): Promise<void> {
-    return this.tree.flush ? this.tree.flush() : Promise.resolve();
-  }
-
-  close(): Promise<void> {
-    return this.tree.close();
   }
 }

@@ -1,6 +1,6 @@
 import { asSluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
-import type { ReliabilityFigures } from '../core/pipeline.js';
+import type { EventSink, ReliabilityFigures } from '../core/pipeline.js';
 
 /**
  * The one report shape of every pipeline a node host runs (logical nodes from a spec, an agent from a
@@ -103,6 +103,8 @@ export class ComponentMeter {
   bytes = 0;
   batches = 0;
   errors = 0;
+  /** Events of the failed batches (the summaries count events, the report counts batches). */
+  failedEvents = 0;
   lastError: string | undefined;
   /** For a sink that counts its own drops (best effort): the events dropped so far. */
   droppedSoFar: (() => number) | undefined;
@@ -130,6 +132,45 @@ export class ComponentMeter {
     this.latency(ms);
   }
 
+  /**
+   * Appends `batch` to `sink`, counting it in, and out with the time until the sink accepted it, or
+   * as failed. The one metered append: a node's sink tree and each catalog sink in it go through it.
+   * `also`: the meter of a catalog sink that is the whole tree (`source | sink`), counted with the
+   * same clock readings instead of its own. No promise of its own when the sink accepts synchronously.
+   */
+  append(sink: EventSink, batch: Batch, also?: ComponentMeter): void | Promise<void> {
+    const n = batch.length;
+    this.received(batch);
+    also?.received(batch);
+    const t0 = performance.now();
+    let r: void | Promise<void>;
+    try {
+      r = sink.append(batch);
+    } catch (e) {
+      this.failed(e, n);
+      also?.failed(e, n);
+      throw e;
+    }
+    if (!r) {
+      this.accepted(n, t0, also);
+      return;
+    }
+    return r.then(
+      () => this.accepted(n, t0, also),
+      (e: unknown) => {
+        this.failed(e, n);
+        also?.failed(e, n);
+        throw e;
+      },
+    );
+  }
+
+  private accepted(n: number, t0: number, also: ComponentMeter | undefined): void {
+    const ms = performance.now() - t0;
+    this.delivered(n, ms);
+    also?.delivered(n, ms);
+  }
+
   latency(ms: number): void {
     this.sumMs += ms;
     const b = LATENCY_BOUNDS_MS;
@@ -138,8 +179,9 @@ export class ComponentMeter {
     this.counts[i]!++;
   }
 
-  failed(e: unknown): void {
+  failed(e: unknown, events: number): void {
     this.errors++;
+    this.failedEvents += events;
     this.lastError = asSluiceError(e).oneLine();
   }
 

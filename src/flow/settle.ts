@@ -1,3 +1,7 @@
+import type { Ack } from '../core/ack.js';
+import { asSluiceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+
 /**
  * Waits for every promise, then rejects with the first failure (if any). Unlike Promise.all it never
  * leaves a branch running unobserved when another branch failed.
@@ -5,4 +9,24 @@
 export async function settleAll(ps: Promise<void>[]): Promise<void> {
   const results = await Promise.allSettled(ps);
   for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+/**
+ * Settles the ack of a batch a runner took from a source (ok when `error` is undefined). The listener
+ * is the source's code: if it throws, that is the source's fault, logged under the runner's name
+ * (`node n1`, `source r1`), and the runner goes on.
+ */
+export function settleAck(
+  ack: Ack,
+  error: Error | undefined,
+  logger: Logger,
+  runner: 'node' | 'source',
+  name: string,
+): void {
+  try {
+    if (error === undefined) ack.ok();
+    else ack.fail(error);
+  } catch (e) {
+    logger.warn(`${runner} ${name}: the source failed on an acknowledgement: ${asSluiceError(e).oneLine()}`);
+  }
 }

@@ -4,8 +4,7 @@ import { test } from 'node:test';
 import { FailingSink, makeBatch, testContext } from '../../test/mocks/sinks.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { freePort } from '../core/ports.js';
-import { CountedSink } from '../flow/counted.js';
-import { ComponentMeter } from '../flow/report.js';
+import { CountedSink, TalliedSink } from '../flow/counted.js';
 import { AckClient } from './ack-service.js';
 import { AckedWriteAheadSink, type WriteAheadOptions } from './acked-write-ahead.js';
 
@@ -73,7 +72,6 @@ test('ackedWriteAhead with nobody acknowledging: close gives up after its timeou
 });
 
 test('a write-ahead sink shows its figures in its component report', () => {
-  const meter = new ComponentMeter('sink', 'agentE2ESink', 'agentE2ESink');
   const figures = { groupsPending: 2, groupsAcked: 5, groupsRetransmitted: 1, walBytes: 4096 };
   const inner = {
     open: async () => {},
@@ -81,7 +79,7 @@ test('a write-ahead sink shows its figures in its component report', () => {
     close: async () => {},
     reliability: () => figures,
   };
-  new CountedSink(inner, { name: 'agentE2ESink', delivered: 0, dropped: 0, retried: 0, failed: 0 }, meter);
+  const { meter } = new CountedSink(inner, new TalliedSink('agentE2ESink'));
   assert.deepEqual(meter.report('ACTIVE').reliability, figures);
 });
 

@@ -1,12 +1,13 @@
 import type { Interceptor } from '../../catalog/ng.js';
 import type { Channel } from '../../channels/types.js';
-import { type Ack, takeAck } from '../../core/ack.js';
+import { takeAck } from '../../core/ack.js';
 import { Backoff, WakeableDelay } from '../../core/backoff.js';
 import { asSluiceError, isFatal } from '../../core/errors.js';
 import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import { OutageLog } from '../../core/outage.js';
 import type { EventSource } from '../../core/pipeline.js';
+import { settleAck } from '../settle.js';
 import { componentError, componentLabel } from './component-error.js';
 
 /** Longest wait between attempts to open a source that failed to open for a transient reason. */
@@ -119,14 +120,14 @@ export class SourceRunner {
           if (batch.length > 0) await this.put(batch);
         } catch (e) {
           const err = asSluiceError(e);
-          if (ack !== undefined) this.settle(ack, err);
+          if (ack !== undefined) settleAck(ack, err, this.logger, 'source', this.name);
           if (isFatal(e) || this.stopping) throw e;
           this.failed += size;
           this.batchOutage.failed(e);
           continue;
         }
         // Every channel committed its put (or the interceptors left nothing to put): the batch is safe.
-        if (ack !== undefined) this.settle(ack, undefined);
+        if (ack !== undefined) settleAck(ack, undefined, this.logger, 'source', this.name);
         if (batch.length === 0) continue;
         if (this.batchOutage.down) this.batchOutage.recovered();
         this.accepted += batch.length;
@@ -136,16 +137,6 @@ export class SourceRunner {
       this.state = 'ERROR';
       this.error = componentError(componentLabel('source', this.name, this.type), e).oneLine();
       this.logger.error(`${this.error} (source stopped)`);
-    }
-  }
-
-  /** A source's listener that throws is its own fault: logged, and the runner goes on. */
-  private settle(ack: Ack, error: Error | undefined): void {
-    try {
-      if (error === undefined) ack.ok();
-      else ack.fail(error);
-    } catch (se) {
-      this.logger.warn(`source ${this.name}: failed on an acknowledgement: ${asSluiceError(se).oneLine()}`);
     }
   }
 
