@@ -1,7 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
+import { sumBodyBytes } from '../core/batch-bytes.js';
 import type { Batch } from '../core/event.js';
 import { ChannelProperties, capacities } from './props.js';
-import { bodyBytes } from './queue.js';
 import { QueuedChannel, type QueuedTransaction } from './queued.js';
 import type { ChannelContext, ChannelDef, ChannelProps } from './types.js';
 
@@ -56,7 +56,7 @@ export class MemoryChannel extends QueuedChannel {
 
   override putTx(tx: QueuedTransaction, events: Batch): void {
     super.putTx(tx, events);
-    tx.putBytes += bodyBytes(events);
+    tx.putBytes += sumBodyBytes(events);
   }
 
   commitTx(tx: QueuedTransaction): void | Promise<void> {
@@ -83,7 +83,7 @@ export class MemoryChannel extends QueuedChannel {
   }
 
   protected override onTaken(tx: QueuedTransaction, batch: Batch): void {
-    tx.takenBytes += bodyBytes(batch);
+    tx.takenBytes += sumBodyBytes(batch);
   }
 
   private finish(tx: QueuedTransaction): void {

@@ -98,10 +98,3 @@ export class RunQueue {
     }
   }
 }
-
-/** Sum of body lengths: the byte estimate Flume's memory channel uses (headers ride in the buffer margin). */
-export function bodyBytes(events: readonly Event[], from = 0, to = events.length): number {
-  let n = 0;
-  for (let i = from; i < to; i++) n += events[i]!.body.length;
-  return n;
-}

@@ -1,3 +1,4 @@
+import { bodyBytes } from '../core/batch-bytes.js';
 import { asSluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import type { EventSink, ReliabilityFigures } from '../core/pipeline.js';
@@ -73,24 +74,6 @@ export interface LatencyReport {
   counts: number[];
   /** Sum of the measured times, for a mean. */
   sumMs: number;
-}
-
-// The batch counted last: a batch passes several meters unchanged (the node's root, a fanout's
-// branches, each catalog sink), and its bytes are summed once instead of once per meter. It keeps at
-// most that one batch alive until the next is counted.
-let lastBatch: Batch | undefined;
-let lastLength = 0;
-let lastBytes = 0;
-
-/** The body bytes of a batch, read without cutting a Buffer from a chunk. */
-export function bodyBytes(batch: Batch): number {
-  if (batch === lastBatch && batch.length === lastLength) return lastBytes;
-  let bytes = 0;
-  for (let i = 0; i < batch.length; i++) bytes += batch[i]!.bodyLength;
-  lastBatch = batch;
-  lastLength = batch.length;
-  lastBytes = bytes;
-  return bytes;
 }
 
 /**

@@ -5,7 +5,8 @@ import { ComponentProperties, type RawProps } from '../catalog/properties.js';
 import { memoryChannel } from '../channels/memory.js';
 import { takeAck } from '../core/ack.js';
 import { bodyTexts, Event } from '../core/event.js';
-import { replicatingSelector, SourceRunner } from '../flow/agent/source-runner.js';
+import { replicateTo } from '../flow/agent/selectors.js';
+import { SourceRunner } from '../flow/agent/source-runner.js';
 import { FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
 import { cipherList, opensslCipher, protocolRange } from '../rpc/avro/ng-tls.js';
 import { Status } from '../rpc/avro/protocols.js';
@@ -130,7 +131,7 @@ test('a full channel: the sender is answered FAILED within request-timeout inste
     },
   );
   await channel.start();
-  const runner = new SourceRunner('r1', src, [], replicatingSelector([channel]), c.logger, 20);
+  const runner = new SourceRunner('r1', src, [], replicateTo([channel]), c.logger, 20);
   await runner.start();
   const client = new FlumeRpcClient({ host: '127.0.0.1', port: src.port, requestTimeoutMs: 10_000 });
   try {

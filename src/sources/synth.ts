@@ -1,5 +1,6 @@
 import { randomFillSync, randomInt } from 'node:crypto';
 import type { BoundArgs, SourceDef } from '../catalog/types.js';
+import { noteBodyBytes } from '../core/batch-bytes.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
 import { Event, localHost, nowNanos } from '../core/event.js';
@@ -69,6 +70,8 @@ export class SynthSource implements EventSource {
       batch[i] = new Event(ring[k]!, ts, Priority.INFO, nanos + i, host);
       if (++k === r) k = 0;
     }
+    // Every body is one ring entry of the same size: the meters need not walk the batch.
+    noteBodyBytes(batch, n * ring[0]!.length);
     return batch;
   }
 

@@ -17,7 +17,8 @@ import { takeAck } from '../../src/core/ack.js';
 import { ByteWriter } from '../../src/core/byte-writer.js';
 import { SiteConfig } from '../../src/core/config.js';
 import { Event } from '../../src/core/event.js';
-import { replicatingSelector, SourceRunner } from '../../src/flow/agent/source-runner.js';
+import { replicateTo } from '../../src/flow/agent/selectors.js';
+import { SourceRunner } from '../../src/flow/agent/source-runner.js';
 import { FlumeRpcClient } from '../../src/rpc/avro/flume-protocol.js';
 import { encodeFrame } from '../../src/rpc/avro/frame.js';
 import { HandshakeRequestor } from '../../src/rpc/avro/handshake.js';
@@ -338,7 +339,7 @@ async function stuckNgSource(requestTimeout: string) {
     },
   );
   await channel.start();
-  const runner = new SourceRunner('r1', src, [], replicatingSelector([channel]), ctx.logger, 20);
+  const runner = new SourceRunner('r1', src, [], replicateTo([channel]), ctx.logger, 20);
   await runner.start();
   cleanup.push(async () => {
     await channel.stop();

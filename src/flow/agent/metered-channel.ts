@@ -1,6 +1,7 @@
 import type { Channel, Transaction, TransactionState } from '../../channels/types.js';
+import { bodyBytes } from '../../core/batch-bytes.js';
 import type { Batch } from '../../core/event.js';
-import { bodyBytes, ComponentMeter } from '../report.js';
+import { ComponentMeter } from '../report.js';
 
 /**
  * A channel as the agent's runners see it: the same channel, counting what its transactions commit

@@ -15,15 +15,19 @@ export const replicatingSelector: SelectorDef = {
   docs: "Flume NG's default selector: every channel of the source gets every event.",
   properties: [],
   create<C>(_props: ComponentProperties, channels: ReadonlyMap<string, C>): ChannelSelector<C> {
-    const list = [...channels.values()];
-    return (batch) => {
-      const m = new Map<C, Batch>();
-      for (let i = 0; i < list.length; i++)
-        m.set(list[i]!, i === list.length - 1 ? batch : batch.map((e) => e.copy()));
-      return m;
-    };
+    return replicateTo([...channels.values()]);
   },
 };
+
+/** The replicating selector over a list of channels. */
+export function replicateTo<C>(list: readonly C[]): ChannelSelector<C> {
+  return (batch) => {
+    const m = new Map<C, Batch>();
+    for (let i = 0; i < list.length; i++)
+      m.set(list[i]!, i === list.length - 1 ? batch : batch.map((e) => e.copy()));
+    return m;
+  };
+}
 
 /** multiplexing: the value of one attribute picks the channels (`mapping.<value>`), else `default`. */
 export const multiplexingSelector: SelectorDef = {

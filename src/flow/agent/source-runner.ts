@@ -1,4 +1,4 @@
-import type { Interceptor } from '../../catalog/ng.js';
+import type { ChannelSelector as CatalogSelector, Interceptor } from '../../catalog/ng.js';
 import type { Channel } from '../../channels/types.js';
 import { takeAck } from '../../core/ack.js';
 import { Backoff, WakeableDelay } from '../../core/backoff.js';
@@ -13,38 +13,8 @@ import { componentError, componentLabel } from './component-error.js';
 /** Longest wait between attempts to open a source that failed to open for a transient reason. */
 const OPEN_RETRY_MAX_MS = 30_000;
 
-/** Which channels a batch goes to (Flume's channel selectors). */
-export type ChannelSelector = (batch: Batch) => Map<Channel, Batch>;
-
-/** replicating: every channel gets every event. */
-export function replicatingSelector(channels: Channel[]): ChannelSelector {
-  return (batch) => {
-    const m = new Map<Channel, Batch>();
-    for (let i = 0; i < channels.length; i++)
-      m.set(channels[i]!, i === channels.length - 1 ? batch : batch.map((e) => e.copy()));
-    return m;
-  };
-}
-
-/** multiplexing: the value of `header` picks the channels (`mapping.<value>`), else `default`. */
-export function multiplexingSelector(
-  header: string,
-  mapping: Map<string, Channel[]>,
-  fallback: Channel[],
-): ChannelSelector {
-  return (batch) => {
-    const m = new Map<Channel, Batch>();
-    for (const e of batch) {
-      const targets = mapping.get(e.getAttrString(header) ?? '') ?? fallback;
-      for (const c of targets) {
-        let b = m.get(c);
-        if (!b) m.set(c, (b = []));
-        b.push(targets.length > 1 ? e.copy() : e);
-      }
-    }
-    return m;
-  };
-}
+/** Which channels a batch goes to (Flume's channel selectors: selectors.ts). */
+export type ChannelSelector = CatalogSelector<Channel>;
 
 /**
  * Pulls a source, runs its interceptors and puts each batch into its channels, one put transaction per
