@@ -14,7 +14,7 @@ import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 
 /** Events sent; `SLUICE_RELOAD_EVENTS` raises it for a manual run (the issue's 100,000). */
-const TOTAL = Number(process.env.SLUICE_RELOAD_EVENTS ?? 20_000);
+const TOTAL = Number(process.env.SLUICE_RELOAD_EVENTS ?? 100_000);
 /** Paced so the reload lands mid-stream even on a fast machine: about 5 s of sending. */
 const RATE = Math.max(2000, TOTAL / 5);
 

@@ -13,7 +13,7 @@ import { byHeader, exited, output, sender, sluice } from '../support/processes.j
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 
-const TOTAL = Number(process.env.SLUICE_RELOAD_EVENTS ?? 20_000);
+const TOTAL = Number(process.env.SLUICE_RELOAD_EVENTS ?? 100_000);
 const RATE = Math.max(2000, TOTAL / 5);
 
 function spec(p1: number, r1: number, p2: number, r2: number, tagged: boolean): string {
