@@ -12,7 +12,7 @@ import { TOKEN_FILE } from './vocabulary.js';
 /** `sluice shell`: Flume's command shell against a master's admin port. */
 export const shellCommand: Command = {
   name: 'shell',
-  synopsis: '[-c HOST:PORT] [-e CMD] [-s SCRIPT] [-q]',
+  synopsis: '[-c HOST:PORT,...] [-e CMD] [-s SCRIPT] [-q]',
   description: [
     "Flume's command shell: connect to a master's admin port and run commands, typed (Tab completes),",
     'piped on stdin, one with -e or a script with -s. A script stops at the first command that fails',

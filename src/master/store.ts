@@ -102,7 +102,9 @@ export class LocalCommandLog implements CommandLog {
   }
   async update(): Promise<void> {}
   async get(id: number): Promise<CommandRecord | undefined> {
-    return this.records.find((r) => r.id === id);
+    // Ids are consecutive, so the record's place follows from the id of the last one.
+    const i = id - (this.nextId - this.records.length);
+    return Number.isInteger(i) && i >= 0 ? this.records[i] : undefined;
   }
   async recent(n: number): Promise<CommandRecord[]> {
     return this.records.slice(-n);
