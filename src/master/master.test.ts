@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../test/support/tmp.js';
@@ -175,7 +175,11 @@ test('the embedded store keeps every configuration and mapping across a restart,
 
   writeFileSync(join(dir, 'master-state.json'), '{"half');
   await assert.rejects(new FileStore(dir).load(), /is not a master state file/);
-  assert.ok(existsSync(join(dir, 'master-state.json')));
+  // A master whose state could not be loaded refuses changes rather than overwrite it with nothing.
+  const broken = new Master({ store: new FileStore(dir), logger, check });
+  await assert.rejects(broken.ready, /is not a master state file/);
+  assert.match((await broken.exec('config', ['x', 'null', 'null'])).message, /is not a master state file/);
+  assert.equal(readFileSync(join(dir, 'master-state.json'), 'utf8'), '{"half');
 });
 
 test('a second process claiming the name of a live physical node is refused until the first is LOST', async () => {

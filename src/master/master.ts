@@ -142,6 +142,8 @@ export class Master {
    * again on the newer state. A change that throws, or cannot be saved, leaves the state as it was.
    */
   private async mutate<T>(change: () => T): Promise<T> {
+    // A state that could not be loaded must not be overwritten by one built from nothing.
+    await this.ready;
     for (let attempt = 1; ; attempt++) {
       if (this.opts.store.shared) this.data = await this.opts.store.load();
       const before = structuredClone(this.data);
