@@ -1,9 +1,10 @@
 // Several masters on a real ZooKeeper: a three-server ensemble (Debian's zookeeper package) on loopback,
 // two `sluice master` processes sharing it (flume.master.zk.use.external), one `sluice node` that lists
 // both masters, and shells. Checked: a configuration made through master A is seen through master B;
-// events flow; master A killed with SIGKILL: the node keeps flowing, moves its heartbeats to B and stays
-// configurable through B (a shell given both masters fails over) with one ZooKeeper server down too, and no configuration is lost (B shows
-// every version made through A, and the command made through A is still in the shared history).
+// events flow; master A (and one ZooKeeper server) killed with SIGKILL: the node keeps flowing, moves its
+// heartbeats to B and stays configurable through B (a shell given both masters fails over), and no
+// configuration is lost (B shows every version made through A, and the command A ran is still in the
+// shared history).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
