@@ -1,14 +1,34 @@
 import { resolve } from 'node:path';
+import type { SiteConfig } from '../core/config.js';
 import { SluiceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { compileSpec } from '../flow/compile.js';
 import { Master } from '../master/master.js';
 import { MasterServer } from '../master/server.js';
 import { type ConfigStore, FileStore, MemoryStore } from '../master/store.js';
+import { ZooKeeperStore } from '../master/stores/zookeeper.js';
 import { readToken } from '../master/token.js';
 import { optString } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
 import { CONF, TOKEN_FILE } from './vocabulary.js';
+
+/**
+ * The store flume.master.store names: `memory`; `zookeeper` with flume.master.zk.use.external, the
+ * ensemble of flume.master.zk.servers (shared by every master given it); otherwise the embedded store.
+ */
+async function openStore(config: SiteConfig, logger: Logger): Promise<ConfigStore> {
+  if (config.getString('flume.master.store') === 'memory') return new MemoryStore();
+  if (!config.getBool('flume.master.zk.use.external'))
+    return new FileStore(resolve(config.getString('flume.master.zk.logdir')));
+  const servers = config.getString('flume.master.zk.servers').trim();
+  if (servers === '')
+    throw new SluiceError(
+      'SLUICE_CONFIG',
+      'flume.master.zk.use.external is true but flume.master.zk.servers lists no ZooKeeper server',
+    );
+  return ZooKeeperStore.open({ servers, logger });
+}
 
 /** `sluice master`: the master's heartbeat and admin ports, until SIGINT or SIGTERM. */
 export const masterCommand: Command = {
@@ -44,6 +64,11 @@ export const masterCommand: Command = {
       help: 'configuration store (flume.master.store)',
     },
     { name: 'store-dir', value: 'DIR', help: 'directory of the embedded store (flume.master.zk.logdir)' },
+    {
+      name: 'zk-servers',
+      value: 'HOST:PORT,...',
+      help: 'share the state in this external ZooKeeper ensemble (flume.master.zk.servers and .use.external)',
+    },
     TOKEN_FILE,
   ],
   positionals: { min: 0, max: 0 },
@@ -58,16 +83,11 @@ export const masterCommand: Command = {
     set('admin-port', 'flume.master.admin.port');
     set('store', 'flume.master.store');
     set('store-dir', 'flume.master.zk.logdir');
+    set('zk-servers', 'flume.master.zk.servers');
+    if (optString(p, 'zk-servers') !== undefined) overrides['flume.master.zk.use.external'] = 'true';
     const config = env.config.with(overrides);
-    let store: ConfigStore;
-    if (config.getString('flume.master.store') === 'memory') store = new MemoryStore();
-    else if (config.getBool('flume.master.zk.use.external'))
-      throw new SluiceError(
-        'SLUICE_CONFIG',
-        'flume.master.zk.use.external: an external ZooKeeper store is not built yet; use the embedded store',
-      );
-    else store = new FileStore(resolve(config.getString('flume.master.zk.logdir')));
     const logger = env.logger;
+    const store = await openStore(config, logger);
     const context = { ...env.context, allowExec: true };
     const master = new Master({
       store,
@@ -75,6 +95,7 @@ export const masterCommand: Command = {
       // The master checks names and arguments; whether a node may run exec sources is the node's call.
       check: (spec, file) => void compileSpec(spec, { catalog: env.catalog, context, file }),
     });
+    await master.ready;
     const token = readToken(optString(p, 'token-file'));
     const bind = optString(p, 'bind') ?? '127.0.0.1';
     const server = await MasterServer.start(master, {
@@ -97,6 +118,7 @@ export const masterCommand: Command = {
     });
     await master.idle();
     await server.close();
+    await store.close();
     return 0;
   },
 };

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import type { SiteConfig } from '../core/config.js';
+import { MasterFailover } from '../master/failover.js';
 import { type LogicalNodeRunner, NodeAgent } from '../master/node-agent.js';
 import { readToken } from '../master/token.js';
-import { parseAddress } from '../master/wire.js';
 import { underSite } from '../node/host.js';
 import { SpecHost } from '../node/spec-host.js';
 import { optString, type ParsedArgs } from './args.js';
@@ -33,15 +33,17 @@ export async function joinMaster(p: ParsedArgs): Promise<number> {
     nodeName: physical,
   });
   const cfg = env.config;
-  const master = parseAddress(
-    optString(p, 'master') ?? cfg.getList('flume.master.servers')[0] ?? 'localhost',
+  const token = readToken(optString(p, 'token-file'));
+  const masters = MasterFailover.parse(
+    optString(p, 'master') ?? (cfg.getList('flume.master.servers').join(',') || 'localhost'),
     cfg.getInt('flume.master.heartbeat.port'),
-  );
+    token,
+  ).masters;
   const host = new SpecHost({ catalog: env.catalog, context: env.context, logger: env.logger });
   const agent = new NodeAgent({
     physical,
     host: hostname(),
-    master: { ...master, token: readToken(optString(p, 'token-file')) },
+    masters,
     periodMs: cfg.getInt('flume.config.heartbeat.period'),
     logger: env.logger,
     runner: specHostRunner(host, cfg),

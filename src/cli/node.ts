@@ -40,8 +40,8 @@ export const nodeCommand: Command = {
     ...RELOAD_OPTIONS,
     {
       name: 'master',
-      value: 'HOST:PORT',
-      help: 'without -1: the master to heartbeat to (default: flume.master.servers, flume.master.heartbeat.port)',
+      value: 'HOST:PORT,...',
+      help: 'without -1: the masters to heartbeat to, the next when one does not answer (default: flume.master.servers, flume.master.heartbeat.port)',
     },
     TOKEN_FILE,
   ],

@@ -12,7 +12,7 @@ import { TOKEN_FILE } from './vocabulary.js';
 /** `sluice shell`: Flume's command shell against a master's admin port. */
 export const shellCommand: Command = {
   name: 'shell',
-  synopsis: '[-c HOST:PORT] [-e CMD] [-s SCRIPT] [-q]',
+  synopsis: '[-c HOST:PORT,...] [-e CMD] [-s SCRIPT] [-q]',
   description: [
     "Flume's command shell: connect to a master's admin port and run commands, typed (Tab completes),",
     'piped on stdin, one with -e or a script with -s. A script stops at the first command that fails',
@@ -22,8 +22,8 @@ export const shellCommand: Command = {
     {
       name: 'connect',
       short: 'c',
-      value: 'HOST:PORT',
-      help: 'connect to the master at HOST:PORT (default port 35873)',
+      value: 'HOST:PORT,...',
+      help: 'connect to the master at HOST:PORT (default port 35873); several masters: the next when one dies (default: flume.master.servers when set)',
     },
     { name: 'execute', short: 'e', value: 'CMD', help: 'run one command and exit' },
     { name: 'script', short: 's', value: 'SCRIPT', help: 'run the commands of the file SCRIPT and exit' },
@@ -43,7 +43,12 @@ export const shellCommand: Command = {
       err: (t) => process.stderr.write(`${t}\n`),
     });
     const status = (r: LineResult) => (r === 'failed' ? 1 : 0);
-    const target = optString(p, 'connect');
+    // Without -c, the masters flume-site.xml names (when it names them) on the admin port.
+    const target =
+      optString(p, 'connect') ??
+      (config.source('flume.master.servers') !== 'default'
+        ? config.getList('flume.master.servers').join(',')
+        : undefined);
     if (target !== undefined && (await shell.line(`connect '${target.replaceAll("'", '')}'`)) === 'failed')
       return 1;
     const one = optString(p, 'execute');

@@ -156,7 +156,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
     name: 'flume.master.servers',
     type: 'list',
     default: 'localhost',
-    docs: 'Comma-separated host names of the master servers. One name runs a standalone master; several run a distributed master, and nodes fail over between them.',
+    docs: 'Comma-separated master servers (host, or host:port when masters share a host). One name runs a standalone master; several masters share their state through ZooKeeper (flume.master.zk.use.external), and nodes (on flume.master.heartbeat.port) and the shell (on flume.master.admin.port) move to the next when theirs does not answer.',
   },
   {
     name: 'flume.master.ensemble',
@@ -225,12 +225,12 @@ export const PROPERTIES: readonly PropertyDef[] = [
     name: 'flume.master.zk.use.external',
     type: 'bool',
     default: 'false',
-    docs: 'Use the external ZooKeeper ensemble in flume.master.zk.servers instead of the embedded store.',
+    docs: 'Keep the master state (configurations, mappings, command history) in the external ZooKeeper ensemble of flume.master.zk.servers instead of the embedded store; every master given the same ensemble shares it.',
   },
   {
     name: 'flume.master.zk.servers',
     type: 'list',
     default: '',
-    docs: 'Comma-separated host:port list of an external ZooKeeper ensemble (with flume.master.zk.use.external).',
+    docs: 'Comma-separated host:port list of an external ZooKeeper ensemble (with flume.master.zk.use.external); the state lives under the znode /sluice/master.',
   },
 ];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../test/support/tmp.js';
@@ -19,8 +19,10 @@ const check: SpecChecker = (spec, file) =>
     file,
   });
 
-function master(store: ConfigStore = new MemoryStore(), now?: () => number): Master {
-  return new Master({ store, logger, check, ...(now ? { now } : {}) });
+async function master(store: ConfigStore = new MemoryStore(), now?: () => number): Promise<Master> {
+  const m = new Master({ store, logger, check, ...(now ? { now } : {}) });
+  await m.ready;
+  return m;
 }
 
 const beat = (physical: string, nodes: Heartbeat['nodes'] = []): Heartbeat => ({
@@ -31,7 +33,7 @@ const beat = (physical: string, nodes: Heartbeat['nodes'] = []): Heartbeat => ({
 });
 
 test('config gives each new text a new version; the same text (spaced otherwise) keeps it', async () => {
-  const m = master();
+  const m = await master();
   const a = await m.exec('config', ['n1', 'asciisynth(5, 10)', 'console']);
   assert.equal(a.state, 'SUCCEEDED', a.message);
   assert.equal(a.message, 'n1 version 1');
@@ -46,7 +48,7 @@ test('config gives each new text a new version; the same text (spaced otherwise)
 });
 
 test('a malformed or unknown spec fails config with its place, and the previous configuration stays', async () => {
-  const m = master();
+  const m = await master();
   await m.exec('config', ['n1', 'asciisynth(5, 10)', 'console']);
   const syntax = await m.exec('config', ['n1', 'asciisynth(5, 10', 'console']);
   assert.equal(syntax.state, 'FAILED');
@@ -64,31 +66,32 @@ test('a malformed or unknown spec fails config with its place, and the previous 
 });
 
 test('commands get increasing ids, run in order and end SUCCEEDED or FAILED with a message', async () => {
-  const m = master();
-  const a = m.submit('noop', []);
-  const b = m.submit('nosuch', []);
-  const c = m.submit('config', ['only-one-arg']);
+  const m = await master();
+  const [a, b, c] = await Promise.all([
+    m.submit('noop', []),
+    m.submit('nosuch', []),
+    m.submit('config', ['only-one-arg']),
+  ]);
   assert.deepEqual([a.id, b.id, c.id], [1, 2, 3]);
-  assert.equal(a.state, 'PENDING');
   await m.idle();
-  assert.equal(m.command(1)!.state, 'SUCCEEDED');
-  assert.equal(m.command(2)!.state, 'FAILED');
-  assert.match(m.command(2)!.message, /unknown command "nosuch"/);
-  assert.match(m.command(3)!.message, /config takes 3 argument\(s\): config logicalnode source sink/);
-  assert.equal(m.command(4), undefined);
+  assert.equal((await m.command(1))!.state, 'SUCCEEDED');
+  assert.equal((await m.command(2))!.state, 'FAILED');
+  assert.match((await m.command(2))!.message, /unknown command "nosuch"/);
+  assert.match((await m.command(3))!.message, /config takes 3 argument\(s\): config logicalnode source sink/);
+  assert.equal(await m.command(4), undefined);
 });
 
 test('a physical node gets the logical node of its name, its configuration, and its reported state', async () => {
   let now = 1_000_000;
-  const m = master(new MemoryStore(), () => now);
-  assert.deepEqual(m.heartbeat(beat('host1')).nodes, [{ name: 'host1', version: 0 }]);
+  const m = await master(new MemoryStore(), () => now);
+  assert.deepEqual((await m.heartbeat(beat('host1'))).nodes, [{ name: 'host1', version: 0 }]);
   assert.equal(m.nodeStatus()[0]!.state, 'HELLO');
   await m.exec('config', ['host1', 'asciisynth(5, 10)', 'console']);
-  const reply = m.heartbeat(beat('host1', [{ name: 'host1', state: 'HELLO', version: 0 }]));
+  const reply = await m.heartbeat(beat('host1', [{ name: 'host1', state: 'HELLO', version: 0 }]));
   assert.deepEqual(reply.nodes, [
     { name: 'host1', version: 1, spec: 'host1 : asciisynth(5, 10) | console ;' },
   ]);
-  m.heartbeat(beat('host1', [{ name: 'host1', state: 'ACTIVE', version: 1, applied: 'APPLIED' }]));
+  await m.heartbeat(beat('host1', [{ name: 'host1', state: 'ACTIVE', version: 1, applied: 'APPLIED' }]));
   assert.deepEqual(
     m.nodeStatus().map((s) => [s.name, s.physical, s.state, s.version, s.applied]),
     [['host1', 'host1', 'ACTIVE', 1, 'APPLIED']],
@@ -100,14 +103,14 @@ test('a physical node gets the logical node of its name, its configuration, and 
 });
 
 test('spawn, unmap, decommission and their errors', async () => {
-  const m = master();
-  m.heartbeat(beat('host1'));
+  const m = await master();
+  await m.heartbeat(beat('host1'));
   assert.equal((await m.exec('spawn', ['host1', 'agent1'])).state, 'SUCCEEDED');
   const dup = await m.exec('spawn', ['host2', 'agent1']);
   assert.equal(dup.state, 'FAILED');
   assert.match(dup.message, /"agent1" is already mapped to "host1"/);
   assert.deepEqual(
-    m.heartbeat(beat('host1')).nodes.map((n) => n.name),
+    (await m.heartbeat(beat('host1'))).nodes.map((n) => n.name),
     ['host1', 'agent1'],
   );
   assert.match((await m.exec('unmap', ['host2', 'agent1'])).message, /"agent1" is not mapped to "host2"/);
@@ -120,11 +123,11 @@ test('spawn, unmap, decommission and their errors', async () => {
   assert.deepEqual(m.mappings().host2, []);
   assert.equal(m.nodeStatus().find((s) => s.name === 'agent1')!.state, 'DECOMMISSIONED');
   assert.equal((await m.exec('unmapAll', [])).message, 'unmapped 1 logical node(s)');
-  assert.deepEqual(m.heartbeat(beat('host1')).nodes, []);
+  assert.deepEqual((await m.heartbeat(beat('host1'))).nodes, []);
 });
 
 test('refresh gives a new version of the same text; unconfig sets null | null', async () => {
-  const m = master();
+  const m = await master();
   await m.exec('multiconfig', ['a : console | console ; b : asciisynth(1, 1) | console ;']);
   assert.equal((await m.exec('refresh', ['a'])).state, 'SUCCEEDED');
   assert.match((await m.exec('refresh', ['zz'])).message, /unknown logical node "zz"/);
@@ -148,12 +151,12 @@ test('refresh gives a new version of the same text; unconfig sets null | null', 
 
 test('the embedded store keeps every configuration and mapping across a restart, written atomically', async (t) => {
   const dir = tempDir('master-store', t);
-  const first = master(new FileStore(dir));
+  const first = await master(new FileStore(dir));
   await first.exec('multiconfig', ['a : console | console ; b : asciisynth(1, 1) | console ;']);
-  first.heartbeat(beat('host1'));
+  await first.heartbeat(beat('host1'));
   await first.exec('spawn', ['host1', 'a']);
   assert.deepEqual(readdirSync(dir), ['master-state.json'], 'no temporary file is left');
-  const second = master(new FileStore(dir));
+  const second = await master(new FileStore(dir));
   assert.deepEqual(second.configs(), first.configs());
   assert.deepEqual(second.mappings(), { host1: ['host1', 'a'] });
   assert.equal((await second.exec('config', ['c', 'console', 'console'])).message, 'c version 3');
@@ -162,7 +165,7 @@ test('the embedded store keeps every configuration and mapping across a restart,
   assert.equal((await second.exec('save', [save])).state, 'SUCCEEDED');
   const text = readFileSync(save, 'utf8');
   assert.match(text, /^a : console \| console ;$/m);
-  const third = master();
+  const third = await master();
   assert.equal((await third.exec('load', [save])).state, 'SUCCEEDED');
   assert.deepEqual(
     third.configs().map((c) => [c.name, c.source, c.sink]),
@@ -171,30 +174,37 @@ test('the embedded store keeps every configuration and mapping across a restart,
   assert.match((await third.exec('load', [join(dir, 'none')])).message, /ENOENT|no such file/);
 
   writeFileSync(join(dir, 'master-state.json'), '{"half');
-  assert.throws(() => new FileStore(dir).load(), /is not a master state file/);
-  assert.ok(existsSync(join(dir, 'master-state.json')));
+  await assert.rejects(new FileStore(dir).load(), /is not a master state file/);
+  // A master whose state could not be loaded refuses changes rather than overwrite it with nothing.
+  const broken = new Master({ store: new FileStore(dir), logger, check });
+  await assert.rejects(broken.ready, /is not a master state file/);
+  assert.match((await broken.exec('config', ['x', 'null', 'null'])).message, /is not a master state file/);
+  assert.equal(readFileSync(join(dir, 'master-state.json'), 'utf8'), '{"half');
 });
 
-test('a second process claiming the name of a live physical node is refused until the first is LOST', () => {
+test('a second process claiming the name of a live physical node is refused until the first is LOST', async () => {
   let now = 1_000_000;
-  const m = master(new MemoryStore(), () => now);
-  m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' });
+  const m = await master(new MemoryStore(), () => now);
+  await m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' });
   now += 1000;
-  assert.throws(
-    () => m.heartbeat({ ...beat('host1'), instance: 'second', host: 'b' }),
+  await assert.rejects(
+    m.heartbeat({ ...beat('host1'), instance: 'second', host: 'b' }),
     /physical node "host1" is already heartbeating from a; a second process \(on b\) claims its name/,
   );
-  m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' });
+  await m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' });
   now += 3001;
-  assert.equal(m.heartbeat({ ...beat('host1'), instance: 'second', host: 'b' }).nodes[0]!.name, 'host1');
-  assert.throws(
-    () => m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' }),
+  assert.equal(
+    (await m.heartbeat({ ...beat('host1'), instance: 'second', host: 'b' })).nodes[0]!.name,
+    'host1',
+  );
+  await assert.rejects(
+    m.heartbeat({ ...beat('host1'), instance: 'first', host: 'a' }),
     /already heartbeating from b/,
   );
 });
 
 test('rollback returns a node to an earlier configuration as a new version; rollbackAll the fleet', async () => {
-  const m = master();
+  const m = await master();
   await m.exec('config', ['a', 'asciisynth(1, 1)', 'console']);
   await m.exec('config', ['a', 'asciisynth(2, 1)', 'console']);
   await m.exec('config', ['b', 'asciisynth(3, 1)', 'console']);

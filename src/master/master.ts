@@ -7,7 +7,14 @@ import { parseSink, parseSource, parseSpec } from '../spec/parser.js';
 import { printCall, printNode, printSink } from '../spec/printer.js';
 import { atomicWrite } from './atomic.js';
 import { COMMANDS, MASTER_COMMANDS } from './commands.js';
-import { type ConfigStore, type LogicalConfig, type MasterData, PAST_LIMIT } from './store.js';
+import {
+  type ConfigStore,
+  emptyData,
+  type LogicalConfig,
+  type MasterData,
+  PAST_LIMIT,
+  StoreConflict,
+} from './store.js';
 
 /** Checks a spec completely (names, arguments) without running it; throws a placed SluiceError. */
 export type SpecChecker = (spec: Spec, file: string) => void;
@@ -70,8 +77,6 @@ export interface MasterOptions {
   store: ConfigStore;
   logger: Logger;
   check?: SpecChecker;
-  /** Commands kept in the history; older ones are forgotten. */
-  historyLimit?: number;
   /** Heartbeats missed before a node is LOST. */
   missedHeartbeats?: number;
   now?: () => number;
@@ -92,59 +97,110 @@ export function configSpec(c: LogicalConfig): string {
  * commands of the shell (and later the web forms) one after the other, keeping a history.
  */
 export class Master {
-  data: MasterData;
+  data: MasterData = emptyData();
   private readonly status = new Map<string, NodeStatus>();
   private readonly periods = new Map<string, number>();
   /** The process heartbeating as each physical node, and when it last did. */
   private readonly instances = new Map<string, { instance: string; host: string; lastSeen: number }>();
   private readonly refused = new Set<string>();
-  private readonly history: CommandRecord[] = [];
-  private nextId = 1;
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<void>;
+  /** Resolves once the store's state is loaded; rejects when it cannot be. */
+  readonly ready: Promise<void>;
   private readonly now: () => number;
 
   constructor(private readonly opts: MasterOptions) {
-    this.data = opts.store.load();
     this.now = opts.now ?? Date.now;
+    this.ready = opts.store.load().then((d) => {
+      this.data = d;
+    });
+    this.queue = this.ready.catch(() => undefined);
+    // Another master changed the shared state: it is read again between two commands.
+    opts.store.onChange?.(() => void this.serially(() => this.reload()));
   }
 
-  /** Queues a command; it runs after those submitted before it. Returns its id at once. */
-  submit(cmd: string, args: readonly string[]): CommandRecord {
+  private async reload(): Promise<void> {
+    try {
+      this.data = await this.opts.store.load();
+    } catch (e) {
+      this.opts.logger.warn(`reloading the master state: ${asSluiceError(e).oneLine()}`);
+    }
+  }
+
+  /** Runs `fn` after everything queued before it; the queue goes on whatever `fn` does. */
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn);
+    this.queue = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
+  }
+
+  /**
+   * Applies a change to the state and saves it. With a shared store the state is loaded first (another
+   * master may have changed it), and a save that lost the race to another master's runs the change
+   * again on the newer state. A change that throws, or cannot be saved, leaves the state as it was.
+   */
+  private async mutate<T>(change: () => T): Promise<T> {
+    // A state that could not be loaded must not be overwritten by one built from nothing.
+    await this.ready;
+    for (let attempt = 1; ; attempt++) {
+      if (this.opts.store.shared) this.data = await this.opts.store.load();
+      const before = structuredClone(this.data);
+      try {
+        const out = change();
+        await this.opts.store.save(this.data);
+        return out;
+      } catch (e) {
+        this.data = before;
+        if (!(e instanceof StoreConflict) || attempt >= 10) throw e;
+      }
+    }
+  }
+
+  /**
+   * Queues a command; it runs after those submitted before it. Resolves with its record (PENDING) once
+   * the store gave it an id.
+   */
+  submit(cmd: string, args: readonly string[]): Promise<CommandRecord> {
     const rec: CommandRecord = {
-      id: this.nextId++,
+      id: 0,
       cmd,
       args: [...args],
       state: 'PENDING',
       message: '',
       time: this.now(),
     };
-    this.history.push(rec);
-    const limit = this.opts.historyLimit ?? 10_000;
-    if (this.history.length > limit) this.history.splice(0, this.history.length - limit);
-    this.queue = this.queue.then(() => this.run(rec));
-    return rec;
+    const logged = this.opts.store.history.append(rec).then((id) => {
+      rec.id = id;
+      return rec;
+    });
+    void this.serially(async () => {
+      await logged;
+      await this.run(rec);
+      await this.opts.store.history.update(rec);
+    }).catch((e) => this.opts.logger.warn(`command ${rec.cmd}: ${asSluiceError(e).oneLine()}`));
+    return logged;
   }
 
   /** Runs a command and resolves with its record once it SUCCEEDED or FAILED. */
   async exec(cmd: string, args: readonly string[]): Promise<CommandRecord> {
-    const rec = this.submit(cmd, args);
+    const rec = await this.submit(cmd, args);
     await this.queue;
     return rec;
   }
 
-  command(id: number): CommandRecord | undefined {
-    const first = this.history[0];
-    if (first === undefined) return undefined;
-    return this.history[id - first.id];
+  command(id: number): Promise<CommandRecord | undefined> {
+    return this.opts.store.history.get(id);
   }
 
-  commands(): readonly CommandRecord[] {
-    return this.history;
+  /** The last `n` commands, oldest first. */
+  commands(n = 100): Promise<CommandRecord[]> {
+    return this.opts.store.history.recent(n);
   }
 
   private async run(rec: CommandRecord): Promise<void> {
     const def = Object.hasOwn(COMMANDS, rec.cmd) ? COMMANDS[rec.cmd] : undefined;
-    const before = structuredClone(this.data);
     try {
       if (def === undefined)
         throw new SluiceError(
@@ -157,12 +213,9 @@ export class Master {
           'SLUICE_CONFIG',
           `${rec.cmd} takes ${min === max ? min : `${min} to ${max}`} argument(s): ${def.usage}`,
         );
-      const message = def.run(this, rec.args);
-      if (def.mutates) this.opts.store.save(this.data);
-      rec.message = message;
+      rec.message = def.mutates ? await this.mutate(() => def.run(this, rec.args)) : def.run(this, rec.args);
       rec.state = 'SUCCEEDED';
     } catch (e) {
-      this.data = before;
       rec.message = asSluiceError(e).oneLine();
       rec.state = 'FAILED';
     }
@@ -327,20 +380,13 @@ export class Master {
    * A physical node's heartbeat: records its logical nodes' status and answers what they are to run.
    * A physical node seen for the first time gets the logical node of its own name, as in Flume.
    */
-  heartbeat(hb: Heartbeat): HeartbeatReply {
+  async heartbeat(hb: Heartbeat): Promise<HeartbeatReply> {
+    await this.ready;
     const now = this.now();
     this.claim(hb, now);
     this.periods.set(hb.physical, hb.periodMs);
-    if (this.data.mappings[hb.physical] === undefined) {
-      // Commands run synchronously once dequeued, so this change cannot interleave with one.
-      const free =
-        this.mappedTo(hb.physical) === undefined && !this.data.decommissioned.includes(hb.physical);
-      this.data.mappings[hb.physical] = free ? [hb.physical] : [];
-      this.opts.store.save(this.data);
-      this.opts.logger.info(
-        `physical node ${hb.physical} (${hb.host}) joined${free ? `: logical node ${hb.physical} mapped to it` : ''}`,
-      );
-    }
+    if (this.data.mappings[hb.physical] === undefined)
+      await this.serially(() => this.mutate(() => this.join(hb)));
     const mine = new Set(this.data.mappings[hb.physical] ?? []);
     for (const n of hb.nodes) {
       if (!mine.has(n.name)) continue;
@@ -373,6 +419,16 @@ export class Master {
         return c === undefined ? { name, version: 0 } : { name, version: c.version, spec: configSpec(c) };
       }),
     };
+  }
+
+  /** A physical node seen for the first time (by any master sharing the store) gets its mapping. */
+  private join(hb: Heartbeat): void {
+    if (this.data.mappings[hb.physical] !== undefined) return;
+    const free = this.mappedTo(hb.physical) === undefined && !this.data.decommissioned.includes(hb.physical);
+    this.data.mappings[hb.physical] = free ? [hb.physical] : [];
+    this.opts.logger.info(
+      `physical node ${hb.physical} (${hb.host}) joined${free ? `: logical node ${hb.physical} mapped to it` : ''}`,
+    );
   }
 
   /**

@@ -36,7 +36,7 @@ async function setUp(t: { after(fn: () => Promise<void> | void): void }) {
   const agent = new NodeAgent({
     physical: 'host1',
     host: 'localhost',
-    master: { host: '127.0.0.1', port: server.heartbeat.port, token: TOKEN },
+    masters: [{ host: '127.0.0.1', port: server.heartbeat.port, token: TOKEN }],
     periodMs: 50,
     logger,
     runner: specHostRunner(host, SiteConfig.defaults()),

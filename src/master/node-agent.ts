@@ -3,8 +3,9 @@ import { asSluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
 import type { PipelineReport } from '../flow/report.js';
+import { MasterFailover } from './failover.js';
 import type { Heartbeat, HeartbeatReply, LogicalHeartbeat } from './master.js';
-import { callMaster, type MasterAddress } from './wire.js';
+import type { MasterAddress } from './wire.js';
 
 /**
  * What runs a physical node's logical nodes (a SpecHost, adapted in the CLI): `apply` runs exactly the
@@ -20,7 +21,8 @@ export interface LogicalNodeRunner {
 export interface NodeAgentOptions {
   physical: string;
   host: string;
-  master: MasterAddress;
+  /** The masters sharing one store (flume.master.servers): the node moves on when its own does not answer. */
+  masters: readonly MasterAddress[];
   periodMs: number;
   runner: LogicalNodeRunner;
   logger: Logger;
@@ -46,9 +48,15 @@ export class NodeAgent {
   private beating: Promise<void> = Promise.resolve();
   private readonly outage: OutageLog;
   private readonly instance = randomUUID();
+  private readonly masters: MasterFailover;
 
   constructor(private readonly opts: NodeAgentOptions) {
-    this.outage = new OutageLog(opts.logger, `heartbeats to master ${opts.master.host}:${opts.master.port}`, {
+    this.masters = new MasterFailover(opts.masters, (from, to, why) =>
+      opts.logger.warn(
+        `master ${from.host}:${from.port} did not answer (${why.message}); heartbeating to master ${to.host}:${to.port}`,
+      ),
+    );
+    this.outage = new OutageLog(opts.logger, `heartbeats to the master (${this.masters.describe()})`, {
       down: 'failing',
       up: 'answered again',
       meanwhile: 'the logical nodes keep running; heartbeating on',
@@ -57,7 +65,7 @@ export class NodeAgent {
 
   start(): void {
     this.opts.logger.info(
-      `physical node ${this.opts.physical} heartbeating to master ${this.opts.master.host}:${this.opts.master.port} every ${this.opts.periodMs} ms`,
+      `physical node ${this.opts.physical} heartbeating to master ${this.masters.describe()} every ${this.opts.periodMs} ms`,
     );
     this.schedule(0);
   }
@@ -73,8 +81,7 @@ export class NodeAgent {
   async beat(): Promise<void> {
     let reply: HeartbeatReply;
     try {
-      reply = await callMaster<HeartbeatReply>(
-        this.opts.master,
+      reply = await this.masters.call<HeartbeatReply>(
         'POST',
         '/heartbeat',
         this.heartbeat(),

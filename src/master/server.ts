@@ -36,7 +36,7 @@ function heartbeatRoute(master: Master) {
     const hb = asHeartbeat(body);
     if (typeof hb === 'string') return bad(hb);
     try {
-      return { status: 200, body: master.heartbeat(hb) };
+      return { status: 200, body: await master.heartbeat(hb) };
     } catch (e) {
       return { status: 409, body: { error: asSluiceError(e).message } };
     }
@@ -50,15 +50,15 @@ function adminRoute(master: Master) {
       const b = body as { cmd?: unknown; args?: unknown } | null;
       if (!isName(b?.cmd) || !Array.isArray(b.args) || b.args.some((a) => typeof a !== 'string'))
         return bad('a command is {"cmd": NAME, "args": [STRING...]}');
-      return { status: 200, body: master.submit(b.cmd, b.args as string[]) };
+      return { status: 200, body: await master.submit(b.cmd, b.args as string[]) };
     }
     if (method !== 'GET') return notFound(path);
     const m = /^\/commands\/(\d+)$/.exec(path);
     if (m) {
-      const rec = master.command(Number(m[1]));
+      const rec = await master.command(Number(m[1]));
       return rec ? { status: 200, body: rec } : { status: 404, body: { error: `no command ${m[1]}` } };
     }
-    if (path === '/commands') return { status: 200, body: master.commands().slice(-100) };
+    if (path === '/commands') return { status: 200, body: await master.commands(100) };
     if (path === '/status') return { status: 200, body: master.nodeStatus() };
     if (path === '/configs')
       return { status: 200, body: { configs: master.configs(), mappings: master.mappings() } };

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { asSluiceError } from '../core/errors.js';
 import { commandUsage, MASTER_COMMANDS } from './commands.js';
+import { MasterFailover } from './failover.js';
 import type { CommandRecord, NodeStatus } from './master.js';
 import { shellWords } from './shell-words.js';
 import type { LogicalConfig } from './store.js';
 import { formatConfigs, formatStatus } from './tables.js';
-import { callMaster, type MasterAddress, parseAddress } from './wire.js';
+import type { MasterAddress } from './wire.js';
 
 export interface ShellOptions {
   token?: string | undefined;
@@ -40,7 +41,7 @@ export const SHELL_COMMANDS: readonly string[] = [
 ];
 
 const HELP = `Shell commands:
-  connect host[:port]              connect to a master's admin port (default port ${'%PORT%'})
+  connect host[:port][,host:port]  connect to a master's admin port (default port ${'%PORT%'}); several: failover
   exec CMD [ARG...]                run a master command and wait for its result
   submit CMD [ARG...]              queue a master command; prints its id
   wait MS [CMDID]                  wait up to MS ms (0: no limit) for the command (default: the last submitted)
@@ -60,21 +61,29 @@ ${MASTER_COMMANDS.map((c) => `  ${commandUsage(c)}`).join('\n')}`;
  * a wait timed out, the master did not answer) or `quit`.
  */
 export class Shell {
-  address: MasterAddress | undefined;
+  private masters: MasterFailover | undefined;
   lastSubmitted: number | undefined;
 
   constructor(private readonly opts: ShellOptions) {}
 
-  get prompt(): string {
-    return this.address === undefined
-      ? '[flume (disconnected)] '
-      : `[flume ${this.address.host}:${this.address.port}] `;
+  /** The master commands go to now, if connected. */
+  get address(): MasterAddress | undefined {
+    return this.masters?.address;
   }
 
+  get prompt(): string {
+    const a = this.address;
+    return a === undefined ? '[flume (disconnected)] ' : `[flume ${a.host}:${a.port}] `;
+  }
+
+  /** `host[:port]`, or several masters sharing a store: `host:port,host:port` (the next when one dies). */
   connect(target: string): void {
-    const a = parseAddress(target, this.opts.defaultPort);
-    this.address = { ...a, token: this.opts.token };
-    if (!this.opts.quiet) this.opts.err(`Connecting to Flume master ${a.host}:${a.port}...`);
+    this.masters = MasterFailover.parse(target, this.opts.defaultPort, this.opts.token, (from, to) =>
+      this.opts.err(
+        `master ${from.host}:${from.port} did not answer; now connected to ${to.host}:${to.port}`,
+      ),
+    );
+    if (!this.opts.quiet) this.opts.err(`Connecting to Flume master ${this.masters.describe()}...`);
   }
 
   async line(text: string): Promise<LineResult> {
@@ -138,17 +147,17 @@ export class Shell {
     return 'failed';
   }
 
-  private target(): MasterAddress {
-    if (this.address === undefined) throw new Error('not connected to a master: connect host:port first');
-    return this.address;
+  private target(): MasterFailover {
+    if (this.masters === undefined) throw new Error('not connected to a master: connect host:port first');
+    return this.masters;
   }
 
   private get<T>(path: string): Promise<T> {
-    return callMaster<T>(this.target(), 'GET', path);
+    return this.target().call<T>('GET', path);
   }
 
   private post(cmd: string, args: string[]): Promise<CommandRecord> {
-    return callMaster<CommandRecord>(this.target(), 'POST', '/commands', { cmd, args });
+    return this.target().call<CommandRecord>('POST', '/commands', { cmd, args });
   }
 
   private async exec(cmd: string, args: string[]): Promise<LineResult> {

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ioError, SluiceError } from '../core/errors.js';
 import { atomicWrite } from './atomic.js';
+import type { CommandRecord } from './master.js';
 
 /** What the master must not lose: every logical node's configuration and the mappings. */
 export interface MasterData {
@@ -33,27 +34,99 @@ export function emptyData(): MasterData {
   return { nextVersion: 1, configs: {}, mappings: {}, decommissioned: [], past: {} };
 }
 
+/** Checks the shape of a stored state (`where` names the file or znode it came from). */
+export function checkedData(data: MasterData, where: string): MasterData {
+  if (
+    data === null ||
+    typeof data !== 'object' ||
+    typeof data.nextVersion !== 'number' ||
+    typeof data.configs !== 'object' ||
+    data.configs === null
+  )
+    throw new SluiceError('SLUICE_STORAGE', `${where} is not a master state file`);
+  return { ...emptyData(), ...data };
+}
+
 /**
- * Where the master keeps MasterData. `save` resolves once the state is durable (for the file store:
- * on disk), and the master answers a command only after that, so an acknowledged command survives a
- * crash.
+ * The master's command history: ids, states and messages. A shared store keeps it where every master
+ * reads it, so a command submitted to one master can be followed through another; ids are unique
+ * across the masters sharing it.
+ */
+export interface CommandLog {
+  /** Records a new PENDING command and resolves with its id. */
+  append(rec: CommandRecord): Promise<number>;
+  /** Records the command's new state and message. */
+  update(rec: CommandRecord): Promise<void>;
+  get(id: number): Promise<CommandRecord | undefined>;
+  /** The last `n` commands, oldest first. */
+  recent(n: number): Promise<CommandRecord[]>;
+}
+
+/** Another master saved the state since this one loaded it: reload, run the change again, save. */
+export class StoreConflict extends SluiceError {
+  constructor(where: string) {
+    super('SLUICE_STORAGE', `${where}: another master changed the state meanwhile`, { retriable: true });
+  }
+}
+
+/**
+ * Where the master keeps MasterData and its command history. `save` resolves once the state is durable
+ * (for the file store: on disk; for ZooKeeper: acknowledged by a quorum), and the master answers a
+ * command only after that, so an acknowledged command survives a crash.
  */
 export interface ConfigStore {
   readonly description: string;
-  load(): MasterData;
-  save(data: MasterData): void;
+  /**
+   * True when other masters share the state: the master loads it before each change, and `save`
+   * rejects with StoreConflict when another master saved since that load.
+   */
+  readonly shared: boolean;
+  readonly history: CommandLog;
+  load(): Promise<MasterData>;
+  save(data: MasterData): Promise<void>;
+  /** Calls `changed` whenever another master changed the state (shared stores only). */
+  onChange?(changed: () => void): void;
+  close(): Promise<void>;
+}
+
+/** A command history in this process only, the last `limit` commands. */
+export class LocalCommandLog implements CommandLog {
+  private readonly records: CommandRecord[] = [];
+  private nextId = 1;
+  constructor(private readonly limit = 10_000) {}
+
+  async append(rec: CommandRecord): Promise<number> {
+    this.records.push(rec);
+    if (this.records.length > this.limit) this.records.splice(0, this.records.length - this.limit);
+    return this.nextId++;
+  }
+  async update(): Promise<void> {}
+  async get(id: number): Promise<CommandRecord | undefined> {
+    // Ids are consecutive, so the record's place follows from the id of the last one.
+    const i = id - (this.nextId - this.records.length);
+    return Number.isInteger(i) && i >= 0 ? this.records[i] : undefined;
+  }
+  async recent(n: number): Promise<CommandRecord[]> {
+    return this.records.slice(-n);
+  }
 }
 
 /** Keeps the state in this process only: lost when the master stops. */
 export class MemoryStore implements ConfigStore {
   readonly description = 'memory (lost when the master stops)';
+  readonly shared = false;
+  readonly history: CommandLog;
   private data = emptyData();
-  load(): MasterData {
+  constructor(historyLimit?: number) {
+    this.history = new LocalCommandLog(historyLimit);
+  }
+  async load(): Promise<MasterData> {
     return structuredClone(this.data);
   }
-  save(data: MasterData): void {
+  async save(data: MasterData): Promise<void> {
     this.data = structuredClone(data);
   }
+  async close(): Promise<void> {}
 }
 
 /**
@@ -63,13 +136,17 @@ export class MemoryStore implements ConfigStore {
 export class FileStore implements ConfigStore {
   readonly file: string;
   readonly description: string;
+  readonly shared = false;
+  /** The history is not kept on disk: a restarted master starts a new one. */
+  readonly history: CommandLog;
 
-  constructor(dir: string) {
+  constructor(dir: string, historyLimit?: number) {
+    this.history = new LocalCommandLog(historyLimit);
     this.file = join(dir, 'master-state.json');
     this.description = `embedded (${this.file})`;
   }
 
-  load(): MasterData {
+  async load(): Promise<MasterData> {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -86,12 +163,10 @@ export class FileStore implements ConfigStore {
         `${this.file} is not a master state file: ${(e as Error).message}`,
       );
     }
-    if (typeof data.nextVersion !== 'number' || typeof data.configs !== 'object' || data.configs === null)
-      throw new SluiceError('SLUICE_STORAGE', `${this.file} is not a master state file`);
-    return { ...emptyData(), ...data };
+    return checkedData(data, this.file);
   }
 
-  save(data: MasterData): void {
+  async save(data: MasterData): Promise<void> {
     try {
       mkdirSync(dirname(this.file), { recursive: true });
     } catch (e) {
@@ -99,4 +174,6 @@ export class FileStore implements ConfigStore {
     }
     atomicWrite(this.file, JSON.stringify(data));
   }
+
+  async close(): Promise<void> {}
 }

@@ -12,7 +12,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 
-export type PeerName = 'python3-avro' | 'rsyslogd' | 'logger' | 'openssl' | 'java' | 'avrocat' | 'strace';
+export type PeerName =
+  | 'python3-avro'
+  | 'rsyslogd'
+  | 'logger'
+  | 'openssl'
+  | 'java'
+  | 'avrocat'
+  | 'strace'
+  | 'zookeeper';
 
 interface PeerDef {
   /** The Debian package that provides it. */
@@ -58,6 +66,14 @@ const PEERS: Record<PeerName, PeerDef> = {
         : undefined,
   },
   avrocat: { pkg: 'avro-bin', find: () => which('avrocat') },
+  // Debian's ZooKeeper server (3.8): its jars, run with the JRE; the path found is the server's jar.
+  zookeeper: {
+    pkg: 'zookeeper',
+    find: () =>
+      existsSync('/usr/share/java/zookeeper.jar') && which('java') !== undefined
+        ? '/usr/share/java/zookeeper.jar'
+        : undefined,
+  },
   // strace must also be allowed to trace (ptrace may be forbidden in a container).
   strace: {
     pkg: 'strace',

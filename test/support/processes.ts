@@ -39,6 +39,31 @@ export function sender(port: number, total: number, rate: number): ChildProcess 
   );
 }
 
+export interface Ran {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** Runs `sluice shell ARGS` with `stdin` piped in (no token from the environment); its status and output. */
+export function shell(args: string[], cwd: string, stdin = ''): Promise<Ran> {
+  const child = spawn(process.execPath, [BIN, 'shell', ...args], {
+    cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, SLUICE_FROM_SOURCE: '1', SLUICE_MASTER_TOKEN: '' },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  child.stdin.end(stdin);
+  return exited(child).then((code) => ({ code, out, err }));
+}
+
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
