@@ -74,6 +74,7 @@ export const masterCommand: Command = {
       logger,
       // The master checks names and arguments; whether a node may run exec sources is the node's call.
       check: (spec, file) => void compileSpec(spec, { catalog: env.catalog, context, file }),
+      basePort: config.getInt('flume.collector.port'),
     });
     const token = readToken(optString(p, 'token-file'));
     const bind = optString(p, 'bind') ?? '127.0.0.1';

@@ -7,7 +7,9 @@ import { parseSink, parseSource, parseSpec } from '../spec/parser.js';
 import { printCall, printNode, printSink } from '../spec/printer.js';
 import { atomicWrite } from './atomic.js';
 import { COMMANDS, MASTER_COMMANDS } from './commands.js';
+import { setFlow } from './flows.js';
 import { type ConfigStore, type LogicalConfig, type MasterData, PAST_LIMIT } from './store.js';
+import { retranslate, translationOf } from './translate.js';
 
 /** Checks a spec completely (names, arguments) without running it; throws a placed SluiceError. */
 export type SpecChecker = (spec: Spec, file: string) => void;
@@ -58,6 +60,8 @@ export interface Heartbeat {
   /** The node's heartbeat period: LOST after three of them without one. */
   periodMs: number;
   nodes: LogicalHeartbeat[];
+  /** Where the heartbeat came from (set by the master's server, not the node): peers reach it there. */
+  address?: string;
 }
 
 /** What a node is to run: its logical nodes, each with its version and spec (none: not configured). */
@@ -74,6 +78,8 @@ export interface MasterOptions {
   historyLimit?: number;
   /** Heartbeats missed before a node is LOST. */
   missedHeartbeats?: number;
+  /** The first port the master assigns to logicalSource and collectorSource (flume.collector.port). */
+  basePort?: number;
   now?: () => number;
 }
 
@@ -102,10 +108,15 @@ export class Master {
   private nextId = 1;
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
+  /** Logical nodes with a collectorSource, and which of them were lost at the last translation. */
+  private collectors: string[] = [];
+  private lostKey = '';
 
   constructor(private readonly opts: MasterOptions) {
     this.data = opts.store.load();
     this.now = opts.now ?? Date.now;
+    // A state stored before translations existed gets them now; saved with the next change.
+    this.translate();
   }
 
   /** Queues a command; it runs after those submitted before it. Returns its id at once. */
@@ -158,7 +169,10 @@ export class Master {
           `${rec.cmd} takes ${min === max ? min : `${min} to ${max}`} argument(s): ${def.usage}`,
         );
       const message = def.run(this, rec.args);
-      if (def.mutates) this.opts.store.save(this.data);
+      if (def.mutates) {
+        this.translate();
+        this.opts.store.save(this.data);
+      }
       rec.message = message;
       rec.state = 'SUCCEEDED';
     } catch (e) {
@@ -271,7 +285,7 @@ export class Master {
     return `saved ${Object.keys(this.data.configs).length} configuration(s) to ${file}`;
   }
 
-  spawn(physical: string, logical: string): string {
+  spawn(physical: string, logical: string, flow?: string): string {
     const at = this.mappedTo(logical);
     if (at !== undefined)
       throw new SluiceError(
@@ -281,7 +295,8 @@ export class Master {
     const list = this.data.mappings[physical] ?? [];
     this.data.mappings[physical] = [...list, logical];
     this.data.decommissioned = this.data.decommissioned.filter((d) => d !== logical);
-    return `${logical} mapped to ${physical}`;
+    setFlow(translationOf(this.data), logical, flow);
+    return `${logical} mapped to ${physical}${flow === undefined ? '' : ` in flow ${flow}`}`;
   }
 
   unmap(physical: string, logical: string): string {
@@ -309,6 +324,7 @@ export class Master {
       throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${logical}"`);
     delete this.data.configs[logical];
     delete this.data.past[logical];
+    setFlow(translationOf(this.data), logical, undefined);
     if (at !== undefined) this.data.mappings[at] = this.data.mappings[at]!.filter((l) => l !== logical);
     if (!this.data.decommissioned.includes(logical)) this.data.decommissioned.push(logical);
     this.status.delete(logical);
@@ -336,12 +352,14 @@ export class Master {
       const free =
         this.mappedTo(hb.physical) === undefined && !this.data.decommissioned.includes(hb.physical);
       this.data.mappings[hb.physical] = free ? [hb.physical] : [];
+      this.translate();
       this.opts.store.save(this.data);
       this.opts.logger.info(
         `physical node ${hb.physical} (${hb.host}) joined${free ? `: logical node ${hb.physical} mapped to it` : ''}`,
       );
     }
     const mine = new Set(this.data.mappings[hb.physical] ?? []);
+    this.learnAddress(hb);
     for (const n of hb.nodes) {
       if (!mine.has(n.name)) continue;
       this.status.set(n.name, {
@@ -366,13 +384,77 @@ export class Master {
           version: 0,
           lastSeen: now,
         });
+    this.watchCollectors();
+    const translated = translationOf(this.data).translated;
     return {
       periodMs: hb.periodMs,
       nodes: [...mine].map((name) => {
         const c = this.data.configs[name];
-        return c === undefined ? { name, version: 0 } : { name, version: c.version, spec: configSpec(c) };
+        if (c === undefined) return { name, version: 0 };
+        const t = translated[name];
+        return t === undefined
+          ? { name, version: c.version, spec: configSpec(c) }
+          : { name, version: t.version, spec: t.spec };
       }),
     };
+  }
+
+  // --- translations -----------------------------------------------------------------------------
+
+  /** Translates every configuration again (translate.ts); true when a node's translation changed. */
+  private translate(): boolean {
+    const changed = retranslate(this.data, {
+      basePort: this.opts.basePort ?? 35853,
+      lost: this.lostCollectors(),
+    });
+    this.collectors = Object.values(this.data.configs)
+      .filter((c) => /^collectorSource\b/.test(c.source))
+      .map((c) => c.name);
+    this.lostKey = [...this.lostCollectors()].join(',');
+    if (changed.length > 0) this.opts.logger.info(`translated again: ${changed.join(', ')}`);
+    return changed.length > 0;
+  }
+
+  /** Collectors whose node missed its heartbeats: the auto chains leave them out until they return. */
+  private lostCollectors(): Set<string> {
+    const now = this.now();
+    const missed = this.opts.missedHeartbeats ?? 3;
+    const lost = new Set<string>();
+    for (const name of this.collectors) {
+      const s = this.status.get(name);
+      if (s !== undefined && now - s.lastSeen > missed * (this.periods.get(s.physical) ?? 5000))
+        lost.add(name);
+    }
+    return lost;
+  }
+
+  /**
+   * Any heartbeat checks whether a collector was lost or came back (a few names, not the fleet); when
+   * one did, the agents' chains are computed again and reach them with their next heartbeat.
+   */
+  private watchCollectors(): void {
+    if ([...this.lostCollectors()].join(',') === this.lostKey) return;
+    if (this.translate()) this.opts.store.save(this.data);
+  }
+
+  /** The address a physical node's peers reach it at: where its heartbeats come from. */
+  private learnAddress(hb: Heartbeat): void {
+    if (hb.address === undefined) return;
+    const addresses = translationOf(this.data).addresses;
+    if (addresses[hb.physical] === hb.address) return;
+    addresses[hb.physical] = hb.address;
+    this.translate();
+    this.opts.store.save(this.data);
+  }
+
+  /** Each logical node's translated spec and the version it runs under. */
+  translations(): Record<string, { version: number; spec: string }> {
+    return translationOf(this.data).translated;
+  }
+
+  /** Logical node -> flow id, for those spawned into a flow. */
+  flows(): Record<string, string> {
+    return translationOf(this.data).flows;
   }
 
   /**
