@@ -5,41 +5,15 @@
 // out, a wrong token and a failed command give the shell a non-zero status; the master killed with
 // SIGKILL and restarted still has every configuration, and the node carries on without reapplying.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
 import { exited, output, sluice } from '../support/processes.js';
+import { shell } from '../support/shell.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
-
-interface Ran {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-/** Runs `sluice shell ARGS` with `stdin` piped in; resolves with its status and output. */
-function shell(args: string[], cwd: string, stdin = ''): Promise<Ran> {
-  const child = spawn(process.execPath, [BIN, 'shell', ...args], {
-    cwd,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, SLUICE_FROM_SOURCE: '1', SLUICE_MASTER_TOKEN: '' },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  child.stdin.end(stdin);
-  return exited(child).then((code) => ({ code, out, err }));
-}
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0);
 
@@ -194,7 +168,13 @@ test('master, node and shell as processes: configure live, refuse bad specs, sur
   assert.match(master.log.text(), /1 configuration\(s\) loaded/);
   const after = await shell([...at, '-e', 'getconfigs'], dir);
   assert.equal(after.code, 0, after.err);
-  assert.match(after.out, new RegExp(`^host1 +2 +[0-9a-f]{16} +tail\\(.*\\) +text\\("${out2}"\\)$`, 'm'));
+  assert.match(
+    after.out,
+    new RegExp(
+      `^host1 +default +2 +[0-9a-f]{16} +tail\\(.*\\) +text\\("${out2}"\\) +v2: tail\\(.*\\) \\| text\\("${out2}"\\)$`,
+      'm',
+    ),
+  );
   const again = await shell([...at, '-e', 'waitForNodesActive 30000 host1'], dir);
   assert.equal(again.code, 0, again.err);
   feed(input, 160, 10);
