@@ -82,6 +82,12 @@ function needsPort(source: Call): boolean {
 }
 
 /**
+ * Configurations parsed once: a LogicalConfig's text never changes in place (a new text is a new
+ * object), so a fleet is not parsed again on every command.
+ */
+const parsedConfigs = new WeakMap<LogicalConfig, NodeSpec>();
+
+/**
  * Recomputes every logical node's translation and records the changed ones under a new version (a
  * node's version is its configuration's while the translation of that configuration is unchanged).
  * Returns the names whose translation changed; `data` is updated in place.
@@ -93,7 +99,11 @@ export function retranslate(data: MasterData, ctx: TranslateContext): string[] {
     for (const l of list) physicalOf.set(l, physical);
   const parsed = new Map<string, Parsed>();
   for (const c of Object.values(data.configs)) {
-    const node = parseSpec(`${c.name} : ${c.source} | ${c.sink} ;`, `config ${c.name}`).nodes[0]!;
+    let node = parsedConfigs.get(c);
+    if (node === undefined) {
+      node = parseSpec(`${c.name} : ${c.source} | ${c.sink} ;`, `config ${c.name}`).nodes[0]!;
+      parsedConfigs.set(c, node);
+    }
     parsed.set(c.name, { config: c, node, physical: physicalOf.get(c.name) });
   }
   assignPorts(parsed, t, ctx.basePort);
@@ -119,8 +129,13 @@ export function retranslate(data: MasterData, ctx: TranslateContext): string[] {
  */
 function assignPorts(parsed: ReadonlyMap<string, Parsed>, t: TranslationState, basePort: number): void {
   const byPhysical = new Map<string, Parsed[]>();
-  for (const p of parsed.values())
-    if (p.physical !== undefined) byPhysical.set(p.physical, [...(byPhysical.get(p.physical) ?? []), p]);
+  for (const p of parsed.values()) {
+    if (p.physical === undefined || (!needsPort(p.node.source) && enteredPort(p.node.source) === undefined))
+      continue;
+    const list = byPhysical.get(p.physical);
+    if (list === undefined) byPhysical.set(p.physical, [p]);
+    else list.push(p);
+  }
   for (const list of byPhysical.values()) {
     const taken = new Set<number>();
     for (const p of list) {
@@ -176,16 +191,20 @@ function collectorsOf(
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Per flow, the logical nodes with an auto chain, in name order: their place spreads the chains. */
-function autoAgents(parsed: ReadonlyMap<string, Parsed>, t: TranslationState): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** Each auto-chain agent's place among those of its flow in name order: it spreads the chains. */
+function autoAgents(parsed: ReadonlyMap<string, Parsed>, t: TranslationState): Map<string, number> {
+  const byFlow = new Map<string, string[]>();
   for (const [name, p] of parsed) {
     if (!hasAutoChain(p.node.sink)) continue;
     const flow = flowOf(t, name);
-    out.set(flow, [...(out.get(flow) ?? []), name]);
+    const list = byFlow.get(flow);
+    if (list === undefined) byFlow.set(flow, [name]);
+    else list.push(name);
   }
-  for (const list of out.values()) list.sort((a, b) => a.localeCompare(b));
-  return out;
+  const place = new Map<string, number>();
+  for (const list of byFlow.values())
+    list.sort((a, b) => a.localeCompare(b)).forEach((n, i) => place.set(n, i));
+  return place;
 }
 
 function hasAutoChain(node: SinkNode): boolean {
@@ -204,7 +223,7 @@ function translateNode(
   parsed: ReadonlyMap<string, Parsed>,
   t: TranslationState,
   collectors: readonly CollectorAt[],
-  agents: ReadonlyMap<string, string[]>,
+  agents: ReadonlyMap<string, number>,
 ): NodeSpec {
   const name = p.config.name;
   let source = p.node.source;
@@ -224,8 +243,7 @@ function translateNode(
     const mine = collectors.filter((k) => k.flow === flow && k.name !== name);
     if (mine.length === 0)
       return failSink(`${c.name}: no collectors in flow ${flow === DEFAULT_FLOW ? '(default)' : flow}`);
-    const index = (agents.get(flow) ?? []).indexOf(name);
-    const ordered = chainOrder(mine.length, Math.max(index, 0)).map((i) => mine[i]!);
+    const ordered = chainOrder(mine.length, agents.get(name) ?? 0).map((i) => mine[i]!);
     return parseSink(`${chain}(${ordered.map((k) => quoteJava(`${k.address}:${k.port}`)).join(', ')})`);
   });
   return { ...p.node, source, sink };
