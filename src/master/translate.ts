@@ -202,8 +202,10 @@ function autoAgents(parsed: ReadonlyMap<string, Parsed>, t: TranslationState): M
     else list.push(name);
   }
   const place = new Map<string, number>();
-  for (const list of byFlow.values())
-    list.sort((a, b) => a.localeCompare(b)).forEach((n, i) => place.set(n, i));
+  for (const list of byFlow.values()) {
+    list.sort((a, b) => a.localeCompare(b));
+    for (let i = 0; i < list.length; i++) place.set(list[i]!, i);
+  }
   return place;
 }
 
