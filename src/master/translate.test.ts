@@ -123,6 +123,13 @@ test('moving a logical node re-points its peers; unmapped, they get a fail sink'
   assert.equal(moved.spec, 'p : asciisynth(5, 10) | rpcSink("10.0.0.3", 35853) ;');
   assert.ok(moved.version > unmapped.version);
   assert.equal(beat(m, 'h3', '10.0.0.3').get('c')!.spec, 'c : rpcSource(35853) | console ;');
+  // A name the spec language would not take as a node name still translates (config takes any).
+  await ok(m, 'config', 'web-1.example', 'null', 'logicalSink("c")');
+  await ok(m, 'spawn', 'h1', 'web-1.example');
+  assert.equal(
+    beat(m, 'h1', '10.0.0.1').get('web-1.example')!.spec,
+    'web-1.example : null | rpcSink("10.0.0.3", 35853) ;',
+  );
   await ok(m, 'config', 'q', 'null', 'logicalSink("nosuch")');
   await ok(m, 'spawn', 'h1', 'q');
   assert.match(

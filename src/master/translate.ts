@@ -1,5 +1,5 @@
 import type { Call, NodeSpec, SinkNode } from '../spec/ast.js';
-import { parseSink, parseSource, parseSpec } from '../spec/parser.js';
+import { parseSink, parseSource } from '../spec/parser.js';
 import { printCall, printSink, quoteJava } from '../spec/printer.js';
 import { chainOrder } from './chains.js';
 import { DEFAULT_FLOW, flowOf } from './flows.js';
@@ -101,7 +101,8 @@ export function retranslate(data: MasterData, ctx: TranslateContext): string[] {
   for (const c of Object.values(data.configs)) {
     let node = parsedConfigs.get(c);
     if (node === undefined) {
-      node = parseSpec(`${c.name} : ${c.source} | ${c.sink} ;`, `config ${c.name}`).nodes[0]!;
+      const pos = { line: 1, column: 1, offset: 0 };
+      node = { name: c.name, source: parseSource(c.source), sink: parseSink(c.sink), pos };
       parsedConfigs.set(c, node);
     }
     parsed.set(c.name, { config: c, node, physical: physicalOf.get(c.name) });
