@@ -94,6 +94,7 @@ export const masterCommand: Command = {
       logger,
       // The master checks names and arguments; whether a node may run exec sources is the node's call.
       check: (spec, file) => void compileSpec(spec, { catalog: env.catalog, context, file }),
+      basePort: config.getInt('flume.collector.port'),
     });
     await master.ready;
     const token = readToken(optString(p, 'token-file'));

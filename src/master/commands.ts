@@ -58,7 +58,7 @@ export const COMMANDS: Record<string, CommandDef> = {
     args: [2, 3],
     usage: 'spawn physicalnode logicalnode [flowid]',
     mutates: true,
-    run: (m, [physical, logical]) => m.spawn(physical!, logical!),
+    run: (m, [physical, logical, flow]) => m.spawn(physical!, logical!, flow),
   },
   decommission: {
     args: [1, 1],
@@ -91,7 +91,12 @@ export const COMMANDS: Record<string, CommandDef> = {
     mutates: false,
     run: (m) => formatStatus(m.nodeStatus()),
   },
-  getconfigs: { args: [0, 0], usage: 'getconfigs', mutates: false, run: (m) => formatConfigs(m.configs()) },
+  getconfigs: {
+    args: [0, 0],
+    usage: 'getconfigs',
+    mutates: false,
+    run: (m) => formatConfigs(m.configs(), { translated: m.translations(), flows: m.flows() }),
+  },
 };
 
 export const MASTER_COMMANDS: readonly string[] = Object.keys(COMMANDS);

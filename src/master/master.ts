@@ -7,6 +7,7 @@ import { parseSink, parseSource, parseSpec } from '../spec/parser.js';
 import { printCall, printNode, printSink } from '../spec/printer.js';
 import { atomicWrite } from './atomic.js';
 import { COMMANDS, MASTER_COMMANDS } from './commands.js';
+import { setFlow } from './flows.js';
 import {
   type ConfigStore,
   emptyData,
@@ -15,6 +16,7 @@ import {
   PAST_LIMIT,
   StoreConflict,
 } from './store.js';
+import { retranslate, translationOf } from './translate.js';
 
 /** Checks a spec completely (names, arguments) without running it; throws a placed SluiceError. */
 export type SpecChecker = (spec: Spec, file: string) => void;
@@ -65,6 +67,8 @@ export interface Heartbeat {
   /** The node's heartbeat period: LOST after three of them without one. */
   periodMs: number;
   nodes: LogicalHeartbeat[];
+  /** Where the heartbeat came from (set by the master's server, not the node): peers reach it there. */
+  address?: string;
 }
 
 /** What a node is to run: its logical nodes, each with its version and spec (none: not configured). */
@@ -79,6 +83,8 @@ export interface MasterOptions {
   check?: SpecChecker;
   /** Heartbeats missed before a node is LOST. */
   missedHeartbeats?: number;
+  /** The first port the master assigns to logicalSource and collectorSource (flume.collector.port). */
+  basePort?: number;
   now?: () => number;
 }
 
@@ -107,11 +113,16 @@ export class Master {
   /** Resolves once the store's state is loaded; rejects when it cannot be. */
   readonly ready: Promise<void>;
   private readonly now: () => number;
+  /** Logical nodes with a collectorSource, and which of them were lost at the last translation. */
+  private collectors: string[] = [];
+  private lostKey = '';
 
   constructor(private readonly opts: MasterOptions) {
     this.now = opts.now ?? Date.now;
     this.ready = opts.store.load().then((d) => {
       this.data = d;
+      // A state stored before translations existed gets them now; saved with the next change.
+      this.translate();
     });
     this.queue = this.ready.catch(() => undefined);
     // Another master changed the shared state: it is read again between two commands.
@@ -149,6 +160,7 @@ export class Master {
       const before = structuredClone(this.data);
       try {
         const out = change();
+        this.translate();
         await this.opts.store.save(this.data);
         return out;
       } catch (e) {
@@ -324,7 +336,7 @@ export class Master {
     return `saved ${Object.keys(this.data.configs).length} configuration(s) to ${file}`;
   }
 
-  spawn(physical: string, logical: string): string {
+  spawn(physical: string, logical: string, flow?: string): string {
     const at = this.mappedTo(logical);
     if (at !== undefined)
       throw new SluiceError(
@@ -334,7 +346,8 @@ export class Master {
     const list = this.data.mappings[physical] ?? [];
     this.data.mappings[physical] = [...list, logical];
     this.data.decommissioned = this.data.decommissioned.filter((d) => d !== logical);
-    return `${logical} mapped to ${physical}`;
+    setFlow(translationOf(this.data), logical, flow);
+    return `${logical} mapped to ${physical}${flow === undefined ? '' : ` in flow ${flow}`}`;
   }
 
   unmap(physical: string, logical: string): string {
@@ -362,6 +375,7 @@ export class Master {
       throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${logical}"`);
     delete this.data.configs[logical];
     delete this.data.past[logical];
+    setFlow(translationOf(this.data), logical, undefined);
     if (at !== undefined) this.data.mappings[at] = this.data.mappings[at]!.filter((l) => l !== logical);
     if (!this.data.decommissioned.includes(logical)) this.data.decommissioned.push(logical);
     this.status.delete(logical);
@@ -388,6 +402,7 @@ export class Master {
     if (this.data.mappings[hb.physical] === undefined)
       await this.serially(() => this.mutate(() => this.join(hb)));
     const mine = new Set(this.data.mappings[hb.physical] ?? []);
+    await this.learnAddress(hb);
     for (const n of hb.nodes) {
       if (!mine.has(n.name)) continue;
       this.status.set(n.name, {
@@ -412,11 +427,17 @@ export class Master {
           version: 0,
           lastSeen: now,
         });
+    await this.watchCollectors();
+    const translated = translationOf(this.data).translated;
     return {
       periodMs: hb.periodMs,
       nodes: [...mine].map((name) => {
         const c = this.data.configs[name];
-        return c === undefined ? { name, version: 0 } : { name, version: c.version, spec: configSpec(c) };
+        if (c === undefined) return { name, version: 0 };
+        const t = translated[name];
+        return t === undefined
+          ? { name, version: c.version, spec: configSpec(c) }
+          : { name, version: t.version, spec: t.spec };
       }),
     };
   }
@@ -429,6 +450,65 @@ export class Master {
     this.opts.logger.info(
       `physical node ${hb.physical} (${hb.host}) joined${free ? `: logical node ${hb.physical} mapped to it` : ''}`,
     );
+  }
+
+  // --- translations -----------------------------------------------------------------------------
+
+  /** Translates every configuration again (translate.ts); true when a node's translation changed. */
+  private translate(): boolean {
+    const changed = retranslate(this.data, {
+      basePort: this.opts.basePort ?? 35853,
+      lost: this.lostCollectors(),
+    });
+    this.collectors = Object.values(this.data.configs)
+      .filter((c) => /^collectorSource\b/.test(c.source))
+      .map((c) => c.name);
+    this.lostKey = [...this.lostCollectors()].join(',');
+    if (changed.length > 0) this.opts.logger.info(`translated again: ${changed.join(', ')}`);
+    return changed.length > 0;
+  }
+
+  /** Collectors whose node missed its heartbeats: the auto chains leave them out until they return. */
+  private lostCollectors(): Set<string> {
+    const now = this.now();
+    const missed = this.opts.missedHeartbeats ?? 3;
+    const lost = new Set<string>();
+    for (const name of this.collectors) {
+      const s = this.status.get(name);
+      if (s !== undefined && now - s.lastSeen > missed * (this.periods.get(s.physical) ?? 5000))
+        lost.add(name);
+    }
+    return lost;
+  }
+
+  /**
+   * Any heartbeat checks whether a collector was lost or came back (a few names, not the fleet); when
+   * one did, the agents' chains are computed again and reach them with their next heartbeat.
+   */
+  private async watchCollectors(): Promise<void> {
+    if ([...this.lostCollectors()].join(',') === this.lostKey) return;
+    await this.serially(() => this.mutate(() => undefined));
+  }
+
+  /** The address a physical node's peers reach it at: where its heartbeats come from. */
+  private async learnAddress(hb: Heartbeat): Promise<void> {
+    const address = hb.address;
+    if (address === undefined || translationOf(this.data).addresses[hb.physical] === address) return;
+    await this.serially(() =>
+      this.mutate(() => {
+        translationOf(this.data).addresses[hb.physical] = address;
+      }),
+    );
+  }
+
+  /** Each logical node's translated spec and the version it runs under. */
+  translations(): Record<string, { version: number; spec: string }> {
+    return translationOf(this.data).translated;
+  }
+
+  /** Logical node -> flow id, for those spawned into a flow. */
+  flows(): Record<string, string> {
+    return translationOf(this.data).flows;
   }
 
   /**

@@ -31,10 +31,18 @@ function asHeartbeat(body: unknown): Heartbeat | string {
 
 /** The heartbeat port: nodes report and learn what to run. */
 function heartbeatRoute(master: Master) {
-  return async (method: string, path: string, body: unknown): Promise<Reply> => {
+  return async (
+    method: string,
+    path: string,
+    body: unknown,
+    _q: URLSearchParams,
+    peer: string,
+  ): Promise<Reply> => {
     if (method !== 'POST' || path !== '/heartbeat') return notFound(path);
     const hb = asHeartbeat(body);
     if (typeof hb === 'string') return bad(hb);
+    // The node's own word is not taken for where it is: peers are sent where its heartbeat came from.
+    hb.address = peer;
     try {
       return { status: 200, body: await master.heartbeat(hb) };
     } catch (e) {
@@ -61,7 +69,15 @@ function adminRoute(master: Master) {
     if (path === '/commands') return { status: 200, body: await master.commands(100) };
     if (path === '/status') return { status: 200, body: master.nodeStatus() };
     if (path === '/configs')
-      return { status: 200, body: { configs: master.configs(), mappings: master.mappings() } };
+      return {
+        status: 200,
+        body: {
+          configs: master.configs(),
+          mappings: master.mappings(),
+          translated: master.translations(),
+          flows: master.flows(),
+        },
+      };
     return notFound(path);
   };
 }

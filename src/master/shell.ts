@@ -5,7 +5,7 @@ import { MasterFailover } from './failover.js';
 import type { CommandRecord, NodeStatus } from './master.js';
 import { shellWords } from './shell-words.js';
 import type { LogicalConfig } from './store.js';
-import { formatConfigs, formatStatus } from './tables.js';
+import { formatConfigs, formatStatus, type TranslatedView } from './tables.js';
 import type { MasterAddress } from './wire.js';
 
 export interface ShellOptions {
@@ -130,7 +130,10 @@ export class Shell {
         this.opts.out(formatStatus(await this.get<NodeStatus[]>('/status')));
         return 'ok';
       case 'getconfigs':
-        this.opts.out(formatConfigs((await this.get<{ configs: LogicalConfig[] }>('/configs')).configs));
+        {
+          const got = await this.get<{ configs: LogicalConfig[] } & TranslatedView>('/configs');
+          this.opts.out(formatConfigs(got.configs, got));
+        }
         return 'ok';
       case 'source':
         if (args.length !== 1) return this.usage('source FILE');

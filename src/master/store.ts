@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { ioError, SluiceError } from '../core/errors.js';
 import { atomicWrite } from './atomic.js';
 import type { CommandRecord } from './master.js';
+import type { TranslationState } from './translate.js';
 
 /** What the master must not lose: every logical node's configuration and the mappings. */
 export interface MasterData {
@@ -15,6 +16,8 @@ export interface MasterData {
   decommissioned: string[];
   /** Earlier configurations of each logical node, oldest first (the last PAST_LIMIT), for rollback. */
   past: Record<string, LogicalConfig[]>;
+  /** Flows, assigned ports, node addresses and the translated specs handed out (translate.ts). */
+  translation?: TranslationState;
 }
 
 export const PAST_LIMIT = 20;

@@ -1,3 +1,4 @@
+import { DEFAULT_FLOW } from './flows.js';
 import type { NodeStatus } from './master.js';
 import type { LogicalConfig } from './store.js';
 
@@ -19,9 +20,27 @@ export function formatStatus(list: readonly NodeStatus[]): string {
   );
 }
 
-export function formatConfigs(list: readonly LogicalConfig[]): string {
-  const rows = list.map((c) => [c.name, String(c.version), c.hash, c.source, c.sink]);
-  return table(['logical node', 'version', 'hash', 'source', 'sink'], rows);
+/** What the master hands each node (translate.ts): shown beside what the user entered. */
+export interface TranslatedView {
+  translated?: Record<string, { version: number; spec: string }>;
+  flows?: Record<string, string>;
+}
+
+export function formatConfigs(list: readonly LogicalConfig[], view: TranslatedView = {}): string {
+  const rows = list.map((c) => {
+    const t = view.translated?.[c.name];
+    const spec = t?.spec.slice(`${c.name} : `.length).replace(/ ;$/, '');
+    return [
+      c.name,
+      view.flows?.[c.name] ?? DEFAULT_FLOW,
+      String(c.version),
+      c.hash,
+      c.source,
+      c.sink,
+      t === undefined ? '-' : `v${t.version}: ${spec}`,
+    ];
+  });
+  return table(['logical node', 'flow', 'version', 'hash', 'source', 'sink', 'translated'], rows);
 }
 
 function table(head: string[], rows: string[][]): string {

@@ -30,7 +30,14 @@ export interface Reply {
   body: unknown;
 }
 
-export type Route = (method: string, path: string, body: unknown, query: URLSearchParams) => Promise<Reply>;
+export type Route = (
+  method: string,
+  path: string,
+  body: unknown,
+  query: URLSearchParams,
+  /** The peer's address (IPv4 without the ::ffff: prefix). */
+  peer: string,
+) => Promise<Reply>;
 
 export interface ControlServer {
   readonly port: number;
@@ -111,7 +118,8 @@ export async function startControlServer(
         }
       }
       const url = new URL(req.url ?? '/', 'http://master');
-      send(res, await route(req.method ?? 'GET', url.pathname, body, url.searchParams));
+      const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+      send(res, await route(req.method ?? 'GET', url.pathname, body, url.searchParams, peer));
     } catch (e) {
       send(res, { status: 500, body: { error: asSluiceError(e).oneLine() } });
     }

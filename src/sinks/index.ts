@@ -3,6 +3,7 @@ import { AGENT_E2E_SINKS } from './agent-e2e.js';
 import { agentBEChain, agentBESink, agentDFOChain, agentDFOSink, avroSink, rpcSink } from './avro.js';
 import { COLLECTOR_SINKS } from './collector.js';
 import { consoleSink } from './console.js';
+import { LOGICAL_SINKS } from './logical.js';
 import { nullSink } from './null.js';
 import { seqfileSink } from './seqfile.js';
 import { syslogTcpSink } from './syslog.js';
@@ -23,4 +24,5 @@ export const SINKS: SinkDef[] = [
   agentDFOChain,
   ...AGENT_E2E_SINKS,
   ...COLLECTOR_SINKS,
+  ...LOGICAL_SINKS,
 ];

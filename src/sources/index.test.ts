@@ -25,6 +25,7 @@ describe('SOURCES', () => {
       'rpcSource',
       'avroSource',
       'collectorSource',
+      'logicalSource',
     ]);
     for (const s of SOURCES) {
       assert.equal(s.kind, 'source');

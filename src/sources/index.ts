@@ -3,6 +3,7 @@ import type { SourceDef } from '../catalog/types.js';
 import { avroSource, collectorSource, rpcSource } from './avro.js';
 import { consoleSource } from './console.js';
 import { execPeriodicSource, execSource, execStreamSource } from './exec.js';
+import { logicalSource } from './logical.js';
 import { nullSource } from './null.js';
 import { seqfileSource } from './seqfile.js';
 import { asciisynthSource, nonlsynthSource, synthSource } from './synth.js';
@@ -31,6 +32,7 @@ export const SOURCES: SourceDef[] = [
   rpcSource,
   avroSource,
   collectorSource,
+  logicalSource,
 ];
 
 export {

@@ -167,7 +167,13 @@ test('master, node and shell as processes: configure live, refuse bad specs, sur
   assert.match(master.log.text(), /1 configuration\(s\) loaded/);
   const after = await shell([...at, '-e', 'getconfigs'], dir);
   assert.equal(after.code, 0, after.err);
-  assert.match(after.out, new RegExp(`^host1 +2 +[0-9a-f]{16} +tail\\(.*\\) +text\\("${out2}"\\)$`, 'm'));
+  assert.match(
+    after.out,
+    new RegExp(
+      `^host1 +default +2 +[0-9a-f]{16} +tail\\(.*\\) +text\\("${out2}"\\) +v2: tail\\(.*\\) \\| text\\("${out2}"\\)$`,
+      'm',
+    ),
+  );
   const again = await shell([...at, '-e', 'waitForNodesActive 30000 host1'], dir);
   assert.equal(again.code, 0, again.err);
   feed(input, 160, 10);
