@@ -90,7 +90,13 @@ test('two masters on a ZooKeeper ensemble: one killed, the node flows on and the
   assert.ok(cmdId !== undefined, first.out);
   const seen = await shell([...viaB, '-e', 'getconfigs'], dir);
   assert.equal(seen.code, 0, seen.err);
-  assert.match(seen.out, new RegExp(`^host1 +1 +[0-9a-f]{16} +tail\\(.*\\) +text\\("${out1}"\\)$`, 'm'));
+  assert.match(
+    seen.out,
+    new RegExp(
+      `^host1 +default +1 +[0-9a-f]{16} +tail\\(.*\\) +text\\("${out1}"\\) +v1: tail\\(.*\\) \\| text\\("${out1}"\\)$`,
+      'm',
+    ),
+  );
   feed(input, 0, 100);
   await waitFor(
     () => lines(out1) === 100,
@@ -152,7 +158,13 @@ test('two masters on a ZooKeeper ensemble: one killed, the node flows on and the
   const check = await shell([...viaB, '-q'], dir, `rollback host1\ngetconfigs\nwait 5000 ${cmdId}\n`);
   assert.equal(check.code, 0, check.err);
   assert.match(check.out, /host1 rolled back to version 1 \(now version 3\)/);
-  assert.match(check.out, new RegExp(`^host1 +3 +[0-9a-f]{16} +tail\\(.*\\) +text\\("${out1}"\\)$`, 'm'));
+  assert.match(
+    check.out,
+    new RegExp(
+      `^host1 +default +3 +[0-9a-f]{16} +tail\\(.*\\) +text\\("${out1}"\\) +v3: tail\\(.*\\) \\| text\\("${out1}"\\)$`,
+      'm',
+    ),
+  );
   assert.equal(node.exitCode, null, 'the node process was never restarted');
 
   node.kill('SIGTERM');
