@@ -45,17 +45,16 @@ function sample(at: number, reports: readonly PipelineReport[]): Sample {
 }
 
 /**
- * Counts since `base`, per component. A component replaced by a reconfiguration starts again from 0:
- * a counter lower than its base is counted from 0, as Prometheus reads a counter reset.
+ * Adds what each counter grew by from `base` to `now` into `into`. A component replaced by a
+ * reconfiguration starts again from 0: a counter lower than its base is counted from 0, as Prometheus
+ * reads a counter reset.
  */
-function grown(now: Map<string, number>, base: Map<string, number>): Map<string, number> {
-  const out = new Map<string, number>();
+function addGrowth(into: Map<string, number>, now: Map<string, number>, base: Map<string, number>): void {
   for (const [k, v] of now) {
     const b = base.get(k) ?? 0;
     const d = v >= b ? v - b : v;
-    if (d > 0) out.set(k, d);
+    if (d > 0) into.set(k, (into.get(k) ?? 0) + d);
   }
-  return out;
 }
 
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
@@ -84,11 +83,18 @@ export class HealthWatch {
 
   check(reports: readonly PipelineReport[], now = Date.now()): Health {
     this.observe(reports, now);
-    const current = this.samples.at(-1)!;
     const from = now - this.rule.periodMs;
-    const base = this.samples.find((s) => s.at >= from) ?? this.samples[0]!;
-    const errors = grown(current.errors, base.errors);
-    const dropped = grown(current.dropped, base.dropped);
+    const first = Math.max(
+      0,
+      this.samples.findIndex((s) => s.at >= from),
+    );
+    // Step by step, so a counter reset between two samples loses nothing counted before it.
+    const errors = new Map<string, number>();
+    const dropped = new Map<string, number>();
+    for (let i = first + 1; i < this.samples.length; i++) {
+      addGrowth(errors, this.samples[i]!.errors, this.samples[i - 1]!.errors);
+      addGrowth(dropped, this.samples[i]!.dropped, this.samples[i - 1]!.dropped);
+    }
     const reasons: string[] = [];
     for (const p of reports) {
       if (p.state === 'ERROR')

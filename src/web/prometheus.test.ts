@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { componentReport, pipelineReport } from '../../test/support/pipeline-reports.js';
+import { prometheusText } from './prometheus.js';
+import type { NodeSnapshot } from './snapshot.js';
+
+const figures = {
+  pid: 1,
+  host: 'h',
+  uptimeSeconds: 10,
+  cpuSeconds: 1.5,
+  rssBytes: 1000,
+  heapUsedBytes: 500,
+  openFiles: 12,
+  machineMemoryBytes: 1 << 30,
+  load1: 0.5,
+};
+
+/**
+ * Reads an exposition the way a scraper does: every sample line is `name{labels} value`, every family
+ * is announced by HELP and TYPE before its samples and never comes back after another family.
+ */
+export function parseExposition(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  const typed = new Map<string, string>();
+  const finished = new Set<string>();
+  let current = '';
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
+    if (meta) {
+      if (meta[1] === 'TYPE') typed.set(meta[2]!, meta[3]!);
+      if (current !== meta[2]) {
+        assert.ok(!finished.has(meta[2]!), `family ${meta[2]} appears twice`);
+        if (current) finished.add(current);
+        current = meta[2]!;
+      }
+      continue;
+    }
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (\S+)$/.exec(
+      line,
+    );
+    assert.ok(m, `not a sample line: ${line}`);
+    const family = m[1]!.replace(/_(bucket|sum|count)$/, '');
+    assert.ok(typed.has(m[1]!) || typed.get(family) === 'histogram', `sample ${m[1]} has no TYPE`);
+    samples.set(`${m[1]}${m[2] ?? ''}`, m[3] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[3]));
+  }
+  return samples;
+}
+
+test('a report reads as Prometheus text with Vector names, cumulative latency buckets and escaped labels', () => {
+  const counts = new Array(13).fill(0);
+  counts[0] = 2; // <= 1 ms
+  counts[3] = 1; // <= 10 ms
+  counts[12] = 1; // slower than 10 s
+  const snap: NodeSnapshot = {
+    node: 'n"1',
+    runs: 'logical-nodes',
+    version: 2,
+    time: 20_000,
+    process: figures,
+    pipelines: [
+      pipelineReport('web', [
+        componentReport({ kind: 'source', name: 'text', eventsIn: 7, eventsOut: 7, bytes: 70 }),
+        componentReport({
+          kind: 'sink',
+          name: 'agentBESink',
+          eventsIn: 7,
+          eventsOut: 5,
+          errors: 1,
+          dropped: 2,
+          latency: {
+            boundsMs: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10_000],
+            counts,
+            sumMs: 12_003,
+          },
+        }),
+      ]),
+    ],
+  };
+  const s = parseExposition(prometheusText([snap]));
+  const sink =
+    'node="n\\"1",pipeline="web",component_id="agentBESink",component_kind="sink",component_type="null"';
+  assert.equal(s.get(`component_received_events_total{${sink}}`), 7);
+  assert.equal(s.get(`component_sent_events_total{${sink}}`), 5);
+  assert.equal(s.get(`component_errors_total{${sink}}`), 1);
+  assert.equal(s.get(`component_discarded_events_total{${sink},intentional="false"}`), 2);
+  assert.equal(s.get(`component_latency_seconds_bucket{${sink},le="0.001"}`), 2);
+  assert.equal(s.get(`component_latency_seconds_bucket{${sink},le="0.005"}`), 2);
+  assert.equal(s.get(`component_latency_seconds_bucket{${sink},le="0.01"}`), 3);
+  assert.equal(s.get(`component_latency_seconds_bucket{${sink},le="10"}`), 3);
+  assert.equal(s.get(`component_latency_seconds_bucket{${sink},le="+Inf"}`), 4);
+  assert.equal(s.get(`component_latency_seconds_count{${sink}}`), 4);
+  assert.equal(s.get(`component_latency_seconds_sum{${sink}}`), 12.003);
+  assert.equal(
+    s.get('sluice_pipeline_state{node="n\\"1",pipeline="web",pipeline_kind="logical-node",state="ACTIVE"}'),
+    1,
+  );
+  assert.equal(s.get('process_open_fds{node="n\\"1"}'), 12);
+  assert.equal(s.get('process_start_time_seconds{node="n\\"1"}'), 10);
+});
+
+test("several nodes' reports keep each family's samples together", () => {
+  const one = (node: string): NodeSnapshot => ({
+    node,
+    runs: 'logical-nodes',
+    version: 1,
+    time: 0,
+    process: figures,
+    pipelines: [pipelineReport(node, [componentReport({ kind: 'channel', name: 'c', size: 3 })])],
+  });
+  const s = parseExposition(prometheusText([one('a'), one('b')]));
+  assert.equal(
+    s.get(
+      'buffer_events{node="b",pipeline="b",component_id="c",component_kind="channel",component_type="memory"}',
+    ),
+    3,
+  );
+  assert.equal([...s.keys()].filter((k) => k.startsWith('sluice_pipeline_version')).length, 2);
+});
