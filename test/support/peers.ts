@@ -12,7 +12,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 
-export type PeerName = 'python3-avro' | 'rsyslogd' | 'logger' | 'openssl' | 'java' | 'avrocat' | 'strace';
+export type PeerName =
+  | 'python3-avro'
+  | 'rsyslogd'
+  | 'logger'
+  | 'openssl'
+  | 'java'
+  | 'avrocat'
+  | 'strace'
+  | 'chromium';
 
 interface PeerDef {
   /** The Debian package that provides it. */
@@ -62,6 +70,14 @@ const PEERS: Record<PeerName, PeerDef> = {
   strace: {
     pkg: 'strace',
     find: () => (ok('strace', ['-f', '-o', '/dev/null', 'true']) ? which('strace') : undefined),
+  },
+  // Debian's own build, driven by playwright-core: the browser tests of the status pages.
+  chromium: {
+    pkg: 'chromium',
+    find: () => {
+      const path = which('chromium', ['/usr/bin/chromium']);
+      return path && ok(path, ['--headless', '--no-sandbox', '--version']) ? path : undefined;
+    },
   },
 };
 
