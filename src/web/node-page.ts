@@ -21,7 +21,7 @@ export const NODE_PAGE = `<!doctype html>
   th[scope=row], td.text, th.text { text-align: left; }
   thead th { background: #f0f0f0; }
   .ACTIVE { color: #0a6b1f; } .ERROR { color: #b00020; font-weight: 700; } .IDLE { color: #555; }
-  button { font: inherit; padding: .2rem .8rem; }
+  button { font: inherit; padding: .2rem .8rem; margin-right: .75rem; }
   button:focus-visible, a:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
   #chart { border: 1px solid #c8c8c8; background: #fafafa; }
   #chart polyline { fill: none; stroke: #1a5fb4; stroke-width: 2; }
