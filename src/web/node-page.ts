@@ -38,6 +38,8 @@ export const NODE_PAGE = `<!doctype html>
 
 <h2 id="rate-title">Events per second (read by sources)</h2>
 <svg id="chart" width="600" height="120" viewBox="0 0 600 120" role="img" aria-labelledby="rate-title rate-now">
+  <text id="ymax" x="4" y="12" font-size="11"></text>
+  <text x="4" y="116" font-size="11">0</text>
   <polyline id="line" points=""></polyline>
 </svg>
 <p id="rate-now"></p>
@@ -138,6 +140,7 @@ export const NODE_PAGE = `<!doctype html>
     }
     const top = Math.max(1, ...rates);
     $('line').setAttribute('points', rates.map((r, i) => (i * 600 / (HISTORY - 1)).toFixed(1) + ',' + (115 - (r / top) * 105).toFixed(1)).join(' '));
+    $('ymax').textContent = fmt(Math.round(top)) + '/s';
     $('rate-now').textContent = 'Now: ' + fmt(Math.round(read)) + ' events/s; highest in the last minute: ' + fmt(Math.round(top === 1 && read < 1 ? 0 : top)) + ' events/s.';
     const errors = s.pipelines.filter((p) => p.state === 'ERROR').length;
     $('status').textContent = errors > 0 ? errors + ' pipeline(s) in ERROR' : 'Updated ' + new Date(s.time).toLocaleTimeString();
