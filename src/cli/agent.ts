@@ -55,8 +55,7 @@ export const agentCommand: Command = {
       );
       return 0;
     }
-    await host.start(config);
-    env.logger.info(`agent ${name} started`);
+    // Served before the start, so a taken port fails the command before anything runs.
     const web = await serveStatus(p, {
       host,
       runs: 'agent',
@@ -64,6 +63,13 @@ export const agentCommand: Command = {
       config: env.config,
       logger: env.logger,
     });
+    try {
+      await host.start(config);
+    } catch (e) {
+      await web?.close();
+      throw e;
+    }
+    env.logger.info(`agent ${name} started`);
     const watch = reloadFromFile(p, file, text, host, env.logger);
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => {

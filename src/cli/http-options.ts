@@ -2,10 +2,9 @@ import { hostname } from 'node:os';
 import type { SiteConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineHost } from '../node/host.js';
-import { NodeWebServer } from '../web/server.js';
-import type { NodeSnapshot } from '../web/snapshot.js';
-import type { OptionSpec } from './args.js';
-import { optString, type ParsedArgs, UsageError } from './args.js';
+import { type FleetNodeStatus, fleetSnapshot } from '../web/fleet.js';
+import { nodeSnapshot, StatusServer } from '../web/server.js';
+import { type OptionSpec, optString, type ParsedArgs, UsageError } from './args.js';
 
 /**
  * The status page options of `sluice node -1` and `sluice agent`: the page and its endpoints are
@@ -26,6 +25,16 @@ export const HTTP_OPTIONS: readonly OptionSpec[] = [
   { name: 'http-bind', value: 'ADDRESS', help: 'address the status page listens on', default: '127.0.0.1' },
 ];
 
+/** The master's: its page listens on the master's --bind address, as its other ports do. */
+export const MASTER_HTTP_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'http',
+    flag: true,
+    help: "serve the fleet's status page, /metrics, /api/report and /api/v1/health on flume.master.http.port",
+  },
+  { name: 'http-port', value: 'PORT', help: 'serve them on PORT instead (0: a free port the kernel picks)' },
+];
+
 function portOption(p: ParsedArgs): number | undefined {
   const v = optString(p, 'http-port');
   if (v === undefined) return undefined;
@@ -44,20 +53,45 @@ export function checkHttpOptions(p: ParsedArgs): void {
 /** Starts the node's web server when the command line asks for it, and logs where it listens. */
 export async function serveStatus(
   p: ParsedArgs,
-  what: { host: PipelineHost; runs: NodeSnapshot['runs']; node?: string; config: SiteConfig; logger: Logger },
-): Promise<NodeWebServer | undefined> {
+  what: {
+    host: PipelineHost;
+    runs: 'logical-nodes' | 'agent';
+    node?: string;
+    config: SiteConfig;
+    logger: Logger;
+  },
+): Promise<StatusServer | undefined> {
   const explicit = portOption(p);
   if (explicit === undefined && !p.options.has('http')) return undefined;
-  const server = await NodeWebServer.start({
+  const { host, runs } = what;
+  const node = what.node ?? hostname();
+  const server = await StatusServer.start({
     host: optString(p, 'http-bind') ?? '127.0.0.1',
     port: explicit ?? what.config.getInt('flume.node.http.port'),
     nextFree: explicit === undefined,
-    node: what.node ?? hostname(),
-    runs: what.runs,
-    reports: () => what.host.reports(),
-    version: () => what.host.version,
-    logger: what.logger,
+    snapshot: () => nodeSnapshot({ node, runs, reports: () => host.reports(), version: () => host.version }),
   });
   what.logger.info(`status page on ${server.url} (metrics at /metrics, health at /api/v1/health)`);
+  return server;
+}
+
+/**
+ * `sluice master --http`: the master's view of its fleet on flume.master.http.port (35871), or exactly
+ * --http-port; on the master's --bind address.
+ */
+export async function serveFleetStatus(
+  p: ParsedArgs,
+  what: { status: () => readonly FleetNodeStatus[]; bind: string; config: SiteConfig; logger: Logger },
+): Promise<StatusServer | undefined> {
+  const explicit = portOption(p);
+  if (explicit === undefined && !p.options.has('http')) return undefined;
+  const master = `master@${hostname()}`;
+  const server = await StatusServer.start({
+    host: what.bind,
+    port: explicit ?? what.config.getInt('flume.master.http.port'),
+    nextFree: false,
+    snapshot: () => fleetSnapshot(master, what.status()),
+  });
+  what.logger.info(`status page on ${server.url} (its nodes' metrics at /metrics, health at /api/v1/health)`);
   return server;
 }

@@ -49,12 +49,12 @@ export const nodeCommand: Command = {
   ],
   positionals: { min: 0, max: 1 },
   async run(p) {
+    checkHttpOptions(p);
     if (!p.options.has('one-shot')) {
       if (p.options.has('spec') || p.options.has('file') || p.positionals.length > 0)
         throw new UsageError('without -1 the node joins a master and gets its spec from it: a spec needs -1');
       return (await import('./node-master.js')).joinMaster(p);
     }
-    checkHttpOptions(p);
     const input = oneSpec(p);
     const only = optString(p, 'name');
     const env = await loadEnv({ confDir: optString(p, 'conf'), allowExec: p.options.has('allow-exec') });

@@ -2,7 +2,7 @@ import type { PipelineReport } from '../flow/report.js';
 
 /**
  * The health rule of `/api/v1/health`, after Fluent Bit's: the node is unhealthy while a logical node,
- * an agent or one of its components is in ERROR, or when more than `maxErrors` failed batches or more
+ * an agent or one of its components is in ERROR (or, seen from a master, a logical node is LOST), or when more than `maxErrors` failed batches or more
  * than `maxRetryFailures` events given up on (dropped after their retries) were counted within the last
  * `periodMs`. Counters are sampled on every check and once per second by the server, so "within the
  * period" is exact to a second.

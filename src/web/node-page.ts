@@ -20,7 +20,7 @@ export const NODE_PAGE = `<!doctype html>
   th, td { border: 1px solid #c8c8c8; padding: .2rem .5rem; text-align: right; }
   th[scope=row], td.text, th.text { text-align: left; }
   thead th { background: #f0f0f0; }
-  .ACTIVE { color: #0a6b1f; } .ERROR { color: #b00020; font-weight: 700; } .IDLE { color: #555; }
+  .ACTIVE { color: #0a6b1f; } .ERROR, .LOST { color: #b00020; font-weight: 700; } .IDLE { color: #555; }
   button { font: inherit; padding: .2rem .8rem; margin-right: .75rem; }
   button:focus-visible, a:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
   #chart { border: 1px solid #c8c8c8; background: #fafafa; }
@@ -82,7 +82,7 @@ export const NODE_PAGE = `<!doctype html>
     body.replaceChildren(...rows);
   }
   function render(s) {
-    $('node').textContent = s.node + ' (' + (s.runs === 'agent' ? 'agent' : 'logical nodes') + ', configuration version ' + s.version + ')';
+    $('node').textContent = s.node + ' (' + (s.runs === 'agent' ? 'agent' : s.runs === 'fleet' ? "master's view of its nodes" : 'logical nodes') + ', configuration version ' + s.version + ')';
     document.title = 'Sluice node ' + s.node;
     const dt = previous ? (s.time - previous.time) / 1000 : 0;
     const before = new Map();
@@ -91,7 +91,7 @@ export const NODE_PAGE = `<!doctype html>
     fill('pipelines', s.pipelines.map((p) => {
       const tr = document.createElement('tr');
       cell(tr, p.name, { header: true, cls: 'text' });
-      cell(tr, p.kind, { cls: 'text' });
+      cell(tr, s.physical ? p.kind + ' on ' + (s.physical[p.name] || '?') : p.kind, { cls: 'text' });
       cell(tr, p.state, { cls: 'text ' + p.state });
       cell(tr, String(p.version));
       cell(tr, p.error || '', { cls: 'text' });

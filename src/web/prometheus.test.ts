@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { componentReport, pipelineReport } from '../../test/support/pipeline-reports.js';
 import { parseExposition } from '../../test/support/prometheus-text.js';
+import { fleetSnapshot } from './fleet.js';
 import { prometheusText } from './prometheus.js';
 import type { NodeSnapshot } from './snapshot.js';
 
@@ -47,7 +48,7 @@ test('a report reads as Prometheus text with Vector names, cumulative latency bu
       ]),
     ],
   };
-  const s = parseExposition(prometheusText([snap]));
+  const s = parseExposition(prometheusText(snap));
   const sink =
     'node="n\\"1",pipeline="web",component_id="agentBESink",component_kind="sink",component_type="null"';
   assert.equal(s.get(`component_received_events_total{${sink}}`), 7);
@@ -69,21 +70,33 @@ test('a report reads as Prometheus text with Vector names, cumulative latency bu
   assert.equal(s.get('process_start_time_seconds{node="n\\"1"}'), 10);
 });
 
-test("several nodes' reports keep each family's samples together", () => {
-  const one = (node: string): NodeSnapshot => ({
-    node,
-    runs: 'logical-nodes',
-    version: 1,
-    time: 0,
-    process: figures,
-    pipelines: [pipelineReport(node, [componentReport({ kind: 'channel', name: 'c', size: 3 })])],
-  });
-  const s = parseExposition(prometheusText([one('a'), one('b')]));
+test("a master's fleet view labels each logical node's series with the physical node that runs it", () => {
+  const status = [
+    {
+      name: 'web1',
+      physical: 'host-a',
+      state: 'ACTIVE',
+      version: 3,
+      report: pipelineReport('web1', [componentReport({ kind: 'channel', name: 'c', size: 3 })]),
+    },
+    { name: 'coll', physical: 'host-b', state: 'LOST', version: 2 },
+    { name: 'old', physical: '', state: 'DECOMMISSIONED', version: 0 },
+  ];
+  const snap = fleetSnapshot('master@m', status);
+  assert.deepEqual(
+    snap.pipelines.map((p) => `${p.name} ${p.state} ${p.version}`),
+    ['web1 ACTIVE 3', 'coll LOST 2'],
+  );
+  const s = parseExposition(prometheusText(snap));
   assert.equal(
     s.get(
-      'buffer_events{node="b",pipeline="b",component_id="c",component_kind="channel",component_type="memory"}',
+      'buffer_events{node="host-a",pipeline="web1",component_id="c",component_kind="channel",component_type="memory"}',
     ),
     3,
   );
-  assert.equal([...s.keys()].filter((k) => k.startsWith('sluice_pipeline_version')).length, 2);
+  assert.equal(
+    s.get('sluice_pipeline_state{node="host-b",pipeline="coll",pipeline_kind="logical-node",state="LOST"}'),
+    1,
+  );
+  assert.ok(s.has('process_resident_memory_bytes{node="master@m"}'));
 });

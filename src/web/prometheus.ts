@@ -119,7 +119,10 @@ function addComponent(f: ComponentFamilies, labels: Labels, c: ComponentReport):
   }
 }
 
-function pipelineFamilies(node: string, pipelines: readonly PipelineReport[]): Family[] {
+function pipelineFamilies(
+  pipelines: readonly PipelineReport[],
+  nodeOf: (pipeline: string) => string,
+): Family[] {
   const state = new Family(
     'sluice_pipeline_state',
     'gauge',
@@ -131,7 +134,7 @@ function pipelineFamilies(node: string, pipelines: readonly PipelineReport[]): F
     'Configuration version of each logical node or agent.',
   );
   for (const p of pipelines) {
-    const labels = { node, pipeline: p.name, pipeline_kind: p.kind };
+    const labels = { node: nodeOf(p.name), pipeline: p.name, pipeline_kind: p.kind };
     state.add({ ...labels, state: p.state }, 1);
     version.add(labels, p.version);
   }
@@ -160,33 +163,27 @@ function processFamilies(s: NodeSnapshot): Family[] {
   return [cpu, rss, start, fds];
 }
 
-/** The whole exposition of one node, or of several (a master serving its nodes' heartbeat reports). */
-export function prometheusText(snapshots: readonly NodeSnapshot[]): string {
+/**
+ * The whole exposition of a snapshot: a node's own, or a master's view of its fleet, where each logical
+ * node's series carry the physical node that runs it as `node` and the process series are the master's.
+ */
+export function prometheusText(s: NodeSnapshot): string {
   const f = componentFamilies();
-  const rest: Family[] = [];
-  for (const s of snapshots) {
-    for (const p of s.pipelines)
-      for (const c of p.components)
-        addComponent(
-          f,
-          {
-            node: s.node,
-            pipeline: p.name,
-            component_id: c.name,
-            component_kind: c.kind,
-            component_type: c.type,
-          },
-          c,
-        );
-    rest.push(...pipelineFamilies(s.node, s.pipelines));
-  }
-  // A family's samples must be contiguous: with several nodes, merge same-named families first.
-  const merged = new Map<string, Family>();
-  for (const fam of rest) {
-    const m = merged.get(fam.name);
-    if (m) m.lines.push(...fam.lines);
-    else merged.set(fam.name, fam);
-  }
-  const local = snapshots.length === 1 ? processFamilies(snapshots[0]!) : [];
-  return [...Object.values(f), ...merged.values(), ...local].map((x) => x.text()).join('');
+  const nodeOf = (pipeline: string) => s.physical?.[pipeline] ?? s.node;
+  for (const p of s.pipelines)
+    for (const c of p.components)
+      addComponent(
+        f,
+        {
+          node: nodeOf(p.name),
+          pipeline: p.name,
+          component_id: c.name,
+          component_kind: c.kind,
+          component_type: c.type,
+        },
+        c,
+      );
+  return [...Object.values(f), ...pipelineFamilies(s.pipelines, nodeOf), ...processFamilies(s)]
+    .map((x) => x.text())
+    .join('');
 }

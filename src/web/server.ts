@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { asSluiceError, SluiceError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
 import type { PipelineReport } from '../flow/report.js';
 import { DEFAULT_HEALTH_RULE, type HealthRule, HealthWatch } from './health.js';
 import { NODE_PAGE } from './node-page.js';
@@ -9,19 +8,15 @@ import { processFigures } from './process-figures.js';
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from './prometheus.js';
 import type { NodeSnapshot } from './snapshot.js';
 
-export interface NodeWebOptions {
+export interface StatusServerOptions {
   /** Listening address: 127.0.0.1 unless the operator chose another. */
   host: string;
   /** 0: a port the kernel picks. */
   port: number;
   /** When the port is taken, try the next ones (Flume's node status page takes 35862 and up). */
   nextFree: boolean;
-  node: string;
-  runs: NodeSnapshot['runs'];
-  /** The host's reports and configuration version, read at each request. */
-  reports(): PipelineReport[];
-  version(): number;
-  logger: Logger;
+  /** What is served: a node's own pipelines, or a master's view of its fleet. */
+  snapshot(): NodeSnapshot;
   health?: HealthRule;
 }
 
@@ -29,27 +24,27 @@ export interface NodeWebOptions {
 const NEXT_FREE_TRIES = 100;
 
 /**
- * A node's own web server: the status page `/`, `/metrics` (Prometheus), `/api/report` (JSON) and
- * `/api/v1/health`. It only reads: nothing it answers changes the node, and no request body is read.
- * docs/web.md describes the endpoints.
+ * The web server of a node or a master: the status page `/`, `/metrics` (Prometheus), `/api/report`
+ * (JSON) and `/api/v1/health`. It only reads: nothing it answers changes the node, and no request body
+ * is read. docs/web.md describes the endpoints.
  */
-export class NodeWebServer {
+export class StatusServer {
   private readonly health: HealthWatch;
   private readonly timer: NodeJS.Timeout;
 
   private constructor(
     private readonly server: Server,
     readonly port: number,
-    private readonly opts: NodeWebOptions,
+    private readonly opts: StatusServerOptions,
   ) {
     this.health = new HealthWatch(opts.health ?? DEFAULT_HEALTH_RULE);
     // Health counts errors within a period: sample each second even when nobody asks.
-    this.timer = setInterval(() => this.health.observe(opts.reports()), 1000);
+    this.timer = setInterval(() => this.health.observe(opts.snapshot().pipelines), 1000);
     this.timer.unref();
   }
 
-  static async start(opts: NodeWebOptions): Promise<NodeWebServer> {
-    let holder: NodeWebServer | undefined;
+  static async start(opts: StatusServerOptions): Promise<StatusServer> {
+    let holder: StatusServer | undefined;
     const server = createServer((req, res) => {
       if (holder) holder.answer(req, res);
       else reply(res, 503, 'text/plain; charset=utf-8', 'starting\n');
@@ -68,15 +63,12 @@ export class NodeWebServer {
       } catch (e) {
         const taken = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
         if (!taken || i + 1 >= tries || port >= 65535)
-          throw asSluiceError(e, 'SLUICE_IO', {
-            component: 'node web server',
-            field: `${opts.host}:${port}`,
-          });
+          throw asSluiceError(e, 'SLUICE_IO', { component: 'status page', field: `${opts.host}:${port}` });
         port++;
       }
     }
     const bound = (server.address() as AddressInfo).port;
-    holder = new NodeWebServer(server, bound, opts);
+    holder = new StatusServer(server, bound, opts);
     return holder;
   }
 
@@ -84,17 +76,6 @@ export class NodeWebServer {
   get url(): string {
     const h = this.opts.host === '0.0.0.0' || this.opts.host === '::' ? '127.0.0.1' : this.opts.host;
     return `http://${h.includes(':') ? `[${h}]` : h}:${this.port}/`;
-  }
-
-  snapshot(): NodeSnapshot {
-    return {
-      node: this.opts.node,
-      runs: this.opts.runs,
-      version: this.opts.version(),
-      time: Date.now(),
-      process: processFigures(),
-      pipelines: this.opts.reports(),
-    };
   }
 
   private answer(req: IncomingMessage, res: ServerResponse): void {
@@ -111,13 +92,13 @@ export class NodeWebServer {
           reply(res, 200, 'text/html; charset=utf-8', NODE_PAGE);
           return;
         case '/metrics':
-          reply(res, 200, PROMETHEUS_CONTENT_TYPE, prometheusText([this.snapshot()]));
+          reply(res, 200, PROMETHEUS_CONTENT_TYPE, prometheusText(this.opts.snapshot()));
           return;
         case '/api/report':
-          json(res, 200, this.snapshot());
+          json(res, 200, this.opts.snapshot());
           return;
         case '/api/v1/health': {
-          const h = this.health.check(this.opts.reports());
+          const h = this.health.check(this.opts.snapshot().pipelines);
           json(res, h.healthy ? 200 : 500, { status: h.healthy ? 'ok' : 'error', ...h });
           return;
         }
@@ -136,6 +117,23 @@ export class NodeWebServer {
       this.server.closeAllConnections();
     });
   }
+}
+
+/** A node's snapshot: its host's reports and version, with this process's figures. */
+export function nodeSnapshot(what: {
+  node: string;
+  runs: 'logical-nodes' | 'agent';
+  reports(): PipelineReport[];
+  version(): number;
+}): NodeSnapshot {
+  return {
+    node: what.node,
+    runs: what.runs,
+    version: what.version(),
+    time: Date.now(),
+    process: processFigures(),
+    pipelines: what.reports(),
+  };
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -9,12 +9,14 @@ import type { ProcessFigures } from './process-figures.js';
 export interface NodeSnapshot {
   /** The physical node's name (the host name unless -n or the site says otherwise). */
   node: string;
-  /** `logical-nodes` for `sluice node`, `agent` for `sluice agent`. */
-  runs: 'logical-nodes' | 'agent';
+  /** `logical-nodes` for `sluice node`, `agent` for `sluice agent`, `fleet` for a master's view. */
+  runs: 'logical-nodes' | 'agent' | 'fleet';
   /** The configuration version the host runs (1 once started, +1 per reconfiguration). */
   version: number;
   /** Milliseconds since the epoch when this snapshot was taken. */
   time: number;
   process: ProcessFigures;
   pipelines: PipelineReport[];
+  /** A master's view: the physical node running each logical node (by name). */
+  physical?: Record<string, string>;
 }
