@@ -34,6 +34,8 @@ test('thresholds, dropped events, ERROR states and counter resets', () => {
   const reasons = h.check(failed, 3_000).reasons;
   assert.ok(reasons.includes('logical-node n is in ERROR'), reasons.join('\n'));
   assert.ok(reasons.includes('n: sink s is in ERROR: disk full'), reasons.join('\n'));
+  const lost = h.check([pipelineReport('n', [], 'LOST')], 4_000).reasons;
+  assert.ok(lost.includes('logical-node n is LOST: its node missed its heartbeats'), lost.join('\n'));
   // A replaced component counts from 0 again: its 2 errors are new, not 3 fewer.
   const reset = new HealthWatch({ periodMs: 60_000, maxErrors: 0, maxRetryFailures: 0 }, 0);
   reset.observe(withErrors(5), 1_000);

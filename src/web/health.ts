@@ -2,9 +2,9 @@ import type { PipelineReport } from '../flow/report.js';
 
 /**
  * The health rule of `/api/v1/health`, after Fluent Bit's: the node is unhealthy while a logical node,
- * an agent or one of its components is in ERROR (or, seen from a master, a logical node is LOST), or when more than `maxErrors` failed batches or more
- * than `maxRetryFailures` events given up on (dropped after their retries) were counted within the last
- * `periodMs`. Counters are sampled on every check and once per second by the server, so "within the
+ * an agent or one of its components is in ERROR (or, seen from a master, a logical node is LOST), or
+ * when more than `maxErrors` failed batches or more than `maxRetryFailures` events given up on (dropped
+ * after their retries) were counted within the last `periodMs`. Counters are sampled on every check and once per second by the server, so "within the
  * period" is exact to a second.
  */
 export interface HealthRule {
@@ -99,6 +99,8 @@ export class HealthWatch {
     for (const p of reports) {
       if (p.state === 'ERROR')
         reasons.push(`${p.kind} ${p.name} is in ERROR${p.error ? `: ${p.error}` : ''}`);
+      // Only a master reports LOST: a logical node whose physical node missed its heartbeats.
+      if (p.state === 'LOST') reasons.push(`${p.kind} ${p.name} is LOST: its node missed its heartbeats`);
       for (const c of p.components)
         if (c.state === 'ERROR')
           reasons.push(`${p.name}: ${c.kind} ${c.name} is in ERROR${c.lastError ? `: ${c.lastError}` : ''}`);

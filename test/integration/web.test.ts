@@ -6,8 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { freePort } from '../../src/core/ports.js';
 import { AvroReceiver } from '../support/avro-receiver.js';
 import { parseExposition } from '../support/prometheus-text.js';
+import { writeSiteConf } from '../support/site-conf.js';
 import { componentFigure, startWithStatusPage } from '../support/status-page.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
@@ -123,4 +125,82 @@ test('/api/v1/health answers 200 while the sink delivers and 500 with the reason
   );
   assert.equal(body.status, 'error');
   assert.match(body.reasons!.join('\n'), /feed/);
+});
+
+test("the master's page serves its fleet: each node's figures from its heartbeats as /metrics, report and top", {
+  timeout: 120_000,
+}, async (t) => {
+  const dir = tempDir('web-master', t);
+  const hb = await freePort();
+  const admin = await freePort();
+  const conf = writeSiteConf(dir, {
+    'flume.config.heartbeat.period': '200',
+    'flume.master.heartbeat.port': String(hb),
+    'flume.master.admin.port': String(admin),
+  });
+  const master = await startWithStatusPage(
+    ['master', '--conf', conf, '--store', 'memory', '--http-port', '0'],
+    dir,
+  );
+  t.after(() => master.stop());
+  const node = await startWithStatusPage(['node', '-n', 'host1', '--conf', conf, '--http-port', '0'], dir);
+  t.after(() => node.stop());
+  const configured = spawnSync(
+    process.execPath,
+    [
+      BIN,
+      'shell',
+      '-q',
+      '-c',
+      `127.0.0.1:${admin}`,
+      '-e',
+      `config host1 'seq(batchSize=10)' '{ delay(50) => null }'`,
+    ],
+    { encoding: 'utf8', timeout: 30_000, cwd: dir },
+  );
+  assert.equal(configured.status, 0, configured.stderr);
+
+  const series =
+    'component_sent_events_total{node="host1",pipeline="host1",component_id="null",component_kind="sink",component_type="null"}';
+  let first = 0;
+  await waitFor(
+    async () => {
+      first = (await scrape(master.base)).get(series) ?? 0;
+      return first > 0;
+    },
+    () =>
+      `the master's /metrics to show host1's sink; master log:\n${master.log()}\nnode log:\n${node.log()}`,
+    60_000,
+    100,
+  );
+  await waitFor(
+    async () => ((await scrape(master.base)).get(series) ?? 0) > first,
+    'the count to grow with heartbeats',
+  );
+  // The node's own page tells the same figures, read directly.
+  assert.ok((await componentFigure(node.base, 'host1', 'null', 'eventsOut')) >= first);
+  const health = await fetch(new URL('/api/v1/health', master.base));
+  assert.equal(health.status, 200, await health.clone().text());
+
+  const top = spawnSync(process.execPath, [BIN, 'top', '--once', new URL(master.base).host], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(top.status, 0, top.stderr);
+  assert.match(top.stdout, /\(fleet, version \d+\): host1 ACTIVE/);
+  assert.match(top.stdout, /^null\s+sink\s+null\s+ACTIVE\s+\d+\s+[1-9]/m);
+
+  // The node stops heartbeating: the master marks host1 LOST and its health turns 500.
+  node.child.kill('SIGKILL');
+  let last = '';
+  await waitFor(
+    async () => {
+      const r = await fetch(new URL('/api/v1/health', master.base));
+      last = await r.text();
+      return r.status === 500;
+    },
+    () => `the master's health to turn 500 once host1 is lost; it said ${last}`,
+    30_000,
+    100,
+  );
 });

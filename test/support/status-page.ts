@@ -14,6 +14,8 @@ export interface StatusNode {
 
 export async function startWithStatusPage(args: string[], cwd: string): Promise<StatusNode> {
   const child = sluice(args, cwd);
+  // Taken at once: a child killed by a test has exitCode null and no second 'exit' to wait for.
+  const ended = exited(child);
   const log = output(child);
   const seen = await waitForOutput(
     child.stderr!,
@@ -27,8 +29,8 @@ export async function startWithStatusPage(args: string[], cwd: string): Promise<
     base,
     log: log.text,
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited(child);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return ended;
     },
   };
 }
