@@ -21,10 +21,11 @@ export const topCommand: Command = {
   name: 'top',
   synopsis: '[HOST:PORT] [--once] [--interval MS]',
   description: [
-    "Shows a running node's components (sluice node -1 or sluice agent started with --http or",
-    '--http-port), as vector top does: events and bytes in, events out and errors, each as a total and',
-    'a rate per second, refreshed every second until Ctrl-C. --once waits one interval, prints one table',
-    'and exits (for scripts). The default address is 127.0.0.1:35862 (flume.node.http.port).',
+    "Shows a running node's components (sluice node or sluice agent started with --http or --http-port;",
+    "sluice master --http for the fleet's), as vector top does: events and bytes in, events out and",
+    'errors, each as a total and a rate per second, refreshed every second until Ctrl-C. --once waits',
+    'one interval, prints one table and exits (for scripts). The default address is 127.0.0.1:35862',
+    '(flume.node.http.port).',
   ].join('\n'),
   options: [
     { name: 'once', flag: true, help: 'print one table (rates over one interval) and exit' },

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { PipelineReport } from '../flow/report.js';
@@ -161,16 +161,35 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   reply(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
 }
 
-/** Reads a node's `/api/report` (for `sluice top`); any failure is a SLUICE_RPC error naming the node. */
-export async function fetchSnapshot(base: string, timeoutMs = 5_000): Promise<NodeSnapshot> {
+const MAX_REPORT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a node's or master's `/api/report` (for `sluice top`); any failure is a SLUICE_RPC error naming
+ * the address. node:http rather than fetch: fetch refuses ports the browsers block (6000, 6665...).
+ */
+export function fetchSnapshot(base: string, timeoutMs = 5_000): Promise<NodeSnapshot> {
   const url = new URL('/api/report', base);
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-    throw new SluiceError('SLUICE_RPC', `${url.host} did not answer: ${cause}`, { retriable: true });
-  }
-  if (!res.ok) throw new SluiceError('SLUICE_RPC', `${url.host} answered ${res.status} to /api/report`);
-  return (await res.json()) as NodeSnapshot;
+  const fail = (why: string) => new SluiceError('SLUICE_RPC', `${url.host} ${why}`, { retriable: true });
+  return new Promise<NodeSnapshot>((resolve, reject) => {
+    const req = get(url, { timeout: timeoutMs, headers: { accept: 'application/json' } }, (res) => {
+      const parts: Buffer[] = [];
+      let size = 0;
+      res.on('data', (d: Buffer) => {
+        size += d.length;
+        if (size > MAX_REPORT_BYTES) req.destroy(new Error(`reply over ${MAX_REPORT_BYTES} bytes`));
+        else parts.push(d);
+      });
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(fail(`answered ${res.statusCode} to /api/report`));
+        try {
+          resolve(JSON.parse(Buffer.concat(parts).toString('utf8')) as NodeSnapshot);
+        } catch {
+          reject(fail('answered /api/report with something that is not JSON'));
+        }
+      });
+      res.on('error', (e) => reject(fail(`did not answer: ${e.message}`)));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (e) => reject(fail(`did not answer: ${(e as NodeJS.ErrnoException).code ?? e.message}`)));
+  });
 }

@@ -204,3 +204,13 @@ test("the master's page serves its fleet: each node's figures from its heartbeat
     100,
   );
 });
+
+test('sluice top against a port where nothing listens says so and exits 1', async () => {
+  const port = await freePort();
+  const r = spawnSync(process.execPath, [BIN, 'top', '--once', `127.0.0.1:${port}`], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`sluice top: 127\\.0\\.0\\.1:${port} did not answer: ECONNREFUSED`));
+});
