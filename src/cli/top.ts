@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { asSluiceError } from '../core/errors.js';
 import { fetchSnapshot } from '../web/server.js';
 import type { NodeSnapshot } from '../web/snapshot.js';
 import { renderTop, topRows } from '../web/top-table.js';
@@ -60,7 +61,15 @@ export const topCommand: Command = {
       while (!stopped) {
         await sleep(interval);
         if (stopped) break;
-        const now = await fetchSnapshot(url);
+        let now: NodeSnapshot;
+        try {
+          now = await fetchSnapshot(url);
+        } catch (e) {
+          // A node restarting (a reload, a crash) comes back: say so and keep trying, as vector top does.
+          const line = `sluice top: ${asSluiceError(e).message}; retrying every ${interval} ms\n`;
+          process.stdout.write(tty ? `\x1b[H\x1b[2J${line}` : line);
+          continue;
+        }
         const table = renderTop(now, topRows(now, before), where);
         // On a terminal the table is redrawn in place; piped, each reading follows the last.
         process.stdout.write(tty ? `\x1b[H\x1b[2J${table}` : `${table}\n`);
