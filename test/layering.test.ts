@@ -25,6 +25,8 @@ const LAYER: Record<string, number> = {
   interceptors: 2,
   agentconf: 2.5,
   flow: 3,
+  // The web pages and metrics read only the report shape of flow/; node, master and cli serve them.
+  web: 3.5,
   streaming: 4,
   node: 4,
   master: 4,

@@ -4,6 +4,7 @@ import { AgentHost } from '../node/agent-host.js';
 import { optString, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
+import { checkHttpOptions, HTTP_OPTIONS, serveStatus } from './http-options.js';
 import { RELOAD_OPTIONS, reloadFromFile } from './reload.js';
 import { exitStatus } from './run-nodes.js';
 import { ALLOW_EXEC, CONF, FILE, NAME } from './vocabulary.js';
@@ -26,12 +27,14 @@ export const agentCommand: Command = {
     { name: 'check', flag: true, help: 'check the file and exit without starting anything' },
     ALLOW_EXEC,
     ...RELOAD_OPTIONS,
+    ...HTTP_OPTIONS,
   ],
   positionals: { min: 0, max: 0 },
   async run(p) {
     const file = optString(p, 'file');
     const name = optString(p, 'name');
     if (!file || !name) throw new UsageError('give the agent file with -f FILE and the agent with -n AGENT');
+    checkHttpOptions(p);
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -52,7 +55,20 @@ export const agentCommand: Command = {
       );
       return 0;
     }
-    await host.start(config);
+    // Served before the start, so a taken port fails the command before anything runs.
+    const web = await serveStatus(p, {
+      host,
+      runs: 'agent',
+      node: name,
+      config: env.config,
+      logger: env.logger,
+    });
+    try {
+      await host.start(config);
+    } catch (e) {
+      await web?.close();
+      throw e;
+    }
     env.logger.info(`agent ${name} started`);
     const watch = reloadFromFile(p, file, text, host, env.logger);
     await new Promise<void>((resolve) => {
@@ -65,6 +81,7 @@ export const agentCommand: Command = {
     });
     watch.stop();
     await host.stop();
+    await web?.close();
     return exitStatus(host.faults());
   },
 };

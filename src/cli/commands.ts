@@ -39,6 +39,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./agent.js')).agentCommand,
   },
   {
+    name: 'top',
+    summary:
+      "watch a node's components live (events, bytes, errors and their rates): sluice top 127.0.0.1:35862",
+    load: async () => (await import('./top.js')).topCommand,
+  },
+  {
     name: 'dump',
     summary: "print a source's events on stdout: sluice dump 'text(\"/etc/services\")'",
     load: async () => (await import('./dump.js')).dumpCommand,

@@ -11,6 +11,7 @@ import { readToken } from '../master/token.js';
 import { optString } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
+import { checkHttpOptions, MASTER_HTTP_OPTIONS, serveFleetStatus } from './http-options.js';
 import { CONF, TOKEN_FILE } from './vocabulary.js';
 
 /**
@@ -70,9 +71,11 @@ export const masterCommand: Command = {
       help: 'share the state in this external ZooKeeper ensemble (flume.master.zk.servers and .use.external)',
     },
     TOKEN_FILE,
+    ...MASTER_HTTP_OPTIONS,
   ],
   positionals: { min: 0, max: 0 },
   async run(p) {
+    checkHttpOptions(p);
     const env = await loadEnv({ confDir: optString(p, 'conf') });
     const overrides: Record<string, string> = {};
     const set = (opt: string, prop: string) => {
@@ -99,12 +102,17 @@ export const masterCommand: Command = {
     await master.ready;
     const token = readToken(optString(p, 'token-file'));
     const bind = optString(p, 'bind') ?? '127.0.0.1';
+    // Served first, so a taken port fails the command before the control ports open.
+    const web = await serveFleetStatus(p, { status: () => master.nodeStatus(), bind, config, logger });
     const server = await MasterServer.start(master, {
       bind,
       heartbeatPort: config.getInt('flume.master.heartbeat.port'),
       adminPort: config.getInt('flume.master.admin.port'),
       token,
       logger,
+    }).catch(async (e: unknown) => {
+      await web?.close();
+      throw e;
     });
     logger.info(
       `master listening on ${bind}: heartbeat port ${server.heartbeat.port}, admin port ${server.admin.port}; store ${store.description}; ${master.configs().length} configuration(s) loaded${token !== undefined ? '; token required' : ''}`,
@@ -119,6 +127,7 @@ export const masterCommand: Command = {
     });
     await master.idle();
     await server.close();
+    await web?.close();
     await store.close();
     return 0;
   },

@@ -7,6 +7,7 @@ import { underSite } from '../node/host.js';
 import { SpecHost } from '../node/spec-host.js';
 import { optString, type ParsedArgs } from './args.js';
 import { loadEnv } from './env.js';
+import { serveStatus } from './http-options.js';
 
 /** Runs the master's logical nodes on a SpecHost. */
 export function specHostRunner(host: SpecHost, config: SiteConfig): LogicalNodeRunner {
@@ -48,6 +49,14 @@ export async function joinMaster(p: ParsedArgs): Promise<number> {
     logger: env.logger,
     runner: specHostRunner(host, cfg),
   });
+  // Served before the first heartbeat, so a taken port fails the command before anything runs.
+  const web = await serveStatus(p, {
+    host,
+    runs: 'logical-nodes',
+    node: physical,
+    config: cfg,
+    logger: env.logger,
+  });
   agent.start();
   await new Promise<void>((done) => {
     const stop = (sig: string) => {
@@ -58,5 +67,6 @@ export async function joinMaster(p: ParsedArgs): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await agent.stop();
+  await web?.close();
   return 0;
 }

@@ -2,6 +2,7 @@ import { SpecHost } from '../node/spec-host.js';
 import { optString, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
+import { checkHttpOptions, HTTP_OPTIONS, serveStatus } from './http-options.js';
 import { RELOAD_OPTIONS, reloadFromFile } from './reload.js';
 import { runNodes } from './run-nodes.js';
 import { oneSpec } from './spec-input.js';
@@ -44,9 +45,11 @@ export const nodeCommand: Command = {
       help: 'without -1: the masters to heartbeat to, the next when one does not answer (default: flume.master.servers, flume.master.heartbeat.port)',
     },
     TOKEN_FILE,
+    ...HTTP_OPTIONS,
   ],
   positionals: { min: 0, max: 1 },
   async run(p) {
+    checkHttpOptions(p);
     if (!p.options.has('one-shot')) {
       if (p.options.has('spec') || p.options.has('file') || p.positionals.length > 0)
         throw new UsageError('without -1 the node joins a master and gets its spec from it: a spec needs -1');
@@ -58,12 +61,17 @@ export const nodeCommand: Command = {
     const host = new SpecHost({ catalog: env.catalog, context: env.context, logger: env.logger, only });
     const config = { text: input.read(), file: input.file };
     const fromFile = input.file !== '<spec>';
-    // The first start goes through the host as reloads do: the nodes run under its site limits.
-    return runNodes(
-      host,
-      config,
-      env.logger,
-      fromFile ? () => reloadFromFile(p, config.file, config.text, host, env.logger) : undefined,
-    );
+    const web = await serveStatus(p, { host, runs: 'logical-nodes', config: env.config, logger: env.logger });
+    try {
+      // The first start goes through the host as reloads do: the nodes run under its site limits.
+      return await runNodes(
+        host,
+        config,
+        env.logger,
+        fromFile ? () => reloadFromFile(p, config.file, config.text, host, env.logger) : undefined,
+      );
+    } finally {
+      await web?.close();
+    }
   },
 };

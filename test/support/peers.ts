@@ -20,7 +20,8 @@ export type PeerName =
   | 'java'
   | 'avrocat'
   | 'strace'
-  | 'zookeeper';
+  | 'zookeeper'
+  | 'chromium';
 
 interface PeerDef {
   /** The Debian package that provides it. */
@@ -78,6 +79,14 @@ const PEERS: Record<PeerName, PeerDef> = {
   strace: {
     pkg: 'strace',
     find: () => (ok('strace', ['-f', '-o', '/dev/null', 'true']) ? which('strace') : undefined),
+  },
+  // Debian's own build, driven by playwright-core: the browser tests of the status pages.
+  chromium: {
+    pkg: 'chromium',
+    find: () => {
+      const path = which('chromium', ['/usr/bin/chromium']);
+      return path && ok(path, ['--headless', '--no-sandbox', '--version']) ? path : undefined;
+    },
   },
 };
 

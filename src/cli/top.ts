@@ -1,0 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { asSluiceError } from '../core/errors.js';
+import { fetchSnapshot } from '../web/server.js';
+import type { NodeSnapshot } from '../web/snapshot.js';
+import { renderTop, topRows } from '../web/top-table.js';
+import { optString, UsageError } from './args.js';
+import type { Command } from './command.js';
+
+const DEFAULT_ADDRESS = '127.0.0.1:35862';
+
+/** `host:port`, `:port`, `port` or a URL, to the base URL of a node's web server. */
+export function nodeUrl(text: string): string {
+  if (/^https?:\/\//.test(text)) return text;
+  const m = /^(.*?):?(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`"${text}" is not host:port`);
+  const host = m[1] === '' || m[1] === 'localhost' ? '127.0.0.1' : m[1]!;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${m[2]}/`;
+}
+
+/** `sluice top [HOST:PORT]`: a node's components, refreshed each second, read from /api/report. */
+export const topCommand: Command = {
+  name: 'top',
+  synopsis: '[HOST:PORT] [--once] [--interval MS]',
+  description: [
+    "Shows a running node's components (sluice node or sluice agent started with --http or --http-port;",
+    "sluice master --http for the fleet's), as vector top does: events and bytes in, events out and",
+    'errors, each as a total and a rate per second, refreshed every second until Ctrl-C. --once waits',
+    'one interval, prints one table and exits (for scripts). The default address is 127.0.0.1:35862',
+    '(flume.node.http.port).',
+  ].join('\n'),
+  options: [
+    { name: 'once', flag: true, help: 'print one table (rates over one interval) and exit' },
+    {
+      name: 'interval',
+      value: 'MS',
+      positiveInt: true,
+      default: '1000',
+      help: 'milliseconds between two readings',
+    },
+  ],
+  positionals: { min: 0, max: 1 },
+  async run(p) {
+    const url = nodeUrl(p.positionals[0] ?? DEFAULT_ADDRESS);
+    const interval = Number(optString(p, 'interval') ?? 1000);
+    const where = new URL(url).host;
+    let before: NodeSnapshot = await fetchSnapshot(url);
+    if (p.options.has('once')) {
+      await sleep(interval);
+      const now = await fetchSnapshot(url);
+      process.stdout.write(renderTop(now, topRows(now, before), where));
+      return 0;
+    }
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const tty = process.stdout.isTTY === true;
+    try {
+      while (!stopped) {
+        await sleep(interval);
+        if (stopped) break;
+        let now: NodeSnapshot;
+        try {
+          now = await fetchSnapshot(url);
+        } catch (e) {
+          // A node restarting (a reload, a crash) comes back: say so and keep trying, as vector top does.
+          const line = `sluice top: ${asSluiceError(e).message}; retrying every ${interval} ms\n`;
+          process.stdout.write(tty ? `\x1b[H\x1b[2J${line}` : line);
+          continue;
+        }
+        const table = renderTop(now, topRows(now, before), where);
+        // On a terminal the table is redrawn in place; piped, each reading follows the last.
+        process.stdout.write(tty ? `\x1b[H\x1b[2J${table}` : `${table}\n`);
+        before = now;
+      }
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    return 0;
+  },
+};
