@@ -40,6 +40,11 @@ export interface BuildContext {
    * compiler and the agent), so a plugin's format serves every sink; the built-in formats when absent.
    */
   formats?: FormatLookup;
+  /**
+   * Under a master: a new client asking the master which ack groups are acknowledged (end-to-end sinks
+   * ask it instead of their collector; docs/reliability.md, "Ack wire"). Absent with `sluice node -1`.
+   */
+  acks?: () => { checkAck(tags: readonly string[]): Promise<string[]>; close(): Promise<void> };
 }
 
 interface ComponentBase {

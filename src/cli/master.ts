@@ -3,6 +3,7 @@ import type { SiteConfig } from '../core/config.js';
 import { SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { compileSpec } from '../flow/compile.js';
+import { ackBounds } from '../master/acks.js';
 import { Master } from '../master/master.js';
 import { MasterServer } from '../master/server.js';
 import { type ConfigStore, FileStore, MemoryStore } from '../master/store.js';
@@ -98,6 +99,7 @@ export const masterCommand: Command = {
       // The master checks names and arguments; whether a node may run exec sources is the node's call.
       check: (spec, file) => void compileSpec(spec, { catalog: env.catalog, context, file }),
       basePort: config.getInt('flume.collector.port'),
+      acks: ackBounds(config.getInt('flume.agent.logdir.retransmit')),
     });
     await master.ready;
     const token = readToken(optString(p, 'token-file'));

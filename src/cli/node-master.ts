@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
 import type { SiteConfig } from '../core/config.js';
+import { MasterAckClient } from '../master/ack-client.js';
 import { MasterFailover } from '../master/failover.js';
 import { type LogicalNodeRunner, NodeAgent } from '../master/node-agent.js';
 import { readToken } from '../master/token.js';
 import { underSite } from '../node/host.js';
 import { SpecHost } from '../node/spec-host.js';
+import { processAcks } from '../reliability/ack-store.js';
 import { optString, type ParsedArgs } from './args.js';
 import { loadEnv } from './env.js';
 import { serveStatus } from './http-options.js';
@@ -35,12 +37,18 @@ export async function joinMaster(p: ParsedArgs): Promise<number> {
   });
   const cfg = env.config;
   const token = readToken(optString(p, 'token-file'));
-  const masters = MasterFailover.parse(
+  const failover = MasterFailover.parse(
     optString(p, 'master') ?? (cfg.getList('flume.master.servers').join(',') || 'localhost'),
     cfg.getInt('flume.master.heartbeat.port'),
     token,
-  ).masters;
-  const host = new SpecHost({ catalog: env.catalog, context: env.context, logger: env.logger });
+  );
+  const masters = failover.masters;
+  // Acks travel through the master (docs/reliability.md, "Ack wire"): collectors report them with the
+  // heartbeats, end-to-end agents ask the master.
+  processAcks.reportToMaster();
+  const checkAckTimeout = Math.max(2 * cfg.getInt('flume.config.heartbeat.period'), 5_000);
+  const context = { ...env.context, acks: () => new MasterAckClient(failover, checkAckTimeout) };
+  const host = new SpecHost({ catalog: env.catalog, context, logger: env.logger });
   const agent = new NodeAgent({
     physical,
     host: hostname(),
@@ -48,6 +56,7 @@ export async function joinMaster(p: ParsedArgs): Promise<number> {
     periodMs: cfg.getInt('flume.config.heartbeat.period'),
     logger: env.logger,
     runner: specHostRunner(host, cfg),
+    acks: processAcks,
   });
   // Served before the first heartbeat, so a taken port fails the command before anything runs.
   const web = await serveStatus(p, {

@@ -5,6 +5,7 @@ import type { PipelineReport } from '../flow/report.js';
 import type { NodeSpec, Spec } from '../spec/ast.js';
 import { parseSink, parseSource, parseSpec } from '../spec/parser.js';
 import { printCall, printNode, printSink } from '../spec/printer.js';
+import { type AckBounds, ackBounds, checkAcks, recordAcks } from './acks.js';
 import { atomicWrite } from './atomic.js';
 import { COMMANDS, MASTER_COMMANDS } from './commands.js';
 import { setFlow } from './flows.js';
@@ -69,6 +70,8 @@ export interface Heartbeat {
   nodes: LogicalHeartbeat[];
   /** Where the heartbeat came from (set by the master's server, not the node): peers reach it there. */
   address?: string;
+  /** Ack group tags the node's collectors acknowledged since its last heartbeat that got through. */
+  acks?: string[];
 }
 
 /** What a node is to run: its logical nodes, each with its version and spec (none: not configured). */
@@ -85,6 +88,8 @@ export interface MasterOptions {
   missedHeartbeats?: number;
   /** The first port the master assigns to logicalSource and collectorSource (flume.collector.port). */
   basePort?: number;
+  /** How many acknowledged tags are kept and how long (acks.ts; default ackBounds(60 s)). */
+  acks?: AckBounds;
   now?: () => number;
 }
 
@@ -401,6 +406,7 @@ export class Master {
     this.periods.set(hb.physical, hb.periodMs);
     if (this.data.mappings[hb.physical] === undefined)
       await this.serially(() => this.mutate(() => this.join(hb)));
+    if (hb.acks !== undefined && hb.acks.length > 0) await this.acknowledge(hb.acks);
     const mine = new Set(this.data.mappings[hb.physical] ?? []);
     await this.learnAddress(hb);
     for (const n of hb.nodes) {
@@ -440,6 +446,26 @@ export class Master {
           : { name, version: t.version, spec: t.spec };
       }),
     };
+  }
+
+  // --- acknowledgements -------------------------------------------------------------------------
+
+  private get ackBounds(): AckBounds {
+    return this.opts.acks ?? ackBounds(60_000);
+  }
+
+  /**
+   * Records ack groups a collector acknowledged (the data is durable), saved in the store before the
+   * heartbeat that carried them is answered, so the node forgets them only once any master can answer.
+   */
+  acknowledge(tags: readonly string[]): Promise<void> {
+    return this.serially(() => this.mutate(() => recordAcks(this.data, tags, this.now(), this.ackBounds)));
+  }
+
+  /** The tags of `tags` that are acknowledged: what an agent asks before deleting its logged groups. */
+  async checkAck(tags: readonly string[]): Promise<string[]> {
+    await this.ready;
+    return checkAcks(this.data, tags, this.now(), this.ackBounds);
   }
 
   /** A physical node seen for the first time (by any master sharing the store) gets its mapping. */

@@ -3,6 +3,8 @@ import { asSluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
 import type { PipelineReport } from '../flow/report.js';
+import type { AckStore } from '../reliability/ack-store.js';
+import { MAX_ACK_TAGS } from './acks.js';
 import { MasterFailover } from './failover.js';
 import type { Heartbeat, HeartbeatReply, LogicalHeartbeat } from './master.js';
 import type { MasterAddress } from './wire.js';
@@ -26,6 +28,8 @@ export interface NodeAgentOptions {
   periodMs: number;
   runner: LogicalNodeRunner;
   logger: Logger;
+  /** The process's ack table: what its collectors acknowledge is reported with the heartbeats. */
+  acks?: AckStore;
 }
 
 interface Running {
@@ -49,6 +53,8 @@ export class NodeAgent {
   private readonly outage: OutageLog;
   private readonly instance = randomUUID();
   private readonly masters: MasterFailover;
+  /** Acknowledged tags taken from the ack table and not yet carried by a heartbeat that got through. */
+  private unsentAcks: string[] = [];
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.masters = new MasterFailover(opts.masters, (from, to, why) =>
@@ -80,20 +86,33 @@ export class NodeAgent {
   /** One heartbeat, and the configuration it brings applied; a change is reported at once. */
   async beat(): Promise<void> {
     let reply: HeartbeatReply;
+    const hb = this.heartbeat();
+    const acks = this.acksToReport();
+    if (acks.length > 0) hb.acks = acks;
     try {
       reply = await this.masters.call<HeartbeatReply>(
         'POST',
         '/heartbeat',
-        this.heartbeat(),
+        hb,
         Math.max(2 * this.opts.periodMs, 5_000),
       );
     } catch (e) {
       this.outage.failed(e);
       return;
     }
+    // The master saved them before answering: they are its now.
+    this.unsentAcks = this.unsentAcks.slice(acks.length);
     this.outage.recovered();
     if (this.stopped) return;
     if (await this.apply(reply)) await this.beat();
+  }
+
+  /** What the next heartbeat carries: tags a failed heartbeat did not deliver first, then new ones. */
+  private acksToReport(): string[] {
+    const room = MAX_ACK_TAGS - this.unsentAcks.length;
+    if (this.opts.acks !== undefined && room > 0)
+      for (const t of this.opts.acks.takeReported(room)) this.unsentAcks.push(t);
+    return this.unsentAcks.slice(0, MAX_ACK_TAGS);
   }
 
   /** Waits up to one period for new nodes to leave CONFIGURING, so the next report says how they run. */

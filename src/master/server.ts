@@ -1,5 +1,6 @@
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { isTagList, MAX_ACK_TAGS } from './acks.js';
 import type { Heartbeat, Master } from './master.js';
 import { CONTROL_LIMITS, type ControlServer, type Reply, startControlServer } from './wire.js';
 
@@ -26,6 +27,8 @@ function asHeartbeat(body: unknown): Heartbeat | string {
   if (typeof b.periodMs !== 'number' || !(b.periodMs > 0)) return 'a heartbeat gives its period (periodMs)';
   if (!Array.isArray(b.nodes) || b.nodes.some((n) => !isName(n?.name) || typeof n.state !== 'string'))
     return 'a heartbeat lists its logical nodes, each with name and state';
+  if (b.acks !== undefined && !isTagList(b.acks))
+    return `a heartbeat's acks are at most ${MAX_ACK_TAGS} tags (strings)`;
   return b as Heartbeat;
 }
 
@@ -38,6 +41,12 @@ function heartbeatRoute(master: Master) {
     _q: URLSearchParams,
     peer: string,
   ): Promise<Reply> => {
+    if (method === 'POST' && path === '/acks/check') {
+      const tags = (body as { tags?: unknown } | null)?.tags;
+      if (!isTagList(tags))
+        return bad(`checkAck asks about at most ${MAX_ACK_TAGS} tags: {"tags": [STRING...]}`);
+      return { status: 200, body: { acked: await master.checkAck(tags) } };
+    }
     if (method !== 'POST' || path !== '/heartbeat') return notFound(path);
     const hb = asHeartbeat(body);
     if (typeof hb === 'string') return bad(hb);

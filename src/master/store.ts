@@ -18,6 +18,8 @@ export interface MasterData {
   past: Record<string, LogicalConfig[]>;
   /** Flows, assigned ports, node addresses and the translated specs handed out (translate.ts). */
   translation?: TranslationState;
+  /** Ack group tags collectors acknowledged -> when (ms); bounded, oldest first (acks.ts). */
+  acks?: Record<string, number>;
 }
 
 export const PAST_LIMIT = 20;

@@ -5,7 +5,7 @@ import { AvroClient } from '../rpc/avro/client.js';
 import { avroSourceHandlers, FlumeRpcClient } from '../rpc/avro/flume-protocol.js';
 import { avroSourceProtocol, Status } from '../rpc/avro/protocols.js';
 import { AvroServer } from '../rpc/avro/server.js';
-import { AckClient, checkAckHandlers, collectorProtocol } from './ack-service.js';
+import { CollectorAckClient, checkAckHandlers, collectorProtocol } from './ack-service.js';
 import { AckStore } from './ack-store.js';
 
 async function collectorPort(store: AckStore, received: Event[]): Promise<AvroServer> {
@@ -33,7 +33,7 @@ test('checkAck rides on the collector port: Sluice agents ask it, Flume NG clien
   store.acknowledge('host-a-1-1');
   store.acknowledge('host-a-1-3');
 
-  const acks = new AckClient({ host: '127.0.0.1', port: server.port, requestTimeoutMs: 5000 });
+  const acks = new CollectorAckClient({ host: '127.0.0.1', port: server.port, requestTimeoutMs: 5000 });
   t.after(() => acks.close());
   assert.deepEqual(await acks.checkAck(['host-a-1-1', 'host-a-1-2', 'host-a-1-3']), [
     'host-a-1-1',

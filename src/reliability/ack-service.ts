@@ -70,8 +70,17 @@ export function checkAckHandlers(store: AckStore = processAcks): Record<string, 
   };
 }
 
-/** What an agent uses to ask one collector which of its groups are acknowledged. */
-export class AckClient {
+/**
+ * What an agent asks which of its groups are acknowledged: the collector it sent them to (without a
+ * master) or the master (src/master/ack-client.ts), which every collector of the fleet reports to.
+ */
+export interface AckClient {
+  checkAck(tags: readonly string[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Asks one collector, on its own Avro port, which of an agent's groups are acknowledged. */
+export class CollectorAckClient implements AckClient {
   private readonly client: AvroClient;
 
   constructor(opts: Omit<AvroClientOptions, 'protocol'>) {

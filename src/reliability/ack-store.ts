@@ -17,6 +17,8 @@ export class AckStore {
   private readonly retainMs: number;
   private readonly now: () => number;
   acknowledged = 0;
+  /** Tags acknowledged since the last `takeReported`, while a master is to be told (reportTo). */
+  private outbox: string[] | undefined;
 
   constructor(opts: AckStoreOptions = {}) {
     this.maxTags = opts.maxTags ?? 100_000;
@@ -30,6 +32,23 @@ export class AckStore {
     this.tags.set(tag, now);
     this.acknowledged++;
     this.evict(now);
+    if (this.outbox !== undefined) {
+      // Bounded like the table: a tag dropped here is never acknowledged at the master, so its agent
+      // sends the group again (a duplicate, never a loss).
+      if (this.outbox.length >= this.maxTags) this.outbox.shift();
+      this.outbox.push(tag);
+    }
+  }
+
+  /** From now on keeps the tags acknowledged for a master to learn of (a node under a master). */
+  reportToMaster(): void {
+    this.outbox ??= [];
+  }
+
+  /** The tags acknowledged since the last call, oldest first, at most `max`. */
+  takeReported(max: number): string[] {
+    if (this.outbox === undefined || this.outbox.length === 0) return [];
+    return this.outbox.splice(0, max);
   }
 
   /** The tags of `asked` that are acknowledged. */

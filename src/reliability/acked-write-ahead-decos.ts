@@ -2,7 +2,7 @@ import type { BuildContext, DecoratorDef, ParamSpec } from '../catalog/types.js'
 import { SluiceError } from '../core/errors.js';
 import type { EventSink } from '../core/pipeline.js';
 import { loadTls, type TransportArgs } from '../rpc/avro/component-options.js';
-import { AckClient } from './ack-service.js';
+import { type AckClient, CollectorAckClient } from './ack-service.js';
 import {
   AckedWriteAheadSink,
   type AckRoute,
@@ -38,9 +38,14 @@ export function findAvroTarget(sink: EventSink): AvroTarget | undefined {
   return undefined;
 }
 
-/** A checkAck client for the collector an Avro sink sends to, over the same transport settings. */
-export function ackClientFor(t: AvroTarget): AckClient {
-  return new AckClient({
+/**
+ * Whom the agent asks about acknowledgements: the master when the node runs under one (it sets
+ * `ctx.acks`), else the collector an Avro sink sends to, over the same transport settings.
+ */
+export function ackClientFor(t: AvroTarget, ctx: BuildContext): AckClient {
+  const viaMaster = ctx.acks?.();
+  if (viaMaster !== undefined) return viaMaster;
+  return new CollectorAckClient({
     host: t.target.host,
     port: t.target.port,
     compression: t.opts.compression,
@@ -109,7 +114,7 @@ export const ackedWriteAheadDeco: DecoratorDef = {
     const route: AckRoute = {
       name: target ? `${target.target.host}:${target.target.port}` : 'sub sink',
       sink: child,
-      acks: target ? ackClientFor(target) : undefined,
+      acks: target ? ackClientFor(target, ctx) : undefined,
       // Straight onto an Avro client the sends pipeline; through decorators each is awaited.
       ...((target as unknown) === child ? { window: SEND_WINDOW } : {}),
     };

@@ -5,7 +5,7 @@ import { FailingSink, makeBatch, testContext } from '../../test/mocks/sinks.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { freePort } from '../core/ports.js';
 import { CountedSink, TalliedSink } from '../flow/counted.js';
-import { AckClient } from './ack-service.js';
+import { CollectorAckClient } from './ack-service.js';
 import { AckedWriteAheadSink, type WriteAheadOptions } from './acked-write-ahead.js';
 
 function options(dir: string, acked: boolean): WriteAheadOptions {
@@ -51,7 +51,7 @@ test('ackedWriteAhead with nobody acknowledging: close gives up after its timeou
   const opts = { ...options(dir, true), closeTimeoutMs: 200 };
   // A collector that never answers: nothing listens on the port.
   const acks = () =>
-    new AckClient({ host: '127.0.0.1', port: unused, connectTimeoutMs: 100, backoffMaxMs: 100 });
+    new CollectorAckClient({ host: '127.0.0.1', port: unused, connectTimeoutMs: 100, backoffMaxMs: 100 });
   const sink = new AckedWriteAheadSink([{ name: 'child', sink: child, acks: acks() }], opts);
   await sink.open();
   await sink.append(makeBatch(7));

@@ -29,7 +29,7 @@ function e2eSink(
   const opts = sinkOptions(args);
   const routes: AckRoute[] = collectors.map((c) => {
     const sink = new AvroEventSink(component, c, opts);
-    return { name: `${c.host}:${c.port}`, sink, acks: ackClientFor(sink), window: SEND_WINDOW };
+    return { name: `${c.host}:${c.port}`, sink, acks: ackClientFor(sink, ctx), window: SEND_WINDOW };
   });
   return new AckedWriteAheadSink(routes, writeAheadOptions(undefined, ctx, true, component));
 }
