@@ -57,6 +57,7 @@ export async function joinMaster(p: ParsedArgs): Promise<number> {
     logger: env.logger,
     runner: specHostRunner(host, cfg),
     acks: processAcks,
+    ackReportMs: cfg.getInt('flume.agent.ack.poll'),
   });
   // Served before the first heartbeat, so a taken port fails the command before anything runs.
   const web = await serveStatus(p, {

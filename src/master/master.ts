@@ -70,8 +70,6 @@ export interface Heartbeat {
   nodes: LogicalHeartbeat[];
   /** Where the heartbeat came from (set by the master's server, not the node): peers reach it there. */
   address?: string;
-  /** Ack group tags the node's collectors acknowledged since its last heartbeat that got through. */
-  acks?: string[];
 }
 
 /** What a node is to run: its logical nodes, each with its version and spec (none: not configured). */
@@ -406,7 +404,6 @@ export class Master {
     this.periods.set(hb.physical, hb.periodMs);
     if (this.data.mappings[hb.physical] === undefined)
       await this.serially(() => this.mutate(() => this.join(hb)));
-    if (hb.acks !== undefined && hb.acks.length > 0) await this.acknowledge(hb.acks);
     const mine = new Set(this.data.mappings[hb.physical] ?? []);
     await this.learnAddress(hb);
     for (const n of hb.nodes) {
@@ -456,7 +453,7 @@ export class Master {
 
   /**
    * Records ack groups a collector acknowledged (the data is durable), saved in the store before the
-   * heartbeat that carried them is answered, so the node forgets them only once any master can answer.
+   * request that carried them is answered, so the node forgets them only once any master can answer.
    */
   acknowledge(tags: readonly string[]): Promise<void> {
     return this.serially(() => this.mutate(() => recordAcks(this.data, tags, this.now(), this.ackBounds)));

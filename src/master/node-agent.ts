@@ -28,8 +28,10 @@ export interface NodeAgentOptions {
   periodMs: number;
   runner: LogicalNodeRunner;
   logger: Logger;
-  /** The process's ack table: what its collectors acknowledge is reported with the heartbeats. */
+  /** The process's ack table: what its collectors acknowledge is reported to the master. */
   acks?: AckStore;
+  /** How often acknowledged tags are reported (flume.agent.ack.poll; default 1000 ms). */
+  ackReportMs?: number;
 }
 
 interface Running {
@@ -53,8 +55,11 @@ export class NodeAgent {
   private readonly outage: OutageLog;
   private readonly instance = randomUUID();
   private readonly masters: MasterFailover;
-  /** Acknowledged tags taken from the ack table and not yet carried by a heartbeat that got through. */
+  /** Acknowledged tags taken from the ack table that the master has not yet confirmed. */
   private unsentAcks: string[] = [];
+  private ackTimer: NodeJS.Timeout | undefined;
+  private ackReportsStopped = false;
+  private reportingAcks: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.masters = new MasterFailover(opts.masters, (from, to, why) =>
@@ -74,6 +79,7 @@ export class NodeAgent {
       `physical node ${this.opts.physical} heartbeating to master ${this.masters.describe()} every ${this.opts.periodMs} ms`,
     );
     this.schedule(0);
+    this.scheduleAckReport();
   }
 
   private schedule(ms: number): void {
@@ -86,33 +92,51 @@ export class NodeAgent {
   /** One heartbeat, and the configuration it brings applied; a change is reported at once. */
   async beat(): Promise<void> {
     let reply: HeartbeatReply;
-    const hb = this.heartbeat();
-    const acks = this.acksToReport();
-    if (acks.length > 0) hb.acks = acks;
     try {
       reply = await this.masters.call<HeartbeatReply>(
         'POST',
         '/heartbeat',
-        hb,
+        this.heartbeat(),
         Math.max(2 * this.opts.periodMs, 5_000),
       );
     } catch (e) {
       this.outage.failed(e);
       return;
     }
-    // The master saved them before answering: they are its now.
-    this.unsentAcks = this.unsentAcks.slice(acks.length);
     this.outage.recovered();
     if (this.stopped) return;
     if (await this.apply(reply)) await this.beat();
   }
 
-  /** What the next heartbeat carries: tags a failed heartbeat did not deliver first, then new ones. */
-  private acksToReport(): string[] {
+  private scheduleAckReport(): void {
+    if (this.opts.acks === undefined || this.ackReportsStopped) return;
+    this.ackTimer = setTimeout(() => {
+      this.reportingAcks = this.reportAcks().finally(() => this.scheduleAckReport());
+    }, this.opts.ackReportMs ?? 1_000);
+  }
+
+  /** Acknowledged tags the master has not confirmed yet. */
+  get acksWaiting(): number {
+    return this.unsentAcks.length;
+  }
+
+  /**
+   * Tells the master the tags the node's collectors acknowledged since the last report that got through
+   * (POST /acks, one request for all of them, none when there are none). The master saves them before
+   * answering; a report that fails is sent again with the next (the table's bound caps what waits).
+   */
+  async reportAcks(): Promise<void> {
+    if (this.opts.acks === undefined) return;
     const room = MAX_ACK_TAGS - this.unsentAcks.length;
-    if (this.opts.acks !== undefined && room > 0)
-      for (const t of this.opts.acks.takeReported(room)) this.unsentAcks.push(t);
-    return this.unsentAcks.slice(0, MAX_ACK_TAGS);
+    if (room > 0) for (const t of this.opts.acks.takeReported(room)) this.unsentAcks.push(t);
+    if (this.unsentAcks.length === 0) return;
+    const tags = this.unsentAcks;
+    try {
+      await this.masters.call('POST', '/acks', { tags }, Math.max(2 * this.opts.periodMs, 5_000));
+      this.unsentAcks = this.unsentAcks.slice(tags.length);
+    } catch (e) {
+      this.outage.failed(e);
+    }
   }
 
   /** Waits up to one period for new nodes to leave CONFIGURING, so the next report says how they run. */
@@ -248,11 +272,19 @@ export class NodeAgent {
     }
   }
 
-  /** Stops heartbeating and drains every logical node. */
+  /**
+   * Stops heartbeating and drains every logical node. Acks are still reported while the nodes drain
+   * (an end-to-end agent waits for the acks of a collector that may run in this very process), and
+   * what is left once they stopped is reported last.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.beating;
     await this.opts.runner.stop();
+    this.ackReportsStopped = true;
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
+    await this.reportingAcks;
+    await this.reportAcks();
   }
 }

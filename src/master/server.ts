@@ -27,8 +27,6 @@ function asHeartbeat(body: unknown): Heartbeat | string {
   if (typeof b.periodMs !== 'number' || !(b.periodMs > 0)) return 'a heartbeat gives its period (periodMs)';
   if (!Array.isArray(b.nodes) || b.nodes.some((n) => !isName(n?.name) || typeof n.state !== 'string'))
     return 'a heartbeat lists its logical nodes, each with name and state';
-  if (b.acks !== undefined && !isTagList(b.acks))
-    return `a heartbeat's acks are at most ${MAX_ACK_TAGS} tags (strings)`;
   return b as Heartbeat;
 }
 
@@ -41,11 +39,13 @@ function heartbeatRoute(master: Master) {
     _q: URLSearchParams,
     peer: string,
   ): Promise<Reply> => {
-    if (method === 'POST' && path === '/acks/check') {
+    // Acks (docs/master.md): a node reports what its collectors acknowledged, an agent asks.
+    if (method === 'POST' && (path === '/acks' || path === '/acks/check')) {
       const tags = (body as { tags?: unknown } | null)?.tags;
-      if (!isTagList(tags))
-        return bad(`checkAck asks about at most ${MAX_ACK_TAGS} tags: {"tags": [STRING...]}`);
-      return { status: 200, body: { acked: await master.checkAck(tags) } };
+      if (!isTagList(tags)) return bad(`at most ${MAX_ACK_TAGS} ack tags: {"tags": [STRING...]}`);
+      if (path === '/acks/check') return { status: 200, body: { acked: await master.checkAck(tags) } };
+      await master.acknowledge(tags);
+      return { status: 200, body: {} };
     }
     if (method !== 'POST' || path !== '/heartbeat') return notFound(path);
     const hb = asHeartbeat(body);
