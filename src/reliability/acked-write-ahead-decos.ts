@@ -101,7 +101,7 @@ export const ackedWriteAheadDeco: DecoratorDef = {
     'ack groups (begin and end markers, a checksum) that stay on disk until the collector says they are ' +
     'durable. Groups not acknowledged after flume.agent.logdir.retransmit are sent again; failed sends back ' +
     'off exponentially up to maxmillis. Acknowledgements are asked of the collector of the Avro sink below ' +
-    '(checkAck on its port, every flume.agent.ack.poll ms).',
+    '(checkAck on its port, every flume.agent.ack.poll ms), or of the master when the node runs under one.',
   params: [maxMillisParam],
   build: (args, ctx, child) => {
     const opts = writeAheadOptions(args.optInt('maxmillis'), ctx, true, 'ackedWriteAhead');
