@@ -130,10 +130,15 @@ export class NodeAgent {
     const room = MAX_ACK_TAGS - this.unsentAcks.length;
     if (room > 0) for (const t of this.opts.acks.takeReported(room)) this.unsentAcks.push(t);
     if (this.unsentAcks.length === 0) return;
-    const tags = this.unsentAcks;
     try {
-      await this.masters.call('POST', '/acks', { tags }, Math.max(2 * this.opts.periodMs, 5_000));
-      this.unsentAcks = this.unsentAcks.slice(tags.length);
+      await this.masters.call(
+        'POST',
+        '/acks',
+        { tags: this.unsentAcks },
+        Math.max(2 * this.opts.periodMs, 5_000),
+      );
+      // Reports run one at a time (the timer waits for each), so these are exactly the tags sent.
+      this.unsentAcks = [];
     } catch (e) {
       this.outage.failed(e);
     }
