@@ -1,3 +1,4 @@
+import { takenAck } from '../core/ack.js';
 import { Backoff, WakeableDelay } from '../core/backoff.js';
 import { asSluiceError, errnoOf, SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
@@ -66,6 +67,17 @@ const ASK_FIRST_MS = 2000;
 const MERGE_BELOW = 500;
 /** Sends in flight at once on an Avro route (the client pipelines them on one connection, in order). */
 export const SEND_WINDOW = 4;
+/**
+ * Appends accepted before the oldest of them is synced: the node reads on meanwhile, and what arrives
+ * while one sync runs shares the next (one sync per several pump batches), bounded in bytes too.
+ */
+const MAX_IN_FLIGHT = 8;
+const MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+
+/** Resolves in the next turn of the event loop: a synchronous source must leave room for I/O. */
+function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /**
  * ackedWriteAhead and writeAhead (Flume OG's write-ahead decorators): every accepted batch is made
@@ -107,6 +119,13 @@ export class AckedWriteAheadSink implements EventSink {
   private readonly cacheLimit: number;
   private readonly groupBytes: number;
   private readonly wake = new Signal();
+  /** Appends accepted and not yet synced (pipelined: see append()), and their encoded bytes. */
+  private inFlight = 0;
+  private inFlightBytes = 0;
+  /** The node's append waiting for room among them (the node appends one batch at a time). */
+  private roomWaiter: (() => void) | undefined;
+  /** A pipelined append whose source attached no ack failed: the next append reports it. */
+  private lateFailure: SluiceError | undefined;
   private readonly routeBackoff: Backoff[];
   private readonly routeRetryAt: number[];
   private readonly outages: OutageLog[];
@@ -212,10 +231,58 @@ export class AckedWriteAheadSink implements EventSink {
     if (!log || this.stopping) {
       return Promise.reject(new SluiceError('SLUICE_CLOSED', `write-ahead log ${this.dir} is not open`));
     }
-    return this.accept(log, batch);
+    const failed = this.lateFailure;
+    if (failed !== undefined) {
+      this.lateFailure = undefined;
+      return Promise.reject(failed);
+    }
+    const ack = takenAck(batch);
+    // An array no runner took may carry the promise of an ack upstream: it is safe once it is synced.
+    if (ack === undefined || this.cached >= this.cacheLimit) return this.accept(log, batch, undefined);
+    // The source hears ok only once the batch is synced; meanwhile the node reads on, and the batches
+    // it hands over share the next sync (group commit across batches).
+    const release = ack?.defer();
+    const { bytes, durable } = this.accept(log, batch, release);
+    this.inFlight++;
+    this.inFlightBytes += bytes;
+    durable.then(
+      () => this.landed(bytes),
+      (e: unknown) => {
+        // Nobody waits on this append any more: the next one reports the failure (the source of an
+        // acked batch heard of it already and reads it again).
+        this.lateFailure ??= asSluiceError(e);
+        this.landed(bytes);
+      },
+    );
+    if (this.hasRoom()) return yieldTurn();
+    return new Promise((resolve) => {
+      this.roomWaiter = resolve;
+    });
   }
 
-  private async accept(log: AgentLog, batch: Batch): Promise<void> {
+  private hasRoom(): boolean {
+    return this.inFlight < MAX_IN_FLIGHT && this.inFlightBytes < MAX_IN_FLIGHT_BYTES;
+  }
+
+  private landed(bytes: number): void {
+    this.inFlight--;
+    this.inFlightBytes -= bytes;
+    const waiter = this.roomWaiter;
+    if (waiter !== undefined && (this.hasRoom() || this.inFlight === 0)) {
+      this.roomWaiter = undefined;
+      waiter();
+    }
+  }
+
+  /**
+   * Writes `batch` into the open group; `durable` resolves once it is synced (rejecting when the
+   * write failed, after the ack deferral `release` heard of it).
+   */
+  private accept(
+    log: AgentLog,
+    batch: Batch,
+    release: ((e: Error | undefined) => void) | undefined,
+  ): { bytes: number; durable: Promise<void> } & Promise<void> {
     if (!log.open) {
       const g = log.begin(newGroupTag(this.opts.node));
       this.groupStartedAt = Date.now();
@@ -223,23 +290,38 @@ export class AckedWriteAheadSink implements EventSink {
     }
     const g = log.open!;
     const o = this.byGroup.get(g)!;
-    let added: { index: number; bytes: number };
+    const w = log.write(batch);
+    const durable = w.durable.then(
+      async (added) => {
+        this.stats.accepted += batch.length;
+        if (this.cached + added.bytes <= this.cacheLimit) {
+          o.cache[added.index] = batch;
+          o.cacheBytes[added.index] = added.bytes;
+          this.cached += added.bytes;
+        }
+        this.settle(release, undefined);
+        if (g.bytes >= this.groupBytes && log.open === g) await log.end();
+        this.wake.wake();
+      },
+      async (e: unknown) => {
+        this.settle(release, e as Error);
+        // The group's tail is unknown: end it where the disk says it ends, and start a new one.
+        if (log.open === g) await log.end().catch(() => {});
+        this.wake.wake();
+        throw e;
+      },
+    );
+    return Object.assign(durable, { bytes: w.bytes, durable });
+  }
+
+  /** Settles a deferred source ack; a source's listener that throws is its own fault. */
+  private settle(release: ((e: Error | undefined) => void) | undefined, error: Error | undefined): void {
+    if (release === undefined) return;
     try {
-      added = await log.append(batch);
+      release(error);
     } catch (e) {
-      // The group's tail is unknown: end it where the disk says it ends, and start a new one.
-      await log.end().catch(() => {});
-      this.wake.wake();
-      throw e;
+      this.opts.logger.warn(`source failed on an acknowledgement: ${asSluiceError(e).oneLine()}`);
     }
-    this.stats.accepted += batch.length;
-    if (this.cached + added.bytes <= this.cacheLimit) {
-      o.cache[added.index] = batch;
-      o.cacheBytes[added.index] = added.bytes;
-      this.cached += added.bytes;
-    }
-    if (g.bytes >= this.groupBytes && log.open === g) await log.end();
-    this.wake.wake();
   }
 
   private enqueue(g: LogGroup): void {
@@ -473,10 +555,12 @@ export class AckedWriteAheadSink implements EventSink {
     const log = this.log;
     if (!log) return;
     this.stopping = true;
-    await log.end().catch(() => {});
-    this.wake.wake();
     const deadline = Date.now() + this.opts.closeTimeoutMs;
     const settled = new WakeableDelay();
+    // The pipelined appends land first: their sources hear of them before the log closes.
+    while (this.inFlight > 0 && Date.now() < deadline) await settled.wait(5);
+    await log.end().catch(() => {});
+    this.wake.wake();
     while (log.pending.length > 0 && Date.now() < deadline) {
       await settled.wait(Math.min(50, Math.max(1, deadline - Date.now())));
     }

@@ -155,17 +155,29 @@ export class AgentLog {
    * Appends a batch to the open group; resolves once it is on disk (synced) with the batch's index in
    * the group and its encoded size.
    */
-  async append(batch: Batch): Promise<{ index: number; bytes: number }> {
+  append(batch: Batch): Promise<{ index: number; bytes: number }> {
+    return this.write(batch).durable;
+  }
+
+  /**
+   * The same, saying at once how many bytes the batch takes in the log (it is encoded before this
+   * returns, so the caller may reuse nothing and bound what it has in flight). Batches written before
+   * an earlier one is durable share its group commit's next sync, and become durable in order.
+   */
+  write(batch: Batch): { bytes: number; durable: Promise<{ index: number; bytes: number }> } {
     const g = this.current;
     if (!g) throw new SluiceError('SLUICE_INTERNAL', 'no open group');
     const payload = encodeEvents(batch);
-    const r = await this.wal.append([payload], BATCH);
-    // Without its BEGIN on disk the batch would join another group at recovery: refuse it.
-    if (g.failed) throw g.failed;
-    g.positions.push(r.start);
-    g.events += batch.length;
-    g.bytes += payload.length;
-    return { index: g.positions.length - 1, bytes: payload.length };
+    const bytes = payload.length;
+    const durable = this.wal.append([payload], BATCH).then((r) => {
+      // Without its BEGIN on disk the batch would join another group at recovery: refuse it.
+      if (g.failed) throw g.failed;
+      g.positions.push(r.start);
+      g.events += batch.length;
+      g.bytes += bytes;
+      return { index: g.positions.length - 1, bytes };
+    });
+    return { bytes, durable };
   }
 
   /** Ends the open group (nothing joins it any more) and returns it. */

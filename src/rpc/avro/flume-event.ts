@@ -62,6 +62,11 @@ export class FlumeEventEncoder {
   private lastPriority = -1;
   private lastAttrCount = -1;
   private prefix: Buffer = Buffer.alloc(0);
+  // Attributes that repeat as the same Buffer (the ack tag of a group on every event of it): their
+  // encoded bytes, by attribute index, made on the second sighting and copied while they repeat within a batch.
+  private readonly attrName: (string | undefined)[] = [];
+  private readonly attrValue: (Buffer | undefined)[] = [];
+  private readonly attrBytes: (Buffer | undefined)[] = [];
 
   constructor(opts: FlumeEventEncoderOptions = {}) {
     this.sluiceHeaders = opts.sluiceHeaders ?? true;
@@ -69,6 +74,8 @@ export class FlumeEventEncoder {
 
   /** `array<AvroFlumeEvent>` of events[start, end) as one block: appendBatch's parameters. */
   writeBatch(w: ByteWriter, events: readonly Event[], start = 0, end = events.length): void {
+    // Only within one batch: a Buffer reused and rewritten between batches must not be taken as known.
+    this.attrValue.length = 0;
     if (end > start) {
       w.long(end - start);
       for (let i = start; i < end; i++) this.writeEvent(w, events[i]!);
@@ -93,18 +100,36 @@ export class FlumeEventEncoder {
       for (let i = 0; i < attrCount; i++) {
         const name = e.attrName(i);
         const value = e.attrValue(i);
-        const key = isReserved(name) ? ESCAPE_PREFIX + name : name;
-        if (isUtf8(value)) {
-          w.string(key);
-          w.bytes(value);
-        } else {
-          w.string(BASE64_PREFIX + key);
-          w.string(value.toString('base64'));
+        if (value === this.attrValue[i] && name === this.attrName[i]) {
+          const known = this.attrBytes[i];
+          if (known !== undefined) {
+            w.raw(known);
+            continue;
+          }
+          const start = w.pos;
+          this.writeAttr(w, name, value);
+          this.attrBytes[i] = Buffer.from(w.buf.subarray(start, w.pos));
+          continue;
         }
+        this.attrName[i] = name;
+        this.attrValue[i] = value;
+        this.attrBytes[i] = undefined;
+        this.writeAttr(w, name, value);
       }
     }
     w.long(0);
     w.bytes(e.body);
+  }
+
+  private writeAttr(w: ByteWriter, name: string, value: Buffer): void {
+    const key = isReserved(name) ? ESCAPE_PREFIX + name : name;
+    if (isUtf8(value)) {
+      w.string(key);
+      w.bytes(value);
+    } else {
+      w.string(BASE64_PREFIX + key);
+      w.string(value.toString('base64'));
+    }
   }
 
   private buildPrefix(e: Event, attrCount: number): void {
