@@ -114,7 +114,11 @@ interface HopRun {
   ackedSeconds?: number;
 }
 
-export async function hopRun(sink: 'agentBESink' | 'agentE2ESink', base: string, run: number): Promise<HopRun> {
+export async function hopRun(
+  sink: 'agentBESink' | 'agentE2ESink',
+  base: string,
+  run: number,
+): Promise<HopRun> {
   const dir = join(base, `${sink}-${run}`);
   const out = join(dir, 'out');
   mkdirSync(out, { recursive: true });

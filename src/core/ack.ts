@@ -30,10 +30,6 @@ export class Ack {
   private failure: Error | undefined;
   private listener: AckListener | undefined;
   private others: AckListener[] | undefined;
-  /** Deferrals not yet released (see defer()). */
-  private holds = 0;
-  /** ok() came while deferred: it takes effect when the last deferral is released ok. */
-  private okLater = false;
 
   constructor(listener?: AckListener) {
     this.listener = listener;
@@ -56,10 +52,6 @@ export class Ack {
   /** The batch is safe; false when the ack had already settled (nothing happened). */
   ok(): boolean {
     if (this.state !== PENDING) return false;
-    if (this.holds > 0) {
-      this.okLater = true;
-      return true;
-    }
     this.state = OK;
     this.notify();
     return true;
@@ -79,28 +71,6 @@ export class Ack {
     if (this.state !== PENDING) listener(this.failure);
     else if (this.listener === undefined) this.listener = listener;
     else (this.others ??= []).push(listener);
-  }
-
-  /**
-   * For a stage that keeps the batch beyond the call that accepted it (the agent's write-ahead log
-   * accepts a batch, then syncs it together with the next ones): the ack settles ok only once the
-   * holder said ok and every deferral was released ok; a deferral released with an error fails it at
-   * once. Releasing twice does nothing. On a settled ack it does nothing.
-   */
-  defer(): AckListener {
-    if (this.state !== PENDING) return () => {};
-    this.holds++;
-    let released = false;
-    return (error) => {
-      if (released) return;
-      released = true;
-      this.holds--;
-      if (error !== undefined) this.fail(error);
-      else if (this.holds === 0 && this.okLater) {
-        this.okLater = false;
-        this.ok();
-      }
-    };
   }
 
   /** For holders that await: resolves with undefined (ok) or the failure; never rejects. */
@@ -190,8 +160,8 @@ export function takeAck(batch: Batch): Ack | undefined {
 /**
  * What a runner took with `batch`: its ack, null when its source attached none, undefined when no
  * runner took this array (a decorator made it: whether an ack depends on it is unknown). A sink that
- * makes a batch safe only after its append returned (a write-ahead log syncing several batches at
- * once) defers the ack, may return early for null, and must finish the work first for undefined.
+ * could make a batch safe after its append returned (a write-ahead log syncing several batches at
+ * once) may do so for null only: an ack settles ok as soon as the append returns.
  */
 export function takenAck(batch: Batch): Ack | null | undefined {
   return taken.get(batch);

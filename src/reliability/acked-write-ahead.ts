@@ -5,6 +5,7 @@ import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
 import type { EventSink, ReliabilityFigures, SinkCounts } from '../core/pipeline.js';
+import type { WalStats } from '../storage/wal/index.js';
 import { beginMarker, endMarker, newGroupTag, tagMessages } from './ack-group.js';
 import type { AckClient } from './ack-service.js';
 import { AgentLog, type LogGroup } from './agent-log.js';
@@ -124,7 +125,7 @@ export class AckedWriteAheadSink implements EventSink {
   private inFlightBytes = 0;
   /** The node's append waiting for room among them (the node appends one batch at a time). */
   private roomWaiter: (() => void) | undefined;
-  /** A pipelined append whose source attached no ack failed: the next append reports it. */
+  /** A pipelined append failed: the next append reports it. */
   private lateFailure: SluiceError | undefined;
   private readonly routeBackoff: Backoff[];
   private readonly routeRetryAt: number[];
@@ -236,20 +237,17 @@ export class AckedWriteAheadSink implements EventSink {
       this.lateFailure = undefined;
       return Promise.reject(failed);
     }
-    const ack = takenAck(batch);
-    // An array no runner took may carry the promise of an ack upstream: it is safe once it is synced.
-    if (ack === undefined || this.cached >= this.cacheLimit) return this.accept(log, batch, undefined);
-    // The source hears ok only once the batch is synced; meanwhile the node reads on, and the batches
-    // it hands over share the next sync (group commit across batches).
-    const release = ack?.defer();
-    const { bytes, durable } = this.accept(log, batch, release);
+    // A batch whose ack (or an ack upstream of an array no runner took) says "safe" once append
+    // returns is synced first. A batch its source attached no ack to is appended and the node reads
+    // on: the batches it hands over meanwhile share the next sync (group commit across batches).
+    if (takenAck(batch) !== null || this.cached >= this.cacheLimit) return this.accept(log, batch);
+    const { bytes, durable } = this.accept(log, batch);
     this.inFlight++;
     this.inFlightBytes += bytes;
     durable.then(
       () => this.landed(bytes),
       (e: unknown) => {
-        // Nobody waits on this append any more: the next one reports the failure (the source of an
-        // acked batch heard of it already and reads it again).
+        // Nobody waits on this append any more: the next one reports the failure.
         this.lateFailure ??= asSluiceError(e);
         this.landed(bytes);
       },
@@ -274,15 +272,8 @@ export class AckedWriteAheadSink implements EventSink {
     }
   }
 
-  /**
-   * Writes `batch` into the open group; `durable` resolves once it is synced (rejecting when the
-   * write failed, after the ack deferral `release` heard of it).
-   */
-  private accept(
-    log: AgentLog,
-    batch: Batch,
-    release: ((e: Error | undefined) => void) | undefined,
-  ): { bytes: number; durable: Promise<void> } & Promise<void> {
+  /** Writes `batch` into the open group; `durable` resolves once it is synced. */
+  private accept(log: AgentLog, batch: Batch): { bytes: number; durable: Promise<void> } & Promise<void> {
     if (!log.open) {
       const g = log.begin(newGroupTag(this.opts.node));
       this.groupStartedAt = Date.now();
@@ -299,12 +290,10 @@ export class AckedWriteAheadSink implements EventSink {
           o.cacheBytes[added.index] = added.bytes;
           this.cached += added.bytes;
         }
-        this.settle(release, undefined);
         if (g.bytes >= this.groupBytes && log.open === g) await log.end();
         this.wake.wake();
       },
       async (e: unknown) => {
-        this.settle(release, e as Error);
         // The group's tail is unknown: end it where the disk says it ends, and start a new one.
         if (log.open === g) await log.end().catch(() => {});
         this.wake.wake();
@@ -312,16 +301,6 @@ export class AckedWriteAheadSink implements EventSink {
       },
     );
     return Object.assign(durable, { bytes: w.bytes, durable });
-  }
-
-  /** Settles a deferred source ack; a source's listener that throws is its own fault. */
-  private settle(release: ((e: Error | undefined) => void) | undefined, error: Error | undefined): void {
-    if (release === undefined) return;
-    try {
-      release(error);
-    } catch (e) {
-      this.opts.logger.warn(`source failed on an acknowledgement: ${asSluiceError(e).oneLine()}`);
-    }
   }
 
   private enqueue(g: LogGroup): void {
@@ -528,6 +507,11 @@ export class AckedWriteAheadSink implements EventSink {
   }
 
   private closingHard = false;
+
+  /** The log's write and sync counts while it is open (group commit shows as fewer syncs than appends). */
+  get logStats(): Readonly<WalStats> | undefined {
+    return this.log?.wal.stats;
+  }
 
   counts(): SinkCounts {
     return {

@@ -196,6 +196,18 @@ interface HostCache {
   start: number;
   end: number;
   text: string;
+  /** The same for attribute names, by their place among the event's attributes (ack groups repeat them). */
+  names?: { start: number; end: number; text: string }[];
+}
+
+/** The attribute name at [start, end) of `buf`, its text made once per batch while it repeats. */
+function nameAt(buf: Buffer, start: number, end: number, cache: HostCache, slot: number): string {
+  const names = (cache.names ??= []);
+  const known = names[slot];
+  if (known !== undefined && sameBytes(buf, start, end, known.start, known.end)) return known.text;
+  const text = buf.toString('utf8', start, end);
+  names[slot] = { start, end, text };
+  return text;
 }
 
 function sameBytes(buf: Buffer, s1: number, e1: number, s2: number, e2: number): boolean {
@@ -226,7 +238,7 @@ export function readFlumeEvent(
   let host: string | undefined;
   let priority: Priority = Priority.INFO;
   let nanos = -1;
-  let attrs: Map<string, Buffer> | undefined;
+  let kv: (string | Buffer)[] | undefined;
   for (let n = r.blockCount(); n > 0; n = r.blockCount()) {
     for (let i = 0; i < n; i++) {
       const ks = r.span();
@@ -260,27 +272,28 @@ export function readFlumeEvent(
           continue;
         }
       }
-      let name = buf.toString('utf8', ks, ks + klen);
+      let name = nameAt(buf, ks, ks + klen, cache, kv === undefined ? 0 : kv.length >> 1);
       let value = buf.subarray(vs, ve);
       if (name.startsWith(BASE64_PREFIX)) {
         name = name.slice(BASE64_PREFIX.length);
         value = Buffer.from(value.toString('latin1'), 'base64');
       }
       if (name.startsWith(ESCAPE_PREFIX)) name = name.slice(ESCAPE_PREFIX.length);
-      if (attrs === undefined) attrs = new Map();
       // Flume maps hold one value per key; a repeated key keeps the first, as Sluice attributes do.
-      if (!attrs.has(name)) attrs.set(name, value);
+      if (kv === undefined) kv = [name, value];
+      else if (!hasName(kv, name)) kv.push(name, value);
     }
   }
   const body = r.bytes();
-  return new Event(
-    body,
-    timestamp >= 0 ? timestamp : now,
-    priority,
-    nanos >= 0 ? nanos : nowNanos(),
-    host ?? peerHost,
-    attrs,
-  );
+  const t = timestamp >= 0 ? timestamp : now;
+  const ns = nanos >= 0 ? nanos : nowNanos();
+  if (kv === undefined) return new Event(body, t, priority, ns, host ?? peerHost);
+  return Event.withAttrs(body, t, priority, ns, host ?? peerHost, kv);
+}
+
+function hasName(kv: (string | Buffer)[], name: string): boolean {
+  for (let i = 0; i < kv.length; i += 2) if (kv[i] === name) return true;
+  return false;
 }
 
 /** Headers as a plain object (for tests, debugging and callers that speak Flume headers). */
