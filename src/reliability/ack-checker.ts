@@ -1,9 +1,8 @@
-import { crc32 } from 'node:zlib';
 import type { DecoratorDef } from '../catalog/types.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../core/pipeline.js';
-import { ACK_CHECKSUM, ACK_TAG, ACK_TYPE, BEG, decodeChecksum, END, MSG } from './ack-group.js';
+import { ACK_CHECKSUM, ACK_TAG, ACK_TYPE, BEG, bodyCrc, decodeChecksum, END, MSG } from './ack-group.js';
 import { type AckStore, processAcks } from './ack-store.js';
 
 /** Groups being received at once (a few per agent); beyond it the oldest is forgotten (never acked). */
@@ -43,7 +42,7 @@ export class AckChecker {
       if (same(type, MSG)) {
         if (tagBuf !== undefined) {
           const g = this.lastTag !== undefined && same(this.lastTag, tagBuf) ? this.last : this.find(tagBuf);
-          if (g) g.sum = (g.sum ^ crc32(e.body)) >>> 0;
+          if (g) g.sum = (g.sum ^ bodyCrc(e.body)) >>> 0;
         }
         e.deleteAttr(ACK_TYPE);
         e.deleteAttr(ACK_TAG);
