@@ -82,9 +82,9 @@ function yieldTurn(): Promise<void> {
 
 /**
  * ackedWriteAhead and writeAhead (Flume OG's write-ahead decorators): every accepted batch is made
- * durable in the agent's log before append() returns (one fdatasync per group commit, however many
- * batches share it), then sent by a sender of its own, so a slow or absent collector never costs the
- * node anything but disk.
+ * durable in the agent's log (one fdatasync per group commit, however many batches share it), before
+ * append() returns when a source waits for its ack, else while the node reads on (see append()), then
+ * sent by a sender of its own, so a slow or absent collector never costs the node anything but disk.
  *
  * Batches form groups (one per `maxMillis` or `groupBytes`). With acks, a group travels between "beg"
  * and "end" markers with its checksum (ack-group.ts), and stays in the log until the collector it went
@@ -123,8 +123,8 @@ export class AckedWriteAheadSink implements EventSink {
   /** Appends accepted and not yet synced (pipelined: see append()), and their encoded bytes. */
   private inFlight = 0;
   private inFlightBytes = 0;
-  /** The node's append waiting for room among them (the node appends one batch at a time). */
-  private roomWaiter: (() => void) | undefined;
+  /** Appends waiting for room among them (the node's one, unless a decorator appends concurrently). */
+  private readonly roomWaiters: (() => void)[] = [];
   /** A pipelined append failed: the next append reports it. */
   private lateFailure: SluiceError | undefined;
   private readonly routeBackoff: Backoff[];
@@ -254,7 +254,7 @@ export class AckedWriteAheadSink implements EventSink {
     );
     if (this.hasRoom()) return yieldTurn();
     return new Promise((resolve) => {
-      this.roomWaiter = resolve;
+      this.roomWaiters.push(resolve);
     });
   }
 
@@ -265,10 +265,8 @@ export class AckedWriteAheadSink implements EventSink {
   private landed(bytes: number): void {
     this.inFlight--;
     this.inFlightBytes -= bytes;
-    const waiter = this.roomWaiter;
-    if (waiter !== undefined && (this.hasRoom() || this.inFlight === 0)) {
-      this.roomWaiter = undefined;
-      waiter();
+    while (this.roomWaiters.length > 0 && (this.hasRoom() || this.inFlight === 0)) {
+      this.roomWaiters.shift()!();
     }
   }
 
