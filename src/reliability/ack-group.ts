@@ -109,6 +109,10 @@ export function endMarker(tag: Buffer, sum: number): Event {
 export function tagMessages(batch: Batch, tag: Buffer, sum: number): number {
   for (let i = 0; i < batch.length; i++) {
     const e = batch[i]!;
+    if (e.attrCount === 0 && e.adoptAttrs([ACK_TYPE, MSG, ACK_TAG, tag])) {
+      sum = (sum ^ bodyCrc(e.body)) >>> 0;
+      continue;
+    }
     if (!e.setAttr(ACK_TYPE, MSG)) {
       e.deleteAttr(ACK_TYPE);
       e.deleteAttr(ACK_TAG);
