@@ -131,6 +131,11 @@ export class Ack {
  * arrays (one shape for V8 on every hot path), and a batch no runner keeps is collected with its ack.
  */
 const acks = new WeakMap<Batch, Ack>();
+/**
+ * Batches a runner took from their source, with their ack or null: a sink further down learns whether
+ * the array it got is one a source handed out, and with which ack (see takenAck()).
+ */
+const taken = new WeakMap<Batch, Ack | null>();
 
 /** Hands `batch` downstream with `ack`; returns the batch, so a source writes `return withAck(b, ack)`. */
 export function withAck<B extends Batch>(batch: B, ack: Ack): B {
@@ -148,7 +153,18 @@ export function acked<B extends Batch>(batch: B, listener: AckListener): B {
 export function takeAck(batch: Batch): Ack | undefined {
   const a = acks.get(batch);
   if (a !== undefined) acks.delete(batch);
+  taken.set(batch, a ?? null);
   return a;
+}
+
+/**
+ * What a runner took with `batch`: its ack, null when its source attached none, undefined when no
+ * runner took this array (a decorator made it: whether an ack depends on it is unknown). A sink that
+ * could make a batch safe after its append returned (a write-ahead log syncing several batches at
+ * once) may do so for null only: an ack settles ok as soon as the append returns.
+ */
+export function takenAck(batch: Batch): Ack | null | undefined {
+  return taken.get(batch);
 }
 
 /** The ack attached to `batch`, left attached. */

@@ -85,12 +85,24 @@ export function writeEvents(batch: Batch, buf: Buffer, offset: number): number {
   o += 4;
   buf[o++] = EVENTS_VERSION;
   o = buf.writeUInt32BE(batch.length, o);
+  // Consecutive events almost always share one host: its bytes are encoded once and copied after.
+  let lastHost: string | undefined;
+  let hostAt = 0;
+  let hostLen = 0;
   for (let i = 0; i < batch.length; i++) {
     const e = batch[i]!;
     o = buf.writeDoubleBE(e.timestamp, o);
     o = buf.writeDoubleBE(e.nanos, o);
     buf[o++] = e.priority;
-    o = writeStr16(buf, o, e.host);
+    if (e.host === lastHost) {
+      buf.copyWithin(o, hostAt, hostAt + hostLen);
+      o += hostLen;
+    } else {
+      lastHost = e.host;
+      hostAt = o;
+      o = writeStr16(buf, o, e.host);
+      hostLen = o - hostAt;
+    }
     buf.writeUInt16BE(e.attrCount, o);
     o += 2;
     if (e.attrCount > 0) {
@@ -98,13 +110,19 @@ export function writeEvents(batch: Batch, buf: Buffer, offset: number): number {
         const value = e.attrValue(k);
         o = writeStr16(buf, o, e.attrName(k));
         o = buf.writeUInt32BE(value.length, o);
-        o += value.copy(buf, o);
+        o = put(buf, o, value);
       }
     }
     o = buf.writeUInt32BE(e.body.length, o);
-    o += e.body.copy(buf, o);
+    o = put(buf, o, e.body);
   }
   return o;
+}
+
+/** Copies `b` into `buf` at `o`: TypedArray set, which unlike Buffer#copy makes no view per call. */
+function put(buf: Buffer, o: number, b: Buffer): number {
+  buf.set(b, o);
+  return o + b.length;
 }
 
 function writeStr16(buf: Buffer, o: number, s: string): number {

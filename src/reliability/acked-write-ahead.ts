@@ -1,9 +1,11 @@
+import { takenAck } from '../core/ack.js';
 import { Backoff, WakeableDelay } from '../core/backoff.js';
 import { asSluiceError, errnoOf, SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
 import type { EventSink, ReliabilityFigures, SinkCounts } from '../core/pipeline.js';
+import type { WalStats } from '../storage/wal/index.js';
 import { beginMarker, endMarker, newGroupTag, tagMessages } from './ack-group.js';
 import type { AckClient } from './ack-service.js';
 import { AgentLog, type LogGroup } from './agent-log.js';
@@ -66,12 +68,23 @@ const ASK_FIRST_MS = 2000;
 const MERGE_BELOW = 500;
 /** Sends in flight at once on an Avro route (the client pipelines them on one connection, in order). */
 export const SEND_WINDOW = 4;
+/**
+ * Appends accepted before the oldest of them is synced: the node reads on meanwhile, and what arrives
+ * while one sync runs shares the next (one sync per several pump batches), bounded in bytes too.
+ */
+const MAX_IN_FLIGHT = 8;
+const MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+
+/** Resolves in the next turn of the event loop: a synchronous source must leave room for I/O. */
+function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /**
  * ackedWriteAhead and writeAhead (Flume OG's write-ahead decorators): every accepted batch is made
- * durable in the agent's log before append() returns (one fdatasync per group commit, however many
- * batches share it), then sent by a sender of its own, so a slow or absent collector never costs the
- * node anything but disk.
+ * durable in the agent's log (one fdatasync per group commit, however many batches share it), before
+ * append() returns when a source waits for its ack, else while the node reads on (see append()), then
+ * sent by a sender of its own, so a slow or absent collector never costs the node anything but disk.
  *
  * Batches form groups (one per `maxMillis` or `groupBytes`). With acks, a group travels between "beg"
  * and "end" markers with its checksum (ack-group.ts), and stays in the log until the collector it went
@@ -107,6 +120,13 @@ export class AckedWriteAheadSink implements EventSink {
   private readonly cacheLimit: number;
   private readonly groupBytes: number;
   private readonly wake = new Signal();
+  /** Appends accepted and not yet synced (pipelined: see append()), and their encoded bytes. */
+  private inFlight = 0;
+  private inFlightBytes = 0;
+  /** Appends waiting for room among them (the node's one, unless a decorator appends concurrently). */
+  private readonly roomWaiters: (() => void)[] = [];
+  /** A pipelined append failed: the next append reports it. */
+  private lateFailure: SluiceError | undefined;
   private readonly routeBackoff: Backoff[];
   private readonly routeRetryAt: number[];
   private readonly outages: OutageLog[];
@@ -212,10 +232,46 @@ export class AckedWriteAheadSink implements EventSink {
     if (!log || this.stopping) {
       return Promise.reject(new SluiceError('SLUICE_CLOSED', `write-ahead log ${this.dir} is not open`));
     }
-    return this.accept(log, batch);
+    const failed = this.lateFailure;
+    if (failed !== undefined) {
+      this.lateFailure = undefined;
+      return Promise.reject(failed);
+    }
+    // A batch whose ack (or an ack upstream of an array no runner took) says "safe" once append
+    // returns is synced first. A batch its source attached no ack to is appended and the node reads
+    // on: the batches it hands over meanwhile share the next sync (group commit across batches).
+    if (takenAck(batch) !== null || this.cached >= this.cacheLimit) return this.accept(log, batch);
+    const { bytes, durable } = this.accept(log, batch);
+    this.inFlight++;
+    this.inFlightBytes += bytes;
+    durable.then(
+      () => this.landed(bytes),
+      (e: unknown) => {
+        // Nobody waits on this append any more: the next one reports the failure.
+        this.lateFailure ??= asSluiceError(e);
+        this.landed(bytes);
+      },
+    );
+    if (this.hasRoom()) return yieldTurn();
+    return new Promise((resolve) => {
+      this.roomWaiters.push(resolve);
+    });
   }
 
-  private async accept(log: AgentLog, batch: Batch): Promise<void> {
+  private hasRoom(): boolean {
+    return this.inFlight < MAX_IN_FLIGHT && this.inFlightBytes < MAX_IN_FLIGHT_BYTES;
+  }
+
+  private landed(bytes: number): void {
+    this.inFlight--;
+    this.inFlightBytes -= bytes;
+    while (this.roomWaiters.length > 0 && (this.hasRoom() || this.inFlight === 0)) {
+      this.roomWaiters.shift()!();
+    }
+  }
+
+  /** Writes `batch` into the open group; `durable` resolves once it is synced. */
+  private accept(log: AgentLog, batch: Batch): { bytes: number; durable: Promise<void> } & Promise<void> {
     if (!log.open) {
       const g = log.begin(newGroupTag(this.opts.node));
       this.groupStartedAt = Date.now();
@@ -223,23 +279,26 @@ export class AckedWriteAheadSink implements EventSink {
     }
     const g = log.open!;
     const o = this.byGroup.get(g)!;
-    let added: { index: number; bytes: number };
-    try {
-      added = await log.append(batch);
-    } catch (e) {
-      // The group's tail is unknown: end it where the disk says it ends, and start a new one.
-      await log.end().catch(() => {});
-      this.wake.wake();
-      throw e;
-    }
-    this.stats.accepted += batch.length;
-    if (this.cached + added.bytes <= this.cacheLimit) {
-      o.cache[added.index] = batch;
-      o.cacheBytes[added.index] = added.bytes;
-      this.cached += added.bytes;
-    }
-    if (g.bytes >= this.groupBytes && log.open === g) await log.end();
-    this.wake.wake();
+    const w = log.write(batch);
+    const durable = w.durable.then(
+      async (added) => {
+        this.stats.accepted += batch.length;
+        if (this.cached + added.bytes <= this.cacheLimit) {
+          o.cache[added.index] = batch;
+          o.cacheBytes[added.index] = added.bytes;
+          this.cached += added.bytes;
+        }
+        if (g.bytes >= this.groupBytes && log.open === g) await log.end();
+        this.wake.wake();
+      },
+      async (e: unknown) => {
+        // The group's tail is unknown: end it where the disk says it ends, and start a new one.
+        if (log.open === g) await log.end().catch(() => {});
+        this.wake.wake();
+        throw e;
+      },
+    );
+    return Object.assign(durable, { bytes: w.bytes, durable });
   }
 
   private enqueue(g: LogGroup): void {
@@ -447,6 +506,11 @@ export class AckedWriteAheadSink implements EventSink {
 
   private closingHard = false;
 
+  /** The log's write and sync counts while it is open (group commit shows as fewer syncs than appends). */
+  get logStats(): Readonly<WalStats> | undefined {
+    return this.log?.wal.stats;
+  }
+
   counts(): SinkCounts {
     return {
       delivered: this.stats.ackedEvents,
@@ -473,10 +537,12 @@ export class AckedWriteAheadSink implements EventSink {
     const log = this.log;
     if (!log) return;
     this.stopping = true;
-    await log.end().catch(() => {});
-    this.wake.wake();
     const deadline = Date.now() + this.opts.closeTimeoutMs;
     const settled = new WakeableDelay();
+    // The pipelined appends land first: their sources hear of them before the log closes.
+    while (this.inFlight > 0 && Date.now() < deadline) await settled.wait(5);
+    await log.end().catch(() => {});
+    this.wake.wake();
     while (log.pending.length > 0 && Date.now() < deadline) {
       await settled.wait(Math.min(50, Math.max(1, deadline - Date.now())));
     }

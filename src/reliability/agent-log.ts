@@ -1,6 +1,6 @@
 import { SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
-import { decodeEvents, encodeEvents } from '../core/eventcodec.js';
+import { decodeEvents, encodedSize, writeEvents } from '../core/eventcodec.js';
 import type { Logger } from '../core/logger.js';
 import { SEGMENT_HEADER_SIZE, WriteAheadLog } from '../storage/wal/index.js';
 
@@ -45,11 +45,17 @@ export interface AgentLogOptions {
 }
 
 const EVENT_COUNT_OFFSET = 5;
+/** Encoding buffers kept for reuse: as many as appends may be in flight, each at most 4 MiB. */
+const KEPT_BUFFERS = 8;
+const MAX_KEPT_BUFFER = 4 * 1024 * 1024;
+const MIN_ENCODE_BUFFER = 64 * 1024;
 
 export class AgentLog {
   /** Groups not acknowledged, oldest first (ended ones and the open one). */
   private readonly live: LogGroup[] = [];
   private current: LogGroup | undefined;
+  /** Encoding buffers whose batches are written, for the next batches (see write()). */
+  private readonly buffers: Buffer[] = [];
 
   private constructor(
     readonly wal: WriteAheadLog,
@@ -155,17 +161,53 @@ export class AgentLog {
    * Appends a batch to the open group; resolves once it is on disk (synced) with the batch's index in
    * the group and its encoded size.
    */
-  async append(batch: Batch): Promise<{ index: number; bytes: number }> {
+  append(batch: Batch): Promise<{ index: number; bytes: number }> {
+    return this.write(batch).durable;
+  }
+
+  /**
+   * The same, saying at once how many bytes the batch takes in the log (it is encoded before this
+   * returns, so the caller may reuse nothing and bound what it has in flight). Batches written before
+   * an earlier one is durable share its group commit's next sync, and become durable in order.
+   */
+  write(batch: Batch): { bytes: number; durable: Promise<{ index: number; bytes: number }> } {
     const g = this.current;
     if (!g) throw new SluiceError('SLUICE_INTERNAL', 'no open group');
-    const payload = encodeEvents(batch);
-    const r = await this.wal.append([payload], BATCH);
-    // Without its BEGIN on disk the batch would join another group at recovery: refuse it.
-    if (g.failed) throw g.failed;
-    g.positions.push(r.start);
-    g.events += batch.length;
-    g.bytes += payload.length;
-    return { index: g.positions.length - 1, bytes: payload.length };
+    const size = encodedSize(batch);
+    const buf = this.encodeBuffer(size);
+    writeEvents(batch, buf, 0);
+    const bytes = size;
+    const written = this.wal.append([buf.subarray(0, size)], BATCH);
+    // Once written the bytes are the disk's: the buffer encodes a later batch (no fresh, page-faulting
+    // allocation of a batch's size per batch).
+    const recycle = () => this.recycle(buf);
+    written.then(recycle, recycle);
+    const durable = written.then((r) => {
+      // Without its BEGIN on disk the batch would join another group at recovery: refuse it.
+      if (g.failed) throw g.failed;
+      g.positions.push(r.start);
+      g.events += batch.length;
+      g.bytes += bytes;
+      return { index: g.positions.length - 1, bytes };
+    });
+    return { bytes, durable };
+  }
+
+  /** A buffer of at least `size` bytes for encoding a batch, from those whose batches were written. */
+  private encodeBuffer(size: number): Buffer {
+    const free = this.buffers;
+    for (let i = free.length - 1; i >= 0; i--) {
+      const b = free[i]!;
+      if (b.length >= size) {
+        free.splice(i, 1);
+        return b;
+      }
+    }
+    return Buffer.allocUnsafe(Math.max(size, MIN_ENCODE_BUFFER));
+  }
+
+  private recycle(buf: Buffer): void {
+    if (buf.length <= MAX_KEPT_BUFFER && this.buffers.length < KEPT_BUFFERS) this.buffers.push(buf);
   }
 
   /** Ends the open group (nothing joins it any more) and returns it. */

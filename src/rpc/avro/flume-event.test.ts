@@ -173,3 +173,31 @@ test('a batch whose events change timestamp, host, priority and attributes midwa
   assert.equal(decoded.events[5]!.headers.k, 'v');
   assert.equal(decoded.events[6]!.headers.k, undefined);
 });
+
+test('attributes repeated as one Buffer (an ack tag) encode as given, and a Buffer rewritten between batches is read anew', () => {
+  const tag = Buffer.from('host-n1-1700000000000-1');
+  const bin = Buffer.from([0xff, 0x01]);
+  const events = Array.from({ length: 5 }, (_, i) => {
+    const e = new Event(Buffer.from(`m${i}`));
+    e.setAttr('AckType', 'msg');
+    e.setAttr('AckTag', tag);
+    e.setAttr('bin', bin);
+    if (i === 3) e.setAttr('extra', 'x');
+    return e;
+  });
+  const enc = new FlumeEventEncoder();
+  const decode = (batch: Event[]) => {
+    const w = new ByteWriter(16);
+    enc.writeBatch(w, batch);
+    return readFlumeEvents(new Reader(Buffer.from(w.finish())), 'peer');
+  };
+  const first = decode(events);
+  for (const [i, d] of first.entries()) {
+    assert.equal(d.getAttrString('AckTag'), tag.toString());
+    assert.equal(d.getAttrString('AckType'), 'msg');
+    assert.deepEqual(d.getAttr('bin'), bin);
+    assert.equal(d.getAttrString('extra'), i === 3 ? 'x' : undefined);
+  }
+  tag.write('HOST');
+  assert.equal(decode(events)[4]!.getAttrString('AckTag'), 'HOST-n1-1700000000000-1');
+});

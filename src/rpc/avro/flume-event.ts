@@ -62,6 +62,11 @@ export class FlumeEventEncoder {
   private lastPriority = -1;
   private lastAttrCount = -1;
   private prefix: Buffer = Buffer.alloc(0);
+  // Attributes that repeat as the same Buffer (the ack tag of a group on every event of it): their
+  // encoded bytes, by attribute index, made on the second sighting and copied while they repeat within a batch.
+  private readonly attrName: (string | undefined)[] = [];
+  private readonly attrValue: (Buffer | undefined)[] = [];
+  private readonly attrBytes: (Buffer | undefined)[] = [];
 
   constructor(opts: FlumeEventEncoderOptions = {}) {
     this.sluiceHeaders = opts.sluiceHeaders ?? true;
@@ -69,6 +74,8 @@ export class FlumeEventEncoder {
 
   /** `array<AvroFlumeEvent>` of events[start, end) as one block: appendBatch's parameters. */
   writeBatch(w: ByteWriter, events: readonly Event[], start = 0, end = events.length): void {
+    // Only within one batch: a Buffer reused and rewritten between batches must not be taken as known.
+    this.attrValue.length = 0;
     if (end > start) {
       w.long(end - start);
       for (let i = start; i < end; i++) this.writeEvent(w, events[i]!);
@@ -93,18 +100,36 @@ export class FlumeEventEncoder {
       for (let i = 0; i < attrCount; i++) {
         const name = e.attrName(i);
         const value = e.attrValue(i);
-        const key = isReserved(name) ? ESCAPE_PREFIX + name : name;
-        if (isUtf8(value)) {
-          w.string(key);
-          w.bytes(value);
-        } else {
-          w.string(BASE64_PREFIX + key);
-          w.string(value.toString('base64'));
+        if (value === this.attrValue[i] && name === this.attrName[i]) {
+          const known = this.attrBytes[i];
+          if (known !== undefined) {
+            w.raw(known);
+            continue;
+          }
+          const start = w.pos;
+          this.writeAttr(w, name, value);
+          this.attrBytes[i] = Buffer.from(w.buf.subarray(start, w.pos));
+          continue;
         }
+        this.attrName[i] = name;
+        this.attrValue[i] = value;
+        this.attrBytes[i] = undefined;
+        this.writeAttr(w, name, value);
       }
     }
     w.long(0);
     w.bytes(e.body);
+  }
+
+  private writeAttr(w: ByteWriter, name: string, value: Buffer): void {
+    const key = isReserved(name) ? ESCAPE_PREFIX + name : name;
+    if (isUtf8(value)) {
+      w.string(key);
+      w.bytes(value);
+    } else {
+      w.string(BASE64_PREFIX + key);
+      w.string(value.toString('base64'));
+    }
   }
 
   private buildPrefix(e: Event, attrCount: number): void {
@@ -171,6 +196,18 @@ interface HostCache {
   start: number;
   end: number;
   text: string;
+  /** The same for attribute names, by their place among the event's attributes (ack groups repeat them). */
+  names?: { start: number; end: number; text: string }[];
+}
+
+/** The attribute name at [start, end) of `buf`, its text made once per batch while it repeats. */
+function nameAt(buf: Buffer, start: number, end: number, cache: HostCache, slot: number): string {
+  const names = (cache.names ??= []);
+  const known = names[slot];
+  if (known !== undefined && sameBytes(buf, start, end, known.start, known.end)) return known.text;
+  const text = buf.toString('utf8', start, end);
+  names[slot] = { start, end, text };
+  return text;
 }
 
 function sameBytes(buf: Buffer, s1: number, e1: number, s2: number, e2: number): boolean {
@@ -201,7 +238,7 @@ export function readFlumeEvent(
   let host: string | undefined;
   let priority: Priority = Priority.INFO;
   let nanos = -1;
-  let attrs: Map<string, Buffer> | undefined;
+  let kv: (string | Buffer)[] | undefined;
   for (let n = r.blockCount(); n > 0; n = r.blockCount()) {
     for (let i = 0; i < n; i++) {
       const ks = r.span();
@@ -235,27 +272,28 @@ export function readFlumeEvent(
           continue;
         }
       }
-      let name = buf.toString('utf8', ks, ks + klen);
+      let name = nameAt(buf, ks, ks + klen, cache, kv === undefined ? 0 : kv.length >> 1);
       let value = buf.subarray(vs, ve);
       if (name.startsWith(BASE64_PREFIX)) {
         name = name.slice(BASE64_PREFIX.length);
         value = Buffer.from(value.toString('latin1'), 'base64');
       }
       if (name.startsWith(ESCAPE_PREFIX)) name = name.slice(ESCAPE_PREFIX.length);
-      if (attrs === undefined) attrs = new Map();
       // Flume maps hold one value per key; a repeated key keeps the first, as Sluice attributes do.
-      if (!attrs.has(name)) attrs.set(name, value);
+      if (kv === undefined) kv = [name, value];
+      else if (!hasName(kv, name)) kv.push(name, value);
     }
   }
   const body = r.bytes();
-  return new Event(
-    body,
-    timestamp >= 0 ? timestamp : now,
-    priority,
-    nanos >= 0 ? nanos : nowNanos(),
-    host ?? peerHost,
-    attrs,
-  );
+  const t = timestamp >= 0 ? timestamp : now;
+  const ns = nanos >= 0 ? nanos : nowNanos();
+  if (kv === undefined) return new Event(body, t, priority, ns, host ?? peerHost);
+  return Event.withAttrs(body, t, priority, ns, host ?? peerHost, kv);
+}
+
+function hasName(kv: (string | Buffer)[], name: string): boolean {
+  for (let i = 0; i < kv.length; i += 2) if (kv[i] === name) return true;
+  return false;
 }
 
 /** Headers as a plain object (for tests, debugging and callers that speak Flume headers). */
