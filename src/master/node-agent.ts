@@ -5,7 +5,7 @@ import { OutageLog } from '../core/outage.js';
 import type { PipelineReport } from '../flow/report.js';
 import { MasterFailover } from './failover.js';
 import type { Heartbeat, HeartbeatReply, LogicalHeartbeat } from './master.js';
-import { MasterBusy, type MasterAddress } from './wire.js';
+import { type MasterAddress, MasterBusy } from './wire.js';
 
 /**
  * What runs a physical node's logical nodes (a SpecHost, adapted in the CLI): `apply` runs exactly the

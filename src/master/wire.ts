@@ -173,7 +173,9 @@ export async function startControlServer(
       send(res, { status: 500, body: { error: asSluiceError(e).oneLine() } });
     }
   };
-  const server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handle) : createServer(handle);
+  const server = opts.tls
+    ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handle)
+    : createServer(handle);
   if (opts.tls)
     server.on('tlsClientError', (e: Error, s: { remoteAddress?: string }) =>
       opts.logger.warn(`${what}: refused ${s.remoteAddress ?? '?'}: ${e.message}`),
@@ -281,7 +283,8 @@ export function callMaster<T>(
           }
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) resolve(parsed as T);
-          else if (status === 503 || status === 429) reject(new MasterBusy(where, retryAfter(parsed, res.headers['retry-after'])));
+          else if (status === 503 || status === 429)
+            reject(new MasterBusy(where, retryAfter(parsed, res.headers['retry-after'])));
           else {
             const msg = (parsed as { error?: string } | null)?.error ?? `status ${status}`;
             reject(new SluiceError('SLUICE_RPC', `${where} refused ${path}: ${msg}`));
