@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { SiteConfig } from '../core/config.js';
 import { MasterFailover } from '../master/failover.js';
 import { type LogicalNodeRunner, NodeAgent } from '../master/node-agent.js';
+import { masterClientTls } from '../master/tls.js';
 import { readToken } from '../master/token.js';
 import { underSite } from '../node/host.js';
 import { SpecHost } from '../node/spec-host.js';
@@ -39,6 +40,8 @@ export async function joinMaster(p: ParsedArgs): Promise<number> {
     optString(p, 'master') ?? (cfg.getList('flume.master.servers').join(',') || 'localhost'),
     cfg.getInt('flume.master.heartbeat.port'),
     token,
+    undefined,
+    masterClientTls(cfg, optString(p, 'tls-ca'), p.options.has('tls')),
   ).masters;
   const host = new SpecHost({ catalog: env.catalog, context: env.context, logger: env.logger });
   const agent = new NodeAgent({

@@ -4,6 +4,7 @@ import { createServer as createTlsServer, request as tlsRequest } from 'node:htt
 import type { AddressInfo } from 'node:net';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { isCertificateError } from '../rpc/tls.js';
 
 /**
  * The master's control wire: JSON over HTTP/1.1, one request per call, on the heartbeat port (nodes) and
@@ -309,6 +310,13 @@ function retryAfter(body: unknown, header: string | undefined): number {
 
 function rpcError(where: string, e: Error): SluiceError {
   const code = (e as NodeJS.ErrnoException).code;
+  // An answer this side does not trust is no dead master: moving on would only hide the setting.
+  if (isCertificateError(e))
+    return new SluiceError(
+      'SLUICE_RPC',
+      `${where}: its TLS certificate is not trusted (${e.message}); give its authority with --tls-ca or flume.master.tls.ca`,
+      { cause: e },
+    );
   return new SluiceError('SLUICE_RPC', `${where} did not answer: ${code ?? e.message}`, {
     retriable: true,
     cause: e,
