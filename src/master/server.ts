@@ -113,6 +113,7 @@ export class MasterServer {
         ...common,
         port: opts.heartbeatPort,
         maxInFlight: opts.maxHeartbeats ?? DEFAULT_MAX_HEARTBEATS,
+        closeAfterReply: true,
         retryAfterMs: opts.retryAfterMs,
       },
       heartbeatRoute(master),

@@ -31,6 +31,11 @@ export interface ControlServerOptions {
   maxInFlight?: number | undefined;
   /** How long a refused peer is told to wait; the client adds its own jitter. */
   retryAfterMs?: number | undefined;
+  /**
+   * Every reply closes its connection: a fleet heartbeating once a period would otherwise hold one idle
+   * connection per node, and thousands of nodes would crowd out `maxConnections`.
+   */
+  closeAfterReply?: boolean | undefined;
   /** PEM key and certificate: the port speaks HTTPS only (a plain-text request fails its handshake). */
   tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
   logger: Logger;
@@ -169,7 +174,11 @@ export async function startControlServer(
       }
       const url = new URL(req.url ?? '/', 'http://master');
       const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-      send(res, await route(req.method ?? 'GET', url.pathname, body, url.searchParams, peer));
+      send(
+        res,
+        await route(req.method ?? 'GET', url.pathname, body, url.searchParams, peer),
+        opts.closeAfterReply === true,
+      );
     } catch (e) {
       send(res, { status: 500, body: { error: asSluiceError(e).oneLine() } });
     }
