@@ -6,6 +6,7 @@ import { benchSpark } from './agent-spark.js';
 import { benchChannels } from './channels.js';
 import { benchCore } from './core.js';
 import { fmt, type Row } from './harness.js';
+import { benchMaster } from './master.js';
 import { benchNet } from './net.js';
 import { benchReliability } from './reliability.js';
 import { benchReliabilityE2E } from './reliability-e2e.js';
@@ -18,6 +19,7 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   net: benchNet,
   startup: benchStartup,
   streaming: benchStreaming,
+  master: benchMaster,
   reliability: async () => [...(await benchReliabilityE2E()), ...(await benchReliability())],
 };
 

@@ -8,6 +8,7 @@ import { Master } from '../master/master.js';
 import { MasterServer } from '../master/server.js';
 import { type ConfigStore, FileStore, MemoryStore } from '../master/store.js';
 import { ZooKeeperStore } from '../master/stores/zookeeper.js';
+import { masterServerTls } from '../master/tls.js';
 import { readToken } from '../master/token.js';
 import { optString } from './args.js';
 import type { Command } from './command.js';
@@ -72,6 +73,12 @@ export const masterCommand: Command = {
       help: 'share the state in this external ZooKeeper ensemble (flume.master.zk.servers and .use.external)',
     },
     TOKEN_FILE,
+    {
+      name: 'tls-key',
+      value: 'FILE',
+      help: 'PEM key: both control ports speak HTTPS (flume.master.tls.key)',
+    },
+    { name: 'tls-cert', value: 'FILE', help: 'PEM certificate, with --tls-key (flume.master.tls.cert)' },
     ...MASTER_HTTP_OPTIONS,
   ],
   positionals: { min: 0, max: 0 },
@@ -103,6 +110,7 @@ export const masterCommand: Command = {
     });
     await master.ready;
     const token = readToken(optString(p, 'token-file'));
+    const tls = masterServerTls(config, optString(p, 'tls-key'), optString(p, 'tls-cert'));
     const bind = optString(p, 'bind') ?? '127.0.0.1';
     // Served first, so a taken port fails the command before the control ports open.
     const web = await serveFleetStatus(p, { status: () => master.nodeStatus(), bind, config, logger });
@@ -111,13 +119,16 @@ export const masterCommand: Command = {
       heartbeatPort: config.getInt('flume.master.heartbeat.port'),
       adminPort: config.getInt('flume.master.admin.port'),
       token,
+      tls,
+      maxHeartbeats: config.getInt('flume.master.heartbeat.max'),
+      retryAfterMs: config.getInt('flume.master.heartbeat.retry.ms'),
       logger,
     }).catch(async (e: unknown) => {
       await web?.close();
       throw e;
     });
     logger.info(
-      `master listening on ${bind}: heartbeat port ${server.heartbeat.port}, admin port ${server.admin.port}; store ${store.description}; ${master.configs().length} configuration(s) loaded${token !== undefined ? '; token required' : ''}`,
+      `master listening on ${bind}: heartbeat port ${server.heartbeat.port}, admin port ${server.admin.port}; store ${store.description}; ${master.configs().length} configuration(s) loaded${token !== undefined ? '; token required' : ''}${tls !== undefined ? '; TLS' : ''}`,
     );
     await new Promise<void>((done) => {
       const stop = (sig: string) => {

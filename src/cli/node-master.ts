@@ -3,6 +3,7 @@ import type { SiteConfig } from '../core/config.js';
 import { MasterAckClient } from '../master/ack-client.js';
 import { MasterFailover } from '../master/failover.js';
 import { type LogicalNodeRunner, NodeAgent } from '../master/node-agent.js';
+import { masterClientTls } from '../master/tls.js';
 import { readToken } from '../master/token.js';
 import { underSite } from '../node/host.js';
 import { SpecHost } from '../node/spec-host.js';
@@ -41,6 +42,8 @@ export async function joinMaster(p: ParsedArgs): Promise<number> {
     optString(p, 'master') ?? (cfg.getList('flume.master.servers').join(',') || 'localhost'),
     cfg.getInt('flume.master.heartbeat.port'),
     token,
+    undefined,
+    masterClientTls(cfg, optString(p, 'tls-ca'), p.options.has('tls')),
   );
   const masters = failover.masters;
   // Acks travel through the master (docs/reliability.md, "Ack wire"): collectors report them with the

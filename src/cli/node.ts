@@ -6,7 +6,7 @@ import { checkHttpOptions, HTTP_OPTIONS, serveStatus } from './http-options.js';
 import { RELOAD_OPTIONS, reloadFromFile } from './reload.js';
 import { runNodes } from './run-nodes.js';
 import { oneSpec } from './spec-input.js';
-import { ALLOW_EXEC, CONF, FILE, NAME, SPEC, TOKEN_FILE } from './vocabulary.js';
+import { ALLOW_EXEC, CONF, FILE, MASTER_TLS_CLIENT, NAME, SPEC, TOKEN_FILE } from './vocabulary.js';
 
 /**
  * `sluice node -1 -e 'SPEC'`: runs logical nodes in this process until their finite sources drain
@@ -45,6 +45,7 @@ export const nodeCommand: Command = {
       help: 'without -1: the masters to heartbeat to, the next when one does not answer (default: flume.master.servers, flume.master.heartbeat.port)',
     },
     TOKEN_FILE,
+    ...MASTER_TLS_CLIENT,
     ...HTTP_OPTIONS,
   ],
   positionals: { min: 0, max: 1 },

@@ -4,10 +4,11 @@ import { SiteConfig } from '../core/config.js';
 import { ioError } from '../core/errors.js';
 import { MASTER_COMMANDS } from '../master/commands.js';
 import { type LineResult, SHELL_COMMANDS, Shell } from '../master/shell.js';
+import { masterClientTls } from '../master/tls.js';
 import { readToken } from '../master/token.js';
 import { optString } from './args.js';
 import type { Command } from './command.js';
-import { TOKEN_FILE } from './vocabulary.js';
+import { MASTER_TLS_CLIENT, TOKEN_FILE } from './vocabulary.js';
 
 /** `sluice shell`: Flume's command shell against a master's admin port. */
 export const shellCommand: Command = {
@@ -30,6 +31,7 @@ export const shellCommand: Command = {
     { name: 'quiet', short: 'q', flag: true, help: 'print only command results' },
     { name: 'conf', value: 'DIR', help: 'site configuration directory (flume.master.admin.port)' },
     TOKEN_FILE,
+    ...MASTER_TLS_CLIENT,
   ],
   positionals: { min: 0, max: 0 },
   async run(p) {
@@ -37,6 +39,7 @@ export const shellCommand: Command = {
     const config = confDir !== undefined ? SiteConfig.load(confDir) : SiteConfig.defaults();
     const shell = new Shell({
       token: readToken(optString(p, 'token-file')),
+      tls: masterClientTls(config, optString(p, 'tls-ca'), p.options.has('tls')),
       defaultPort: config.getInt('flume.master.admin.port'),
       quiet: p.options.has('quiet'),
       out: (t) => process.stdout.write(`${t}\n`),

@@ -38,6 +38,20 @@ export const TOKEN_FILE: OptionSpec = {
   help: "the master's shared token (first line of FILE); else $SLUICE_MASTER_TOKEN, else none",
 };
 
+/** How a node or shell reaches a master that speaks TLS (src/master/tls.ts). */
+export const MASTER_TLS_CLIENT: readonly OptionSpec[] = [
+  {
+    name: 'tls',
+    flag: true,
+    help: "reach the master over HTTPS, trusting the system's authorities (flume.master.tls)",
+  },
+  {
+    name: 'tls-ca',
+    value: 'FILE',
+    help: 'reach the master over HTTPS, trusting the PEM authority in FILE (flume.master.tls.ca)',
+  },
+];
+
 export const HELP: OptionSpec = { name: 'help', short: 'h', flag: true, help: 'show this help' };
 
 /** Every command takes these, after its own. */

@@ -1,5 +1,5 @@
 import { isSluiceError, SluiceError } from '../core/errors.js';
-import { callMaster, type MasterAddress, parseAddress } from './wire.js';
+import { callMaster, type MasterAddress, type MasterTls, parseAddress } from './wire.js';
 
 /**
  * Several masters sharing one store (flume.master.servers): a call goes to the master that answered
@@ -24,13 +24,14 @@ export class MasterFailover {
     defaultPort: number,
     token: string | undefined,
     moved?: (from: MasterAddress, to: MasterAddress, why: SluiceError) => void,
+    tls?: MasterTls,
   ): MasterFailover {
     const names = list
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '');
     return new MasterFailover(
-      names.map((n) => ({ ...parseAddress(n, defaultPort), token })),
+      names.map((n) => ({ ...parseAddress(n, defaultPort), token, tls })),
       moved,
     );
   }

@@ -403,7 +403,13 @@ export class Master {
     this.claim(hb, now);
     this.periods.set(hb.physical, hb.periodMs);
     if (this.data.mappings[hb.physical] === undefined)
-      await this.serially(() => this.mutate(() => this.join(hb)));
+      // The address goes in the same write: a fleet joining at once pays one store write per node.
+      await this.serially(() =>
+        this.mutate(() => {
+          this.join(hb);
+          if (hb.address !== undefined) translationOf(this.data).addresses[hb.physical] = hb.address;
+        }),
+      );
     const mine = new Set(this.data.mappings[hb.physical] ?? []);
     await this.learnAddress(hb);
     for (const n of hb.nodes) {

@@ -7,7 +7,7 @@ import type { AckStore } from '../reliability/ack-store.js';
 import { MAX_ACK_TAGS } from './acks.js';
 import { MasterFailover } from './failover.js';
 import type { Heartbeat, HeartbeatReply, LogicalHeartbeat } from './master.js';
-import type { MasterAddress } from './wire.js';
+import { type MasterAddress, MasterBusy } from './wire.js';
 
 /**
  * What runs a physical node's logical nodes (a SpecHost, adapted in the CLI): `apply` runs exactly the
@@ -60,6 +60,8 @@ export class NodeAgent {
   private ackTimer: NodeJS.Timeout | undefined;
   private ackReportsStopped = false;
   private reportingAcks: Promise<void> = Promise.resolve();
+  /** Set while the master says it is busy: the wait before the next heartbeat, with jitter. */
+  private comeBackMs: number | undefined;
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.masters = new MasterFailover(opts.masters, (from, to, why) =>
@@ -85,7 +87,7 @@ export class NodeAgent {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.beating = this.beat().finally(() => this.schedule(this.opts.periodMs));
+      this.beating = this.beat().finally(() => this.schedule(this.comeBackMs ?? this.opts.periodMs));
     }, ms);
   }
 
@@ -100,8 +102,20 @@ export class NodeAgent {
         Math.max(2 * this.opts.periodMs, 5_000),
       );
     } catch (e) {
+      if (e instanceof MasterBusy) {
+        // A loaded master is alive: no failover, no outage; up to half again as long, so the refused
+        // nodes do not all come back in the same instant.
+        if (this.comeBackMs === undefined)
+          this.opts.logger.warn(`${e.message}; heartbeats wait as told until it answers`);
+        this.comeBackMs = Math.round(e.retryAfterMs * (1 + Math.random() / 2));
+        return;
+      }
       this.outage.failed(e);
       return;
+    }
+    if (this.comeBackMs !== undefined) {
+      this.comeBackMs = undefined;
+      this.opts.logger.info('the master answered a heartbeat again after being busy');
     }
     this.outage.recovered();
     if (this.stopped) return;

@@ -9,8 +9,16 @@ export interface MasterServerOptions {
   heartbeatPort: number;
   adminPort: number;
   token?: string | undefined;
+  /** Heartbeats handled at once; more are told to come back (503, Retry-After). Default 256. */
+  maxHeartbeats?: number | undefined;
+  /** The wait a refused heartbeat is told; default 1000 ms. */
+  retryAfterMs?: number | undefined;
+  /** PEM key and certificate: both control ports speak HTTPS only. */
+  tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
   logger: Logger;
 }
+
+export const DEFAULT_MAX_HEARTBEATS = 256;
 
 const bad = (error: string): Reply => ({ status: 400, body: { error } });
 const notFound = (path: string): Reply => ({ status: 404, body: { error: `no such request: ${path}` } });
@@ -101,10 +109,22 @@ export class MasterServer {
   static async start(master: Master, opts: MasterServerOptions): Promise<MasterServer> {
     if (opts.token !== undefined && opts.token.length === 0)
       throw new SluiceError('SLUICE_CONFIG', 'the master token is empty');
-    const common = { host: opts.bind, token: opts.token, logger: opts.logger, ...CONTROL_LIMITS };
+    const common = {
+      host: opts.bind,
+      token: opts.token,
+      logger: opts.logger,
+      tls: opts.tls,
+      ...CONTROL_LIMITS,
+    };
     const hb = await startControlServer(
       'master heartbeat port',
-      { ...common, port: opts.heartbeatPort },
+      {
+        ...common,
+        port: opts.heartbeatPort,
+        maxInFlight: opts.maxHeartbeats ?? DEFAULT_MAX_HEARTBEATS,
+        closeAfterReply: true,
+        retryAfterMs: opts.retryAfterMs,
+      },
       heartbeatRoute(master),
     );
     try {

@@ -6,10 +6,12 @@ import type { CommandRecord, NodeStatus } from './master.js';
 import { shellWords } from './shell-words.js';
 import type { LogicalConfig } from './store.js';
 import { formatConfigs, formatStatus, type TranslatedView } from './tables.js';
-import type { MasterAddress } from './wire.js';
+import type { MasterAddress, MasterTls } from './wire.js';
 
 export interface ShellOptions {
   token?: string | undefined;
+  /** Set: the admin port speaks HTTPS. */
+  tls?: MasterTls | undefined;
   /** The admin port a `connect host` without a port uses. */
   defaultPort: number;
   /** Only print command results (no connection lines). */
@@ -78,10 +80,15 @@ export class Shell {
 
   /** `host[:port]`, or several masters sharing a store: `host:port,host:port` (the next when one dies). */
   connect(target: string): void {
-    this.masters = MasterFailover.parse(target, this.opts.defaultPort, this.opts.token, (from, to) =>
-      this.opts.err(
-        `master ${from.host}:${from.port} did not answer; now connected to ${to.host}:${to.port}`,
-      ),
+    this.masters = MasterFailover.parse(
+      target,
+      this.opts.defaultPort,
+      this.opts.token,
+      (from, to) =>
+        this.opts.err(
+          `master ${from.host}:${from.port} did not answer; now connected to ${to.host}:${to.port}`,
+        ),
+      this.opts.tls,
     );
     if (!this.opts.quiet) this.opts.err(`Connecting to Flume master ${this.masters.describe()}...`);
   }

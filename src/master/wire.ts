@@ -1,8 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, request as tlsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { isCertificateError } from '../rpc/tls.js';
 
 /**
  * The master's control wire: JSON over HTTP/1.1, one request per call, on the heartbeat port (nodes) and
@@ -22,12 +24,36 @@ export interface ControlServerOptions {
   /** The longest a request may take to arrive (headers and body). */
   requestTimeoutMs: number;
   maxConnections: number;
+  /**
+   * Requests handled at once; one more is answered 503 with Retry-After before its body is read, so a
+   * master under load spends nothing on the work it cannot do (none: no limit).
+   */
+  maxInFlight?: number | undefined;
+  /** How long a refused peer is told to wait; the client adds its own jitter. */
+  retryAfterMs?: number | undefined;
+  /**
+   * Every reply closes its connection: a fleet heartbeating once a period would otherwise hold one idle
+   * connection per node, and thousands of nodes would crowd out `maxConnections`.
+   */
+  closeAfterReply?: boolean | undefined;
+  /** PEM key and certificate: the port speaks HTTPS only (a plain-text request fails its handshake). */
+  tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
   logger: Logger;
 }
 
 export interface Reply {
   status: number;
   body: unknown;
+}
+
+/** A master that answered 503 or 429: alive but loaded; the same call may be made after `retryAfterMs`. */
+export class MasterBusy extends SluiceError {
+  constructor(
+    where: string,
+    readonly retryAfterMs: number,
+  ) {
+    super('SLUICE_RPC', `${where} is busy: come back in ${retryAfterMs} ms`);
+  }
 }
 
 export type Route = (
@@ -59,12 +85,13 @@ export function tokenMatches(expected: string, given: string | undefined): boole
 }
 
 /** `close`: a refused request's connection is not kept (its body may be unread, its peer unwelcome). */
-function send(res: ServerResponse, reply: Reply, close = false): void {
+function send(res: ServerResponse, reply: Reply, close = false, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
     ...(close ? { connection: 'close' } : {}),
+    ...extra,
   });
   res.end(text);
 }
@@ -94,7 +121,35 @@ export async function startControlServer(
   opts: ControlServerOptions,
   route: Route,
 ): Promise<ControlServer> {
-  const server = createServer(async (req, res) => {
+  let inFlight = 0;
+  let shedding = false;
+  const retryAfterMs = opts.retryAfterMs ?? 1_000;
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (opts.maxInFlight !== undefined && inFlight >= opts.maxInFlight) {
+      if (!shedding) {
+        shedding = true;
+        opts.logger.warn(
+          `${what}: ${inFlight} requests in hand (the limit); telling peers to come back in ${retryAfterMs} ms`,
+        );
+      }
+      // HTTP's Retry-After counts whole seconds; the body gives the milliseconds a node waits.
+      send(res, { status: 503, body: { error: 'the master is busy', retryAfterMs } }, true, {
+        'retry-after': String(Math.ceil(retryAfterMs / 1000)),
+      });
+      return;
+    }
+    if (shedding && inFlight === 0) {
+      shedding = false;
+      opts.logger.info(`${what}: no longer over its limit of ${opts.maxInFlight} requests`);
+    }
+    inFlight++;
+    try {
+      await serve(req, res);
+    } finally {
+      inFlight--;
+    }
+  };
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     try {
       const auth = req.headers.authorization;
       const given = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
@@ -119,11 +174,22 @@ export async function startControlServer(
       }
       const url = new URL(req.url ?? '/', 'http://master');
       const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-      send(res, await route(req.method ?? 'GET', url.pathname, body, url.searchParams, peer));
+      send(
+        res,
+        await route(req.method ?? 'GET', url.pathname, body, url.searchParams, peer),
+        opts.closeAfterReply === true,
+      );
     } catch (e) {
       send(res, { status: 500, body: { error: asSluiceError(e).oneLine() } });
     }
-  });
+  };
+  const server = opts.tls
+    ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handle)
+    : createServer(handle);
+  if (opts.tls)
+    server.on('tlsClientError', (e: Error, s: { remoteAddress?: string }) =>
+      opts.logger.warn(`${what}: refused ${s.remoteAddress ?? '?'}: ${e.message}`),
+    );
   server.requestTimeout = opts.requestTimeoutMs;
   server.headersTimeout = Math.min(opts.requestTimeoutMs, 10_000);
   server.keepAliveTimeout = 5_000;
@@ -150,6 +216,15 @@ export interface MasterAddress {
   host: string;
   port: number;
   token?: string | undefined;
+  /** Set: the master speaks HTTPS; its certificate is checked against `ca` (else the system's). */
+  tls?: MasterTls | undefined;
+}
+
+export interface MasterTls {
+  /** PEM of the authority (or the self-signed certificate) the master's certificate must chain to. */
+  ca?: string | Buffer | undefined;
+  /** false: accept any certificate (tests and trials only: anyone in the middle can read the token). */
+  rejectUnauthorized?: boolean | undefined;
 }
 
 /**
@@ -186,8 +261,17 @@ export function callMaster<T>(
       headers['content-length'] = Buffer.byteLength(text);
     }
     if (to.token !== undefined) headers.authorization = `Bearer ${to.token}`;
-    const req = request(
-      { host: to.host, port: to.port, method, path, headers, timeout: timeoutMs },
+    const target = { host: to.host, port: to.port, method, path, headers, timeout: timeoutMs };
+    const req = (to.tls ? tlsRequest : request)(
+      to.tls
+        ? {
+            ...target,
+            ca: to.tls.ca,
+            rejectUnauthorized: to.tls.rejectUnauthorized ?? true,
+            // Never kept: each call is its own handshake, so a changed CA file takes effect at once.
+            agent: false,
+          }
+        : target,
       (res) => {
         const parts: Buffer[] = [];
         let size = 0;
@@ -209,6 +293,8 @@ export function callMaster<T>(
           }
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) resolve(parsed as T);
+          else if (status === 503 || status === 429)
+            reject(new MasterBusy(where, retryAfter(parsed, res.headers['retry-after'])));
           else {
             const msg = (parsed as { error?: string } | null)?.error ?? `status ${status}`;
             reject(new SluiceError('SLUICE_RPC', `${where} refused ${path}: ${msg}`));
@@ -223,8 +309,23 @@ export function callMaster<T>(
   });
 }
 
+/** The wait a busy master asked for: the body's milliseconds, else the header's seconds, else a second. */
+function retryAfter(body: unknown, header: string | undefined): number {
+  const ms = (body as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  if (typeof ms === 'number' && ms >= 0 && ms <= 3_600_000) return ms;
+  const s = Number(header);
+  return Number.isFinite(s) && s >= 0 && s <= 3_600 ? s * 1000 : 1_000;
+}
+
 function rpcError(where: string, e: Error): SluiceError {
   const code = (e as NodeJS.ErrnoException).code;
+  // An answer this side does not trust is no dead master: moving on would only hide the setting.
+  if (isCertificateError(e))
+    return new SluiceError(
+      'SLUICE_RPC',
+      `${where}: its TLS certificate is not trusted (${e.message}); give its authority with --tls-ca or flume.master.tls.ca`,
+      { cause: e },
+    );
   return new SluiceError('SLUICE_RPC', `${where} did not answer: ${code ?? e.message}`, {
     retriable: true,
     cause: e,
