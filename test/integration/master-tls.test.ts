@@ -4,13 +4,13 @@
 // are refused, and the master logs the refused handshake.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort } from '../../src/core/ports.js';
 import { selfSigned } from '../fixtures/tls.js';
 import { peerSkip } from '../support/peers.js';
 import { output, shell, sluice } from '../support/processes.js';
+import { writeMasterSite } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 
@@ -21,21 +21,7 @@ test('a node and a shell reach a TLS master; plain and untrusting clients are re
   const cert = selfSigned();
   assert.ok(cert, 'openssl made a certificate');
   const dir = tempDir('master-tls', t);
-  const hbPort = await freePort();
-  const adminPort = await freePort();
-  const conf = join(dir, 'conf');
-  mkdirSync(conf);
-  writeFileSync(
-    join(conf, 'flume-site.xml'),
-    `<?xml version="1.0"?>
-<configuration>
-  <property><name>flume.config.heartbeat.period</name><value>200</value></property>
-  <property><name>flume.master.heartbeat.port</name><value>${hbPort}</value></property>
-  <property><name>flume.master.admin.port</name><value>${adminPort}</value></property>
-  <property><name>flume.master.zk.logdir</name><value>${join(dir, 'store')}</value></property>
-</configuration>
-`,
-  );
+  const { conf, adminPort } = await writeMasterSite(dir);
   const children: ChildProcess[] = [];
   t.after(() => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

@@ -6,12 +6,13 @@
 // where its port is taken: it gets another, the agent is pointed there, and new lines reach it.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
 import { exited, output, shell, sluice } from '../support/processes.js';
 
+import { writeMasterSite } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 
@@ -28,24 +29,11 @@ test('auto chains over a collector the master placed; the collector moves and tr
   timeout: 180_000,
 }, async (t) => {
   const dir = tempDir('master-translate', t);
-  const hbPort = await freePort();
-  const adminPort = await freePort();
   const collectorPort = await freePort();
-  const conf = join(dir, 'conf');
-  mkdirSync(conf);
-  writeFileSync(
-    join(conf, 'flume-site.xml'),
-    `<?xml version="1.0"?>
-<configuration>
-  <property><name>flume.config.heartbeat.period</name><value>200</value></property>
-  <property><name>flume.master.heartbeat.port</name><value>${hbPort}</value></property>
-  <property><name>flume.master.admin.port</name><value>${adminPort}</value></property>
-  <property><name>flume.master.zk.logdir</name><value>${join(dir, 'store')}</value></property>
-  <property><name>flume.collector.port</name><value>${collectorPort}</value></property>
-  <property><name>flume.agent.logdir</name><value>${join(dir, 'agent')}</value></property>
-</configuration>
-`,
-  );
+  const { conf, adminPort } = await writeMasterSite(dir, {
+    'flume.collector.port': String(collectorPort),
+    'flume.agent.logdir': join(dir, 'agent'),
+  });
   const at = ['-c', `localhost:${adminPort}`];
   const children: ChildProcess[] = [];
   t.after(() => {

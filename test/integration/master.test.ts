@@ -6,11 +6,11 @@
 // SIGKILL and restarted still has every configuration, and the node carries on without reapplying.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort } from '../../src/core/ports.js';
 import { exited, output, shell, sluice } from '../support/processes.js';
+import { writeMasterSite } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 
@@ -26,21 +26,7 @@ test('master, node and shell as processes: configure live, refuse bad specs, sur
   timeout: 180_000,
 }, async (t) => {
   const dir = tempDir('master', t);
-  const hbPort = await freePort();
-  const adminPort = await freePort();
-  const conf = join(dir, 'conf');
-  mkdirSync(conf);
-  writeFileSync(
-    join(conf, 'flume-site.xml'),
-    `<?xml version="1.0"?>
-<configuration>
-  <property><name>flume.config.heartbeat.period</name><value>200</value></property>
-  <property><name>flume.master.heartbeat.port</name><value>${hbPort}</value></property>
-  <property><name>flume.master.admin.port</name><value>${adminPort}</value></property>
-  <property><name>flume.master.zk.logdir</name><value>${join(dir, 'store')}</value></property>
-</configuration>
-`,
-  );
+  const { conf, adminPort } = await writeMasterSite(dir);
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, 'a-shared-secret\n');
   const auth = ['--token-file', tokenFile];
