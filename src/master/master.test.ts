@@ -225,3 +225,31 @@ test('rollback returns a node to an earlier configuration as a new version; roll
     ],
   );
 });
+
+test('nodes joining together are written in one batch, each mapped to its own logical node with its address', async () => {
+  class CountingStore extends MemoryStore {
+    saves = 0;
+    override async save(data: Parameters<MemoryStore['save']>[0]): Promise<void> {
+      this.saves++;
+      await super.save(data);
+    }
+  }
+  const store = new CountingStore();
+  const m = await master(store);
+  await m.exec('config', ['j7', 'console', 'console']);
+  const before = store.saves;
+  const names = Array.from({ length: 50 }, (_, i) => `j${i}`);
+  const replies = await Promise.all(
+    names.map((n) => m.heartbeat({ ...beat(n), address: `10.0.0.${n.slice(1)}` })),
+  );
+  assert.deepEqual(
+    replies.map((r) => r.nodes.map((x) => x.name)),
+    names.map((n) => [n]),
+  );
+  assert.equal(replies[7]!.nodes[0]!.version, 1, 'j7 gets its configuration on its first heartbeat');
+  for (const n of names) assert.deepEqual(m.mappings()[n], [n]);
+  assert.ok(store.saves - before < 5, `${store.saves - before} store writes for 50 joins`);
+  const reloaded = await store.load();
+  assert.equal(reloaded.translation?.addresses.j42, '10.0.0.42');
+  assert.deepEqual(reloaded.mappings.j49, ['j49']);
+});

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineReport } from '../flow/report.js';
@@ -119,6 +120,10 @@ export class Master {
   /** Logical nodes with a collectorSource, and which of them were lost at the last translation. */
   private collectors: string[] = [];
   private lostKey = '';
+  /** First heartbeats waiting for the next join batch, by physical node (the first one counts). */
+  private readonly joining = new Map<string, Heartbeat>();
+  /** The queued batch the heartbeats in `joining` wait for. */
+  private joinBatch: Promise<void> | undefined;
 
   constructor(private readonly opts: MasterOptions) {
     this.now = opts.now ?? Date.now;
@@ -402,14 +407,7 @@ export class Master {
     const now = this.now();
     this.claim(hb, now);
     this.periods.set(hb.physical, hb.periodMs);
-    if (this.data.mappings[hb.physical] === undefined)
-      // The address goes in the same write: a fleet joining at once pays one store write per node.
-      await this.serially(() =>
-        this.mutate(() => {
-          this.join(hb);
-          if (hb.address !== undefined) translationOf(this.data).addresses[hb.physical] = hb.address;
-        }),
-      );
+    if (this.data.mappings[hb.physical] === undefined) await this.joinSoon(hb);
     const mine = new Set(this.data.mappings[hb.physical] ?? []);
     await this.learnAddress(hb);
     for (const n of hb.nodes) {
@@ -469,6 +467,30 @@ export class Master {
   async checkAck(tags: readonly string[]): Promise<string[]> {
     await this.ready;
     return checkAcks(this.data, tags, this.now(), this.ackBounds);
+  }
+
+  /**
+   * Joins go in batches: every first heartbeat that arrives while a change runs (or before the queued
+   * batch starts) is written with the others in one change, so a fleet joining at once pays one state
+   * copy, translation and store write per batch, not per node. The batch yields to the event loop
+   * before it starts, so the steady heartbeats of the nodes already joined are answered in between.
+   * The node's address goes in the same write.
+   */
+  private joinSoon(hb: Heartbeat): Promise<void> {
+    if (!this.joining.has(hb.physical)) this.joining.set(hb.physical, hb);
+    this.joinBatch ??= this.serially(async () => {
+      await nextTurn();
+      const batch = [...this.joining.values()];
+      this.joining.clear();
+      this.joinBatch = undefined;
+      await this.mutate(() => {
+        for (const b of batch) {
+          this.join(b);
+          if (b.address !== undefined) translationOf(this.data).addresses[b.physical] = b.address;
+        }
+      });
+    });
+    return this.joinBatch;
   }
 
   /** A physical node seen for the first time (by any master sharing the store) gets its mapping. */
