@@ -106,6 +106,8 @@ export const masterCommand: Command = {
       // The master checks names and arguments; whether a node may run exec sources is the node's call.
       check: (spec, file) => void compileSpec(spec, { catalog: env.catalog, context, file }),
       basePort: config.getInt('flume.collector.port'),
+      // save and load stay in the store's directory: a command must not write anywhere the master can.
+      fileDir: config.getString('flume.master.zk.logdir'),
       acks: ackBounds(config.getInt('flume.agent.logdir.retransmit')),
     });
     await master.ready;

@@ -52,7 +52,7 @@ export const COMMANDS: Record<string, CommandDef> = {
     args: [1, 1],
     usage: 'load filename',
     mutates: true,
-    run: (m, [file]) => m.multiconfig(readSpecFile(file!), file!),
+    run: (m, [file]) => m.multiconfig(readSpecFile(m.commandFile(file!)), file!),
   },
   spawn: {
     args: [2, 3],

@@ -253,3 +253,32 @@ test('nodes joining together are written in one batch, each mapped to its own lo
   assert.equal(reloaded.translation?.addresses.j42, '10.0.0.42');
   assert.deepEqual(reloaded.mappings.j49, ['j49']);
 });
+
+test('save and load stay inside the master file directory; names with control characters are refused', async (t) => {
+  const dir = tempDir('master-files', t);
+  const m = new Master({ store: new MemoryStore(), logger, check, fileDir: dir });
+  await m.ready;
+  assert.equal((await m.exec('config', ['a', 'console', 'console'])).state, 'SUCCEEDED');
+  assert.equal((await m.exec('save', ['fleet.flume'])).state, 'SUCCEEDED');
+  assert.match(readFileSync(join(dir, 'fleet.flume'), 'utf8'), /^a : console \| console ;$/m);
+  assert.equal((await m.exec('load', ['fleet.flume'])).state, 'SUCCEEDED');
+  for (const name of ['../escape.flume', '/etc/passwd', 'a\0b', '.']) {
+    for (const cmd of ['save', 'load']) {
+      const r = await m.exec(cmd, [name]);
+      assert.equal(r.state, 'FAILED', `${cmd} ${name}`);
+      assert.match(r.message, /is not a file name inside .*: save and load read and write only there/);
+    }
+  }
+  assert.deepEqual(readdirSync(dir), ['fleet.flume']);
+  const bad = await m.exec('config', ['x\0y', 'console', 'console']);
+  assert.equal(bad.state, 'FAILED');
+  assert.match(
+    bad.message,
+    /a logical node name must be non-empty text without control characters, got "x\\u0000y"/,
+  );
+  assert.equal((await m.exec('spawn', ['host\n1', 'a'])).state, 'FAILED');
+  assert.deepEqual(
+    m.configs().map((c) => c.name),
+    ['a'],
+  );
+});

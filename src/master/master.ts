@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isAbsolute, resolve, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -82,6 +83,11 @@ export interface HeartbeatReply {
 export interface MasterOptions {
   store: ConfigStore;
   logger: Logger;
+  /**
+   * The directory `save` and `load` names are read and written in (`sluice master`: the store
+   * directory); names that leave it are refused. Without it, names are paths as given (tests, embedding).
+   */
+  fileDir?: string;
   check?: SpecChecker;
   /** Heartbeats missed before a node is LOST. */
   missedHeartbeats?: number;
@@ -247,6 +253,7 @@ export class Master {
   // --- commands ---------------------------------------------------------------------------------
 
   configure(name: string, source: string, sink: string): string {
+    checkName(name, 'logical node');
     const file = `config ${name}`;
     const node: NodeSpec = {
       name,
@@ -338,13 +345,30 @@ export class Master {
     return names.length === 0 ? 'no logical node to refresh' : `refreshed ${names.join(', ')}`;
   }
 
-  saveTo(file: string): string {
+  saveTo(name: string): string {
+    const file = this.commandFile(name);
     const text = Object.values(this.data.configs).map(configSpec).join('\n');
     atomicWrite(file, `${text}\n`);
     return `saved ${Object.keys(this.data.configs).length} configuration(s) to ${file}`;
   }
 
+  /** Where `save` or `load` NAME is: inside `fileDir` when the master has one, refused when it leaves it. */
+  commandFile(name: string): string {
+    const dir = this.opts.fileDir;
+    if (dir === undefined) return name;
+    const file = resolve(dir, name);
+    if (name.includes('\0') || isAbsolute(name) || !file.startsWith(resolve(dir) + sep))
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        `"${name}" is not a file name inside ${dir}: save and load read and write only there`,
+      );
+    return file;
+  }
+
   spawn(physical: string, logical: string, flow?: string): string {
+    checkName(physical, 'physical node');
+    checkName(logical, 'logical node');
+    if (flow !== undefined) checkName(flow, 'flow');
     const at = this.mappedTo(logical);
     if (at !== undefined)
       throw new SluiceError(
@@ -613,4 +637,16 @@ export class Master {
   idle(): Promise<void> {
     return this.queue;
   }
+}
+
+/**
+ * Node and flow names travel into logs, tables, specs and (confined) directory names on the nodes: a
+ * control character (a NUL, a newline that forges a log line) is refused where the name is given.
+ */
+function checkName(name: string, what: string): void {
+  if (name === '' || /[\x00-\x1f\x7f]/.test(name))
+    throw new SluiceError(
+      'SLUICE_CONFIG',
+      `a ${what} name must be non-empty text without control characters, got ${JSON.stringify(name)}`,
+    );
 }
