@@ -9,6 +9,7 @@ import { type Collector, parseCollector } from '../reliability/translate.js';
 import { loadTls, type TransportArgs } from '../rpc/avro/component-options.js';
 import { FlumeRpcClient, statusName } from '../rpc/avro/flume-protocol.js';
 import { Status } from '../rpc/avro/protocols.js';
+import { translationOnlySink } from './translation-only.js';
 
 /**
  * Sinks that send to an AvroSourceProtocol server (a Sluice avro/rpc/collector source, Flume NG's avro
@@ -426,24 +427,15 @@ export const agentBEChain: SinkDef = {
   },
 };
 
-/**
- * A sink that compiling a spec replaces by its rewrite (reliability/translate.ts): the definition gives
- * the catalog its name, arguments and docs; only an agent file, which has no rewrites, reaches build.
- */
+/** A sink that compiling a spec replaces by its rewrite (reliability/translate.ts); an agent file has none. */
 function translatedSink(name: string, docs: string, params: ParamSpec[]): SinkDef {
-  return {
-    kind: 'sink',
+  return translationOnlySink(
     name,
     docs,
     params,
-    build: (args) => {
-      throw new SluiceError(
-        'SLUICE_AGENT_CONFIG',
-        `${name} is a dataflow translation (docs/reliability.md): use it in a spec; in an agent file use a file channel and a failover sink group`,
-        { place: { component: args.component } },
-      );
-    },
-  };
+    'SLUICE_AGENT_CONFIG',
+    'is a dataflow translation (docs/reliability.md): use it in a spec; in an agent file use a file channel and a failover sink group',
+  );
 }
 
 export const agentDFOSink: SinkDef = translatedSink(

@@ -1,6 +1,7 @@
 import type { SinkDef } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import type { EventSink } from '../core/pipeline.js';
+import { translationOnlySink } from './translation-only.js';
 
 /**
  * The sinks the master translates (docs/master.md, "Translations and flows"): they name logical nodes
@@ -8,19 +9,13 @@ import type { EventSink } from '../core/pipeline.js';
  * master (`sluice node -1`), they say so.
  */
 function masterTranslated(name: string, docs: string, params: SinkDef['params'] = []): SinkDef {
-  return {
-    kind: 'sink',
+  return translationOnlySink(
     name,
     docs,
     params,
-    build: (args) => {
-      throw new SluiceError(
-        'SLUICE_CONFIG',
-        `${name} is translated by the master (docs/master.md): run the node under a master, or name the collector (rpcSink, agentBEChain ...)`,
-        { place: { component: args.component } },
-      );
-    },
-  };
+    'SLUICE_CONFIG',
+    'is translated by the master (docs/master.md): run the node under a master, or name the collector (rpcSink, agentBEChain ...)',
+  );
 }
 
 export const logicalSink = masterTranslated(
