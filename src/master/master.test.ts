@@ -2,22 +2,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { builtinSpecChecker } from '../../test/support/spec-checker.js';
 import { tempDir } from '../../test/support/tmp.js';
-import { SiteConfig } from '../core/config.js';
 import { memoryLogger } from '../core/logger.js';
-import { builtinCatalog } from '../flow/builtins.js';
-import { compileSpec } from '../flow/compile.js';
-import { type Heartbeat, Master, type SpecChecker } from './master.js';
+import { type Heartbeat, Master } from './master.js';
 import { type ConfigStore, FileStore, MemoryStore } from './store.js';
 
 const logger = memoryLogger();
-const catalog = builtinCatalog();
-const check: SpecChecker = (spec, file) =>
-  void compileSpec(spec, {
-    catalog,
-    context: { config: SiteConfig.defaults(), nodeName: 'master', allowExec: true, logger },
-    file,
-  });
+const check = builtinSpecChecker(logger);
 
 async function master(store: ConfigStore = new MemoryStore(), now?: () => number): Promise<Master> {
   const m = new Master({ store, logger, check, ...(now ? { now } : {}) });

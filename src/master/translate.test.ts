@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { builtinSpecChecker } from '../../test/support/spec-checker.js';
 import { tempDir } from '../../test/support/tmp.js';
-import { SiteConfig } from '../core/config.js';
 import { memoryLogger } from '../core/logger.js';
-import { builtinCatalog } from '../flow/builtins.js';
-import { compileSpec } from '../flow/compile.js';
 import { chainOrder } from './chains.js';
-import { type Heartbeat, Master, type SpecChecker } from './master.js';
+import { type Heartbeat, Master } from './master.js';
 import { type ConfigStore, FileStore, MemoryStore } from './store.js';
 
 const logger = memoryLogger();
-const catalog = builtinCatalog();
-const check: SpecChecker = (spec, file) =>
-  void compileSpec(spec, {
-    catalog,
-    context: { config: SiteConfig.defaults(), nodeName: 'master', allowExec: true, logger },
-    file,
-  });
+const check = builtinSpecChecker(logger);
 
 function master(store: ConfigStore = new MemoryStore(), now?: () => number): Master {
   return new Master({ store, logger, check, basePort: 35853, ...(now ? { now } : {}) });

@@ -7,23 +7,16 @@
 // shared history).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
+import { feed, lines } from '../support/numbered-lines.js';
 import { peerSkip } from '../support/peers.js';
 import { exited, output, shell, sluice } from '../support/processes.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 import { startZooKeeper } from '../support/zookeeper.js';
-
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0);
-
-function feed(file: string, from: number, n: number): void {
-  let text = '';
-  for (let i = from; i < from + n; i++) text += `line ${i}\n`;
-  appendFileSync(file, text);
-}
 
 test('two masters on a ZooKeeper ensemble: one killed, the node flows on and the other configures it', {
   skip: peerSkip('zookeeper'),

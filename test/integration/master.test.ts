@@ -6,21 +6,14 @@
 // SIGKILL and restarted still has every configuration, and the node carries on without reapplying.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { feed, lines } from '../support/numbered-lines.js';
 import { exited, output, shell, sluice } from '../support/processes.js';
 import { writeMasterSite } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
-
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0);
-
-function feed(file: string, from: number, n: number): void {
-  let text = '';
-  for (let i = from; i < from + n; i++) text += `line ${i}\n`;
-  appendFileSync(file, text);
-}
 
 test('master, node and shell as processes: configure live, refuse bad specs, survive a master restart', {
   timeout: 180_000,
