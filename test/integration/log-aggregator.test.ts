@@ -55,9 +55,16 @@ async function feedAndCheck(
     .split('\n')
     .map((l) => (JSON.parse(l) as { time: number }).time);
   for (let i = 1; i < times.length; i++) assert.equal(times[i]! - times[i - 1]!, 500);
+  // The JSON file is written before the same slide's table reaches our end of the stdout pipe.
   const [topUrl, topCount] = gen.sortedCounts()[0]!;
+  const topLine = new RegExp(`${topCount}  ${topUrl.replace(/[?]/g, '\\?')}`);
+  await waitFor(
+    () => topLine.test(text()),
+    () => `the printed table to show ${topLine}\n${text().slice(-2000)}`,
+    10_000,
+    50,
+  );
   assert.match(text(), /top URLs of the last 60 s/);
-  assert.match(text(), new RegExp(`${topCount}  ${topUrl.replace(/[?]/g, '\\?')}`));
   child.kill('SIGTERM');
   assert.equal(await exited(child), 0, text());
 }
