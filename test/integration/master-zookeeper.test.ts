@@ -20,7 +20,7 @@ import { startZooKeeper } from '../support/zookeeper.js';
 
 test('two masters on a ZooKeeper ensemble: one killed, the node flows on and the other configures it', {
   skip: peerSkip('zookeeper'),
-  timeout: 90_000,
+  timeout: 120_000,
 }, async (t) => {
   const zk = await startZooKeeper(t, 3);
   const dir = tempDir('master-zk', t);
@@ -94,7 +94,7 @@ test('two masters on a ZooKeeper ensemble: one killed, the node flows on and the
   await waitFor(
     () => lines(out1) === 100,
     () => `100 lines in out1 (${lines(out1)})`,
-    20_000,
+    30_000,
   );
 
   // Master A dies, and one ZooKeeper server with it (the other two are still a quorum). The node's
@@ -106,7 +106,7 @@ test('two masters on a ZooKeeper ensemble: one killed, the node flows on and the
   await waitFor(
     () => lines(out1) === 200,
     () => `200 lines in out1 (${lines(out1)})`,
-    20_000,
+    30_000,
   );
 
   // A shell given both masters moves to B, which takes the command; the node, heartbeating to B now,
@@ -126,7 +126,7 @@ test('two masters on a ZooKeeper ensemble: one killed, the node flows on and the
   );
   assert.match(second.out, /SUCCEEDED: host1 version 2/);
   assert.match(nodeLog.text(), new RegExp(`heartbeating to master 127\\.0\\.0\\.1:${b.hb}`));
-  await waitFor(() => /configuration applied: host1 v2/.test(nodeLog.text()), 'version 2 applied', 20_000);
+  await waitFor(() => /configuration applied: host1 v2/.test(nodeLog.text()), 'version 2 applied', 30_000);
   let status = '';
   await waitFor(
     async () => {
@@ -134,7 +134,7 @@ test('two masters on a ZooKeeper ensemble: one killed, the node flows on and the
       return /^host1 +host1 +\S+ +ACTIVE +2 +APPLIED/m.test(status);
     },
     () => `master B to report host1 ACTIVE at version 2:\n${status}`,
-    20_000,
+    30_000,
     200,
   );
   feed(input, 200, 50);
@@ -142,7 +142,7 @@ test('two masters on a ZooKeeper ensemble: one killed, the node flows on and the
   await waitFor(
     () => lines(out2) === 250,
     () => `250 lines in out2 (${lines(out2)})`,
-    20_000,
+    30_000,
   );
   assert.equal(lines(out1), 200, 'the first pipeline wrote everything before it closed');
 

@@ -103,7 +103,7 @@ async function servingMode(port: number): Promise<string | undefined> {
 export async function startZooKeeper(
   t: { after(fn: () => Promise<void> | void): void } | undefined,
   count = 1,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<ZooKeeperEnsemble> {
   const root = tempDir('zookeeper');
   const servers: ZooKeeperServer[] = [];
