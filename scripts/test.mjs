@@ -55,7 +55,7 @@ const result = spawnSync(
     'tsx',
     '--test',
     '--test-concurrency=2',
-    '--test-timeout=120000',
+    '--test-timeout=300000',
     ...reporter,
     ...flags,
     ...files,

@@ -19,6 +19,7 @@ import { builtinCatalog } from '../src/flow/builtins.js';
 import { compileSpec } from '../src/flow/compile.js';
 import { parseSpec } from '../src/spec/parser.js';
 import { type DocBlock, documentationExamples, shellWords } from './support/doc-blocks.js';
+import { exited } from './support/processes.js';
 import { tempDir } from './support/tmp.js';
 import { waitFor, waitForPort } from './support/wait.js';
 
@@ -160,8 +161,7 @@ function start(s: Scratch, words: string[]): Running {
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     err = (err + d).slice(-65536);
   });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { words, child, stdout: () => out, stderr: () => err, exited };
+  return { words, child, stdout: () => out, stderr: () => err, exited: exited(child) };
 }
 
 /** Every file under `dir` (hidden in-progress files too), for finding where a fed line came out. */

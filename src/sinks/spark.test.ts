@@ -334,7 +334,8 @@ test('live: a Python Avro poller drains a SparkSink with getEventBatch/ack; a na
   child.stderr.on('data', (d) => (stderr += d));
   const lines: { seq?: string; action?: string; bodies?: string[] }[] = [];
   createInterface({ input: child.stdout }).on('line', (l) => lines.push(JSON.parse(l)));
-  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  // 'close', not 'exit': the last lines may still be in the pipe when the process has exited.
+  const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
   clearTimeout(killer);
   assert.equal(code, 0, stderr);
   const batches = lines.filter((l) => l.action);

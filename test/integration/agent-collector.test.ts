@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
+import { exited } from '../support/processes.js';
 import { tempDir } from '../support/tmp.js';
 import { waitForPort } from '../support/wait.js';
 
@@ -24,7 +25,7 @@ function start(spec: string, log: string[]): ChildProcess {
 async function stop(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
   child.kill('SIGTERM');
-  return new Promise((r) => child.on('exit', (code) => r(code)));
+  return exited(child);
 }
 
 function files(dir: string): string[] {

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { COMMANDS } from '../../src/cli/commands.js';
+import { exited } from '../support/processes.js';
 import { tempDir } from '../support/tmp.js';
 import { waitForOutput } from '../support/wait.js';
 
@@ -123,10 +124,10 @@ test('node -1 with an endless source closes cleanly on SIGTERM and flushes its s
   );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((r) => child.on('exit', r));
+  const gone = exited(child);
   await waitForOutput(child.stdout, /one\ntwo\n/, 'both lines on the console branch', 60_000);
   child.kill('SIGTERM');
-  const code = await exited;
+  const code = await gone;
   assert.equal(code, 0, stderr);
   assert.equal(
     readFileSync(out, 'utf8'),

@@ -33,7 +33,12 @@ test('a node and a shell reach a TLS master; plain and untrusting clients are re
   children.push(master);
   const masterLog = output(master);
   await waitForPort(adminPort, `the master's admin port (log: ${masterLog.text()})`, 60_000);
-  assert.match(masterLog.text(), /; TLS/);
+  // The port answers before its start-up line has come through the pipe.
+  await waitFor(
+    () => /; TLS/.test(masterLog.text()),
+    () => `the master to log TLS: ${masterLog.text()}`,
+    30_000,
+  );
   const node = sluice(['node', '-n', 'host1', '--conf', conf, '--tls-ca', cert.certFile], dir);
   children.push(node);
   const nodeLog = output(node);

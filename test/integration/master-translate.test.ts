@@ -128,7 +128,11 @@ test('auto chains over a collector the master placed; the collector moves and tr
       `200 new lines at the collector on hostB (${[...linesOf(out)].filter((l) => l.startsWith('after')).length}); ${logs()}`,
     60_000,
   );
-  assert.match(hostB.log.text(), /configuration applied: .*collector v\d+/);
+  await waitFor(
+    () => /configuration applied: .*collector v\d+/.test(hostB.log.text()),
+    () => `hostB to log its configuration: ${hostB.log.text()}`,
+    30_000,
+  );
 
   hostB.c.kill('SIGTERM');
   assert.equal(await exited(hostB.c), 0, hostB.log.text());

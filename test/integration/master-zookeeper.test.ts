@@ -125,7 +125,12 @@ test('two masters on a ZooKeeper ensemble: one killed, the node flows on and the
     ),
   );
   assert.match(second.out, /SUCCEEDED: host1 version 2/);
-  assert.match(nodeLog.text(), new RegExp(`heartbeating to master 127\\.0\\.0\\.1:${b.hb}`));
+  const switched = new RegExp(`heartbeating to master 127\\.0\\.0\\.1:${b.hb}`);
+  await waitFor(
+    () => switched.test(nodeLog.text()),
+    () => `the node to log ${switched}: ${nodeLog.text()}`,
+    30_000,
+  );
   await waitFor(() => /configuration applied: host1 v2/.test(nodeLog.text()), 'version 2 applied', 30_000);
   let status = '';
   await waitFor(

@@ -143,7 +143,11 @@ test('master, node and shell as processes: configure live, refuse bad specs, sur
   assert.equal(gone.code, 1);
   assert.match(gone.err, /master 127\.0\.0\.1:\d+ did not answer: ECONNREFUSED/);
   master = await startMaster();
-  assert.match(master.log.text(), /1 configuration\(s\) loaded/);
+  await waitFor(
+    () => /1 configuration\(s\) loaded/.test(master.log.text()),
+    () => `the master to log what it loaded: ${master.log.text()}`,
+    30_000,
+  );
   const after = await shell([...at, '-e', 'getconfigs'], dir);
   assert.equal(after.code, 0, after.err);
   assert.match(

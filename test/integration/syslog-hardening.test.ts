@@ -266,8 +266,12 @@ describe('syslogUdp never loses a datagram silently', () => {
     const { events } = await pull(src, { timeoutMs: 500 });
     assert.ok(events.length > 1000, `${events.length} queued events delivered`);
     await send(src.port, [Buffer.from('<13>after the flood')]);
-    const more = await pull(src, { want: 1, timeoutMs: 2000 });
-    assert.ok(bodies(more.events).includes('<13>after the flood'));
+    // On a loaded machine flood datagrams still in the socket's buffer may come first: pull until it shows.
+    const deadline = Date.now() + 20_000;
+    let seen = false;
+    while (!seen && Date.now() < deadline)
+      seen = bodies((await pull(src, { timeoutMs: 500 })).events).includes('<13>after the flood');
+    assert.ok(seen, 'the datagram sent after the flood is delivered');
   });
 });
 

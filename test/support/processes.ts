@@ -65,9 +65,18 @@ export function shell(args: string[], cwd: string, stdin = ''): Promise<Ran> {
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {
+  // 'exit' can come before the last output was read from the pipes; 'close' comes after both. A
+  // grandchild holding the pipes open must not hang the test: the exit alone counts after 5 s.
+  const pipesDone = () => [child.stdout, child.stderr].every((s) => s == null || s.closed || s.destroyed);
   // A child killed by a signal has exitCode null and signalCode set: it has exited all the same.
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  const over = () => child.exitCode !== null || child.signalCode !== null;
+  if (over() && pipesDone()) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    child.once('close', () => resolve(child.exitCode));
+    const late = () => setTimeout(() => resolve(child.exitCode), 5_000).unref();
+    if (over()) late();
+    else child.once('exit', late);
+  });
 }
 
 /** Indices `e<i>` of the bodies a receiver got, split by whether they carry `reload=v2`. */

@@ -10,6 +10,7 @@ import { parseSpec } from '../../src/spec/parser.js';
 import { printNode, printSink } from '../../src/spec/printer.js';
 import { testContext } from '../mocks/sinks.js';
 import { AvroReceiver } from './avro-receiver.js';
+import { exited } from './processes.js';
 import { writeSiteConf } from './site-conf.js';
 import { tempDir } from './tmp.js';
 import { waitFor, waitForPort } from './wait.js';
@@ -30,7 +31,7 @@ function track(child: ChildProcess): Proc {
   let text = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (text += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (text += d));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exit = exited(child);
   return { child, text: () => text, exit };
 }
 
