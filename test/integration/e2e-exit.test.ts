@@ -33,7 +33,7 @@ async function startCollector(
   const collector = sluice(['node', '-1', '--conf', conf, '-e', spec], dir);
   const said = output(collector);
   t.after(() => collector.kill('SIGKILL'));
-  await waitForPort(port, `the collector on ${port} (${said.text()})`, 20_000);
+  await waitForPort(port, `the collector on ${port} (${said.text()})`, 60_000);
 }
 
 function lines(out: string): string[] {

@@ -112,7 +112,7 @@ test('an E2E agent SIGKILLed three times mid-stream loses nothing; duplicates st
     conf,
   );
   t.after(() => kill9(collector));
-  await waitForPort(port, `the collector on port ${port}`, 20_000);
+  await waitForPort(port, `the collector on port ${port}`, 60_000);
   const agentSpec = `agent : spooldir("${spool}", batchSize=1000) | agentE2ESink("127.0.0.1", ${port}) ;`;
   let agent = run(['-e', agentSpec], dir, conf);
   const agentText: string[] = [];
@@ -167,7 +167,7 @@ test('the collector SIGKILLed mid-stream and restarted: nothing lost, and the fi
   ];
   let collector = run(collectorArgs, dir, conf);
   t.after(() => kill9(collector));
-  await waitForPort(port, `the collector on port ${port}`, 20_000);
+  await waitForPort(port, `the collector on port ${port}`, 60_000);
   // A steady stream, not a burst: 200,000 events over a few seconds.
   const agent = run(
     [
@@ -187,7 +187,7 @@ test('the collector SIGKILLed mid-stream and restarted: nothing lost, and the fi
   await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 300)));
   await kill9(collector);
   collector = run(collectorArgs, dir, conf);
-  await waitForPort(port, `the collector on port ${port}`, 20_000);
+  await waitForPort(port, `the collector on port ${port}`, 60_000);
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([
     exited(agent.child),

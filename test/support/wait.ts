@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 export async function waitFor(
   cond: () => boolean | Promise<boolean>,
   what: string | (() => string),
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
   everyMs = 10,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -31,7 +31,7 @@ export function waitForOutput(
   stream: NodeJS.ReadableStream,
   re: RegExp,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = '';
@@ -71,7 +71,8 @@ export function accepts(port: number): Promise<boolean> {
 export function waitForPort(
   port: number,
   what = `a listener on port ${port}`,
-  timeoutMs = 15_000,
+  // A process starting on a busy CI machine (tsx compiling, JVMs beside it) can take tens of seconds.
+  timeoutMs = 60_000,
 ): Promise<void> {
   return waitFor(() => accepts(port), what, timeoutMs, 50);
 }
