@@ -354,9 +354,14 @@ class Listeners {
     const list = this.byPort.get(port);
     if (list === undefined) this.byPort.set(port, [l]);
     else list.push(l);
-    if (l.address !== undefined) this.byPlace.set(`${port} ${l.address}`, l);
-    if (!this.byPlace.has(`${port} ${host}`)) this.byPlace.set(`${port} ${host}`, l);
-    if (l.address !== undefined && LOOPBACK.has(l.address)) this.byPlace.set(`${port} loopback`, l);
+    // Two listeners at one address and port is a conflict the later one fails on (master.md): the
+    // arrow goes to the first.
+    const place = (key: string) => {
+      if (!this.byPlace.has(key)) this.byPlace.set(key, l);
+    };
+    if (l.address !== undefined) place(`${port} ${l.address}`);
+    place(`${port} ${host}`);
+    if (l.address !== undefined && LOOPBACK.has(l.address)) place(`${port} loopback`);
   }
 
   /**

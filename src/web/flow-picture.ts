@@ -182,7 +182,8 @@ export const FLOWS_SCRIPT = String.raw`(function () {
       if (l.primary === false) path.setAttribute('stroke-dasharray', '6 4');
       var label = make('text', {
         class: 'flow-rate', x: e.x, y: e.y + 4, 'text-anchor': 'middle', 'font-size': 12,
-        stroke: '#fff', 'stroke-width': 4, 'paint-order': 'stroke', 'stroke-linejoin': 'round',
+        // A halo wide enough to cover the arrow in the gaps between the words too.
+        stroke: '#fff', 'stroke-width': 7, 'paint-order': 'stroke', 'stroke-linejoin': 'round',
       }, lg);
       st.links[keys[i]] = { g: lg, path: path, label: label };
     });
