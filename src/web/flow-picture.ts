@@ -133,8 +133,9 @@ export const FLOWS_SCRIPT = String.raw`(function () {
     });
     dagre.layout(g);
     var size = g.graph();
-    var width = Math.ceil(size.width || 200);
-    var height = Math.ceil(size.height || 80);
+    // An empty graph has no finite extent.
+    var width = Math.ceil(isFinite(size.width) && size.width > 0 ? size.width : 200);
+    var height = Math.ceil(isFinite(size.height) && size.height > 0 ? size.height : 80);
 
     var svg = make('svg', {
       role: 'img',

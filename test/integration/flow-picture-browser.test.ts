@@ -220,6 +220,16 @@ test('the flow picture draws boxes by physical node, the agent -> collector arro
     30_000,
     100,
   );
+  // A fleet with nothing in it still draws (an empty picture, with its summary).
+  assert.equal(
+    await page.evaluate(`(() => {
+      const d = document.createElement('div');
+      document.body.appendChild(d);
+      window.renderFlows(d, { groups: [], links: [] });
+      return d.querySelector('svg').getAttribute('width') + ' ' + d.querySelector('svg').getAttribute('aria-label');
+    })()`),
+    '200 Flows: 0 logical node(s) on 0 physical node(s), 0 link(s); the links are listed below',
+  );
   assert.deepEqual(errors, []);
 
   const lostShot = join(artifacts, 'flow-picture-lost.png');
