@@ -216,6 +216,11 @@ test('logicalSink to a logicalSource is a logical link; waiting until the master
   const again = graph.picture();
   assert.equal(link(again, 'p2', 'c').eventsPerSec, 0);
   assert.equal(link(again, 'p2', 'd').eventsPerSec, 20);
+
+  // The same translated text entered as an rpcSink is an rpc link.
+  await ok(m, 'config', 'p1', 'asciisynth(5, 10)', 'rpcSink("10.0.0.3", 35853)');
+  assert.equal(m.translations().p1!.spec, 'p1 : asciisynth(5, 10) | rpcSink("10.0.0.3", 35853) ;');
+  assert.equal(link(graph.picture(), 'p1', 'c').kind, 'rpc');
 });
 
 test('thousands of nodes: every rpc link is found among a hundred listeners per port', async (t) => {

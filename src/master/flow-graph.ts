@@ -122,10 +122,13 @@ export class FlowGraph {
     const specs = new Map<string, ParsedNode>();
     const listeners = new Listeners();
     for (const c of configs) {
-      const text = translations[c.name]?.spec ?? configSpec(c);
+      const entered = configSpec(c);
+      // Both texts key the cache: a logicalSink and the rpcSink it became translate alike.
+      const text = `${translations[c.name]?.spec ?? entered}\n${entered}`;
       let p = this.parsed.get(c.name);
       if (p === undefined || p.text !== text) {
-        p = this.parse(text, configSpec(c));
+        p = this.parse(translations[c.name]?.spec ?? entered, entered);
+        p.text = text;
         this.parsed.set(c.name, p);
       }
       specs.set(c.name, p);
