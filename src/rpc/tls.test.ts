@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import type net from 'node:net';
+import net from 'node:net';
 import { test } from 'node:test';
 import { certSet } from '../../test/fixtures/tls-peers.js';
 import { peerSkip } from '../../test/support/peers.js';
 import type { TlsOptions } from './avro/server.js';
-import { connectSocket, isCertificateError, socketServer } from './tls.js';
+import { connectSocket, isCertificateError, refuseSelfConnection, socketServer } from './tls.js';
 
 async function listen(t: TlsOptions, refused: string[]): Promise<{ server: net.Server; port: number }> {
   const server = socketServer(
@@ -54,4 +54,24 @@ test('socketServer and connectSocket: a trusted server talks; an untrusted one i
   } finally {
     await new Promise((r) => server.close(r));
   }
+});
+
+test('a connection that reached itself (simultaneous open on a free port) is refused and frees the port', async () => {
+  // Binding the source port to the destination makes the self-connection certain instead of rare.
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const socket = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1', localPort: port });
+  refuseSelfConnection(socket, `127.0.0.1:${port}`);
+  const err = await new Promise<NodeJS.ErrnoException>((resolve) => socket.once('error', resolve));
+  assert.equal(err.code, 'ECONNREFUSED');
+  assert.match(err.message, /reached itself/);
+  // The port is free again: the server meant to listen there can.
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  await new Promise<void>((r) => server.close(() => r()));
 });

@@ -145,13 +145,33 @@ export function socketServer(
   return server;
 }
 
+/**
+ * A client retrying a port in the ephemeral range where nothing listens can be given that very port as
+ * its own source port and connect to itself (TCP simultaneous open). It then holds the port, and the
+ * server that was to listen there cannot bind it. Such a connection is refused as if nobody listened.
+ */
+export function refuseSelfConnection(socket: net.Socket, where: string): void {
+  socket.once('connect', () => {
+    if (socket.localPort !== socket.remotePort || socket.localAddress !== socket.remoteAddress) return;
+    const e: NodeJS.ErrnoException = new Error(
+      `${where}: the connection reached itself (nothing listens there yet): refused`,
+    );
+    e.code = 'ECONNREFUSED';
+    socket.destroy(e);
+  });
+}
+
 /** Connects over TCP, or TLS when `t` is given; `ready` names the event after which data may flow. */
 export function connectSocket(
   host: string,
   port: number,
   t: TlsOptions | undefined,
 ): { socket: net.Socket; ready: 'connect' | 'secureConnect' } {
-  if (t === undefined) return { socket: net.connect({ host, port, noDelay: true }), ready: 'connect' };
+  if (t === undefined) {
+    const socket = net.connect({ host, port, noDelay: true });
+    refuseSelfConnection(socket, `${host}:${port}`);
+    return { socket, ready: 'connect' };
+  }
   const socket = tls.connect({
     host,
     port,
@@ -164,6 +184,7 @@ export function connectSocket(
     ...tlsLimits(t),
   });
   socket.setNoDelay(true);
+  refuseSelfConnection(socket, `${host}:${port}`);
   return { socket, ready: 'secureConnect' };
 }
 
