@@ -143,7 +143,10 @@ export function decodeStatus(buf: Buffer, where: string): CompactStatus[] {
   try {
     list = JSON.parse(gunzipSync(buf).toString('utf8'));
   } catch (e) {
-    throw new SluiceError('SLUICE_STORAGE', `${where} is not a published node status: ${(e as Error).message}`);
+    throw new SluiceError(
+      'SLUICE_STORAGE',
+      `${where} is not a published node status: ${(e as Error).message}`,
+    );
   }
   if (!Array.isArray(list)) throw new SluiceError('SLUICE_STORAGE', `${where} is not a list of node status`);
   return list.filter((e: Partial<CompactStatus> | null): e is CompactStatus => {

@@ -63,9 +63,7 @@ const sequenceOf = (name: string): number => Number(name.slice(name.lastIndexOf(
 
 /** The candidates in election order (lowest sequence number first). */
 export function electionOrder(children: readonly string[]): string[] {
-  return children
-    .filter((c) => c.startsWith(CANDIDATE_PREFIX))
-    .sort((a, b) => sequenceOf(a) - sequenceOf(b));
+  return children.filter((c) => c.startsWith(CANDIDATE_PREFIX)).sort((a, b) => sequenceOf(a) - sequenceOf(b));
 }
 
 /**

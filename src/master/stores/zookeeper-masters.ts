@@ -216,7 +216,10 @@ export class ZooKeeperMasters implements MasterGroup {
       for (const [i, buf] of parts.entries()) await this.writePart(`${this.prefix}${i}`, buf);
       for (let i = parts.length; i < this.partsWritten; i++)
         await this.zk
-          .call<void>((c, cb) => c.remove(`${this.statusDir}/${this.prefix}${i}`, -1, (e) => cb(e)), 'trimming')
+          .call<void>(
+            (c, cb) => c.remove(`${this.statusDir}/${this.prefix}${i}`, -1, (e) => cb(e)),
+            'trimming',
+          )
           .catch((e) => {
             if (codeOf(e) !== Exception.NO_NODE) throw e;
           });
