@@ -90,6 +90,13 @@ export class PublishedStatus {
     return n;
   }
 
+  /** When the newest report a source holds was heard (0: none). */
+  newest(source: string): number {
+    let t = 0;
+    for (const e of this.sources.get(source) ?? []) t = Math.max(t, e.lastSeen);
+    return t;
+  }
+
   get(name: string): CompactStatus | undefined {
     return this.view().get(name);
   }

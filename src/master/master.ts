@@ -580,14 +580,21 @@ export class Master {
     if (this.collectorsOf !== this.data) this.findCollectors();
     const now = this.now();
     const missed = this.opts.missedHeartbeats ?? 3;
+    const before = new Set(translationOf(this.data).lost ?? []);
     const lost = new Set<string>();
     for (const [name, physical] of this.collectors) {
       const here = this.status.get(name);
-      const there = this.group.published.get(name);
+      let there = this.group.published.get(name);
+      if (there?.physical !== physical) there = undefined;
       if (here !== undefined && (there === undefined || here.lastSeen >= there.lastSeen)) {
         if (now - here.lastSeen > missed * (this.periods.get(here.physical) ?? 5000)) lost.add(name);
-      } else if (there !== undefined && there.physical === physical && isLost(there, now, missed, true))
+      } else if (there !== undefined) {
+        if (isLost(there, now, missed, true)) lost.add(name);
+      } else if (before.has(name)) {
+        // Lost and not heard from since (by this master, or one restarted, or a new leader): it
+        // stays out of the chains until it heartbeats again.
         lost.add(name);
+      }
     }
     return lost;
   }

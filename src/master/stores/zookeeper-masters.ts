@@ -16,6 +16,13 @@ type ZkError = Error | zookeeper.Exception;
 const { Exception, CreateMode, Event } = zookeeper;
 const codeOf = (e: unknown): number | undefined => (e instanceof Exception ? e.getCode() : undefined);
 
+/**
+ * The status a master left when it stopped for good (it is in the election no more) is removed by the
+ * leader once its newest report is this old: its nodes have been LOST that long, and a collector among
+ * them stays out of the chains anyway (master.ts keeps a lost collector lost until it heartbeats).
+ */
+export const FORGET_STOPPED_MASTER_MS = 60 * 60_000;
+
 /** What the group uses of the ZooKeeperStore (stores/zookeeper.ts): its bounded requests and session. */
 export interface ZooKeeperSession {
   readonly root: string;
@@ -34,7 +41,8 @@ export interface ZooKeeperSession {
  *                                 znode when its session times out, and the next one leads
  *   <root>/status/ADDR#N          part N of the node status master ADDR publishes (fleet-status.ts):
  *                                 persistent, so the nodes of a master that died stay known (and turn
- *                                 LOST) instead of vanishing; rewritten once per heartbeat period
+ *                                 LOST) instead of vanishing; rewritten once per heartbeat period;
+ *                                 the leader removes that of a master stopped for an hour
  *
  * A disconnected master stops leading until it is connected again (it cannot know whether its session
  * survived); an expired session enters the election again with the store's new client.
@@ -56,6 +64,7 @@ export class ZooKeeperMasters implements MasterGroup {
   private publishing = false;
   private failing = false;
   private timer: NodeJS.Timeout | undefined;
+  private lastTidy = 0;
   private snapshot: () => CompactStatus[] = () => [];
   private tick: () => void = () => undefined;
   private closed = false;
@@ -90,7 +99,10 @@ export class ZooKeeperMasters implements MasterGroup {
       void this.watchStatus(session);
     });
     this.timer = setInterval(() => {
-      void this.publish().then(() => this.tick());
+      void this.publish().then(() => {
+        this.tick();
+        return this.tidy();
+      });
     }, this.self.periodMs);
     this.timer.unref();
   }
@@ -231,6 +243,31 @@ export class ZooKeeperMasters implements MasterGroup {
       this.failing = true;
     } finally {
       this.publishing = false;
+    }
+  }
+
+  /** The leader, once a minute: removes the status of masters stopped for good (FORGET_STOPPED_MASTER_MS). */
+  private async tidy(): Promise<void> {
+    const now = Date.now();
+    if (!this.leading || now - this.lastTidy < 60_000) return;
+    this.lastTidy = now;
+    try {
+      const running = new Set((await this.masters(0)).map((m) => `${encodeURIComponent(m.address)}#`));
+      for (const source of this.published.sourceNames()) {
+        const prefix = source.slice(0, source.lastIndexOf('#') + 1);
+        if (running.has(prefix) || now - this.published.newest(source) < FORGET_STOPPED_MASTER_MS) continue;
+        this.zk.logger.info(
+          `forgetting the node status of master ${decodeURIComponent(prefix.slice(0, -1))}, stopped for an hour`,
+        );
+        await this.zk
+          .call<void>(
+            (c, cb) => c.remove(`${this.statusDir}/${source}`, -1, (e) => cb(e)),
+            'forgetting a stopped master',
+          )
+          .catch(() => undefined);
+      }
+    } catch (e) {
+      this.warn('tidying the published node status', e);
     }
   }
 
