@@ -590,9 +590,10 @@ export class Master {
         if (now - here.lastSeen > missed * (this.periods.get(here.physical) ?? 5000)) lost.add(name);
       } else if (there !== undefined) {
         if (isLost(there, now, missed, true)) lost.add(name);
-      } else if (before.has(name)) {
+      } else if (before.has(name) && physical !== undefined) {
         // Lost and not heard from since (by this master, or one restarted, or a new leader): it
-        // stays out of the chains until it heartbeats again.
+        // stays out of the chains until it heartbeats again. Unmapped, it is forgotten: spawned
+        // elsewhere, it starts afresh.
         lost.add(name);
       }
     }

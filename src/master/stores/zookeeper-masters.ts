@@ -61,6 +61,8 @@ export class ZooKeeperMasters implements MasterGroup {
   private client: Client | undefined;
   private readonly watched = new Set<string>();
   private partsWritten = 0;
+  /** What the parts hold now: a part that would not change (an idle master's empty list) is not written. */
+  private written: Buffer[] = [];
   private publishing = false;
   private failing = false;
   private timer: NodeJS.Timeout | undefined;
@@ -225,7 +227,11 @@ export class ZooKeeperMasters implements MasterGroup {
     this.publishing = true;
     try {
       const parts = await encodeStatus(this.snapshot());
-      for (const [i, buf] of parts.entries()) await this.writePart(`${this.prefix}${i}`, buf);
+      for (const [i, buf] of parts.entries()) {
+        if (this.written[i]?.equals(buf)) continue;
+        await this.writePart(`${this.prefix}${i}`, buf);
+        this.written[i] = buf;
+      }
       for (let i = parts.length; i < this.partsWritten; i++)
         await this.zk
           .call<void>(
@@ -236,6 +242,7 @@ export class ZooKeeperMasters implements MasterGroup {
             if (codeOf(e) !== Exception.NO_NODE) throw e;
           });
       this.partsWritten = parts.length;
+      this.written.length = parts.length;
       if (this.failing) this.zk.logger.info(`master ${this.self.address} publishes its node status again`);
       this.failing = false;
     } catch (e) {
