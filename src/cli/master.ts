@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { SiteConfig } from '../core/config.js';
 import { SluiceError } from '../core/errors.js';
@@ -100,6 +101,8 @@ export const masterCommand: Command = {
     const logger = env.logger;
     const store = await openStore(config, logger);
     const context = { ...env.context, allowExec: true };
+    const bind = optString(p, 'bind') ?? '127.0.0.1';
+    const adminPort = config.getInt('flume.master.admin.port');
     const master = new Master({
       store,
       logger,
@@ -109,17 +112,19 @@ export const masterCommand: Command = {
       // save and load stay in the store's directory: a command must not write anywhere the master can.
       fileDir: config.getString('flume.master.zk.logdir'),
       acks: ackBounds(config.getInt('flume.agent.logdir.retransmit')),
+      // Where a shell reaches this master, as `getmasters` shows it to the others' users.
+      address: `${bind === '0.0.0.0' || bind === '::' ? hostname() : bind}:${adminPort}`,
+      statusPeriodMs: config.getInt('flume.config.heartbeat.period'),
     });
     await master.ready;
     const token = readToken(optString(p, 'token-file'));
     const tls = masterServerTls(config, optString(p, 'tls-key'), optString(p, 'tls-cert'));
-    const bind = optString(p, 'bind') ?? '127.0.0.1';
     // Served first, so a taken port fails the command before the control ports open.
     const web = await serveFleetStatus(p, { status: () => master.nodeStatus(), bind, config, logger });
     const server = await MasterServer.start(master, {
       bind,
       heartbeatPort: config.getInt('flume.master.heartbeat.port'),
-      adminPort: config.getInt('flume.master.admin.port'),
+      adminPort,
       token,
       tls,
       maxHeartbeats: config.getInt('flume.master.heartbeat.max'),
@@ -127,6 +132,8 @@ export const masterCommand: Command = {
       logger,
     }).catch(async (e: unknown) => {
       await web?.close();
+      // Leaves the masters' election at once rather than when the session times out.
+      await store.close();
       throw e;
     });
     logger.info(

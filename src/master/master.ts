@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { asSluiceError, SluiceError } from '../core/errors.js';
@@ -10,7 +11,9 @@ import { printCall, printNode, printSink } from '../spec/printer.js';
 import { type AckBounds, ackBounds, checkAcks, recordAcks } from './acks.js';
 import { atomicWrite } from './atomic.js';
 import { COMMANDS, MASTER_COMMANDS } from './commands.js';
+import { type CompactStatus, compactStatus, isLost } from './fleet-status.js';
 import { setFlow } from './flows.js';
+import { type MasterGroup, type MasterInfo, SoleMaster } from './leader.js';
 import {
   type ConfigStore,
   emptyData,
@@ -95,6 +98,10 @@ export interface MasterOptions {
   basePort?: number;
   /** How many acknowledged tags are kept and how long (acks.ts; default ackBounds(60 s)). */
   acks?: AckBounds;
+  /** This master's admin address, as `GET /masters` shows it (several masters on a shared store). */
+  address?: string;
+  /** How often the node status is published to the other masters: the fleet's heartbeat period. */
+  statusPeriodMs?: number;
   now?: () => number;
 }
 
@@ -123,9 +130,12 @@ export class Master {
   /** Resolves once the store's state is loaded; rejects when it cannot be. */
   readonly ready: Promise<void>;
   private readonly now: () => number;
-  /** Logical nodes with a collectorSource, and which of them were lost at the last translation. */
-  private collectors: string[] = [];
-  private lostKey = '';
+  /** Logical nodes with a collectorSource -> the physical node they are mapped to, for `collectorsOf`. */
+  private collectors = new Map<string, string | undefined>();
+  private collectorsOf: MasterData | undefined;
+  /** The masters sharing the store: who leads translation, what the others' nodes report. */
+  private readonly group: MasterGroup;
+  private recheck: Promise<void> | undefined;
   /** First heartbeats waiting for the next join batch, by physical node (the first one counts). */
   private readonly joining = new Map<string, Heartbeat>();
   /** The queued batch the heartbeats in `joining` wait for. */
@@ -141,6 +151,16 @@ export class Master {
     this.queue = this.ready.catch(() => undefined);
     // Another master changed the shared state: it is read again between two commands.
     opts.store.onChange?.(() => void this.serially(() => this.reload()));
+    const address = opts.address ?? `${hostname()}/${randomUUID().slice(0, 8)}`;
+    this.group =
+      opts.store.masters?.({ address, periodMs: opts.statusPeriodMs ?? 5000 }) ?? new SoleMaster(address);
+    this.group.start(
+      () => this.publishable(),
+      () =>
+        void this.watchCollectors().catch((e) =>
+          opts.logger.warn(`translating after a collector came or went: ${asSluiceError(e).oneLine()}`),
+        ),
+    );
   }
 
   private async reload(): Promise<void> {
@@ -535,34 +555,66 @@ export class Master {
       basePort: this.opts.basePort ?? 35853,
       lost: this.lostCollectors(),
     });
-    this.collectors = Object.values(this.data.configs)
-      .filter((c) => /^collectorSource\b/.test(c.source))
-      .map((c) => c.name);
-    this.lostKey = [...this.lostCollectors()].join(',');
+    this.findCollectors();
     if (changed.length > 0) this.opts.logger.info(`translated again: ${changed.join(', ')}`);
     return changed.length > 0;
   }
 
-  /** Collectors whose node missed its heartbeats: the auto chains leave them out until they return. */
+  private findCollectors(): void {
+    this.collectors = new Map();
+    for (const c of Object.values(this.data.configs))
+      if (/^collectorSource\b/.test(c.source)) this.collectors.set(c.name, undefined);
+    for (const [physical, list] of Object.entries(this.data.mappings))
+      for (const l of list) if (this.collectors.has(l)) this.collectors.set(l, physical);
+    this.collectorsOf = this.data;
+  }
+
+  /**
+   * Collectors whose node missed its heartbeats: the auto chains leave them out until they return.
+   * The leading master decides from the whole fleet (the nodes heartbeating to it and what the other
+   * masters published); the others take the decision stored with the translations.
+   */
   private lostCollectors(): Set<string> {
+    if (!this.group.leads()) return new Set(translationOf(this.data).lost ?? []);
+    // The state was read again (another master changed it): its collectors may have changed too.
+    if (this.collectorsOf !== this.data) this.findCollectors();
     const now = this.now();
     const missed = this.opts.missedHeartbeats ?? 3;
+    const before = new Set(translationOf(this.data).lost ?? []);
     const lost = new Set<string>();
-    for (const name of this.collectors) {
-      const s = this.status.get(name);
-      if (s !== undefined && now - s.lastSeen > missed * (this.periods.get(s.physical) ?? 5000))
+    for (const [name, physical] of this.collectors) {
+      const here = this.status.get(name);
+      let there = this.group.published.get(name);
+      if (there?.physical !== physical) there = undefined;
+      if (here !== undefined && (there === undefined || here.lastSeen >= there.lastSeen)) {
+        if (now - here.lastSeen > missed * (this.periods.get(here.physical) ?? 5000)) lost.add(name);
+      } else if (there !== undefined) {
+        if (isLost(there, now, missed, true)) lost.add(name);
+      } else if (before.has(name) && physical !== undefined) {
+        // Lost and not heard from since (by this master, or one restarted, or a new leader): it
+        // stays out of the chains until it heartbeats again. Unmapped, it is forgotten: spawned
+        // elsewhere, it starts afresh.
         lost.add(name);
+      }
     }
     return lost;
   }
 
   /**
-   * Any heartbeat checks whether a collector was lost or came back (a few names, not the fleet); when
-   * one did, the agents' chains are computed again and reach them with their next heartbeat.
+   * Whether a collector was lost or came back (a few names, not the fleet), checked by the leader at
+   * any heartbeat and once a period; when one did, the agents' chains are computed again and reach
+   * them with their next heartbeat. The other masters do nothing: the leader's decision reaches them
+   * through the store.
    */
-  private async watchCollectors(): Promise<void> {
-    if ([...this.lostCollectors()].join(',') === this.lostKey) return;
-    await this.serially(() => this.mutate(() => undefined));
+  private watchCollectors(): Promise<void> {
+    if (!this.group.leads()) return Promise.resolve();
+    if (this.recheck !== undefined) return this.recheck;
+    const lost = [...this.lostCollectors()].sort().join(',');
+    if (lost === (translationOf(this.data).lost ?? []).join(',')) return Promise.resolve();
+    this.recheck = this.serially(() => this.mutate(() => undefined)).finally(() => {
+      this.recheck = undefined;
+    });
+    return this.recheck;
   }
 
   /** The address a physical node's peers reach it at: where its heartbeats come from. */
@@ -610,19 +662,58 @@ export class Master {
     this.instances.set(hb.physical, { instance: hb.instance, host: hb.host, lastSeen: now });
   }
 
-  /** Every logical node the master knows of, with LOST for those that missed their heartbeats. */
+  /**
+   * Every logical node of the fleet, with LOST for those that missed their heartbeats: those that
+   * heartbeat here and, with a shared store, those the other masters published (fleet-status.ts; the
+   * newest report of a node wins, and one of a node since mapped elsewhere is left out).
+   */
   nodeStatus(): NodeStatus[] {
     const now = this.now();
     const missed = this.opts.missedHeartbeats ?? 3;
-    const out: NodeStatus[] = [];
+    const out = new Map<string, NodeStatus>();
     for (const s of this.status.values()) {
       const period = this.periods.get(s.physical) ?? 5000;
-      out.push(now - s.lastSeen > missed * period ? { ...s, state: 'LOST' } : { ...s });
+      out.set(s.name, now - s.lastSeen > missed * period ? { ...s, state: 'LOST' } : { ...s });
+    }
+    const published = [...this.group.published.values()];
+    if (published.length > 0) {
+      const physicalOf = new Map<string, string>();
+      for (const [physical, list] of Object.entries(this.data.mappings))
+        for (const l of list) physicalOf.set(l, physical);
+      for (const p of published) {
+        const here = out.get(p.name);
+        if (physicalOf.get(p.name) !== p.physical || (here !== undefined && here.lastSeen >= p.lastSeen))
+          continue;
+        const { periodMs: _, ...s } = p;
+        out.set(p.name, isLost(p, now, missed, true) ? { ...s, state: 'LOST' } : s);
+      }
     }
     for (const name of this.data.decommissioned)
-      if (!this.status.has(name))
-        out.push({ name, physical: '', host: '', state: 'DECOMMISSIONED', version: 0, lastSeen: 0 });
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+      if (!out.has(name))
+        out.set(name, { name, physical: '', host: '', state: 'DECOMMISSIONED', version: 0, lastSeen: 0 });
+    return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** What this master publishes for the others: its nodes' status without the reports. */
+  private publishable(): CompactStatus[] {
+    const out: CompactStatus[] = [];
+    for (const s of this.status.values()) out.push(compactStatus(s, this.periods.get(s.physical) ?? 5000));
+    return out;
+  }
+
+  /** True while this master leads translation (always, with a store only it uses). */
+  leads(): boolean {
+    return this.group.leads();
+  }
+
+  /** The masters sharing the store, the leader first, each with the logical nodes heartbeating to it. */
+  masters(): Promise<MasterInfo[]> {
+    const now = this.now();
+    const missed = this.opts.missedHeartbeats ?? 3;
+    let live = 0;
+    for (const s of this.status.values())
+      if (now - s.lastSeen <= missed * (this.periods.get(s.physical) ?? 5000)) live++;
+    return this.group.masters(live);
   }
 
   configs(): LogicalConfig[] {

@@ -85,6 +85,7 @@ function adminRoute(master: Master) {
     }
     if (path === '/commands') return { status: 200, body: await master.commands(100) };
     if (path === '/status') return { status: 200, body: master.nodeStatus() };
+    if (path === '/masters') return { status: 200, body: await master.masters() };
     if (path === '/configs')
       return {
         status: 200,

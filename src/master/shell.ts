@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { asSluiceError } from '../core/errors.js';
 import { commandUsage, MASTER_COMMANDS } from './commands.js';
 import { MasterFailover } from './failover.js';
+import type { MasterInfo } from './leader.js';
 import type { CommandRecord, NodeStatus } from './master.js';
 import { shellWords } from './shell-words.js';
 import type { LogicalConfig } from './store.js';
-import { formatConfigs, formatStatus, type TranslatedView } from './tables.js';
+import { formatConfigs, formatMasters, formatStatus, type TranslatedView } from './tables.js';
 import type { MasterAddress, MasterTls } from './wire.js';
 
 export interface ShellOptions {
@@ -37,6 +38,7 @@ export const SHELL_COMMANDS: readonly string[] = [
   'waitForNodesDone',
   'getnodestatus',
   'getconfigs',
+  'getmasters',
   'source',
   'help',
   'quit',
@@ -51,6 +53,7 @@ const HELP = `Shell commands:
   waitForNodesDone MS NODE...      wait up to MS ms until every NODE is IDLE, ERROR or LOST
   getnodestatus                    the state of every logical node
   getconfigs                       the configuration of every logical node
+  getmasters                       the masters sharing the store, and which one leads translation
   source FILE                      run the shell commands of FILE
   help, quit
 A master command typed without exec is exec'd. Words in "double quotes" are Java-unescaped; words in
@@ -141,6 +144,9 @@ export class Shell {
           const got = await this.get<{ configs: LogicalConfig[] } & TranslatedView>('/configs');
           this.opts.out(formatConfigs(got.configs, got));
         }
+        return 'ok';
+      case 'getmasters':
+        this.opts.out(formatMasters(await this.get<MasterInfo[]>('/masters')));
         return 'ok';
       case 'source':
         if (args.length !== 1) return this.usage('source FILE');

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ioError, SluiceError } from '../core/errors.js';
 import { atomicWrite } from './atomic.js';
+import type { MasterGroup, MasterSelf } from './leader.js';
 import type { CommandRecord } from './master.js';
 import type { TranslationState } from './translate.js';
 
@@ -91,6 +92,11 @@ export interface ConfigStore {
   save(data: MasterData): Promise<void>;
   /** Calls `changed` whenever another master changed the state (shared stores only). */
   onChange?(changed: () => void): void;
+  /**
+   * Joins this master to the others sharing the store (leader.ts): who leads translation, and the
+   * node status each publishes. A store without it has one master, which leads.
+   */
+  masters?(self: MasterSelf): MasterGroup;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { DEFAULT_FLOW } from './flows.js';
+import type { MasterInfo } from './leader.js';
 import type { NodeStatus } from './master.js';
 import type { LogicalConfig } from './store.js';
 
@@ -18,6 +19,16 @@ export function formatStatus(list: readonly NodeStatus[]): string {
     ['logical node', 'physical node', 'host', 'state', 'version', 'last config', 'last seen'],
     rows,
   );
+}
+
+/** getmasters: the masters sharing the store; the one the shell is connected to says so. */
+export function formatMasters(list: readonly MasterInfo[]): string {
+  const rows = list.map((m) => [
+    `${m.address}${m.self ? ' (connected)' : ''}`,
+    m.leads ? 'leader' : 'follower',
+    String(m.nodes),
+  ]);
+  return table(['master', 'translation', 'nodes heartbeating'], rows);
 }
 
 /** What the master hands each node (translate.ts): shown beside what the user entered. */

@@ -207,6 +207,24 @@ test('a collector whose node is LOST leaves the chains, and comes back when it h
   assert.equal(chainOf((await beat(m, 'hagents', '10.0.1.1')).get('agentA')!.spec).length, 3);
 });
 
+test('a lost collector stays out of the chains after a master restart, until it heartbeats again', async (t) => {
+  const dir = tempDir('translate-lost', t);
+  let now = 1_000_000;
+  const m = master(new FileStore(dir), () => now);
+  await fleet(m, 'autoBEChain');
+  for (const x of 'ABC') await beat(m, `h${x}`, `10.0.0.${x.charCodeAt(0) - 64}`);
+  now += 4_000;
+  await beat(m, 'hA', '10.0.0.1');
+  await beat(m, 'hC', '10.0.0.3');
+  assert.equal(chainOf((await beat(m, 'hagents', '10.0.1.1')).get('agentA')!.spec).length, 2);
+  // A restarted master has heard from no node yet: hB, lost before, is not taken back on trust.
+  const again = master(new FileStore(dir), () => now);
+  const after = chainOf((await beat(again, 'hagents', '10.0.1.1')).get('agentA')!.spec);
+  assert.deepEqual([...after].sort(), ['10.0.0.1:35853', '10.0.0.3:35853']);
+  await beat(again, 'hB', '10.0.0.2');
+  assert.equal(chainOf((await beat(again, 'hagents', '10.0.1.1')).get('agentA')!.spec).length, 3);
+});
+
 test('flows: auto chains use only the collectors of their own flow', async () => {
   const m = master();
   await ok(

@@ -23,6 +23,11 @@ export interface TranslationState {
   addresses: Record<string, string>;
   /** Logical node -> what was last handed to it: the translated spec and the version it runs under. */
   translated: Record<string, { configVersion: number; version: number; spec: string }>;
+  /**
+   * The collectors the translation left out as lost (sorted): decided by the leading master from the
+   * fleet, stored so the other masters translate the same way (leader.ts).
+   */
+  lost?: string[];
 }
 
 export function emptyTranslation(): TranslationState {
@@ -108,6 +113,7 @@ export function retranslate(data: MasterData, ctx: TranslateContext): string[] {
     parsed.set(c.name, { config: c, node, physical: physicalOf.get(c.name) });
   }
   assignPorts(parsed, t, ctx.basePort);
+  t.lost = [...ctx.lost].sort();
   const collectors = collectorsOf(parsed, t, ctx);
   const agents = autoAgents(parsed, t);
   const changed: string[] = [];

@@ -2,6 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import zookeeper from 'node-zookeeper-client';
 import { SluiceError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import type { MasterGroup, MasterSelf } from '../leader.js';
 import type { CommandRecord } from '../master.js';
 import {
   type CommandLog,
@@ -11,6 +12,7 @@ import {
   type MasterData,
   StoreConflict,
 } from '../store.js';
+import { ZooKeeperMasters } from './zookeeper-masters.js';
 
 export interface ZooKeeperStoreOptions {
   /** `host:port,host:port,...` of the ensemble (flume.master.zk.servers). */
@@ -42,6 +44,7 @@ const commandZnode = (id: number) => `c-${String(id - 1).padStart(10, '0')}`;
  *                         (compare-and-set), so two masters' changes never overwrite each other
  *   <root>/commands/c-N   one persistent sequential znode per command (its record as JSON): ids are
  *                         unique across masters and any master answers for any command
+ *   <root>/masters, <root>/status   the masters' election and their nodes' status (zookeeper-masters.ts)
  *
  * A watch on the state tells this master when another one changed it. Every request is bounded in time;
  * a lost session is replaced by a new one (the watch set again).
@@ -54,7 +57,10 @@ export class ZooKeeperStore implements ConfigStore {
   private version = -1;
   private changed: (() => void) | undefined;
   private closed = false;
-  private readonly root: string;
+  private readonly clientWatchers: ((c: Client) => void)[] = [];
+  private group: ZooKeeperMasters | undefined;
+  readonly root: string;
+  readonly logger: Logger;
   private readonly statePath: string;
   private readonly timeoutMs: number;
 
@@ -65,6 +71,7 @@ export class ZooKeeperStore implements ConfigStore {
     this.client = client;
     client.once('expired', () => this.replaceExpired());
     this.root = opts.root ?? '/sluice/master';
+    this.logger = opts.logger;
     this.statePath = `${this.root}/state`;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.description = `ZooKeeper ${opts.servers} (${this.root})`;
@@ -186,6 +193,7 @@ export class ZooKeeperStore implements ConfigStore {
         c.once('expired', () => this.replaceExpired());
         this.changed?.();
         this.watch();
+        for (const fn of this.clientWatchers) fn(c);
       },
       (e) => {
         this.opts.logger.error((e as Error).message);
@@ -194,8 +202,21 @@ export class ZooKeeperStore implements ConfigStore {
     );
   }
 
+  /** Calls `fn` with the client now and with each one that replaces an expired session. */
+  watchClient(fn: (c: Client) => void): void {
+    this.clientWatchers.push(fn);
+    fn(this.client);
+  }
+
+  /** This master joins the others sharing the store: the election and the published node status. */
+  masters(self: MasterSelf): MasterGroup {
+    this.group ??= new ZooKeeperMasters(this, self);
+    return this.group;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    await this.group?.close();
     this.client.close();
   }
 }
