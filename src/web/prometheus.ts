@@ -85,7 +85,11 @@ function componentFamilies() {
       'gauge',
       'Body bytes a channel holds (those taken by open transactions included).',
     ),
-    bufferMaxEvents: new Family('buffer_max_event_size', 'gauge', 'Most events a channel holds (its capacity).'),
+    bufferMaxEvents: new Family(
+      'buffer_max_event_size',
+      'gauge',
+      'Most events a channel holds (its capacity).',
+    ),
     bufferMaxBytes: new Family(
       'buffer_max_byte_size',
       'gauge',
