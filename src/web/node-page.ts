@@ -19,6 +19,7 @@ export const NODE_PAGE = `<!doctype html>
   caption { text-align: left; font-weight: 600; padding: .25rem 0; }
   th, td { border: 1px solid #c8c8c8; padding: .2rem .5rem; text-align: right; }
   th[scope=row], td.text, th.text { text-align: left; }
+  td:not(.text) { white-space: nowrap; }
   thead th { background: #f0f0f0; }
   .ACTIVE { color: #0a6b1f; } .ERROR, .LOST { color: #b00020; font-weight: 700; } .IDLE { color: #555; }
   button { font: inherit; padding: .2rem .8rem; margin-right: .75rem; }
