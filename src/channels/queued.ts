@@ -94,6 +94,7 @@ export abstract class QueuedChannel implements Channel {
   protected committedBytes(tx: QueuedTransaction): void {
     this.bytesUsed += tx.putBytes - tx.takenBytes;
   }
+
   /** Called when a rollback returned the transaction's taken events to the queue. */
   protected onReturned(_tx: QueuedTransaction): void {}
 
