@@ -45,6 +45,20 @@ export interface BuildContext {
    * ask it instead of their collector; docs/reliability.md, "Ack wire"). Absent with `sluice node -1`.
    */
   acks?: () => { checkAck(tags: readonly string[]): Promise<string[]>; close(): Promise<void> };
+  /**
+   * The report of the physical node the component runs in, read now (set by the node hosts; the
+   * `report` source turns it into events). Absent where nothing hosts pipelines (`sluice validate`).
+   */
+  nodeReport?: () => NodeReportReading;
+}
+
+/**
+ * One reading of a node's report as attributes: names as the report page and `/api/report` name the
+ * figures (`feed.sink.text.eventsOut`), values as numbers or text, names distinct; and a summary line.
+ */
+export interface NodeReportReading {
+  attributes: readonly (readonly [name: string, value: number | string])[];
+  summary: string;
 }
 
 interface ComponentBase {

@@ -81,7 +81,10 @@ describe('file channel durability', () => {
       await b.start();
       assert.equal(b.lastRecovery?.fromCheckpoint, checkpointOnClose === 'true', checkpointOnClose);
       assert.equal(b.size, 17);
+      // The bytes it holds are rebuilt with the queue: "e3" ... "e9" and "e10" ... "e19".
+      assert.equal(b.bytes, 7 * 2 + 10 * 3);
       assert.deepEqual(await drainAll(b), names(3, 17));
+      assert.equal(b.bytes, 0);
       await b.stop();
     }
   });

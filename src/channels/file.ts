@@ -1,6 +1,7 @@
 import { mkdir, statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { sumBodyBytes } from '../core/batch-bytes.js';
 import { asSluiceError, ioError, SluiceError } from '../core/errors.js';
 import type { Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
@@ -91,6 +92,7 @@ export class FileChannel extends QueuedChannel {
     } catch (e) {
       await wal.close();
       this.queue.clear();
+      this.bytesUsed = 0;
       throw e;
     }
     this.wal = wal;
@@ -125,6 +127,7 @@ export class FileChannel extends QueuedChannel {
       await this.wal!.close();
       this.wal = undefined;
       this.queue.clear();
+      this.bytesUsed = 0;
       this.takers.clear();
     }
   }
@@ -197,6 +200,7 @@ export class FileChannel extends QueuedChannel {
       this.takers.delete(tx);
       this.roomWaiters.wake();
     }
+    this.committedBytes(tx);
     tx.reset();
   }
 
@@ -272,12 +276,15 @@ export class FileChannel extends QueuedChannel {
     });
     this.queue.clear();
     let events = 0;
+    let bytes = 0;
     for (const r of rebuilt.runs) {
       if (r.end > r.head) {
         this.queue.push(r.events, r.pos, r.first, r.head, r.end);
         events += r.end - r.head;
+        bytes += sumBodyBytes(r.events, r.head, r.end);
       }
     }
+    this.bytesUsed = bytes;
     this.lastRecovery = { fromCheckpoint: usedCheckpoint, replayedFrom: from, events };
     if (note) this.lastRecovery.note = note;
     if (events > this.capacity) {

@@ -1,6 +1,4 @@
 import { getHeapStatistics } from 'node:v8';
-import { sumBodyBytes } from '../core/batch-bytes.js';
-import type { Batch } from '../core/event.js';
 import { ChannelProperties, capacities } from './props.js';
 import { QueuedChannel, type QueuedTransaction } from './queued.js';
 import type { ChannelContext, ChannelDef, ChannelProps } from './types.js';
@@ -32,17 +30,15 @@ export class MemoryChannel extends QueuedChannel {
   readonly type = 'memory';
   /** Body bytes the channel accepts: byteCapacity less the buffer percentage kept for headers. */
   readonly byteLimit: number;
-  /** Body bytes queued or taken by open transactions. */
-  private bytesUsed = 0;
 
   constructor(name: string, opts: MemoryChannelOptions) {
     super(name, opts.capacity, opts.transactionCapacity, opts.keepAliveMs);
     this.byteLimit = Math.floor(opts.byteCapacity * (1 - opts.byteCapacityBufferPercentage / 100));
   }
 
-  /** Body bytes currently counted against the byte limit. */
-  get bytes(): number {
-    return this.bytesUsed;
+  /** The byte bound, when one is set (byteCapacity 0 sets none). */
+  get byteCapacity(): number | undefined {
+    return this.byteLimit >= Number.MAX_SAFE_INTEGER ? undefined : this.byteLimit;
   }
 
   async start(): Promise<void> {
@@ -52,11 +48,6 @@ export class MemoryChannel extends QueuedChannel {
   async stop(): Promise<void> {
     this.lifecycle = 'stopped';
     this.wakeAll();
-  }
-
-  override putTx(tx: QueuedTransaction, events: Batch): void {
-    super.putTx(tx, events);
-    tx.putBytes += sumBodyBytes(events);
   }
 
   commitTx(tx: QueuedTransaction): void | Promise<void> {
@@ -82,13 +73,9 @@ export class MemoryChannel extends QueuedChannel {
     return r.then(() => this.finish(tx));
   }
 
-  protected override onTaken(tx: QueuedTransaction, batch: Batch): void {
-    tx.takenBytes += sumBodyBytes(batch);
-  }
-
   private finish(tx: QueuedTransaction): void {
     for (const b of tx.putList) this.queue.push(b);
-    this.bytesUsed += tx.putBytes - tx.takenBytes;
+    this.committedBytes(tx);
     if (tx.taken > 0) {
       this.inflight -= tx.taken;
       this.roomWaiters.wake();

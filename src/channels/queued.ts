@@ -1,3 +1,4 @@
+import { bodyBytes } from '../core/batch-bytes.js';
 import { SluiceError } from '../core/errors.js';
 import type { Batch, Event } from '../core/event.js';
 import { type Piece, RunQueue } from './queue.js';
@@ -20,6 +21,8 @@ export abstract class QueuedChannel implements Channel {
   protected readonly dataWaiters = new Waiters();
   protected readonly roomWaiters = new Waiters();
   protected lifecycle: 'idle' | 'running' | 'stopped' = 'idle';
+  /** Body bytes queued or taken by open transactions: the report's fill in bytes. */
+  protected bytesUsed = 0;
 
   constructor(
     readonly name: string,
@@ -30,6 +33,10 @@ export abstract class QueuedChannel implements Channel {
 
   get size(): number {
     return this.queue.count;
+  }
+
+  get bytes(): number {
+    return this.bytesUsed;
   }
 
   /** Events counted against capacity: queued, taken but not committed, and being committed. */
@@ -65,8 +72,10 @@ export abstract class QueuedChannel implements Channel {
     return this.takeLater(tx, max, Date.now() + this.keepAliveMs);
   }
 
-  putTx(_tx: QueuedTransaction, _events: Batch): void {
+  putTx(tx: QueuedTransaction, events: Batch): void {
     this.ensureRunning('put');
+    // bodyBytes sums a batch once for every meter it passes (the agent's channel meter counts it next).
+    tx.putBytes += bodyBytes(events);
   }
 
   ensureRunning(op: string): void {
@@ -78,8 +87,14 @@ export abstract class QueuedChannel implements Channel {
     );
   }
 
-  /** Called with each batch a transaction took (byte accounting). */
+  /** Called with each batch a transaction took. */
   protected onTaken(_tx: QueuedTransaction, _batch: Batch): void {}
+
+  /** A commit went through: its net bytes join (or leave) the fill, before `tx.reset()`. */
+  protected committedBytes(tx: QueuedTransaction): void {
+    this.bytesUsed += tx.putBytes - tx.takenBytes;
+  }
+
   /** Called when a rollback returned the transaction's taken events to the queue. */
   protected onReturned(_tx: QueuedTransaction): void {}
 
@@ -87,6 +102,7 @@ export abstract class QueuedChannel implements Channel {
     const got = this.queue.take(max, tx.pieces);
     if (got.length > 0) {
       this.inflight += got.length;
+      tx.takenBytes += bodyBytes(got);
       this.onTaken(tx, got);
     }
     return got;
@@ -144,7 +160,7 @@ export abstract class QueuedChannel implements Channel {
 export class QueuedTransaction extends BasicTransaction {
   putList: Event[][] = [];
   pieces: Piece[] = [];
-  /** Sum of body bytes put / taken (kept by channels that bound bytes). */
+  /** Sum of body bytes put / taken, summed per batch. */
   putBytes = 0;
   takenBytes = 0;
 

@@ -51,7 +51,7 @@ export async function joinMaster(p: ParsedArgs): Promise<number> {
   processAcks.reportToMaster();
   const checkAckTimeout = Math.max(2 * cfg.getInt('flume.config.heartbeat.period'), 5_000);
   const context = { ...env.context, acks: () => new MasterAckClient(failover, checkAckTimeout) };
-  const host = new SpecHost({ catalog: env.catalog, context, logger: env.logger });
+  const host = new SpecHost({ catalog: env.catalog, context, logger: env.logger, node: physical });
   const agent = new NodeAgent({
     physical,
     host: hostname(),

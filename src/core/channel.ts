@@ -53,4 +53,11 @@ export interface Channel {
   readonly capacity: number;
   /** Most events one transaction may put or take (memory and file channels have it). */
   readonly transactionCapacity?: number;
+  /**
+   * Body bytes held: committed and taken by open transactions (memory and file channels count them per
+   * batch, for their reports and the memory channel's byte bound).
+   */
+  readonly bytes?: number;
+  /** Most body bytes the channel holds, for a channel bounded in bytes. */
+  readonly byteCapacity?: number;
 }

@@ -51,12 +51,22 @@ export interface ComponentReport {
   eventsOut: number;
   /** Body bytes of the events counted in `eventsIn`. */
   bytes: number;
+  /** Body bytes of the events counted in `eventsOut` (summed per batch, as `bytes`). */
+  bytesOut: number;
   batches: number;
   /** Failed batches (or failed attempts, for sinks that retry). */
   errors: number;
   lastError?: string;
-  /** Events waiting in a channel. */
+  /** Events waiting in a channel (Flume's ChannelSize). */
   size?: number;
+  /** A channel: body bytes it holds, those taken by open transactions included. */
+  sizeBytes?: number;
+  /** A channel: most events it holds (Flume's ChannelCapacity). */
+  capacity?: number;
+  /** A channel bounded in bytes (the memory channel's byteCapacity less its buffer share). */
+  byteCapacity?: number;
+  /** A channel: `size` as a percentage of `capacity` (Flume's ChannelFillPercentage). */
+  fillPercentage?: number;
   /** Events a best-effort sink accepted and dropped because no collector took them. */
   dropped?: number;
   /** Time per batch (a sink: append until accepted), counted in fixed buckets. */
@@ -84,6 +94,7 @@ export class ComponentMeter {
   eventsIn = 0;
   eventsOut = 0;
   bytes = 0;
+  bytesOut = 0;
   batches = 0;
   errors = 0;
   /** Events of the failed batches (the summaries count events, the report counts batches). */
@@ -102,16 +113,19 @@ export class ComponentMeter {
     readonly type: string,
   ) {}
 
-  /** A batch came in: its events and body bytes. */
-  received(batch: Batch): void {
+  /** A batch came in: its events and body bytes (returned, for `delivered`). */
+  received(batch: Batch): number {
+    const bytes = bodyBytes(batch);
     this.batches++;
     this.eventsIn += batch.length;
-    this.bytes += bodyBytes(batch);
+    this.bytes += bytes;
+    return bytes;
   }
 
-  /** A batch was handed on after `ms`. */
-  delivered(events: number, ms: number): void {
+  /** A batch of `events` and `bytes` body bytes was handed on after `ms`. */
+  delivered(events: number, bytes: number, ms: number): void {
     this.eventsOut += events;
+    this.bytesOut += bytes;
     this.latency(ms);
   }
 
@@ -123,7 +137,8 @@ export class ComponentMeter {
    */
   append(sink: EventSink, batch: Batch, also?: ComponentMeter): void | Promise<void> {
     const n = batch.length;
-    this.received(batch);
+    // Counted out when accepted: the sink may keep or change the array it was given.
+    const bytes = this.received(batch);
     also?.received(batch);
     const t0 = performance.now();
     let r: void | Promise<void>;
@@ -135,11 +150,11 @@ export class ComponentMeter {
       throw e;
     }
     if (!r) {
-      this.accepted(n, t0, also);
+      this.accepted(n, bytes, t0, also);
       return;
     }
     return r.then(
-      () => this.accepted(n, t0, also),
+      () => this.accepted(n, bytes, t0, also),
       (e: unknown) => {
         this.failed(e, n);
         also?.failed(e, n);
@@ -148,10 +163,10 @@ export class ComponentMeter {
     );
   }
 
-  private accepted(n: number, t0: number, also: ComponentMeter | undefined): void {
+  private accepted(n: number, bytes: number, t0: number, also: ComponentMeter | undefined): void {
     const ms = performance.now() - t0;
-    this.delivered(n, ms);
-    also?.delivered(n, ms);
+    this.delivered(n, bytes, ms);
+    also?.delivered(n, bytes, ms);
   }
 
   latency(ms: number): void {
@@ -168,9 +183,10 @@ export class ComponentMeter {
     this.lastError = asSluiceError(e).oneLine();
   }
 
-  report(state: string, extra?: { size?: number; lastError?: string }): ComponentReport {
+  report(state: string, extra?: { buffer?: BufferFigures; lastError?: string }): ComponentReport {
     const lastError = extra?.lastError ?? this.lastError;
     const dropped = this.droppedSoFar?.();
+    const buffer = extra?.buffer;
     return {
       kind: this.kind,
       name: this.name,
@@ -179,13 +195,33 @@ export class ComponentMeter {
       eventsIn: this.eventsIn,
       eventsOut: this.eventsOut,
       bytes: this.bytes,
+      bytesOut: this.bytesOut,
       batches: this.batches,
       errors: this.errors,
       ...(lastError !== undefined ? { lastError } : {}),
-      ...(extra?.size !== undefined ? { size: extra.size } : {}),
+      ...(buffer ? bufferReport(buffer) : {}),
       ...(dropped !== undefined ? { dropped } : {}),
       ...(this.figures ? { reliability: this.figures() } : {}),
       latency: { boundsMs: LATENCY_BOUNDS_MS, counts: [...this.counts], sumMs: this.sumMs },
     };
   }
+}
+
+/** What a channel says of its fill when reported (core/channel.ts: size, capacity, bytes). */
+export interface BufferFigures {
+  size: number;
+  capacity: number;
+  bytes?: number | undefined;
+  byteCapacity?: number | undefined;
+}
+
+/** The channel fields of a report: Flume's ChannelSize, ChannelCapacity and ChannelFillPercentage. */
+function bufferReport(b: BufferFigures): Partial<ComponentReport> {
+  return {
+    size: b.size,
+    capacity: b.capacity,
+    fillPercentage: b.capacity > 0 ? (100 * b.size) / b.capacity : 0,
+    ...(b.bytes !== undefined ? { sizeBytes: b.bytes } : {}),
+    ...(b.byteCapacity !== undefined ? { byteCapacity: b.byteCapacity } : {}),
+  };
 }

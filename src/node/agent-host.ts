@@ -2,7 +2,7 @@ import type { BuildContext } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import { Agent, type AgentCatalog } from '../flow/agent/agent.js';
 import type { ConfigChanges, PipelineReport } from '../flow/report.js';
-import { type PipelineConfig, type PipelineHost, underSite } from './host.js';
+import { hostContext, type PipelineConfig, type PipelineHost, underSite } from './host.js';
 
 /**
  * One Flume NG agent from a properties file. A reconfiguration diffs per component (Agent.reconfigure):
@@ -14,12 +14,17 @@ export class AgentHost implements PipelineHost {
   /** Reconfigurations apply one after the other. */
   private chain: Promise<unknown> = Promise.resolve();
 
+  /** The given context, through which components read this host's report. */
+  private readonly context: BuildContext;
+
   constructor(
-    /** The agent's name: the prefix of its keys. */
+    /** The agent's name: the prefix of its keys, and the node its report names. */
     readonly name: string,
     private readonly catalog: AgentCatalog,
-    private readonly context: BuildContext,
-  ) {}
+    context: BuildContext,
+  ) {
+    this.context = hostContext(context, name, this);
+  }
 
   get version(): number {
     return this.current?.version ?? 0;

@@ -1,6 +1,8 @@
+import type { BuildContext } from '../catalog/types.js';
 import type { SiteConfig } from '../core/config.js';
 import { type SiteLimits, withSiteLimits } from '../core/event.js';
 import type { ConfigChanges, PipelineReport } from '../flow/report.js';
+import { reportReading } from '../flow/report-reading.js';
 
 /** A configuration as text, with the file it came from (error places name it). */
 export interface PipelineConfig {
@@ -51,4 +53,17 @@ export function siteLimits(config: SiteConfig): SiteLimits {
  */
 export function underSite<T>(config: SiteConfig, fn: () => T): T {
   return withSiteLimits(siteLimits(config), fn);
+}
+
+/**
+ * The context a host builds its components with: the given one, plus a reading of this host's reports
+ * (all its pipelines, as `/api/report` shows them) for the `report` source. `node` names the physical
+ * node in the reading.
+ */
+export function hostContext(
+  context: BuildContext,
+  node: string,
+  host: Pick<PipelineHost, 'reports'>,
+): BuildContext {
+  return { ...context, nodeReport: () => reportReading(node, host.reports()) };
 }

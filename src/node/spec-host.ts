@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Catalog } from '../catalog/registry.js';
 import type { BuildContext } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
@@ -6,7 +7,7 @@ import { type CompiledNode, compileSpec } from '../flow/compile.js';
 import { NodeManager } from '../flow/node-manager.js';
 import type { ConfigChanges, PipelineReport } from '../flow/report.js';
 import { parseSpec } from '../spec/parser.js';
-import { type PipelineConfig, type PipelineHost, underSite } from './host.js';
+import { hostContext, type PipelineConfig, type PipelineHost, underSite } from './host.js';
 
 export interface SpecHostOptions {
   catalog: Catalog;
@@ -14,6 +15,8 @@ export interface SpecHostOptions {
   logger: Logger;
   /** Run only this logical node of the spec. */
   only?: string | undefined;
+  /** The physical node's name, as its report names it (default: the host name). */
+  node?: string | undefined;
 }
 
 /**
@@ -24,9 +27,12 @@ export interface SpecHostOptions {
  */
 export class SpecHost implements PipelineHost {
   readonly manager: NodeManager;
+  /** The options' context, through which components read this host's reports. */
+  private readonly context: BuildContext;
 
   constructor(private readonly opts: SpecHostOptions) {
     this.manager = new NodeManager(opts.logger);
+    this.context = hostContext(opts.context, opts.node ?? hostname(), this);
   }
 
   get version(): number {
@@ -38,7 +44,7 @@ export class SpecHost implements PipelineHost {
     const spec = parseSpec(config.text, config.file);
     const nodes = compileSpec(spec, {
       catalog: this.opts.catalog,
-      context: this.opts.context,
+      context: this.context,
       file: config.file,
     });
     const only = this.opts.only;

@@ -26,6 +26,7 @@ describe('SOURCES', () => {
       'avroSource',
       'collectorSource',
       'logicalSource',
+      'report',
     ]);
     for (const s of SOURCES) {
       assert.equal(s.kind, 'source');

@@ -5,6 +5,7 @@ import { consoleSource } from './console.js';
 import { execPeriodicSource, execSource, execStreamSource } from './exec.js';
 import { logicalSource } from './logical.js';
 import { nullSource } from './null.js';
+import { reportSource } from './report.js';
 import { seqfileSource } from './seqfile.js';
 import { asciisynthSource, nonlsynthSource, synthSource } from './synth.js';
 import { syslogTcp1Source, syslogTcpSource, syslogUdpSource } from './syslog.js';
@@ -33,6 +34,7 @@ export const SOURCES: SourceDef[] = [
   avroSource,
   collectorSource,
   logicalSource,
+  reportSource,
 ];
 
 export {
@@ -44,6 +46,7 @@ export {
   multitailSource,
   nonlsynthSource,
   nullSource,
+  reportSource,
   synthSource,
   tailDirSource,
   tailSource,

@@ -19,6 +19,7 @@ export const NODE_PAGE = `<!doctype html>
   caption { text-align: left; font-weight: 600; padding: .25rem 0; }
   th, td { border: 1px solid #c8c8c8; padding: .2rem .5rem; text-align: right; }
   th[scope=row], td.text, th.text { text-align: left; }
+  td:not(.text) { white-space: nowrap; }
   thead th { background: #f0f0f0; }
   .ACTIVE { color: #0a6b1f; } .ERROR, .LOST { color: #b00020; font-weight: 700; } .IDLE { color: #555; }
   button { font: inherit; padding: .2rem .8rem; margin-right: .75rem; }
@@ -53,8 +54,8 @@ export const NODE_PAGE = `<!doctype html>
 
 <h2>Components</h2>
 <table id="components">
-  <caption>Per component: events in and out, body bytes, batches, errors, channel fill and mean batch latency</caption>
-  <thead><tr><th scope="col" class="text">Component</th><th scope="col" class="text">Kind</th><th scope="col" class="text">Type</th><th scope="col" class="text">State</th><th scope="col">Events in</th><th scope="col">Events out</th><th scope="col">Events out/s</th><th scope="col">Bytes in</th><th scope="col">Batches</th><th scope="col">Errors</th><th scope="col">Dropped</th><th scope="col">In channel</th><th scope="col">Mean latency (ms)</th></tr></thead>
+  <caption>Per component: events in and out, body bytes in and out, batches, errors, channel fill (events held of capacity, body bytes held) and mean batch latency</caption>
+  <thead><tr><th scope="col" class="text">Component</th><th scope="col" class="text">Kind</th><th scope="col" class="text">Type</th><th scope="col" class="text">State</th><th scope="col">Events in</th><th scope="col">Events out</th><th scope="col">Events out/s</th><th scope="col">Bytes in</th><th scope="col">Bytes out</th><th scope="col">Batches</th><th scope="col">Errors</th><th scope="col">Dropped</th><th scope="col">Channel fill</th><th scope="col">Mean latency (ms)</th></tr></thead>
   <tbody></tbody>
 </table>
 
@@ -76,6 +77,13 @@ export const NODE_PAGE = `<!doctype html>
     if (opts && opts.cls) c.className = opts.cls;
     c.textContent = text;
     row.appendChild(c);
+  }
+  // A channel's fill: "6 of 100 (6.0%), 1.2 KiB"; older nodes report only the size.
+  function fillText(c) {
+    if (c.size === undefined) return '';
+    if (c.capacity === undefined) return fmt(c.size);
+    const pct = c.fillPercentage === undefined ? (100 * c.size) / c.capacity : c.fillPercentage;
+    return fmt(c.size) + ' of ' + fmt(c.capacity) + ' (' + pct.toFixed(1) + '%)' + (c.sizeBytes === undefined ? '' : ', ' + bytes(c.sizeBytes));
   }
   function fill(table, rows) {
     const body = $(table).tBodies[0];
@@ -113,10 +121,11 @@ export const NODE_PAGE = `<!doctype html>
       cell(tr, fmt(c.eventsOut));
       cell(tr, fmt(Math.round(rate)));
       cell(tr, bytes(c.bytes));
+      cell(tr, c.bytesOut === undefined ? '' : bytes(c.bytesOut));
       cell(tr, fmt(c.batches));
       cell(tr, fmt(c.errors), { cls: c.errors > 0 ? 'ERROR' : '' });
       cell(tr, c.dropped === undefined ? '' : fmt(c.dropped));
-      cell(tr, c.size === undefined ? '' : fmt(c.size));
+      cell(tr, fillText(c));
       cell(tr, n > 0 ? (c.latency.sumMs / n).toFixed(2) : '');
       rows.push(tr);
     }

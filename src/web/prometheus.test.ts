@@ -100,3 +100,48 @@ test("a master's fleet view labels each logical node's series with the physical 
   );
   assert.ok(s.has('process_resident_memory_bytes{node="master@m"}'));
 });
+
+test('bytes out sit beside events out, and a channel exports its fill and capacity as buffer gauges', () => {
+  const snap: NodeSnapshot = {
+    node: 'a1',
+    runs: 'agent',
+    version: 1,
+    time: 1000,
+    process: figures,
+    pipelines: [
+      pipelineReport('a1', [
+        componentReport({ kind: 'sink', name: 'k1', eventsIn: 4, eventsOut: 4, bytes: 40, bytesOut: 40 }),
+        componentReport({
+          kind: 'channel',
+          name: 'c1',
+          eventsIn: 10,
+          eventsOut: 4,
+          bytesOut: 40,
+          size: 6,
+          sizeBytes: 60,
+          capacity: 100,
+          byteCapacity: 8000,
+          fillPercentage: 6,
+        }),
+        componentReport({ kind: 'channel', name: 'c2', type: 'file', size: 0, sizeBytes: 0, capacity: 50 }),
+      ]),
+    ],
+  };
+  const s = parseExposition(prometheusText(snap));
+  const at = (id: string, kind: string, type: string) =>
+    `{node="a1",pipeline="a1",component_id="${id}",component_kind="${kind}",component_type="${type}"}`;
+  const k1 = at('k1', 'sink', 'null');
+  const c1 = at('c1', 'channel', 'memory');
+  const c2 = at('c2', 'channel', 'file');
+  assert.equal(s.get(`component_sent_event_bytes_total${k1}`), 40);
+  assert.equal(s.get(`component_received_event_bytes_total${k1}`), 40);
+  assert.equal(s.get(`component_sent_event_bytes_total${c1}`), 40);
+  assert.equal(s.get(`buffer_events${c1}`), 6);
+  assert.equal(s.get(`buffer_byte_size${c1}`), 60);
+  assert.equal(s.get(`buffer_max_event_size${c1}`), 100);
+  assert.equal(s.get(`buffer_max_byte_size${c1}`), 8000);
+  assert.equal(s.get(`buffer_max_event_size${c2}`), 50);
+  // A file channel has no byte bound: no sample rather than a made-up one.
+  assert.equal(s.has(`buffer_max_byte_size${c2}`), false);
+  assert.equal(s.has(`buffer_max_event_size${k1}`), false);
+});

@@ -58,6 +58,16 @@ function componentFamilies() {
       'counter',
       'Body bytes of the events given to the component.',
     ),
+    receivedEventBytes: new Family(
+      'component_received_event_bytes_total',
+      'counter',
+      'Body bytes of the events given to the component (the same figure, under the name Vector pairs with the sent bytes).',
+    ),
+    sentEventBytes: new Family(
+      'component_sent_event_bytes_total',
+      'counter',
+      'Body bytes of the events the component handed on.',
+    ),
     batches: new Family('component_received_batches_total', 'counter', 'Batches given to the component.'),
     errors: new Family(
       'component_errors_total',
@@ -70,6 +80,21 @@ function componentFamilies() {
       'Events a best-effort sink accepted and dropped because no collector took them.',
     ),
     buffer: new Family('buffer_events', 'gauge', 'Events waiting in a channel.'),
+    bufferBytes: new Family(
+      'buffer_byte_size',
+      'gauge',
+      'Body bytes a channel holds (those taken by open transactions included).',
+    ),
+    bufferMaxEvents: new Family(
+      'buffer_max_event_size',
+      'gauge',
+      'Most events a channel holds (its capacity).',
+    ),
+    bufferMaxBytes: new Family(
+      'buffer_max_byte_size',
+      'gauge',
+      'Most body bytes a channel holds, for a channel bounded in bytes.',
+    ),
     latency: new Family(
       'component_latency_seconds',
       'histogram',
@@ -96,10 +121,16 @@ function addComponent(f: ComponentFamilies, labels: Labels, c: ComponentReport):
   f.received.add(labels, c.eventsIn);
   f.sent.add(labels, c.eventsOut);
   f.receivedBytes.add(labels, c.bytes);
+  f.receivedEventBytes.add(labels, c.bytes);
+  // A node of an older version reports no bytes out: no sample rather than a wrong 0.
+  if (c.bytesOut !== undefined) f.sentEventBytes.add(labels, c.bytesOut);
   f.batches.add(labels, c.batches);
   f.errors.add(labels, c.errors);
   if (c.dropped !== undefined) f.discarded.add({ ...labels, intentional: 'false' }, c.dropped);
   if (c.size !== undefined) f.buffer.add(labels, c.size);
+  if (c.sizeBytes !== undefined) f.bufferBytes.add(labels, c.sizeBytes);
+  if (c.capacity !== undefined) f.bufferMaxEvents.add(labels, c.capacity);
+  if (c.byteCapacity !== undefined) f.bufferMaxBytes.add(labels, c.byteCapacity);
   // Prometheus buckets are cumulative and bounded in seconds; the report's are per bucket in ms.
   let seen = 0;
   c.latency.boundsMs.forEach((bound, i) => {

@@ -21,25 +21,47 @@ const snap = (time: number, eventsIn: number, eventsOut: number): NodeSnapshot =
   },
   pipelines: [
     pipelineReport('a1', [
-      componentReport({ kind: 'sink', name: 'k1', eventsIn, eventsOut, bytes: eventsIn * 10 }),
+      componentReport({
+        kind: 'sink',
+        name: 'k1',
+        eventsIn,
+        eventsOut,
+        bytes: eventsIn * 10,
+        bytesOut: eventsOut * 10,
+      }),
+      componentReport({
+        kind: 'channel',
+        name: 'c1',
+        eventsIn,
+        eventsOut,
+        size: eventsIn - eventsOut,
+        capacity: 1000,
+        fillPercentage: (100 * (eventsIn - eventsOut)) / 1000,
+      }),
     ]),
   ],
 });
 
 test('top shows totals and rates per second between two readings', () => {
   const rows = topRows(snap(3_000, 1_500, 1_400), snap(1_000, 500, 400));
-  assert.equal(rows.length, 1);
+  assert.equal(rows.length, 2);
   assert.equal(rows[0]!.eventsInRate, 500);
   assert.equal(rows[0]!.eventsOutRate, 500);
   assert.equal(rows[0]!.bytesInRate, 5_000);
+  assert.equal(rows[0]!.bytesOutRate, 5_000);
   const text = renderTop(snap(3_000, 1_500, 1_400), rows, '127.0.0.1:35862');
-  const [head, columns, row] = text.split('\n');
+  const [head, columns, row, channel] = text.split('\n');
   assert.match(head!, /^sluice top: host1 at 127\.0\.0\.1:35862 \(agent, version 1\): a1 ACTIVE$/);
   assert.match(
     columns!,
-    /^ID\s+KIND\s+TYPE\s+STATE\s+EVENTS IN\s+IN\/S\s+BYTES IN\s+BYTES\/S\s+EVENTS OUT\s+OUT\/S\s+ERRORS\s+ERR\/S$/,
+    /^ID\s+KIND\s+TYPE\s+STATE\s+EVENTS IN\s+IN\/S\s+BYTES IN\s+BYTES\/S\s+EVENTS OUT\s+OUT\/S\s+BYTES OUT\s+BYTES OUT\/S\s+ERRORS\s+ERR\/S\s+FILL$/,
   );
-  assert.match(row!, /^k1\s+sink\s+null\s+ACTIVE\s+1500\s+500\s+14\.6 KiB\s+4\.9 KiB\s+1400\s+500\s+0\s+0$/);
+  assert.match(
+    row!,
+    /^k1\s+sink\s+null\s+ACTIVE\s+1500\s+500\s+14\.6 KiB\s+4\.9 KiB\s+1400\s+500\s+13\.7 KiB\s+4\.9 KiB\s+0\s+0$/,
+  );
+  // A channel shows how full it is: 100 of 1000 events.
+  assert.match(channel!, /^c1\s+channel\s+memory\s+ACTIVE\s+1500\s.*\s10%$/);
 });
 
 test('a component that started over (replaced) shows no negative rate', () => {

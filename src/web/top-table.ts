@@ -15,13 +15,20 @@ export interface TopRow {
   bytesInRate: number;
   eventsOut: number;
   eventsOutRate: number;
+  bytesOut: number;
+  bytesOutRate: number;
   errors: number;
   errorsRate: number;
+  /** A channel's size as a percentage of its capacity. */
+  fill?: number;
 }
 
 export function topRows(now: NodeSnapshot, before: NodeSnapshot | undefined): TopRow[] {
   const seconds = before ? (now.time - before.time) / 1000 : 0;
-  const prior = new Map<string, { eventsIn: number; eventsOut: number; bytes: number; errors: number }>();
+  const prior = new Map<
+    string,
+    { eventsIn: number; eventsOut: number; bytes: number; bytesOut?: number; errors: number }
+  >();
   for (const p of before?.pipelines ?? [])
     for (const c of p.components) prior.set(`${p.name}\0${c.kind}\0${c.name}`, c);
   // A counter lower than before belongs to a component a reconfiguration replaced: its rate starts over.
@@ -43,8 +50,12 @@ export function topRows(now: NodeSnapshot, before: NodeSnapshot | undefined): To
         bytesInRate: rate(c.bytes, b?.bytes),
         eventsOut: c.eventsOut,
         eventsOutRate: rate(c.eventsOut, b?.eventsOut),
+        // A node of an older version reports no bytes out.
+        bytesOut: c.bytesOut ?? 0,
+        bytesOutRate: rate(c.bytesOut ?? 0, b?.bytesOut),
         errors: c.errors,
         errorsRate: rate(c.errors, b?.errors),
+        ...(c.fillPercentage !== undefined ? { fill: c.fillPercentage } : {}),
       });
     }
   return rows;
@@ -77,9 +88,17 @@ const COLUMNS: readonly [string, (r: TopRow) => string, 'left' | 'right'][] = [
   ['BYTES/S', (r) => humanBytes(r.bytesInRate), 'right'],
   ['EVENTS OUT', (r) => humanCount(r.eventsOut), 'right'],
   ['OUT/S', (r) => humanCount(r.eventsOutRate), 'right'],
+  ['BYTES OUT', (r) => humanBytes(r.bytesOut), 'right'],
+  ['BYTES OUT/S', (r) => humanBytes(r.bytesOutRate), 'right'],
   ['ERRORS', (r) => humanCount(r.errors), 'right'],
   ['ERR/S', (r) => humanCount(r.errorsRate), 'right'],
+  ['FILL', (r) => (r.fill === undefined ? '' : humanPercent(r.fill)), 'right'],
 ];
+
+/** 0.25 -> "0.3%", 42 -> "42%": a channel's fill. */
+export function humanPercent(n: number): string {
+  return `${n < 10 ? n.toFixed(1) : Math.round(n)}%`;
+}
 
 /** The heading line and the table, columns padded to their widest cell. */
 export function renderTop(now: NodeSnapshot, rows: readonly TopRow[], from: string): string {

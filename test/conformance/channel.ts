@@ -95,6 +95,27 @@ export function channelConformance(label: string, cut: ChannelUnderTest): void {
       assert.equal(ch.size, 0);
     });
 
+    it('counts the body bytes it holds: in at commit, out when a take commits, back on rollback', async () => {
+      const ch = await start();
+      const held = () => ch.bytes;
+      // Bodies "e0" ... "e9" (2 bytes) and "e10" ... "e19" (3 bytes).
+      await putCommit(ch, range(0, 10));
+      await putCommit(ch, range(10, 10));
+      assert.equal(held(), 50);
+      const tx = ch.transaction();
+      tx.begin();
+      await tx.take(5);
+      // Taken events hold their bytes until the take commits (a rollback needs their room).
+      assert.equal(held(), 50);
+      await tx.rollback();
+      tx.close();
+      assert.equal(held(), 50);
+      await takeCommit(ch, 12);
+      assert.equal(held(), 50 - 10 * 2 - 2 * 3);
+      await drain(ch);
+      assert.equal(held(), 0);
+    });
+
     it('hides puts until commit and drops them on rollback', async () => {
       const ch = await start();
       const tx = ch.transaction();

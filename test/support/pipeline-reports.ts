@@ -10,6 +10,7 @@ export function componentReport(
     eventsIn: 0,
     eventsOut: 0,
     bytes: 0,
+    bytesOut: 0,
     batches: 0,
     errors: 0,
     latency: {

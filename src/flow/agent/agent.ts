@@ -627,16 +627,18 @@ export class Agent {
     for (const s of b?.sources.values() ?? []) {
       const r = s.meter.report(s.runner.state, s.runner.error ? { lastError: s.runner.error } : undefined);
       r.eventsOut = s.runner.accepted;
+      r.bytesOut = s.runner.acceptedBytes;
       // The runner counts events of failed batches.
       r.errors = s.runner.failed;
       components.push(r);
     }
     for (const c of b?.channels.values() ?? [])
-      components.push(c.channel.meter.report(this.state, { size: c.channel.size }));
+      components.push(c.channel.meter.report(this.state, { buffer: c.channel.buffer() }));
     for (const u of b?.units.values() ?? []) {
       if (u.group && u.runner) {
         const m = new ComponentMeter('sinkgroup', u.name, 'sinkgroup');
         m.eventsOut = u.runner.delivered;
+        m.bytesOut = u.runner.deliveredBytes;
         m.errors = u.runner.failures;
         components.push(m.report(this.state));
       }

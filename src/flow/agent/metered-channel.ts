@@ -1,11 +1,11 @@
 import type { Channel, Transaction, TransactionState } from '../../channels/types.js';
 import { bodyBytes } from '../../core/batch-bytes.js';
 import type { Batch } from '../../core/event.js';
-import { ComponentMeter } from '../report.js';
+import { type BufferFigures, ComponentMeter } from '../report.js';
 
 /**
  * A channel as the agent's runners see it: the same channel, counting what its transactions commit
- * (events put and taken, body bytes put, put-to-commit time) and how many transactions are open, so a
+ * (events and body bytes put and taken, put-to-commit time) and how many transactions are open, so a
  * reconfiguration can tell when nothing is on its way into a channel it retires. One small object per
  * transaction, none per event.
  */
@@ -30,6 +30,17 @@ export class MeteredChannel implements Channel {
   get capacity(): number {
     return this.inner.capacity;
   }
+  get bytes(): number | undefined {
+    return this.inner.bytes;
+  }
+  get byteCapacity(): number | undefined {
+    return this.inner.byteCapacity;
+  }
+
+  /** Its fill, as the report shows it. */
+  buffer(): BufferFigures {
+    return { size: this.size, capacity: this.capacity, bytes: this.bytes, byteCapacity: this.byteCapacity };
+  }
   start(): Promise<void> {
     return this.inner.start();
   }
@@ -51,6 +62,7 @@ class MeteredTransaction implements Transaction {
   private putEvents = 0;
   private putBytes = 0;
   private taken = 0;
+  private takenBytes = 0;
   private began = 0;
   private counted = false;
 
@@ -82,11 +94,17 @@ class MeteredTransaction implements Transaction {
     const r = this.tx.take(max);
     if (r instanceof Promise)
       return r.then((b) => {
-        this.taken += b.length;
+        this.tookBatch(b);
         return b;
       });
-    this.taken += r.length;
+    this.tookBatch(r);
     return r;
+  }
+
+  // The queued channels summed these bytes as they took the batch: bodyBytes finds them again.
+  private tookBatch(b: Batch): void {
+    this.taken += b.length;
+    if (b.length > 0) this.takenBytes += bodyBytes(b);
   }
 
   commit(): void | Promise<void> {
@@ -104,6 +122,7 @@ class MeteredTransaction implements Transaction {
       m.latency(performance.now() - this.began);
     }
     m.eventsOut += this.taken;
+    m.bytesOut += this.takenBytes;
   }
 
   rollback(): void | Promise<void> {

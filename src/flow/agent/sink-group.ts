@@ -1,5 +1,6 @@
 import type { SinkSelector } from '../../catalog/ng.js';
 import type { Channel } from '../../channels/types.js';
+import { bodyBytes } from '../../core/batch-bytes.js';
 import { asSluiceError, isFatal, SluiceError } from '../../core/errors.js';
 import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
@@ -30,6 +31,8 @@ export class SinkGroupRunner {
   private readonly outages: OutageLog[];
   private readonly allDown: OutageLog;
   delivered = 0;
+  /** Body bytes of the delivered events. */
+  deliveredBytes = 0;
   failures = 0;
 
   constructor(
@@ -101,10 +104,13 @@ export class SinkGroupRunner {
         done = true;
         return 0;
       }
+      // The channel summed the batch as it gave it: bodyBytes finds the sum again.
+      const bytes = bodyBytes(batch);
       await this.deliver(batch);
       await tx.commit();
       done = true;
       this.delivered += batch.length;
+      this.deliveredBytes += bytes;
       return batch.length;
     } finally {
       if (!done) await Promise.resolve(tx.rollback()).catch(() => {});

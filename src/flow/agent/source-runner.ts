@@ -2,6 +2,7 @@ import type { ChannelSelector as CatalogSelector, Interceptor } from '../../cata
 import type { Channel } from '../../channels/types.js';
 import { takeAck } from '../../core/ack.js';
 import { Backoff, WakeableDelay } from '../../core/backoff.js';
+import { bodyBytes } from '../../core/batch-bytes.js';
 import { asSluiceError, isFatal } from '../../core/errors.js';
 import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
@@ -38,6 +39,8 @@ export class SourceRunner {
   /** Batches refused on their way into the channels. */
   private readonly batchOutage: OutageLog;
   accepted = 0;
+  /** Body bytes of the accepted events (after interceptors). */
+  acceptedBytes = 0;
   /** Events of batches that failed on their way into the channels. */
   failed = 0;
   state: 'ACTIVE' | 'IDLE' | 'ERROR' = 'ACTIVE';
@@ -85,8 +88,11 @@ export class SourceRunner {
         if (batch === null) break;
         const ack = takeAck(batch);
         const size = batch.length;
+        let bytes = 0;
         try {
           for (const f of this.interceptors) batch = f(batch);
+          // Summed once here; the channels' puts and meters of this batch find the sum again.
+          if (batch.length > 0) bytes = bodyBytes(batch);
           if (batch.length > 0) await this.put(batch);
         } catch (e) {
           const err = asSluiceError(e);
@@ -101,6 +107,7 @@ export class SourceRunner {
         if (batch.length === 0) continue;
         if (this.batchOutage.down) this.batchOutage.recovered();
         this.accepted += batch.length;
+        this.acceptedBytes += bytes;
       }
       this.state = 'IDLE';
     } catch (e) {
