@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { SiteConfig } from '../core/config.js';
 import { SluiceError } from '../core/errors.js';
@@ -10,6 +11,7 @@ import { type ConfigStore, FileStore, MemoryStore } from '../master/store.js';
 import { ZooKeeperStore } from '../master/stores/zookeeper.js';
 import { masterServerTls } from '../master/tls.js';
 import { readToken } from '../master/token.js';
+import { masterWeb } from '../master/web.js';
 import { optString } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
@@ -115,7 +117,14 @@ export const masterCommand: Command = {
     const tls = masterServerTls(config, optString(p, 'tls-key'), optString(p, 'tls-cert'));
     const bind = optString(p, 'bind') ?? '127.0.0.1';
     // Served first, so a taken port fails the command before the control ports open.
-    const web = await serveFleetStatus(p, { status: () => master.nodeStatus(), bind, config, logger });
+    // The master's pages; more GET routes (the flow picture's) go into masterWeb(...).routes.
+    const web = await serveFleetStatus(p, {
+      status: () => master.nodeStatus(),
+      bind,
+      config,
+      logger,
+      pages: () => masterWeb(master, { token, name: `master@${hostname()}` }),
+    });
     const server = await MasterServer.start(master, {
       bind,
       heartbeatPort: config.getInt('flume.master.heartbeat.port'),
