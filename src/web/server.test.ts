@@ -44,11 +44,10 @@ test('a silent connection is closed soon, so the connection limit frees itself',
   t.after(() => server.close());
   const idle = await idleSockets(server.port, 8);
   const closed = idle.map(() => false);
-  idle.forEach((s, i) =>
+  for (const [i, s] of idle.entries())
     s.on('close', () => {
       closed[i] = true;
-    }),
-  );
+    });
   t.after(() => {
     for (const s of idle) s.destroy();
   });
