@@ -165,6 +165,8 @@ export const MASTER_PAGE = String.raw`<!doctype html>
   const $ = (id) => document.getElementById(id);
   const TOKEN_KEY = 'sluice-master-token';
   const charts = new Map();
+  const WINDOW_S = 300;
+  let latest = Date.now() / 1000;
   let paused = false;
   const fmt = (n) => (Number.isInteger(n) ? n.toLocaleString('en') : n.toFixed(1));
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -229,6 +231,7 @@ export const MASTER_PAGE = String.raw`<!doctype html>
       cell(tr, c.message, { cls: 'spec' });
       cell(tr, new Date(c.time).toLocaleTimeString());
     });
+    latest = d.time / 1000;
     drawCharts(d.throughput);
     const bad = d.nodes.filter((n) => n.state === 'ERROR' || n.state === 'LOST').length;
     const active = d.nodes.filter((n) => n.state === 'ACTIVE').length;
@@ -264,7 +267,12 @@ export const MASTER_PAGE = String.raw`<!doctype html>
         c.plot = new window.uPlot({
           width: Math.max(300, c.area.clientWidth || 480),
           height: 170,
-          scales: { x: { time: true } },
+          // A window ending now (a minute at least, five at most) and rates from 0: the picture does not
+          // jump with each point.
+          scales: {
+            x: { time: true, range: (u) => [Math.max(latest - WINDOW_S, Math.min(u.data[0][0] || latest, latest - 60)), latest] },
+            y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] },
+          },
           series: [
             {},
             { label: 'in (events/s)', stroke: '#1a5fb4', width: 2 },
@@ -385,7 +393,9 @@ export const MASTER_PAGE = String.raw`<!doctype html>
       result.textContent = 'Submitting…';
       try {
         const rec = await follow(await post(r.path, r.body), result);
-        result.textContent = 'Command ' + rec.id + ' ' + rec.cmd + ' ' + rec.state + (rec.message ? ': ' + rec.message : '');
+        // A failure's message goes to the form's alert (once), placed where it can be.
+        const said = rec.state === 'FAILED' || !rec.message ? '' : ': ' + rec.message;
+        result.textContent = 'Command ' + rec.id + ' ' + rec.cmd + ' ' + rec.state + said;
         result.className = 'result ' + rec.state;
         if (rec.state === 'FAILED') onFailed(rec.message);
       } catch (e) {
@@ -408,7 +418,7 @@ export const MASTER_PAGE = String.raw`<!doctype html>
     const m = /config \S+ (source|sink):(\d+):(\d+)/.exec(message);
     if (m) {
       const field = m[1] === 'source' ? $('config-source') : $('config-sink');
-      $('config-error').textContent = 'The ' + m[1] + ', column ' + m[3] + ': ' + message;
+      $('config-error').textContent = 'The ' + m[1] + ', column ' + m[3] + ': ' + message.slice(m.index + m[0].length).replace(/^:\s*/, '');
       markAt(field, 1, Number(m[3]));
     }
   });
@@ -423,7 +433,7 @@ export const MASTER_PAGE = String.raw`<!doctype html>
     if (!m) { $('multi-message').textContent = message; return; }
     const line = Number(m[1]);
     const column = Number(m[2]);
-    $('multi-message').textContent = 'Line ' + line + ', column ' + column + ': ' + message;
+    $('multi-message').textContent = 'Line ' + line + ', column ' + column + ': ' + message.slice(m.index + m[0].length).replace(/^:\s*/, '');
     const text = area.value.split('\n')[line - 1];
     if (text !== undefined) {
       const prefix = line + ' | ';

@@ -146,7 +146,13 @@ export class StatusServer {
   }
 
   private answer(req: IncomingMessage, res: ServerResponse): void {
-    const path = new URL(req.url ?? '/', 'http://node').pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://node').pathname;
+    } catch {
+      json(res, 400, { error: 'a request names a path' });
+      return;
+    }
     const post = this.opts.control?.routes.get(path);
     if (req.method === 'POST' && post !== undefined) {
       void this.control(req, res, post);
