@@ -49,7 +49,7 @@ export const MASTER_PAGE = String.raw`<!doctype html>
   .result { margin: .5rem 0 0; min-height: 1.4em; }
   .error { color: #b00020; margin: .5rem 0 0; }
   .error:empty { display: none; }
-  pre.mark { background: #fff4f4; border-left: 4px solid #b00020; padding: .25rem .5rem; margin: .25rem 0 0; overflow-x: auto; }
+  pre.mark { background: #fff4f4; border-left: 4px solid #b00020; padding: .25rem .5rem; margin: .25rem 0 0; overflow-x: auto; white-space: pre; }
   pre.mark:empty { display: none; }
   .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(30rem, 1fr)); gap: 1rem; }
   figure { margin: 0; border: 1px solid #d5d5d5; border-radius: 4px; padding: .5rem; }
