@@ -204,6 +204,9 @@ test('GET and HEAD elsewhere; the chart library is served from the package', asy
 
   const page = await fetch(base);
   assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+  // No other site may frame the page to have its forms clicked.
+  assert.equal(page.headers.get('content-security-policy'), "frame-ancestors 'none'");
+  assert.equal(page.headers.get('x-frame-options'), 'DENY');
   const html = await page.text();
   assert.match(
     html,

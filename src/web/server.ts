@@ -95,7 +95,11 @@ export class StatusServer {
     // Health counts errors within a period: sample each second even when nobody asks.
     this.timer = setInterval(() => {
       this.health.observe(opts.snapshot().pipelines);
-      opts.everySecond?.();
+      try {
+        opts.everySecond?.();
+      } catch {
+        // A page's sampling must not take the process down; its own reads report what is wrong.
+      }
     }, 1000);
     this.timer.unref();
   }
@@ -319,6 +323,8 @@ function readBounded(req: IncomingMessage, max: number): Promise<string | undefi
   });
 }
 
+const FRAME_DENIED = { 'content-security-policy': "frame-ancestors 'none'", 'x-frame-options': 'DENY' };
+
 function reply(
   res: ServerResponse,
   status: number,
@@ -331,6 +337,8 @@ function reply(
     'content-length': Buffer.byteLength(text),
     'cache-control': cacheControl,
     'x-content-type-options': 'nosniff',
+    // No other site may frame a page (its forms would be clicked through a disguise).
+    ...(type.startsWith('text/html') ? FRAME_DENIED : {}),
   });
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }
