@@ -117,7 +117,7 @@ export const masterCommand: Command = {
     const tls = masterServerTls(config, optString(p, 'tls-key'), optString(p, 'tls-cert'));
     const bind = optString(p, 'bind') ?? '127.0.0.1';
     // Served first, so a taken port fails the command before the control ports open.
-    // The master's pages; more GET routes (the flow picture's) go into masterWeb(...).routes.
+    // The master's pages; more GET routes (the flow picture's) go in masterWeb's `routes` option.
     const web = await serveFleetStatus(p, {
       status: () => master.nodeStatus(),
       bind,

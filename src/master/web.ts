@@ -29,6 +29,8 @@ export interface MasterWebOptions {
   name: string;
   /** Commands listed on the page, newest first. */
   historyLength?: number;
+  /** More GET routes by path (the flow picture's `/api/flows` and `/assets/flows.js`). */
+  routes?: Iterable<readonly [string, GetRoute]> | undefined;
 }
 
 /** The master's part of its web server: its page, JSON, assets and control actions. */
@@ -143,8 +145,8 @@ async function masterView(master: WebMaster, opts: MasterWebOptions, history: Th
  * The master's pages on its web port: `/` (node status, configurations, mappings, commands, forms,
  * throughput charts, the flow picture's place), `/components` (the fleet's components, the node page),
  * `/api/master` and `/api/command?id=N` (JSON), the chart library under `/assets/`, and the control
- * actions `POST /api/commands` and `POST /api/command-line`. More GET routes (the flow picture's) are
- * added to the returned `routes` before the server starts.
+ * actions `POST /api/commands` and `POST /api/command-line`. More GET routes (the flow picture's) come
+ * in `opts.routes`.
  */
 export function masterWeb(master: WebMaster, opts: MasterWebOptions): MasterWebParts {
   const history = new ThroughputHistory();
@@ -163,6 +165,7 @@ export function masterWeb(master: WebMaster, opts: MasterWebOptions): MasterWebP
     ],
   ]);
   for (const [path, a] of Object.entries(ASSETS)) routes.set(path, asset(a.module, a.type));
+  for (const [path, route] of opts.routes ?? []) routes.set(path, route);
   const token = opts.token;
   const control: ControlRoutes = {
     routes: commandRoutes(master),

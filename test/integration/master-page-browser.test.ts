@@ -2,12 +2,19 @@
 // real `sluice master --http-port 0` with a token and a real `sluice node` heartbeating to it: the node
 // is configured through the form (the page asks for the token on the first 401), becomes ACTIVE, its
 // counters and throughput chart grow; a malformed aggregated spec is shown at its line and column, with
-// the caret moved there. Screenshots go to $SLUICE_TEST_ARTIFACTS (default test-artifacts/).
+// the caret moved there. Screenshots go to $SLUICE_TEST_ARTIFACTS (default test-artifacts/). The flow
+// picture's hook: the page hands /api/flows to window.renderFlows once that route answers.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { memoryLogger } from '../../src/core/logger.js';
+import { Master } from '../../src/master/master.js';
+import { MemoryStore } from '../../src/master/store.js';
+import { masterWeb } from '../../src/master/web.js';
+import { fleetSnapshot } from '../../src/web/fleet.js';
+import { jsonReply, StatusServer } from '../../src/web/server.js';
 import { artifactPath, launchChromium } from '../support/browser.js';
 import { peerSkip } from '../support/peers.js';
 import { output, sluice } from '../support/processes.js';
@@ -199,5 +206,57 @@ test("the master's page configures a node through its form, follows it live and 
   assert.equal(
     await page.getByRole('button', { name: 'Resume updates' }).getAttribute('aria-pressed'),
     'true',
+  );
+});
+
+test("the master's page hands /api/flows to the flow picture once the route answers", {
+  skip: peerSkip('chromium'),
+  timeout: 120_000,
+}, async (t) => {
+  const master = new Master({ store: new MemoryStore(), logger: memoryLogger() });
+  await master.ready;
+  let flowsReady = false;
+  const server = await StatusServer.start({
+    host: '127.0.0.1',
+    port: 0,
+    nextFree: false,
+    snapshot: () => fleetSnapshot('master@test', master.nodeStatus()),
+    ...masterWeb(master, {
+      name: 'master@test',
+      routes: [
+        [
+          '/api/flows',
+          () => (flowsReady ? jsonReply(200, { flows: ['default', 'f2'] }) : jsonReply(404, {})),
+        ],
+        [
+          '/assets/flows.js',
+          () => ({
+            status: 200,
+            type: 'text/javascript; charset=utf-8',
+            body: "window.renderFlows = (el, data) => { el.textContent = 'flows: ' + data.flows.join(', '); };",
+          }),
+        ],
+      ],
+    }),
+  });
+  t.after(() => server.close());
+  const browser = await launchChromium(t);
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  const status = page.getByRole('status').first();
+  let said = '';
+  await waitFor(
+    async () => /^Updated .*0 logical node/.test((said = (await status.textContent()) ?? '')),
+    () => `the page to update while /api/flows answers 404: "${said}"`,
+    30_000,
+    100,
+  );
+  assert.equal(await page.locator('#flow-picture').textContent(), '');
+  flowsReady = true;
+  await waitFor(
+    async () => (said = (await page.locator('#flow-picture').textContent()) ?? '') === 'flows: default, f2',
+    () => `the flow picture to be drawn: "${said}"`,
+    30_000,
+    100,
   );
 });
