@@ -12,7 +12,7 @@ import {
   type WebReply,
 } from '../web/server.js';
 import { eventCounts, ThroughputHistory } from '../web/throughput.js';
-import type { Master } from './master.js';
+import type { CommandRecord, Master } from './master.js';
 import { shellWords } from './shell-words.js';
 import { tokenMatches } from './wire.js';
 
@@ -41,6 +41,9 @@ export type MasterWebParts = Required<
 };
 
 const require = createRequire(import.meta.url);
+
+/** How old the command history on the page may be. */
+const HISTORY_MS = 2000;
 
 /** Files served under /assets/, resolved through the package (never a path into node_modules). */
 const ASSETS: Record<string, { module: string; type: string }> = {
@@ -102,7 +105,12 @@ function commandRoutes(master: WebMaster): Map<string, PostRoute> {
  * `/api/report` carries), each configuration beside its translated form, the mappings, the latest
  * commands and each node's throughput over the last minutes.
  */
-async function masterView(master: WebMaster, opts: MasterWebOptions, history: ThroughputHistory) {
+async function masterView(
+  master: WebMaster,
+  opts: MasterWebOptions,
+  history: ThroughputHistory,
+  commands: () => Promise<CommandRecord[]>,
+) {
   const translated = master.translations();
   const flows = master.flows();
   return {
@@ -136,7 +144,7 @@ async function masterView(master: WebMaster, opts: MasterWebOptions, history: Th
     mappings: Object.entries(master.mappings())
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([physical, logical]) => ({ physical, logical })),
-    commands: (await master.commands(opts.historyLength ?? 50)).reverse(),
+    commands: [...(await commands())].reverse(),
     throughput: history.series(),
   };
 }
@@ -150,9 +158,23 @@ async function masterView(master: WebMaster, opts: MasterWebOptions, history: Th
  */
 export function masterWeb(master: WebMaster, opts: MasterWebOptions): MasterWebParts {
   const history = new ThroughputHistory();
+  // A shared store reads each command with a round trip: every viewer's refresh shares one reading,
+  // taken at most every HISTORY_MS.
+  let read: { at: number; commands: Promise<CommandRecord[]> } | undefined;
+  const commands = () => {
+    const now = Date.now();
+    if (read === undefined || now - read.at >= HISTORY_MS) {
+      const commands = master.commands(opts.historyLength ?? 50);
+      read = { at: now, commands };
+      commands.catch(() => {
+        if (read?.commands === commands) read = undefined;
+      });
+    }
+    return read.commands;
+  };
   const routes = new Map<string, GetRoute>([
     ['/components', () => ({ status: 200, type: 'text/html; charset=utf-8', body: NODE_PAGE })],
-    ['/api/master', async () => jsonReply(200, await masterView(master, opts, history))],
+    ['/api/master', async () => jsonReply(200, await masterView(master, opts, history, commands))],
     [
       '/api/command',
       async (url): Promise<WebReply> => {
