@@ -21,6 +21,8 @@ test('a point per heartbeat: the growth of events read and delivered per second'
   // A reconfigured node's counters start again from 0: counted from 0, never negative.
   h.observe([node(4000, 30, 10)], 4000);
   assert.deepEqual(h.series().n1, { t: [3, 4], in: [100, 30], out: [50, 10] });
+  h.observe([node(7000, 40, 11)], 7000);
+  assert.deepEqual(h.series().n1?.in.at(-1), 3.3);
 });
 
 test('history is bounded in time and points, and forgets nodes that are gone', () => {
