@@ -3,7 +3,7 @@ import type { SiteConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineHost } from '../node/host.js';
 import { type FleetNodeStatus, fleetSnapshot } from '../web/fleet.js';
-import { nodeSnapshot, StatusServer } from '../web/server.js';
+import { nodeSnapshot, StatusServer, type StatusServerOptions } from '../web/server.js';
 import { type OptionSpec, optString, type ParsedArgs, UsageError } from './args.js';
 
 /**
@@ -30,7 +30,7 @@ export const MASTER_HTTP_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'http',
     flag: true,
-    help: "serve the fleet's status page, /metrics, /api/report and /api/v1/health on flume.master.http.port",
+    help: "serve the master's pages (node status, configurations, forms, charts), /metrics, /api/report and /api/v1/health on flume.master.http.port",
   },
   { name: 'http-port', value: 'PORT', help: 'serve them on PORT instead (0: a free port the kernel picks)' },
 ];
@@ -75,13 +75,22 @@ export async function serveStatus(
   return server;
 }
 
+/** The master's own pages, routes and control actions (src/master/web.ts builds them). */
+export type MasterPages = Pick<StatusServerOptions, 'page' | 'routes' | 'control' | 'everySecond'>;
+
 /**
- * `sluice master --http`: the master's view of its fleet on flume.master.http.port (35871), or exactly
- * --http-port; on the master's --bind address.
+ * `sluice master --http`: the master's pages and its view of its fleet on flume.master.http.port
+ * (35871), or exactly --http-port; on the master's --bind address.
  */
 export async function serveFleetStatus(
   p: ParsedArgs,
-  what: { status: () => readonly FleetNodeStatus[]; bind: string; config: SiteConfig; logger: Logger },
+  what: {
+    status: () => readonly FleetNodeStatus[];
+    bind: string;
+    config: SiteConfig;
+    logger: Logger;
+    pages?: () => MasterPages;
+  },
 ): Promise<StatusServer | undefined> {
   const explicit = portOption(p);
   if (explicit === undefined && !p.options.has('http')) return undefined;
@@ -91,7 +100,10 @@ export async function serveFleetStatus(
     port: explicit ?? what.config.getInt('flume.master.http.port'),
     nextFree: false,
     snapshot: () => fleetSnapshot(master, what.status()),
+    ...what.pages?.(),
   });
-  what.logger.info(`status page on ${server.url} (its nodes' metrics at /metrics, health at /api/v1/health)`);
+  what.logger.info(
+    `status page on ${server.url} (${what.pages ? "the master's pages; " : ''}its nodes' metrics at /metrics, health at /api/v1/health)`,
+  );
   return server;
 }

@@ -5,12 +5,14 @@ import { SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { compileSpec } from '../flow/compile.js';
 import { ackBounds } from '../master/acks.js';
+import { flowRoutes } from '../master/flow-routes.js';
 import { Master } from '../master/master.js';
 import { MasterServer } from '../master/server.js';
 import { type ConfigStore, FileStore, MemoryStore } from '../master/store.js';
 import { ZooKeeperStore } from '../master/stores/zookeeper.js';
 import { masterServerTls } from '../master/tls.js';
 import { readToken } from '../master/token.js';
+import { masterWeb } from '../master/web.js';
 import { optString } from './args.js';
 import type { Command } from './command.js';
 import { loadEnv } from './env.js';
@@ -120,7 +122,22 @@ export const masterCommand: Command = {
     const token = readToken(optString(p, 'token-file'));
     const tls = masterServerTls(config, optString(p, 'tls-key'), optString(p, 'tls-cert'));
     // Served first, so a taken port fails the command before the control ports open.
-    const web = await serveFleetStatus(p, { status: () => master.nodeStatus(), bind, config, logger });
+    // The master's pages, with the flow picture's routes.
+    const web = await serveFleetStatus(p, {
+      status: () => master.nodeStatus(),
+      bind,
+      config,
+      logger,
+      pages: () =>
+        masterWeb(master, {
+          token,
+          name: `master@${hostname()}`,
+          // The flow picture: its data and the two scripts that draw it.
+          routes: Object.entries(flowRoutes(master)).map(
+            ([path, route]) => [path, () => ({ status: 200, ...route() })] as const,
+          ),
+        }),
+    });
     const server = await MasterServer.start(master, {
       bind,
       heartbeatPort: config.getInt('flume.master.heartbeat.port'),

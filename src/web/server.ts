@@ -1,5 +1,5 @@
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP, type Socket } from 'node:net';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { PipelineReport } from '../flow/report.js';
 import { DEFAULT_HEALTH_RULE, type HealthRule, HealthWatch } from './health.js';
@@ -18,15 +18,69 @@ export interface StatusServerOptions {
   /** What is served: a node's own pipelines, or a master's view of its fleet. */
   snapshot(): NodeSnapshot;
   health?: HealthRule;
+  /** The document served at `/` (default: the node page). */
+  page?: string | undefined;
+  /** More GET routes by exact path (the master's pages and their JSON); the built-in ones come first. */
+  routes?: ReadonlyMap<string, GetRoute> | undefined;
+  /** Paths that take a POST (the master's control actions); without it only GET and HEAD are answered. */
+  control?: ControlRoutes | undefined;
+  /** Called once a second with the health sampling (a master's throughput history). */
+  everySecond?: (() => void) | undefined;
+  /** Connections held at once (default 1024). */
+  maxConnections?: number | undefined;
+  /** How long a connection may stay silent before its first request (default 3000 ms). */
+  firstRequestTimeoutMs?: number | undefined;
 }
+
+/** An answer of a GET route: `body` is sent as it is (JSON routes stringify their own). */
+export interface WebReply {
+  status: number;
+  type: string;
+  body: string | Buffer;
+  /** Overrides the default `cache-control: no-store` (static assets may be cached). */
+  cacheControl?: string;
+}
+
+export type GetRoute = (url: URL) => WebReply | Promise<WebReply>;
+
+/** A control action: the parsed JSON body in, a status and a JSON body out. */
+export type PostRoute = (body: unknown) => Promise<{ status: number; body: unknown }>;
+
+export interface ControlRoutes {
+  routes: ReadonlyMap<string, PostRoute>;
+  /**
+   * Checks the `Authorization` header (the master's token, compared in constant time); absent: no
+   * token is set and every POST that passes the other checks is taken.
+   */
+  authorize?: ((authorization: string | undefined) => boolean) | undefined;
+}
+
+/**
+ * The request header every control POST carries. A cross-site HTML form cannot set a header, and a
+ * cross-site script that does triggers a CORS preflight this server never grants.
+ */
+export const CONTROL_HEADER = 'x-sluice-request';
+
+/** Largest control body read; a longer one is refused with 413 before it is buffered. */
+export const MAX_CONTROL_BODY_BYTES = 64 * 1024;
+
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+export const DEFAULT_FIRST_REQUEST_TIMEOUT_MS = 3000;
+
+export const jsonReply = (status: number, body: unknown): WebReply => ({
+  status,
+  type: 'application/json; charset=utf-8',
+  body: JSON.stringify(body),
+});
 
 /** How many ports after a taken one are tried before giving up. */
 const NEXT_FREE_TRIES = 100;
 
 /**
  * The web server of a node or a master: the status page `/`, `/metrics` (Prometheus), `/api/report`
- * (JSON) and `/api/v1/health`. It only reads: nothing it answers changes the node, and no request body
- * is read. docs/web.md describes the endpoints.
+ * (JSON) and `/api/v1/health`, and the routes a master adds. A node's only reads: nothing it answers
+ * changes the node, and no request body is read. Only the `control` paths take a POST, each checked
+ * (header, origin, token, size) before its body is read. docs/web.md describes the endpoints.
  */
 export class StatusServer {
   private readonly health: HealthWatch;
@@ -39,7 +93,14 @@ export class StatusServer {
   ) {
     this.health = new HealthWatch(opts.health ?? DEFAULT_HEALTH_RULE);
     // Health counts errors within a period: sample each second even when nobody asks.
-    this.timer = setInterval(() => this.health.observe(opts.snapshot().pipelines), 1000);
+    this.timer = setInterval(() => {
+      this.health.observe(opts.snapshot().pipelines);
+      try {
+        opts.everySecond?.();
+      } catch {
+        // A page's sampling must not take the process down; its own reads report what is wrong.
+      }
+    }, 1000);
     this.timer.unref();
   }
 
@@ -52,8 +113,18 @@ export class StatusServer {
     server.requestTimeout = 10_000;
     server.headersTimeout = 10_000;
     server.keepAliveTimeout = 5_000;
-    server.maxConnections = 64;
+    server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     server.maxHeadersCount = 64;
+    // A client that connects and says nothing would hold its connection until the header timeout (and
+    // Node checks that only every few seconds); enough of them would lock everyone out. A silent
+    // connection is closed soon instead; once a request arrives, the request timeouts above apply.
+    const silent = opts.firstRequestTimeoutMs ?? DEFAULT_FIRST_REQUEST_TIMEOUT_MS;
+    server.on('connection', (socket: Socket) => {
+      socket.setTimeout(silent);
+    });
+    server.on('request', (req: IncomingMessage) => {
+      req.socket.setTimeout(0);
+    });
     const tries = opts.nextFree && opts.port !== 0 ? NEXT_FREE_TRIES : 1;
     let port = opts.port;
     for (let i = 0; ; i++) {
@@ -79,34 +150,93 @@ export class StatusServer {
   }
 
   private answer(req: IncomingMessage, res: ServerResponse): void {
+    let path: string;
     try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.setHeader('allow', 'GET, HEAD');
-        reply(res, 405, 'text/plain; charset=utf-8', 'only GET and HEAD\n');
+      path = new URL(req.url ?? '/', 'http://node').pathname;
+    } catch {
+      json(res, 400, { error: 'a request names a path' });
+      return;
+    }
+    const post = this.opts.control?.routes.get(path);
+    if (req.method === 'POST' && post !== undefined) {
+      void this.control(req, res, post);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', post !== undefined ? 'POST' : 'GET, HEAD');
+      reply(
+        res,
+        405,
+        'text/plain; charset=utf-8',
+        post !== undefined ? 'only POST\n' : 'only GET and HEAD\n',
+      );
+      return;
+    }
+    this.read(req, res, path).catch((e: unknown) => json(res, 500, { error: asSluiceError(e).oneLine() }));
+  }
+
+  private async read(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    switch (path) {
+      case '/':
+      case '/index.html':
+        reply(res, 200, 'text/html; charset=utf-8', this.opts.page ?? NODE_PAGE);
+        return;
+      case '/metrics':
+        reply(res, 200, PROMETHEUS_CONTENT_TYPE, prometheusText(this.opts.snapshot()));
+        return;
+      case '/api/report':
+        json(res, 200, this.opts.snapshot());
+        return;
+      case '/api/v1/health': {
+        const h = this.health.check(this.opts.snapshot().pipelines);
+        json(res, h.healthy ? 200 : 500, { status: h.healthy ? 'ok' : 'error', ...h });
         return;
       }
-      const path = new URL(req.url ?? '/', 'http://node').pathname;
-      switch (path) {
-        case '/':
-        case '/index.html':
-          reply(res, 200, 'text/html; charset=utf-8', NODE_PAGE);
-          return;
-        case '/metrics':
-          reply(res, 200, PROMETHEUS_CONTENT_TYPE, prometheusText(this.opts.snapshot()));
-          return;
-        case '/api/report':
-          json(res, 200, this.opts.snapshot());
-          return;
-        case '/api/v1/health': {
-          const h = this.health.check(this.opts.snapshot().pipelines);
-          json(res, h.healthy ? 200 : 500, { status: h.healthy ? 'ok' : 'error', ...h });
-          return;
-        }
-        default:
-          json(res, 404, { error: `no such page: ${path}` });
+    }
+    const route = this.opts.routes?.get(path);
+    if (route === undefined) {
+      json(res, 404, { error: `no such page: ${path}` });
+      return;
+    }
+    const r = await route(new URL(req.url ?? '/', 'http://node'));
+    reply(res, r.status, r.type, r.body, r.cacheControl);
+  }
+
+  /**
+   * A control POST, refused before its body is read unless it carries the control header, comes from
+   * this page's own origin, holds the token when one is set and declares a JSON body within the bound.
+   */
+  private async control(req: IncomingMessage, res: ServerResponse, route: PostRoute): Promise<void> {
+    const refuse = (status: number, error: string, headers: Record<string, string> = {}) => {
+      // The body may be unread: the connection is not kept for another request.
+      res.setHeader('connection', 'close');
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      json(res, status, { error });
+    };
+    try {
+      const why = crossSite(req, this.opts.host);
+      if (why !== undefined) return refuse(403, why);
+      const authorize = this.opts.control?.authorize;
+      if (authorize !== undefined && !authorize(req.headers.authorization))
+        return refuse(401, 'wrong or missing token: send Authorization: Bearer <the master token>', {
+          'www-authenticate': 'Bearer realm="sluice master"',
+        });
+      if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? ''))
+        return refuse(415, 'a control request is a JSON body (content-type: application/json)');
+      const text = await readBounded(req, MAX_CONTROL_BODY_BYTES);
+      if (text === undefined)
+        return refuse(413, `a control request is at most ${MAX_CONTROL_BODY_BYTES} bytes`);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return refuse(400, 'the body is not JSON');
       }
+      const r = await route(body);
+      json(res, r.status, r.body);
     } catch (e) {
-      json(res, 500, { error: asSluiceError(e).oneLine() });
+      if (!res.headersSent) json(res, 500, { error: asSluiceError(e).oneLine() });
+      else res.destroy();
     }
   }
 
@@ -147,12 +277,68 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-function reply(res: ServerResponse, status: number, type: string, text: string): void {
+/**
+ * Why a control request may not be from this page: no control header, an Origin (or a browser's
+ * Sec-Fetch-Site) naming another site, or, on a loopback address, a Host that is a name other than
+ * localhost (a DNS-rebinding page: its origin and host match, but they name the attacker's domain).
+ */
+function crossSite(req: IncomingMessage, bind: string): string | undefined {
+  if (req.headers[CONTROL_HEADER] === undefined)
+    return `a control request carries the ${CONTROL_HEADER} header`;
+  const host = req.headers.host ?? '';
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`)
+    return `the request comes from ${origin}, not from this page (${host})`;
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none')
+    return `the request comes from another site (sec-fetch-site: ${site})`;
+  if (isLoopback(bind)) {
+    const name = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    if (!isIP(name) && name !== 'localhost')
+      return `the page on ${bind} answers control requests to an address or localhost, not ${name}`;
+  }
+  return undefined;
+}
+
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\./.test(address);
+}
+
+/** The body as text, or undefined when it is longer than `max` (declared or sent). */
+function readBounded(req: IncomingMessage, max: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > max) return resolve(undefined);
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size > max) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve(undefined);
+      } else parts.push(d);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const FRAME_DENIED = { 'content-security-policy': "frame-ancestors 'none'", 'x-frame-options': 'DENY' };
+
+function reply(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  text: string | Buffer,
+  cacheControl = 'no-store',
+): void {
   res.writeHead(status, {
     'content-type': type,
     'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
+    'cache-control': cacheControl,
     'x-content-type-options': 'nosniff',
+    // No other site may frame a page (its forms would be clicked through a disguise).
+    ...(type.startsWith('text/html') ? FRAME_DENIED : {}),
   });
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }

@@ -1,12 +1,10 @@
 // The node status page in a real browser (Debian's headless Chromium driven by playwright-core): the
 // page fills its tables from /api/report and its counters grow while a flow runs; the pause button works
-// from the keyboard. SLUICE_TEST_ARTIFACTS=DIR keeps a screenshot of the page there.
+// from the keyboard. A screenshot of the page is kept in $SLUICE_TEST_ARTIFACTS (default test-artifacts/).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { peer, peerSkip } from '../support/peers.js';
+import { artifactPath, launchChromium } from '../support/browser.js';
+import { peerSkip } from '../support/peers.js';
 import { startWithStatusPage } from '../support/status-page.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
@@ -20,13 +18,7 @@ test('the node page shows its components and their counters grow', {
   const spec = 'feed : seq(batchSize=10) | { delay(50) => null } ;';
   const node = await startWithStatusPage(['node', '-1', '--http-port', '0', '-e', spec], dir);
   t.after(() => node.stop());
-  const browser = await chromium.launch({
-    executablePath: peer('chromium'),
-    // Containers often forbid the user namespaces Chromium's sandbox needs; the page is our own.
-    args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    timeout: 60_000,
-  });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(node.base);
   const table = page.getByRole('table', { name: /Per component/ });
@@ -66,9 +58,7 @@ test('the node page shows its components and their counters grow', {
     'true',
   );
 
-  const artifacts = process.env.SLUICE_TEST_ARTIFACTS;
-  if (artifacts) {
-    mkdirSync(artifacts, { recursive: true });
-    await page.screenshot({ path: join(artifacts, 'node-page.png'), fullPage: true });
-  }
+  const shot = artifactPath('node-page.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  t.diagnostic(`screenshot: ${shot}`);
 });

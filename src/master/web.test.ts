@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { test } from 'node:test';
+import { componentReport, pipelineReport } from '../../test/support/pipeline-reports.js';
+import { builtinSpecChecker } from '../../test/support/spec-checker.js';
+import { waitFor } from '../../test/support/wait.js';
+import { memoryLogger } from '../core/logger.js';
+import { fleetSnapshot } from '../web/fleet.js';
+import { MAX_CONTROL_BODY_BYTES, StatusServer } from '../web/server.js';
+import { type CommandRecord, Master } from './master.js';
+import { MemoryStore } from './store.js';
+import { masterWeb } from './web.js';
+
+const TOKEN = 'web-secret';
+
+async function startPages(t: { after(fn: () => unknown): void }, token?: string) {
+  const logger = memoryLogger();
+  const master = new Master({ store: new MemoryStore(), logger, check: builtinSpecChecker(logger) });
+  await master.ready;
+  const server = await StatusServer.start({
+    host: '127.0.0.1',
+    port: 0,
+    nextFree: false,
+    snapshot: () => fleetSnapshot('master@test', master.nodeStatus()),
+    ...masterWeb(master, { token, name: 'master@test' }),
+  });
+  t.after(() => server.close());
+  return { master, base: server.url };
+}
+
+const CONTROL = { 'content-type': 'application/json', 'x-sluice-request': '1' };
+
+function post(base: string, path: string, body: unknown, headers: Record<string, string> = CONTROL) {
+  return fetch(new URL(path, base), { method: 'POST', headers, body: JSON.stringify(body) });
+}
+
+async function follow(base: string, id: number): Promise<CommandRecord> {
+  let rec: CommandRecord | undefined;
+  await waitFor(
+    async () => {
+      rec = (await (await fetch(new URL(`/api/command?id=${id}`, base))).json()) as CommandRecord;
+      return rec.state !== 'PENDING';
+    },
+    `command ${id} to finish`,
+    30_000,
+  );
+  return rec!;
+}
+
+test('a command posted with the control header runs, and /api/master shows configs, status and history', async (t) => {
+  const { master, base } = await startPages(t);
+  const res = await post(base, '/api/commands', { cmd: 'config', args: ['n1', 'seq', 'null'] });
+  assert.equal(res.status, 200);
+  const rec = (await res.json()) as CommandRecord;
+  assert.equal(rec.cmd, 'config');
+  const done = await follow(base, rec.id);
+  assert.equal(done.state, 'SUCCEEDED', done.message);
+  assert.equal(done.message, 'n1 version 1');
+
+  // A raw command line is split with the shell's quoting.
+  const line = await post(base, '/api/command-line', { line: `spawn 'host 1' n1` });
+  const spawned = await follow(base, ((await line.json()) as CommandRecord).id);
+  assert.deepEqual(spawned.args, ['host 1', 'n1']);
+  const unterminated = await post(base, '/api/command-line', { line: `config n1 'seq` });
+  assert.equal(unterminated.status, 400);
+  assert.match(((await unterminated.json()) as { error: string }).error, /unterminated single quote/);
+
+  await master.heartbeat({
+    physical: 'host 1',
+    host: 'vm',
+    periodMs: 1000,
+    nodes: [
+      {
+        name: 'n1',
+        state: 'ACTIVE',
+        version: 1,
+        applied: 'APPLIED',
+        report: pipelineReport('n1', [
+          componentReport({ kind: 'source', name: 'seq', eventsIn: 40, eventsOut: 40 }),
+          componentReport({ kind: 'sink', name: 'null', eventsIn: 30, eventsOut: 30 }),
+        ]),
+      },
+    ],
+  });
+  const view = (await (await fetch(new URL('/api/master', base))).json()) as {
+    master: string;
+    nodes: {
+      name: string;
+      physical: string;
+      state: string;
+      applied: string;
+      eventsIn: number;
+      eventsOut: number;
+    }[];
+    configs: { name: string; version: number; source: string; sink: string; translated: string | null }[];
+    mappings: { physical: string; logical: string[] }[];
+    commands: CommandRecord[];
+    throughput: Record<string, unknown>;
+  };
+  assert.equal(view.master, 'master@test');
+  const n1 = view.nodes.find((n) => n.name === 'n1');
+  assert.deepEqual(n1 && [n1.physical, n1.state, n1.applied, n1.eventsIn, n1.eventsOut], [
+    'host 1',
+    'ACTIVE',
+    'APPLIED',
+    40,
+    30,
+  ]);
+  assert.deepEqual(
+    view.configs.map((c) => [c.name, c.version, c.source, c.sink]),
+    [['n1', 1, 'seq', 'null']],
+  );
+  assert.equal(typeof view.configs[0]?.translated, 'string');
+  assert.deepEqual(
+    view.mappings.find((m) => m.physical === 'host 1'),
+    { physical: 'host 1', logical: ['n1'] },
+  );
+  // Newest first.
+  assert.deepEqual(
+    view.commands.map((c) => c.cmd),
+    ['spawn', 'config'],
+  );
+});
+
+test('a control POST needs the header, its own origin, a JSON body within 64 KiB and the token', async (t) => {
+  const { base } = await startPages(t, TOKEN);
+  const auth = { ...CONTROL, authorization: `Bearer ${TOKEN}` };
+  const cmd = { cmd: 'config', args: ['n1', 'seq', 'null'] };
+  const error = async (r: Response) => ((await r.json()) as { error: string }).error;
+
+  const plain = await post(base, '/api/commands', cmd, {
+    'content-type': 'application/json',
+    authorization: auth.authorization,
+  });
+  assert.equal(plain.status, 403);
+  assert.match(await error(plain), /x-sluice-request/);
+  const foreign = await post(base, '/api/commands', cmd, { ...auth, origin: 'http://evil.example' });
+  assert.equal(foreign.status, 403);
+  assert.match(await error(foreign), /evil\.example/);
+  const noToken = await post(base, '/api/commands', cmd);
+  assert.equal(noToken.status, 401);
+  assert.equal(noToken.headers.get('www-authenticate'), 'Bearer realm="sluice master"');
+  const wrongToken = await post(base, '/api/commands', cmd, { ...CONTROL, authorization: 'Bearer nope' });
+  assert.equal(wrongToken.status, 401);
+  const form = await fetch(new URL('/api/commands', base), {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'cmd=config',
+  });
+  assert.equal(form.status, 415);
+  const big = await post(
+    base,
+    '/api/commands',
+    { cmd: 'multiconfig', args: ['x'.repeat(MAX_CONTROL_BODY_BYTES)] },
+    auth,
+  );
+  assert.equal(big.status, 413);
+  const notJson = await fetch(new URL('/api/commands', base), { method: 'POST', headers: auth, body: '{' });
+  assert.equal(notJson.status, 400);
+  const badShape = await post(base, '/api/commands', { cmd: 'config', args: [1] }, auth);
+  assert.equal(badShape.status, 400);
+
+  const same = new URL(base);
+  const ok = await post(base, '/api/commands', cmd, { ...auth, origin: same.origin });
+  assert.equal(ok.status, 200);
+  assert.equal((await follow(base, ((await ok.json()) as CommandRecord).id)).state, 'SUCCEEDED');
+  // Reading stays open: the page's GETs need no token.
+  assert.equal((await fetch(new URL('/api/master', base))).status, 200);
+});
+
+test('a loopback page takes control requests only to an address or localhost (no DNS rebinding)', async (t) => {
+  const { base } = await startPages(t);
+  const port = new URL(base).port;
+  const status = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify({ cmd: 'config', args: ['n1', 'seq', 'null'] });
+      const req = request(
+        { host: '127.0.0.1', port, path: '/api/commands', method: 'POST', headers: { ...CONTROL, host } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  assert.equal(await status(`attacker.example:${port}`), 403);
+  assert.equal(await status(`localhost:${port}`), 200);
+  assert.equal(await status(`127.0.0.1:${port}`), 200);
+});
+
+test('GET and HEAD elsewhere; the chart library is served from the package', async (t) => {
+  const { base } = await startPages(t);
+  for (const path of ['/api/master', '/', '/metrics']) {
+    const r = await fetch(new URL(path, base), { method: 'POST', headers: CONTROL, body: '{}' });
+    assert.equal(r.status, 405, path);
+    assert.equal(r.headers.get('allow'), 'GET, HEAD');
+  }
+  const getOnControl = await fetch(new URL('/api/commands', base));
+  assert.equal(getOnControl.status, 404);
+  const put = await fetch(new URL('/api/commands', base), { method: 'PUT', headers: CONTROL, body: '{}' });
+  assert.equal(put.status, 405);
+  assert.equal(put.headers.get('allow'), 'POST');
+
+  const page = await fetch(base);
+  assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+  // No other site may frame the page to have its forms clicked.
+  assert.equal(page.headers.get('content-security-policy'), "frame-ancestors 'none'");
+  assert.equal(page.headers.get('x-frame-options'), 'DENY');
+  const html = await page.text();
+  assert.match(
+    html,
+    /<section aria-labelledby="flows-title"><h2 id="flows-title">Flows<\/h2><div id="flow-picture"><\/div><\/section>/,
+  );
+  assert.match(html, /<script src="\/assets\/flows.js" defer><\/script>/);
+  assert.doesNotMatch(html, /innerHTML/);
+  const js = await fetch(new URL('/assets/uPlot.iife.min.js', base));
+  assert.equal(js.status, 200);
+  assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  assert.match(await js.text(), /uPlot/);
+  const css = await fetch(new URL('/assets/uPlot.min.css', base), { method: 'HEAD' });
+  assert.equal(css.status, 200);
+  assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
+  assert.equal((await fetch(new URL('/api/command?id=99', base))).status, 404);
+  assert.equal((await fetch(new URL('/api/command?id=x', base))).status, 400);
+});
