@@ -4,11 +4,14 @@
 // Each measurement runs in a fresh process (see runSpecInChild).
 // Against: the physical limit (copying the same bytes with cp) and a peer doing comparable work on
 // the same file (sed applying the same regex), run side by side in this process's machine.
+// SLUICE_BENCH_BASELINE=<another checkout, npm ci done> also runs the synth spec there, alternating with
+// this checkout's runs, and notes both medians: on a shared machine only figures taken in the same
+// window compare.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { bestOf, cpuPerEvent, type Row, runSpecInChild } from './harness.js';
+import { join, resolve } from 'node:path';
+import { bestOf, cpuPerEvent, type Row, runSpecInChild, type SpecRun } from './harness.js';
 
 function timeCommand(cmd: string, args: string[]): number {
   const t0 = process.hrtime.bigint();
@@ -16,16 +19,45 @@ function timeCommand(cmd: string, args: string[]): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+/** Runs `spec` in the checkout at `dir` (its own code and bench driver), in a fresh process. */
+function runSpecIn(dir: string, spec: string): SpecRun {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'bench/run-spec.ts'), spec], {
+    cwd: dir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as SpecRun;
+}
+
+/** Alternates runs of `spec` here and in `dir` (baseline first in every other pair); both medians. */
+function compareWith(dir: string, spec: string, pairs = 6): string {
+  const rev = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const here = resolve('.');
+  const rates: Record<'base' | 'here', number[]> = { base: [], here: [] };
+  for (let i = 0; i < pairs; i++) {
+    for (const side of i % 2 === 0 ? (['base', 'here'] as const) : (['here', 'base'] as const)) {
+      const r = runSpecIn(side === 'base' ? dir : here, spec);
+      rates[side].push(r.events / r.seconds);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const m = (xs: number[]) => (median(xs) / 1e6).toFixed(1);
+  const pct = (median(rates.here) / median(rates.base) - 1) * 100;
+  return `same window, ${pairs} alternating runs each: median ${m(rates.here)} M/s here vs ${m(rates.base)} M/s at ${rev} (${pct >= 0 ? '+' : ''}${pct.toFixed(0)}%)`;
+}
+
 export async function benchCore(): Promise<Row[]> {
   const rows: Row[] = [];
   const N = 10_000_000;
   const synth = await bestOf(3, () => runSpecInChild(`b : asciisynth(${N}, 100) | null ;`));
+  const baseline = process.env.SLUICE_BENCH_BASELINE;
+  const against = baseline ? `; ${compareWith(baseline, `b : asciisynth(${N}, 100) | null ;`)}` : '';
   rows.push({
     suite: 'core',
     name: 'asciisynth(100 B) -> null',
     value: synth.events / synth.seconds,
     unit: 'events/s',
-    note: `${N.toLocaleString('en-US')} events, best of 3; ${cpuPerEvent(synth.runs).toFixed(1)} ns CPU/event (median of 3); target 5,000,000`,
+    note: `${N.toLocaleString('en-US')} events, best of 3; ${cpuPerEvent(synth.runs).toFixed(1)} ns CPU/event (median of 3); target 5,000,000${against}`,
   });
 
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
