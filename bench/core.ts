@@ -30,7 +30,7 @@ function runSpecIn(dir: string, spec: string): SpecRun {
 }
 
 /** Alternates runs of `spec` here and in `dir` (baseline first in every other pair); both medians. */
-function compareWith(dir: string, spec: string, pairs = 6): string {
+export function compareWith(dir: string, spec: string, pairs = 6): string {
   const rev = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const here = resolve('.');
   const rates: Record<'base' | 'here', number[]> = { base: [], here: [] };
@@ -40,7 +40,11 @@ function compareWith(dir: string, spec: string, pairs = 6): string {
       rates[side].push(r.events / r.seconds);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const h = s.length >> 1;
+    return s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+  };
   const m = (xs: number[]) => (median(xs) / 1e6).toFixed(1);
   const pct = (median(rates.here) / median(rates.base) - 1) * 100;
   return `same window, ${pairs} alternating runs each: median ${m(rates.here)} M/s here vs ${m(rates.base)} M/s at ${rev} (${pct >= 0 ? '+' : ''}${pct.toFixed(0)}%)`;

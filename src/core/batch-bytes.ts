@@ -16,8 +16,8 @@ export function sumBodyBytes(events: readonly Event[], from = 0, to = events.len
 // branches, each catalog sink), and its bytes are summed once instead of once per meter; a source that
 // knows the sum as it makes the batch notes it, and nobody walks the events again. It keeps at most that
 // one batch alive until the next is counted, or until its runner is done with it (forgetBodyBytes):
-// a batch kept past its append survives the scavenges that run while the source makes the next one,
-// which made a fast node's collections a fifth dearer.
+// a batch kept past its append survives the scavenges that run while the source makes the next one
+// (asciisynth -> null: 146 KB copied per scavenge instead of 17 KB, pauses twice as long).
 let lastBatch: Batch | undefined;
 let lastLength = 0;
 let lastBytes = 0;
