@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bestOf, cpuPerEvent, type Row, runSpecInChild, type SpecRun } from './harness.js';
+import { bestOf, cpuPerEvent, type Row, runSpecInChild } from './harness.js';
 
 function timeCommand(cmd: string, args: string[]): number {
   const t0 = process.hrtime.bigint();
@@ -19,25 +19,33 @@ function timeCommand(cmd: string, args: string[]): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-/** Runs `spec` in the checkout at `dir` (its own code and bench driver), in a fresh process. */
-function runSpecIn(dir: string, spec: string): SpecRun {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'bench/run-spec.ts'), spec], {
+/** Runs `spec` with the code of the checkout at `dir`, in a fresh process (bench/run-spec-at.ts). */
+function runSpecAt(dir: string, spec: string): { events: number; seconds: number; cpuSeconds: number } {
+  const driver = new URL('./run-spec-at.ts', import.meta.url).pathname;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', driver, dir, spec], {
     cwd: dir,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as SpecRun;
+  return JSON.parse(out.trim().split('\n').pop()!) as { events: number; seconds: number; cpuSeconds: number };
 }
 
-/** Alternates runs of `spec` here and in `dir` (baseline first in every other pair); both medians. */
+/**
+ * Alternates fresh-process runs of `spec` with this checkout's code and `dir`'s (which goes first
+ * changes every pair) and gives both medians: rate, and CPU per event (steadier when the machine is busy).
+ */
 export function compareWith(dir: string, spec: string, pairs = 6): string {
   const rev = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const here = resolve('.');
-  const rates: Record<'base' | 'here', number[]> = { base: [], here: [] };
+  const runs: Record<'base' | 'here', { rate: number[]; ns: number[] }> = {
+    base: { rate: [], ns: [] },
+    here: { rate: [], ns: [] },
+  };
   for (let i = 0; i < pairs; i++) {
     for (const side of i % 2 === 0 ? (['base', 'here'] as const) : (['here', 'base'] as const)) {
-      const r = runSpecIn(side === 'base' ? dir : here, spec);
-      rates[side].push(r.events / r.seconds);
+      const r = runSpecAt(side === 'base' ? dir : here, spec);
+      runs[side].rate.push(r.events / r.seconds);
+      runs[side].ns.push((r.cpuSeconds * 1e9) / r.events);
     }
   }
   const median = (xs: number[]) => {
@@ -45,9 +53,16 @@ export function compareWith(dir: string, spec: string, pairs = 6): string {
     const h = s.length >> 1;
     return s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
   };
-  const m = (xs: number[]) => (median(xs) / 1e6).toFixed(1);
-  const pct = (median(rates.here) / median(rates.base) - 1) * 100;
-  return `same window, ${pairs} alternating runs each: median ${m(rates.here)} M/s here vs ${m(rates.base)} M/s at ${rev} (${pct >= 0 ? '+' : ''}${pct.toFixed(0)}%)`;
+  const pct = (a: number[], b: number[]) => {
+    const p = (median(a) / median(b) - 1) * 100;
+    return `${p >= 0 ? '+' : ''}${p.toFixed(0)}%`;
+  };
+  const { here: h, base: b } = runs;
+  return (
+    `vs ${rev} in the same window (${pairs} alternating runs each, medians): ` +
+    `${(median(h.rate) / 1e6).toFixed(1)} vs ${(median(b.rate) / 1e6).toFixed(1)} M/s (${pct(h.rate, b.rate)}), ` +
+    `${median(h.ns).toFixed(1)} vs ${median(b.ns).toFixed(1)} ns CPU/event (${pct(h.ns, b.ns)})`
+  );
 }
 
 export async function benchCore(): Promise<Row[]> {
