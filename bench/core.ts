@@ -34,7 +34,7 @@ function runSpecAt(dir: string, spec: string): { events: number; seconds: number
  * Alternates fresh-process runs of `spec` with this checkout's code and `dir`'s (which goes first
  * changes every pair) and gives both medians: rate, and CPU per event (steadier when the machine is busy).
  */
-export function compareWith(dir: string, spec: string, pairs = 6): string {
+export function compareWith(dir: string, spec: string, pairs = 8): string {
   const rev = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const here = resolve('.');
   const runs: Record<'base' | 'here', { rate: number[]; ns: number[] }> = {
