@@ -4,10 +4,13 @@
 // Each measurement runs in a fresh process (see runSpecInChild).
 // Against: the physical limit (copying the same bytes with cp) and a peer doing comparable work on
 // the same file (sed applying the same regex), run side by side in this process's machine.
+// SLUICE_BENCH_BASELINE=<another checkout, npm ci done> also runs the synth spec there, alternating with
+// this checkout's runs, and notes both medians: on a shared machine only figures taken in the same
+// window compare.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { bestOf, cpuPerEvent, type Row, runSpecInChild } from './harness.js';
 
 function timeCommand(cmd: string, args: string[]): number {
@@ -16,16 +19,64 @@ function timeCommand(cmd: string, args: string[]): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+/** Runs `spec` with the code of the checkout at `dir`, in a fresh process (bench/run-spec-at.ts). */
+function runSpecAt(dir: string, spec: string): { events: number; seconds: number; cpuSeconds: number } {
+  const driver = new URL('./run-spec-at.ts', import.meta.url).pathname;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', driver, dir, spec], {
+    cwd: dir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as { events: number; seconds: number; cpuSeconds: number };
+}
+
+/**
+ * Alternates fresh-process runs of `spec` with this checkout's code and `dir`'s (which goes first
+ * changes every pair) and gives both medians: rate, and CPU per event (steadier when the machine is busy).
+ */
+export function compareWith(dir: string, spec: string, pairs = 8): string {
+  const rev = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const here = resolve('.');
+  const runs: Record<'base' | 'here', { rate: number[]; ns: number[] }> = {
+    base: { rate: [], ns: [] },
+    here: { rate: [], ns: [] },
+  };
+  for (let i = 0; i < pairs; i++) {
+    for (const side of i % 2 === 0 ? (['base', 'here'] as const) : (['here', 'base'] as const)) {
+      const r = runSpecAt(side === 'base' ? dir : here, spec);
+      runs[side].rate.push(r.events / r.seconds);
+      runs[side].ns.push((r.cpuSeconds * 1e9) / r.events);
+    }
+  }
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const h = s.length >> 1;
+    return s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+  };
+  const pct = (a: number[], b: number[]) => {
+    const p = (median(a) / median(b) - 1) * 100;
+    return `${p >= 0 ? '+' : ''}${p.toFixed(0)}%`;
+  };
+  const { here: h, base: b } = runs;
+  return (
+    `vs ${rev} in the same window (${pairs} alternating runs each, medians): ` +
+    `${(median(h.rate) / 1e6).toFixed(1)} vs ${(median(b.rate) / 1e6).toFixed(1)} M/s (${pct(h.rate, b.rate)}), ` +
+    `${median(h.ns).toFixed(1)} vs ${median(b.ns).toFixed(1)} ns CPU/event (${pct(h.ns, b.ns)})`
+  );
+}
+
 export async function benchCore(): Promise<Row[]> {
   const rows: Row[] = [];
   const N = 10_000_000;
   const synth = await bestOf(3, () => runSpecInChild(`b : asciisynth(${N}, 100) | null ;`));
+  const baseline = process.env.SLUICE_BENCH_BASELINE;
+  const against = baseline ? `; ${compareWith(baseline, `b : asciisynth(${N}, 100) | null ;`)}` : '';
   rows.push({
     suite: 'core',
     name: 'asciisynth(100 B) -> null',
     value: synth.events / synth.seconds,
     unit: 'events/s',
-    note: `${N.toLocaleString('en-US')} events, best of 3; ${cpuPerEvent(synth.runs).toFixed(1)} ns CPU/event (median of 3); target 5,000,000`,
+    note: `${N.toLocaleString('en-US')} events, best of 3; ${cpuPerEvent(synth.runs).toFixed(1)} ns CPU/event (median of 3); target 5,000,000${against}`,
   });
 
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));

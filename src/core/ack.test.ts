@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Ack, acked, ackOf, takeAck, withAck } from './ack.js';
+import { Ack, acked, ackOf, takeAck, takenAck, withAck } from './ack.js';
 import { Event } from './event.js';
 
 test('an ack settles once: the first ok or fail wins and listeners hear it once', () => {
@@ -83,4 +83,25 @@ test('an ack travels with its batch until taken, once', () => {
   assert.equal(ackOf(c), ack);
   assert.equal(takeAck(c), ack);
   assert.equal(ackOf(c), undefined);
+});
+
+test('a sink learns whether the array it got was taken, and with which ack', () => {
+  const bare = [Event.of('a')];
+  const made = [Event.of('b')];
+  assert.equal(takeAck(bare), undefined);
+  assert.equal(takenAck(bare), null, 'taken without an ack: safe to make it durable later');
+  assert.equal(takenAck(made), undefined, 'an array no runner took: unknown');
+  const ack = new Ack();
+  const withOne = withAck([Event.of('c')], ack);
+  assert.equal(takeAck(withOne), ack);
+  assert.equal(takenAck(withOne), ack);
+  assert.equal(takenAck(bare), null, 'a take with an ack leaves the last bare batch known');
+  const next = [Event.of('d')];
+  takeAck(next);
+  assert.equal(takenAck(next), null);
+  assert.equal(takenAck(bare), undefined, 'displaced by a later take: unknown, never a wrong null');
+  // The same array handed out again with an ack is no longer bare.
+  withAck(next, ack);
+  assert.equal(takeAck(next), ack);
+  assert.equal(takenAck(next), ack);
 });

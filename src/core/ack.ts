@@ -16,7 +16,7 @@ import type { Batch } from './event.js';
  *   `split(n)`: the whole settles ok when every part is ok, failed as soon as one part fails.
  *
  * It is cheap by design: one object per batch, created only by sources that want to hear back (a batch
- * without an ack costs the runners one WeakMap lookup), listeners called synchronously, and a promise
+ * without an ack costs the runners one WeakMap lookup and no write), listeners called synchronously, and a promise
  * only for a holder that asks for one (`settled()`).
  */
 export type AckListener = (error: Error | undefined) => void;
@@ -132,10 +132,18 @@ export class Ack {
  */
 const acks = new WeakMap<Batch, Ack>();
 /**
- * Batches a runner took from their source, with their ack or null: a sink further down learns whether
- * the array it got is one a source handed out, and with which ack (see takenAck()).
+ * Batches a runner took with an ack (a sink further down learns which, see takenAck()). Batches taken
+ * without one are not entered: a WeakMap write per batch (its ephemeron table grows with every batch
+ * until a scavenge clears it) cost a fast pipeline more than all its other per-batch work together.
  */
-const taken = new WeakMap<Batch, Ack | null>();
+const taken = new WeakMap<Batch, Ack>();
+/**
+ * The batch taken last without an ack. A runner hands the batch it took to its sink tree in the same
+ * turn, so a sink asking about the array it was given finds it here; an array some other runner's
+ * take displaced (an asynchronous decorator in between) answers "unknown", which every caller already
+ * treats as "may depend on an ack". Keeps at most that one batch alive, until its runner releases it.
+ */
+let takenBare: Batch | undefined;
 
 /** Hands `batch` downstream with `ack`; returns the batch, so a source writes `return withAck(b, ack)`. */
 export function withAck<B extends Batch>(batch: B, ack: Ack): B {
@@ -152,19 +160,34 @@ export function acked<B extends Batch>(batch: B, listener: AckListener): B {
 /** The ack a source attached to `batch`, if any (and forgets it: a batch is taken once). */
 export function takeAck(batch: Batch): Ack | undefined {
   const a = acks.get(batch);
-  if (a !== undefined) acks.delete(batch);
-  taken.set(batch, a ?? null);
+  if (a === undefined) {
+    takenBare = batch;
+    return undefined;
+  }
+  acks.delete(batch);
+  taken.set(batch, a);
+  if (takenBare === batch) takenBare = undefined;
   return a;
 }
 
 /**
  * What a runner took with `batch`: its ack, null when its source attached none, undefined when no
- * runner took this array (a decorator made it: whether an ack depends on it is unknown). A sink that
+ * runner took this array (a decorator made it: whether an ack depends on it is unknown) or another
+ * take displaced it (see takenBare). A sink that
  * could make a batch safe after its append returned (a write-ahead log syncing several batches at
  * once) may do so for null only: an ack settles ok as soon as the append returns.
  */
 export function takenAck(batch: Batch): Ack | null | undefined {
+  if (batch === takenBare) return null;
   return taken.get(batch);
+}
+
+/**
+ * A runner done with `batch` (its sink tree or channels returned) lets it go: kept as takenBare, it
+ * would survive the scavenges that run while the source makes the next batch.
+ */
+export function releaseTaken(batch: Batch): void {
+  if (batch === takenBare) takenBare = undefined;
 }
 
 /** The ack attached to `batch`, left attached. */

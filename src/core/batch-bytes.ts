@@ -15,7 +15,9 @@ export function sumBodyBytes(events: readonly Event[], from = 0, to = events.len
 // The batch counted last: a batch passes several meters unchanged (the node's root, a fanout's
 // branches, each catalog sink), and its bytes are summed once instead of once per meter; a source that
 // knows the sum as it makes the batch notes it, and nobody walks the events again. It keeps at most that
-// one batch alive until the next is counted.
+// one batch alive until the next is counted, or until its runner is done with it (forgetBodyBytes):
+// a batch kept past its append survives the scavenges that run while the source makes the next one
+// (asciisynth -> null: 146 KB copied per scavenge instead of 17 KB, pauses twice as long).
 let lastBatch: Batch | undefined;
 let lastLength = 0;
 let lastBytes = 0;
@@ -32,4 +34,9 @@ export function bodyBytes(batch: Batch): number {
   if (batch === lastBatch && batch.length === lastLength) return lastBytes;
   noteBodyBytes(batch, sumBodyBytes(batch));
   return lastBytes;
+}
+
+/** A runner done with `batch` lets it go (see lastBatch). */
+export function forgetBodyBytes(batch: Batch): void {
+  if (batch === lastBatch) lastBatch = undefined;
 }

@@ -8,7 +8,7 @@ import type { EventSink, EventSource } from '../core/pipeline.js';
 import type { CompiledNode } from './compile.js';
 import { CountedSink, SinkTally, type SinkTotals } from './counted.js';
 import { ComponentMeter, type PipelineReport } from './report.js';
-import { settleAck } from './settle.js';
+import { letGo, settleAck } from './settle.js';
 
 /** Flume's node states (the master shows them); a runtime uses CONFIGURING..CLOSING. */
 export type NodeState =
@@ -179,9 +179,11 @@ export class LogicalNode {
         const r = lone ? meter.append(lone.inner, batch, lone.meter) : meter.append(sink, batch);
         if (r) await r;
       } catch (e) {
+        letGo(batch);
         await this.batchFailed(ack, e);
         continue;
       }
+      letGo(batch);
       // Accepted by the sink tree: as safe as a logical node makes a batch (docs/acks.md).
       if (ack !== undefined) settleAck(ack, undefined, this.logger, 'node', this.name);
       if (this.appendOutage.down) this.appendOutage.recovered();

@@ -1,5 +1,7 @@
-import type { Ack } from '../core/ack.js';
+import { type Ack, releaseTaken } from '../core/ack.js';
+import { forgetBodyBytes } from '../core/batch-bytes.js';
 import { asSluiceError } from '../core/errors.js';
+import type { Batch } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 
 /**
@@ -29,4 +31,13 @@ export function settleAck(
   } catch (e) {
     logger.warn(`${runner} ${name}: the source failed on an acknowledgement: ${asSluiceError(e).oneLine()}`);
   }
+}
+
+/**
+ * A runner done with a batch it took (delivered or failed) lets the module-level caches that remember
+ * the last batch go of it, so it does not outlive its turn (core/ack.ts takenBare, core/batch-bytes.ts).
+ */
+export function letGo(batch: Batch): void {
+  releaseTaken(batch);
+  forgetBodyBytes(batch);
 }

@@ -8,7 +8,7 @@ import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import { OutageLog } from '../../core/outage.js';
 import type { EventSource } from '../../core/pipeline.js';
-import { settleAck } from '../settle.js';
+import { letGo, settleAck } from '../settle.js';
 import { componentError, componentLabel } from './component-error.js';
 
 /** Longest wait between attempts to open a source that failed to open for a transient reason. */
@@ -87,6 +87,7 @@ export class SourceRunner {
         if (batch instanceof Promise) batch = await batch;
         if (batch === null) break;
         const ack = takeAck(batch);
+        const took = batch;
         const size = batch.length;
         let bytes = 0;
         try {
@@ -95,6 +96,7 @@ export class SourceRunner {
           if (batch.length > 0) bytes = bodyBytes(batch);
           if (batch.length > 0) await this.put(batch);
         } catch (e) {
+          letGo(took);
           const err = asSluiceError(e);
           if (ack !== undefined) settleAck(ack, err, this.logger, 'source', this.name);
           if (isFatal(e) || this.stopping) throw e;
@@ -102,6 +104,7 @@ export class SourceRunner {
           this.batchOutage.failed(e);
           continue;
         }
+        letGo(took);
         // Every channel committed its put (or the interceptors left nothing to put): the batch is safe.
         if (ack !== undefined) settleAck(ack, undefined, this.logger, 'source', this.name);
         if (batch.length === 0) continue;
