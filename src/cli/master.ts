@@ -128,6 +128,8 @@ export const masterCommand: Command = {
       bind,
       config,
       logger,
+      tls,
+      token,
       pages: () =>
         masterWeb(master, {
           token,

@@ -35,7 +35,7 @@ export interface MasterWebOptions {
 
 /** The master's part of its web server: its page, JSON, assets and control actions. */
 export type MasterWebParts = Required<
-  Pick<StatusServerOptions, 'page' | 'routes' | 'control' | 'everySecond'>
+  Pick<StatusServerOptions, 'page' | 'routes' | 'control' | 'everySecond' | 'pages'>
 > & {
   routes: Map<string, GetRoute>;
 };
@@ -198,6 +198,8 @@ export function masterWeb(master: WebMaster, opts: MasterWebOptions): MasterWebP
   };
   return {
     page: MASTER_PAGE,
+    // Served without the token (it asks for it); its data comes from /api/report.
+    pages: new Set(['/components']),
     routes,
     control,
     everySecond: () => history.observe(master.nodeStatus()),
