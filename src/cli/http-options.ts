@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import type { SiteConfig } from '../core/config.js';
 import { ioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { PipelineHost } from '../node/host.js';
 import { readToken } from '../master/token.js';
+import type { PipelineHost } from '../node/host.js';
 import { type FleetNodeStatus, fleetSnapshot } from '../web/fleet.js';
 import { nodeSnapshot, StatusServer, type StatusServerOptions, type WebTls } from '../web/server.js';
 import { type OptionSpec, optString, type ParsedArgs, UsageError } from './args.js';
@@ -78,7 +78,9 @@ export function checkHttpOptions(p: ParsedArgs): void {
     if (p.options.has(opt) && !serving) throw new UsageError(`--${opt} needs --http or --http-port`);
   const key = p.options.has('http-tls-key');
   if (key !== p.options.has('http-tls-cert'))
-    throw new UsageError(key ? '--http-tls-key needs --http-tls-cert' : '--http-tls-cert needs --http-tls-key');
+    throw new UsageError(
+      key ? '--http-tls-key needs --http-tls-cert' : '--http-tls-cert needs --http-tls-key',
+    );
 }
 
 function readPem(file: string, what: string): Buffer {
@@ -136,7 +138,7 @@ export async function serveStatus(
 /** The master's own pages, routes and control actions (src/master/web.ts builds them). */
 export type MasterPages = Pick<
   StatusServerOptions,
-  'page' | 'routes' | 'control' | 'everySecond' | 'pages'
+  'page' | 'routes' | 'control' | 'everySecond' | 'pages' | 'token'
 >;
 
 /**
@@ -153,24 +155,22 @@ export async function serveFleetStatus(
     pages?: () => MasterPages;
     /** The master's key and certificate: one for all its ports. */
     tls?: WebTls | undefined;
-    /** The master's token: its reads of data need it, as its control actions do. */
-    token?: string | undefined;
   },
 ): Promise<StatusServer | undefined> {
   const explicit = portOption(p);
   if (explicit === undefined && !p.options.has('http')) return undefined;
   const master = `master@${hostname()}`;
+  const pages = what.pages?.();
   const server = await StatusServer.start({
     host: what.bind,
     port: explicit ?? what.config.getInt('flume.master.http.port'),
     nextFree: false,
     snapshot: () => fleetSnapshot(master, what.status()),
-    ...what.pages?.(),
+    ...pages,
     tls: what.tls,
-    token: what.token,
   });
   what.logger.info(
-    `status page on ${server.url} (${what.pages ? "the master's pages; " : ''}its nodes' metrics at /metrics, health at /api/v1/health${guarded(what.token)})`,
+    `status page on ${server.url} (${what.pages ? "the master's pages; " : ''}its nodes' metrics at /metrics, health at /api/v1/health${guarded(pages?.token)})`,
   );
   return server;
 }

@@ -129,7 +129,6 @@ export const masterCommand: Command = {
       config,
       logger,
       tls,
-      token,
       pages: () =>
         masterWeb(master, {
           token,

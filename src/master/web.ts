@@ -23,7 +23,7 @@ export type WebMaster = Pick<
 >;
 
 export interface MasterWebOptions {
-  /** The master's token: control actions need it when set (the admin port's token). */
+  /** The master's token (the admin port's): when set, control actions and every read of data need it. */
   token?: string | undefined;
   /** The name the page shows (`master@host`). */
   name: string;
@@ -38,6 +38,7 @@ export type MasterWebParts = Required<
   Pick<StatusServerOptions, 'page' | 'routes' | 'control' | 'everySecond' | 'pages'>
 > & {
   routes: Map<string, GetRoute>;
+  token: string | undefined;
 };
 
 const require = createRequire(import.meta.url);
@@ -202,6 +203,7 @@ export function masterWeb(master: WebMaster, opts: MasterWebOptions): MasterWebP
     pages: new Set(['/components']),
     routes,
     control,
+    token,
     everySecond: () => history.observe(master.nodeStatus()),
   };
 }

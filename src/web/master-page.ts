@@ -74,7 +74,7 @@ export const MASTER_PAGE = String.raw`<!doctype html>
   <a href="/api/v1/health">health</a>
 </div>
 
-${tokenBox('The master asks for its token', 'Master token', "The token of the master (its --token-file or $SLUICE_MASTER_TOKEN).")}
+${tokenBox('The master asks for its token', 'Master token', 'The token of the master (its --token-file or $SLUICE_MASTER_TOKEN).')}
 
 <section aria-labelledby="nodes-title">
 <h2 id="nodes-title">Nodes</h2>
