@@ -11,6 +11,7 @@ import { selfSigned } from '../fixtures/tls.js';
 import { artifactPath, launchChromium } from '../support/browser.js';
 import { peerSkip } from '../support/peers.js';
 import { exited, output, sluice } from '../support/processes.js';
+import { writeMasterSite } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForOutput } from '../support/wait.js';
 
@@ -123,6 +124,43 @@ test('the node page asks for its token, then shows the components and their coun
     30_000,
     100,
   );
+});
+
+test("the master's web port takes the master's certificate and token", {
+  skip: peerSkip('openssl'),
+  timeout: 120_000,
+}, async (t) => {
+  const cert = selfSigned();
+  assert.ok(cert, 'openssl made a certificate');
+  const dir = tempDir('web-tls-master', t);
+  const { conf } = await writeMasterSite(dir);
+  const tokenFile = join(dir, 'token');
+  writeFileSync(tokenFile, `${TOKEN}\n`);
+  const tls = ['--tls-key', cert.keyFile, '--tls-cert', cert.certFile];
+  const child = sluice(
+    ['master', '--conf', conf, '--store', 'memory', '--http-port', '0', '--token-file', tokenFile, ...tls],
+    dir,
+  );
+  const ended = exited(child);
+  const log = output(child);
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await ended;
+  });
+  const seen = await waitForOutput(
+    child.stderr!,
+    /status page on (https:\/\/\S+\/)/,
+    'the status page line',
+    30_000,
+  );
+  assert.match(seen, /reads need the token/);
+  const base = /status page on (https:\/\/\S+\/)/.exec(seen)![1]!;
+  const r = top([base, '--ca', cert.certFile, '--token-file', tokenFile], dir);
+  assert.equal(r.status, 0, `${r.stderr}\n${log.text()}`);
+  assert.match(r.stdout, /\(fleet, version \d+\)/);
+  const refused = top([base, '--ca', cert.certFile], dir);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /answered 401/);
 });
 
 test('the status page TLS flags come in pairs and name an unreadable file', async (t) => {
