@@ -78,7 +78,10 @@ test("the master's page draws the agent linked to its collector with events/s on
   }
   // Screen readers get the same link as text.
   const list = page.getByRole('list', { name: 'Links between logical nodes' });
-  assert.match((await list.textContent()) ?? '', /agent -> collector, chain primary, [\d,]+ events\/s, active/);
+  assert.match(
+    (await list.textContent()) ?? '',
+    /agent -> collector, chain primary, [\d,]+ events\/s, active/,
+  );
   const shot = artifactPath('master-flow-picture.png');
   await page.locator('#flow-picture').screenshot({ path: shot });
   t.diagnostic(`screenshot: ${shot}`);
