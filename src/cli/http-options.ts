@@ -1,10 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { SiteConfig } from '../core/config.js';
+import { ioError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { readToken } from '../master/token.js';
 import type { PipelineHost } from '../node/host.js';
 import { type FleetNodeStatus, fleetSnapshot } from '../web/fleet.js';
-import { nodeSnapshot, StatusServer, type StatusServerOptions } from '../web/server.js';
+import { nodeSnapshot, StatusServer, type StatusServerOptions, type WebTls } from '../web/server.js';
 import { type OptionSpec, optString, type ParsedArgs, UsageError } from './args.js';
+
+/** The environment variable holding the token of a node's status page (--http-token-file wins). */
+export const HTTP_TOKEN_ENV = 'SLUICE_HTTP_TOKEN';
 
 /**
  * The status page options of `sluice node -1` and `sluice agent`: the page and its endpoints are
@@ -23,7 +29,24 @@ export const HTTP_OPTIONS: readonly OptionSpec[] = [
     help: 'serve them on exactly PORT (0: a free port the kernel picks; the log says which)',
   },
   { name: 'http-bind', value: 'ADDRESS', help: 'address the status page listens on', default: '127.0.0.1' },
+  {
+    name: 'http-tls-key',
+    value: 'FILE',
+    help: 'PEM key: the status page speaks HTTPS only (with --http-tls-cert)',
+  },
+  { name: 'http-tls-cert', value: 'FILE', help: 'PEM certificate of the status page, with --http-tls-key' },
+  {
+    name: 'http-token-file',
+    value: 'FILE',
+    help: `every read of data (/metrics, /api/...) needs this token (first line of FILE) as Authorization: Bearer; else $${HTTP_TOKEN_ENV}, else none`,
+  },
 ];
+
+/** The web token from `file` (its first line) or else $SLUICE_HTTP_TOKEN; undefined when neither is set. */
+export function httpToken(file: string | undefined): string | undefined {
+  if (file !== undefined) return readToken(file);
+  return process.env[HTTP_TOKEN_ENV] || undefined;
+}
 
 /** The master's: its page listens on the master's --bind address, as its other ports do. */
 export const MASTER_HTTP_OPTIONS: readonly OptionSpec[] = [
@@ -32,7 +55,11 @@ export const MASTER_HTTP_OPTIONS: readonly OptionSpec[] = [
     flag: true,
     help: "serve the master's pages (node status, configurations, forms, charts), /metrics, /api/report and /api/v1/health on flume.master.http.port",
   },
-  { name: 'http-port', value: 'PORT', help: 'serve them on PORT instead (0: a free port the kernel picks)' },
+  {
+    name: 'http-port',
+    value: 'PORT',
+    help: "serve them on PORT instead (0: a free port the kernel picks); with --tls-key and --tls-cert over HTTPS, and the master's token guards every read of data",
+  },
 ];
 
 function portOption(p: ParsedArgs): number | undefined {
@@ -46,8 +73,35 @@ function portOption(p: ParsedArgs): number | undefined {
 /** Checks the options before anything starts: a bad port is a usage error (status 2). */
 export function checkHttpOptions(p: ParsedArgs): void {
   portOption(p);
-  if (p.options.has('http-bind') && !p.options.has('http') && !p.options.has('http-port'))
-    throw new UsageError('--http-bind needs --http or --http-port');
+  const serving = p.options.has('http') || p.options.has('http-port');
+  for (const opt of ['http-bind', 'http-tls-key', 'http-tls-cert', 'http-token-file'])
+    if (p.options.has(opt) && !serving) throw new UsageError(`--${opt} needs --http or --http-port`);
+  const key = p.options.has('http-tls-key');
+  if (key !== p.options.has('http-tls-cert'))
+    throw new UsageError(
+      key ? '--http-tls-key needs --http-tls-cert' : '--http-tls-cert needs --http-tls-key',
+    );
+}
+
+function readPem(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw ioError(e, `reading the status page's ${what} ${file}`);
+  }
+}
+
+/** The status page's key and certificate, read once at start-up; undefined: plain HTTP. */
+function webTls(p: ParsedArgs): WebTls | undefined {
+  const key = optString(p, 'http-tls-key');
+  const cert = optString(p, 'http-tls-cert');
+  if (key === undefined || cert === undefined) return undefined;
+  return { key: readPem(key, 'TLS key'), cert: readPem(cert, 'TLS certificate') };
+}
+
+/** How the start-up line says what guards the page. */
+function guarded(token: string | undefined): string {
+  return token === undefined ? '' : '; reads need the token';
 }
 
 /** Starts the node's web server when the command line asks for it, and logs where it listens. */
@@ -65,18 +119,27 @@ export async function serveStatus(
   if (explicit === undefined && !p.options.has('http')) return undefined;
   const { host, runs } = what;
   const node = what.node ?? hostname();
+  const tls = webTls(p);
+  const token = httpToken(optString(p, 'http-token-file'));
   const server = await StatusServer.start({
     host: optString(p, 'http-bind') ?? '127.0.0.1',
     port: explicit ?? what.config.getInt('flume.node.http.port'),
     nextFree: explicit === undefined,
     snapshot: () => nodeSnapshot({ node, runs, reports: () => host.reports(), version: () => host.version }),
+    tls,
+    token,
   });
-  what.logger.info(`status page on ${server.url} (metrics at /metrics, health at /api/v1/health)`);
+  what.logger.info(
+    `status page on ${server.url} (metrics at /metrics, health at /api/v1/health${guarded(token)})`,
+  );
   return server;
 }
 
 /** The master's own pages, routes and control actions (src/master/web.ts builds them). */
-export type MasterPages = Pick<StatusServerOptions, 'page' | 'routes' | 'control' | 'everySecond'>;
+export type MasterPages = Pick<
+  StatusServerOptions,
+  'page' | 'routes' | 'control' | 'everySecond' | 'pages' | 'token'
+>;
 
 /**
  * `sluice master --http`: the master's pages and its view of its fleet on flume.master.http.port
@@ -90,20 +153,24 @@ export async function serveFleetStatus(
     config: SiteConfig;
     logger: Logger;
     pages?: () => MasterPages;
+    /** The master's key and certificate: one for all its ports. */
+    tls?: WebTls | undefined;
   },
 ): Promise<StatusServer | undefined> {
   const explicit = portOption(p);
   if (explicit === undefined && !p.options.has('http')) return undefined;
   const master = `master@${hostname()}`;
+  const pages = what.pages?.();
   const server = await StatusServer.start({
     host: what.bind,
     port: explicit ?? what.config.getInt('flume.master.http.port'),
     nextFree: false,
     snapshot: () => fleetSnapshot(master, what.status()),
-    ...what.pages?.(),
+    ...pages,
+    tls: what.tls,
   });
   what.logger.info(
-    `status page on ${server.url} (${what.pages ? "the master's pages; " : ''}its nodes' metrics at /metrics, health at /api/v1/health)`,
+    `status page on ${server.url} (${what.pages ? "the master's pages; " : ''}its nodes' metrics at /metrics, health at /api/v1/health${guarded(pages?.token)})`,
   );
   return server;
 }

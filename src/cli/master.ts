@@ -128,6 +128,7 @@ export const masterCommand: Command = {
       bind,
       config,
       logger,
+      tls,
       pages: () =>
         masterWeb(master, {
           token,

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asSluiceError } from '../core/errors.js';
-import { fetchSnapshot } from '../web/server.js';
+import { asSluiceError, ioError } from '../core/errors.js';
+import { type FetchOptions, fetchSnapshot } from '../web/server.js';
 import type { NodeSnapshot } from '../web/snapshot.js';
 import { renderTop, topRows } from '../web/top-table.js';
 import { optString, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { HTTP_TOKEN_ENV, httpToken } from './http-options.js';
 
 const DEFAULT_ADDRESS = '127.0.0.1:35862';
 
@@ -20,13 +22,13 @@ export function nodeUrl(text: string): string {
 /** `sluice top [HOST:PORT]`: a node's components, refreshed each second, read from /api/report. */
 export const topCommand: Command = {
   name: 'top',
-  synopsis: '[HOST:PORT] [--once] [--interval MS]',
+  synopsis: '[HOST:PORT | URL] [--once] [--interval MS] [--ca FILE] [--token-file FILE]',
   description: [
     "Shows a running node's components (sluice node or sluice agent started with --http or --http-port;",
     "sluice master --http for the fleet's), as vector top does: events and bytes in, events out and",
     'errors, each as a total and a rate per second, refreshed every second until Ctrl-C. --once waits',
     'one interval, prints one table and exits (for scripts). The default address is 127.0.0.1:35862',
-    '(flume.node.http.port).',
+    '(flume.node.http.port). A page served over HTTPS is given as https://HOST:PORT.',
   ].join('\n'),
   options: [
     { name: 'once', flag: true, help: 'print one table (rates over one interval) and exit' },
@@ -37,16 +39,34 @@ export const topCommand: Command = {
       default: '1000',
       help: 'milliseconds between two readings',
     },
+    {
+      name: 'ca',
+      value: 'FILE',
+      help: "PEM authority to trust for an https URL (a self-signed certificate); default: the system's",
+    },
+    {
+      name: 'token-file',
+      value: 'FILE',
+      help: `the page's token (first line of FILE), sent as Authorization: Bearer; else $${HTTP_TOKEN_ENV}, else none`,
+    },
   ],
   positionals: { min: 0, max: 1 },
   async run(p) {
     const url = nodeUrl(p.positionals[0] ?? DEFAULT_ADDRESS);
     const interval = Number(optString(p, 'interval') ?? 1000);
     const where = new URL(url).host;
-    let before: NodeSnapshot = await fetchSnapshot(url);
+    const ca = optString(p, 'ca');
+    let caPem: Buffer | undefined;
+    try {
+      caPem = ca === undefined ? undefined : readFileSync(ca);
+    } catch (e) {
+      throw ioError(e, `reading the TLS authority ${ca}`);
+    }
+    const how: FetchOptions = { ca: caPem, token: httpToken(optString(p, 'token-file')) };
+    let before: NodeSnapshot = await fetchSnapshot(url, how);
     if (p.options.has('once')) {
       await sleep(interval);
-      const now = await fetchSnapshot(url);
+      const now = await fetchSnapshot(url, how);
       process.stdout.write(renderTop(now, topRows(now, before), where));
       return 0;
     }
@@ -63,7 +83,7 @@ export const topCommand: Command = {
         if (stopped) break;
         let now: NodeSnapshot;
         try {
-          now = await fetchSnapshot(url);
+          now = await fetchSnapshot(url, how);
         } catch (e) {
           // A node restarting (a reload, a crash) comes back: say so and keep trying, as vector top does.
           const line = `sluice top: ${asSluiceError(e).message}; retrying every ${interval} ms\n`;

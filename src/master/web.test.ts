@@ -34,11 +34,16 @@ function post(base: string, path: string, body: unknown, headers: Record<string,
   return fetch(new URL(path, base), { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
-async function follow(base: string, id: number): Promise<CommandRecord> {
+async function follow(
+  base: string,
+  id: number,
+  headers: Record<string, string> = {},
+): Promise<CommandRecord> {
   let rec: CommandRecord | undefined;
   await waitFor(
     async () => {
-      rec = (await (await fetch(new URL(`/api/command?id=${id}`, base))).json()) as CommandRecord;
+      const r = await fetch(new URL(`/api/command?id=${id}`, base), { headers });
+      rec = (await r.json()) as CommandRecord;
       return rec.state !== 'PENDING';
     },
     `command ${id} to finish`,
@@ -163,9 +168,13 @@ test('a control POST needs the header, its own origin, a JSON body within 64 KiB
   const same = new URL(base);
   const ok = await post(base, '/api/commands', cmd, { ...auth, origin: same.origin });
   assert.equal(ok.status, 200);
-  assert.equal((await follow(base, ((await ok.json()) as CommandRecord).id)).state, 'SUCCEEDED');
-  // Reading stays open: the page's GETs need no token.
-  assert.equal((await fetch(new URL('/api/master', base))).status, 200);
+  const id = ((await ok.json()) as CommandRecord).id;
+  assert.equal((await follow(base, id, { authorization: auth.authorization })).state, 'SUCCEEDED');
+  // Reading the fleet needs the token too; the page itself loads without it, to ask for it.
+  assert.equal((await fetch(new URL('/api/master', base))).status, 401);
+  const read = await fetch(new URL('/api/master', base), { headers: { authorization: auth.authorization } });
+  assert.equal(read.status, 200);
+  assert.equal((await fetch(base)).status, 200);
 });
 
 test('a loopback page takes control requests only to an address or localhost (no DNS rebinding)', async (t) => {

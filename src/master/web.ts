@@ -23,7 +23,7 @@ export type WebMaster = Pick<
 >;
 
 export interface MasterWebOptions {
-  /** The master's token: control actions need it when set (the admin port's token). */
+  /** The master's token (the admin port's): when set, control actions and every read of data need it. */
   token?: string | undefined;
   /** The name the page shows (`master@host`). */
   name: string;
@@ -35,9 +35,10 @@ export interface MasterWebOptions {
 
 /** The master's part of its web server: its page, JSON, assets and control actions. */
 export type MasterWebParts = Required<
-  Pick<StatusServerOptions, 'page' | 'routes' | 'control' | 'everySecond'>
+  Pick<StatusServerOptions, 'page' | 'routes' | 'control' | 'everySecond' | 'pages'>
 > & {
   routes: Map<string, GetRoute>;
+  token: string | undefined;
 };
 
 const require = createRequire(import.meta.url);
@@ -198,8 +199,11 @@ export function masterWeb(master: WebMaster, opts: MasterWebOptions): MasterWebP
   };
   return {
     page: MASTER_PAGE,
+    // Served without the token (it asks for it); its data comes from /api/report.
+    pages: new Set(['/components']),
     routes,
     control,
+    token,
     everySecond: () => history.observe(master.nodeStatus()),
   };
 }

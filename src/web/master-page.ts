@@ -1,10 +1,13 @@
+import { TOKEN_SCRIPT, TOKEN_STYLE, tokenBox } from './token-prompt.js';
+
 /**
  * The master's page: one static HTML document with its style and script inline (no framework, no build
  * step; the charts are uPlot, served by the process under /assets/). It reads `/api/master` once a
  * second and fills labelled tables (text set through textContent, never parsed as HTML), draws each
  * node's throughput, hands `/api/flows` to the flow picture when there is one, and submits the forms'
- * commands with the control header (and the token, asked for when a POST gets 401), following each
- * command until it SUCCEEDED or FAILED. A spec error is shown at its line and column.
+ * commands with the control header, following each
+ * command until it SUCCEEDED or FAILED. A spec error is shown at its line and column. Every request
+ * carries the token once given (src/web/token-prompt.ts asks for it on a 401).
  * docs/web.md describes it.
  */
 export const MASTER_PAGE = String.raw`<!doctype html>
@@ -55,7 +58,7 @@ export const MASTER_PAGE = String.raw`<!doctype html>
   .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(30rem, 1fr)); gap: 1rem; }
   figure { margin: 0; border: 1px solid #d5d5d5; border-radius: 4px; padding: .5rem; }
   figcaption { font-weight: 600; }
-  #token-box { border: 2px solid #8a5a00; background: #fffaf0; padding: .5rem 1rem; border-radius: 4px; max-width: 36rem; }
+  ${TOKEN_STYLE}
   #flow-picture { min-height: 2rem; overflow: auto; }
 </style>
 </head>
@@ -71,15 +74,7 @@ export const MASTER_PAGE = String.raw`<!doctype html>
   <a href="/api/v1/health">health</a>
 </div>
 
-<section id="token-box" hidden aria-labelledby="token-title">
-  <h2 id="token-title">The master asks for its token</h2>
-  <form id="token-form">
-    <label for="token">Master token</label>
-    <p class="hint" id="token-hint">The token of the master's admin port (its --token-file). It is kept in this browser tab only.</p>
-    <input id="token" type="password" autocomplete="off" aria-describedby="token-hint" required>
-    <p><button type="submit">Use this token</button></p>
-  </form>
-</section>
+${tokenBox('The master asks for its token', 'Master token', 'The token of the master (its --token-file or $SLUICE_MASTER_TOKEN).')}
 
 <section aria-labelledby="nodes-title">
 <h2 id="nodes-title">Nodes</h2>
@@ -164,7 +159,7 @@ export const MASTER_PAGE = String.raw`<!doctype html>
 <script>
 (() => {
   const $ = (id) => document.getElementById(id);
-  const TOKEN_KEY = 'sluice-master-token';
+${TOKEN_SCRIPT}
   const charts = new Map();
   const WINDOW_S = 300;
   let latest = Date.now() / 1000;
@@ -297,7 +292,7 @@ export const MASTER_PAGE = String.raw`<!doctype html>
 
   async function flows() {
     try {
-      const r = await fetch('/api/flows', { cache: 'no-store' });
+      const r = await authFetch('/api/flows');
       if (r.ok && typeof window.renderFlows === 'function') window.renderFlows($('flow-picture'), await r.json());
     } catch (e) { /* the flow picture is optional */ }
   }
@@ -305,7 +300,7 @@ export const MASTER_PAGE = String.raw`<!doctype html>
   async function tick() {
     if (!paused) {
       try {
-        const r = await fetch('/api/master', { cache: 'no-store' });
+        const r = await authFetch('/api/master');
         if (!r.ok) throw new Error('status ' + r.status);
         render(await r.json());
       } catch (e) {
@@ -321,34 +316,12 @@ export const MASTER_PAGE = String.raw`<!doctype html>
     $('pause').textContent = paused ? 'Resume updates' : 'Pause updates';
   });
 
-  // The token: asked for when a control request gets 401, kept for this tab only.
-  let tokenWaiters = [];
-  function askToken() {
-    $('token-box').hidden = false;
-    $('token').focus();
-    return new Promise((resolve) => tokenWaiters.push(resolve));
-  }
-  $('token-form').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    sessionStorage.setItem(TOKEN_KEY, $('token').value);
-    $('token').value = '';
-    $('token-box').hidden = true;
-    const w = tokenWaiters;
-    tokenWaiters = [];
-    w.forEach((f) => f());
-  });
-
   async function post(path, body) {
-    for (;;) {
-      const headers = { 'content-type': 'application/json', 'x-sluice-request': '1' };
-      const token = sessionStorage.getItem(TOKEN_KEY);
-      if (token) headers.authorization = 'Bearer ' + token;
-      const r = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body), cache: 'no-store' });
-      if (r.status === 401) { await askToken(); continue; }
-      const answer = await r.json();
-      if (!r.ok) throw new Error(answer.error || 'status ' + r.status);
-      return answer;
-    }
+    const headers = { 'content-type': 'application/json', 'x-sluice-request': '1' };
+    const r = await authFetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+    const answer = await r.json();
+    if (!r.ok) throw new Error(answer.error || 'status ' + r.status);
+    return answer;
   }
 
   async function follow(rec, result) {
@@ -356,7 +329,7 @@ export const MASTER_PAGE = String.raw`<!doctype html>
     while (rec.state === 'PENDING' && Date.now() < deadline) {
       result.textContent = 'Command ' + rec.id + ' (' + rec.cmd + ') is running…';
       await sleep(250);
-      const r = await fetch('/api/command?id=' + rec.id, { cache: 'no-store' });
+      const r = await authFetch('/api/command?id=' + rec.id);
       if (r.ok) rec = await r.json();
     }
     return rec;

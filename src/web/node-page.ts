@@ -1,9 +1,12 @@
+import { TOKEN_SCRIPT, TOKEN_STYLE, tokenBox } from './token-prompt.js';
+
 /**
  * A node's status page: one static HTML document with its style and script inline, no framework and
  * no build step. The script reads `/api/report` once a second and fills labelled tables (text set
  * through textContent, never parsed as HTML) and a small SVG chart of events per second. Keyboard
  * users get a pause button; the status line is a polite live region, the tables are not (a screen
- * reader would otherwise read every figure each second).
+ * reader would otherwise read every figure each second). On a port with a token, every read carries
+ * it once given (src/web/token-prompt.ts asks for it on a 401).
  */
 export const NODE_PAGE = `<!doctype html>
 <html lang="en">
@@ -28,6 +31,9 @@ export const NODE_PAGE = `<!doctype html>
   #chart polyline { fill: none; stroke: #1a5fb4; stroke-width: 2; }
   dl { display: grid; grid-template-columns: max-content auto; gap: .1rem 1rem; }
   dt { font-weight: 600; } dd { margin: 0; }
+  .hint { color: #444; margin: .25rem 0; }
+  input { font: inherit; padding: .2rem .4rem; min-width: 20rem; }
+  ${TOKEN_STYLE}
 </style>
 </head>
 <body>
@@ -36,6 +42,8 @@ export const NODE_PAGE = `<!doctype html>
 <p id="status" role="status" aria-live="polite">Loading the report…</p>
 <p><button id="pause" type="button" aria-pressed="false">Pause updates</button>
   <a href="/metrics">Prometheus metrics</a> · <a href="/api/report">report (JSON)</a> · <a href="/api/v1/health">health</a></p>
+
+${tokenBox('This page asks for its token', 'Token', "The token of this status page: the node's --http-token-file or $SLUICE_HTTP_TOKEN, or on a master its --token-file.")}
 
 <h2 id="rate-title">Events per second (read by sources)</h2>
 <svg id="chart" width="600" height="120" viewBox="0 0 600 120" role="img" aria-labelledby="rate-title rate-now">
@@ -69,6 +77,7 @@ export const NODE_PAGE = `<!doctype html>
   let previous;
   let paused = false;
   const $ = (id) => document.getElementById(id);
+${TOKEN_SCRIPT}
   const fmt = (n) => (Number.isInteger(n) ? n.toLocaleString('en') : n.toFixed(1));
   const bytes = (n) => (n >= 1 << 30 ? (n / (1 << 30)).toFixed(1) + ' GiB' : n >= 1 << 20 ? (n / (1 << 20)).toFixed(1) + ' MiB' : n >= 1024 ? (n / 1024).toFixed(1) + ' KiB' : n + ' B');
   function cell(row, text, opts) {
@@ -158,7 +167,7 @@ export const NODE_PAGE = `<!doctype html>
   async function tick() {
     if (!paused) {
       try {
-        const r = await fetch('/api/report', { cache: 'no-store' });
+        const r = await authFetch('/api/report');
         if (!r.ok) throw new Error('status ' + r.status);
         render(await r.json());
       } catch (e) {

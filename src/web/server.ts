@@ -1,5 +1,14 @@
-import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  createServer,
+  get as httpGet,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer, get as httpsGet } from 'node:https';
 import { type AddressInfo, isIP, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { PipelineReport } from '../flow/report.js';
 import { DEFAULT_HEALTH_RULE, type HealthRule, HealthWatch } from './health.js';
@@ -28,6 +37,15 @@ export interface StatusServerOptions {
   everySecond?: (() => void) | undefined;
   /** Connections held at once (default 1024). */
   maxConnections?: number | undefined;
+  /** PEM key and certificate: the port then speaks HTTPS only. */
+  tls?: WebTls | undefined;
+  /**
+   * The token every read of data needs (`Authorization: Bearer TOKEN`); the pages and `/assets/*` load
+   * without it so that they can ask for it, and `/api/v1/health` answers only ok or error without it.
+   */
+  token?: string | undefined;
+  /** More GET routes that are static pages (served without the token), beside `/` and `/assets/*`. */
+  pages?: ReadonlySet<string> | undefined;
   /** How long a connection may stay silent before its first request (default 3000 ms). */
   firstRequestTimeoutMs?: number | undefined;
 }
@@ -63,6 +81,12 @@ export const CONTROL_HEADER = 'x-sluice-request';
 
 /** Largest control body read; a longer one is refused with 413 before it is buffered. */
 export const MAX_CONTROL_BODY_BYTES = 64 * 1024;
+
+/** The key and certificate of an HTTPS web port (PEM). */
+export interface WebTls {
+  key: Buffer | string;
+  cert: Buffer | string;
+}
 
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_FIRST_REQUEST_TIMEOUT_MS = 3000;
@@ -106,10 +130,15 @@ export class StatusServer {
 
   static async start(opts: StatusServerOptions): Promise<StatusServer> {
     let holder: StatusServer | undefined;
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       if (holder) holder.answer(req, res);
       else reply(res, 503, 'text/plain; charset=utf-8', 'starting\n');
-    });
+    };
+    const silent = opts.firstRequestTimeoutMs ?? DEFAULT_FIRST_REQUEST_TIMEOUT_MS;
+    // A TLS client that never finishes its handshake is dropped as soon as a silent plain one.
+    const server: Server = opts.tls
+      ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert, handshakeTimeout: silent }, handler)
+      : createServer(handler);
     server.requestTimeout = 10_000;
     server.headersTimeout = 10_000;
     server.keepAliveTimeout = 5_000;
@@ -118,8 +147,8 @@ export class StatusServer {
     // A client that connects and says nothing would hold its connection until the header timeout (and
     // Node checks that only every few seconds); enough of them would lock everyone out. A silent
     // connection is closed soon instead; once a request arrives, the request timeouts above apply.
-    const silent = opts.firstRequestTimeoutMs ?? DEFAULT_FIRST_REQUEST_TIMEOUT_MS;
-    server.on('connection', (socket: Socket) => {
+    // Over TLS the HTTP parser reads the decrypted socket: its timeout is the one that closes.
+    server.on(opts.tls ? 'secureConnection' : 'connection', (socket: Socket | TLSSocket) => {
       socket.setTimeout(silent);
     });
     server.on('request', (req: IncomingMessage) => {
@@ -146,7 +175,7 @@ export class StatusServer {
   /** The address to print: a wildcard bind is reached through loopback. */
   get url(): string {
     const h = this.opts.host === '0.0.0.0' || this.opts.host === '::' ? '127.0.0.1' : this.opts.host;
-    return `http://${h.includes(':') ? `[${h}]` : h}:${this.port}/`;
+    return `${this.opts.tls ? 'https' : 'http'}://${h.includes(':') ? `[${h}]` : h}:${this.port}/`;
   }
 
   private answer(req: IncomingMessage, res: ServerResponse): void {
@@ -175,23 +204,41 @@ export class StatusServer {
     this.read(req, res, path).catch((e: unknown) => json(res, 500, { error: asSluiceError(e).oneLine() }));
   }
 
+  /** Whether a read may return data: no token is set, or the request carries it. */
+  private authorized(req: IncomingMessage): boolean {
+    const token = this.opts.token;
+    if (token === undefined) return true;
+    const header = req.headers.authorization;
+    return header?.startsWith('Bearer ') === true && sameToken(token, header.slice(7).trim());
+  }
+
   private async read(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     switch (path) {
       case '/':
       case '/index.html':
         reply(res, 200, 'text/html; charset=utf-8', this.opts.page ?? NODE_PAGE);
         return;
+      case '/api/v1/health': {
+        const h = this.health.check(this.opts.snapshot().pipelines);
+        const status = h.healthy ? 'ok' : 'error';
+        // Load balancers probe without the token: they get the verdict, not the reasons.
+        json(res, h.healthy ? 200 : 500, this.authorized(req) ? { status, ...h } : { status });
+        return;
+      }
+    }
+    const open = path.startsWith('/assets/') || this.opts.pages?.has(path) === true;
+    if (!open && !this.authorized(req)) {
+      res.setHeader('www-authenticate', 'Bearer realm="sluice"');
+      json(res, 401, { error: 'wrong or missing token: send Authorization: Bearer <the token>' });
+      return;
+    }
+    switch (path) {
       case '/metrics':
         reply(res, 200, PROMETHEUS_CONTENT_TYPE, prometheusText(this.opts.snapshot()));
         return;
       case '/api/report':
         json(res, 200, this.opts.snapshot());
         return;
-      case '/api/v1/health': {
-        const h = this.health.check(this.opts.snapshot().pipelines);
-        json(res, h.healthy ? 200 : 500, { status: h.healthy ? 'ok' : 'error', ...h });
-        return;
-      }
     }
     const route = this.opts.routes?.get(path);
     if (route === undefined) {
@@ -264,6 +311,13 @@ export function nodeSnapshot(what: {
     process: processFigures(),
     pipelines: what.reports(),
   };
+}
+
+/** Compares in constant time: digests first, so the length of the token does not show either. */
+function sameToken(expected: string, given: string): boolean {
+  const a = createHash('sha256').update(expected).digest();
+  const b = createHash('sha256').update(given).digest();
+  return timingSafeEqual(a, b);
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -349,15 +403,38 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 const MAX_REPORT_BYTES = 64 * 1024 * 1024;
 
+export interface FetchOptions {
+  timeoutMs?: number;
+  /** PEM authority trusted for an https URL (a self-signed certificate); default: the system's. */
+  ca?: Buffer | undefined;
+  /** Sent as `Authorization: Bearer TOKEN`. */
+  token?: string | undefined;
+}
+
+/** What to do about an answer or error of a web port, for the one-line message of `sluice top`. */
+function hint(code: string | number | undefined): string {
+  if (code === 401) return ' (it wants a token: --token-file FILE)';
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
+    return ' (trust its certificate with --ca FILE)';
+  if (code === 'ECONNRESET' || code === 'EPROTO') return ' (is it HTTPS? give https://HOST:PORT)';
+  return '';
+}
+
 /**
- * Reads a node's or master's `/api/report` (for `sluice top`); any failure is a SLUICE_RPC error naming
- * the address. node:http rather than fetch: fetch refuses ports the browsers block (6000, 6665...).
+ * Reads a node's or master's `/api/report` (for `sluice top`), over HTTPS for an https URL; any failure
+ * is a SLUICE_RPC error naming the address. node:http rather than fetch: fetch refuses ports the
+ * browsers block (6000, 6665...).
  */
-export function fetchSnapshot(base: string, timeoutMs = 5_000): Promise<NodeSnapshot> {
+export function fetchSnapshot(base: string, opts: FetchOptions = {}): Promise<NodeSnapshot> {
   const url = new URL('/api/report', base);
+  const timeoutMs = opts.timeoutMs ?? 5_000;
   const fail = (why: string) => new SluiceError('SLUICE_RPC', `${url.host} ${why}`, { retriable: true });
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+  const https = url.protocol === 'https:';
+  const get = https ? httpsGet : httpGet;
   return new Promise<NodeSnapshot>((resolve, reject) => {
-    const req = get(url, { timeout: timeoutMs, headers: { accept: 'application/json' } }, (res) => {
+    const req = get(url, { timeout: timeoutMs, headers, ...(https ? { ca: opts.ca } : {}) }, (res) => {
       const parts: Buffer[] = [];
       let size = 0;
       res.on('data', (d: Buffer) => {
@@ -366,7 +443,8 @@ export function fetchSnapshot(base: string, timeoutMs = 5_000): Promise<NodeSnap
         else parts.push(d);
       });
       res.on('end', () => {
-        if (res.statusCode !== 200) return reject(fail(`answered ${res.statusCode} to /api/report`));
+        if (res.statusCode !== 200)
+          return reject(fail(`answered ${res.statusCode} to /api/report${hint(res.statusCode)}`));
         try {
           resolve(JSON.parse(Buffer.concat(parts).toString('utf8')) as NodeSnapshot);
         } catch {
@@ -376,6 +454,9 @@ export function fetchSnapshot(base: string, timeoutMs = 5_000): Promise<NodeSnap
       res.on('error', (e) => reject(fail(`did not answer: ${e.message}`)));
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (e) => reject(fail(`did not answer: ${(e as NodeJS.ErrnoException).code ?? e.message}`)));
+    req.on('error', (e) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      reject(fail(`did not answer: ${code ?? e.message}${hint(code)}`));
+    });
   });
 }

@@ -63,7 +63,7 @@ test('/metrics counts grow while a flow runs and equal the events delivered at i
   const page = await fetch(node.base);
   assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
   const html = await page.text();
-  assert.match(html, /fetch\('\/api\/report'/);
+  assert.match(html, /authFetch\('\/api\/report'\)/);
   assert.match(html, /<caption>/);
 
   // The end: the feed drained, and the counter equals the lines on disk.
