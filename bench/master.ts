@@ -1,18 +1,20 @@
 // The `master` suite: how many heartbeating nodes one master holds, and how soon a `config` reaches a
 // node. The master is a real `sluice master` process (memory store); the nodes are NodeAgents in this
-// process, each with a runner that reports its logical nodes ACTIVE as soon as it is given them (no
-// pipeline runs: what is measured is the master and its wire), heartbeating once a second over real
-// HTTP on loopback. The fleet grows step by step until heartbeats are late or refused; at the target
-// size a hundred `config` commands are timed from submission to the node running the new spec.
+// process, spread over a few worker threads (bench/master-fleet.ts), each with a runner that reports
+// its logical nodes ACTIVE as soon as it is given them (no pipeline runs: what is measured is the
+// master and its wire), heartbeating once a second over real HTTP on loopback. The fleet grows step by
+// step until heartbeats are late or refused; at the target size a hundred `config` commands are timed
+// from submission to the node running the new spec. The CPU both sides used is printed with each step,
+// so a run where the simulated fleet, not the master, ran short shows itself.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../src/core/logger.js';
+import { Worker } from 'node:worker_threads';
 import { freePort } from '../src/core/ports.js';
-import type { PipelineReport } from '../src/flow/report.js';
 import type { NodeStatus } from '../src/master/master.js';
-import { type LogicalNodeRunner, NodeAgent } from '../src/master/node-agent.js';
 import { callMaster, type MasterAddress } from '../src/master/wire.js';
 import type { Row } from './harness.js';
+import type { FleetCommand, FleetData, FleetEvent } from './master-fleet.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const PERIOD_MS = 1000;
@@ -24,41 +26,79 @@ const CONFIGS = 100;
 const WATCH_PERIODS = 6;
 /** A node whose last answered heartbeat is older than this, when the master is asked, is late. */
 const LATE_MS = 2 * PERIOD_MS;
+/** Worker threads the simulated fleet is spread over. */
+const FLEET_THREADS = 4;
 
-/** Applies nothing: the logical nodes it is given are ACTIVE at once; `applied` hears each spec. */
-class SimulatedRunner implements LogicalNodeRunner {
-  private names: string[] = [];
-  constructor(private readonly applied: (spec: string) => void) {}
-  async apply(spec: string): Promise<void> {
-    this.names = [...spec.matchAll(/^(\S+) :/gm)].map((m) => m[1]!);
-    this.applied(spec);
+/** The simulated fleet: worker threads, each running a slice of the nodes. */
+class Fleet {
+  private readonly workers: Worker[] = [];
+  private readonly counts = new SharedArrayBuffer(8);
+  size = 0;
+  constructor(heartbeat: MasterAddress, onApplied: (marker: number, at: number) => void) {
+    for (let i = 0; i < FLEET_THREADS; i++) {
+      const data: FleetData = { heartbeat, periodMs: PERIOD_MS, counts: this.counts };
+      const w = new Worker(new URL('./master-fleet.mjs', import.meta.url), { workerData: data });
+      w.on('message', (e: FleetEvent) => {
+        if (e.type === 'applied') onApplied(e.marker, e.at);
+      });
+      w.on('error', (e) => console.error(`fleet thread: ${e.message}`));
+      this.workers.push(w);
+    }
   }
-  reports(): PipelineReport[] {
-    return this.names.map((name) => ({
-      name,
-      kind: 'logical-node',
-      state: 'ACTIVE',
-      version: 1,
-      components: [],
-    }));
+  /** Busy answers and failed heartbeats so far. */
+  tally(): { busy: number; failing: number } {
+    const c = new Int32Array(this.counts);
+    return { busy: Atomics.load(c, 0), failing: Atomics.load(c, 1) };
   }
-  async stop(): Promise<void> {}
-}
-
-/** Counts what the nodes say instead of printing it: busy answers and failed heartbeats. */
-function countingLogger(counts: { busy: number; failing: number }): Logger {
-  const warn = (m: string) => {
-    if (/is busy/.test(m)) counts.busy++;
-    if (/failing|did not answer/.test(m)) counts.failing++;
-  };
-  const quiet = () => {};
-  const logger: Logger = { debug: quiet, info: quiet, warn, error: warn, child: () => logger };
-  return logger;
+  /** Starts nodes up to `size`, each at a random moment within `spreadMs`. */
+  grow(size: number, spreadMs: number): void {
+    const per = Math.ceil((size - this.size) / this.workers.length);
+    this.workers.forEach((w, i) => {
+      const from = this.size + i * per;
+      const to = Math.min(size, from + per);
+      if (from < to) w.postMessage({ type: 'grow', from, to, spreadMs } satisfies FleetCommand);
+    });
+    this.size = size;
+  }
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 30_000);
+            w.on('message', (e: FleetEvent) => {
+              if (e.type === 'stopped') {
+                clearTimeout(timer);
+                resolve();
+              }
+            });
+            w.postMessage({ type: 'stop' } satisfies FleetCommand);
+          }),
+      ),
+    );
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }
 
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
+};
+
+/** CPU seconds (user + system) a process used so far, from /proc (Linux). */
+function processCpu(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const ownCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,6 +114,10 @@ async function startMaster(): Promise<{
   const child = spawn(
     process.execPath,
     [
+      // SLUICE_BENCH_PROFILE=DIR: the master writes a CPU profile there when it stops.
+      ...(process.env.SLUICE_BENCH_PROFILE
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.SLUICE_BENCH_PROFILE]
+        : []),
       join(ROOT, 'bin', 'sluice.js'),
       'master',
       '--store',
@@ -117,24 +161,23 @@ interface Step {
   joinMs: number;
   joinFailed: number;
   joinBusy: number;
+  /** Cores the master and the bench process (the simulated fleet) used while watched. */
+  masterCores: number;
+  benchCores: number;
 }
 
 export async function benchMaster(): Promise<Row[]> {
   const master = await startMaster();
-  const counts = { busy: 0, failing: 0 };
-  const logger = countingLogger(counts);
-  const agents: NodeAgent[] = [];
   /** Submission time of each timed config, by its marker, and how long it took to reach its node. */
   const submitted = new Map<number, number>();
   const took: number[] = [];
-  const onApply = (spec: string) => {
-    const m = /asciisynth\((\d+), 7\)/.exec(spec);
-    const t0 = m ? submitted.get(Number(m[1])) : undefined;
+  const fleet = new Fleet(master.heartbeat, (marker, at) => {
+    const t0 = submitted.get(marker);
     if (t0 !== undefined) {
-      submitted.delete(Number(m![1]));
-      took.push(Date.now() - t0);
+      submitted.delete(marker);
+      took.push(at - t0);
     }
-  };
+  });
   const steps: Step[] = [];
   let configured = false;
   try {
@@ -142,21 +185,10 @@ export async function benchMaster(): Promise<Row[]> {
       // The new nodes join at JOIN_RATE a second, as a fleet rolled out host by host: a first join is
       // a store write costing time in the size of the state, so a whole fleet joining in the same
       // second stalls the master (the figure of the last row).
-      const from = agents.length;
+      const from = fleet.size;
       const spreadMs = Math.max(PERIOD_MS, ((size - from) / JOIN_RATE) * 1000);
-      for (let i = from; i < size; i++) {
-        const agent = new NodeAgent({
-          physical: `sim${i}`,
-          host: 'bench',
-          masters: [master.heartbeat],
-          periodMs: PERIOD_MS,
-          logger,
-          runner: new SimulatedRunner(onApply),
-        });
-        agents.push(agent);
-        setTimeout(() => agent.start(), Math.random() * spreadMs);
-      }
-      const beforeJoin = { ...counts };
+      fleet.grow(size, spreadMs);
+      const beforeJoin = fleet.tally();
       // Every new node joins first (a join is written to the store: the costly part), then the fleet's
       // state is asked once a period.
       const joinStart = Date.now();
@@ -167,10 +199,12 @@ export async function benchMaster(): Promise<Row[]> {
         await sleep(PERIOD_MS / 4);
       }
       const joinMs = Date.now() - joinStart;
-      const joinFailed = counts.failing - beforeJoin.failing;
-      const joinBusy = counts.busy - beforeJoin.busy;
+      const joined = fleet.tally();
+      const joinFailed = joined.failing - beforeJoin.failing;
+      const joinBusy = joined.busy - beforeJoin.busy;
       await sleep(PERIOD_MS);
-      const before = { ...counts };
+      const before = fleet.tally();
+      const cpu0 = { master: processCpu(master.child.pid!), bench: ownCpu(), at: Date.now() };
       let lateMax = 0;
       const ages: number[] = [];
       for (let k = 0; k < WATCH_PERIODS; k++) {
@@ -182,7 +216,11 @@ export async function benchMaster(): Promise<Row[]> {
         lateMax = Math.max(lateMax, late);
         for (const s of mine) ages.push(now - s.lastSeen);
       }
+      const wall = (Date.now() - cpu0.at) / 1000;
+      const counts = fleet.tally();
       const step: Step = {
+        masterCores: (processCpu(master.child.pid!) - cpu0.master) / wall,
+        benchCores: (ownCpu() - cpu0.bench) / wall,
         nodes: size,
         lateMax,
         busy: counts.busy - before.busy,
@@ -194,7 +232,7 @@ export async function benchMaster(): Promise<Row[]> {
       };
       steps.push(step);
       console.log(
-        `  ${size} nodes (${size - from} joined in ${joinMs} ms, meanwhile ${joinFailed} failed and ${joinBusy} told to come back): ${lateMax} late at worst, ${step.busy} told to come back, ${step.failing} failed heartbeats, p99 time since the last heartbeat ${step.ageP99} ms`,
+        `  ${size} nodes (${size - from} joined in ${joinMs} ms, meanwhile ${joinFailed} failed and ${joinBusy} told to come back): ${lateMax} late at worst, ${step.busy} told to come back, ${step.failing} failed heartbeats, p99 time since the last heartbeat ${step.ageP99} ms; cores used: master ${step.masterCores.toFixed(2)}, simulated fleet ${step.benchCores.toFixed(2)}`,
       );
       if (size === TARGET || (!configured && (lateMax > 0 || step.busy > 0 || step.failing > 0))) {
         configured = true;
@@ -213,7 +251,7 @@ export async function benchMaster(): Promise<Row[]> {
       if (lateMax > size / 100 || step.busy > 0 || step.failing > 0) break;
     }
   } finally {
-    await Promise.all(agents.map((a) => a.stop()));
+    await fleet.stop();
     master.child.kill('SIGTERM');
   }
   const held = steps.filter((s) => s.lateMax <= s.nodes / 100 && s.busy === 0 && s.failing === 0);

@@ -20,6 +20,7 @@ import {
   StoreConflict,
 } from './store.js';
 import { retranslate, translationOf } from './translate.js';
+import { Undo } from './undo.js';
 
 /** Checks a spec completely (names, arguments) without running it; throws a placed SluiceError. */
 export type SpecChecker = (spec: Spec, file: string) => void;
@@ -129,13 +130,24 @@ export class Master {
   /** First heartbeats waiting for the next join batch, by physical node (the first one counts). */
   private readonly joining = new Map<string, Heartbeat>();
   /** The queued batch the heartbeats in `joining` wait for. */
-  private joinBatch: Promise<void> | undefined;
+  private joinBatch: Promise<unknown> | undefined;
+  /** The undo record of the change being applied (undefined: no change runs). */
+  private undo: Undo | undefined;
+  /** Undo records of the changes applied and not yet durable, oldest first (unshared stores). */
+  private unsaved: Undo[] = [];
+  /** Changes applied since the save in flight began: the next save holds them. */
+  private waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** The save loop, while changes wait to be durable. */
+  private saving: Promise<void> | undefined;
+  /** Commands run but not finished (waiting for their save), so `idle` waits for them too. */
+  private readonly finishing = new Set<Promise<void>>();
 
   constructor(private readonly opts: MasterOptions) {
     this.now = opts.now ?? Date.now;
     this.ready = opts.store.load().then((d) => {
       this.data = d;
       // A state stored before translations existed gets them now; saved with the next change.
+      translationOf(this.data);
       this.translate();
     });
     this.queue = this.ready.catch(() => undefined);
@@ -146,6 +158,7 @@ export class Master {
   private async reload(): Promise<void> {
     try {
       this.data = await this.opts.store.load();
+      translationOf(this.data);
     } catch (e) {
       this.opts.logger.warn(`reloading the master state: ${asSluiceError(e).oneLine()}`);
     }
@@ -162,23 +175,104 @@ export class Master {
   }
 
   /**
-   * Applies a change to the state and saves it. With a shared store the state is loaded first (another
-   * master may have changed it), and a save that lost the race to another master's runs the change
-   * again on the newer state. A change that throws, or cannot be saved, leaves the state as it was.
+   * Applies a change to the state and saves it; resolves with what the change returned once the state
+   * holding it is durable. The change runs after everything queued before it.
    */
-  private async mutate<T>(change: () => T): Promise<T> {
-    // A state that could not be loaded must not be overwritten by one built from nothing.
+  private async mutate<T>(change: () => T, translate: (out: T) => boolean = () => true): Promise<T> {
+    if (this.opts.store.shared) return this.serially(() => this.mutateShared(change, translate));
+    const out = await this.serially(async () => {
+      // A state that could not be loaded must not be overwritten by one built from nothing.
+      await this.ready;
+      return { out: this.apply(change, translate) };
+    });
+    await this.durable();
+    return out.out;
+  }
+
+  /**
+   * Runs a change on the state in memory, with its undo record, and translates again when the change
+   * may have touched a translation (`translate`): a change that throws is taken back at once.
+   */
+  private apply<T>(change: () => T, translate: (out: T) => boolean): T {
+    const undo = new Undo();
+    this.undo = undo;
+    try {
+      const out = change();
+      if (translate(out)) this.translate();
+      if (!undo.empty) this.unsaved.push(undo);
+      return out;
+    } catch (e) {
+      undo.undo();
+      this.derive();
+      throw e;
+    } finally {
+      this.undo = undefined;
+    }
+  }
+
+  /** Keeps `obj[key]` in the undo record of the change being applied, before the change writes it. */
+  private keep<O extends object>(obj: O, key: string & keyof O): void;
+  private keep(obj: Record<string, unknown>, key: string): void;
+  private keep(obj: object, key: string): void {
+    this.undo?.keep(obj as Record<string, unknown>, key);
+  }
+
+  /**
+   * Group commit: resolves once a save begun after this call is durable. While one save is in flight,
+   * the changes applied meanwhile wait together for the next, so a busy master writes its state once
+   * per save time, not once per change; each change is still answered only once it is durable.
+   */
+  private durable(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.saving ??= this.saveLoop();
+    });
+  }
+
+  private async saveLoop(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const group = this.waiting;
+      this.waiting = [];
+      const held = this.unsaved;
+      this.unsaved = [];
+      try {
+        // The store reads the state before its save returns: the changes applied from here on are not in it.
+        await this.opts.store.save(this.data);
+        for (const w of group) w.resolve();
+      } catch (e) {
+        // The changes applied since were built on the ones that could not be saved: all are taken back,
+        // newest first, and fail with the store's error.
+        const all = [...held, ...this.unsaved];
+        for (let i = all.length - 1; i >= 0; i--) all[i]!.undo();
+        this.unsaved = [];
+        this.derive();
+        const failed = [...group, ...this.waiting];
+        this.waiting = [];
+        for (const w of failed) w.reject(e);
+      }
+    }
+    this.saving = undefined;
+  }
+
+  /**
+   * A shared store: the state is loaded first (another master may have changed it), and a save that
+   * lost the race to another master's runs the change again on the newer state. A change that throws,
+   * or cannot be saved, leaves the state as it was.
+   */
+  private async mutateShared<T>(change: () => T, translate: (out: T) => boolean): Promise<T> {
     await this.ready;
     for (let attempt = 1; ; attempt++) {
-      if (this.opts.store.shared) this.data = await this.opts.store.load();
-      const before = structuredClone(this.data);
+      this.data = await this.opts.store.load();
+      translationOf(this.data);
+      const out = this.apply(change, translate);
+      const undo = this.unsaved;
+      this.unsaved = [];
       try {
-        const out = change();
-        this.translate();
         await this.opts.store.save(this.data);
         return out;
       } catch (e) {
-        this.data = before;
+        for (let i = undo.length - 1; i >= 0; i--) undo[i]!.undo();
+        this.derive();
         if (!(e instanceof StoreConflict) || attempt >= 10) throw e;
       }
     }
@@ -189,6 +283,25 @@ export class Master {
    * the store gave it an id.
    */
   submit(cmd: string, args: readonly string[]): Promise<CommandRecord> {
+    return this.enqueue(cmd, args).logged;
+  }
+
+  /** Runs a command and resolves with its record once it SUCCEEDED or FAILED. */
+  async exec(cmd: string, args: readonly string[]): Promise<CommandRecord> {
+    const { logged, finished } = this.enqueue(cmd, args);
+    await finished;
+    return logged;
+  }
+
+  /**
+   * Queues a command: `logged` resolves with its record once the store gave it an id, `finished` once
+   * it SUCCEEDED or FAILED. The queue moves on to the next command as soon as a change is applied in
+   * memory; the command itself finishes once its save is durable (group commit, `durable`).
+   */
+  private enqueue(
+    cmd: string,
+    args: readonly string[],
+  ): { logged: Promise<CommandRecord>; finished: Promise<void> } {
     const rec: CommandRecord = {
       id: 0,
       cmd,
@@ -201,19 +314,16 @@ export class Master {
       rec.id = id;
       return rec;
     });
-    void this.serially(async () => {
+    const finished = this.serially(async () => {
       await logged;
-      await this.run(rec);
-      await this.opts.store.history.update(rec);
-    }).catch((e) => this.opts.logger.warn(`command ${rec.cmd}: ${asSluiceError(e).oneLine()}`));
-    return logged;
-  }
-
-  /** Runs a command and resolves with its record once it SUCCEEDED or FAILED. */
-  async exec(cmd: string, args: readonly string[]): Promise<CommandRecord> {
-    const rec = await this.submit(cmd, args);
-    await this.queue;
-    return rec;
+      return this.run(rec);
+    })
+      .then(({ saved }) => saved)
+      .then(() => this.opts.store.history.update(rec))
+      .catch((e) => this.opts.logger.warn(`command ${rec.cmd}: ${asSluiceError(e).oneLine()}`));
+    this.finishing.add(finished);
+    void finished.finally(() => this.finishing.delete(finished));
+    return { logged, finished };
   }
 
   command(id: number): Promise<CommandRecord | undefined> {
@@ -225,7 +335,12 @@ export class Master {
     return this.opts.store.history.recent(n);
   }
 
-  private async run(rec: CommandRecord): Promise<void> {
+  /**
+   * Runs a command in the queue; resolves with `saved`, its end: a change waits there for its save
+   * (outside the queue, so the next command's change joins the same save); anything else has ended.
+   * (`saved` is wrapped: a promise returned as such would hold the queue until the save.)
+   */
+  private async run(rec: CommandRecord): Promise<{ saved: Promise<void> }> {
     const def = Object.hasOwn(COMMANDS, rec.cmd) ? COMMANDS[rec.cmd] : undefined;
     try {
       if (def === undefined)
@@ -239,10 +354,40 @@ export class Master {
           'SLUICE_CONFIG',
           `${rec.cmd} takes ${min === max ? min : `${min} to ${max}`} argument(s): ${def.usage}`,
         );
-      rec.message = def.mutates ? await this.mutate(() => def.run(this, rec.args)) : def.run(this, rec.args);
-      rec.state = 'SUCCEEDED';
+      if (!def.mutates) this.ended(rec, def.run(this, rec.args));
+      else if (this.opts.store.shared)
+        this.ended(
+          rec,
+          await this.mutateShared(
+            () => def.run(this, rec.args),
+            () => true,
+          ),
+        );
+      else {
+        await this.ready;
+        const message = this.apply(
+          () => def.run(this, rec.args),
+          () => true,
+        );
+        const saved = this.durable().then(
+          () => this.ended(rec, message),
+          (e: unknown) => this.ended(rec, e),
+        );
+        return { saved };
+      }
     } catch (e) {
-      rec.message = asSluiceError(e).oneLine();
+      this.ended(rec, e);
+    }
+    return { saved: Promise.resolve() };
+  }
+
+  /** A command's end: its message (SUCCEEDED) or its error (FAILED), logged. */
+  private ended(rec: CommandRecord, outcome: unknown): void {
+    if (typeof outcome === 'string') {
+      rec.message = outcome;
+      rec.state = 'SUCCEEDED';
+    } else {
+      rec.message = asSluiceError(outcome).oneLine();
       rec.state = 'FAILED';
     }
     const line = `command ${rec.id} ${rec.cmd} ${rec.state}${rec.message ? `: ${rec.message}` : ''}`;
@@ -300,11 +445,14 @@ export class Master {
     const prior = this.data.configs[c.name];
     if (prior !== undefined) {
       const past = [...(this.data.past[c.name] ?? []), prior];
+      this.keep(this.data.past, c.name);
       this.data.past[c.name] = past.slice(-PAST_LIMIT);
     }
+    this.keep(this.data, 'nextVersion');
     const next: LogicalConfig = { ...c, version: this.data.nextVersion++, time: this.now() };
+    this.keep(this.data.configs, c.name);
     this.data.configs[c.name] = next;
-    this.data.decommissioned = this.data.decommissioned.filter((d) => d !== c.name);
+    this.undecommission(c.name);
     return next;
   }
 
@@ -339,6 +487,9 @@ export class Master {
     for (const name of names) {
       const c = this.data.configs[name];
       if (c === undefined) throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${name}"`);
+      this.keep(this.data, 'nextVersion');
+      this.keep(c, 'version');
+      this.keep(c, 'time');
       c.version = this.data.nextVersion++;
       c.time = this.now();
     }
@@ -376,8 +527,10 @@ export class Master {
         `logical node "${logical}" is already mapped to "${at}" (unmap ${at} ${logical} first)`,
       );
     const list = this.data.mappings[physical] ?? [];
+    this.keep(this.data.mappings, physical);
     this.data.mappings[physical] = [...list, logical];
-    this.data.decommissioned = this.data.decommissioned.filter((d) => d !== logical);
+    this.undecommission(logical);
+    this.keep(translationOf(this.data).flows, logical);
     setFlow(translationOf(this.data), logical, flow);
     return `${logical} mapped to ${physical}${flow === undefined ? '' : ` in flow ${flow}`}`;
   }
@@ -386,6 +539,7 @@ export class Master {
     const list = this.data.mappings[physical];
     if (list === undefined || !list.includes(logical))
       throw new SluiceError('SLUICE_CONFIG', `logical node "${logical}" is not mapped to "${physical}"`);
+    this.keep(this.data.mappings, physical);
     this.data.mappings[physical] = list.filter((l) => l !== logical);
     this.status.delete(logical);
     return `${logical} unmapped from ${physical}`;
@@ -396,6 +550,7 @@ export class Master {
     for (const physical of Object.keys(this.data.mappings)) {
       n += this.data.mappings[physical]!.length;
       for (const l of this.data.mappings[physical]!) this.status.delete(l);
+      this.keep(this.data.mappings, physical);
       this.data.mappings[physical] = [];
     }
     return `unmapped ${n} logical node(s)`;
@@ -405,13 +560,29 @@ export class Master {
     const at = this.mappedTo(logical);
     if (this.data.configs[logical] === undefined && at === undefined)
       throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${logical}"`);
+    this.keep(this.data.configs, logical);
     delete this.data.configs[logical];
+    this.keep(this.data.past, logical);
     delete this.data.past[logical];
+    this.keep(translationOf(this.data).flows, logical);
     setFlow(translationOf(this.data), logical, undefined);
-    if (at !== undefined) this.data.mappings[at] = this.data.mappings[at]!.filter((l) => l !== logical);
-    if (!this.data.decommissioned.includes(logical)) this.data.decommissioned.push(logical);
+    if (at !== undefined) {
+      this.keep(this.data.mappings, at);
+      this.data.mappings[at] = this.data.mappings[at]!.filter((l) => l !== logical);
+    }
+    if (!this.data.decommissioned.includes(logical)) {
+      this.keep(this.data, 'decommissioned');
+      this.data.decommissioned = [...this.data.decommissioned, logical];
+    }
     this.status.delete(logical);
     return `${logical} decommissioned`;
+  }
+
+  /** A logical node configured or spawned again is no longer reported DECOMMISSIONED. */
+  private undecommission(logical: string): void {
+    if (!this.data.decommissioned.includes(logical)) return;
+    this.keep(this.data, 'decommissioned');
+    this.data.decommissioned = this.data.decommissioned.filter((d) => d !== logical);
   }
 
   private mappedTo(logical: string): string | undefined {
@@ -484,7 +655,15 @@ export class Master {
    * request that carried them is answered, so the node forgets them only once any master can answer.
    */
   acknowledge(tags: readonly string[]): Promise<void> {
-    return this.serially(() => this.mutate(() => recordAcks(this.data, tags, this.now(), this.ackBounds)));
+    return this.mutate(
+      () => {
+        // The table is copied, not kept key by key: its order is the age order expiry relies on.
+        this.keep(this.data, 'acks');
+        this.data.acks = { ...this.data.acks };
+        recordAcks(this.data, tags, this.now(), this.ackBounds);
+      },
+      () => false,
+    );
   }
 
   /** The tags of `tags` that are acknowledged: what an agent asks before deleting its logged groups. */
@@ -495,52 +674,82 @@ export class Master {
 
   /**
    * Joins go in batches: every first heartbeat that arrives while a change runs (or before the queued
-   * batch starts) is written with the others in one change, so a fleet joining at once pays one state
-   * copy, translation and store write per batch, not per node. The batch yields to the event loop
-   * before it starts, so the steady heartbeats of the nodes already joined are answered in between.
-   * The node's address goes in the same write.
+   * batch starts) is written with the others in one change, so a fleet joining at once pays one
+   * translation and store write per batch, not per node (and no translation at all when the nodes that
+   * joined have no configuration yet: nothing translated can name them). The batch yields to the event
+   * loop before it is queued, so the steady heartbeats of the nodes already joined are answered in
+   * between. The node's address goes in the same write.
    */
   private joinSoon(hb: Heartbeat): Promise<void> {
     if (!this.joining.has(hb.physical)) this.joining.set(hb.physical, hb);
-    this.joinBatch ??= this.serially(async () => {
-      await nextTurn();
-      const batch = [...this.joining.values()];
-      this.joining.clear();
-      this.joinBatch = undefined;
-      await this.mutate(() => {
-        for (const b of batch) {
-          this.join(b);
-          if (b.address !== undefined) translationOf(this.data).addresses[b.physical] = b.address;
-        }
-      });
-    });
-    return this.joinBatch;
+    const batch = (this.joinBatch ??= nextTurn().then(() =>
+      this.mutate(
+        () => {
+          const batch = [...this.joining.values()];
+          this.joining.clear();
+          this.joinBatch = undefined;
+          const mapped = new Set<string>();
+          for (const physical in this.data.mappings)
+            for (const l of this.data.mappings[physical]!) mapped.add(l);
+          for (const b of batch) {
+            this.join(b, mapped);
+            if (b.address !== undefined) this.setAddress(b.physical, b.address);
+          }
+          return batch.map((b) => b.physical);
+        },
+        (joined) => joined.some((p) => this.runsConfigured(p)),
+      ),
+    ));
+    return batch.then(() => undefined);
   }
 
   /** A physical node seen for the first time (by any master sharing the store) gets its mapping. */
-  private join(hb: Heartbeat): void {
+  private join(hb: Heartbeat, mapped: Set<string>): void {
     if (this.data.mappings[hb.physical] !== undefined) return;
-    const free = this.mappedTo(hb.physical) === undefined && !this.data.decommissioned.includes(hb.physical);
+    const free = !mapped.has(hb.physical) && !this.data.decommissioned.includes(hb.physical);
+    this.keep(this.data.mappings, hb.physical);
     this.data.mappings[hb.physical] = free ? [hb.physical] : [];
+    if (free) mapped.add(hb.physical);
     this.opts.logger.info(
       `physical node ${hb.physical} (${hb.host}) joined${free ? `: logical node ${hb.physical} mapped to it` : ''}`,
     );
+  }
+
+  private setAddress(physical: string, address: string): void {
+    const addresses = translationOf(this.data).addresses;
+    this.keep(addresses, physical);
+    addresses[physical] = address;
+  }
+
+  /**
+   * Whether a logical node on `physical` is configured: only then can its mapping or address appear in
+   * a translation (a logicalSink to it, an auto chain over it, a port assigned on it).
+   */
+  private runsConfigured(physical: string): boolean {
+    return (this.data.mappings[physical] ?? []).some((l) => this.data.configs[l] !== undefined);
   }
 
   // --- translations -----------------------------------------------------------------------------
 
   /** Translates every configuration again (translate.ts); true when a node's translation changed. */
   private translate(): boolean {
+    const undo = this.undo;
     const changed = retranslate(this.data, {
       basePort: this.opts.basePort ?? 35853,
       lost: this.lostCollectors(),
+      ...(undo !== undefined ? { keep: (o: Record<string, unknown>, k: string) => undo.keep(o, k) } : {}),
     });
+    this.derive();
+    if (changed.length > 0) this.opts.logger.info(`translated again: ${changed.join(', ')}`);
+    return changed.length > 0;
+  }
+
+  /** What the master derives from the state: its collectors, and which of them were lost. */
+  private derive(): void {
     this.collectors = Object.values(this.data.configs)
       .filter((c) => /^collectorSource\b/.test(c.source))
       .map((c) => c.name);
     this.lostKey = [...this.lostCollectors()].join(',');
-    if (changed.length > 0) this.opts.logger.info(`translated again: ${changed.join(', ')}`);
-    return changed.length > 0;
   }
 
   /** Collectors whose node missed its heartbeats: the auto chains leave them out until they return. */
@@ -562,17 +771,16 @@ export class Master {
    */
   private async watchCollectors(): Promise<void> {
     if ([...this.lostCollectors()].join(',') === this.lostKey) return;
-    await this.serially(() => this.mutate(() => undefined));
+    await this.mutate(() => undefined);
   }
 
   /** The address a physical node's peers reach it at: where its heartbeats come from. */
   private async learnAddress(hb: Heartbeat): Promise<void> {
     const address = hb.address;
     if (address === undefined || translationOf(this.data).addresses[hb.physical] === address) return;
-    await this.serially(() =>
-      this.mutate(() => {
-        translationOf(this.data).addresses[hb.physical] = address;
-      }),
+    await this.mutate(
+      () => this.setAddress(hb.physical, address),
+      () => this.runsConfigured(hb.physical),
     );
   }
 
@@ -634,8 +842,10 @@ export class Master {
   }
 
   /** Resolves once every command submitted so far has run. */
-  idle(): Promise<void> {
-    return this.queue;
+  async idle(): Promise<void> {
+    await this.queue;
+    await Promise.all([...this.finishing]);
+    await this.saving;
   }
 }
 
