@@ -196,7 +196,7 @@ export async function benchMaster(): Promise<Row[]> {
         const status = await callMaster<NodeStatus[]>(master.admin, 'GET', '/status', undefined, 30_000);
         if (status.filter((s) => s.name.startsWith('sim')).length >= size || Date.now() - joinStart > 120_000)
           break;
-        await sleep(PERIOD_MS / 4);
+        await sleep(PERIOD_MS / 2);
       }
       const joinMs = Date.now() - joinStart;
       const joined = fleet.tally();

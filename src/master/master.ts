@@ -139,6 +139,12 @@ export class Master {
   private waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   /** The save loop, while changes wait to be durable. */
   private saving: Promise<void> | undefined;
+  /**
+   * Every logical node mapped to some physical node, for the join batches (a newcomer takes its own
+   * name only when no one has it). Joins keep it up to date; any other change drops it, to be built
+   * again at the next join batch.
+   */
+  private mapped: Set<string> | undefined;
   /** Commands run but not finished (waiting for their save), so `idle` waits for them too. */
   private readonly finishing = new Set<Promise<void>>();
 
@@ -146,6 +152,7 @@ export class Master {
     this.now = opts.now ?? Date.now;
     this.ready = opts.store.load().then((d) => {
       this.data = d;
+      this.mapped = undefined;
       // A state stored before translations existed gets them now; saved with the next change.
       translationOf(this.data);
       this.translate();
@@ -158,6 +165,7 @@ export class Master {
   private async reload(): Promise<void> {
     try {
       this.data = await this.opts.store.load();
+      this.mapped = undefined;
       translationOf(this.data);
     } catch (e) {
       this.opts.logger.warn(`reloading the master state: ${asSluiceError(e).oneLine()}`);
@@ -178,12 +186,16 @@ export class Master {
    * Applies a change to the state and saves it; resolves with what the change returned once the state
    * holding it is durable. The change runs after everything queued before it.
    */
-  private async mutate<T>(change: () => T, translate: (out: T) => boolean = () => true): Promise<T> {
+  private async mutate<T>(
+    change: () => T,
+    translate: (out: T) => boolean = () => true,
+    joins = false,
+  ): Promise<T> {
     if (this.opts.store.shared) return this.serially(() => this.mutateShared(change, translate));
     const out = await this.serially(async () => {
       // A state that could not be loaded must not be overwritten by one built from nothing.
       await this.ready;
-      return { out: this.apply(change, translate) };
+      return { out: this.apply(change, translate, joins) };
     });
     await this.durable();
     return out.out;
@@ -193,9 +205,10 @@ export class Master {
    * Runs a change on the state in memory, with its undo record, and translates again when the change
    * may have touched a translation (`translate`): a change that throws is taken back at once.
    */
-  private apply<T>(change: () => T, translate: (out: T) => boolean): T {
+  private apply<T>(change: () => T, translate: (out: T) => boolean, joins = false): T {
     const undo = new Undo();
     this.undo = undo;
+    if (!joins) this.mapped = undefined;
     try {
       const out = change();
       if (translate(out)) this.translate();
@@ -208,6 +221,15 @@ export class Master {
     } finally {
       this.undo = undefined;
     }
+  }
+
+  /** A change was taken back: what the master derives from the state is derived again. */
+  private derive(): void {
+    this.mapped = undefined;
+    this.collectors = Object.values(this.data.configs)
+      .filter((c) => /^collectorSource\b/.test(c.source))
+      .map((c) => c.name);
+    this.lostKey = [...this.lostCollectors()].join(',');
   }
 
   /** Keeps `obj[key]` in the undo record of the change being applied, before the change writes it. */
@@ -688,9 +710,7 @@ export class Master {
           const batch = [...this.joining.values()];
           this.joining.clear();
           this.joinBatch = undefined;
-          const mapped = new Set<string>();
-          for (const physical in this.data.mappings)
-            for (const l of this.data.mappings[physical]!) mapped.add(l);
+          const mapped = this.mappedLogicals();
           for (const b of batch) {
             this.join(b, mapped);
             if (b.address !== undefined) this.setAddress(b.physical, b.address);
@@ -698,9 +718,19 @@ export class Master {
           return batch.map((b) => b.physical);
         },
         (joined) => joined.some((p) => this.runsConfigured(p)),
+        true,
       ),
     ));
     return batch.then(() => undefined);
+  }
+
+  private mappedLogicals(): Set<string> {
+    if (this.mapped === undefined) {
+      this.mapped = new Set();
+      for (const physical in this.data.mappings)
+        for (const l of this.data.mappings[physical]!) this.mapped.add(l);
+    }
+    return this.mapped;
   }
 
   /** A physical node seen for the first time (by any master sharing the store) gets its mapping. */
@@ -739,17 +769,12 @@ export class Master {
       lost: this.lostCollectors(),
       ...(undo !== undefined ? { keep: (o: Record<string, unknown>, k: string) => undo.keep(o, k) } : {}),
     });
-    this.derive();
-    if (changed.length > 0) this.opts.logger.info(`translated again: ${changed.join(', ')}`);
-    return changed.length > 0;
-  }
-
-  /** What the master derives from the state: its collectors, and which of them were lost. */
-  private derive(): void {
     this.collectors = Object.values(this.data.configs)
       .filter((c) => /^collectorSource\b/.test(c.source))
       .map((c) => c.name);
     this.lostKey = [...this.lostCollectors()].join(',');
+    if (changed.length > 0) this.opts.logger.info(`translated again: ${changed.join(', ')}`);
+    return changed.length > 0;
   }
 
   /** Collectors whose node missed its heartbeats: the auto chains leave them out until they return. */

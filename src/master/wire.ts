@@ -124,6 +124,8 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
   });
 }
 
+const NO_QUERY = new URLSearchParams();
+
 export async function startControlServer(
   what: string,
   opts: ControlServerOptions,
@@ -184,11 +186,15 @@ export async function startControlServer(
           return;
         }
       }
-      const url = new URL(req.url ?? '/', 'http://master');
+      // A heartbeat has no query: a URL object is made only for a request that has one.
+      const target = req.url ?? '/';
+      const q = target.indexOf('?');
+      const url = q < 0 ? undefined : new URL(target, 'http://master');
+      const path = url?.pathname ?? target;
       const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
       send(
         res,
-        await route(req.method ?? 'GET', url.pathname, body, url.searchParams, peer),
+        await route(req.method ?? 'GET', path, body, url?.searchParams ?? NO_QUERY, peer),
         open > keepAlive,
       );
     } catch (e) {
