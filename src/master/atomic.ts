@@ -31,7 +31,8 @@ export function atomicWrite(file: string, text: string): void {
 
 /**
  * `atomicWrite` off the event loop: the same steps through the thread pool, so the heartbeats a master
- * answers go on while its state file is written and fsynced.
+ * answers go on while its state file is written and fsynced (on a disk busy with other writers, even
+ * the write into the page cache can block for long).
  */
 export async function atomicWriteAsync(file: string, text: string): Promise<void> {
   const tmp = `${file}.tmp`;

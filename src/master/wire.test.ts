@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { waitFor } from '../../test/support/wait.js';
 import { memoryLogger } from '../core/logger.js';
@@ -8,6 +8,7 @@ import { Master } from './master.js';
 import { NodeAgent } from './node-agent.js';
 import { MasterServer } from './server.js';
 import { MemoryStore } from './store.js';
+import { callMaster } from './wire.js';
 
 const logger = memoryLogger();
 
@@ -112,4 +113,36 @@ test('past its keep-alive bound, the heartbeat port closes the connection of eac
   const kept = await open(server.heartbeat.port);
   t.after(() => void kept.destroy());
   assert.match(await heartbeatOn(kept, 'bound9'), /^connection: keep-alive$/im);
+});
+
+test('a kept connection the master closed as a call went out is not a failure: the call is made again', async (t) => {
+  // A stand-in master: answers the first request of each connection and keeps it open, then resets
+  // the connection when a second request comes on it (an idle connection closed at that instant).
+  let accepted = 0;
+  const server = createServer((sock) => {
+    accepted++;
+    let text = '';
+    let served = 0;
+    sock.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      text = '';
+      if (served++ > 0) {
+        sock.resetAndDestroy();
+        return;
+      }
+      const body = JSON.stringify({ served: accepted });
+      sock.write(
+        `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: keep-alive\r\nkeep-alive: timeout=30\r\n\r\n${body}`,
+      );
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const to = { host: '127.0.0.1', port: (server.address() as AddressInfo).port };
+  assert.deepEqual(await callMaster(to, 'GET', '/status'), { served: 1 });
+  assert.deepEqual(await callMaster(to, 'GET', '/status'), { served: 2 });
+  assert.equal(accepted, 2, 'the second call was reset on the kept connection and made on a new one');
 });
