@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve, sep } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineReport } from '../flow/report.js';
@@ -21,6 +21,12 @@ import {
 } from './store.js';
 import { retranslate, translationOf } from './translate.js';
 import { Undo } from './undo.js';
+
+/**
+ * How long the first heartbeats of new nodes gather before they are written as one join batch: a
+ * little latency on a node's first heartbeat, against a whole-state write per node.
+ */
+const JOIN_GATHER_MS = 25;
 
 /** Checks a spec completely (names, arguments) without running it; throws a placed SluiceError. */
 export type SpecChecker = (spec: Spec, file: string) => void;
@@ -698,13 +704,14 @@ export class Master {
    * Joins go in batches: every first heartbeat that arrives while a change runs (or before the queued
    * batch starts) is written with the others in one change, so a fleet joining at once pays one
    * translation and store write per batch, not per node (and no translation at all when the nodes that
-   * joined have no configuration yet: nothing translated can name them). The batch yields to the event
-   * loop before it is queued, so the steady heartbeats of the nodes already joined are answered in
-   * between. The node's address goes in the same write.
+   * joined have no configuration yet: nothing translated can name them). A batch gathers first
+   * heartbeats for JOIN_GATHER_MS before it is queued, so a fleet rolled out at hundreds of nodes a
+   * second costs a few whole-state writes a second, not one per node, and the steady heartbeats of the
+   * nodes already joined are answered in between. The node's address goes in the same write.
    */
   private joinSoon(hb: Heartbeat): Promise<void> {
     if (!this.joining.has(hb.physical)) this.joining.set(hb.physical, hb);
-    const batch = (this.joinBatch ??= nextTurn().then(() =>
+    const batch = (this.joinBatch ??= sleep(JOIN_GATHER_MS).then(() =>
       this.mutate(
         () => {
           const batch = [...this.joining.values()];
