@@ -291,6 +291,17 @@ export async function benchMaster(): Promise<Row[]> {
         note: `${periods(percentile(took, p))} heartbeat periods; ${took.length} configs among ${at} heartbeating nodes, period ${PERIOD_MS} ms${p === 99 ? `; ${submitted.size} not applied within 10 periods; target under 2 periods` : ''}`,
       });
   }
+  // What a heartbeat costs the master in CPU: unlike the fleet size, it hardly moves with how much of the
+  // machine other work leaves the master.
+  const costAt = best ?? steps.at(-1);
+  if (costAt !== undefined)
+    rows.push({
+      suite: 'master',
+      name: 'master CPU per heartbeat',
+      value: (costAt.masterCores * 1e6) / costAt.nodes,
+      unit: 'µs',
+      note: `at ${costAt.nodes} nodes, steady (all joined): master ${costAt.masterCores.toFixed(2)} cores for ${costAt.nodes} heartbeats/s; the simulated fleet ${((costAt.benchCores * 1e6) / costAt.nodes).toFixed(0)} µs per heartbeat; by step: ${steps.map((st) => `${st.nodes}: ${((st.masterCores * 1e6) / st.nodes).toFixed(0)}`).join(', ')}`,
+    });
   const joins = steps.map((st) => `${st.nodes}: ${(st.joinMs / 1000).toFixed(1)} s`).join(', ');
   rows.push({
     suite: 'master',
