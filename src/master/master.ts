@@ -198,13 +198,15 @@ export class Master {
     joins = false,
   ): Promise<T> {
     if (this.opts.store.shared) return this.serially(() => this.mutateShared(change, translate));
-    const out = await this.serially(async () => {
+    const { out, saved } = await this.serially(async () => {
       // A state that could not be loaded must not be overwritten by one built from nothing.
       await this.ready;
-      return { out: this.apply(change, translate, joins) };
+      // The change and its wait for a save go together: a save that holds the change also answers it.
+      const out = this.apply(change, translate, joins);
+      return { out, saved: this.durable() };
     });
-    await this.durable();
-    return out.out;
+    await saved;
+    return out;
   }
 
   /**
@@ -251,10 +253,13 @@ export class Master {
    * per save time, not once per change; each change is still answered only once it is durable.
    */
   private durable(): Promise<void> {
-    return new Promise((resolve, reject) => {
+    const saved = new Promise<void>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.saving ??= this.saveLoop();
     });
+    // Awaited by the caller a few turns later; a failure is not unhandled meanwhile.
+    saved.catch(() => undefined);
+    return saved;
   }
 
   private async saveLoop(): Promise<void> {
