@@ -1,6 +1,7 @@
 // One worker thread's share of the `master` suite's simulated fleet (bench/master.ts): NodeAgents with
 // runners that report their logical nodes ACTIVE as soon as they are given them. The fleet is spread
 // over a few threads so that the simulated nodes, not the master, are never what runs out of time.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from '../src/core/logger.js';
 import type { PipelineReport } from '../src/flow/report.js';
@@ -10,8 +11,13 @@ import type { MasterAddress } from '../src/master/wire.js';
 export interface FleetData {
   heartbeat: MasterAddress;
   periodMs: number;
-  /** [busy answers, failed heartbeats], shared with the main thread. */
+  /**
+   * Shared with the main thread: [busy answers, failed heartbeats, then per thread the longest its
+   * event loop was held up (ms) since the main thread last set it to 0].
+   */
   counts: SharedArrayBuffer;
+  /** This thread's index (its slot after the first two). */
+  thread: number;
 }
 
 export type FleetCommand = { type: 'grow'; from: number; to: number; spreadMs: number } | { type: 'stop' };
@@ -42,6 +48,16 @@ class SimulatedRunner implements LogicalNodeRunner {
 const data = workerData as FleetData;
 const counts = new Int32Array(data.counts);
 const port = parentPort!;
+
+// A thread of the fleet held up for long makes its nodes late without the master being slow: the
+// longest hold-up is reported, so such a run shows itself.
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+setInterval(() => {
+  const ms = Math.round(delay.max / 1e6);
+  delay.reset();
+  if (ms > Atomics.load(counts, 2 + data.thread)) Atomics.store(counts, 2 + data.thread, ms);
+}, 250).unref();
 
 /** Counts what the nodes say instead of printing it: busy answers and failed heartbeats. */
 const warn = (m: string) => {

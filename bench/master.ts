@@ -34,11 +34,11 @@ const FLEET_THREADS = 4;
 /** The simulated fleet: worker threads, each running a slice of the nodes. */
 class Fleet {
   private readonly workers: Worker[] = [];
-  private readonly counts = new SharedArrayBuffer(8);
+  private readonly counts = new SharedArrayBuffer(4 * (2 + FLEET_THREADS));
   size = 0;
   constructor(heartbeat: MasterAddress, onApplied: (marker: number, at: number) => void) {
     for (let i = 0; i < FLEET_THREADS; i++) {
-      const data: FleetData = { heartbeat, periodMs: PERIOD_MS, counts: this.counts };
+      const data: FleetData = { heartbeat, periodMs: PERIOD_MS, counts: this.counts, thread: i };
       const w = new Worker(new URL('./master-fleet.mjs', import.meta.url), { workerData: data });
       w.on('message', (e: FleetEvent) => {
         if (e.type === 'applied') onApplied(e.marker, e.at);
@@ -51,6 +51,13 @@ class Fleet {
   tally(): { busy: number; failing: number } {
     const c = new Int32Array(this.counts);
     return { busy: Atomics.load(c, 0), failing: Atomics.load(c, 1) };
+  }
+  /** The longest a fleet thread's event loop was held up since the last call (ms). */
+  longestDelay(): number {
+    const c = new Int32Array(this.counts);
+    let max = 0;
+    for (let i = 0; i < FLEET_THREADS; i++) max = Math.max(max, Atomics.exchange(c, 2 + i, 0));
+    return max;
   }
   /** Starts nodes up to `size`, each at a random moment within `spreadMs`. */
   grow(size: number, spreadMs: number): void {
@@ -169,6 +176,9 @@ interface Step {
   /** Cores the master and the bench process (the simulated fleet) used while watched. */
   masterCores: number;
   benchCores: number;
+  /** The longest a fleet thread's event loop was held up while watched (ms). */
+  fleetDelay: number;
+  statusMs: number;
 }
 
 export async function benchMaster(): Promise<Row[]> {
@@ -213,12 +223,16 @@ export async function benchMaster(): Promise<Row[]> {
       await sleep(PERIOD_MS);
       const before = fleet.tally();
       const cpu0 = { master: processCpu(master.child.pid!), bench: ownCpu(), at: Date.now() };
+      fleet.longestDelay();
       let lateMax = 0;
+      /** The slowest answer to /status while watched: the master held up shows there. */
+      let statusMs = 0;
       const ages: number[] = [];
       for (let k = 0; k < WATCH_PERIODS; k++) {
         await sleep(PERIOD_MS);
         const now = Date.now();
         const status = await callMaster<NodeStatus[]>(master.admin, 'GET', '/status', undefined, 30_000);
+        statusMs = Math.max(statusMs, Date.now() - now);
         const mine = status.filter((s) => s.name.startsWith('sim'));
         const late = mine.filter((s) => now - s.lastSeen > LATE_MS).length + (size - mine.length);
         lateMax = Math.max(lateMax, late);
@@ -228,6 +242,8 @@ export async function benchMaster(): Promise<Row[]> {
       const counts = fleet.tally();
       loads.push(loadavg()[0]!);
       const step: Step = {
+        fleetDelay: fleet.longestDelay(),
+        statusMs,
         masterCores: (processCpu(master.child.pid!) - cpu0.master) / wall,
         benchCores: (ownCpu() - cpu0.bench) / wall,
         nodes: size,
@@ -241,7 +257,7 @@ export async function benchMaster(): Promise<Row[]> {
       };
       steps.push(step);
       console.log(
-        `  ${size} nodes (${size - from} joined in ${joinMs} ms, meanwhile ${joinFailed} failed and ${joinBusy} told to come back): ${lateMax} late at worst, ${step.busy} told to come back, ${step.failing} failed heartbeats, p99 time since the last heartbeat ${step.ageP99} ms; cores used: master ${step.masterCores.toFixed(2)}, simulated fleet ${step.benchCores.toFixed(2)}`,
+        `  ${size} nodes (${size - from} joined in ${joinMs} ms, meanwhile ${joinFailed} failed and ${joinBusy} told to come back): ${lateMax} late at worst, ${step.busy} told to come back, ${step.failing} failed heartbeats, p99 time since the last heartbeat ${step.ageP99} ms; cores used: master ${step.masterCores.toFixed(2)}, simulated fleet ${step.benchCores.toFixed(2)}; longest hold-up of a fleet thread ${step.fleetDelay} ms, slowest /status answer ${step.statusMs} ms`,
       );
       if (size === TARGET || (!configured && (lateMax > 0 || step.busy > 0 || step.failing > 0))) {
         configured = true;
