@@ -234,6 +234,11 @@ export class Master {
   /** A change was taken back: what the master derives from the state is derived again. */
   private derive(): void {
     this.mapped = undefined;
+    this.findCollectors();
+  }
+
+  /** The logical nodes with a collectorSource, and which of them are lost now. */
+  private findCollectors(): void {
     this.collectors = Object.values(this.data.configs)
       .filter((c) => /^collectorSource\b/.test(c.source))
       .map((c) => c.name);
@@ -781,10 +786,7 @@ export class Master {
       lost: this.lostCollectors(),
       ...(undo !== undefined ? { keep: (o: Record<string, unknown>, k: string) => undo.keep(o, k) } : {}),
     });
-    this.collectors = Object.values(this.data.configs)
-      .filter((c) => /^collectorSource\b/.test(c.source))
-      .map((c) => c.name);
-    this.lostKey = [...this.lostCollectors()].join(',');
+    this.findCollectors();
     if (changed.length > 0) this.opts.logger.info(`translated again: ${changed.join(', ')}`);
     return changed.length > 0;
   }
