@@ -1,18 +1,22 @@
 // The `master` suite: how many heartbeating nodes one master holds, and how soon a `config` reaches a
-// node. The master is a real `sluice master` process (memory store); the nodes are NodeAgents in this
-// process, each with a runner that reports its logical nodes ACTIVE as soon as it is given them (no
-// pipeline runs: what is measured is the master and its wire), heartbeating once a second over real
-// HTTP on loopback. The fleet grows step by step until heartbeats are late or refused; at the target
-// size a hundred `config` commands are timed from submission to the node running the new spec.
+// node. The master is a real `sluice master` process (memory store; SLUICE_BENCH_MASTER_STORE=embedded
+// for its default, durable one); the nodes are NodeAgents in this process, spread over a few worker
+// threads (bench/master-fleet.ts), each with a runner that reports its logical nodes ACTIVE as soon as
+// it is given them (no pipeline runs: what is measured is the master and its wire), heartbeating once a
+// second over real HTTP on loopback. The fleet grows step by step until heartbeats are late or
+// refused; at the target size a hundred `config` commands are timed from submission to the node
+// running the new spec. The CPU both sides used is printed with each step,
+// so a run where the simulated fleet, not the master, ran short shows itself.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '../src/core/logger.js';
+import { Worker } from 'node:worker_threads';
 import { freePort } from '../src/core/ports.js';
-import type { PipelineReport } from '../src/flow/report.js';
 import type { NodeStatus } from '../src/master/master.js';
-import { type LogicalNodeRunner, NodeAgent } from '../src/master/node-agent.js';
 import { callMaster, type MasterAddress } from '../src/master/wire.js';
 import type { Row } from './harness.js';
+import type { FleetCommand, FleetData, FleetEvent } from './master-fleet.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const PERIOD_MS = 1000;
@@ -24,36 +28,65 @@ const CONFIGS = 100;
 const WATCH_PERIODS = 6;
 /** A node whose last answered heartbeat is older than this, when the master is asked, is late. */
 const LATE_MS = 2 * PERIOD_MS;
+/** Worker threads the simulated fleet is spread over. */
+const FLEET_THREADS = 4;
 
-/** Applies nothing: the logical nodes it is given are ACTIVE at once; `applied` hears each spec. */
-class SimulatedRunner implements LogicalNodeRunner {
-  private names: string[] = [];
-  constructor(private readonly applied: (spec: string) => void) {}
-  async apply(spec: string): Promise<void> {
-    this.names = [...spec.matchAll(/^(\S+) :/gm)].map((m) => m[1]!);
-    this.applied(spec);
+/** The simulated fleet: worker threads, each running a slice of the nodes. */
+class Fleet {
+  private readonly workers: Worker[] = [];
+  private readonly counts = new SharedArrayBuffer(4 * (2 + FLEET_THREADS));
+  size = 0;
+  constructor(heartbeat: MasterAddress, onApplied: (marker: number, at: number) => void) {
+    for (let i = 0; i < FLEET_THREADS; i++) {
+      const data: FleetData = { heartbeat, periodMs: PERIOD_MS, counts: this.counts, thread: i };
+      const w = new Worker(new URL('./master-fleet.mjs', import.meta.url), { workerData: data });
+      w.on('message', (e: FleetEvent) => {
+        if (e.type === 'applied') onApplied(e.marker, e.at);
+      });
+      w.on('error', (e) => console.error(`fleet thread: ${e.message}`));
+      this.workers.push(w);
+    }
   }
-  reports(): PipelineReport[] {
-    return this.names.map((name) => ({
-      name,
-      kind: 'logical-node',
-      state: 'ACTIVE',
-      version: 1,
-      components: [],
-    }));
+  /** Busy answers and failed heartbeats so far. */
+  tally(): { busy: number; failing: number } {
+    const c = new Int32Array(this.counts);
+    return { busy: Atomics.load(c, 0), failing: Atomics.load(c, 1) };
   }
-  async stop(): Promise<void> {}
-}
-
-/** Counts what the nodes say instead of printing it: busy answers and failed heartbeats. */
-function countingLogger(counts: { busy: number; failing: number }): Logger {
-  const warn = (m: string) => {
-    if (/is busy/.test(m)) counts.busy++;
-    if (/failing|did not answer/.test(m)) counts.failing++;
-  };
-  const quiet = () => {};
-  const logger: Logger = { debug: quiet, info: quiet, warn, error: warn, child: () => logger };
-  return logger;
+  /** The longest a fleet thread's event loop was held up since the last call (ms). */
+  longestDelay(): number {
+    const c = new Int32Array(this.counts);
+    let max = 0;
+    for (let i = 0; i < FLEET_THREADS; i++) max = Math.max(max, Atomics.exchange(c, 2 + i, 0));
+    return max;
+  }
+  /** Starts nodes up to `size`, each at a random moment within `spreadMs`. */
+  grow(size: number, spreadMs: number): void {
+    const per = Math.ceil((size - this.size) / this.workers.length);
+    this.workers.forEach((w, i) => {
+      const from = this.size + i * per;
+      const to = Math.min(size, from + per);
+      if (from < to) w.postMessage({ type: 'grow', from, to, spreadMs } satisfies FleetCommand);
+    });
+    this.size = size;
+  }
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 30_000);
+            w.on('message', (e: FleetEvent) => {
+              if (e.type === 'stopped') {
+                clearTimeout(timer);
+                resolve();
+              }
+            });
+            w.postMessage({ type: 'stop' } satisfies FleetCommand);
+          }),
+      ),
+    );
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }
 
 const percentile = (xs: number[], p: number) => {
@@ -61,9 +94,25 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
 };
 
+/** CPU seconds (user + system) a process used so far, from /proc (Linux). */
+function processCpu(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const ownCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function startMaster(): Promise<{
+async function startMaster(storeDir: string): Promise<{
   child: ChildProcess;
   heartbeat: MasterAddress;
   admin: MasterAddress;
@@ -74,10 +123,17 @@ async function startMaster(): Promise<{
   const child = spawn(
     process.execPath,
     [
+      // SLUICE_BENCH_PROFILE=DIR: the master writes a CPU profile there when it stops.
+      ...(process.env.SLUICE_BENCH_PROFILE
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.SLUICE_BENCH_PROFILE]
+        : []),
       join(ROOT, 'bin', 'sluice.js'),
       'master',
-      '--store',
-      'memory',
+      // The memory store: what is measured is the master, not a disk shared with other work.
+      // SLUICE_BENCH_MASTER_STORE=embedded runs it on its default store (each change fsynced).
+      ...(process.env.SLUICE_BENCH_MASTER_STORE === 'embedded'
+        ? ['--store-dir', storeDir]
+        : ['--store', 'memory']),
       '--heartbeat-port',
       `${hb}`,
       '--admin-port',
@@ -117,46 +173,40 @@ interface Step {
   joinMs: number;
   joinFailed: number;
   joinBusy: number;
+  /** Cores the master and the bench process (the simulated fleet) used while watched. */
+  masterCores: number;
+  benchCores: number;
+  /** The longest a fleet thread's event loop was held up while watched (ms). */
+  fleetDelay: number;
+  statusMs: number;
 }
 
 export async function benchMaster(): Promise<Row[]> {
-  const master = await startMaster();
-  const counts = { busy: 0, failing: 0 };
-  const logger = countingLogger(counts);
-  const agents: NodeAgent[] = [];
+  const storeDir = mkdtempSync(join(tmpdir(), 'sluice-bench-master-'));
+  const master = await startMaster(storeDir);
   /** Submission time of each timed config, by its marker, and how long it took to reach its node. */
   const submitted = new Map<number, number>();
   const took: number[] = [];
-  const onApply = (spec: string) => {
-    const m = /asciisynth\((\d+), 7\)/.exec(spec);
-    const t0 = m ? submitted.get(Number(m[1])) : undefined;
+  const fleet = new Fleet(master.heartbeat, (marker, at) => {
+    const t0 = submitted.get(marker);
     if (t0 !== undefined) {
-      submitted.delete(Number(m![1]));
-      took.push(Date.now() - t0);
+      submitted.delete(marker);
+      took.push(at - t0);
     }
-  };
+  });
   const steps: Step[] = [];
+  /** The machine's load average at the end of each step's watch. */
+  const loads: number[] = [];
   let configured = false;
   try {
     for (const size of STEPS) {
       // The new nodes join at JOIN_RATE a second, as a fleet rolled out host by host: a first join is
       // a store write costing time in the size of the state, so a whole fleet joining in the same
       // second stalls the master (the figure of the last row).
-      const from = agents.length;
+      const from = fleet.size;
       const spreadMs = Math.max(PERIOD_MS, ((size - from) / JOIN_RATE) * 1000);
-      for (let i = from; i < size; i++) {
-        const agent = new NodeAgent({
-          physical: `sim${i}`,
-          host: 'bench',
-          masters: [master.heartbeat],
-          periodMs: PERIOD_MS,
-          logger,
-          runner: new SimulatedRunner(onApply),
-        });
-        agents.push(agent);
-        setTimeout(() => agent.start(), Math.random() * spreadMs);
-      }
-      const beforeJoin = { ...counts };
+      fleet.grow(size, spreadMs);
+      const beforeJoin = fleet.tally();
       // Every new node joins first (a join is written to the store: the costly part), then the fleet's
       // state is asked once a period.
       const joinStart = Date.now();
@@ -164,25 +214,38 @@ export async function benchMaster(): Promise<Row[]> {
         const status = await callMaster<NodeStatus[]>(master.admin, 'GET', '/status', undefined, 30_000);
         if (status.filter((s) => s.name.startsWith('sim')).length >= size || Date.now() - joinStart > 120_000)
           break;
-        await sleep(PERIOD_MS / 4);
+        await sleep(PERIOD_MS / 2);
       }
       const joinMs = Date.now() - joinStart;
-      const joinFailed = counts.failing - beforeJoin.failing;
-      const joinBusy = counts.busy - beforeJoin.busy;
+      const joined = fleet.tally();
+      const joinFailed = joined.failing - beforeJoin.failing;
+      const joinBusy = joined.busy - beforeJoin.busy;
       await sleep(PERIOD_MS);
-      const before = { ...counts };
+      const before = fleet.tally();
+      const cpu0 = { master: processCpu(master.child.pid!), bench: ownCpu(), at: Date.now() };
+      fleet.longestDelay();
       let lateMax = 0;
+      /** The slowest answer to /status while watched: the master held up shows there. */
+      let statusMs = 0;
       const ages: number[] = [];
       for (let k = 0; k < WATCH_PERIODS; k++) {
         await sleep(PERIOD_MS);
         const now = Date.now();
         const status = await callMaster<NodeStatus[]>(master.admin, 'GET', '/status', undefined, 30_000);
+        statusMs = Math.max(statusMs, Date.now() - now);
         const mine = status.filter((s) => s.name.startsWith('sim'));
         const late = mine.filter((s) => now - s.lastSeen > LATE_MS).length + (size - mine.length);
         lateMax = Math.max(lateMax, late);
         for (const s of mine) ages.push(now - s.lastSeen);
       }
+      const wall = (Date.now() - cpu0.at) / 1000;
+      const counts = fleet.tally();
+      loads.push(loadavg()[0]!);
       const step: Step = {
+        fleetDelay: fleet.longestDelay(),
+        statusMs,
+        masterCores: (processCpu(master.child.pid!) - cpu0.master) / wall,
+        benchCores: (ownCpu() - cpu0.bench) / wall,
         nodes: size,
         lateMax,
         busy: counts.busy - before.busy,
@@ -194,7 +257,7 @@ export async function benchMaster(): Promise<Row[]> {
       };
       steps.push(step);
       console.log(
-        `  ${size} nodes (${size - from} joined in ${joinMs} ms, meanwhile ${joinFailed} failed and ${joinBusy} told to come back): ${lateMax} late at worst, ${step.busy} told to come back, ${step.failing} failed heartbeats, p99 time since the last heartbeat ${step.ageP99} ms`,
+        `  ${size} nodes (${size - from} joined in ${joinMs} ms, meanwhile ${joinFailed} failed and ${joinBusy} told to come back): ${lateMax} late at worst, ${step.busy} told to come back, ${step.failing} failed heartbeats, p99 time since the last heartbeat ${step.ageP99} ms; cores used: master ${step.masterCores.toFixed(2)}, simulated fleet ${step.benchCores.toFixed(2)}; longest hold-up of a fleet thread ${step.fleetDelay} ms, slowest /status answer ${step.statusMs} ms`,
       );
       if (size === TARGET || (!configured && (lateMax > 0 || step.busy > 0 || step.failing > 0))) {
         configured = true;
@@ -213,9 +276,13 @@ export async function benchMaster(): Promise<Row[]> {
       if (lateMax > size / 100 || step.busy > 0 || step.failing > 0) break;
     }
   } finally {
-    await Promise.all(agents.map((a) => a.stop()));
+    await fleet.stop();
     master.child.kill('SIGTERM');
+    await new Promise((r) => (master.child.exitCode !== null ? r(undefined) : master.child.once('exit', r)));
+    rmSync(storeDir, { recursive: true, force: true });
   }
+  const load = loads.length > 0 ? loads.reduce((a, b) => a + b) / loads.length : Number.NaN;
+  const shared = `${process.env.SLUICE_BENCH_MASTER_STORE === 'embedded' ? 'embedded' : 'memory'} store; machine shared: load average ${load.toFixed(1)} on ${cpus().length} cores during the run`;
   const held = steps.filter((s) => s.lateMax <= s.nodes / 100 && s.busy === 0 && s.failing === 0);
   const best = held.at(-1);
   const first = steps.find((s) => !held.includes(s));
@@ -225,7 +292,7 @@ export async function benchMaster(): Promise<Row[]> {
       name: 'nodes held at 1 heartbeat/s',
       value: best?.nodes ?? 0,
       unit: 'nodes',
-      note: `${best ? `at ${best.nodes}: ${best.lateMax} late, p99 ${best.ageP99} ms since a node's last heartbeat` : 'none'}; ${first ? `at ${first.nodes}: ${first.lateMax} late, ${first.busy} refused, ${first.failing} failed` : `no step up to ${STEPS.at(-1)} went late`}; target 5,000`,
+      note: `${best ? `at ${best.nodes}: ${best.lateMax} late, p99 ${best.ageP99} ms since a node's last heartbeat, cores used: master ${best.masterCores.toFixed(2)}, simulated fleet ${best.benchCores.toFixed(2)}` : 'none'}; ${first ? `at ${first.nodes}: ${first.lateMax} late, ${first.busy} refused, ${first.failing} failed` : `no step up to ${STEPS.at(-1)} went late`}; target 5,000; ${shared}`,
     },
   ];
   if (took.length > 0) {
@@ -240,6 +307,17 @@ export async function benchMaster(): Promise<Row[]> {
         note: `${periods(percentile(took, p))} heartbeat periods; ${took.length} configs among ${at} heartbeating nodes, period ${PERIOD_MS} ms${p === 99 ? `; ${submitted.size} not applied within 10 periods; target under 2 periods` : ''}`,
       });
   }
+  // What a heartbeat costs the master in CPU: unlike the fleet size, it hardly moves with how much of the
+  // machine other work leaves the master.
+  const costAt = best ?? steps.at(-1);
+  if (costAt !== undefined)
+    rows.push({
+      suite: 'master',
+      name: 'master CPU per heartbeat',
+      value: (costAt.masterCores * 1e6) / costAt.nodes,
+      unit: 'µs',
+      note: `at ${costAt.nodes} nodes, steady (all joined): master ${costAt.masterCores.toFixed(2)} cores for ${costAt.nodes} heartbeats/s; the simulated fleet ${((costAt.benchCores * 1e6) / costAt.nodes).toFixed(0)} µs per heartbeat; by step: ${steps.map((st) => `${st.nodes}: ${((st.masterCores * 1e6) / st.nodes).toFixed(0)}`).join(', ')}`,
+    });
   const joins = steps.map((st) => `${st.nodes}: ${(st.joinMs / 1000).toFixed(1)} s`).join(', ');
   rows.push({
     suite: 'master',

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ioError } from '../core/errors.js';
 
@@ -22,6 +23,33 @@ export function atomicWrite(file: string, text: string): void {
       fsyncSync(d);
     } finally {
       closeSync(d);
+    }
+  } catch (e) {
+    throw ioError(e, `writing ${file}`);
+  }
+}
+
+/**
+ * `atomicWrite` off the event loop: the same steps through the thread pool, so the heartbeats a master
+ * answers go on while its state file is written and fsynced (on a disk busy with other writers, even
+ * the write into the page cache can block for long).
+ */
+export async function atomicWriteAsync(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp`;
+  try {
+    const fd = await open(tmp, 'w', 0o600);
+    try {
+      await fd.writeFile(text);
+      await fd.sync();
+    } finally {
+      await fd.close();
+    }
+    await rename(tmp, file);
+    const d = await open(dirname(file), 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
     }
   } catch (e) {
     throw ioError(e, `writing ${file}`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { builtinSpecChecker } from '../../test/support/spec-checker.js';
 import { tempDir } from '../../test/support/tmp.js';
+import { waitFor } from '../../test/support/wait.js';
 import { memoryLogger } from '../core/logger.js';
 import { type Heartbeat, Master } from './master.js';
 import { type ConfigStore, FileStore, MemoryStore } from './store.js';
@@ -273,4 +274,150 @@ test('save and load stay inside the master file directory; names with control ch
     m.configs().map((c) => c.name),
     ['a'],
   );
+});
+
+test('group commit: commands submitted at once share saves, and each is answered only once a save holding it is durable', async () => {
+  /** A store whose saves wait until released, recording what each save held and when it ended. */
+  class GatedStore extends MemoryStore {
+    saves: { held: string; durable: boolean }[] = [];
+    private release: (() => void)[] = [];
+    open = false;
+    override save(data: Parameters<MemoryStore['save']>[0]): Promise<void> {
+      const save = { held: JSON.stringify(data.configs), durable: false };
+      this.saves.push(save);
+      const written = super.save(data);
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          save.durable = true;
+          resolve(written);
+        };
+        if (this.open) done();
+        else this.release.push(done);
+      });
+    }
+    releaseAll(): void {
+      for (const r of this.release.splice(0)) r();
+    }
+  }
+  const store = new GatedStore();
+  const m = await master(store);
+  const n = 20;
+  const answered: string[] = [];
+  const runs = Array.from({ length: n }, (_, i) =>
+    m.exec('config', [`g${i}`, `asciisynth(${i}, 1)`, 'null']).then((rec) => {
+      // Answered: some save that already ended holds this node's configuration.
+      assert.ok(
+        store.saves.some((s) => s.durable && s.held.includes(`"g${i}"`)),
+        `g${i} answered before a save holding it was durable`,
+      );
+      answered.push(rec.state);
+    }),
+  );
+  await waitFor(() => store.saves.length === 1, 'the first save');
+  // The first save is in flight: the other commands are applied meanwhile and wait for the next one.
+  await waitFor(
+    () => m.configs().length === n,
+    () => `${m.configs().length} configs applied`,
+  );
+  assert.deepEqual(answered, [], 'nothing is answered while its save is not durable');
+  store.releaseAll();
+  await waitFor(() => store.saves.length === 2, 'the second save');
+  store.open = true;
+  store.releaseAll();
+  await Promise.all(runs);
+  assert.deepEqual(answered, Array(n).fill('SUCCEEDED'));
+  assert.equal(store.saves.length, 2, `${store.saves.length} saves for ${n} commands`);
+  const saved = await store.load();
+  assert.deepEqual(
+    Object.keys(saved.configs).sort(),
+    m.configs().map((c) => c.name),
+  );
+});
+
+test('group commit on the embedded store: every command answered is on disk', async (t) => {
+  const dir = tempDir('master-group', t);
+  const m = await master(new FileStore(dir));
+  const recs = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => m.exec('config', [`f${i}`, 'console', 'null'])),
+  );
+  assert.deepEqual(
+    recs.map((r) => r.state),
+    Array(30).fill('SUCCEEDED'),
+  );
+  const onDisk = JSON.parse(readFileSync(join(dir, 'master-state.json'), 'utf8')) as {
+    configs: Record<string, unknown>;
+  };
+  assert.equal(Object.keys(onDisk.configs).length, 30);
+});
+
+test('a save that fails fails every change it holds and those applied meanwhile; the state is as it was', async () => {
+  class FailingStore extends MemoryStore {
+    failing = false;
+    override async save(data: Parameters<MemoryStore['save']>[0]): Promise<void> {
+      // The state is read before the save returns, as the stores do, and the failure comes later.
+      const text = JSON.stringify(data);
+      await new Promise((r) => setImmediate(r));
+      if (this.failing) throw new Error('disk full');
+      await super.save(JSON.parse(text));
+    }
+  }
+  const store = new FailingStore();
+  const m = await master(store);
+  await m.exec('config', ['a', 'console', 'null']);
+  await m.exec('spawn', ['host1', 'a']);
+  const before = JSON.stringify(m.data);
+  store.failing = true;
+  const recs = await Promise.all([
+    m.exec('config', ['a', 'asciisynth(1, 1)', 'null']),
+    m.exec('config', ['b', 'console', 'null']),
+    m.exec('unmap', ['host1', 'a']),
+    m.exec('decommission', ['a']),
+  ]);
+  assert.deepEqual(
+    recs.map((r) => [r.state, r.message]),
+    Array(4).fill(['FAILED', 'disk full']),
+  );
+  assert.equal(JSON.stringify(m.data), before);
+  store.failing = false;
+  assert.equal((await m.exec('config', ['b', 'console', 'null'])).message, 'b version 2');
+});
+
+test('a change that throws half-way is taken back whole', async () => {
+  const m = await master();
+  await m.exec('multiconfig', ['a : console | null ; b : console | null ;']);
+  await m.exec('spawn', ['host1', 'a']);
+  const before = JSON.stringify(m.data);
+  // A refresh of a known node and then an unknown one: the first node's new version is taken back.
+  const half = (m as unknown as { mutate(f: () => void): Promise<void> }).mutate(() => {
+    m.refresh(['a', 'zz']);
+  });
+  await assert.rejects(half, /unknown logical node "zz"/);
+  assert.equal(JSON.stringify(m.data), before);
+  assert.equal(m.configs()[0]!.version, 1);
+});
+
+test('a join that maps nodes without configuration translates nothing; one with a configuration does', async () => {
+  const log = memoryLogger();
+  const m = new Master({ store: new MemoryStore(), logger: log, check });
+  await m.ready;
+  await m.exec('multiconfig', [
+    'agent : console | logicalSink("coll") ; coll : collectorSource | null ; e2e : console | autoE2EChain ;',
+  ]);
+  await m.exec('spawn', ['hostc', 'coll']);
+  await m.heartbeat({ ...beat('hostc'), address: '10.0.0.1' });
+  const translations = JSON.stringify(m.translations());
+  const lines = log.lines.length;
+  await Promise.all(
+    Array.from({ length: 40 }, (_, i) => m.heartbeat({ ...beat(`plain${i}`), address: `10.1.0.${i}` })),
+  );
+  assert.equal(Object.keys(m.mappings()).length, 41);
+  assert.equal(JSON.stringify(m.translations()), translations);
+  assert.equal(
+    log.lines.slice(lines).filter((l) => /translated again/.test(l)).length,
+    0,
+    'no translation ran for the plain joins',
+  );
+  // The node running "agent" joins: its configuration is translated with it.
+  const reply = await m.heartbeat({ ...beat('agent'), address: '10.2.0.1' });
+  assert.match(reply.nodes[0]!.spec!, /rpcSink\("10\.0\.0\.1", 35853\)/);
 });

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve, sep } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineReport } from '../flow/report.js';
@@ -23,6 +23,13 @@ import {
   StoreConflict,
 } from './store.js';
 import { retranslate, translationOf } from './translate.js';
+import { Undo } from './undo.js';
+
+/**
+ * How long the first heartbeats of new nodes gather before they are written as one join batch: a
+ * little latency on a node's first heartbeat, against a whole-state write per node.
+ */
+const JOIN_GATHER_MS = 25;
 
 /** Checks a spec completely (names, arguments) without running it; throws a placed SluiceError. */
 export type SpecChecker = (spec: Spec, file: string) => void;
@@ -139,13 +146,31 @@ export class Master {
   /** First heartbeats waiting for the next join batch, by physical node (the first one counts). */
   private readonly joining = new Map<string, Heartbeat>();
   /** The queued batch the heartbeats in `joining` wait for. */
-  private joinBatch: Promise<void> | undefined;
+  private joinBatch: Promise<unknown> | undefined;
+  /** The undo record of the change being applied (undefined: no change runs). */
+  private undo: Undo | undefined;
+  /** Undo records of the changes applied and not yet durable, oldest first (unshared stores). */
+  private unsaved: Undo[] = [];
+  /** Changes applied since the save in flight began: the next save holds them. */
+  private waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** The save loop, while changes wait to be durable. */
+  private saving: Promise<void> | undefined;
+  /**
+   * Every logical node mapped to some physical node, for the join batches (a newcomer takes its own
+   * name only when no one has it). Joins keep it up to date; any other change drops it, to be built
+   * again at the next join batch.
+   */
+  private mapped: Set<string> | undefined;
+  /** Commands run but not finished (waiting for their save), so `idle` waits for them too. */
+  private readonly finishing = new Set<Promise<void>>();
 
   constructor(private readonly opts: MasterOptions) {
     this.now = opts.now ?? Date.now;
     this.ready = opts.store.load().then((d) => {
       this.data = d;
+      this.mapped = undefined;
       // A state stored before translations existed gets them now; saved with the next change.
+      translationOf(this.data);
       this.translate();
     });
     this.queue = this.ready.catch(() => undefined);
@@ -166,6 +191,8 @@ export class Master {
   private async reload(): Promise<void> {
     try {
       this.data = await this.opts.store.load();
+      this.mapped = undefined;
+      translationOf(this.data);
     } catch (e) {
       this.opts.logger.warn(`reloading the master state: ${asSluiceError(e).oneLine()}`);
     }
@@ -182,23 +209,120 @@ export class Master {
   }
 
   /**
-   * Applies a change to the state and saves it. With a shared store the state is loaded first (another
-   * master may have changed it), and a save that lost the race to another master's runs the change
-   * again on the newer state. A change that throws, or cannot be saved, leaves the state as it was.
+   * Applies a change to the state and saves it; resolves with what the change returned once the state
+   * holding it is durable. The change runs after everything queued before it.
    */
-  private async mutate<T>(change: () => T): Promise<T> {
-    // A state that could not be loaded must not be overwritten by one built from nothing.
+  private async mutate<T>(
+    change: () => T,
+    translate: (out: T) => boolean = () => true,
+    joins = false,
+  ): Promise<T> {
+    if (this.opts.store.shared) return this.serially(() => this.mutateShared(change, translate));
+    const { out, saved } = await this.serially(async () => {
+      // A state that could not be loaded must not be overwritten by one built from nothing.
+      await this.ready;
+      // The change and its wait for a save go together: a save that holds the change also answers it.
+      const out = this.apply(change, translate, joins);
+      return { out, saved: this.durable() };
+    });
+    await saved;
+    return out;
+  }
+
+  /**
+   * Runs a change on the state in memory, with its undo record, and translates again when the change
+   * may have touched a translation (`translate`): a change that throws is taken back at once.
+   */
+  private apply<T>(change: () => T, translate: (out: T) => boolean, joins = false): T {
+    const undo = new Undo();
+    this.undo = undo;
+    if (!joins) this.mapped = undefined;
+    try {
+      const out = change();
+      if (translate(out)) this.translate();
+      if (!undo.empty) this.unsaved.push(undo);
+      return out;
+    } catch (e) {
+      undo.undo();
+      this.derive();
+      throw e;
+    } finally {
+      this.undo = undefined;
+    }
+  }
+
+  /** A change was taken back: what the master derives from the state is derived again. */
+  private derive(): void {
+    this.mapped = undefined;
+    this.findCollectors();
+  }
+
+  /** Keeps `obj[key]` in the undo record of the change being applied, before the change writes it. */
+  private keep<O extends object>(obj: O, key: string & keyof O): void;
+  private keep(obj: Record<string, unknown>, key: string): void;
+  private keep(obj: object, key: string): void {
+    this.undo?.keep(obj as Record<string, unknown>, key);
+  }
+
+  /**
+   * Group commit: resolves once a save begun after this call is durable. While one save is in flight,
+   * the changes applied meanwhile wait together for the next, so a busy master writes its state once
+   * per save time, not once per change; each change is still answered only once it is durable.
+   */
+  private durable(): Promise<void> {
+    const saved = new Promise<void>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.saving ??= this.saveLoop();
+    });
+    // Awaited by the caller a few turns later; a failure is not unhandled meanwhile.
+    saved.catch(() => undefined);
+    return saved;
+  }
+
+  private async saveLoop(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const group = this.waiting;
+      this.waiting = [];
+      const held = this.unsaved;
+      this.unsaved = [];
+      try {
+        // The store reads the state before its save returns: the changes applied from here on are not in it.
+        await this.opts.store.save(this.data);
+        for (const w of group) w.resolve();
+      } catch (e) {
+        // The changes applied since were built on the ones that could not be saved: all are taken back,
+        // newest first, and fail with the store's error.
+        const all = [...held, ...this.unsaved];
+        for (let i = all.length - 1; i >= 0; i--) all[i]!.undo();
+        this.unsaved = [];
+        this.derive();
+        const failed = [...group, ...this.waiting];
+        this.waiting = [];
+        for (const w of failed) w.reject(e);
+      }
+    }
+    this.saving = undefined;
+  }
+
+  /**
+   * A shared store: the state is loaded first (another master may have changed it), and a save that
+   * lost the race to another master's runs the change again on the newer state. A change that throws,
+   * or cannot be saved, leaves the state as it was.
+   */
+  private async mutateShared<T>(change: () => T, translate: (out: T) => boolean): Promise<T> {
     await this.ready;
     for (let attempt = 1; ; attempt++) {
-      if (this.opts.store.shared) this.data = await this.opts.store.load();
-      const before = structuredClone(this.data);
+      this.data = await this.opts.store.load();
+      translationOf(this.data);
+      const out = this.apply(change, translate);
+      const undo = this.unsaved;
+      this.unsaved = [];
       try {
-        const out = change();
-        this.translate();
         await this.opts.store.save(this.data);
         return out;
       } catch (e) {
-        this.data = before;
+        for (let i = undo.length - 1; i >= 0; i--) undo[i]!.undo();
+        this.derive();
         if (!(e instanceof StoreConflict) || attempt >= 10) throw e;
       }
     }
@@ -209,6 +333,25 @@ export class Master {
    * the store gave it an id.
    */
   submit(cmd: string, args: readonly string[]): Promise<CommandRecord> {
+    return this.enqueue(cmd, args).logged;
+  }
+
+  /** Runs a command and resolves with its record once it SUCCEEDED or FAILED. */
+  async exec(cmd: string, args: readonly string[]): Promise<CommandRecord> {
+    const { logged, finished } = this.enqueue(cmd, args);
+    await finished;
+    return logged;
+  }
+
+  /**
+   * Queues a command: `logged` resolves with its record once the store gave it an id, `finished` once
+   * it SUCCEEDED or FAILED. The queue moves on to the next command as soon as a change is applied in
+   * memory; the command itself finishes once its save is durable (group commit, `durable`).
+   */
+  private enqueue(
+    cmd: string,
+    args: readonly string[],
+  ): { logged: Promise<CommandRecord>; finished: Promise<void> } {
     const rec: CommandRecord = {
       id: 0,
       cmd,
@@ -221,19 +364,16 @@ export class Master {
       rec.id = id;
       return rec;
     });
-    void this.serially(async () => {
+    const finished = this.serially(async () => {
       await logged;
-      await this.run(rec);
-      await this.opts.store.history.update(rec);
-    }).catch((e) => this.opts.logger.warn(`command ${rec.cmd}: ${asSluiceError(e).oneLine()}`));
-    return logged;
-  }
-
-  /** Runs a command and resolves with its record once it SUCCEEDED or FAILED. */
-  async exec(cmd: string, args: readonly string[]): Promise<CommandRecord> {
-    const rec = await this.submit(cmd, args);
-    await this.queue;
-    return rec;
+      return this.run(rec);
+    })
+      .then(({ saved }) => saved)
+      .then(() => this.opts.store.history.update(rec))
+      .catch((e) => this.opts.logger.warn(`command ${rec.cmd}: ${asSluiceError(e).oneLine()}`));
+    this.finishing.add(finished);
+    void finished.finally(() => this.finishing.delete(finished));
+    return { logged, finished };
   }
 
   command(id: number): Promise<CommandRecord | undefined> {
@@ -245,7 +385,12 @@ export class Master {
     return this.opts.store.history.recent(n);
   }
 
-  private async run(rec: CommandRecord): Promise<void> {
+  /**
+   * Runs a command in the queue; resolves with `saved`, its end: a change waits there for its save
+   * (outside the queue, so the next command's change joins the same save); anything else has ended.
+   * (`saved` is wrapped: a promise returned as such would hold the queue until the save.)
+   */
+  private async run(rec: CommandRecord): Promise<{ saved: Promise<void> }> {
     const def = Object.hasOwn(COMMANDS, rec.cmd) ? COMMANDS[rec.cmd] : undefined;
     try {
       if (def === undefined)
@@ -259,10 +404,40 @@ export class Master {
           'SLUICE_CONFIG',
           `${rec.cmd} takes ${min === max ? min : `${min} to ${max}`} argument(s): ${def.usage}`,
         );
-      rec.message = def.mutates ? await this.mutate(() => def.run(this, rec.args)) : def.run(this, rec.args);
-      rec.state = 'SUCCEEDED';
+      if (!def.mutates) this.ended(rec, def.run(this, rec.args));
+      else if (this.opts.store.shared)
+        this.ended(
+          rec,
+          await this.mutateShared(
+            () => def.run(this, rec.args),
+            () => true,
+          ),
+        );
+      else {
+        await this.ready;
+        const message = this.apply(
+          () => def.run(this, rec.args),
+          () => true,
+        );
+        const saved = this.durable().then(
+          () => this.ended(rec, message),
+          (e: unknown) => this.ended(rec, e),
+        );
+        return { saved };
+      }
     } catch (e) {
-      rec.message = asSluiceError(e).oneLine();
+      this.ended(rec, e);
+    }
+    return { saved: Promise.resolve() };
+  }
+
+  /** A command's end: its message (SUCCEEDED) or its error (FAILED), logged. */
+  private ended(rec: CommandRecord, outcome: unknown): void {
+    if (typeof outcome === 'string') {
+      rec.message = outcome;
+      rec.state = 'SUCCEEDED';
+    } else {
+      rec.message = asSluiceError(outcome).oneLine();
       rec.state = 'FAILED';
     }
     const line = `command ${rec.id} ${rec.cmd} ${rec.state}${rec.message ? `: ${rec.message}` : ''}`;
@@ -320,11 +495,14 @@ export class Master {
     const prior = this.data.configs[c.name];
     if (prior !== undefined) {
       const past = [...(this.data.past[c.name] ?? []), prior];
+      this.keep(this.data.past, c.name);
       this.data.past[c.name] = past.slice(-PAST_LIMIT);
     }
+    this.keep(this.data, 'nextVersion');
     const next: LogicalConfig = { ...c, version: this.data.nextVersion++, time: this.now() };
+    this.keep(this.data.configs, c.name);
     this.data.configs[c.name] = next;
-    this.data.decommissioned = this.data.decommissioned.filter((d) => d !== c.name);
+    this.undecommission(c.name);
     return next;
   }
 
@@ -359,6 +537,9 @@ export class Master {
     for (const name of names) {
       const c = this.data.configs[name];
       if (c === undefined) throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${name}"`);
+      this.keep(this.data, 'nextVersion');
+      this.keep(c, 'version');
+      this.keep(c, 'time');
       c.version = this.data.nextVersion++;
       c.time = this.now();
     }
@@ -396,8 +577,10 @@ export class Master {
         `logical node "${logical}" is already mapped to "${at}" (unmap ${at} ${logical} first)`,
       );
     const list = this.data.mappings[physical] ?? [];
+    this.keep(this.data.mappings, physical);
     this.data.mappings[physical] = [...list, logical];
-    this.data.decommissioned = this.data.decommissioned.filter((d) => d !== logical);
+    this.undecommission(logical);
+    this.keep(translationOf(this.data).flows, logical);
     setFlow(translationOf(this.data), logical, flow);
     return `${logical} mapped to ${physical}${flow === undefined ? '' : ` in flow ${flow}`}`;
   }
@@ -406,6 +589,7 @@ export class Master {
     const list = this.data.mappings[physical];
     if (list === undefined || !list.includes(logical))
       throw new SluiceError('SLUICE_CONFIG', `logical node "${logical}" is not mapped to "${physical}"`);
+    this.keep(this.data.mappings, physical);
     this.data.mappings[physical] = list.filter((l) => l !== logical);
     this.status.delete(logical);
     return `${logical} unmapped from ${physical}`;
@@ -416,6 +600,7 @@ export class Master {
     for (const physical of Object.keys(this.data.mappings)) {
       n += this.data.mappings[physical]!.length;
       for (const l of this.data.mappings[physical]!) this.status.delete(l);
+      this.keep(this.data.mappings, physical);
       this.data.mappings[physical] = [];
     }
     return `unmapped ${n} logical node(s)`;
@@ -425,13 +610,29 @@ export class Master {
     const at = this.mappedTo(logical);
     if (this.data.configs[logical] === undefined && at === undefined)
       throw new SluiceError('SLUICE_CONFIG', `unknown logical node "${logical}"`);
+    this.keep(this.data.configs, logical);
     delete this.data.configs[logical];
+    this.keep(this.data.past, logical);
     delete this.data.past[logical];
+    this.keep(translationOf(this.data).flows, logical);
     setFlow(translationOf(this.data), logical, undefined);
-    if (at !== undefined) this.data.mappings[at] = this.data.mappings[at]!.filter((l) => l !== logical);
-    if (!this.data.decommissioned.includes(logical)) this.data.decommissioned.push(logical);
+    if (at !== undefined) {
+      this.keep(this.data.mappings, at);
+      this.data.mappings[at] = this.data.mappings[at]!.filter((l) => l !== logical);
+    }
+    if (!this.data.decommissioned.includes(logical)) {
+      this.keep(this.data, 'decommissioned');
+      this.data.decommissioned = [...this.data.decommissioned, logical];
+    }
     this.status.delete(logical);
     return `${logical} decommissioned`;
+  }
+
+  /** A logical node configured or spawned again is no longer reported DECOMMISSIONED. */
+  private undecommission(logical: string): void {
+    if (!this.data.decommissioned.includes(logical)) return;
+    this.keep(this.data, 'decommissioned');
+    this.data.decommissioned = this.data.decommissioned.filter((d) => d !== logical);
   }
 
   private mappedTo(logical: string): string | undefined {
@@ -504,7 +705,15 @@ export class Master {
    * request that carried them is answered, so the node forgets them only once any master can answer.
    */
   acknowledge(tags: readonly string[]): Promise<void> {
-    return this.serially(() => this.mutate(() => recordAcks(this.data, tags, this.now(), this.ackBounds)));
+    return this.mutate(
+      () => {
+        // The table is copied, not kept key by key: its order is the age order expiry relies on.
+        this.keep(this.data, 'acks');
+        this.data.acks = { ...this.data.acks };
+        recordAcks(this.data, tags, this.now(), this.ackBounds);
+      },
+      () => false,
+    );
   }
 
   /** The tags of `tags` that are acknowledged: what an agent asks before deleting its logged groups. */
@@ -515,45 +724,79 @@ export class Master {
 
   /**
    * Joins go in batches: every first heartbeat that arrives while a change runs (or before the queued
-   * batch starts) is written with the others in one change, so a fleet joining at once pays one state
-   * copy, translation and store write per batch, not per node. The batch yields to the event loop
-   * before it starts, so the steady heartbeats of the nodes already joined are answered in between.
-   * The node's address goes in the same write.
+   * batch starts) is written with the others in one change, so a fleet joining at once pays one
+   * translation and store write per batch, not per node (and no translation at all when the nodes that
+   * joined have no configuration yet: nothing translated can name them). A batch gathers first
+   * heartbeats for JOIN_GATHER_MS before it is queued, so a fleet rolled out at hundreds of nodes a
+   * second costs a few whole-state writes a second, not one per node, and the steady heartbeats of the
+   * nodes already joined are answered in between. The node's address goes in the same write.
    */
   private joinSoon(hb: Heartbeat): Promise<void> {
     if (!this.joining.has(hb.physical)) this.joining.set(hb.physical, hb);
-    this.joinBatch ??= this.serially(async () => {
-      await nextTurn();
-      const batch = [...this.joining.values()];
-      this.joining.clear();
-      this.joinBatch = undefined;
-      await this.mutate(() => {
-        for (const b of batch) {
-          this.join(b);
-          if (b.address !== undefined) translationOf(this.data).addresses[b.physical] = b.address;
-        }
-      });
-    });
-    return this.joinBatch;
+    const batch = (this.joinBatch ??= sleep(JOIN_GATHER_MS).then(() =>
+      this.mutate(
+        () => {
+          const batch = [...this.joining.values()];
+          this.joining.clear();
+          this.joinBatch = undefined;
+          const mapped = this.mappedLogicals();
+          for (const b of batch) {
+            this.join(b, mapped);
+            if (b.address !== undefined) this.setAddress(b.physical, b.address);
+          }
+          return batch.map((b) => b.physical);
+        },
+        (joined) => joined.some((p) => this.runsConfigured(p)),
+        true,
+      ),
+    ));
+    return batch.then(() => undefined);
+  }
+
+  private mappedLogicals(): Set<string> {
+    if (this.mapped === undefined) {
+      this.mapped = new Set();
+      for (const physical in this.data.mappings)
+        for (const l of this.data.mappings[physical]!) this.mapped.add(l);
+    }
+    return this.mapped;
   }
 
   /** A physical node seen for the first time (by any master sharing the store) gets its mapping. */
-  private join(hb: Heartbeat): void {
+  private join(hb: Heartbeat, mapped: Set<string>): void {
     if (this.data.mappings[hb.physical] !== undefined) return;
-    const free = this.mappedTo(hb.physical) === undefined && !this.data.decommissioned.includes(hb.physical);
+    const free = !mapped.has(hb.physical) && !this.data.decommissioned.includes(hb.physical);
+    this.keep(this.data.mappings, hb.physical);
     this.data.mappings[hb.physical] = free ? [hb.physical] : [];
+    if (free) mapped.add(hb.physical);
     this.opts.logger.info(
       `physical node ${hb.physical} (${hb.host}) joined${free ? `: logical node ${hb.physical} mapped to it` : ''}`,
     );
+  }
+
+  private setAddress(physical: string, address: string): void {
+    const addresses = translationOf(this.data).addresses;
+    this.keep(addresses, physical);
+    addresses[physical] = address;
+  }
+
+  /**
+   * Whether a logical node on `physical` is configured: only then can its mapping or address appear in
+   * a translation (a logicalSink to it, an auto chain over it, a port assigned on it).
+   */
+  private runsConfigured(physical: string): boolean {
+    return (this.data.mappings[physical] ?? []).some((l) => this.data.configs[l] !== undefined);
   }
 
   // --- translations -----------------------------------------------------------------------------
 
   /** Translates every configuration again (translate.ts); true when a node's translation changed. */
   private translate(): boolean {
+    const undo = this.undo;
     const changed = retranslate(this.data, {
       basePort: this.opts.basePort ?? 35853,
       lost: this.lostCollectors(),
+      ...(undo !== undefined ? { keep: (o: Record<string, unknown>, k: string) => undo.keep(o, k) } : {}),
     });
     this.findCollectors();
     if (changed.length > 0) this.opts.logger.info(`translated again: ${changed.join(', ')}`);
@@ -611,7 +854,8 @@ export class Master {
     if (this.recheck !== undefined) return this.recheck;
     const lost = [...this.lostCollectors()].sort().join(',');
     if (lost === (translationOf(this.data).lost ?? []).join(',')) return Promise.resolve();
-    this.recheck = this.serially(() => this.mutate(() => undefined)).finally(() => {
+    // mutate queues itself behind the commands already submitted.
+    this.recheck = this.mutate(() => undefined).finally(() => {
       this.recheck = undefined;
     });
     return this.recheck;
@@ -621,10 +865,9 @@ export class Master {
   private async learnAddress(hb: Heartbeat): Promise<void> {
     const address = hb.address;
     if (address === undefined || translationOf(this.data).addresses[hb.physical] === address) return;
-    await this.serially(() =>
-      this.mutate(() => {
-        translationOf(this.data).addresses[hb.physical] = address;
-      }),
+    await this.mutate(
+      () => this.setAddress(hb.physical, address),
+      () => this.runsConfigured(hb.physical),
     );
   }
 
@@ -725,8 +968,10 @@ export class Master {
   }
 
   /** Resolves once every command submitted so far has run. */
-  idle(): Promise<void> {
-    return this.queue;
+  async idle(): Promise<void> {
+    await this.queue;
+    await Promise.all([...this.finishing]);
+    await this.saving;
   }
 }
 

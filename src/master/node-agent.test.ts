@@ -10,7 +10,7 @@ import { memoryLogger } from '../core/logger.js';
 import { builtinCatalog } from '../flow/builtins.js';
 import { SpecHost } from '../node/spec-host.js';
 import { Master } from './master.js';
-import { NodeAgent } from './node-agent.js';
+import { NodeAgent, nextBeatIn } from './node-agent.js';
 import { MasterServer } from './server.js';
 import { MemoryStore } from './store.js';
 import { callMaster } from './wire.js';
@@ -155,4 +155,13 @@ test('a configuration that checks but cannot start is reported FAILED and the pr
     () => lines(out) === 2,
     () => `2 lines in out (${lines(out)})`,
   );
+});
+
+test('heartbeats keep their period from start to start, however long the master takes to answer', () => {
+  // Answered in 300 ms: the next starts a period after the last one started, not after its answer.
+  assert.equal(nextBeatIn(10_000, 10_300, 1000), 700);
+  assert.equal(nextBeatIn(10_000, 10_000, 1000), 1000);
+  // Answered after more than a period: a quarter period's rest, not a heartbeat back to back.
+  assert.equal(nextBeatIn(10_000, 11_500, 1000), 250);
+  assert.equal(nextBeatIn(10_000, 10_800, 1000), 250);
 });

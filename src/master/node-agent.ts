@@ -34,6 +34,17 @@ export interface NodeAgentOptions {
   ackReportMs?: number;
 }
 
+/**
+ * How long after a heartbeat that started at `started` and ended `now` the next one starts. Heartbeats
+ * keep their period from one start to the next, so the time the master takes to answer does not
+ * stretch it (a node the master counts LOST after three periods is one that missed three); a quarter
+ * period at least separates the end of one from the start of the next, so answers slower than a
+ * period do not turn into heartbeats back to back.
+ */
+export function nextBeatIn(started: number, now: number, periodMs: number): number {
+  return Math.max(periodMs / 4, started + periodMs - now);
+}
+
 interface Running {
   version: number;
   spec: string;
@@ -87,7 +98,10 @@ export class NodeAgent {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.beating = this.beat().finally(() => this.schedule(this.comeBackMs ?? this.opts.periodMs));
+      const started = Date.now();
+      this.beating = this.beat().finally(() =>
+        this.schedule(this.comeBackMs ?? nextBeatIn(started, Date.now(), this.opts.periodMs)),
+      );
     }, ms);
   }
 

@@ -13,12 +13,26 @@ export interface MasterServerOptions {
   maxHeartbeats?: number | undefined;
   /** The wait a refused heartbeat is told; default 1000 ms. */
   retryAfterMs?: number | undefined;
+  /** Overrides of HEARTBEAT_CONNECTIONS (tests). */
+  heartbeatConnections?: Partial<typeof HEARTBEAT_CONNECTIONS> | undefined;
   /** PEM key and certificate: both control ports speak HTTPS only. */
   tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
   logger: Logger;
 }
 
 export const DEFAULT_MAX_HEARTBEATS = 256;
+
+/**
+ * The heartbeat port's connections: each node keeps one open from a heartbeat to the next (no connect
+ * per heartbeat), for up to `keepAliveConnections` nodes; past that, replies close their connection, so
+ * the port never holds more than it can accept. An idle connection is closed after `idleTimeoutMs`
+ * (three of the default 5 s periods: a node that stopped heartbeating is LOST by then).
+ */
+export const HEARTBEAT_CONNECTIONS: Readonly<{
+  maxConnections: number;
+  keepAliveConnections: number;
+  idleTimeoutMs: number;
+}> = { maxConnections: 8192, keepAliveConnections: 6144, idleTimeoutMs: 15_000 };
 
 const bad = (error: string): Reply => ({ status: 400, body: { error } });
 const notFound = (path: string): Reply => ({ status: 404, body: { error: `no such request: ${path}` } });
@@ -123,7 +137,8 @@ export class MasterServer {
         ...common,
         port: opts.heartbeatPort,
         maxInFlight: opts.maxHeartbeats ?? DEFAULT_MAX_HEARTBEATS,
-        closeAfterReply: true,
+        ...HEARTBEAT_CONNECTIONS,
+        ...opts.heartbeatConnections,
         retryAfterMs: opts.retryAfterMs,
       },
       heartbeatRoute(master),

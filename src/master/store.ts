@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ioError, SluiceError } from '../core/errors.js';
-import { atomicWrite } from './atomic.js';
+import { atomicWriteAsync } from './atomic.js';
 import type { MasterGroup, MasterSelf } from './leader.js';
 import type { CommandRecord } from './master.js';
 import type { TranslationState } from './translate.js';
@@ -78,7 +79,9 @@ export class StoreConflict extends SluiceError {
 /**
  * Where the master keeps MasterData and its command history. `save` resolves once the state is durable
  * (for the file store: on disk; for ZooKeeper: acknowledged by a quorum), and the master answers a
- * command only after that, so an acknowledged command survives a crash.
+ * command only after that, so an acknowledged command survives a crash. `save` reads `data` before it
+ * returns (it serialises it at once): the master goes on changing its state while the save is in
+ * flight, and those changes go in the next save (group commit).
  */
 export interface ConfigStore {
   readonly description: string;
@@ -127,22 +130,24 @@ export class MemoryStore implements ConfigStore {
   readonly description = 'memory (lost when the master stops)';
   readonly shared = false;
   readonly history: CommandLog;
-  private data = emptyData();
+  /** The state as JSON: what a durable store would keep (and cheaper to make than a deep copy). */
+  private text = JSON.stringify(emptyData());
   constructor(historyLimit?: number) {
     this.history = new LocalCommandLog(historyLimit);
   }
   async load(): Promise<MasterData> {
-    return structuredClone(this.data);
+    return JSON.parse(this.text) as MasterData;
   }
   async save(data: MasterData): Promise<void> {
-    this.data = structuredClone(data);
+    this.text = JSON.stringify(data);
   }
   async close(): Promise<void> {}
 }
 
 /**
- * The embedded durable store: one JSON file, replaced atomically (`atomicWrite`), so a crash leaves
- * either the old state or the new one, never half a file.
+ * The embedded durable store: one JSON file, replaced atomically (`atomicWriteAsync`), so a crash
+ * leaves either the old state or the new one, never half a file. The write runs off the event loop;
+ * saves run one after the other, each with the state as it was when it was asked for.
  */
 export class FileStore implements ConfigStore {
   readonly file: string;
@@ -150,6 +155,7 @@ export class FileStore implements ConfigStore {
   readonly shared = false;
   /** The history is not kept on disk: a restarted master starts a new one. */
   readonly history: CommandLog;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(dir: string, historyLimit?: number) {
     this.history = new LocalCommandLog(historyLimit);
@@ -177,13 +183,19 @@ export class FileStore implements ConfigStore {
     return checkedData(data, this.file);
   }
 
-  async save(data: MasterData): Promise<void> {
-    try {
-      mkdirSync(dirname(this.file), { recursive: true });
-    } catch (e) {
-      throw ioError(e, `creating ${dirname(this.file)}`);
-    }
-    atomicWrite(this.file, JSON.stringify(data));
+  save(data: MasterData): Promise<void> {
+    const text = JSON.stringify(data);
+    const write = async () => {
+      try {
+        await mkdir(dirname(this.file), { recursive: true });
+      } catch (e) {
+        throw ioError(e, `creating ${dirname(this.file)}`);
+      }
+      await atomicWriteAsync(this.file, text);
+    };
+    const done = this.writing.then(write);
+    this.writing = done.catch(() => undefined);
+    return done;
   }
 
   async close(): Promise<void> {}

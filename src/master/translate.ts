@@ -56,6 +56,8 @@ export interface TranslateContext {
   basePort: number;
   /** Logical nodes whose physical node missed its heartbeats: not offered as collectors. */
   lost: ReadonlySet<string>;
+  /** Called before each write to the state, with the object and key written (the change's undo record). */
+  keep?: (obj: Record<string, unknown>, key: string) => void;
 }
 
 /** A collector the auto chains may use: a mapped, live logical node with a collectorSource. */
@@ -70,6 +72,8 @@ interface Parsed {
   config: LogicalConfig;
   node: NodeSpec;
   physical: string | undefined;
+  /** The printed spec when translation leaves the node as entered (nothing logical in it). */
+  plain: string | undefined;
 }
 
 /** The port a node's source listens on, as entered (undefined: the master assigns it, or none). */
@@ -88,9 +92,25 @@ function needsPort(source: Call): boolean {
 
 /**
  * Configurations parsed once: a LogicalConfig's text never changes in place (a new text is a new
- * object), so a fleet is not parsed again on every command.
+ * object), so a fleet is not parsed again on every command. A node with nothing to translate keeps its
+ * printed spec too: most of a fleet, which is then not printed again on every change either.
  */
-const parsedConfigs = new WeakMap<LogicalConfig, NodeSpec>();
+const parsedConfigs = new WeakMap<LogicalConfig, { node: NodeSpec; plain: string | undefined }>();
+
+function parsedConfig(c: LogicalConfig): { node: NodeSpec; plain: string | undefined } {
+  let p = parsedConfigs.get(c);
+  if (p === undefined) {
+    const pos = { line: 1, column: 1, offset: 0 };
+    const node: NodeSpec = { name: c.name, source: parseSource(c.source), sink: parseSink(c.sink), pos };
+    const logical = needsPort(node.source) || hasLogicalSink(node.sink) || hasAutoChain(node.sink);
+    p = {
+      node,
+      plain: logical ? undefined : `${c.name} : ${printCall(node.source)} | ${printSink(node.sink)} ;`,
+    };
+    parsedConfigs.set(c, p);
+  }
+  return p;
+}
 
 /**
  * Recomputes every logical node's translation and records the changed ones under a new version (a
@@ -99,34 +119,46 @@ const parsedConfigs = new WeakMap<LogicalConfig, NodeSpec>();
  */
 export function retranslate(data: MasterData, ctx: TranslateContext): string[] {
   const t = translationOf(data);
+  const keep = ctx.keep ?? (() => undefined);
   const physicalOf = new Map<string, string>();
-  for (const [physical, list] of Object.entries(data.mappings))
-    for (const l of list) physicalOf.set(l, physical);
+  for (const physical in data.mappings) for (const l of data.mappings[physical]!) physicalOf.set(l, physical);
   const parsed = new Map<string, Parsed>();
-  for (const c of Object.values(data.configs)) {
-    let node = parsedConfigs.get(c);
-    if (node === undefined) {
-      const pos = { line: 1, column: 1, offset: 0 };
-      node = { name: c.name, source: parseSource(c.source), sink: parseSink(c.sink), pos };
-      parsedConfigs.set(c, node);
-    }
-    parsed.set(c.name, { config: c, node, physical: physicalOf.get(c.name) });
+  for (const name in data.configs) {
+    const c = data.configs[name]!;
+    const { node, plain } = parsedConfig(c);
+    parsed.set(c.name, { config: c, node, physical: physicalOf.get(c.name), plain });
   }
-  assignPorts(parsed, t, ctx.basePort);
-  t.lost = [...ctx.lost].sort();
+  assignPorts(parsed, t, ctx.basePort, keep);
+  const lost = [...ctx.lost].sort();
+  if ((t.lost ?? []).join(',') !== lost.join(',')) {
+    keep(t as unknown as Record<string, unknown>, 'lost');
+    t.lost = lost;
+  }
   const collectors = collectorsOf(parsed, t, ctx);
   const agents = autoAgents(parsed, t);
   const changed: string[] = [];
   for (const [name, p] of parsed) {
-    const n = translateNode(p, parsed, t, collectors, agents);
-    const spec = `${name} : ${printCall(n.source)} | ${printSink(n.sink)} ;`;
+    let spec = p.plain;
+    if (spec === undefined) {
+      const n = translateNode(p, parsed, t, collectors, agents);
+      spec = `${name} : ${printCall(n.source)} | ${printSink(n.sink)} ;`;
+    }
     const prior = t.translated[name];
     if (prior !== undefined && prior.configVersion === p.config.version && prior.spec === spec) continue;
-    const version = prior?.configVersion === p.config.version ? data.nextVersion++ : p.config.version;
+    keep(t.translated, name);
+    let version = p.config.version;
+    if (prior?.configVersion === p.config.version) {
+      keep(data as unknown as Record<string, unknown>, 'nextVersion');
+      version = data.nextVersion++;
+    }
     t.translated[name] = { configVersion: p.config.version, version, spec };
     changed.push(name);
   }
-  for (const name of Object.keys(t.translated)) if (!parsed.has(name)) delete t.translated[name];
+  for (const name in t.translated)
+    if (!parsed.has(name)) {
+      keep(t.translated, name);
+      delete t.translated[name];
+    }
   return changed;
 }
 
@@ -134,7 +166,12 @@ export function retranslate(data: MasterData, ctx: TranslateContext): string[] {
  * Ports per physical node, from `basePort` up: a node keeps its port while no other node on the same
  * physical node listens there, so translating again (or moving back) does not move its peers.
  */
-function assignPorts(parsed: ReadonlyMap<string, Parsed>, t: TranslationState, basePort: number): void {
+function assignPorts(
+  parsed: ReadonlyMap<string, Parsed>,
+  t: TranslationState,
+  basePort: number,
+  keep: (obj: Record<string, unknown>, key: string) => void,
+): void {
   const byPhysical = new Map<string, Parsed[]>();
   for (const p of parsed.values()) {
     if (p.physical === undefined || (!needsPort(p.node.source) && enteredPort(p.node.source) === undefined))
@@ -161,11 +198,16 @@ function assignPorts(parsed: ReadonlyMap<string, Parsed>, t: TranslationState, b
     let next = basePort;
     for (const p of fresh) {
       while (taken.has(next)) next++;
+      keep(t.ports, p.config.name);
       t.ports[p.config.name] = next;
       taken.add(next);
     }
   }
-  for (const name of Object.keys(t.ports)) if (!parsed.has(name)) delete t.ports[name];
+  for (const name in t.ports)
+    if (!parsed.has(name)) {
+      keep(t.ports, name);
+      delete t.ports[name];
+    }
 }
 
 /** Where a logical node listens, or why it cannot be reached. */
@@ -214,6 +256,15 @@ function autoAgents(parsed: ReadonlyMap<string, Parsed>, t: TranslationState): M
     for (let i = 0; i < list.length; i++) place.set(list[i]!, i);
   }
   return place;
+}
+
+function hasLogicalSink(node: SinkNode): boolean {
+  let found = false;
+  mapCalls(node, (c) => {
+    if (c.name === 'logicalSink') found = true;
+    return undefined;
+  });
+  return found;
 }
 
 function hasAutoChain(node: SinkNode): boolean {

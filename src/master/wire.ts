@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, request as tlsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { isCertificateError } from '../rpc/tls.js';
@@ -32,10 +32,16 @@ export interface ControlServerOptions {
   /** How long a refused peer is told to wait; the client adds its own jitter. */
   retryAfterMs?: number | undefined;
   /**
-   * Every reply closes its connection: a fleet heartbeating once a period would otherwise hold one idle
-   * connection per node, and thousands of nodes would crowd out `maxConnections`.
+   * How long a connection may wait idle for its next request (default 5 s). The heartbeat port keeps a
+   * node's connection from one heartbeat to the next (no TCP connect and handshake per heartbeat), so
+   * its idle time is longer than a heartbeat period.
    */
-  closeAfterReply?: boolean | undefined;
+  idleTimeoutMs?: number | undefined;
+  /**
+   * Connections kept open after a reply: once more are open, a reply closes its connection, so idle
+   * connections never crowd out `maxConnections` (default: all of them; 0: every reply closes).
+   */
+  keepAliveConnections?: number | undefined;
   /** PEM key and certificate: the port speaks HTTPS only (a plain-text request fails its handshake). */
   tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
   logger: Logger;
@@ -67,6 +73,8 @@ export type Route = (
 
 export interface ControlServer {
   readonly port: number;
+  /** Connections accepted since the start, and open now. */
+  connections(): { accepted: number; open: number };
   close(): Promise<void>;
 }
 
@@ -116,6 +124,8 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
   });
 }
 
+const NO_QUERY = new URLSearchParams();
+
 export async function startControlServer(
   what: string,
   opts: ControlServerOptions,
@@ -123,6 +133,10 @@ export async function startControlServer(
 ): Promise<ControlServer> {
   let inFlight = 0;
   let shedding = false;
+  /** Connections open now: over `keepAliveConnections`, replies close theirs. */
+  let open = 0;
+  let accepted = 0;
+  const keepAlive = opts.keepAliveConnections ?? opts.maxConnections;
   const retryAfterMs = opts.retryAfterMs ?? 1_000;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (opts.maxInFlight !== undefined && inFlight >= opts.maxInFlight) {
@@ -172,12 +186,16 @@ export async function startControlServer(
           return;
         }
       }
-      const url = new URL(req.url ?? '/', 'http://master');
+      // A heartbeat has no query: a URL object is made only for a request that has one.
+      const target = req.url ?? '/';
+      const q = target.indexOf('?');
+      const url = q < 0 ? undefined : new URL(target, 'http://master');
+      const path = url?.pathname ?? target;
       const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
       send(
         res,
-        await route(req.method ?? 'GET', url.pathname, body, url.searchParams, peer),
-        opts.closeAfterReply === true,
+        await route(req.method ?? 'GET', path, body, url?.searchParams ?? NO_QUERY, peer),
+        open > keepAlive,
       );
     } catch (e) {
       send(res, { status: 500, body: { error: asSluiceError(e).oneLine() } });
@@ -190,9 +208,14 @@ export async function startControlServer(
     server.on('tlsClientError', (e: Error, s: { remoteAddress?: string }) =>
       opts.logger.warn(`${what}: refused ${s.remoteAddress ?? '?'}: ${e.message}`),
     );
+  server.on('connection', (socket: Socket) => {
+    open++;
+    accepted++;
+    socket.once('close', () => open--);
+  });
   server.requestTimeout = opts.requestTimeoutMs;
   server.headersTimeout = Math.min(opts.requestTimeoutMs, 10_000);
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = opts.idleTimeoutMs ?? 5_000;
   server.maxConnections = opts.maxConnections;
   server.maxHeadersCount = 64;
   await new Promise<void>((resolve, reject) => {
@@ -204,6 +227,7 @@ export async function startControlServer(
   const port = (server.address() as AddressInfo).port;
   return {
     port,
+    connections: () => ({ accepted, open }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -244,13 +268,43 @@ export function parseAddress(text: string, defaultPort: number): { host: string;
 
 const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 
-/** One JSON call to a master; any failure (no answer, a refusal, a timeout) is a SLUICE_RPC error. */
-export function callMaster<T>(
+/**
+ * Plain-HTTP calls keep their connection for the next call: a node's heartbeats reuse one. The master
+ * says how long it keeps an idle connection (Keep-Alive: timeout) and the agent lets go a second
+ * before that; the long timeout here only lets that hint rule. The sockets do not hold a process open.
+ */
+const keepAliveAgent = new Agent({ keepAlive: true, timeout: 60_000, scheduling: 'lifo' });
+
+/**
+ * One JSON call to a master; any failure (no answer, a refusal, a timeout) is a SLUICE_RPC error. A
+ * kept connection the master closed just as the call went out (ECONNRESET before any answer) is not a
+ * failure of the master: the call is made once more, on a new connection.
+ */
+export async function callMaster<T>(
   to: MasterAddress,
   method: 'GET' | 'POST',
   path: string,
   body?: unknown,
   timeoutMs = 10_000,
+): Promise<T> {
+  try {
+    return await callOnce<T>(to, method, path, body, timeoutMs);
+  } catch (e) {
+    if (!(e instanceof StaleConnection)) throw e;
+    return callOnce<T>(to, method, path, body, timeoutMs, false);
+  }
+}
+
+/** A reused connection reset before the answer began. */
+class StaleConnection extends Error {}
+
+function callOnce<T>(
+  to: MasterAddress,
+  method: 'GET' | 'POST',
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+  reuse = true,
 ): Promise<T> {
   const where = `master ${to.host}:${to.port}`;
   return new Promise<T>((resolve, reject) => {
@@ -261,7 +315,15 @@ export function callMaster<T>(
       headers['content-length'] = Buffer.byteLength(text);
     }
     if (to.token !== undefined) headers.authorization = `Bearer ${to.token}`;
-    const target = { host: to.host, port: to.port, method, path, headers, timeout: timeoutMs };
+    const target = {
+      host: to.host,
+      port: to.port,
+      method,
+      path,
+      headers,
+      timeout: timeoutMs,
+      agent: reuse ? keepAliveAgent : false,
+    };
     const req = (to.tls ? tlsRequest : request)(
       to.tls
         ? {
@@ -303,8 +365,17 @@ export function callMaster<T>(
         res.on('error', (e) => reject(rpcError(where, e)));
       },
     );
+    let answered = false;
+    req.on('response', () => {
+      answered = true;
+    });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (e) => reject(rpcError(where, e)));
+    req.on('error', (e) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (req.reusedSocket && !answered && (code === 'ECONNRESET' || code === 'EPIPE'))
+        reject(new StaleConnection(code));
+      else reject(rpcError(where, e));
+    });
     req.end(text);
   });
 }
