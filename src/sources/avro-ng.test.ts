@@ -18,7 +18,7 @@ const make = (props: RawProps) =>
   ngAvroSource.create(new ComponentProperties('source r1', ngAvroSource.properties, props), ctx());
 
 test('appendBatch is answered OK once its ack settles ok (the put committed), FAILED when it fails and at close', {
-  timeout: 20_000,
+  timeout: 120_000,
 }, async () => {
   const src = make({ bind: '127.0.0.1', port: '0' }) as AvroEventSource;
   await src.open();
@@ -110,7 +110,7 @@ test('JSSE protocol and cipher names map to Node TLS options', () => {
 });
 
 test('a full channel: the sender is answered FAILED within request-timeout instead of never', {
-  timeout: 20_000,
+  timeout: 120_000,
 }, async () => {
   const c = ctx();
   const src = ngAvroSource.create(

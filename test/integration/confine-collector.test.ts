@@ -49,7 +49,8 @@ function assertConfined(tmp: string, data: string): void {
   }
 }
 
-async function until(what: string, f: () => boolean, ms = 10_000): Promise<void> {
+// 30 s: three nodes, their files and the test share a loaded machine; only a hang should time out.
+async function until(what: string, f: () => boolean, ms = 30_000): Promise<void> {
   for (const end = Date.now() + ms; !f(); ) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -84,7 +85,7 @@ function sender(port: number): FlumeRpcClient {
 
 /** Avro sources answer only once listening; the client retries the connection until then. */
 async function send(c: FlumeRpcClient, events: Event[]): Promise<void> {
-  for (const end = Date.now() + 10_000; ; ) {
+  for (const end = Date.now() + 30_000; ; ) {
     try {
       assert.equal(await c.appendBatch(events), Status.OK);
       return;
@@ -96,7 +97,7 @@ async function send(c: FlumeRpcClient, events: Event[]): Promise<void> {
 }
 
 test('collectorSource and syslogUdp into collectorSink: hostile hosts and attributes stay under data/', {
-  timeout: 60_000,
+  timeout: 180_000,
 }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'sluice-confine-'));
   cleanup.push(() => rmSync(tmp, { recursive: true, force: true }));
@@ -164,7 +165,7 @@ test('collectorSource and syslogUdp into collectorSink: hostile hosts and attrib
 });
 
 test('NG hdfs sink with hdfs.path=file:///<tmp>/%{host}: NUL and .. hosts confined, no "opened twice", next event written', {
-  timeout: 60_000,
+  timeout: 180_000,
 }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'sluice-confine-hdfs-'));
   cleanup.push(() => rmSync(tmp, { recursive: true, force: true }));

@@ -59,7 +59,7 @@ test('a full log directory: node ERROR without a crash, and accepted events are 
   await waitFor(
     () => /events left in .* by an earlier run/.test(again.text()),
     () => again.text(),
-    15_000,
+    30_000,
     20,
   );
   assert.equal(await send.exit, 0, send.text());

@@ -33,6 +33,7 @@ test('DFO across a 20 s network partition: nothing lost, the backlog drains, the
 
   ns.partition();
   const cutAt = receiver.distinct;
+  const sentAtCut = send.sent();
   await new Promise((r) => setTimeout(r, PARTITION_MS)); // the partition itself: a duration, not a wait for a condition
   const duringPartition = receiver.distinct - cutAt;
   const spilledBy = send.sent();
@@ -41,7 +42,12 @@ test('DFO across a 20 s network partition: nothing lost, the backlog drains, the
     `# partition: ${duringPartition} events arrived while cut off (in flight at the cut); the sender was at ${spilledBy}\n`,
   );
   assert.ok(duringPartition <= 1000, 'the link was really cut');
-  assert.ok(spilledBy - cutAt >= 10_000, 'the agent kept accepting events during the partition');
+  // 20 s at 1000 events/s: 20,000 if the sender keeps its rate; 2,000 still shows the agent accepting
+  // when a loaded machine slows the sender tenfold.
+  assert.ok(
+    spilledBy - sentAtCut >= 2000,
+    `the agent kept accepting events during the partition (${spilledBy - sentAtCut})`,
+  );
 
   assert.equal(await send.exit, 0, send.text());
   await allReceived(TOTAL, 90_000, receiver).catch((e: Error) => {

@@ -15,8 +15,11 @@ import { waitFor, waitForPort } from '../support/wait.js';
 
 /** Events sent; `SLUICE_RELOAD_EVENTS` raises it for a manual run (the issue's 100,000). */
 const TOTAL = Number(process.env.SLUICE_RELOAD_EVENTS ?? 100_000);
-/** Paced so the reload lands mid-stream even on a fast machine: about 5 s of sending. */
-const RATE = Math.max(2000, TOTAL / 5);
+/**
+ * Paced so the reload lands mid-stream: about 10 s of sending, most of it after the reload is asked
+ * for, so a reload slowed by a loaded machine still finds events left to send.
+ */
+const RATE = Math.max(2000, TOTAL / 10);
 
 function agentFile(port: number, k1: number, k2?: number, restart = false): string {
   return [
@@ -89,8 +92,8 @@ for (const restart of [false, true])
 
     // A broken file is refused with its place, and the agent goes on as it was.
     await waitFor(
-      () => r1.distinct >= TOTAL / 5,
-      () => `a fifth of the events at k1 (${r1.distinct})`,
+      () => r1.distinct >= TOTAL / 10,
+      () => `a tenth of the events at k1 (${r1.distinct})`,
       60_000,
     );
     writeFileSync(file, `${agentFile(port, k1)}a1.sinks.k1.channel = nowhere\n`);
@@ -103,8 +106,8 @@ for (const restart of [false, true])
     assert.match(log.text(), /a1\.conf:\d+/, 'the refusal names the file and line');
 
     await waitFor(
-      () => r1.distinct >= TOTAL / 3,
-      () => `a third of the events at k1 (${r1.distinct})`,
+      () => r1.distinct >= TOTAL / 5,
+      () => `a fifth of the events at k1 (${r1.distinct})`,
       60_000,
     );
     writeFileSync(file, agentFile(port, k1, k2, restart));

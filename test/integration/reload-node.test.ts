@@ -14,7 +14,9 @@ import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 
 const TOTAL = Number(process.env.SLUICE_RELOAD_EVENTS ?? 100_000);
-const RATE = Math.max(2000, TOTAL / 5);
+// About 10 s of sending, most of it after the reload is asked for: a reload slowed by a loaded
+// machine still lands mid-stream.
+const RATE = Math.max(2000, TOTAL / 10);
 
 function spec(p1: number, r1: number, p2: number, r2: number, tagged: boolean): string {
   const sink2 = `avroSink("127.0.0.1", ${r2})`;
@@ -54,8 +56,8 @@ test(`node -1 -f reload on SIGHUP: ${TOTAL} events per node, the unchanged node 
   });
 
   await waitFor(
-    () => r2.distinct >= TOTAL / 3,
-    () => `a third of the events at r2 (${r2.distinct})`,
+    () => r2.distinct >= TOTAL / 5,
+    () => `a fifth of the events at r2 (${r2.distinct})`,
     60_000,
   );
   writeFileSync(file, spec(p1, k1, p2, k2, true));

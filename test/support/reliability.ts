@@ -197,7 +197,8 @@ function listening(p: Proc, port?: number, bind = '127.0.0.1'): Promise<void> {
   return waitFor(
     () => /listening on/.test(p.text()),
     () => `a listening node:\n${p.text()}`,
-    15_000,
+    // Process start-up on a loaded machine (and inside a namespace) can take tens of seconds.
+    60_000,
     20,
   );
 }
