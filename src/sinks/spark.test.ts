@@ -94,7 +94,7 @@ test('five concurrent pollers through an agent: every event exactly once, batche
   await waitFor(
     () => acked >= total,
     () => `${total} events acked (${acked} so far)`,
-    25_000,
+    30_000,
   );
   // Pollers still waiting on the drained channel are answered by the stop.
   await agent.stop();
@@ -161,7 +161,7 @@ test('a poller that disconnects mid-transaction loses nothing: its events come a
   await victim.close();
   const p = poller(port);
   const got: string[] = [];
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 30_000;
   while (new Set(got).size < 500 && Date.now() < deadline) {
     const b = await p.getEventBatch(100);
     got.push(...bodies(b));

@@ -55,7 +55,7 @@ test('two agents polled by five fetchers: every event once, each batch acked', {
   await waitFor(
     () => a1.channel('c1')!.size === 0 && a2.channel('c1')!.size === 0 && sink.records.length >= 3000,
     () => `3000 events and both channels drained (got ${sink.records.length})`,
-    25_000,
+    30_000,
   );
   assert.equal(sink.records.length, 3000);
   // seq counts 0..1499 in each agent: every number twice.
