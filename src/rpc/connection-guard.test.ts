@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { waitFor } from '../../test/support/wait.js';
 import { memoryLogger } from '../core/logger.js';
 import {
@@ -11,6 +11,12 @@ import {
   type GuardedConnection,
   listeningOn,
 } from './connection-guard.js';
+
+// Servers still open when a test failed midway: closed at the end, or they keep the file running.
+const servers: (() => void)[] = [];
+after(() => {
+  for (const done of servers) done();
+});
 
 async function serve(limits: Partial<ConnectionLimits>, handshake = true) {
   const log = memoryLogger();
@@ -31,17 +37,12 @@ async function serve(limits: Partial<ConnectionLimits>, handshake = true) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as net.AddressInfo).port;
-  return {
-    guard,
-    log,
-    server,
-    port,
-    admitted,
-    done: () => {
-      guard.close();
-      server.close();
-    },
+  const done = () => {
+    guard.close();
+    if (server.listening) server.close();
   };
+  servers.push(done);
+  return { guard, log, server, port, admitted, done };
 }
 
 function connect(port: number): Promise<net.Socket> {

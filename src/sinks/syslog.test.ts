@@ -147,7 +147,7 @@ describe('syslogTcp sink', () => {
     rx.resume();
     await pending;
     await k.close();
-    assert.equal((await rx.waitFor(sent, 20_000)).length, sent);
+    assert.equal((await rx.waitFor(sent, 60_000)).length, sent);
   });
 
   it('reconnects after the receiver went away and came back on the same port', async () => {
