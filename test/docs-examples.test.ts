@@ -178,9 +178,15 @@ function filesUnder(dir: string): string[] {
 /** The marker on stdout or in a file under the scratch directory, not counting where it was fed in. */
 function lineCameOut(s: Scratch, r: Running, marker: string, fedAt: string): boolean {
   if (r.stdout().includes(marker)) return true;
-  return filesUnder(s.dir).some(
-    (f) => !f.startsWith(fedAt) && statSync(f).size < 8 << 20 && readFileSync(f, 'utf8').includes(marker),
-  );
+  return filesUnder(s.dir).some((f) => {
+    if (f.startsWith(fedAt)) return false;
+    // An in-progress file listed a moment ago may have been renamed since (a roll or a spool rename).
+    try {
+      return statSync(f).size < 8 << 20 && readFileSync(f, 'utf8').includes(marker);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**

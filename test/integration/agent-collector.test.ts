@@ -28,9 +28,14 @@ async function stop(child: ChildProcess): Promise<number | null> {
 
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
-    statSync(join(dir, f)).isFile(),
-  );
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => {
+    // A temporary file listed a moment ago may have been renamed since (its roll completed).
+    try {
+      return statSync(join(dir, f)).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 test('agent tail -> agentBESink -> collectorSource -> collectorSink: every line once, in its time bucket', async () => {

@@ -36,7 +36,14 @@ function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .map((f) => join(dir, f))
-    .filter((p) => statSync(p).isFile());
+    .filter((p) => {
+      // A temporary file listed a moment ago may have been renamed since (its roll completed).
+      try {
+        return statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** No file outside data under tmp, and none of the escaped names beside tmp or at the root. */

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { AccessLogGenerator } from '../../examples/access-log-generator.js';
 import { freePort } from '../../src/core/ports.js';
 import { exited, output } from '../support/processes.js';
-import { agentText, exampleProcess, lastCounts, testAgent } from '../support/streaming.js';
+import { agentText, exampleProcess, jsonLines, lastCounts, testAgent } from '../support/streaming.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 
@@ -51,10 +51,7 @@ async function feedAndCheck(
     50,
   );
   // Every JSON line is one slide: times rise by the slide (500 ms).
-  const times = readFileSync(json, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => (JSON.parse(l) as { time: number }).time);
+  const times = jsonLines(json).map((l) => (JSON.parse(l) as { time: number }).time);
   for (let i = 1; i < times.length; i++) assert.equal(times[i]! - times[i - 1]!, 500);
   // The JSON file is written before the same slide's table reaches our end of the stdout pipe.
   const [topUrl, topCount] = gen.sortedCounts()[0]!;
