@@ -48,7 +48,7 @@ test('agent tail -> agentBESink -> collectorSource -> collectorSink: every line 
     logs,
   );
   // Port 0: the kernel picks it, so no other test can take it between a probe and the bind.
-  const port = await listeningPort(collector, () => logs.join(''), 'collector');
+  const port = await listeningPort(collector, () => logs.join(''), 'collector/collectorSource');
   const agent = start(`agent : tail("${log}") | agentBESink("127.0.0.1", ${port}) ;`, logs);
   try {
     const total = 10_000;

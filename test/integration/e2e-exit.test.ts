@@ -6,10 +6,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
-import { exited, output, sluice } from '../support/processes.js';
+import { exited, listeningPort, output, sluice } from '../support/processes.js';
 import { writeSiteConf } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
-import { waitFor, waitForPort } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 function siteConf(dir: string): string {
   return writeSiteConf(dir, {
@@ -23,19 +23,22 @@ function siteConf(dir: string): string {
   });
 }
 
-/** A collector on `port` writing raw lines under `out` (rolled every 200 ms), killed when the test ends. */
+/**
+ * A collector on `port` (0: one the kernel picks, free of races with other tests) writing raw lines
+ * under `out` (rolled every 200 ms), killed when the test ends; resolves with its port once it listens.
+ */
 async function startCollector(
   t: { after(fn: () => void): void },
   dir: string,
   conf: string,
   port: number,
   out: string,
-): Promise<void> {
+): Promise<number> {
   const spec = `collector : collectorSource(${port}) | collectorSink("file://${out}", "d-", 200) ;`;
   const collector = sluice(['node', '-1', '--conf', conf, '-e', spec], dir);
   const said = output(collector);
   t.after(() => collector.kill('SIGKILL'));
-  await waitForPort(port, `the collector on ${port} (${said.text()})`, 60_000);
+  return listeningPort(collector, said.text, 'collector/collectorSource', port);
 }
 
 function lines(out: string): string[] {
@@ -93,8 +96,7 @@ test('agentE2EChain: with its first collector down, groups go to the next one an
   const conf = siteConf(dir);
   const out = join(dir, 'out');
   const down = await freePort();
-  const up = await freePort();
-  await startCollector(t, dir, conf, up, out);
+  const up = await startCollector(t, dir, conf, 0, out);
   const agent = sluice(
     [
       'node',

@@ -111,7 +111,7 @@ test('an E2E agent SIGKILLed three times mid-stream loses nothing; duplicates st
   );
   t.after(() => kill9(collector));
   // Port 0: the kernel picks it, so no other test can take it between a probe and the bind.
-  const port = await listeningPort(collector.child, collector.text, 'collector');
+  const port = await listeningPort(collector.child, collector.text, 'collector/collectorSource');
   const agentSpec = `agent : spooldir("${spool}", batchSize=1000) | agentE2ESink("127.0.0.1", ${port}) ;`;
   let agent = run(['-e', agentSpec], dir, conf);
   const agentText: string[] = [];
@@ -168,7 +168,7 @@ test('the collector SIGKILLed mid-stream and restarted: nothing lost, and the fi
   t.after(() => kill9(collector));
   // Port 0 at the first start (the kernel picks it, no race for a port found free); the restart
   // below reuses it.
-  const port = await listeningPort(collector.child, collector.text, 'collector');
+  const port = await listeningPort(collector.child, collector.text, 'collector/collectorSource');
   // A steady stream, not a burst: 200,000 events over a few seconds.
   const agent = run(
     [
@@ -188,7 +188,7 @@ test('the collector SIGKILLed mid-stream and restarted: nothing lost, and the fi
   await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 300)));
   await kill9(collector);
   collector = run(collectorArgs(port), dir, conf);
-  await listeningPort(collector.child, collector.text, 'collector', port);
+  await listeningPort(collector.child, collector.text, 'collector/collectorSource', port);
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([
     exited(agent.child),

@@ -66,30 +66,31 @@ export function shell(args: string[], cwd: string, stdin = ''): Promise<Ran> {
 }
 
 /**
- * The port `node`'s source listens on, from the child's start-up line (`<node>/<source>: listening on
- * host:port`), once it is there. Start listeners on port 0 and read the port here: a port found free
- * and bound later by a slow-starting process may be taken in between by another test's connection,
- * and a probe of a fixed port may be answered by whoever holds it. With `port` given (a restart on
- * the port it had), the line must name it. A child that ends instead fails at once.
+ * The port a source listens on, from the child's start-up line (`<source>: listening on host:port`;
+ * `source` is `<node>/<source>` for a node, `source <name>` for an agent), once it is there. Start
+ * listeners on port 0 and read the port here: a port found free and bound later by a slow-starting
+ * process may be taken in between by another test's connection, and a probe of a fixed port may be
+ * answered by whoever holds it. With `port` given (a restart on the port it had), the line must name
+ * it. A child that ends instead fails at once.
  */
 export async function listeningPort(
   child: ChildProcess,
   text: () => string,
-  node: string,
+  source: string,
   port = 0,
 ): Promise<number> {
-  const line = new RegExp(`\\b${node}/\\w+: listening on \\S+:(\\d+)`);
+  const line = new RegExp(`\\b${source}: listening on \\S+:(\\d+)`);
   await waitFor(
     () => line.test(text()) || child.exitCode !== null || child.signalCode !== null,
-    () => `node ${node} listening:\n${text()}`,
+    () => `${source} listening:\n${text()}`,
     // Process start-up on a loaded machine (and inside a network namespace) can take tens of seconds.
     60_000,
     20,
   );
   const m = line.exec(text());
-  if (!m) throw new Error(`node ${node} ended instead of listening:\n${text()}`);
+  if (!m) throw new Error(`${source} ended instead of listening:\n${text()}`);
   const bound = Number(m[1]);
-  if (port !== 0 && bound !== port) throw new Error(`node ${node} listens on ${bound}, not ${port}`);
+  if (port !== 0 && bound !== port) throw new Error(`${source} listens on ${bound}, not ${port}`);
   return bound;
 }
 

@@ -182,12 +182,12 @@ export class Rig {
    */
   async collector(port: number, bind = '127.0.0.1', rport = this.rport): Promise<Proc & { port: number }> {
     const c = this.node(`c : collectorSource(${port}, bind="${bind}") | rpcSink("127.0.0.1", ${rport}) ;`);
-    return { ...c, port: await listeningPort(c.child, c.text, 'c', port) };
+    return { ...c, port: await listeningPort(c.child, c.text, 'c/collectorSource', port) };
   }
 
   /** An agent reading an avro source on 127.0.0.1:`port` (0: any) into `sink`, listening when this resolves. */
   async agent(port: number, sink: string, netns?: string): Promise<Proc & { port: number }> {
     const a = this.node(`agent : avroSource(${port}, bind="127.0.0.1") | ${sink} ;`, netns);
-    return { ...a, port: await listeningPort(a.child, a.text, 'agent', port) };
+    return { ...a, port: await listeningPort(a.child, a.text, 'agent/avroSource', port) };
   }
 }
