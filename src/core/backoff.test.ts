@@ -46,6 +46,7 @@ test('a wakeable delay ends at its time, or at once when woken', async () => {
   const long = d.wait(60_000);
   d.wake();
   await long;
-  assert.ok(Date.now() - t1 < 1000, 'woken at once');
+  // At once, not after the 60 s: 10 s leaves room for a loaded machine.
+  assert.ok(Date.now() - t1 < 10_000, 'woken at once');
   d.wake(); // nothing running: no effect
 });

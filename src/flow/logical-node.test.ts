@@ -101,7 +101,7 @@ class FedSource implements EventSource {
 }
 
 async function until(f: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 30_000;
   while (!f() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   assert.ok(f(), `timed out waiting for ${what}`);
 }

@@ -321,7 +321,8 @@ test('the JDK reads the file with DataInputStream (readInt, readLong, readUTF)',
   writeFileSync(path, fileOf([events]));
   const src = join(dir, 'ReadSeq.java');
   writeFileSync(src, JAVA_READER);
-  const r = spawnSync(peer('java'), [src, path], { encoding: 'utf8', timeout: 60_000 });
+  // A JVM compiling and running the reader on a loaded machine: only a hang should reach this.
+  const r = spawnSync(peer('java'), [src, path], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.shift(), `SEQ6 ${KEY_CLASS} ${VALUE_CLASS} falsefalse`);

@@ -78,7 +78,9 @@ test('collectorSink rolls every rollmillis into complete, renamed files', async 
   await sink.open();
   await sink.append([Event.of('first')]);
   const w = sink as BucketedWriter;
-  for (let i = 0; i < 500 && w.filesCompleted === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  // A deadline against a hang: a loaded machine fires the roll timer late.
+  for (const end = Date.now() + 30_000; w.filesCompleted === 0 && Date.now() < end; )
+    await new Promise((r) => setTimeout(r, 10));
   const rolled = listFiles(dir);
   assert.equal(rolled.length, 1, 'one complete file after the roll, no temporary');
   assert.match(rolled[0]!, /^roll-\d{8}-/);
@@ -180,7 +182,8 @@ test('escapedCustomDfs keeps at most maxOpenFiles open and completes idle bucket
   const iw = idle.sink as BucketedWriter;
   await idle.sink.open();
   await idle.sink.append(['x', 'y'].map((k) => Event.of(k, { attrs: { k } })));
-  for (let i = 0; i < 500 && iw.filesCompleted < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  for (const end = Date.now() + 30_000; iw.filesCompleted < 2 && Date.now() < end; )
+    await new Promise((r) => setTimeout(r, 10));
   assert.equal(iw.filesCompleted, 2, 'idle buckets are completed without a close');
   assert.equal(iw.openFiles, 0);
   assert.deepEqual(listFiles(idleDir), ['x.log', 'y.log']);

@@ -100,7 +100,7 @@ test('console() writes debug lines to the real stdout', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: `${here}/../..`,
     encoding: 'utf8',
-    timeout: 30000,
+    timeout: 120_000,
   });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'web1 [WARN Thu Nov 19 08:37:13 UTC 2009] hello \\"world\\"\n');

@@ -47,7 +47,7 @@ test('rolls to a new numbered file every rollInterval; nothing is lost across ro
   await sink.open();
   let n = 0;
   // A bounded wait for the condition: a loaded machine fires the roll timer late.
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 30_000;
   while (sink.files.length < 3 && Date.now() < deadline) {
     await sink.append([ev(String(n++)), ev(String(n++))]);
     await new Promise((r) => setTimeout(r, 100));
@@ -72,7 +72,7 @@ test('an idle sink closes its file at the roll and opens no empty one', async ()
   await sink.open();
   await sink.append([ev('only')]);
   assert.ok(sink.currentFile);
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 30_000;
   while (sink.currentFile !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(sink.currentFile, undefined, 'closed by the roll timer');
   await new Promise((r) => setTimeout(r, 1200));

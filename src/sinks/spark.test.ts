@@ -61,7 +61,7 @@ function poller(port: number, extra: Partial<SparkPollerOptions> = {}): SparkPol
 const bodies = (b: { events: { body: Buffer }[] }) => b.events.map((e) => e.body.toString());
 
 test('five concurrent pollers through an agent: every event exactly once, batches capped at transactionCapacity', {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const port = await freePort();
   const total = 3000;
@@ -94,7 +94,7 @@ test('five concurrent pollers through an agent: every event exactly once, batche
   await waitFor(
     () => acked >= total,
     () => `${total} events acked (${acked} so far)`,
-    25_000,
+    30_000,
   );
   // Pollers still waiting on the drained channel are answered by the stop.
   await agent.stop();
@@ -114,7 +114,7 @@ test('five concurrent pollers through an agent: every event exactly once, batche
 });
 
 test('nack and a missing ack (timeout) deliver the same events again, in order; unknown seq is silent', {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const port = await freePort();
   const agent = sparkAgent(port, 40, ['a1.sinks.k1.timeout = 1']);
@@ -149,7 +149,7 @@ test('nack and a missing ack (timeout) deliver the same events again, in order; 
 });
 
 test('a poller that disconnects mid-transaction loses nothing: its events come again after the timeout', {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const port = await freePort();
   const agent = sparkAgent(port, 500, ['a1.sinks.k1.timeout = 1']);
@@ -161,7 +161,7 @@ test('a poller that disconnects mid-transaction loses nothing: its events come a
   await victim.close();
   const p = poller(port);
   const got: string[] = [];
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 30_000;
   while (new Set(got).size < 500 && Date.now() < deadline) {
     const b = await p.getEventBatch(100);
     got.push(...bodies(b));
@@ -174,7 +174,7 @@ test('a poller that disconnects mid-transaction loses nothing: its events come a
 });
 
 test('threads bounds open transactions; stop answers waiting polls with the stop message', {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const port = await freePort();
   const agent = sparkAgent(port, 20, ['a1.sinks.k1.threads = 1']);
@@ -209,7 +209,7 @@ test('threads bounds open transactions; stop answers waiting polls with the stop
 });
 
 test("the seeds' SparkSink configs run; a failover group of SparkSinks is refused with a clear error", {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const port = await freePort();
   // Spark integration guide, completed with a source and the channel (placeholders filled).
@@ -354,7 +354,7 @@ const certs = certSet();
 
 test('TLS and token for Sluice pollers: the right poller drains, others are refused and the port serves on', {
   skip: peerSkip('openssl'),
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const { server, other } = certs!;
   const port = await freePort();

@@ -37,7 +37,8 @@ function sender(port: number) {
   return c;
 }
 
-async function until(f: () => boolean, ms = 5000): Promise<void> {
+// 30 s: a deadline against a hang, not a speed bound.
+async function until(f: () => boolean, ms = 30_000): Promise<void> {
   for (const end = Date.now() + ms; !f(); ) {
     if (Date.now() > end) assert.fail(`condition not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 10));
@@ -177,7 +178,8 @@ test('a batch that finds the queue full for requestTimeout is answered FAILED, l
   const other = sender(src.port);
   const started = Date.now();
   assert.equal(await other.appendBatch([Event.of('late')]), Status.FAILED);
-  assert.ok(Date.now() - started < 2000, 'the sender hears FAILED soon after the timeout');
+  // Soon: not at the client's own 20 s timeout; 10 s leaves room for a loaded machine.
+  assert.ok(Date.now() - started < 10_000, 'the sender hears FAILED soon after the timeout');
   assert.equal(await other.appendBatch([Event.of('late again')]), Status.FAILED);
   assert.equal(src.stats.timedOut, 2);
   assert.equal(logger.lines.filter((l) => /answered FAILED/.test(l)).length, 1);
@@ -324,7 +326,8 @@ test('close: answers given while closing reach their senders through deflate, wi
   const closing = src.close();
   takeAck(b)!.ok();
   await closing;
-  assert.ok(Date.now() - started < 1500, `close took ${Date.now() - started} ms`);
+  // Below the 5 s grace a close would wait for a batch whose ack it missed; milliseconds normally.
+  assert.ok(Date.now() - started < 4000, `close took ${Date.now() - started} ms`);
   // Both answers were written before the connection was dropped.
   assert.equal(await inHand, Status.OK);
   assert.equal(await queued, Status.FAILED);

@@ -74,7 +74,8 @@ describe('exec sources', () => {
     const cmd = node('console.log("one"); console.error("oops"); process.stdout.write("two\\nthree")');
     const src = execStreamSource.build(BoundArgs.of('execStream', { cmdline: cmd }), ctx);
     await src.open();
-    const r = await pull(src, { timeoutMs: 10_000 });
+    // Deadlines for a child process to run and end: only a hang reaches them on a loaded machine.
+    const r = await pull(src, { timeoutMs: 60_000 });
     assert.equal(r.drained, true);
     assert.deepEqual(bodies(r.events), ['one', 'two', 'three']);
     assert.equal(r.events[0]!.getAttrString(A_PROC_SOURCE), 'STDOUT');
@@ -98,7 +99,7 @@ describe('exec sources', () => {
       log,
     );
     await src.open();
-    const r = await pull(src, { timeoutMs: 10_000 });
+    const r = await pull(src, { timeoutMs: 60_000 });
     assert.equal(r.drained, true);
     assert.deepEqual(bodies(r.events), ['a\nb\n']);
     assert.ok(
@@ -113,12 +114,12 @@ describe('exec sources', () => {
       testContext(true),
     ) as ExecSource;
     await src.open();
-    const r = await pull(src, { want: 3, timeoutMs: 15_000 });
+    const r = await pull(src, { want: 3, timeoutMs: 60_000 });
     assert.deepEqual(bodies(r.events), ['tick\n', 'tick\n', 'tick\n']);
     assert.ok(src.runCount >= 3);
     const pending = src.next();
     await src.close();
-    assert.equal(await raceTimeout(Promise.resolve(pending), 2000), null);
+    assert.equal(await raceTimeout(Promise.resolve(pending), 10_000), null);
   });
 
   it('close() stops a long-running program and ends a pending next()', async () => {
@@ -128,13 +129,13 @@ describe('exec sources', () => {
       memoryLogger(),
     );
     await src.open();
-    const first = await pull(src, { want: 1, timeoutMs: 10_000 });
+    const first = await pull(src, { want: 1, timeoutMs: 60_000 });
     const pid = Number(first.events[0]!.body.toString());
     assert.ok(pid > 0);
     const pending = src.next();
     assert.ok(pending instanceof Promise);
     await src.close();
-    assert.equal(await raceTimeout(pending, 500), null);
+    assert.equal(await raceTimeout(pending, 10_000), null);
     assert.throws(() => process.kill(pid, 0), /ESRCH/);
   });
 

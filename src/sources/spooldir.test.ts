@@ -39,7 +39,9 @@ async function next(src: SpoolDirSource, ms = 2000): Promise<Batch | null | 'tim
 
 /** The next batch; acked ok at once (as by a runner whose put committed) unless `ack` is false. */
 async function batch(src: SpoolDirSource, ack = true): Promise<Batch> {
-  const b = await next(src);
+  // 30 s: waiting for a batch that must come, so only a hang may time out (the 2 s default of next()
+  // is for checks that nothing comes).
+  const b = await next(src, 30_000);
   assert.ok(Array.isArray(b), `expected a batch, got ${String(b)}`);
   if (ack) takeAck(b)!.ok();
   return b;
@@ -73,7 +75,7 @@ test('reads files oldest first and renames each only once every batch of it was 
   assert.ok(!existsSync(join(dir, 'a.log')));
   assert.ok(existsSync(join(dir, 'b.log')));
   assert.equal(await next(src, 100), 'timeout');
-  await waitFor(() => existsSync(join(dir, 'b.log.COMPLETED')), 'b.log to be marked done', 10_000);
+  await waitFor(() => existsSync(join(dir, 'b.log.COMPLETED')), 'b.log to be marked done', 30_000);
   await src.close();
 });
 
@@ -98,7 +100,7 @@ test('a restart resumes after the last batch acked ok (the one in flight is read
   await waitFor(
     () => !existsSync(join(dir, '.flumespool', META_FILE)),
     'the position file to be removed',
-    10_000,
+    30_000,
   );
   assert.deepEqual(readdirSync(dir).sort(), ['.flumespool', 'x.log.COMPLETED']);
   await s2.close();

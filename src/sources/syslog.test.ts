@@ -169,7 +169,7 @@ describe('syslogUdp', () => {
       src.port,
       Array.from({ length: 50 }, (_, i) => `<13>d${i}`),
     );
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 30_000;
     while (src.dropped < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     assert.equal(src.dropped, 40);
     const first = await pull(src, { timeoutMs: 300 });
@@ -238,7 +238,7 @@ describe('syslogTcp', () => {
     const src = await tcpSource();
     const msgs = Array.from({ length: 1000 }, (_, i) => `<13>m${i}\n`).join('');
     await tcpSend(src.port, msgs);
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 30_000;
     while (src.queued < 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const b = src.next();
     assert.ok(Array.isArray(b), 'data at hand: no promise');
@@ -258,7 +258,8 @@ describe('syslogTcp', () => {
     client.write(data);
     // Nobody pulls: the sender must be held back by TCP, and the queue must stay bounded.
     let stalled = false;
-    for (let i = 0; i < 100 && !stalled; i++) {
+    // A deadline, not a count of polls: a loaded machine moves the 200,000 lines slower.
+    for (const end = Date.now() + 30_000; Date.now() < end && !stalled; ) {
       await new Promise((r) => setTimeout(r, 20));
       stalled = src.queued >= maxQueued && client.writableLength > 0;
     }
@@ -604,7 +605,9 @@ describe('NG syslogtcp connection properties', () => {
       host: '127.0.0.1',
       port: '0',
       'max-connections': '1',
-      'read-timeout': '200',
+      // 2 s: the second client must be refused while the first is still within its read timeout, on
+      // a loaded machine too.
+      'read-timeout': '2000',
     });
     const src = syslogTcpNgSource.create(props, ctx) as SyslogTcpSource;
     open.push(src);
@@ -614,13 +617,13 @@ describe('NG syslogtcp connection properties', () => {
     first.on('error', () => {});
     first.write('<13>never finished');
     const firstClosed = closed(first);
-    const deadline = Date.now() + 2000;
+    const deadline = Date.now() + 30_000;
     while (src.stats.connections.open < 1 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 10));
     const second = connect({ host: '127.0.0.1', port: src.port });
     second.on('error', () => {});
-    assert.notEqual(await raceTimeout(closed(second), 3000), 'timeout', 'the second connection is refused');
-    assert.notEqual(await raceTimeout(firstClosed, 3000), 'timeout', 'the slow one is closed');
+    assert.notEqual(await raceTimeout(closed(second), 30_000), 'timeout', 'the second connection is refused');
+    assert.notEqual(await raceTimeout(firstClosed, 30_000), 'timeout', 'the slow one is closed');
     assert.equal(src.stats.connections.refusedOverLimit, 1);
     assert.equal(src.stats.connections.slowReadClosed, 1);
     assert.ok(

@@ -19,7 +19,8 @@ function make(props: Record<string, string>): TaildirSource {
   return taildirSource.create(p, testContext()) as TaildirSource;
 }
 
-async function next(src: TaildirSource, ms = 2000): Promise<Batch | null | 'timeout'> {
+// 30 s by default: waiting for a batch that must come; checks that nothing comes pass their own short bound.
+async function next(src: TaildirSource, ms = 30_000): Promise<Batch | null | 'timeout'> {
   let t: NodeJS.Timeout | undefined;
   const r = await Promise.race([
     src.next(),
@@ -29,10 +30,13 @@ async function next(src: TaildirSource, ms = 2000): Promise<Batch | null | 'time
   return r;
 }
 
-/** Pulls until `want` bodies arrived (acking each batch ok, as a runner whose put committed) or 3 s passed. */
+/**
+ * Pulls until `want` bodies arrived (acking each batch ok, as a runner whose put committed) or 30 s
+ * passed (a deadline against a hang: a loaded machine polls the files late).
+ */
 async function take(src: TaildirSource, want: number): Promise<Batch> {
   const out: Batch = [];
-  const deadline = Date.now() + 3000;
+  const deadline = Date.now() + 30_000;
   while (out.length < want && Date.now() < deadline) {
     const b = await next(src, deadline - Date.now());
     if (b === 'timeout' || b === null) break;

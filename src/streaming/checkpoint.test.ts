@@ -246,7 +246,8 @@ if (CHILD_DIR !== undefined) {
       child.stderr.setEncoding('utf8').on('data', (d: string) => {
         err += d;
       });
-      const exited = new Promise<void>((r) => child.on('exit', () => r()));
+      // 'close': the lines the child printed before the kill are all read by then.
+      const exited = new Promise<void>((r) => child.on('close', () => r()));
       t.after(() => {
         child.kill('SIGKILL');
       });

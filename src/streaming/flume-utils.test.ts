@@ -39,7 +39,7 @@ const sorted = (texts: string[]) => texts.map(Number).sort((a, b) => a - b);
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 test('createStream: an agent pushes to the context over Avro; every event once in the batches', {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const port = await freePort();
   const ssc = context();
@@ -55,7 +55,7 @@ test('createStream: an agent pushes to the context over Avro; every event once i
 });
 
 test('createPollingStream, as "host:port" or host and port: the context drains a SparkSink', {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const [p1, p2] = [await freePort(), await freePort()];
   await seqAgent(500, { spark: p1 }).start();

@@ -220,7 +220,8 @@ export function channelConformance(label: string, cut: ChannelUnderTest): void {
         },
       );
       const waited = Date.now() - t0;
-      assert.ok(waited >= 180 && waited < 2000, `waited ${waited} ms`);
+      // The upper bound only proves the wait ends; a loaded machine may run the timer late.
+      assert.ok(waited >= 180 && waited < 20_000, `waited ${waited} ms`);
       assert.equal(tx.state, 'open', 'a failed commit can still be rolled back');
       await tx.rollback();
       tx.close();
@@ -254,14 +255,16 @@ export function channelConformance(label: string, cut: ChannelUnderTest): void {
     });
 
     it('wakes a waiting take when events are committed and a waiting commit when room is freed', async () => {
-      const ch = await start({ capacity: '10', transactionCapacity: '10', 'keep-alive': '5' });
+      // A keep-alive of 30 s against bounds of 10 s: woken, not timed out, with room for a loaded
+      // machine (and a file channel's fsyncs).
+      const ch = await start({ capacity: '10', transactionCapacity: '10', 'keep-alive': '30' });
       const taker = ch.transaction();
       taker.begin();
       const t0 = Date.now();
       const pending = taker.take(10);
       setTimeout(() => void putCommit(ch, range(0, 3)), 50);
       assert.deepEqual(bodies(await pending), names(0, 3));
-      assert.ok(Date.now() - t0 < 2000, 'woken long before keep-alive');
+      assert.ok(Date.now() - t0 < 10_000, 'woken long before keep-alive');
       await taker.commit();
       taker.close();
 
@@ -269,7 +272,7 @@ export function channelConformance(label: string, cut: ChannelUnderTest): void {
       const t1 = Date.now();
       setTimeout(() => void takeCommit(ch, 4), 50);
       await putCommit(ch, range(13, 4));
-      assert.ok(Date.now() - t1 < 2000, 'commit woken long before keep-alive');
+      assert.ok(Date.now() - t1 < 10_000, 'commit woken long before keep-alive');
       assert.deepEqual(await drain(ch), names(7, 10));
     });
 
@@ -280,7 +283,7 @@ export function channelConformance(label: string, cut: ChannelUnderTest): void {
       const t0 = Date.now();
       assert.deepEqual(await tx.take(5), []);
       const waited = Date.now() - t0;
-      assert.ok(waited >= 130 && waited < 2000, `waited ${waited} ms`);
+      assert.ok(waited >= 130 && waited < 20_000, `waited ${waited} ms`);
       await tx.commit();
       tx.close();
     });
@@ -298,14 +301,16 @@ export function channelConformance(label: string, cut: ChannelUnderTest): void {
               await putCommit(ch, batch);
               break;
             } catch (e) {
-              if ((e as { code?: string }).code !== 'SLUICE_CHANNEL_FULL' || attempt > 200) throw e;
+              // Full while slow consumers (a file channel's fsyncs on a loaded machine) catch up: retried
+              // for as long as the deadline below allows.
+              if ((e as { code?: string }).code !== 'SLUICE_CHANNEL_FULL' || attempt > 2000) throw e;
             }
           }
         }
       };
       let consumed = 0;
       const total = producers * perProducer;
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 60_000;
       const consume = async (c: number) => {
         for (let round = 0; consumed < total && Date.now() < deadline; round++) {
           const tx = ch.transaction();
@@ -363,14 +368,15 @@ export function channelConformance(label: string, cut: ChannelUnderTest): void {
     });
 
     it('ends waits on stop and refuses work after it', async () => {
-      const ch = await start({ 'keep-alive': '10' });
+      const ch = await start({ 'keep-alive': '30' });
       const tx = ch.transaction();
       tx.begin();
       const t0 = Date.now();
       const pending = tx.take(5);
       setTimeout(() => void ch.stop(), 30);
       assert.deepEqual(await pending, []);
-      assert.ok(Date.now() - t0 < 5000);
+      // Ended by the stop, not by the 30 s keep-alive.
+      assert.ok(Date.now() - t0 < 10_000);
       await tx.rollback();
       tx.close();
       const t2 = ch.transaction();
@@ -399,10 +405,21 @@ export function channelConformance(label: string, cut: ChannelUnderTest): void {
         await takeCommit(ch, 1);
         await putCommit(ch, [big(8)]);
         assert.equal(ch.size, 8);
-        // A put larger than the whole limit fails at once: waiting could never help.
+        // A put larger than the whole limit fails at once: waiting could never help. Measured on a
+        // channel whose keep-alive (30 s) is far above the bound, so a loaded machine cannot fail it.
+        const patient = await start({
+          capacity: '1000',
+          transactionCapacity: '100',
+          byteCapacity: '1000',
+          byteCapacityBufferPercentage: '20',
+          'keep-alive': '30',
+        });
         const t0 = Date.now();
-        await assert.rejects(putCommit(ch, [ev(0, 'x'.repeat(900))]), /more than the channel can ever hold/);
-        assert.ok(Date.now() - t0 < 90);
+        await assert.rejects(
+          putCommit(patient, [ev(0, 'x'.repeat(900))]),
+          /more than the channel can ever hold/,
+        );
+        assert.ok(Date.now() - t0 < 10_000);
       });
     }
   });

@@ -19,13 +19,17 @@ for (const target of TARGETS) {
       seed: SEED,
       runs: RUNS,
       timeMs: TIME_MS,
-      inputTimeoutMs: 5000,
+      // One input takes well under a millisecond: 15 s only catches a real hang, never a worker that a
+      // loaded machine left waiting for the CPU.
+      inputTimeoutMs: 15_000,
       maxMemoryGrowthMb: 192,
     });
     const text = formatReport(report);
     assert.equal(report.findings.length, 0, `fuzz findings (seed ${SEED}):\n${text}`);
-    // A target that stopped early or never produced a value is not testing anything.
-    assert.ok(report.inputs >= Math.min(RUNS, 1000), text);
+    // A target that stopped early or never produced a value is not testing anything. The slowest targets
+    // run about 6,000 inputs in the 4 s on a machine at load 11: 200 is what a machine ten times slower
+    // than that still runs, far above a target that stopped early.
+    assert.ok(report.inputs >= Math.min(RUNS, 200), text);
     assert.ok(report.values > 0, `no input of ${target.name} gave a value: the generator is broken\n${text}`);
   });
 }

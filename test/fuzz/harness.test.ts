@@ -31,7 +31,8 @@ test('an input that never returns is a hang, and the worker is stopped', async (
   const r = await fuzzTarget('hangs-on-input-3', { ...opts, inputTimeoutMs: 300 });
   assert.equal(r.findings[0]?.kind, 'hang');
   assert.equal(r.findings[0]?.index, 3);
-  assert.ok(Date.now() - started < 10_000);
+  // Against a worker never stopped; starting workers on a loaded machine takes seconds.
+  assert.ok(Date.now() - started < 60_000);
 });
 
 test('memory that keeps growing is a memory finding', async () => {

@@ -23,7 +23,8 @@ test('a handshake whose meta map announces a huge block count is refused at once
     (e: unknown) =>
       e instanceof SluiceError && e.code === 'SLUICE_FORMAT' && /bad handshake request/.test(e.message),
   );
-  assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  // The bug looped for ever; milliseconds when fixed. 5 s leaves room for a loaded machine.
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 });
 
 function frame(chunks: string[]): string[] {

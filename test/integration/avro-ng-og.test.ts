@@ -40,8 +40,9 @@ const modes: Mode[] = ['plain', 'deflate', 'tls'];
 for (const mode of modes) {
   test(`OG rpcSink -> agent NG avro source -> memory -> file_roll (${mode}): every line once`, {
     skip: mode === 'tls' && peerSkip('openssl'),
-    timeout: 30_000,
-  }, async () => {
+    // Above the 30 s of each wait inside: a loaded machine must fail on a wait, with its message.
+    timeout: 120_000,
+  }, async (t) => {
     const dir = tempDir('ng-avro');
     const input = path.join(dir, 'in.txt');
     const total = 2000;
@@ -80,6 +81,8 @@ for (const mode of modes) {
       ctx(),
     );
     await agent.start();
+    // Stopped even when an assertion fails: a running agent would keep the test file alive.
+    t.after(() => agent.stop());
     const opts =
       mode === 'deflate'
         ? ', compression="deflate"'
@@ -106,8 +109,9 @@ for (const mode of modes) {
 
   test(`agent seq -> NG avro sink (${mode}) -> OG collectorSource node -> text file: every event once`, {
     skip: mode === 'tls' && peerSkip('openssl'),
-    timeout: 30_000,
-  }, async () => {
+    // Above the 30 s of each wait inside: a loaded machine must fail on a wait, with its message.
+    timeout: 120_000,
+  }, async (t) => {
     const dir = tempDir('ng-avro');
     const outFile = path.join(dir, 'out.txt');
     const port = await freePort();
@@ -121,6 +125,7 @@ for (const mode of modes) {
       `collector : collectorSource(${port}, bind="127.0.0.1"${opts}) | text("${outFile}") ;`,
     );
     const running = node.start();
+    t.after(() => node.stop());
     await waitFor(() => node.state === 'ACTIVE', 'the collector node ACTIVE');
     const total = 3000;
     const agent = Agent.fromText(
@@ -156,6 +161,7 @@ for (const mode of modes) {
       ctx(),
     );
     await agent.start();
+    t.after(() => agent.stop());
     await waitFor(() => node.events >= total && agent.channel('c1')!.size === 0, 'every event through');
     await agent.stop();
     await node.stop();
@@ -174,8 +180,8 @@ for (const mode of modes) {
 }
 
 test('ipFilterRules deny: the connection is dropped and nothing reaches the channel', {
-  timeout: 30_000,
-}, async () => {
+  timeout: 120_000,
+}, async (t) => {
   const port = await freePort();
   const agent = Agent.fromText(
     [
@@ -195,6 +201,7 @@ test('ipFilterRules deny: the connection is dropped and nothing reaches the chan
     ctx(),
   );
   await agent.start();
+  t.after(() => agent.stop());
   const node = ogNode(`sender : asciisynth(10, 10) | rpcSink("127.0.0.1", ${port}, connectTimeout=2000) ;`);
   await node.start();
   // A refused batch costs that batch only: the node drains, counting every event as failed.

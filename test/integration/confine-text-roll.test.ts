@@ -59,7 +59,7 @@ test('one file per roll period, each with exactly the events of its period', asy
     await sink.append(Array.from({ length: 100 }, (_, i) => Event.of(`p${period} e${i}`)));
     // The period's file gets its name when the roll closes it.
     for (
-      const end = Date.now() + 10_000;
+      const end = Date.now() + 30_000;
       readdirSync(dir).filter((f) => !f.startsWith('.')).length <= period;
     ) {
       if (Date.now() > end) throw new Error(`no file for period ${period}`);

@@ -23,10 +23,11 @@ async function killCollectorMidStream(
     'flume.agent.logdir': `${dir}/logdir`,
     'flume.agent.logdir.maxage': 1000,
   }));
-  const [cport, aport] = [await freePort(), await freePort()];
-  const collector = await rig.collector(cport);
-  const agent = await rig.agent(aport, sink(cport));
-  const send = rig.sender(aport, total, RATE);
+  // Ports picked by the kernel at the first start (no race for a port found free); the restart reuses it.
+  const collector = await rig.collector(0);
+  const cport = collector.port;
+  const agent = await rig.agent(0, sink(cport));
+  const send = rig.sender(agent.port, total, RATE);
   await waitFor(() => send.sent() >= 5000, 'the sender half way', 30_000, 20);
   const atKill = send.sent();
   await kill(collector, 'SIGKILL');
@@ -62,9 +63,11 @@ test('DFO: events spilled while the collector is down survive SIGKILL of the age
     'flume.agent.logdir': `${dir}/logdir`,
     'flume.agent.logdir.maxage': 500,
   }));
-  const [cport, aport] = [await freePort(), await freePort()];
+  // Nothing listens on the collector's port until the collector starts there.
+  const cport = await freePort();
   const sink = `agentDFOSink("127.0.0.1", ${cport}, connectTimeout=1000)`;
-  const agent = await rig.agent(aport, sink);
+  const agent = await rig.agent(0, sink);
+  const aport = agent.port;
   const total = 5000;
   const send = rig.sender(aport, total, 10_000);
   assert.equal(await send.exit, 0, send.text());

@@ -4,7 +4,6 @@
 // drains after the partition heals, and the agent reports the outage when it starts and ends.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freePort } from '../../src/core/ports.js';
 import { createNetns } from '../support/netns.js';
 import { allReceived, kill, Rig, tally } from '../support/reliability.js';
 import { waitFor } from '../support/wait.js';
@@ -21,18 +20,19 @@ test('DFO across a 20 s network partition: nothing lost, the backlog drains, the
   }));
   const ns = createNetns(t);
   const receiver = rig.receiver;
-  const [cport, aport] = [await freePort(), await freePort()];
-  await rig.collector(cport, ns.hostIp);
+  // Ports picked by the kernel (no race for a port found free), read from the start-up lines.
+  const cport = (await rig.collector(0, ns.hostIp)).port;
   const agent = await rig.agent(
-    aport,
+    0,
     `agentDFOSink("${ns.hostIp}", ${cport}, connectTimeout=1000, requestTimeout=2000)`,
     ns.name,
   );
-  const send = rig.sender(aport, TOTAL, RATE, ns.name);
+  const send = rig.sender(agent.port, TOTAL, RATE, ns.name);
   await waitFor(() => receiver.distinct >= 5000, 'traffic through the link', 30_000, 20);
 
   ns.partition();
   const cutAt = receiver.distinct;
+  const sentAtCut = send.sent();
   await new Promise((r) => setTimeout(r, PARTITION_MS)); // the partition itself: a duration, not a wait for a condition
   const duringPartition = receiver.distinct - cutAt;
   const spilledBy = send.sent();
@@ -41,7 +41,12 @@ test('DFO across a 20 s network partition: nothing lost, the backlog drains, the
     `# partition: ${duringPartition} events arrived while cut off (in flight at the cut); the sender was at ${spilledBy}\n`,
   );
   assert.ok(duringPartition <= 1000, 'the link was really cut');
-  assert.ok(spilledBy - cutAt >= 10_000, 'the agent kept accepting events during the partition');
+  // 20 s at 1000 events/s: 20,000 if the sender keeps its rate; 2,000 still shows the agent accepting
+  // when a loaded machine slows the sender tenfold.
+  assert.ok(
+    spilledBy - sentAtCut >= 2000,
+    `the agent kept accepting events during the partition (${spilledBy - sentAtCut})`,
+  );
 
   assert.equal(await send.exit, 0, send.text());
   await allReceived(TOTAL, 90_000, receiver).catch((e: Error) => {

@@ -4,7 +4,6 @@
 // that losses (and duplicates) stay within the batches in flight at the kill.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freePort } from '../../src/core/ports.js';
 import { AvroReceiver } from '../support/avro-receiver.js';
 import { allReceived, kill, Rig, tally } from '../support/reliability.js';
 import { waitFor } from '../support/wait.js';
@@ -22,11 +21,13 @@ async function chain(t: { after(fn: () => unknown): void }, sink: (p1: number, p
   const r2 = new AvroReceiver();
   const rp2 = await r2.listen();
   t.after(() => r2.close());
-  const [p1, p2, aport] = [await freePort(), await freePort(), await freePort()];
-  const c1 = await rig.collector(p1);
-  await rig.collector(p2, '127.0.0.1', rp2);
-  const agent = await rig.agent(aport, sink(p1, p2));
-  const send = rig.sender(aport, TOTAL, RATE);
+  // Ports picked by the kernel at the first starts (no race for a port found free); the primary's
+  // restart reuses its own.
+  const c1 = await rig.collector(0);
+  const p1 = c1.port;
+  const p2 = (await rig.collector(0, '127.0.0.1', rp2)).port;
+  const agent = await rig.agent(0, sink(p1, p2));
+  const send = rig.sender(agent.port, TOTAL, RATE);
   return { r1, r2, c1, agent, send, restartPrimary: () => rig.collector(p1) };
 }
 

@@ -33,7 +33,8 @@ function runAndKill(dir: string, mixed: boolean, enough: (run: Run) => boolean):
     let killing = false;
     let buf = '';
     let err = '';
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    // Against a hung writer only: tsx compiling it on a loaded machine alone can take tens of seconds.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk;
       let nl = buf.indexOf('\n');

@@ -113,11 +113,13 @@ test('the flow picture draws boxes by physical node, the agent -> collector arro
   });
   t.after(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // Playwright's 30 s default for each action is short for Chromium on a loaded 2-core machine.
+  page.setDefaultTimeout(60_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(base);
   const picture = page.getByRole('img', { name: /^Flows: / });
-  await picture.waitFor({ timeout: 30_000 });
+  await picture.waitFor({ timeout: 60_000 });
   assert.match(
     (await picture.getAttribute('aria-label')) ?? '',
     /^Flows: 8 logical node\(s\) on 5 physical node\(s\), 9 link\(s\)/,

@@ -34,7 +34,10 @@ function conf(path: string, extra: string[]): string {
 
 async function runUntil(agent: Agent, done: () => boolean): Promise<void> {
   await agent.start();
-  for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+  // A deadline, not a count of polls: on a loaded machine each poll (a directory read) takes longer.
+  // The caller's assertions say what was missing when it passes.
+  for (const end = Date.now() + 30_000; !done() && Date.now() < end; )
+    await new Promise((r) => setTimeout(r, 20));
   await agent.stop();
 }
 
@@ -91,11 +94,15 @@ test('hdfs sink on a local path: SequenceFiles readable by the seqfile reader', 
     ctx(),
   );
   await agent.start();
-  await waitFor(
-    () => agent.totals().sinks.reduce((n, s) => n + s.delivered, 0) >= 1000,
-    'the sink to take all 1000 events',
-  );
-  await agent.stop();
+  try {
+    await waitFor(
+      () => agent.totals().sinks.reduce((n, s) => n + s.delivered, 0) >= 1000,
+      'the sink to take all 1000 events',
+    );
+  } finally {
+    // Stopped even when the wait fails: a running agent would keep the test file alive.
+    await agent.stop();
+  }
   const files = readdirSync(dir).filter((f) => !f.startsWith('.'));
   assert.equal(files.length, 1);
   const reader = new SeqfileReader(files[0]!);

@@ -7,14 +7,15 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort } from '../../src/core/ports.js';
 import { AvroReceiver } from '../support/avro-receiver.js';
-import { byHeader, exited, output, sender, sluice } from '../support/processes.js';
+import { byHeader, exited, listeningPort, output, sender, sluice } from '../support/processes.js';
 import { tempDir } from '../support/tmp.js';
-import { waitFor, waitForPort } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const TOTAL = Number(process.env.SLUICE_RELOAD_EVENTS ?? 100_000);
-const RATE = Math.max(2000, TOTAL / 5);
+// About 10 s of sending, most of it after the reload is asked for: a reload slowed by a loaded
+// machine still lands mid-stream.
+const RATE = Math.max(2000, TOTAL / 10);
 
 function spec(p1: number, r1: number, p2: number, r2: number, tagged: boolean): string {
   const sink2 = `avroSink("127.0.0.1", ${r2})`;
@@ -35,17 +36,17 @@ test(`node -1 -f reload on SIGHUP: ${TOTAL} events per node, the unchanged node 
   const k1 = await r1.listen();
   const k2 = await r2.listen();
   t.after(() => Promise.all([r1.close(), r2.close()]));
-  const p1 = await freePort();
-  const p2 = await freePort();
   const file = join(dir, 'nodes.flume');
-  writeFileSync(file, spec(p1, k1, p2, k2, false));
+  // Port 0: the kernel picks the ports, so no other test can take one while the node starts. keep's
+  // text stays as it is; change, replaced anyway, gets the port it had.
+  writeFileSync(file, spec(0, k1, 0, k2, false));
   const node = sluice(['node', '-1', '-f', file, '--no-reload-conf'], dir);
   const log = output(node);
   t.after(() => {
     if (node.exitCode === null) node.kill('SIGKILL');
   });
-  await waitForPort(p1, `node keep's avro source (log: ${log.text()})`, 60_000);
-  await waitForPort(p2, `node change's avro source (log: ${log.text()})`, 60_000);
+  const p1 = await listeningPort(node, log.text, 'keep/avroSource');
+  const p2 = await listeningPort(node, log.text, 'change/avroSource');
 
   const senders = [sender(p1, TOTAL, RATE), sender(p2, TOTAL, RATE)];
   const sent = senders.map(output);
@@ -54,11 +55,11 @@ test(`node -1 -f reload on SIGHUP: ${TOTAL} events per node, the unchanged node 
   });
 
   await waitFor(
-    () => r2.distinct >= TOTAL / 3,
-    () => `a third of the events at r2 (${r2.distinct})`,
+    () => r2.distinct >= TOTAL / 5,
+    () => `a fifth of the events at r2 (${r2.distinct})`,
     60_000,
   );
-  writeFileSync(file, spec(p1, k1, p2, k2, true));
+  writeFileSync(file, spec(0, k1, p2, k2, true));
   node.kill('SIGHUP');
   await waitFor(
     () => /reloaded \(SIGHUP\): version 2/.test(log.text()),

@@ -47,12 +47,16 @@ test('examples/spooldir-agent.conf: 3 files of 1,000 lines arrive exactly once a
     const { renameSync } = await import('node:fs');
     renameSync(join(root, f), join(spool, `${f}.log`));
   }
-  await waitFor(
-    () => readdirSync(spool).filter((n) => n.endsWith('.COMPLETED')).length === 3,
-    'three completed files',
-  );
-  await waitFor(() => agent.totals().sinks[0]!.delivered >= 3000, '3000 events delivered');
-  await agent.stop();
+  try {
+    await waitFor(
+      () => readdirSync(spool).filter((n) => n.endsWith('.COMPLETED')).length === 3,
+      'three completed files',
+    );
+    await waitFor(() => agent.totals().sinks[0]!.delivered >= 3000, '3000 events delivered');
+  } finally {
+    // Stopped even when a wait fails: a running agent would keep the test file alive.
+    await agent.stop();
+  }
   assert.deepEqual(readdirSync(spool).sort(), [
     '.flumespool',
     'one.log.COMPLETED',
@@ -94,10 +98,17 @@ test('a spooldir error (reused completed name) stops that source only; the rest 
   ].join('\n');
   const agent = Agent.fromText(text, 'err.conf', 'a1', builtinAgentCatalog(), ctx());
   await agent.start();
-  await waitFor(() => agent.totals().sources.find((s) => s.name === 'r1')!.state === 'ERROR', 'r1 in ERROR');
-  await waitFor(() => agent.totals().sinks[0]!.delivered >= 2001, 'all seq events and the spooled line');
-  const r = agent.totals();
-  await agent.stop();
+  let r: ReturnType<Agent['totals']>;
+  try {
+    await waitFor(
+      () => agent.totals().sources.find((s) => s.name === 'r1')!.state === 'ERROR',
+      'r1 in ERROR',
+    );
+    await waitFor(() => agent.totals().sinks[0]!.delivered >= 2001, 'all seq events and the spooled line');
+    r = agent.totals();
+  } finally {
+    await agent.stop();
+  }
   const r1 = r.sources.find((s) => s.name === 'r1')!;
   assert.match(r1.error ?? '', /d\.log\.COMPLETED" already exists/);
   assert.equal(r.sources.find((s) => s.name === 'r2')!.state, 'IDLE');

@@ -26,7 +26,7 @@ const aggregator = (args: string[]) => exampleProcess('log-aggregator.ts', args,
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 test('poll: the aggregator SIGKILLed mid-stream and restarted from its checkpoint loses no event', {
-  timeout: 90_000,
+  timeout: 240_000,
 }, async (t) => {
   const dir = tempDir('e2e-kill', t);
   const spool = join(dir, 'spool');
@@ -72,7 +72,8 @@ test('poll: the aggregator SIGKILLed mid-stream and restarted from its checkpoin
     () => total(lastCounts(j1)) >= 1200 && existsSync(join(checkpoint, 'checkpoint')),
     () =>
       `the first run to count 1200 lines and checkpoint; counted ${total(lastCounts(j1))}\n${out1.text()}`,
-    40_000,
+    // Includes tsx compiling the aggregator on a loaded machine.
+    60_000,
     20,
   );
   // More traffic, and the kill while it is being polled, stored and acked.
@@ -81,7 +82,7 @@ test('poll: the aggregator SIGKILLed mid-stream and restarted from its checkpoin
   await waitFor(
     () => total(lastCounts(j1)) > before,
     'the first run to take some of the new traffic',
-    20_000,
+    30_000,
     5,
   );
   first.kill('SIGKILL');
@@ -109,13 +110,18 @@ test('poll: the aggregator SIGKILLed mid-stream and restarted from its checkpoin
     `${gen.lines} lines; the killed run had counted ${countedBeforeKill}; after the restart ${total(got)} (${duplicates} counted twice)`,
   );
   for (const [url, n] of want) assert.ok((got.get(url) ?? 0) >= n, `${url}: ${got.get(url)} < ${n}`);
-  assert.equal(a.channel('c1')!.size, 0);
+  // The aggregator writes its counts before its ack of the last batch reaches the agent: the channel
+  // empties just after, so it is waited for, not read once.
+  await waitFor(
+    () => a.channel('c1')!.size === 0,
+    () => `an empty channel (${a.channel('c1')!.size} left)`,
+  );
   second.kill('SIGTERM');
   assert.equal(await exited(second), 0, out2.text());
 });
 
 test('push: while the receiver is down the agent sees errors and keeps the events; nothing is lost', {
-  timeout: 90_000,
+  timeout: 240_000,
 }, async () => {
   const port = await freePort();
   const totalEvents = 6000;
@@ -147,8 +153,9 @@ test('push: while the receiver is down the agent sees errors and keeps the event
     cleanup.push(() => ssc.stop());
     return ssc;
   };
-  // Capped at 2,000 events/s so that most events are still in the agent when it stops.
-  const first = context(2000);
+  // Capped at 1,000 events/s so that most events are still in the agent when it stops: 4.5 s of
+  // events are left after the first 1,500, room for a slow stop on a loaded machine.
+  const first = context(1000);
   await first.start();
   await waitFor(
     () => seen.length >= 1500,
@@ -183,7 +190,7 @@ test('push: while the receiver is down the agent sees errors and keeps the event
 });
 
 test('input at twice the processing rate or more: unprocessed bytes stay within the bound and the delay is reported', {
-  timeout: 90_000,
+  timeout: 240_000,
 }, async (t) => {
   const port = await freePort();
   const maxUnprocessedBytes = 256 * 1024;

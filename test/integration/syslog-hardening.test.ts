@@ -22,8 +22,11 @@ after(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-/** Polls `cond` every 10 ms until it holds or `ms` pass; returns whether it held. */
-async function until(cond: () => boolean, ms = 5000): Promise<boolean> {
+/**
+ * Polls `cond` every 10 ms until it holds or `ms` pass; returns whether it held. 30 s: a deadline
+ * against a hang, not a speed bound.
+ */
+async function until(cond: () => boolean, ms = 30_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) return false;
@@ -105,7 +108,7 @@ describe('syslogTcp connection limits and timeouts', () => {
     const { src, logger } = await tcpSource({ limits: { ...NO_LIMITS, idleTimeoutMs: 200 } });
     const s = await client(src.port);
     const t0 = Date.now();
-    assert.equal(await until(() => s.closed, 3000), true, 'the idle connection was closed');
+    assert.equal(await until(() => s.closed), true, 'the idle connection was closed');
     assert.ok(Date.now() - t0 >= 190, `closed after ${Date.now() - t0} ms`);
     assert.equal(src.stats.connections.idleClosed, 1);
     assert.equal(warnings(logger.lines, /after 200 ms idle \(peer 127\.0\.0\.1\)/).length, 1);
@@ -117,20 +120,27 @@ describe('syslogTcp connection limits and timeouts', () => {
     const steady = await client(src.port);
     const text = Buffer.from(`<13>${'s'.repeat(200)}`);
     let i = 0;
+    let steadySent = 0;
     const drip = setInterval(() => {
       if (!slow.closed && i < text.length) slow.write(text.subarray(i, ++i));
-      if (!steady.closed) steady.write(`<13>steady ${i}\n`);
+      if (!steady.closed) {
+        steady.write(`<13>steady ${i}\n`);
+        steadySent++;
+      }
     }, 40);
     try {
-      assert.equal(await until(() => slow.closed, 5000), true, 'the slow client was closed');
+      assert.equal(await until(() => slow.closed), true, 'the slow client was closed');
       assert.ok(i < text.length, `closed after ${i} bytes`);
     } finally {
       clearInterval(drip);
     }
     assert.equal(steady.closed, false, 'a client completing its lines is not slow');
     assert.equal(src.stats.connections.slowReadClosed, 1);
-    const got = bodies((await pull(src, { timeoutMs: 200 })).events);
-    assert.ok(got.filter((b) => b.startsWith('<13>steady')).length > 5, got.join('\n'));
+    // Every steady line, and the slow client's partial one: counted, not read for a fixed 200 ms (how
+    // many lines went out before the close depends on how late a loaded machine runs the timers).
+    const got = bodies((await pull(src, { want: steadySent + 1 })).events);
+    assert.ok(steadySent > 0);
+    assert.equal(got.filter((b) => b.startsWith('<13>steady')).length, steadySent, got.join('\n'));
     // What the slow client had sent is kept as its last line, as for any connection that closes.
     const partial = got.filter((b) => !b.startsWith('<13>steady'));
     assert.equal(partial.length, 1);
@@ -181,17 +191,19 @@ describe('syslogTcp connection limits and timeouts', () => {
         caFile: undefined,
         trustAllCerts: false,
       },
-      limits: { ...NO_LIMITS, handshakeTimeoutMs: 250, maxConnections: 1 },
+      // 2 s: the surplus client must be refused while the silent one is still within its handshake
+      // time, on a loaded machine too.
+      limits: { ...NO_LIMITS, handshakeTimeoutMs: 2000, maxConnections: 1 },
     });
     const silent = await client(src.port);
     assert.equal(await until(() => src.stats.connections.open === 1), true);
     const surplus = await client(src.port);
-    assert.equal(await until(() => surplus.closed, 3000), true, 'refused while the first one handshakes');
+    assert.equal(await until(() => surplus.closed), true, 'refused while the first one handshakes');
     assert.equal(silent.closed, false);
-    assert.equal(await until(() => silent.closed, 3000), true, 'closed at handshakeTimeout');
+    assert.equal(await until(() => silent.closed), true, 'closed at handshakeTimeout');
     assert.equal(src.stats.connections.refusedOverLimit, 1);
     assert.equal(src.stats.connections.handshakeTimedOut, 1);
-    assert.equal(warnings(logger.lines, /no handshake within 250 ms/).length, 1);
+    assert.equal(warnings(logger.lines, /no handshake within 2000 ms/).length, 1);
     assert.equal(warnings(logger.lines, /maxConnections 1 reached/).length, 1);
     assert.equal(warnings(logger.lines, /TLS handshake with/).length, 0, 'one line per event, not two');
   });
@@ -263,7 +275,7 @@ describe('syslogUdp never loses a datagram silently', () => {
     assert.ok(peak - rss0 < 200 * 2 ** 20, `RSS grew by ${((peak - rss0) / 2 ** 20).toFixed(0)} MiB`);
     assert.equal(warnings(logger.lines, /queue full/).length, 1, 'a warning every 10 s, not per datagram');
     // The flow catches up: what was queued is delivered, and new datagrams are taken again.
-    const { events } = await pull(src, { timeoutMs: 500 });
+    const { events } = await pull(src, { want: 1001 });
     assert.ok(events.length > 1000, `${events.length} queued events delivered`);
     await send(src.port, [Buffer.from('<13>after the flood')]);
     // On a loaded machine flood datagrams still in the socket's buffer may come first: pull until it shows.
@@ -308,7 +320,7 @@ describe('netcat connection limits and line bounds', () => {
     assert.equal(await until(() => third.closed), true, 'the third connection is refused');
     slow.write('no newline yet');
     ok.write(`short\n${'z'.repeat(50)}\n`);
-    assert.equal(await until(() => slow.closed, 3000), true, 'the slow client is closed');
+    assert.equal(await until(() => slow.closed), true, 'the slow client is closed');
     assert.equal(ok.closed, false);
     assert.deepEqual(bodies((await pull(src, { want: 2 })).events), ['short', 'zzzzzzzzzz']);
     assert.deepEqual(

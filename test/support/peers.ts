@@ -30,8 +30,12 @@ interface PeerDef {
   find(): string | undefined;
 }
 
+// 60 s: a JVM or Chromium starting on a loaded CI machine can take tens of seconds, and a probe cut
+// short would call the peer missing, which fails the run under CI.
+const PROBE_TIMEOUT_MS = 60_000;
+
 const ok = (cmd: string, args: string[]): boolean =>
-  spawnSync(cmd, args, { stdio: 'ignore', timeout: 20_000 }).status === 0;
+  spawnSync(cmd, args, { stdio: 'ignore', timeout: PROBE_TIMEOUT_MS }).status === 0;
 
 /** A command on PATH (or an absolute path that exists), resolved to its path. */
 function which(cmd: string, extra: string[] = []): string | undefined {
@@ -61,7 +65,7 @@ const PEERS: Record<PeerName, PeerDef> = {
     pkg: 'default-jre-headless',
     find: () =>
       /^jdk\.compiler@/m.test(
-        spawnSync('java', ['--list-modules'], { encoding: 'utf8', timeout: 20_000 }).stdout ?? '',
+        spawnSync('java', ['--list-modules'], { encoding: 'utf8', timeout: PROBE_TIMEOUT_MS }).stdout ?? '',
       )
         ? which('java')
         : undefined,

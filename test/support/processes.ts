@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { AvroReceiver } from './avro-receiver.js';
+import { waitFor } from './wait.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'sluice.js');
@@ -62,6 +63,35 @@ export function shell(args: string[], cwd: string, stdin = ''): Promise<Ran> {
   });
   child.stdin.end(stdin);
   return exited(child).then((code) => ({ code, out, err }));
+}
+
+/**
+ * The port a source listens on, from the child's start-up line (`<source>: listening on host:port`;
+ * `source` is `<node>/<source>` for a node, `source <name>` for an agent), once it is there. Start
+ * listeners on port 0 and read the port here: a port found free and bound later by a slow-starting
+ * process may be taken in between by another test's connection, and a probe of a fixed port may be
+ * answered by whoever holds it. With `port` given (a restart on the port it had), the line must name
+ * it. A child that ends instead fails at once.
+ */
+export async function listeningPort(
+  child: ChildProcess,
+  text: () => string,
+  source: string,
+  port = 0,
+): Promise<number> {
+  const line = new RegExp(`\\b${source}: listening on \\S+:(\\d+)`);
+  await waitFor(
+    () => line.test(text()) || child.exitCode !== null || child.signalCode !== null,
+    () => `${source} listening:\n${text()}`,
+    // Process start-up on a loaded machine (and inside a network namespace) can take tens of seconds.
+    60_000,
+    20,
+  );
+  const m = line.exec(text());
+  if (!m) throw new Error(`${source} ended instead of listening:\n${text()}`);
+  const bound = Number(m[1]);
+  if (port !== 0 && bound !== port) throw new Error(`${source} listens on ${bound}, not ${port}`);
+  return bound;
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {

@@ -10,10 +10,10 @@ import { parseSpec } from '../../src/spec/parser.js';
 import { printNode, printSink } from '../../src/spec/printer.js';
 import { testContext } from '../mocks/sinks.js';
 import { AvroReceiver } from './avro-receiver.js';
-import { exited } from './processes.js';
+import { exited, listeningPort } from './processes.js';
 import { writeSiteConf } from './site-conf.js';
 import { tempDir } from './tmp.js';
-import { waitFor, waitForPort } from './wait.js';
+import { waitFor } from './wait.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'sluice.js');
@@ -176,28 +176,18 @@ export class Rig {
     return p;
   }
 
-  /** A collector on `port` forwarding to the receiver, listening when this resolves. */
-  async collector(port: number, bind = '127.0.0.1', rport = this.rport): Promise<Proc> {
+  /**
+   * A collector on `port` forwarding to the receiver, listening when this resolves. Port 0 (a first
+   * start) lets the kernel pick (see listeningPort); a restart passes the port it had.
+   */
+  async collector(port: number, bind = '127.0.0.1', rport = this.rport): Promise<Proc & { port: number }> {
     const c = this.node(`c : collectorSource(${port}, bind="${bind}") | rpcSink("127.0.0.1", ${rport}) ;`);
-    await listening(c, port, bind);
-    return c;
+    return { ...c, port: await listeningPort(c.child, c.text, 'c/collectorSource', port) };
   }
 
-  /** An agent reading an avro source on 127.0.0.1:`port` into `sink`, listening when this resolves. */
-  async agent(port: number, sink: string, netns?: string): Promise<Proc> {
+  /** An agent reading an avro source on 127.0.0.1:`port` (0: any) into `sink`, listening when this resolves. */
+  async agent(port: number, sink: string, netns?: string): Promise<Proc & { port: number }> {
     const a = this.node(`agent : avroSource(${port}, bind="127.0.0.1") | ${sink} ;`, netns);
-    await listening(a, netns ? undefined : port);
-    return a;
+    return { ...a, port: await listeningPort(a.child, a.text, 'agent/avroSource', port) };
   }
-}
-
-/** Waits for a node's port (on loopback) or, elsewhere, for its start-up line. */
-function listening(p: Proc, port?: number, bind = '127.0.0.1'): Promise<void> {
-  if (port !== undefined && bind === '127.0.0.1') return waitForPort(port);
-  return waitFor(
-    () => /listening on/.test(p.text()),
-    () => `a listening node:\n${p.text()}`,
-    15_000,
-    20,
-  );
 }

@@ -14,14 +14,15 @@ const pending = new WeakMap<EventSource, Promise<Batch | null>>();
 
 /**
  * Pulls from a source until it is drained, `want` events arrived or `timeoutMs` passed; never hangs.
- * Returns the events and the batches' sizes.
+ * Returns the events and the batches' sizes. Waiting for `want` events, the default deadline is 30 s:
+ * a loaded machine only makes it slower; a drain without `want` waits 5 s for the source's end.
  */
 export async function pull(
   src: EventSource,
   opts: { want?: number; timeoutMs?: number } = {},
 ): Promise<{ events: Event[]; batches: number[]; drained: boolean }> {
   const want = opts.want ?? Number.POSITIVE_INFINITY;
-  const deadline = Date.now() + (opts.timeoutMs ?? 5000);
+  const deadline = Date.now() + (opts.timeoutMs ?? (opts.want !== undefined ? 30_000 : 5000));
   const events: Event[] = [];
   const batches: number[] = [];
   while (events.length < want) {

@@ -79,10 +79,21 @@ export function exampleProcess(
   return child;
 }
 
+/**
+ * The complete lines of the aggregator's --json file: what follows the last newline may be a line
+ * still being written, which the test must not catch half way.
+ */
+export function jsonLines(file: string): string[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((l) => l !== '');
+}
+
 /** The URL counts of the last slide the aggregator wrote to its --json file (empty before the first). */
 export function lastCounts(file: string): Map<string, number> {
-  if (!existsSync(file)) return new Map();
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  const last = lines[lines.length - 1];
+  const last = jsonLines(file).at(-1);
   return new Map(last ? (JSON.parse(last) as { counts: [string, number][] }).counts : []);
 }

@@ -47,7 +47,9 @@ const catalog = new Catalog([
 const ctx = () => testContext({ nodeName: 'a1' });
 
 async function until(f: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !f(); i++) await new Promise((r) => setTimeout(r, 10));
+  // A 30 s deadline, not a count of polls: a loaded machine only makes the wait longer.
+  for (const end = Date.now() + 30_000; !f() && Date.now() < end; )
+    await new Promise((r) => setTimeout(r, 10));
   assert.ok(f(), `timed out waiting for ${what}`);
 }
 

@@ -151,7 +151,8 @@ function ctx(): BuildContext {
 
 function runPeer(args: string[]) {
   const child = spawn(peer('python3-avro'), [peerScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  // Against a hung peer only: Python starting on a loaded machine is slow.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const lines: Record<string, unknown>[] = [];
@@ -160,8 +161,10 @@ function runPeer(args: string[]) {
     lines.push(JSON.parse(l) as Record<string, unknown>);
     for (const w of waiters.splice(0)) w();
   });
+  // 'close', not 'exit': the tests read the peer's lines once it ended, and its last lines may still be
+  // in the pipe at 'exit'.
   const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(killer);
       for (const w of waiters.splice(0)) w();
       resolve(code);
@@ -189,7 +192,8 @@ test('live: Python Avro sends appendBatch and append to a Sluice avroSource', {
   cleanup.push(() => src.close());
   const peer = runPeer(['send', String(src.port), '25']);
   const got: Event[] = [];
-  const deadline = Date.now() + 20_000;
+  // Includes the Python peer's start on a loaded machine.
+  const deadline = Date.now() + 60_000;
   while (got.length < 26 && Date.now() < deadline) {
     const b = await Promise.race([src.next(), new Promise<null>((r) => setTimeout(() => r(null), 500))]);
     if (b) {

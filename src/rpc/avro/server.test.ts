@@ -67,7 +67,9 @@ class RawPeer {
     this.socket.write(encodeFrame(serial, parts));
   }
 
-  async next(ms = 2000): Promise<[number, Buffer] | undefined> {
+  // 30 s defaults: waits for what must come (only a hang times out); checks that nothing comes pass
+  // their own short bound.
+  async next(ms = 30_000): Promise<[number, Buffer] | undefined> {
     const deadline = Date.now() + ms;
     while (this.frames.length === 0 && !this.closed && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
@@ -81,7 +83,7 @@ class RawPeer {
     return this.frames.shift();
   }
 
-  async waitClosed(ms = 2000): Promise<boolean> {
+  async waitClosed(ms = 30_000): Promise<boolean> {
     const deadline = Date.now() + ms;
     while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     return this.closed;

@@ -44,7 +44,7 @@ const numbers = (sink: CollectingReceiverSink<SparkFlumeEvent>) =>
   sink.records.map((r) => Number(r.text)).sort((a, b) => a - b);
 
 test('two agents polled by five fetchers: every event once, each batch acked', {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const [p1, p2] = [await freePort(), await freePort()];
   const a1 = sparkAgent(p1, 1500);
@@ -55,7 +55,7 @@ test('two agents polled by five fetchers: every event once, each batch acked', {
   await waitFor(
     () => a1.channel('c1')!.size === 0 && a2.channel('c1')!.size === 0 && sink.records.length >= 3000,
     () => `3000 events and both channels drained (got ${sink.records.length})`,
-    25_000,
+    30_000,
   );
   assert.equal(sink.records.length, 3000);
   // seq counts 0..1499 in each agent: every number twice.
@@ -68,7 +68,7 @@ test('two agents polled by five fetchers: every event once, each batch acked', {
   await waitFor(() => receiver.stats.acked === receiver.stats.batches, 'every batch acked');
 });
 
-test('a block the engine fails is nacked and polled again: nothing lost', { timeout: 30_000 }, async () => {
+test('a block the engine fails is nacked and polled again: nothing lost', { timeout: 120_000 }, async () => {
   const port = await freePort();
   const agent = sparkAgent(port, 500);
   await agent.start();
@@ -89,7 +89,7 @@ test('a block the engine fails is nacked and polled again: nothing lost', { time
 });
 
 test('under backpressure no fetcher polls again; the events wait in the channel', {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const port = await freePort();
   const agent = sparkAgent(port, 1000);
@@ -117,7 +117,7 @@ test('under backpressure no fetcher polls again; the events wait in the channel'
 });
 
 test('stop rolls back the batches the engine never stored; a new receiver gets them', {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const port = await freePort();
   const agent = sparkAgent(port, 200);
@@ -140,7 +140,7 @@ test('stop rolls back the batches the engine never stored; a new receiver gets t
 });
 
 test('an unreachable sink is retried with backoff and polled once it comes up', {
-  timeout: 30_000,
+  timeout: 120_000,
 }, async () => {
   const port = await freePort();
   const logger = memoryLogger();

@@ -111,7 +111,7 @@ function avroAgent(port: number, total: number, extra: string[] = []) {
 
 for (const compressed of [false, true]) {
   test(`a Sluice agent's avro sink feeds the receiver${compressed ? ' with deflate (enableDecompression)' : ''}: every event once`, {
-    timeout: 30_000,
+    timeout: 120_000,
   }, async () => {
     const port = await freePort();
     const { sink } = await (async () => {

@@ -83,7 +83,7 @@ test('socketTextStream stops reading while the engine has no room: the sender ba
       return serverSide!.writableNeedDrain && sink.stores >= 1;
     },
     'the sender to back up',
-    15_000,
+    30_000,
     1,
   );
   assert.equal(sink.stores, 1, 'stored again while the engine had no room');
