@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { asSluiceError } from '../core/errors.js';
+import { tokenMatches } from '../web/http-guards.js';
 import { MASTER_PAGE } from '../web/master-page.js';
 import { NODE_PAGE } from '../web/node-page.js';
 import {
@@ -14,7 +15,6 @@ import {
 import { eventCounts, ThroughputHistory } from '../web/throughput.js';
 import type { CommandRecord, Master } from './master.js';
 import { shellWords } from './shell-words.js';
-import { tokenMatches } from './wire.js';
 
 /** What the master's pages read and do: the Master's public API only. */
 export type WebMaster = Pick<

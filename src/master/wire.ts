@@ -1,10 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, request as tlsRequest } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { isCertificateError } from '../rpc/tls.js';
+import { readBoundedBody, tokenMatches } from '../web/http-guards.js';
 
 /**
  * The master's control wire: JSON over HTTP/1.1, one request per call, on the heartbeat port (nodes) and
@@ -84,14 +84,6 @@ export const CONTROL_LIMITS = {
   maxConnections: 512,
 } as const;
 
-/** Compares tokens in constant time: both sides are hashed first, so lengths leak nothing either. */
-export function tokenMatches(expected: string, given: string | undefined): boolean {
-  if (given === undefined) return false;
-  const a = createHash('sha256').update(expected).digest();
-  const b = createHash('sha256').update(given).digest();
-  return timingSafeEqual(a, b);
-}
-
 /** `close`: a refused request's connection is not kept (its body may be unread, its peer unwelcome). */
 function send(res: ServerResponse, reply: Reply, close = false, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(reply.body);
@@ -102,26 +94,6 @@ function send(res: ServerResponse, reply: Reply, close = false, extra: Record<st
     ...extra,
   });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > max) return resolve(undefined);
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (d: Buffer) => {
-      size += d.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        resolve(undefined);
-        return;
-      }
-      parts.push(d);
-    });
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
 }
 
 const NO_QUERY = new URLSearchParams();
@@ -172,7 +144,7 @@ export async function startControlServer(
         send(res, { status: 401, body: { error: 'wrong or missing token' } }, true);
         return;
       }
-      const raw = await readBody(req, opts.maxBodyBytes);
+      const raw = await readBoundedBody(req, opts.maxBodyBytes);
       if (raw === undefined) {
         send(res, { status: 413, body: { error: `request body over ${opts.maxBodyBytes} bytes` } }, true);
         return;

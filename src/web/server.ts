@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   createServer,
   get as httpGet,
@@ -12,6 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { asSluiceError, SluiceError } from '../core/errors.js';
 import type { PipelineReport } from '../flow/report.js';
 import { DEFAULT_HEALTH_RULE, type HealthRule, HealthWatch } from './health.js';
+import { readBoundedBody, tokenMatches } from './http-guards.js';
 import { NODE_PAGE } from './node-page.js';
 import { processFigures } from './process-figures.js';
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from './prometheus.js';
@@ -209,7 +209,7 @@ export class StatusServer {
     const token = this.opts.token;
     if (token === undefined) return true;
     const header = req.headers.authorization;
-    return header?.startsWith('Bearer ') === true && sameToken(token, header.slice(7).trim());
+    return header?.startsWith('Bearer ') === true && tokenMatches(token, header.slice(7).trim());
   }
 
   private async read(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -270,7 +270,7 @@ export class StatusServer {
         });
       if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? ''))
         return refuse(415, 'a control request is a JSON body (content-type: application/json)');
-      const text = await readBounded(req, MAX_CONTROL_BODY_BYTES);
+      const text = (await readBoundedBody(req, MAX_CONTROL_BODY_BYTES))?.toString('utf8');
       if (text === undefined)
         return refuse(413, `a control request is at most ${MAX_CONTROL_BODY_BYTES} bytes`);
       let body: unknown;
@@ -313,13 +313,6 @@ export function nodeSnapshot(what: {
   };
 }
 
-/** Compares in constant time: digests first, so the length of the token does not show either. */
-function sameToken(expected: string, given: string): boolean {
-  const a = createHash('sha256').update(expected).digest();
-  const b = createHash('sha256').update(given).digest();
-  return timingSafeEqual(a, b);
-}
-
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (e: Error) => reject(e);
@@ -356,25 +349,6 @@ function crossSite(req: IncomingMessage, bind: string): string | undefined {
 
 function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || /^127\./.test(address);
-}
-
-/** The body as text, or undefined when it is longer than `max` (declared or sent). */
-function readBounded(req: IncomingMessage, max: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > max) return resolve(undefined);
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (d: Buffer) => {
-      size += d.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve(undefined);
-      } else parts.push(d);
-    });
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 const FRAME_DENIED = { 'content-security-policy': "frame-ancestors 'none'", 'x-frame-options': 'DENY' };

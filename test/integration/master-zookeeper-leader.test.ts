@@ -7,12 +7,13 @@
 // new chain; every configuration is still there.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
 import { peerSkip } from '../support/peers.js';
 import { exited, output, shell, sluice } from '../support/processes.js';
+import { writeSiteConf } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 import { startZooKeeper } from '../support/zookeeper.js';
@@ -23,19 +24,12 @@ test('two masters on ZooKeeper: one leads translation, each lists the whole flee
 }, async (t) => {
   const zk = await startZooKeeper(t, 3);
   const dir = tempDir('master-zk-leader', t);
-  const conf = join(dir, 'conf');
-  mkdirSync(conf);
-  writeFileSync(
-    join(conf, 'flume-site.xml'),
-    `<?xml version="1.0"?>
-<configuration>
-  <property><name>flume.config.heartbeat.period</name><value>200</value></property>
-  <property><name>flume.master.store</name><value>zookeeper</value></property>
-  <property><name>flume.master.zk.use.external</name><value>true</value></property>
-  <property><name>flume.master.zk.servers</name><value>${zk.connectString}</value></property>
-</configuration>
-`,
-  );
+  const conf = writeSiteConf(dir, {
+    'flume.config.heartbeat.period': '200',
+    'flume.master.store': 'zookeeper',
+    'flume.master.zk.use.external': 'true',
+    'flume.master.zk.servers': zk.connectString,
+  });
   const children: ChildProcess[] = [];
   t.after(() => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -7,13 +7,14 @@
 // shared history).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
 import { feed, lines } from '../support/numbered-lines.js';
 import { peerSkip } from '../support/peers.js';
 import { exited, output, shell, sluice } from '../support/processes.js';
+import { writeSiteConf } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
 import { startZooKeeper } from '../support/zookeeper.js';
@@ -24,19 +25,12 @@ test('two masters on a ZooKeeper ensemble: one killed, the node flows on and the
 }, async (t) => {
   const zk = await startZooKeeper(t, 3);
   const dir = tempDir('master-zk', t);
-  const conf = join(dir, 'conf');
-  mkdirSync(conf);
-  writeFileSync(
-    join(conf, 'flume-site.xml'),
-    `<?xml version="1.0"?>
-<configuration>
-  <property><name>flume.config.heartbeat.period</name><value>200</value></property>
-  <property><name>flume.master.store</name><value>zookeeper</value></property>
-  <property><name>flume.master.zk.use.external</name><value>true</value></property>
-  <property><name>flume.master.zk.servers</name><value>${zk.connectString}</value></property>
-</configuration>
-`,
-  );
+  const conf = writeSiteConf(dir, {
+    'flume.config.heartbeat.period': '200',
+    'flume.master.store': 'zookeeper',
+    'flume.master.zk.use.external': 'true',
+    'flume.master.zk.servers': zk.connectString,
+  });
   const children: ChildProcess[] = [];
   t.after(() => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
