@@ -261,8 +261,12 @@ export async function benchMaster(): Promise<Row[]> {
       );
       if (size === TARGET || (!configured && (lateMax > 0 || step.busy > 0 || step.failing > 0))) {
         configured = true;
-        for (let k = 0; k < CONFIGS; k++) {
-          const node = `sim${Math.floor(Math.random() * size)}`;
+        // Distinct nodes: a second config of one node supersedes the first, which then never applies.
+        const picked = new Set<number>();
+        while (picked.size < Math.min(CONFIGS, size)) picked.add(Math.floor(Math.random() * size));
+        const nodes = [...picked];
+        for (let k = 0; k < nodes.length; k++) {
+          const node = `sim${nodes[k]}`;
           submitted.set(k, Date.now());
           await callMaster(master.admin, 'POST', '/commands', {
             cmd: 'config',
