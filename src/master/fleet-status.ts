@@ -21,12 +21,14 @@ export interface CompactStatus {
   lastSeen: number;
   /** The physical node's heartbeat period: LOST is judged by it wherever the entry is read. */
   periodMs: number;
+  /** The process heartbeating as the physical node: another master refuses a second one by it. */
+  instance?: string | undefined;
 }
 
 /** An error text is cut here in the published status: the full one is on the master the node reports to. */
 export const PUBLISHED_ERROR_CHARS = 300;
 
-export function compactStatus(s: NodeStatus, periodMs: number): CompactStatus {
+export function compactStatus(s: NodeStatus, periodMs: number, instance?: string): CompactStatus {
   const c: CompactStatus = {
     name: s.name,
     physical: s.physical,
@@ -38,6 +40,7 @@ export function compactStatus(s: NodeStatus, periodMs: number): CompactStatus {
   };
   if (s.applied !== undefined) c.applied = s.applied;
   if (s.error !== undefined) c.error = s.error.slice(0, PUBLISHED_ERROR_CHARS);
+  if (instance !== undefined) c.instance = instance;
   return c;
 }
 

@@ -902,7 +902,27 @@ export class Master {
       }
       throw new SluiceError('SLUICE_CONFIG', msg);
     }
+    // A process new to this master: is the name live at another master, heartbeated by another process?
+    if (known?.instance !== hb.instance) this.claimAcrossMasters(hb, hb.instance, now, missed);
     this.instances.set(hb.physical, { instance: hb.instance, host: hb.host, lastSeen: now });
+  }
+
+  /**
+   * With a shared store, the name may be live at another master: its published status names the
+   * process heartbeating there. Only a process's first heartbeat here looks (the walk is over the
+   * fleet); a node failing over keeps its process and is let in.
+   */
+  private claimAcrossMasters(hb: Heartbeat, instance: string, now: number, missed: number): void {
+    for (const e of this.group.published.values()) {
+      if (e.physical !== hb.physical || e.instance === undefined || e.instance === instance) continue;
+      if (isLost(e, now, missed, true)) continue;
+      const msg = `physical node "${hb.physical}" is already heartbeating to another master from ${e.host}; a second process (on ${hb.host}) claims its name`;
+      if (!this.refused.has(instance)) {
+        this.refused.add(instance);
+        this.opts.logger.warn(`refused: ${msg}`);
+      }
+      throw new SluiceError('SLUICE_CONFIG', msg);
+    }
   }
 
   /**
@@ -940,7 +960,10 @@ export class Master {
   /** What this master publishes for the others: its nodes' status without the reports. */
   private publishable(): CompactStatus[] {
     const out: CompactStatus[] = [];
-    for (const s of this.status.values()) out.push(compactStatus(s, this.periods.get(s.physical) ?? 5000));
+    for (const s of this.status.values())
+      out.push(
+        compactStatus(s, this.periods.get(s.physical) ?? 5000, this.instances.get(s.physical)?.instance),
+      );
     return out;
   }
 

@@ -48,6 +48,7 @@ test('two masters: one leads; nodes heartbeating to one are listed by the other;
         a.heartbeat({
           physical: n,
           host: `host-${n}`,
+          instance: `process-${n}`,
           periodMs: PERIOD,
           address: address[n],
           nodes: [{ name: n, state: 'ACTIVE', version: 1, applied: 'APPLIED' }],
@@ -81,6 +82,18 @@ test('two masters: one leads; nodes heartbeating to one are listed by the other;
     20,
   );
   assert.equal(a.leads(), false, 'only one master leads');
+  // A second process claiming c2's name at B, while c2 heartbeats to A, is refused by B.
+  await assert.rejects(
+    b.heartbeat({
+      physical: 'c2',
+      host: 'intruder',
+      instance: 'another-process',
+      periodMs: PERIOD,
+      nodes: [],
+    }),
+    /physical node "c2" is already heartbeating to another master from host-c2; a second process \(on intruder\) claims its name/,
+  );
+  assert.ok(logger.lines.some((l) => /^WARN refused: physical node "c2"/.test(l)));
   const seenFromB = await b.masters();
   assert.deepEqual(
     seenFromB.map((m) => [m.address, m.leads, m.self]),
