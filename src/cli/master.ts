@@ -33,7 +33,8 @@ async function openStore(config: SiteConfig, logger: Logger): Promise<ConfigStor
       'SLUICE_CONFIG',
       'flume.master.zk.use.external is true but flume.master.zk.servers lists no ZooKeeper server',
     );
-  return ZooKeeperStore.open({ servers, logger });
+  const sessionTimeoutMs = config.getInt('flume.master.zk.session.timeout');
+  return ZooKeeperStore.open({ servers, logger, sessionTimeoutMs });
 }
 
 /** `sluice master`: the master's heartbeat and admin ports, until SIGINT or SIGTERM. */

@@ -139,6 +139,7 @@ test('bad values of known properties fail at load naming file, line and property
     ['flume.master.store', 'mysql', /must be one of zookeeper, memory, got "mysql"/],
     ['sluice.time.zone', 'Mars/Base', /must be an IANA time zone/],
     ['flume.event.max.size.bytes', '0', /must be at least 1/],
+    ['flume.master.zk.session.timeout', '0', /must be at least 1/],
   ];
   for (const [name, value, re] of cases) {
     const dir = confDir({

@@ -271,4 +271,11 @@ export const PROPERTIES: readonly PropertyDef[] = [
     default: '',
     docs: 'Comma-separated host:port list of an external ZooKeeper ensemble (with flume.master.zk.use.external); the state lives under the znode /sluice/master.',
   },
+  {
+    name: 'flume.master.zk.session.timeout',
+    type: 'int',
+    min: 1,
+    default: '10000',
+    docs: "Milliseconds of ZooKeeper session timeout for a master on an external ensemble: a master that stops answering leaves the election (another leads translation) this long after, and its heartbeating nodes fail over on their own. ZooKeeper bounds what it grants between 2 and 20 of its ticks.",
+  },
 ];

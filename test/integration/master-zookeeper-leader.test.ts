@@ -29,6 +29,8 @@ test('two masters on ZooKeeper: one leads translation, each lists the whole flee
     'flume.master.store': 'zookeeper',
     'flume.master.zk.use.external': 'true',
     'flume.master.zk.servers': zk.connectString,
+    // A killed master leaves the election sooner than the 10 s default.
+    'flume.master.zk.session.timeout': '4000',
   });
   const children: ChildProcess[] = [];
   t.after(() => {
