@@ -276,6 +276,6 @@ export const PROPERTIES: readonly PropertyDef[] = [
     type: 'int',
     min: 1,
     default: '10000',
-    docs: "Milliseconds of ZooKeeper session timeout for a master on an external ensemble: a master that stops answering leaves the election (another leads translation) this long after, and its heartbeating nodes fail over on their own. ZooKeeper bounds what it grants between 2 and 20 of its ticks.",
+    docs: 'Milliseconds of ZooKeeper session timeout for a master on an external ensemble: a master that stops answering leaves the election (another leads translation) this long after, and its heartbeating nodes fail over on their own. ZooKeeper bounds what it grants between 2 and 20 of its ticks.',
   },
 ];
