@@ -2,7 +2,7 @@
 // page's base URL read from its start-up line, and reads of its endpoints.
 import type { ChildProcess } from 'node:child_process';
 import { exited, output, sluice } from './processes.js';
-import { waitForOutput } from './wait.js';
+import { waitFor, waitForOutput } from './wait.js';
 
 export interface StatusNode {
   child: ChildProcess;
@@ -24,6 +24,13 @@ export async function startWithStatusPage(args: string[], cwd: string): Promise<
     30_000,
   );
   const base = /status page on (http:\/\/\S+\/)/.exec(seen)![1]!;
+  // A master serves its page before its control ports open: a shell started now would be refused.
+  if (args[0] === 'master')
+    await waitFor(
+      () => /master listening on/.test(log.text()),
+      () => `the master's control ports:\n${log.text()}`,
+      60_000,
+    );
   return {
     child,
     base,
