@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
-import { CollectingSink, testContext } from '../../test/mocks/sinks.js';
+import { collectSinkDef, testContext } from '../../test/mocks/sinks.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { waitFor } from '../../test/support/wait.js';
-import type { SinkDef } from '../catalog/types.js';
 import { isSluiceError } from '../core/errors.js';
 import { builtinCatalog } from '../flow/builtins.js';
 import { LATENCY_BOUNDS_MS } from '../flow/report.js';
 import { AgentHost } from './agent-host.js';
 
 /** Every sink a test built, by id, in build order (a replaced sink adds a second instance). */
-const built = new Map<string, CollectingSink[]>();
-const collect: SinkDef = {
-  kind: 'sink',
-  name: 'collect',
-  docs: 'test',
-  params: [{ name: 'id', type: 'string', docs: 'which collector' }],
-  build(args) {
-    const s = new CollectingSink({ async: true });
-    const id = args.string('id');
-    built.set(id, [...(built.get(id) ?? []), s]);
-    return s;
-  },
-};
+const { def: collect, built } = collectSinkDef();
 const catalog = builtinCatalog().with(collect);
 
 const bodies = (id: string) => (built.get(id) ?? []).flatMap((s) => s.bodies());

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CollectingSink, testContext } from '../../test/mocks/sinks.js';
+import { collectSinkDef, testContext } from '../../test/mocks/sinks.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { waitFor } from '../../test/support/wait.js';
-import type { SinkDef } from '../catalog/types.js';
 import { isSluiceError } from '../core/errors.js';
 import type { Event } from '../core/event.js';
 import { builtinCatalog } from '../flow/builtins.js';
@@ -93,18 +92,7 @@ test("report(200) in a logical node: an event every period, with the counters of
 });
 
 /** The report events an agent's sink collected, by id. */
-const collected = new Map<string, CollectingSink>();
-const collect: SinkDef = {
-  kind: 'sink',
-  name: 'collect',
-  docs: 'test',
-  params: [{ name: 'id', type: 'string', docs: 'which collector' }],
-  build(args) {
-    const s = new CollectingSink({ async: true });
-    collected.set(args.string('id'), s);
-    return s;
-  },
-};
+const { def: collect, built: collected } = collectSinkDef();
 
 const attr = (e: Event | undefined, name: string) => e?.getAttrString(name);
 
@@ -134,7 +122,7 @@ test("type = report in an agent file: the channels' fill, capacity and bytes, an
   await host.start({ text: file, file: 'a1.conf' });
   // seq's bodies are "0" ... "299": 10 + 180 + 600 bytes.
   const bodyBytes = 10 + 90 * 2 + 200 * 3;
-  const last = () => collected.get('agent-reports')?.events.at(-1);
+  const last = () => collected.get('agent-reports')?.at(-1)?.events.at(-1);
   await waitFor(
     () => attr(last(), 'a1.channel.c1.size') === '300',
     () => `a reading with 300 events in c1; last: ${last()?.body.toString()}`,

@@ -10,10 +10,10 @@ import { test } from 'node:test';
 import { selfSigned } from '../fixtures/tls.js';
 import { artifactPath, launchChromium } from '../support/browser.js';
 import { peerSkip } from '../support/peers.js';
-import { exited, output, sluice } from '../support/processes.js';
 import { writeMasterSite } from '../support/site-conf.js';
+import { startWithStatusPage } from '../support/status-page.js';
 import { tempDir } from '../support/tmp.js';
-import { waitFor, waitForOutput } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 const TOKEN = 'web-tls-secret';
@@ -27,7 +27,7 @@ async function secureNode(t: { after(fn: () => unknown): void }, prefix: string)
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, `${TOKEN}\n`);
   const spec = 'feed : seq(batchSize=10) | { delay(50) => null } ;';
-  const child = sluice(
+  const node = await startWithStatusPage(
     [
       'node',
       '-1',
@@ -44,20 +44,10 @@ async function secureNode(t: { after(fn: () => unknown): void }, prefix: string)
     ],
     dir,
   );
-  const ended = exited(child);
-  const log = output(child);
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await ended;
-  });
-  const seen = await waitForOutput(
-    child.stderr!,
-    /status page on (https:\/\/\S+\/)/,
-    'the status page line',
-    30_000,
-  );
-  assert.match(seen, /reads need the token/);
-  return { base: /status page on (https:\/\/\S+\/)/.exec(seen)![1]!, cert, dir, tokenFile, log: log.text };
+  t.after(() => node.stop());
+  assert.match(node.log(), /reads need the token/);
+  assert.match(node.base, /^https:/);
+  return { base: node.base, cert, dir, tokenFile, log: node.log };
 }
 
 function top(args: string[], cwd: string) {
@@ -137,26 +127,15 @@ test("the master's web port takes the master's certificate and token", {
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, `${TOKEN}\n`);
   const tls = ['--tls-key', cert.keyFile, '--tls-cert', cert.certFile];
-  const child = sluice(
+  const master = await startWithStatusPage(
     ['master', '--conf', conf, '--store', 'memory', '--http-port', '0', '--token-file', tokenFile, ...tls],
     dir,
   );
-  const ended = exited(child);
-  const log = output(child);
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await ended;
-  });
-  const seen = await waitForOutput(
-    child.stderr!,
-    /status page on (https:\/\/\S+\/)/,
-    'the status page line',
-    30_000,
-  );
-  assert.match(seen, /reads need the token/);
-  const base = /status page on (https:\/\/\S+\/)/.exec(seen)![1]!;
+  t.after(() => master.stop());
+  assert.match(master.log(), /reads need the token/);
+  const { base, log } = master;
   const r = top([base, '--ca', cert.certFile, '--token-file', tokenFile], dir);
-  assert.equal(r.status, 0, `${r.stderr}\n${log.text()}`);
+  assert.equal(r.status, 0, `${r.stderr}\n${log()}`);
   assert.match(r.stdout, /\(fleet, version \d+\)/);
   const refused = top([base, '--ca', cert.certFile], dir);
   assert.equal(refused.status, 1);

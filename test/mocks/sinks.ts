@@ -1,4 +1,4 @@
-import type { BuildContext } from '../../src/catalog/types.js';
+import type { BuildContext, SinkDef } from '../../src/catalog/types.js';
 import { SiteConfig } from '../../src/core/config.js';
 import { SluiceError } from '../../src/core/errors.js';
 import type { Batch } from '../../src/core/event.js';
@@ -200,4 +200,25 @@ export function makeBatch(n: number, prefix = 'e', from = 0): Batch {
   const out: Batch = new Array(n);
   for (let i = 0; i < n; i++) out[i] = Event.of(`${prefix}${from + i}`);
   return out;
+}
+
+/**
+ * A `collect(id)` sink for test catalogs: each build makes a CollectingSink, kept under its id in
+ * build order (a pipeline rebuilt with the sink adds a second instance).
+ */
+export function collectSinkDef(): { def: SinkDef; built: Map<string, CollectingSink[]> } {
+  const built = new Map<string, CollectingSink[]>();
+  const def: SinkDef = {
+    kind: 'sink',
+    name: 'collect',
+    docs: 'test',
+    params: [{ name: 'id', type: 'string', docs: 'which collector' }],
+    build(args) {
+      const s = new CollectingSink({ async: true });
+      const id = args.string('id');
+      built.set(id, [...(built.get(id) ?? []), s]);
+      return s;
+    },
+  };
+  return { def, built };
 }

@@ -19,11 +19,11 @@ export async function startWithStatusPage(args: string[], cwd: string): Promise<
   const log = output(child);
   const seen = await waitForOutput(
     child.stderr!,
-    /status page on (http:\/\/\S+\/)/,
+    /status page on (https?:\/\/\S+\/)/,
     'the status page line',
     30_000,
   );
-  const base = /status page on (http:\/\/\S+\/)/.exec(seen)![1]!;
+  const base = /status page on (https?:\/\/\S+\/)/.exec(seen)![1]!;
   // A master serves its page before its control ports open: a shell started now would be refused.
   if (args[0] === 'master')
     await waitFor(
