@@ -124,6 +124,15 @@ export function ioError(e: unknown, what: string, place?: Place): SluiceError {
   });
 }
 
+/**
+ * The port of a "cannot listen on HOST:PORT: address already in use" error (as ioError words it for
+ * a listener), read back by the master from a node's heartbeat so it can assign another port.
+ */
+export function portInUseOf(message: string): number | undefined {
+  const m = /cannot listen on (?:TCP |UDP )?\S+:(\d+): address already in use/.exec(message);
+  return m === null ? undefined : Number(m[1]);
+}
+
 /** System error codes of faults that waiting does not heal: the component cannot start as configured. */
 const FATAL_ERRNOS: ReadonlySet<string> = new Set([
   'EADDRINUSE',

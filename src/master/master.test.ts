@@ -421,3 +421,43 @@ test('a join that maps nodes without configuration translates nothing; one with 
   const reply = await m.heartbeat({ ...beat('agent'), address: '10.2.0.1' });
   assert.match(reply.nodes[0]!.spec!, /rpcSink\("10\.0\.0\.1", 35853\)/);
 });
+
+test('a node that finds its assigned port held by another process is given the next one, and its peers follow', async () => {
+  const log = memoryLogger();
+  const m = new Master({ store: new MemoryStore(), logger: log, check });
+  await m.ready;
+  await m.exec('multiconfig', ['agent : console | logicalSink("coll") ; coll : collectorSource | null ;']);
+  await m.exec('spawn', ['hostc', 'coll']);
+  await m.exec('spawn', ['hosta', 'agent']);
+  await m.heartbeat({ ...beat('hostc'), address: '10.0.0.1' });
+  await m.heartbeat({ ...beat('hosta'), address: '10.0.0.2' });
+  assert.match(m.translations().agent!.spec, /rpcSink\("10\.0\.0\.1", 35853\)/);
+  const version = m.translations().coll!.version;
+  const held = (
+    port: number,
+    what = `collectorSource: cannot listen on 0.0.0.0:${port}: address already in use`,
+  ) =>
+    m.heartbeat({
+      ...beat('hostc'),
+      address: '10.0.0.1',
+      nodes: [{ name: 'coll', state: 'ERROR', version: 0, applied: 'FAILED', error: what }],
+    });
+  // Another error, or a port the master did not assign, moves nothing.
+  await held(35853, 'collectorSource: cannot listen on 0.0.0.0:35853: permission denied');
+  await held(40000);
+  assert.equal(m.translations().coll!.version, version);
+  const reply = await held(35853);
+  assert.match(reply.nodes[0]!.spec!, /^coll : collectorSource\(35854\) \|/);
+  assert.ok(m.translations().coll!.version > version, 'a new version, so the node applies it');
+  assert.match(m.translations().agent!.spec, /rpcSink\("10\.0\.0\.1", 35854\)/);
+  assert.ok(
+    log.lines.some((l) =>
+      /port 35853 on hostc is held by another process: coll is given another port/.test(l),
+    ),
+  );
+  // A stale report of the old port changes nothing more; the next port held moves it on.
+  await held(35853);
+  assert.match(m.translations().coll!.spec, /collectorSource\(35854\)/);
+  await held(35854);
+  assert.match(m.translations().coll!.spec, /collectorSource\(35855\)/);
+});

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asSluiceError, SluiceError } from '../core/errors.js';
+import { asSluiceError, portInUseOf, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { PipelineReport } from '../flow/report.js';
 import type { NodeSpec, Spec } from '../spec/ast.js';
@@ -22,7 +22,7 @@ import {
   PAST_LIMIT,
   StoreConflict,
 } from './store.js';
-import { retranslate, translationOf } from './translate.js';
+import { recordHeldPort, retranslate, translationOf } from './translate.js';
 import { Undo } from './undo.js';
 
 /**
@@ -679,6 +679,7 @@ export class Master {
           version: 0,
           lastSeen: now,
         });
+    await this.movePortsHeld(hb);
     await this.watchCollectors();
     const translated = translationOf(this.data).translated;
     return {
@@ -859,6 +860,33 @@ export class Master {
       this.recheck = undefined;
     });
     return this.recheck;
+  }
+
+  /**
+   * A logical node that could not listen on the port the master assigned it, because another process
+   * holds that port on its host, gets another port (and its peers are pointed there): the master
+   * cannot see the host's other processes, so it learns from the node.
+   */
+  private async movePortsHeld(hb: Heartbeat): Promise<void> {
+    const ports = translationOf(this.data).ports;
+    for (const n of hb.nodes) {
+      if (n.applied !== 'FAILED' || n.error === undefined) continue;
+      const port = portInUseOf(n.error);
+      if (
+        port === undefined ||
+        ports[n.name] !== port ||
+        translationOf(this.data).held?.[hb.physical]?.includes(port)
+      )
+        continue;
+      const moved = await this.mutate(
+        () => recordHeldPort(this.data, hb.physical, n.name, port, (o, k) => this.keep(o, k)),
+        (changed) => changed,
+      );
+      if (moved)
+        this.opts.logger.warn(
+          `port ${port} on ${hb.physical} is held by another process: ${n.name} is given another port`,
+        );
+    }
   }
 
   /** The address a physical node's peers reach it at: where its heartbeats come from. */

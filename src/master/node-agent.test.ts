@@ -10,14 +10,17 @@ import { memoryLogger } from '../core/logger.js';
 import { builtinCatalog } from '../flow/builtins.js';
 import { SpecHost } from '../node/spec-host.js';
 import { Master } from './master.js';
-import { NodeAgent, nextBeatIn } from './node-agent.js';
+import { type LogicalNodeRunner, NodeAgent, nextBeatIn } from './node-agent.js';
 import { MasterServer } from './server.js';
 import { MemoryStore } from './store.js';
 import { callMaster } from './wire.js';
 
 const TOKEN = 'sesame-1234';
 
-async function setUp(t: { after(fn: () => Promise<void> | void): void }) {
+async function setUp(
+  t: { after(fn: () => Promise<void> | void): void },
+  wrap: (r: LogicalNodeRunner) => LogicalNodeRunner = (r) => r,
+) {
   const logger = memoryLogger();
   // No checker: the master takes any spec that parses, so the node's own check is exercised.
   const master = new Master({ store: new MemoryStore(), logger });
@@ -39,7 +42,7 @@ async function setUp(t: { after(fn: () => Promise<void> | void): void }) {
     masters: [{ host: '127.0.0.1', port: server.heartbeat.port, token: TOKEN }],
     periodMs: 50,
     logger,
-    runner: specHostRunner(host, SiteConfig.defaults()),
+    runner: wrap(specHostRunner(host, SiteConfig.defaults())),
   });
   agent.start();
   t.after(async () => {
@@ -164,4 +167,46 @@ test('heartbeats keep their period from start to start, however long the master 
   // Answered after more than a period: a quarter period's rest, not a heartbeat back to back.
   assert.equal(nextBeatIn(10_000, 11_500, 1000), 250);
   assert.equal(nextBeatIn(10_000, 10_800, 1000), 250);
+});
+
+test('heartbeats go on while a configuration takes long to apply; the newest answer is applied next', async (t) => {
+  const dir = tempDir('node-agent-slow', t);
+  let applies = 0;
+  // The real runner, held 1.5 s per apply: a sink draining a batch its peer does not answer.
+  const { master, status } = await setUp(t, (r) => ({
+    reports: () => r.reports(),
+    apply: async (spec) => {
+      applies++;
+      await new Promise((res) => setTimeout(res, 1500));
+      return r.apply(spec);
+    },
+    stop: () => r.stop(),
+  }));
+  await waitFor(() => status()?.state === 'HELLO', 'host1 to say HELLO');
+  const out = (n: number) => join(dir, `out${n}.txt`);
+  await master.exec('config', ['host1', 'asciisynth(3, 10)', `text("${out(1)}")`]);
+  await waitFor(() => applies === 1, 'the first apply to begin');
+  // Two more versions while the first is applied: only the last one runs after it.
+  await master.exec('config', ['host1', 'asciisynth(3, 10)', `text("${out(2)}")`]);
+  await master.exec('config', ['host1', 'asciisynth(3, 10)', `text("${out(3)}")`]);
+  const seen: number[] = [];
+  const sampler = setInterval(() => {
+    const s = status();
+    if (s !== undefined) seen.push(Date.now() - s.lastSeen);
+  }, 50);
+  try {
+    await waitFor(
+      () => status()?.version === 3 && status()?.state === 'IDLE',
+      () => JSON.stringify(status()),
+      15_000,
+    );
+  } finally {
+    clearInterval(sampler);
+  }
+  assert.equal(applies, 2, 'version 2 was passed over');
+  assert.equal(lines(out(1)), 3);
+  assert.equal(existsSync(out(2)), false);
+  assert.equal(lines(out(3)), 3);
+  // Heartbeats every 50 ms all along: never three periods without one (LOST), under load a little more.
+  assert.ok(Math.max(...seen) < 500, `longest silence ${Math.max(...seen)} ms`);
 });

@@ -63,6 +63,9 @@ export class NodeAgent {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private beating: Promise<void> = Promise.resolve();
+  /** The configuration being applied, and the newest answer waiting for it. */
+  private applying: Promise<void> | undefined;
+  private nextReply: HeartbeatReply | undefined;
   private readonly outage: OutageLog;
   private readonly instance = randomUUID();
   private readonly masters: MasterFailover;
@@ -99,7 +102,7 @@ export class NodeAgent {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       const started = Date.now();
-      this.beating = this.beat().finally(() =>
+      this.beating = this.send().finally(() =>
         this.schedule(this.comeBackMs ?? nextBeatIn(started, Date.now(), this.opts.periodMs)),
       );
     }, ms);
@@ -107,6 +110,17 @@ export class NodeAgent {
 
   /** One heartbeat, and the configuration it brings applied; a change is reported at once. */
   async beat(): Promise<void> {
+    await this.send();
+    await this.applying;
+  }
+
+  /**
+   * One heartbeat; what the master answered is applied beside the heartbeats, not in their way: a
+   * configuration that takes long to apply (a sink draining a batch a peer does not answer) must not
+   * make the master think the whole physical node is LOST. Only the newest answer that arrives while
+   * one is applied is applied after it.
+   */
+  private async send(): Promise<void> {
     let reply: HeartbeatReply;
     try {
       reply = await this.masters.call<HeartbeatReply>(
@@ -133,7 +147,23 @@ export class NodeAgent {
     }
     this.outage.recovered();
     if (this.stopped) return;
-    if (await this.apply(reply)) await this.beat();
+    if (this.applying !== undefined) {
+      this.nextReply = reply;
+      return;
+    }
+    this.applying = this.applyInTurn(reply).finally(() => {
+      this.applying = undefined;
+    });
+  }
+
+  private async applyInTurn(first: HeartbeatReply): Promise<void> {
+    let reply: HeartbeatReply | undefined = first;
+    while (reply !== undefined && !this.stopped) {
+      this.nextReply = undefined;
+      // A change is reported at once; the answer to that report is applied next in this loop.
+      if ((await this.apply(reply)) && this.nextReply === undefined && !this.stopped) await this.send();
+      reply = this.nextReply;
+    }
   }
 
   private scheduleAckReport(): void {
@@ -314,6 +344,7 @@ export class NodeAgent {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.beating;
+    await this.applying;
     await this.opts.runner.stop();
     this.ackReportsStopped = true;
     if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);

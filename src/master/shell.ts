@@ -229,7 +229,13 @@ export class Shell {
     const list = await this.until(ms, () => this.get<NodeStatus[]>('/status'), reached);
     if (list === undefined) {
       const now = await this.get<NodeStatus[]>('/status');
-      const states = nodes.map((n) => `${n} ${now.find((x) => x.name === n)?.state ?? 'unknown'}`).join(', ');
+      const states = nodes
+        .map((n) => {
+          const s = now.find((x) => x.name === n);
+          if (s === undefined) return `${n} unknown`;
+          return s.error !== undefined ? `${n} ${s.state} (${s.error})` : `${n} ${s.state}`;
+        })
+        .join(', ');
       this.opts.err(`ERROR ${name} timed out after ${ms} ms: ${states}`);
       return 'failed';
     }

@@ -28,6 +28,34 @@ export interface TranslationState {
    * fleet, stored so the other masters translate the same way (leader.ts).
    */
   lost?: string[];
+  /**
+   * Physical node -> ports another process holds there (a node reported it could not listen on the
+   * port the master assigned): port assignment skips them. The most recent HELD_PORTS_KEPT per node.
+   */
+  held?: Record<string, number[]>;
+}
+
+/** How many held ports are remembered per physical node (older ones are tried again). */
+export const HELD_PORTS_KEPT = 32;
+
+/**
+ * Records that another process holds `port` on `physical`, when it is the port the master assigned to
+ * `logical` there; true when it was news (then translating again moves the node to another port).
+ */
+export function recordHeldPort(
+  data: MasterData,
+  physical: string,
+  logical: string,
+  port: number,
+  keep: (obj: Record<string, unknown>, key: string) => void = () => undefined,
+): boolean {
+  const t = translationOf(data);
+  if (t.ports[logical] !== port) return false;
+  const now = t.held?.[physical] ?? [];
+  if (now.includes(port)) return false;
+  keep(t as unknown as Record<string, unknown>, 'held');
+  t.held = { ...t.held, [physical]: [...now, port].slice(-HELD_PORTS_KEPT) };
+  return true;
 }
 
 export function emptyTranslation(): TranslationState {
@@ -180,8 +208,8 @@ function assignPorts(
     if (list === undefined) byPhysical.set(p.physical, [p]);
     else list.push(p);
   }
-  for (const list of byPhysical.values()) {
-    const taken = new Set<number>();
+  for (const [physical, list] of byPhysical) {
+    const taken = new Set<number>(t.held?.[physical]);
     for (const p of list) {
       const port = enteredPort(p.node.source);
       if (port !== undefined) taken.add(port);

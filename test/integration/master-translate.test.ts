@@ -3,15 +3,16 @@
 // with no host or port; the master assigns the collector's port, builds the agent's chain (agent on
 // hostB, collector on hostA), and every line reaches the collector. hostA's process stops: the
 // collector is LOST and the agent waits on a fail sink. The collector is moved to hostB (unmap, spawn)
-// where its port is taken: it gets another, the agent is pointed there, and new lines reach it.
+// where its port is taken (by a node the master placed, and the next by a process it does not know):
+// it gets another, the agent is pointed there, and new lines reach it.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../../src/core/ports.js';
 import { exited, output, shell, sluice } from '../support/processes.js';
-
 import { writeMasterSite } from '../support/site-conf.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor, waitForPort } from '../support/wait.js';
@@ -102,8 +103,15 @@ test('auto chains over a collector the master placed; the collector moves and tr
     30_000,
     200,
   );
-  // The collector moves to hostB, where its port is taken: it gets the next one, and the agent's chain
-  // is pointed there through its heartbeats.
+  // The collector moves to hostB, where its port is taken by a node the master placed there (the
+  // blocker) and the next one by a process the master does not know: the master skips the first, hears
+  // of the second from the collector's failure, and gives it the port after. The agent's chain is
+  // pointed there through its heartbeats.
+  // (It hangs up at once: an agent pointed at it before the master moves the collector fails over at
+  // once instead of waiting out its request timeout.)
+  const foreign = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => foreign.listen(collectorPort + 1, '127.0.0.1', resolve));
+  t.after(() => foreign.close());
   const moved = await shell(
     ['-q', ...at],
     dir,
@@ -118,7 +126,7 @@ test('auto chains over a collector the master placed; the collector moves and tr
     ].join('\n'),
   );
   assert.equal(moved.code, 0, moved.err + logs());
-  const next = collectorPort + 1;
+  const next = collectorPort + 2;
   assert.match(moved.out, new RegExp(`^collector .* v\\d+: collectorSource\\(${next}\\) \\|`, 'm'));
   assert.match(moved.out, new RegExp(`^agent .* agentDFOChain\\("127\\.0\\.0\\.1:${next}"\\)$`, 'm'));
   const after = feed(input, 'after', 200);
