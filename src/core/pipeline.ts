@@ -7,7 +7,8 @@ import type { Batch } from './event.js';
  * A source is pulled: `next()` returns the next batch, or null when a finite source is drained or the
  * source was closed. It may return synchronously when data is at hand (the hot path allocates no
  * promise), or a promise that resolves when data arrives. `close()` makes a pending `next()` resolve
- * null.
+ * null. One caller pulls at a time; a network source asked again while its last promise is pending
+ * answers with that same promise, so a caller that gave up waiting strands no batch.
  *
  * A source that must know what became of a batch (to advance a saved position, mark a file done or
  * answer its sender) attaches an acknowledgement to it (`acked(batch, listener)` from core/ack.ts);

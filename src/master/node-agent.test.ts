@@ -172,12 +172,12 @@ test('heartbeats keep their period from start to start, however long the master 
 test('heartbeats go on while a configuration takes long to apply; the newest answer is applied next', async (t) => {
   const dir = tempDir('node-agent-slow', t);
   let applies = 0;
-  // The real runner, held 1.5 s per apply: a sink draining a batch its peer does not answer.
+  // The real runner, held 2.5 s per apply: a sink draining a batch its peer does not answer.
   const { master, status } = await setUp(t, (r) => ({
     reports: () => r.reports(),
     apply: async (spec) => {
       applies++;
-      await new Promise((res) => setTimeout(res, 1500));
+      await new Promise((res) => setTimeout(res, 2500));
       return r.apply(spec);
     },
     stop: () => r.stop(),
@@ -207,6 +207,7 @@ test('heartbeats go on while a configuration takes long to apply; the newest ans
   assert.equal(lines(out(1)), 3);
   assert.equal(existsSync(out(2)), false);
   assert.equal(lines(out(3)), 3);
-  // Heartbeats every 50 ms all along: never three periods without one (LOST), under load a little more.
-  assert.ok(Math.max(...seen) < 500, `longest silence ${Math.max(...seen)} ms`);
+  // Heartbeats every 50 ms all along (waiting for the apply, the longest silence would be 2.5 s); a
+  // second is room for a loaded machine.
+  assert.ok(Math.max(...seen) < 1000, `longest silence ${Math.max(...seen)} ms`);
 });

@@ -133,6 +133,27 @@ test('a pending next() is woken by a batch, and by close() with null', async () 
   assert.equal(await src.next(), null);
 });
 
+test('next() asked again while the last one waits gets that same answer: no batch is left with a caller that gave up', async () => {
+  const { src } = await open(rpcSource, { port: 0 });
+  const first = src.next();
+  const again = src.next();
+  assert.equal(again, first);
+  const answer = sender(src.port).appendBatch([Event.of('one')]);
+  const b = (await again)!;
+  assert.equal(b[0]!.body.toString(), 'one');
+  takeAck(b)!.ok();
+  assert.equal(await answer, Status.OK);
+  // Answered, the next call waits for the next batch, not the one already handed out.
+  const next = src.next();
+  assert.notEqual(next, first);
+  const second = sender(src.port).appendBatch([Event.of('two')]);
+  const b2 = (await next)!;
+  assert.equal(b2[0]!.body.toString(), 'two');
+  takeAck(b2)!.ok();
+  assert.equal(await second, Status.OK);
+  await src.close();
+});
+
 test('backpressure: when the queue is full a batch waits for room, and its OK for its delivery', async () => {
   const { src } = await open(avroSource, { port: 0, queueSize: 10 });
   const c = sender(src.port);

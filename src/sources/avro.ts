@@ -86,6 +86,7 @@ export class AvroEventSource implements EventSource {
   private queued = 0;
   private queuedBytes = 0;
   private reader: ((b: Batch | null) => void) | undefined;
+  private reading: Promise<Batch | null> | undefined;
   private server: AvroServer | undefined;
   private closed = false;
   /**
@@ -168,9 +169,12 @@ export class AvroEventSource implements EventSource {
       this.admit();
       return this.handOut(p);
     }
-    return new Promise((resolve) => {
+    // A caller that asks again before the last answer came (it gave up waiting) gets that same
+    // answer: a second promise would leave the first holding the next batch, which nobody would take.
+    this.reading ??= new Promise<Batch | null>((resolve) => {
       this.reader = resolve;
     });
+    return this.reading;
   }
 
   async close(): Promise<void> {
@@ -185,6 +189,7 @@ export class AvroEventSource implements EventSource {
     }
     const r = this.reader;
     this.reader = undefined;
+    this.reading = undefined;
     r?.(null);
     if (this.inHand.size > 0) {
       // The node is still delivering the batches in hand; their acks answer their senders.
@@ -281,6 +286,7 @@ export class AvroEventSource implements EventSource {
     const r = this.reader;
     if (r) {
       this.reader = undefined;
+      this.reading = undefined;
       r(this.handOut(p));
       return;
     }

@@ -71,3 +71,16 @@ test('a waiting next() gets the first batch of a put; finish drains then ends, c
   c.clear();
   assert.deepEqual([c.next(), c.size, c.byteSize], [null, 0, 0]);
 });
+
+test('next() asked again while one waits answers with the same promise; the batch reaches whoever awaits', async () => {
+  const q = new BoundedQueue({ maxEvents: 100, maxBytes: 1 << 20, maxBatch: 10 });
+  const first = q.next();
+  const again = q.next();
+  assert.equal(again, first);
+  q.put(events(2), 2);
+  assert.deepEqual(bodyTexts((await again)!), ['0', '1']);
+  const next = q.next();
+  assert.notEqual(next, first);
+  q.put(events(1, 5), 1);
+  assert.deepEqual(bodyTexts((await next)!), ['5']);
+});

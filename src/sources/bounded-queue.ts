@@ -33,6 +33,8 @@ export class BoundedQueue {
   private queued = 0;
   private bytes = 0;
   private waiter: ((b: Batch | null) => void) | null = null;
+  /** The pending next()'s promise: asked again meanwhile, next() answers with it (pipeline.ts). */
+  private waiting: Promise<Batch | null> | null = null;
   private done = false;
   full = false;
 
@@ -67,6 +69,7 @@ export class BoundedQueue {
     if (this.waiter !== null) {
       const w = this.waiter;
       this.waiter = null;
+      this.waiting = null;
       w(this.shift());
     }
     if (!this.full && (this.queued >= this.opts.maxEvents || this.bytes >= this.opts.maxBytes)) {
@@ -78,9 +81,10 @@ export class BoundedQueue {
   next(): Batch | null | Promise<Batch | null> {
     const b = this.shift();
     if (b !== null || this.done) return b;
-    return new Promise((resolve) => {
+    this.waiting ??= new Promise((resolve) => {
       this.waiter = resolve;
     });
+    return this.waiting;
   }
 
   /** No more input: next() drains what is queued, then returns null. */
@@ -89,6 +93,7 @@ export class BoundedQueue {
     if (this.waiter !== null) {
       const w = this.waiter;
       this.waiter = null;
+      this.waiting = null;
       w(null);
     }
   }
