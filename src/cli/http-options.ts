@@ -38,7 +38,7 @@ export const HTTP_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'http-token-file',
     value: 'FILE',
-    help: `every read of data (/metrics, /api/...) needs this token (first line of FILE) as Authorization: Bearer; else $${HTTP_TOKEN_ENV}, else none`,
+    help: `every read of data (/metrics, /api/...) needs this token (first line of FILE) as Authorization: Bearer; else $${HTTP_TOKEN_ENV}, else the token of the master a node joined, else none`,
   },
 ];
 
@@ -113,6 +113,8 @@ export async function serveStatus(
     node?: string;
     config: SiteConfig;
     logger: Logger;
+    /** The token of the master the node joined: its page's when it has none of its own. */
+    masterToken?: string | undefined;
   },
 ): Promise<StatusServer | undefined> {
   const explicit = portOption(p);
@@ -120,7 +122,7 @@ export async function serveStatus(
   const { host, runs } = what;
   const node = what.node ?? hostname();
   const tls = webTls(p);
-  const token = httpToken(optString(p, 'http-token-file'));
+  const token = httpToken(optString(p, 'http-token-file')) ?? what.masterToken;
   const server = await StatusServer.start({
     host: optString(p, 'http-bind') ?? '127.0.0.1',
     port: explicit ?? what.config.getInt('flume.node.http.port'),

@@ -69,6 +69,7 @@ export async function joinMaster(p: ParsedArgs): Promise<number> {
     node: physical,
     config: cfg,
     logger: env.logger,
+    masterToken: token,
   });
   agent.start();
   await new Promise<void>((done) => {

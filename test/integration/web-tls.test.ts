@@ -142,6 +142,35 @@ test("the master's web port takes the master's certificate and token", {
   assert.match(refused.stderr, /answered 401/);
 });
 
+test('a node joined to a master with a token guards its own page with that token', {
+  timeout: 120_000,
+}, async (t) => {
+  const dir = tempDir('web-tls-joined', t);
+  const { conf } = await writeMasterSite(dir);
+  const tokenFile = join(dir, 'token');
+  writeFileSync(tokenFile, `${TOKEN}\n`);
+  const master = await startWithStatusPage(
+    ['master', '--conf', conf, '--store', 'memory', '--http-port', '0', '--token-file', tokenFile],
+    dir,
+  );
+  t.after(() => master.stop());
+  const node = await startWithStatusPage(
+    ['node', '-n', 'web1', '--conf', conf, '--token-file', tokenFile, '--http-port', '0'],
+    dir,
+  );
+  t.after(() => node.stop());
+  assert.match(node.log(), /reads need the token/);
+  const report = (token?: string) =>
+    fetch(new URL('/api/report', node.base), {
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    });
+  assert.equal((await report()).status, 401);
+  assert.equal((await report('another')).status, 401);
+  const ok = await report(TOKEN);
+  assert.equal(ok.status, 200);
+  assert.match(JSON.stringify(await ok.json()), /"node":"web1"/);
+});
+
 test('the status page TLS flags come in pairs and name an unreadable file', async (t) => {
   const dir = tempDir('web-tls-flags', t);
   const run = (args: string[]) =>
