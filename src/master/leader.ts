@@ -40,6 +40,8 @@ export interface MasterSelf {
   address: string;
   /** How often its node status is published: the nodes' heartbeat period. */
   periodMs: number;
+  /** How old the newest status of a stopped master gets before the leader removes it (default an hour). */
+  forgetStoppedMs?: number;
 }
 
 /** The group of a store only one master uses: it leads, and no one else publishes anything. */

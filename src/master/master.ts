@@ -109,6 +109,8 @@ export interface MasterOptions {
   address?: string;
   /** How often the node status is published to the other masters: the fleet's heartbeat period. */
   statusPeriodMs?: number;
+  /** When the leader forgets the published status of a master stopped for good (default an hour). */
+  forgetStoppedMastersMs?: number;
   now?: () => number;
 }
 
@@ -178,7 +180,13 @@ export class Master {
     opts.store.onChange?.(() => void this.serially(() => this.reload()));
     const address = opts.address ?? `${hostname()}/${randomUUID().slice(0, 8)}`;
     this.group =
-      opts.store.masters?.({ address, periodMs: opts.statusPeriodMs ?? 5000 }) ?? new SoleMaster(address);
+      opts.store.masters?.({
+        address,
+        periodMs: opts.statusPeriodMs ?? 5000,
+        ...(opts.forgetStoppedMastersMs !== undefined
+          ? { forgetStoppedMs: opts.forgetStoppedMastersMs }
+          : {}),
+      }) ?? new SoleMaster(address);
     this.group.start(
       () => this.publishable(),
       () =>

@@ -194,3 +194,51 @@ test("a node unmapped through one master is not listed from another master's pub
   // A still heard h1 last; B, whose state says h1 is mapped nowhere, leaves A's report of it out.
   assert.deepEqual(b.nodeStatus(), []);
 });
+
+test('the leader forgets the published status of a master stopped for good, once it is old enough', {
+  skip: peerSkip('zookeeper'),
+  timeout: 120_000,
+}, async (t) => {
+  const zk = await startZooKeeper(t, 1);
+  const logger = memoryLogger();
+  const root = '/sluice-test/forget';
+  const open = async (address: string) => {
+    const store = await ZooKeeperStore.open({ servers: zk.connectString, root, logger });
+    t.after(() => store.close());
+    const m = new Master({ store, logger, address, statusPeriodMs: PERIOD, forgetStoppedMastersMs: 1500 });
+    await m.ready;
+    return { store, m };
+  };
+  const b = await open('B:1');
+  await waitFor(() => b.m.leads(), 'master B to lead, alone', 30_000, 20);
+  const a = await open('A:1');
+  await a.m.heartbeat({
+    physical: 'h1',
+    host: 'host-of-a',
+    periodMs: PERIOD,
+    nodes: [{ name: 'h1', state: 'IDLE', version: 0 }],
+  });
+  const fromA = () => b.m.nodeStatus().find((s) => s.name === 'h1' && s.host === 'host-of-a');
+  await waitFor(() => fromA() !== undefined, 'B to list the node A heard', 30_000, 20);
+  const parts = () =>
+    b.store.call<string[]>((c, cb) => c.getChildren(`${root}/status`, cb), 'listing the status parts');
+  assert.ok(
+    (await parts()).some((p) => p.startsWith('A%3A1#')),
+    (await parts()).join(' '),
+  );
+  // A stops for good: its status stays (its nodes turn LOST) until it is old enough, then B removes it.
+  await a.store.close();
+  await waitFor(
+    () => logger.lines.some((l) => /forgetting the node status of master A:1, stopped for \d+ s/.test(l)),
+    () => `B to forget A's status:\n${logger.lines.join('\n')}`,
+    30_000,
+    50,
+  );
+  await waitFor(
+    async () => !(await parts()).some((p) => p.startsWith('A%3A1#')),
+    "A's parts to be removed",
+    30_000,
+    50,
+  );
+  await waitFor(() => fromA() === undefined, 'B to stop listing what A heard', 30_000, 20);
+});

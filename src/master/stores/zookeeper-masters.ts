@@ -23,6 +23,14 @@ const codeOf = (e: unknown): number | undefined => (e instanceof Exception ? e.g
  */
 export const FORGET_STOPPED_MASTER_MS = 60 * 60_000;
 
+/** "an hour", "3 hours", "12 s": how long a stopped master's status had not changed. */
+function describeAge(ms: number): string {
+  if (ms >= 2 * 3_600_000) return `${Math.floor(ms / 3_600_000)} hours`;
+  if (ms >= 3_600_000) return 'an hour';
+  if (ms >= 60_000) return `${Math.floor(ms / 60_000)} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
 /** What the group uses of the ZooKeeperStore (stores/zookeeper.ts): its bounded requests and session. */
 export interface ZooKeeperSession {
   readonly root: string;
@@ -256,15 +264,17 @@ export class ZooKeeperMasters implements MasterGroup {
   /** The leader, once a minute: removes the status of masters stopped for good (FORGET_STOPPED_MASTER_MS). */
   private async tidy(): Promise<void> {
     const now = Date.now();
-    if (!this.leading || now - this.lastTidy < 60_000) return;
+    const forget = this.self.forgetStoppedMs ?? FORGET_STOPPED_MASTER_MS;
+    if (!this.leading || now - this.lastTidy < Math.min(60_000, forget / 2)) return;
     this.lastTidy = now;
     try {
       const running = new Set((await this.masters(0)).map((m) => `${encodeURIComponent(m.address)}#`));
       for (const source of this.published.sourceNames()) {
         const prefix = source.slice(0, source.lastIndexOf('#') + 1);
-        if (running.has(prefix) || now - this.published.newest(source) < FORGET_STOPPED_MASTER_MS) continue;
+        const age = now - this.published.newest(source);
+        if (running.has(prefix) || age < forget) continue;
         this.zk.logger.info(
-          `forgetting the node status of master ${decodeURIComponent(prefix.slice(0, -1))}, stopped for an hour`,
+          `forgetting the node status of master ${decodeURIComponent(prefix.slice(0, -1))}, stopped for ${describeAge(age)}`,
         );
         await this.zk
           .call<void>(
