@@ -63,6 +63,24 @@ test('reconfigure: a node whose spec prints the same runs on untouched; a change
   await h.settled();
 });
 
+test('reconfigure: a changed node writing to the same text file keeps what its earlier version wrote', async (t) => {
+  const dir = tempDir('spec-host-text', t);
+  const out = join(dir, 'out.txt');
+  const { h } = host();
+  t.after(() => h.stop());
+  await h.start({ text: `w : asciisynth(40, 8) | text("${out}") ;`, file: 'n.flume' });
+  await waitFor(() => h.manager.get('w')!.state === 'IDLE', 'version 1 to write its 40 lines');
+  const changed = await h.reconfigure({
+    text: `w : asciisynth(25, 8) | { value("v", "2") => text("${out}") } ;`,
+    file: 'n.flume',
+  });
+  assert.deepEqual(changed.replaced, ['w']);
+  await waitFor(
+    () => readFileSync(out, 'utf8').split('\n').length - 1 === 65,
+    () => `65 lines (40 of version 1, 25 of version 2): ${readFileSync(out, 'utf8').split('\n').length - 1}`,
+  );
+});
+
 test('reconfigure: a spec with an error is refused with its place and the nodes run on', async (t) => {
   const { h } = host();
   t.after(() => h.stop());

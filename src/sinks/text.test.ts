@@ -35,6 +35,23 @@ test('text writes raw lines by default, overwriting an existing file with a warn
   );
 });
 
+test('a new text sink on a file this process wrote appends: a live reconfiguration loses nothing', async () => {
+  const path = join(dir, 'reconfigured.txt');
+  writeFileSync(path, 'from an earlier run\n');
+  const first = build(path);
+  await first.open();
+  await first.append(makeBatch(2));
+  await first.close();
+  // The node's next version builds a new sink on the same file.
+  const ctx = testContext();
+  const second = textSink.build(BoundArgs.of('text', { txtfile: path }), ctx);
+  await second.open();
+  await second.append([Event.of('after')]);
+  await second.close();
+  assert.equal(readFileSync(path, 'utf8'), 'e0\ne1\nafter\n');
+  assert.ok(!ctx.logger.lines.some((l) => l.includes('replacing')), ctx.logger.lines.join('\n'));
+});
+
 test('text honours the format argument', async () => {
   const path = join(dir, 'debug.txt');
   const sink = build(path, 'debug');

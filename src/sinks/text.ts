@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open as openFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { SinkDef } from '../catalog/types.js';
 import { asSluiceError, ioError, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
@@ -13,8 +14,22 @@ import { sinkFormat } from './outputFormat.js';
 const WRITE_BEHIND = 4 * 1024 * 1024;
 
 /**
- * Writes formatted events to one file, replacing an existing one on the first open (a sink reopened
- * after a failure appends, so nothing written before is lost). Writes go behind: append encodes
+ * Files the text sinks of this process have opened, oldest first (a Set keeps insertion order): a later
+ * sink on one of them appends. Bounded: a process rolling a new name each period forgets the oldest.
+ */
+const writtenHere = new Set<string>();
+const WRITTEN_KEPT = 10_000;
+
+function rememberWritten(file: string): void {
+  writtenHere.delete(file);
+  writtenHere.add(file);
+  if (writtenHere.size > WRITTEN_KEPT) writtenHere.delete(writtenHere.values().next().value!);
+}
+
+/**
+ * Writes formatted events to one file, replacing one left from before this process on the first open
+ * (a sink reopened after a failure, or a new sink on a file this process wrote, appends, so nothing
+ * written before is lost). Writes go behind: append encodes
  * the batch and returns at once while earlier bytes are still being written, so formatting the next
  * batch overlaps the disk; only when more than WRITE_BEHIND bytes wait does append return a promise.
  * Pending buffers are written together (one writev). A write error fails the next append or close.
@@ -37,10 +52,13 @@ export class TextSink implements EventSink {
 
   async open(): Promise<void> {
     if (this.fh) return;
-    const again = this.opened;
+    const file = resolve(this.path);
+    // What this process wrote is never replaced: a node reconfigured live (a new version from the
+    // master, a reloaded spec file) or a roll() period without %{rolltag} builds a new sink on the same
+    // file, and replacing would lose events already delivered.
+    const again = this.opened || writtenHere.has(file);
     if (!again && this.logger) {
-      // Replacing is the documented behaviour, but never a silent one (a text sink inside roll()
-      // without %{rolltag} replaces its own file every period).
+      // Replacing a file from before is the documented behaviour, but never a silent one.
       const size = await stat(this.path).then(
         (st) => (st.isFile() ? st.size : 0),
         () => 0,
@@ -53,6 +71,7 @@ export class TextSink implements EventSink {
       throw ioError(e, `cannot create "${this.path}"`, { component: this.component, field: 'txtfile' });
     }
     this.opened = true;
+    rememberWritten(file);
     this.failure = undefined;
     if (!again) await this.write(this.format.header());
   }
@@ -152,7 +171,9 @@ export const textSink: SinkDef = {
   name: 'text',
   docs:
     'Text file sink: writes events to the file txtfile in the given output format. An existing file ' +
-    'is overwritten. The file is synced to disk on close. With escapes in txtfile (%{rolltag}, %{host}, ' +
+    'left from before this process is overwritten (with a warning); a file this process already wrote (a ' +
+    'node reconfigured live, a roll() period without %{rolltag}) is appended to, so nothing delivered is ' +
+    'lost. The file is synced to disk on close. With escapes in txtfile (%{rolltag}, %{host}, ' +
     '%Y ...) each distinct path is its own file, written under a hidden temporary name and renamed when ' +
     'the sink closes (roll(ms) { text("/logs/part-%{rolltag}") } makes one file per period); event values ' +
     'are confined to the directory before the first escape, and a name already taken gets a unique tag ' +
