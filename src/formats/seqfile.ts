@@ -83,6 +83,16 @@ export class SeqfileWriter {
     return w.take();
   }
 
+  /**
+   * Continues a file of `length` bytes whose header carries this writer's sync marker, instead of
+   * writing a header: the first record is preceded by a sync marker, so a reader seeking into the
+   * appended part finds one at once.
+   */
+  resume(length: number): void {
+    this.position = length;
+    this.lastSyncPos = length - SYNC_INTERVAL;
+  }
+
   encode(batch: Batch): Buffer {
     if (batch.length === 0) return EMPTY;
     const w = this.w;

@@ -143,3 +143,23 @@ test('an event the SequenceFile cannot hold fails its append; the next batch lan
   assert.equal(n, 5);
   assert.equal(r.finish(), 0);
 });
+
+test('a new seqfile sink on a file this process wrote continues it: one readable file, every event once', async () => {
+  const path = join(dir, 'reconfigured.seq');
+  writeFileSync(path, 'left from an earlier run');
+  const build = () => seqfileSink.build(BoundArgs.of('seqfile', { filename: path }), ctx());
+  const first = build();
+  await first.open();
+  await first.append(events(300));
+  await first.close();
+  const second = build();
+  await second.open();
+  await second.append(events(200, 300));
+  await second.close();
+  const reader = new SeqfileReader(path);
+  reader.push(readFileSync(path));
+  const back: Event[] = [];
+  for (let e = reader.next(); e !== undefined; e = reader.next()) back.push(e);
+  assert.equal(reader.finish(), 0, 'no bytes left over');
+  assert.deepEqual(back.map(fields), events(500).map(fields));
+});

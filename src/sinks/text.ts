@@ -1,6 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open as openFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { SinkDef } from '../catalog/types.js';
 import { asSluiceError, ioError, SluiceError } from '../core/errors.js';
 import type { Batch } from '../core/event.js';
@@ -9,22 +8,10 @@ import type { EventSink } from '../core/pipeline.js';
 import type { OutputFormat } from '../formats/types.js';
 import { escapedFileSink } from './escaped-file.js';
 import { sinkFormat } from './outputFormat.js';
+import { rememberWritten, wroteHere } from './written-here.js';
 
 /** Bytes that may wait for the disk before append makes its caller wait (backpressure). */
 const WRITE_BEHIND = 4 * 1024 * 1024;
-
-/**
- * Files the text sinks of this process have opened, oldest first (a Set keeps insertion order): a later
- * sink on one of them appends. Bounded: a process rolling a new name each period forgets the oldest.
- */
-const writtenHere = new Set<string>();
-const WRITTEN_KEPT = 10_000;
-
-function rememberWritten(file: string): void {
-  writtenHere.delete(file);
-  writtenHere.add(file);
-  if (writtenHere.size > WRITTEN_KEPT) writtenHere.delete(writtenHere.values().next().value!);
-}
 
 /**
  * Writes formatted events to one file, replacing one left from before this process on the first open
@@ -52,11 +39,8 @@ export class TextSink implements EventSink {
 
   async open(): Promise<void> {
     if (this.fh) return;
-    const file = resolve(this.path);
-    // What this process wrote is never replaced: a node reconfigured live (a new version from the
-    // master, a reloaded spec file) or a roll() period without %{rolltag} builds a new sink on the same
-    // file, and replacing would lose events already delivered.
-    const again = this.opened || writtenHere.has(file);
+    // What this process wrote is never replaced (written-here.ts).
+    const again = this.opened || wroteHere(this.path);
     if (!again && this.logger) {
       // Replacing a file from before is the documented behaviour, but never a silent one.
       const size = await stat(this.path).then(
@@ -71,7 +55,7 @@ export class TextSink implements EventSink {
       throw ioError(e, `cannot create "${this.path}"`, { component: this.component, field: 'txtfile' });
     }
     this.opened = true;
-    rememberWritten(file);
+    rememberWritten(this.path);
     this.failure = undefined;
     if (!again) await this.write(this.format.header());
   }
