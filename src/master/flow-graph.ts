@@ -1,6 +1,7 @@
 import { translationOf as agentSinkTranslation } from '../reliability/translate.js';
 import type { Call, Literal, SinkNode } from '../spec/ast.js';
 import { parseSpec } from '../spec/parser.js';
+import { CounterRate } from '../web/counter-rate.js';
 import type {
   FlowGroup,
   FlowLink,
@@ -9,7 +10,6 @@ import type {
   FlowNodeBox,
   FlowPicture,
 } from '../web/flow-picture.js';
-import { CounterRate } from '../web/counter-rate.js';
 import { configSpec, type Master, type NodeStatus } from './master.js';
 
 /**
