@@ -12,7 +12,7 @@ import {
   type StatusServerOptions,
   type WebReply,
 } from '../web/server.js';
-import { eventCounts, ThroughputHistory, type ThroughputView } from '../web/throughput.js';
+import { eventCounts, ThroughputHistory } from '../web/throughput.js';
 import type { CommandRecord, Master } from './master.js';
 import { shellWords } from './shell-words.js';
 
@@ -114,6 +114,10 @@ async function masterView(
   commands: () => Promise<CommandRecord[]>,
   since: number | undefined,
 ) {
+  // Waited for first, so everything below is read at one moment: the throughput's `until` then
+  // covers what the answer holds.
+  const recent = await commands();
+  const throughput = history.view(since);
   const translated = master.translations();
   const flows = master.flows();
   return {
@@ -147,14 +151,10 @@ async function masterView(
     mappings: Object.entries(master.mappings())
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([physical, logical]) => ({ physical, logical })),
-    commands: [...(await commands())].reverse(),
-    // Read last, after the await: an observation made meanwhile is in this answer, not skipped.
-    ...throughputOf(history.view(since)),
+    commands: [...recent].reverse(),
+    throughput: throughput.series,
+    throughputUntil: throughput.until,
   };
-}
-
-function throughputOf(view: ThroughputView) {
-  return { throughput: view.series, throughputUntil: view.until };
 }
 
 /** `since` of `/api/master`: absent, or seconds as a former answer's `throughputUntil` gave them. */
