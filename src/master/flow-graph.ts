@@ -1,6 +1,7 @@
 import { translationOf as agentSinkTranslation } from '../reliability/translate.js';
 import type { Call, Literal, SinkNode } from '../spec/ast.js';
 import { parseSpec } from '../spec/parser.js';
+import { CounterRate } from '../web/counter-rate.js';
 import type {
   FlowGroup,
   FlowLink,
@@ -61,11 +62,13 @@ interface ParsedNode {
   listens: number | undefined;
 }
 
-/** The last two heartbeat readings of a node's sink counters, as rates per component. */
+/** A node's sinks' rates by report component, from the events out of its heartbeats' reports. */
+type SinkRates = ReadonlyMap<string, CounterRate>;
+
+/** The heartbeat a node's rates were last read from. */
 interface Sample {
   seen: number;
-  counts: Map<string, number>;
-  rates: Map<string, number>;
+  sinks: SinkRates;
 }
 
 export interface FlowGraphOptions {
@@ -171,25 +174,21 @@ export class FlowGraph {
     return { groups, links };
   }
 
-  /** The node's sink rates, taking its report as a new sample when a new heartbeat brought it. */
-  private sample(name: string, s: NodeStatus | undefined): ReadonlyMap<string, number> | undefined {
-    const report = s?.report;
-    if (s === undefined || report === undefined) return this.samples.get(name)?.rates;
+  /** The node's sink rates, taking its report as a new reading when a new heartbeat brought it. */
+  private sample(name: string, s: NodeStatus | undefined): SinkRates | undefined {
     const prior = this.samples.get(name);
-    if (prior !== undefined && prior.seen === s.lastSeen) return prior.rates;
-    const counts = new Map<string, number>();
-    const rates = new Map<string, number>();
+    const report = s?.report;
+    if (s === undefined || report === undefined || prior?.seen === s.lastSeen) return prior?.sinks;
+    // Kept by sink, so a sink gone from the report is forgotten and one new to it starts without a rate.
+    const sinks = new Map<string, CounterRate>();
     for (const c of report.components) {
       if (c.kind !== 'sink') continue;
-      counts.set(c.name, c.eventsOut);
-      const before = prior?.counts.get(c.name);
-      const ms = prior === undefined ? 0 : s.lastSeen - prior.seen;
-      // A counter that went back was restarted with a new configuration: no rate until the next sample.
-      if (before !== undefined && ms > 0 && c.eventsOut >= before)
-        rates.set(c.name, ((c.eventsOut - before) * 1000) / ms);
+      const rate = prior?.sinks.get(c.name) ?? new CounterRate();
+      rate.read(c.eventsOut, s.lastSeen);
+      sinks.set(c.name, rate);
     }
-    this.samples.set(name, { seen: s.lastSeen, counts, rates });
-    return rates;
+    this.samples.set(name, { seen: s.lastSeen, sinks });
+    return sinks;
   }
 
   private parse(text: string, entered: string): ParsedNode {
@@ -301,11 +300,12 @@ function componentNames(call: Call): string[] {
   return names;
 }
 
-function rateOf(rates: ReadonlyMap<string, number> | undefined, names: readonly string[]): number {
+/** The rate of the first of a sink's names its node reports; 0 before two readings came. */
+function rateOf(rates: SinkRates | undefined, names: readonly string[]): number {
   if (rates === undefined) return 0;
   for (const n of names) {
     const r = rates.get(n);
-    if (r !== undefined) return r;
+    if (r !== undefined) return r.perSecond ?? 0;
   }
   return 0;
 }

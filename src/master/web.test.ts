@@ -233,3 +233,76 @@ test('GET and HEAD elsewhere; the chart library is served from the package', asy
   assert.equal((await fetch(new URL('/api/command?id=99', base))).status, 404);
   assert.equal((await fetch(new URL('/api/command?id=x', base))).status, 400);
 });
+
+test('/api/master?since= carries only the throughput recorded since an earlier answer; since is checked', async (t) => {
+  const { master, base } = await startPages(t);
+  for (const [cmd, args] of [
+    ['config', ['n1', 'seq', 'null']],
+    ['spawn', ['host1', 'n1']],
+  ] as const) {
+    const rec = (await (await post(base, '/api/commands', { cmd, args })).json()) as CommandRecord;
+    assert.equal((await follow(base, rec.id)).state, 'SUCCEEDED');
+  }
+  let count = 0;
+  const beat = () =>
+    master.heartbeat({
+      physical: 'host1',
+      host: 'vm',
+      periodMs: 1000,
+      nodes: [
+        {
+          name: 'n1',
+          state: 'ACTIVE',
+          version: 1,
+          report: pipelineReport('n1', [
+            componentReport({ kind: 'source', name: 'seq', eventsIn: (count += 10), eventsOut: count }),
+            componentReport({ kind: 'sink', name: 'null', eventsIn: count, eventsOut: count }),
+          ]),
+        },
+      ],
+    });
+  type View = { throughput: Record<string, { t: number[]; in: number[] }>; throughputUntil: number };
+  const read = async (query = '') =>
+    (await (await fetch(new URL(`/api/master${query}`, base))).json()) as View;
+
+  // The page's first read: the whole history (a point per heartbeat the master sampled). A heartbeat
+  // is sent only once the last one was sampled, so the last read holds every heartbeat sent.
+  let whole: View | undefined;
+  const lastSeen = () => master.nodeStatus().find((s) => s.name === 'n1')?.lastSeen;
+  await beat();
+  await waitFor(
+    async () => {
+      whole = await read();
+      const points = whole.throughput.n1?.t ?? [];
+      const sampled = points.at(-1) === (lastSeen() ?? 0) / 1000;
+      if (sampled && points.length >= 2) return true;
+      if (sampled || points.length === 0) await beat();
+      return false;
+    },
+    'two throughput points for n1',
+    30_000,
+    50,
+  );
+  // No heartbeat since: n1 is named, with nothing new.
+  const nothing = await read(`?since=${whole!.throughputUntil}`);
+  assert.deepEqual(nothing.throughput, { n1: { t: [], in: [], out: [] } });
+  assert.ok(nothing.throughputUntil >= whole!.throughputUntil);
+
+  // One more heartbeat: once sampled, exactly its point comes.
+  await beat();
+  let next: View | undefined;
+  await waitFor(
+    async () => ((next = await read(`?since=${whole!.throughputUntil}`)).throughput.n1?.t.length ?? 0) > 0,
+    'the next point of n1',
+    30_000,
+  );
+  assert.equal(next!.throughput.n1!.t.length, 1);
+  assert.ok(next!.throughput.n1!.t[0]! > whole!.throughput.n1!.t.at(-1)!);
+  assert.equal((await read()).throughput.n1!.t.length, whole!.throughput.n1!.t.length + 1);
+
+  for (const bad of ['abc', '', '-1', '1e9', '12.5.1']) {
+    const r = await fetch(new URL(`/api/master?since=${bad}`, base));
+    assert.equal(r.status, 400, bad);
+    assert.match(((await r.json()) as { error: string }).error, /^since must be a number of seconds/);
+  }
+});

@@ -104,14 +104,20 @@ function commandRoutes(master: WebMaster): Map<string, PostRoute> {
 /**
  * Everything the page shows in one answer: node status (without the full reports, which
  * `/api/report` carries), each configuration beside its translated form, the mappings, the latest
- * commands and each node's throughput over the last minutes.
+ * commands and each node's throughput over the last minutes: the points recorded after `since`
+ * (the page's cursor), or all of them without it.
  */
 async function masterView(
   master: WebMaster,
   opts: MasterWebOptions,
   history: ThroughputHistory,
   commands: () => Promise<CommandRecord[]>,
+  since: number | undefined,
 ) {
+  // Waited for first, so everything below is read at one moment: the throughput's `until` then
+  // covers what the answer holds.
+  const recent = await commands();
+  const throughput = history.view(since);
   const translated = master.translations();
   const flows = master.flows();
   return {
@@ -145,9 +151,21 @@ async function masterView(
     mappings: Object.entries(master.mappings())
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([physical, logical]) => ({ physical, logical })),
-    commands: [...(await commands())].reverse(),
-    throughput: history.series(),
+    commands: [...recent].reverse(),
+    throughput: throughput.series,
+    throughputUntil: throughput.until,
   };
+}
+
+/** `since` of `/api/master`: absent, or seconds as a former answer's `throughputUntil` gave them. */
+function sinceOf(url: URL): number | undefined | Error {
+  const text = url.searchParams.get('since');
+  if (text === null) return undefined;
+  if (!/^\d{1,15}(\.\d{1,9})?$/.test(text))
+    return new Error(
+      `since must be a number of seconds, the throughputUntil of an earlier answer (/api/master?since=SECONDS), not "${text.slice(0, 40)}"`,
+    );
+  return Number(text);
 }
 
 /**
@@ -175,7 +193,14 @@ export function masterWeb(master: WebMaster, opts: MasterWebOptions): MasterWebP
   };
   const routes = new Map<string, GetRoute>([
     ['/components', () => ({ status: 200, type: 'text/html; charset=utf-8', body: NODE_PAGE })],
-    ['/api/master', async () => jsonReply(200, await masterView(master, opts, history, commands))],
+    [
+      '/api/master',
+      async (url) => {
+        const since = sinceOf(url);
+        if (since instanceof Error) return jsonReply(400, { error: since.message });
+        return jsonReply(200, await masterView(master, opts, history, commands, since));
+      },
+    ],
     [
       '/api/command',
       async (url): Promise<WebReply> => {

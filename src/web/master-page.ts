@@ -1,10 +1,12 @@
+import { THROUGHPUT_MAX_POINTS, THROUGHPUT_WINDOW_MS } from './throughput.js';
 import { TOKEN_SCRIPT, TOKEN_STYLE, tokenBox } from './token-prompt.js';
 
 /**
  * The master's page: one static HTML document with its style and script inline (no framework, no build
  * step; the charts are uPlot, served by the process under /assets/). It reads `/api/master` once a
  * second and fills labelled tables (text set through textContent, never parsed as HTML), draws each
- * node's throughput, hands `/api/flows` to the flow picture when there is one, and submits the forms'
+ * node's throughput (asking only for the points recorded since its last answer, which it appends to
+ * what it has and trims to the window the master keeps), hands `/api/flows` to the flow picture when there is one, and submits the forms'
  * commands with the control header, following each
  * command until it SUCCEEDED or FAILED. A spec error is shown at its line and column. Every request
  * carries the token once given (src/web/token-prompt.ts asks for it on a 401).
@@ -161,7 +163,12 @@ ${tokenBox('The master asks for its token', 'Master token', 'The token of the ma
   const $ = (id) => document.getElementById(id);
 ${TOKEN_SCRIPT}
   const charts = new Map();
-  const WINDOW_S = 300;
+  // The window the master keeps (web/throughput.ts): the page keeps as much of what it was sent.
+  const WINDOW_S = ${THROUGHPUT_WINDOW_MS / 1000};
+  const MAX_POINTS = ${THROUGHPUT_MAX_POINTS};
+  // Each node's throughput as far as the page has it, and the master's cursor to ask for what is newer.
+  const kept = new Map();
+  let since = null;
   let latest = Date.now() / 1000;
   let paused = false;
   const fmt = (n) => (Number.isInteger(n) ? n.toLocaleString('en') : n.toFixed(1));
@@ -228,11 +235,38 @@ ${TOKEN_SCRIPT}
       cell(tr, new Date(c.time).toLocaleTimeString());
     });
     latest = d.time / 1000;
-    drawCharts(d.throughput);
+    drawCharts(merge(d.throughput));
+    since = d.throughputUntil;
     const bad = d.nodes.filter((n) => n.state === 'ERROR' || n.state === 'LOST').length;
     const active = d.nodes.filter((n) => n.state === 'ACTIVE').length;
     $('status').textContent = 'Updated ' + new Date(d.time).toLocaleTimeString() + ': ' + d.nodes.length +
       ' logical node(s), ' + active + ' ACTIVE' + (bad ? ', ' + bad + ' in ERROR or LOST' : '') + '.';
+  }
+
+  /**
+   * Appends each node's new points to what the page has (a point not later than the last one kept is
+   * one it has) and trims to the master's window; a node the answer no longer names is gone.
+   * Answers the series to draw, in the answer's order.
+   */
+  function merge(fresh) {
+    const shown = {};
+    const oldest = latest - WINDOW_S;
+    for (const name of Object.keys(fresh)) {
+      const add = fresh[name];
+      let s = kept.get(name);
+      if (!s) { s = { t: [], in: [], out: [] }; kept.set(name, s); }
+      const last = s.t.length ? s.t[s.t.length - 1] : -Infinity;
+      for (let i = 0; i < add.t.length; i++) {
+        if (add.t[i] <= last) continue;
+        s.t.push(add.t[i]); s.in.push(add.in[i]); s.out.push(add.out[i]);
+      }
+      let drop = 0;
+      while (drop < s.t.length && (s.t[drop] < oldest || s.t.length - drop > MAX_POINTS)) drop++;
+      if (drop) { s.t.splice(0, drop); s.in.splice(0, drop); s.out.splice(0, drop); }
+      shown[name] = s;
+    }
+    for (const name of [...kept.keys()]) if (!(name in fresh)) kept.delete(name);
+    return shown;
   }
 
   function drawCharts(series) {
@@ -300,7 +334,7 @@ ${TOKEN_SCRIPT}
   async function tick() {
     if (!paused) {
       try {
-        const r = await authFetch('/api/master');
+        const r = await authFetch(since === null ? '/api/master' : '/api/master?since=' + since);
         if (!r.ok) throw new Error('status ' + r.status);
         render(await r.json());
       } catch (e) {

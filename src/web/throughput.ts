@@ -1,4 +1,5 @@
 import type { PipelineReport } from '../flow/report.js';
+import { CounterRate } from './counter-rate.js';
 
 /** A logical node's heartbeat as the master keeps it: when it came and the report it carried. */
 export interface ReportedNode {
@@ -14,6 +15,20 @@ export interface ThroughputSeries {
   out: number[];
 }
 
+/**
+ * What a reader is sent: each node's points recorded after the `since` it gave (all of them without
+ * one), and `until`, the `since` to give next time.
+ */
+export interface ThroughputView {
+  until: number;
+  series: Record<string, ThroughputSeries>;
+}
+
+/** How much history the master keeps (and its page keeps of what it is sent). */
+export const THROUGHPUT_WINDOW_MS = 5 * 60_000;
+export const THROUGHPUT_MAX_POINTS = 300;
+export const THROUGHPUT_MAX_NODES = 200;
+
 /** Events a logical node read (its sources' events in) and delivered (its sinks' events out). */
 export function eventCounts(report: PipelineReport | undefined): { in: number; out: number } {
   let read = 0;
@@ -26,49 +41,66 @@ export function eventCounts(report: PipelineReport | undefined): { in: number; o
 }
 
 interface Track {
-  lastSeen: number;
-  in: number;
-  out: number;
+  in: CounterRate;
+  out: CounterRate;
   series: ThroughputSeries;
+  /** When each point was recorded (seconds, increasing): what `since` is compared with. */
+  recorded: number[];
 }
+
+/** A tenth of an event per second is as fine as a chart shows, and keeps the page's JSON short. */
+const tenths = (rate: number | undefined) => Math.round((rate ?? 0) * 10) / 10;
 
 /**
  * Per-node throughput over the last minutes, from the reports nodes send with their heartbeats: a
- * point per heartbeat, its rate the counters' growth since the previous one. A counter that fell (a
- * reconfigured node's components start again from 0) counts from 0. Bounded: `windowMs` of history,
- * at most `maxPoints` per node, at most `maxNodes` nodes (those seen first).
+ * point per heartbeat at its time, its rate the counters' growth since the previous one (CounterRate:
+ * a counter that fell counts from 0). Bounded: `windowMs` of history, at most `maxPoints` per node, at
+ * most `maxNodes` nodes (those seen first).
+ *
+ * A reader that has the history already asks only for what was recorded since (`view(since)`). That
+ * is the time a point was recorded, not its heartbeat's: a heartbeat another master published reaches
+ * this one seconds late, older than points recorded before it, and would never be sent by heartbeat time.
  */
 export class ThroughputHistory {
   private readonly tracks = new Map<string, Track>();
+  /** The last observation's stamp in ms: never goes back, even when the clock does. */
+  private stampMs = 0;
+  /** The same in seconds, as points carry it and `since` gives it back (whole ms: a short decimal). */
+  private stamp = 0;
 
   constructor(
-    private readonly windowMs = 5 * 60_000,
-    private readonly maxPoints = 300,
-    private readonly maxNodes = 200,
+    private readonly windowMs = THROUGHPUT_WINDOW_MS,
+    private readonly maxPoints = THROUGHPUT_MAX_POINTS,
+    private readonly maxNodes = THROUGHPUT_MAX_NODES,
   ) {}
 
   observe(nodes: readonly ReportedNode[], now = Date.now()): void {
-    const present = new Set(nodes.map((n) => n.name));
+    this.stampMs = Math.max(Math.floor(now), this.stampMs + 1);
+    this.stamp = this.stampMs / 1000;
+    const present = new Set<string>();
     for (const n of nodes) {
+      present.add(n.name);
       if (n.report === undefined) continue;
-      if (!this.tracks.has(n.name) && this.tracks.size >= this.maxNodes) continue;
-      const counts = eventCounts(n.report);
-      const track = this.tracks.get(n.name);
+      let track = this.tracks.get(n.name);
       if (track === undefined) {
-        this.tracks.set(n.name, { lastSeen: n.lastSeen, ...counts, series: { t: [], in: [], out: [] } });
-        continue;
+        if (this.tracks.size >= this.maxNodes) continue;
+        track = {
+          in: new CounterRate(),
+          out: new CounterRate(),
+          series: { t: [], in: [], out: [] },
+          recorded: [],
+        };
+        this.tracks.set(n.name, track);
       }
-      if (n.lastSeen <= track.lastSeen) continue;
-      const dt = (n.lastSeen - track.lastSeen) / 1000;
-      const grew = (after: number, before: number) => (after >= before ? after - before : after);
+      const counts = eventCounts(n.report);
+      if (!track.in.read(counts.in, n.lastSeen)) continue;
+      track.out.read(counts.out, n.lastSeen);
+      if (track.in.perSecond === undefined) continue;
       const s = track.series;
       s.t.push(n.lastSeen / 1000);
-      // A tenth of an event per second is as fine as a chart shows, and keeps the page's JSON short.
-      s.in.push(Math.round((grew(counts.in, track.in) / dt) * 10) / 10);
-      s.out.push(Math.round((grew(counts.out, track.out) / dt) * 10) / 10);
-      track.lastSeen = n.lastSeen;
-      track.in = counts.in;
-      track.out = counts.out;
+      s.in.push(tenths(track.in.perSecond));
+      s.out.push(tenths(track.out.perSecond));
+      track.recorded.push(this.stamp);
     }
     const oldest = (now - this.windowMs) / 1000;
     for (const [name, track] of this.tracks) {
@@ -83,15 +115,35 @@ export class ThroughputHistory {
         s.t.splice(0, drop);
         s.in.splice(0, drop);
         s.out.splice(0, drop);
+        track.recorded.splice(0, drop);
       }
     }
   }
 
-  /** Each node's series, by name. */
+  /** Each node's whole series, by name. */
   series(): Record<string, ThroughputSeries> {
-    const out: Record<string, ThroughputSeries> = {};
-    for (const [name, track] of [...this.tracks].sort(([a], [b]) => a.localeCompare(b)))
-      out[name] = track.series;
-    return out;
+    return this.view().series;
+  }
+
+  /**
+   * Each node's points recorded after `since` (a former view's `until`), by name; every node kept is
+   * named, with empty series when nothing is new, so a reader drops the others. Without `since`, or
+   * with one this history never gave (later than its last stamp: a master that started again), the
+   * whole series.
+   */
+  view(since?: number): ThroughputView {
+    const whole = since === undefined || since > this.stamp;
+    const series: Record<string, ThroughputSeries> = {};
+    for (const [name, track] of [...this.tracks].sort(([a], [b]) => a.localeCompare(b))) {
+      const s = track.series;
+      if (whole) {
+        series[name] = s;
+        continue;
+      }
+      let from = s.t.length;
+      while (from > 0 && track.recorded[from - 1]! > since) from--;
+      series[name] = { t: s.t.slice(from), in: s.in.slice(from), out: s.out.slice(from) };
+    }
+    return { until: this.stamp, series };
   }
 }

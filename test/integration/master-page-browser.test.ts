@@ -50,6 +50,12 @@ test("the master's page configures a node through its form, follows it live and 
 
   const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  // What the page asks the fleet for: after its first whole answer, only what is new since.
+  const reads: string[] = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname === '/api/master') reads.push(url.search);
+  });
   await page.goto(master.base);
   const nodes = page.getByRole('table', { name: /Node status/ });
   const host1 = nodes.getByRole('row', { name: /^host1\b/ });
@@ -124,6 +130,11 @@ test("the master's page configures a node through its form, follows it live and 
     100,
   );
   assert.equal(await chart.locator('canvas').count(), 1);
+  // The chart grew over heartbeats the page was sent one answer at a time.
+  assert.ok(
+    reads.filter((q) => /^\?since=\d+(\.\d+)?$/.test(q)).length >= 5,
+    `reads with since: ${reads.join(' ')}`,
+  );
   // The configuration beside its translated form, and the command in the history.
   const configRow = page
     .getByRole('table', { name: /Configurations/ })
