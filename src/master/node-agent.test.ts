@@ -103,7 +103,10 @@ test('a node applies what the master configures, keeps its last good pipeline wh
     () => `${runs()} ${JSON.stringify(status())}`,
   );
   // The restarted text sink continues the file its first run wrote: nothing delivered is undone.
-  await waitFor(() => lines(out2) === 80, () => `80 lines, both runs (${lines(out2)})`);
+  await waitFor(
+    () => lines(out2) === 80,
+    () => `80 lines, both runs (${lines(out2)})`,
+  );
 });
 
 test('the control ports refuse a wrong or missing token and an oversized body', async (t) => {
