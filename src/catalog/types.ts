@@ -50,6 +50,8 @@ export interface BuildContext {
    * `report` source turns it into events). Absent where nothing hosts pipelines (`sluice validate`).
    */
   nodeReport?: () => NodeReportReading;
+  /** Set when the node is stopped for a new version of itself (Handover). */
+  handover?: Handover;
 }
 
 /**
@@ -69,7 +71,33 @@ interface ComponentBase {
   aliases?: string[];
   /** The agent-file type of a component first defined by its properties (`TAILDIR`, `file_roll`). */
   agentType?: string;
+  /**
+   * The log the component keeps under its logical node's name in flume.agent.logdir (`writeahead`):
+   * a new version of the node that keeps the same log takes over what the old one left in it.
+   */
+  nodeLog?: string;
+  /**
+   * The component stands in for its node's real configuration until the master can give one (the
+   * `fail` sink): a node replaced by a version holding it keeps every node log for the version after.
+   */
+  standIn?: boolean;
 }
+
+/**
+ * What a node's components learn when their node stops for a new version of itself (a live
+ * reconfiguration): the node manager sets it, flow/compile.ts creates one per node. A component that
+ * keeps something for its node (a file position, a write-ahead log) passes it on instead of starting
+ * over or waiting for it.
+ */
+export interface Handover {
+  /** The node is being replaced by a new version of itself, not stopped for good. */
+  readonly replaced: boolean;
+  /** That version keeps the node's logs (ComponentBase.nodeLog), or stands in for one that will. */
+  readonly logsKept: boolean;
+}
+
+/** In CompiledNode.nodeLogs: the node is a stand-in that keeps every log (ComponentBase.standIn). */
+export const KEEPS_EVERY_LOG = '*';
 
 export interface SourceDef extends ComponentBase {
   kind: 'source';

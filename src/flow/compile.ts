@@ -1,6 +1,6 @@
 import { bindArgs } from '../catalog/bind.js';
 import type { Catalog } from '../catalog/registry.js';
-import type { BuildContext, SinkDef } from '../catalog/types.js';
+import { type BuildContext, KEEPS_EVERY_LOG, type SinkDef } from '../catalog/types.js';
 import { SluiceError } from '../core/errors.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
 import { translateCall } from '../reliability/translate.js';
@@ -19,6 +19,10 @@ export interface CompiledNode {
   makeSource(): EventSource;
   /** Builds the sink tree; each catalog sink in it adds what it delivered, dropped and failed to `tally`. */
   makeSink(tally?: SinkTally): EventSink;
+  /** The node logs its components keep (ComponentBase.nodeLog). */
+  nodeLogs?: ReadonlySet<string>;
+  /** Says that the node is stopped for a new version of itself, and whether it keeps the logs (Handover). */
+  handOver?(logsKept: boolean): void;
 }
 
 export interface CompileOptions {
@@ -27,6 +31,8 @@ export interface CompileOptions {
   context: BuildContext;
   /** The file the spec came from, for error places. */
   file?: string;
+  /** Gathers the node logs the compiled components keep (ComponentBase.nodeLog). */
+  nodeLogs?: Set<string>;
 }
 
 /** One instantiation of a sink tree: its `let` bindings (one shared instance each) and its counters. */
@@ -59,19 +65,27 @@ export function compileSpec(spec: Spec, opts: CompileOptions): CompiledNode[] {
 }
 
 export function compileNode(node: NodeSpec, opts: CompileOptions): CompiledNode {
+  const handover = { replaced: false, logsKept: false };
   const ctx: BuildContext = {
     ...opts.context,
     nodeName: node.name,
     logger: opts.context.logger.child(node.name),
     formats: opts.catalog,
+    handover,
   };
+  const nodeLogs = new Set<string>();
   const makeSource = compileSource(node.source, { ...opts, context: ctx });
-  const sinkFactory = compileSinkNode(node.sink, { ...opts, context: ctx }, new Set());
+  const sinkFactory = compileSinkNode(node.sink, { ...opts, context: ctx, nodeLogs }, new Set());
   return {
     name: node.name,
     spec: node,
+    nodeLogs,
     makeSource,
     makeSink: (tally = new SinkTally()) => sinkFactory({ lets: new Map(), tally }),
+    handOver: (logsKept) => {
+      handover.replaced = true;
+      handover.logsKept = logsKept;
+    },
   };
 }
 
@@ -114,6 +128,8 @@ export function compileSinkNode(
       const translated = translateCall(node.call, ctx.config, fileOf(opts));
       if (translated) return compileSinkNode(translated, opts, scope);
       const def = opts.catalog.lookup('sink', node.call.name, placeOf(node.call, opts)) as SinkDef;
+      if (def.nodeLog !== undefined) opts.nodeLogs?.add(def.nodeLog);
+      if (def.standIn) opts.nodeLogs?.add(KEEPS_EVERY_LOG);
       const args = bindArgs(def, node.call, opts.file, ctx.config);
       const key = `${node.call.pos.line}:${node.call.pos.column}`;
       return (env) =>
@@ -141,6 +157,7 @@ export function compileSinkNode(
     }
     case 'decorated': {
       const def = opts.catalog.lookup('decorator', node.decorator.name, placeOf(node.decorator, opts));
+      if (def.nodeLog !== undefined) opts.nodeLogs?.add(def.nodeLog);
       const args = bindArgs(def, node.decorator, opts.file, ctx.config);
       const child = compileSinkNode(node.child, opts, scope);
       return (env) => atPlace(() => def.build(args, ctx, child(env)), node.decorator, opts);

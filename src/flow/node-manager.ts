@@ -1,3 +1,4 @@
+import { KEEPS_EVERY_LOG } from '../catalog/types.js';
 import type { Logger } from '../core/logger.js';
 import { printNode } from '../spec/printer.js';
 import type { CompiledNode } from './compile.js';
@@ -5,12 +6,25 @@ import { LogicalNode, type NodeTotals } from './logical-node.js';
 import type { ConfigChanges, PipelineReport } from './report.js';
 
 /**
+ * Tells a node's components that it stops for `next`, a new version of itself. When that version keeps
+ * one of its node logs, or stands in for one that will (the master's `fail` sink while a flow has no
+ * collector), what is pending in the log (groups not yet acknowledged) is left to it instead of being
+ * waited for at close.
+ */
+function handOver(old: CompiledNode, next: CompiledNode): void {
+  let kept = false;
+  for (const log of old.nodeLogs ?? [])
+    if (next.nodeLogs?.has(log) || next.nodeLogs?.has(KEEPS_EVERY_LOG)) kept = true;
+  old.handOver?.(kept);
+}
+
+/**
  * The logical nodes of one physical node (one process). Each runs its own pipeline; a failure stays in
  * its node. `reconfigure` applies a new set of nodes by diff: a node whose spec prints the same is not
  * touched; a changed one is drained, then replaced; a removed one is drained and stopped.
  */
 export class NodeManager {
-  private readonly nodes = new Map<string, { node: LogicalNode; text: string }>();
+  private readonly nodes = new Map<string, { node: LogicalNode; text: string; compiled: CompiledNode }>();
   /** The configuration version: 1 for the first set of nodes, +1 per reconfiguration. */
   version = 0;
   /** Changes as they happen, so `settled()` waits for nodes started meanwhile. */
@@ -24,7 +38,10 @@ export class NodeManager {
   /** Starts a node, stopping (draining) any previous node of the same name first. */
   async replace(compiled: CompiledNode): Promise<LogicalNode | undefined> {
     const old = this.nodes.get(compiled.name);
-    if (old) await old.node.stop();
+    if (old) {
+      handOver(old.compiled, compiled);
+      await old.node.stop();
+    }
     return this.launch(compiled);
   }
 
@@ -32,7 +49,7 @@ export class NodeManager {
     // A reconfiguration that finishes after stopAll() starts nothing.
     if (this.closed) return undefined;
     const node = new LogicalNode(compiled, this.logger, Math.max(this.version, 1));
-    this.nodes.set(compiled.name, { node, text: printNode(compiled.spec) });
+    this.nodes.set(compiled.name, { node, text: printNode(compiled.spec), compiled });
     this.generation++;
     void node.start();
     return node;
@@ -85,7 +102,10 @@ export class NodeManager {
         continue;
       }
       (old ? changes.replaced : changes.added).push(c.name);
-      if (old) draining.push(old.node.stop());
+      if (old) {
+        handOver(old.compiled, c);
+        draining.push(old.node.stop());
+      }
       start.push(c);
     }
     await Promise.all(draining);

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { testContext } from '../../test/mocks/sinks.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { waitFor } from '../../test/support/wait.js';
+import { SiteConfig } from '../core/config.js';
 import { isSluiceError } from '../core/errors.js';
 import { Event } from '../core/event.js';
+import { memoryLogger } from '../core/logger.js';
+import { freePort } from '../core/ports.js';
 import { builtinCatalog } from '../flow/builtins.js';
 import { FileReloader } from './file-reload.js';
 import type { PipelineHost } from './host.js';
@@ -78,6 +81,102 @@ test('reconfigure: a changed node writing to the same text file keeps what its e
   await waitFor(
     () => readFileSync(out, 'utf8').split('\n').length - 1 === 65,
     () => `65 lines (40 of version 1, 25 of version 2): ${readFileSync(out, 'utf8').split('\n').length - 1}`,
+  );
+});
+
+test('reconfigure: an end-to-end node whose next version keeps its write-ahead log hands its unacknowledged groups over at once', async (t) => {
+  const dir = tempDir('spec-host-handover', t);
+  const input = join(dir, 'in.log');
+  writeFileSync(input, `${Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n')}\n`);
+  // No collector listens: nothing is ever acknowledged.
+  const dead = await freePort();
+  const logger = memoryLogger();
+  const context = {
+    ...testContext({ nodeName: 'n', logger }),
+    config: SiteConfig.defaults().with({
+      'flume.agent.logdir': join(dir, 'logs'),
+      'flume.agent.ack.close.timeout': '1500',
+    }),
+  };
+  const h = new SpecHost({ catalog: builtinCatalog(), context, logger });
+  t.after(() => h.stop().catch(() => undefined));
+  const e2e = (deco: string) =>
+    `a : tail("${input}") | ${deco ? `{ ${deco} => agentE2ESink("127.0.0.1", ${dead}) }` : `agentE2ESink("127.0.0.1", ${dead})`} ;`;
+  await h.start({ text: e2e(''), file: 'n.flume' });
+  const pending = () =>
+    (h.reports()[0]?.components ?? []).reduce((n, c) => n + (c.reliability?.groupsPending ?? 0), 0);
+  await waitFor(
+    () => pending() > 0,
+    () => `a group pending: ${JSON.stringify(h.reports())}`,
+  );
+  // A new version that keeps the log: no wait for acknowledgements, the groups go to it.
+  await h.reconfigure({ text: e2e('value("v", "2")'), file: 'n.flume' });
+  assert.ok(
+    logger.lines.some((l) =>
+      /group\(s\) \(20 events\) not acknowledged yet: left in .* to the node's next version/.test(l),
+    ),
+    logger.lines.join('\n'),
+  );
+  assert.ok(!logger.lines.some((l) => /not acknowledged within/.test(l)), logger.lines.join('\n'));
+  await waitFor(
+    () => pending() > 0,
+    () => `the next version holds the groups: ${JSON.stringify(h.reports())}`,
+  );
+  // The master's stand-in while a flow has no collector keeps the log for the version after it.
+  const handedOver = () => logger.lines.filter((l) => /to the node's next version/.test(l)).length;
+  await h.reconfigure({
+    text: `a : tail("${input}") | fail("autoE2EChain: no collectors in flow (default)") ;`,
+    file: 'n.flume',
+  });
+  assert.equal(handedOver(), 2, logger.lines.join('\n'));
+  await h.reconfigure({ text: e2e(''), file: 'n.flume' });
+  await waitFor(
+    () => pending() > 0,
+    () => `the version after the stand-in holds the groups: ${JSON.stringify(h.reports())}`,
+  );
+  assert.ok(!logger.lines.some((l) => /not acknowledged within/.test(l)), logger.lines.join('\n'));
+  // A version without the log: the old one waits for acknowledgements up to its close timeout, as a
+  // node that stops for good does, and says what stays on disk.
+  await h.reconfigure({ text: `a : tail("${input}") | null ;`, file: 'n.flume' });
+  assert.ok(
+    logger.lines.some((l) => /not acknowledged within 1500 ms; they stay in /.test(l)),
+    logger.lines.join('\n'),
+  );
+});
+
+test('reconfigure: a tail node replaced live goes on where it was: no line twice, none skipped', async (t) => {
+  const dir = tempDir('spec-host-tail', t);
+  const input = join(dir, 'in.log');
+  const out = join(dir, 'out.txt');
+  const lines = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => `line ${from + i}\n`).join('');
+  writeFileSync(input, lines(0, 500));
+  const { h, logger } = host();
+  t.after(() => h.stop());
+  const spec = (fromEnd: boolean, tag: string) =>
+    `a : tail("${input}", startFromEnd=${fromEnd}) | { value("v", "${tag}") => text("${out}") } ;`;
+  const written = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : []);
+  await h.start({ text: spec(false, '1'), file: 'n.flume' });
+  await waitFor(
+    () => written().length === 500,
+    () => `500 lines (${written().length})`,
+  );
+  // Lines land while the node is replaced, and after: version 2 (from the end, as configured) still
+  // reads every one of them once, from where version 1 stopped.
+  appendFileSync(input, lines(500, 100));
+  const changed = await h.reconfigure({ text: spec(true, '2'), file: 'n.flume' });
+  assert.deepEqual(changed.replaced, ['a']);
+  appendFileSync(input, lines(600, 100));
+  await waitFor(
+    () => written().length >= 700,
+    () => `700 lines (${written().length})`,
+  );
+  const got = written();
+  assert.equal(got.length, 700, 'no line twice');
+  assert.deepEqual(got, lines(0, 700).split('\n').filter(Boolean), 'every line once, in order');
+  assert.ok(
+    logger.lines.some((l) => /going on at byte \d+, where the node's previous version stopped/.test(l)),
+    logger.lines.join('\n'),
   );
 });
 

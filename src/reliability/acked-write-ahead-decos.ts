@@ -88,6 +88,7 @@ export function writeAheadOptions(
     retransmitMs: ctx.config.getInt('flume.agent.logdir.retransmit'),
     pollMs: ctx.config.getInt('flume.agent.ack.poll'),
     closeTimeoutMs: ctx.config.getInt('flume.agent.ack.close.timeout'),
+    handover: ctx.handover,
     logger,
   };
 }
@@ -95,6 +96,7 @@ export function writeAheadOptions(
 export const ackedWriteAheadDeco: DecoratorDef = {
   kind: 'decorator',
   name: 'ackedWriteAhead',
+  nodeLog: 'writeahead',
   docs:
     'Write-ahead log with end-to-end acknowledgements: an append returns once its batch is durable in the ' +
     "node's log under flume.agent.logdir (group commit), then the batch is sent by a sender of its own in " +
@@ -125,6 +127,7 @@ export const ackedWriteAheadDeco: DecoratorDef = {
 export const writeAheadDeco: DecoratorDef = {
   kind: 'decorator',
   name: 'writeAhead',
+  nodeLog: 'writeahead',
   docs:
     "Write-ahead log: an append returns once its batch is durable in the node's log under " +
     'flume.agent.logdir (group commit); a sender of its own then hands the batches to the sub sink, retrying ' +

@@ -72,6 +72,39 @@ test('ackedWriteAhead with nobody acknowledging: close gives up after its timeou
   await assert.rejects(again.close(), /not acknowledged/);
 });
 
+test('ackedWriteAhead handing over to the next version of its node: close leaves the groups to it without waiting', async (t) => {
+  const dir = tempDir('ackedwriteahead-handover', t);
+  const unused = await freePort();
+  const child = new FailingSink();
+  const handover = { replaced: false, logsKept: false };
+  const logger = testContext().logger;
+  const opts = { ...options(dir, true), closeTimeoutMs: 60_000, handover, logger };
+  const acks = () =>
+    new CollectorAckClient({ host: '127.0.0.1', port: unused, connectTimeoutMs: 100, backoffMaxMs: 100 });
+  const sink = new AckedWriteAheadSink([{ name: 'child', sink: child, acks: acks() }], opts);
+  await sink.open();
+  await sink.append(makeBatch(7));
+  handover.replaced = true;
+  handover.logsKept = true;
+  const started = Date.now();
+  await sink.close();
+  assert.ok(Date.now() - started < 30_000, `close took ${Date.now() - started} ms, not the 60 s timeout`);
+  assert.ok(
+    logger.lines.some((l) =>
+      /1 group\(s\) \(7 events\) not acknowledged yet: left in .* to the node's next version/.test(l),
+    ),
+    logger.lines.join('\n'),
+  );
+  const next = new AckedWriteAheadSink([{ name: 'child', sink: child, acks: acks() }], {
+    ...opts,
+    handover: { replaced: false, logsKept: false },
+    closeTimeoutMs: 200,
+  });
+  await next.open();
+  assert.equal(next.reliability().groupsPending, 1, 'the next version has the group');
+  await assert.rejects(next.close(), /not acknowledged/);
+});
+
 test('a write-ahead sink shows its figures in its component report', () => {
   const figures = { groupsPending: 2, groupsAcked: 5, groupsRetransmitted: 1, walBytes: 4096 };
   const inner = {

@@ -1,3 +1,4 @@
+import type { Handover } from '../catalog/types.js';
 import { takenAck } from '../core/ack.js';
 import { Backoff, WakeableDelay } from '../core/backoff.js';
 import { asSluiceError, errnoOf, SluiceError } from '../core/errors.js';
@@ -46,6 +47,12 @@ export interface WriteAheadOptions {
   pollMs: number;
   /** How long close() waits for every group to be acknowledged. */
   closeTimeoutMs: number;
+  /**
+   * `logsKept` once the node is being replaced by a version that keeps this log: close() then
+   * waits only for the log to hold every accepted batch, and leaves the groups not yet acknowledged to
+   * the successor, which opens the same log, asks which were acknowledged and sends the rest.
+   */
+  handover?: Handover | undefined;
   /** Bytes of accepted batches kept in memory for their first sending (beyond them, read back from disk). */
   cacheBytes?: number;
   logger: Logger;
@@ -543,7 +550,7 @@ export class AckedWriteAheadSink implements EventSink {
     while (this.inFlight > 0 && Date.now() < deadline) await settled.wait(5);
     await log.end().catch(() => {});
     this.wake.wake();
-    while (log.pending.length > 0 && Date.now() < deadline) {
+    while (log.pending.length > 0 && Date.now() < deadline && !this.opts.handover?.logsKept) {
       await settled.wait(Math.min(50, Math.max(1, deadline - Date.now())));
     }
     this.closingHard = true;
@@ -565,6 +572,12 @@ export class AckedWriteAheadSink implements EventSink {
     this.byGroup.clear();
     this.cached = 0;
     this.closingHard = false;
+    if (pending.length > 0 && this.opts.handover?.logsKept) {
+      this.opts.logger.info(
+        `${pending.length} group(s) (${events} events) not acknowledged yet: left in ${this.dir} to the node's next version`,
+      );
+      return;
+    }
     if (pending.length > 0) {
       throw new SluiceError(
         'SLUICE_RPC',

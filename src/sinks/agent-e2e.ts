@@ -41,6 +41,7 @@ function single(name: string, docs: string): SinkDef {
   return {
     kind: 'sink',
     name,
+    nodeLog: 'writeahead',
     docs: docs + DOCS_TAIL,
     params: [hostParam(true), portParam, ...sinkParams],
     build: (args, ctx) => {
@@ -61,6 +62,7 @@ export const agentSink = single('agentSink', 'Agent sink; the same as agentE2ESi
 export const agentE2EChain: SinkDef = {
   kind: 'sink',
   name: 'agentE2EChain',
+  nodeLog: 'writeahead',
   docs:
     'End-to-end agent sink over a chain of collectors: each group goes to the first collector that takes it, ' +
     'the primary is tried again as soon as its backoff allows, and when all are down the data waits on disk.' +

@@ -52,6 +52,7 @@ class FailSink implements EventSink {
 export const failSink: SinkDef = {
   kind: 'sink',
   name: 'fail',
+  standIn: true,
   docs: 'Never opens: its node waits (CONFIGURING, retrying) with the message as its error. The master puts it where a translation cannot be made (no collectors in the flow, a logicalSink to an unmapped node).',
   params: [{ name: 'message', type: 'string', optional: true, default: 'fail sink', docs: 'Why.' }],
   build: (args) => new FailSink(args.string('message')),

@@ -112,8 +112,8 @@ export class FileCursor {
    * The file shrank below the position: it was truncated in place (copytruncate). Emits the held
    * partial line (those bytes were written and must not be lost) and reads again from the start.
    */
-  restart(out: Event[]): void {
-    this.lines.flush(out);
+  restart(out: Event[], ends?: number[]): void {
+    this.lines.flush(out, ends);
     this.lines.seek(0);
   }
 

@@ -45,9 +45,15 @@ export abstract class PollingSource implements EventSource {
   /** Releases files; called once by `close()` after any running poll has finished. */
   protected abstract release(): Promise<void>;
 
+  /** The first `n` events of the queue were handed out (a source keeping positions follows them). */
+  protected handedOut(_n: number): void {}
+
   next(): Batch | null | Promise<Batch | null> {
     const b = this.queue.take(MAX_BATCH);
-    if (b !== null) return b;
+    if (b !== null) {
+      this.handedOut(b.length);
+      return b;
+    }
     if (this.closed) return null;
     const p = this.loop();
     this.inflight = p;
@@ -97,7 +103,10 @@ export abstract class PollingSource implements EventSource {
         const progress = await this.poll();
         if (this.closed) break;
         const b = this.queue.take(MAX_BATCH);
-        if (b !== null) return b;
+        if (b !== null) {
+          this.handedOut(b.length);
+          return b;
+        }
         if (!progress) await this.waker.wait(this.pollMs);
       }
       return null;

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import type { BuildContext, SourceDef } from '../catalog/types.js';
+import type { BuildContext, Handover, SourceDef } from '../catalog/types.js';
 import type { Place } from '../core/errors.js';
 import { isFatal, isSluiceError, SluiceError } from '../core/errors.js';
 import type { Event } from '../core/event.js';
@@ -49,15 +49,23 @@ export class NameFollower {
    * A name that cannot be read as configured (a directory, no permission) fails the start: a source
    * that would only warn and wait is a source that silently does nothing.
    */
-  async start(fromEnd: boolean): Promise<void> {
-    await this.tryOpen(fromEnd, true);
+  async start(fromEnd: boolean, resume?: FilePosition): Promise<void> {
+    await this.tryOpen(fromEnd, true, resume);
   }
 
-  /** Reads what is available into `out`; true when anything changed. */
-  async poll(out: Event[]): Promise<boolean> {
+  /** Identity of the file being read (fileKey), if one is open. */
+  get key(): string | undefined {
+    return this.cursor?.key;
+  }
+
+  /**
+   * Reads what is available into `out` (with the offset after each line in `ends`, all from the file
+   * `key` named before the call); true when anything changed.
+   */
+  async poll(out: Event[], ends?: number[]): Promise<boolean> {
     const cur = this.cursor;
     if (cur === undefined) return this.tryOpen(false);
-    if (await cur.drain(out)) return true;
+    if (await cur.drain(out, MAX_BATCH, ends)) return true;
     const st = await statOrUndefined(this.path);
     if (st === undefined) {
       this.reportMissing();
@@ -66,8 +74,8 @@ export class NameFollower {
     this.missingLogged = false;
     if (fileKey(st) !== cur.key) {
       // Bytes may have landed in the old file between our read and the stat.
-      if (await cur.drain(out)) return true;
-      cur.finish(out);
+      if (await cur.drain(out, MAX_BATCH, ends)) return true;
+      cur.finish(out, ends);
       await cur.close();
       this.cursor = undefined;
       this.log.info(`File ${this.path} was replaced by a new file; reading it from the start`);
@@ -76,7 +84,7 @@ export class NameFollower {
     }
     if (st.size < cur.pos) {
       this.log.info(`File ${this.path} was truncated; reading it again from the start`);
-      cur.restart(out);
+      cur.restart(out, ends);
       return true;
     }
     return false;
@@ -88,10 +96,21 @@ export class NameFollower {
     await cur?.close();
   }
 
-  private async tryOpen(fromEnd: boolean, starting = false): Promise<boolean> {
+  private async tryOpen(fromEnd: boolean, starting = false, resume?: FilePosition): Promise<boolean> {
     let cur: FileCursor | undefined;
     try {
       cur = await FileCursor.open(this.path, fromEnd ? 'end' : 0, this.lineOptions, this.place);
+      if (
+        cur !== undefined &&
+        resume !== undefined &&
+        cur.key === resume.key &&
+        resume.offset <= cur.opened.size
+      ) {
+        cur.seek(resume.offset);
+        this.log.info(
+          `File ${this.path}: going on at byte ${resume.offset}, where the node's previous version stopped`,
+        );
+      }
     } catch (e) {
       if (!isSluiceError(e) || (starting && isFatal(e, 'start'))) throw e;
       // Once running, permissions or a directory in the way after a rotation may be fixed later:
@@ -121,6 +140,32 @@ export interface TailOptions extends PollingOptions {
   startFromEnd?: boolean;
   /** The component name used in log lines and error places. */
   component?: string;
+  /**
+   * The logical node the source runs in, and what it learns when that node stops for a new version
+   * of itself: then the position of every followed file is passed on to the new version's source.
+   */
+  node?: { name: string; handover?: Handover | undefined };
+}
+
+/** Where a followed file was left: its identity and the offset after the last line handed out. */
+interface FilePosition {
+  key: string;
+  offset: number;
+}
+
+/**
+ * Positions a tail source passed on to the next version of its node, by node and absolute path (in
+ * this process). Bounded: entries no version came for are dropped oldest first.
+ */
+const passedOn = new Map<string, FilePosition>();
+const PASSED_ON_KEPT = 4096;
+
+/** The lines of one poll of one follower, and how many of them were handed out. */
+interface ReadMark {
+  follower: number;
+  key: string;
+  ends: number[];
+  handed: number;
 }
 
 /** tail and multitail: follows one or more file names, each as `tail -F` does. */
@@ -128,11 +173,19 @@ export class TailSource extends PollingSource {
   private readonly followers: NameFollower[];
   private readonly startFromEnd: boolean;
   private rr = 0;
+  private readonly node: TailOptions['node'];
+  /** What each poll read, oldest first, until handed out: the queue's events in order. */
+  private readonly marks: ReadMark[] = [];
+  /** Per follower, where the last line handed out ended. */
+  private readonly handed: (FilePosition | undefined)[] = [];
+  /** A poll whose lines and offsets did not match: positions are not passed on (read again instead). */
+  private unmarked = false;
 
   constructor(paths: readonly string[], log: Logger, opts: TailOptions = {}) {
     super(log, opts);
     const component = opts.component ?? 'tail';
     this.startFromEnd = opts.startFromEnd ?? false;
+    this.node = opts.node;
     this.followers = paths.map(
       (p) => new NameFollower(p, log, { component, field: paths.length > 1 ? p : 'filename' }),
     );
@@ -141,8 +194,14 @@ export class TailSource extends PollingSource {
   async open(): Promise<void> {
     const byDir = new Map<string, Set<string>>();
     for (const f of this.followers) {
-      await f.start(this.startFromEnd);
       const abs = resolve(f.path);
+      let resume: FilePosition | undefined;
+      if (this.node !== undefined) {
+        const key = `${this.node.name}\0${abs}`;
+        resume = passedOn.get(key);
+        passedOn.delete(key);
+      }
+      await f.start(this.startFromEnd, resume);
       const dir = dirname(abs);
       let names = byDir.get(dir);
       if (!names) byDir.set(dir, (names = new Set()));
@@ -156,13 +215,46 @@ export class TailSource extends PollingSource {
     const n = this.followers.length;
     // Rotating the first file polled keeps one busy file from starving the others.
     for (let k = 0; k < n && this.queue.size < MAX_BATCH && !this.closed; k++) {
-      if (await this.followers[(this.rr + k) % n]!.poll(this.queue.items)) progress = true;
+      const i = (this.rr + k) % n;
+      const f = this.followers[i]!;
+      const items = this.queue.items;
+      const before = items.length;
+      const key = f.key;
+      const ends: number[] = [];
+      if (await f.poll(items, ends)) progress = true;
+      const read = items.length - before;
+      if (read === 0 || this.node === undefined) continue;
+      if (key === undefined || ends.length !== read) this.unmarked = true;
+      else this.marks.push({ follower: i, key, ends, handed: 0 });
     }
     this.rr = (this.rr + 1) % n;
     return progress;
   }
 
+  protected override handedOut(n: number): void {
+    let left = n;
+    while (left > 0 && this.marks.length > 0) {
+      const m = this.marks[0]!;
+      const take = Math.min(left, m.ends.length - m.handed);
+      m.handed += take;
+      left -= take;
+      this.handed[m.follower] = { key: m.key, offset: m.ends[m.handed - 1]! };
+      if (m.handed === m.ends.length) this.marks.shift();
+    }
+  }
+
   protected async release(): Promise<void> {
+    // A node stopping for a new version of itself passes on where each file was left, so the new
+    // version goes on from there: not the whole file again (duplicates), nor from its end (losses).
+    const node = this.node;
+    if (node?.handover?.replaced && !this.unmarked)
+      this.followers.forEach((f, i) => {
+        const at = this.handed[i];
+        if (at === undefined) return;
+        passedOn.set(`${node.name}\0${resolve(f.path)}`, at);
+        if (passedOn.size > PASSED_ON_KEPT) passedOn.delete(passedOn.keys().next().value!);
+      });
+    this.marks.length = 0;
     await Promise.all(this.followers.map((f) => f.close()));
   }
 }
@@ -174,7 +266,9 @@ const FOLLOW_DOCS =
   'A missing file is waited for ("File X does not currently exist, waiting for file to appear") and ' +
   'read from its start when it appears. A file truncated in place is read again from its start. A ' +
   'partial last line is held until its newline arrives (it is emitted when the file is left behind or ' +
-  'truncated). Files are polled every 100 ms, sooner when the directory reports a change. Never drained.';
+  'truncated). Files are polled every 100 ms, sooner when the directory reports a change. Never drained. ' +
+  'When its node is replaced by a new version of itself (a live reconfiguration) the new source goes on ' +
+  'where the old one stopped in each file, whatever startFromEnd says: no line twice, none skipped.';
 
 export const tailSource: SourceDef = {
   kind: 'source',
@@ -193,6 +287,7 @@ export const tailSource: SourceDef = {
   build: (args, ctx: BuildContext) =>
     new TailSource([args.string('filename')], ctx.logger.child('tail'), {
       startFromEnd: args.optBool('startFromEnd') ?? false,
+      node: { name: ctx.nodeName, handover: ctx.handover },
     }),
 };
 
@@ -208,6 +303,9 @@ export const multitailSource: SourceDef = {
         place: { component: 'multitail', field: 'filenames' },
       });
     }
-    return new TailSource(files, ctx.logger.child('multitail'), { component: 'multitail' });
+    return new TailSource(files, ctx.logger.child('multitail'), {
+      component: 'multitail',
+      node: { name: ctx.nodeName, handover: ctx.handover },
+    });
   },
 };
