@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { SiteConfig } from '../core/config.js';
-import { ioError } from '../core/errors.js';
+import { ioError, SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { masterWebAuthority } from '../master/tls.js';
 import { readToken } from '../master/token.js';
 import type { PipelineHost } from '../node/host.js';
 import { type FleetNodeStatus, fleetSnapshot } from '../web/fleet.js';
@@ -36,6 +37,11 @@ export const HTTP_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'http-tls-cert', value: 'FILE', help: 'PEM certificate of the status page, with --http-tls-key' },
   {
+    name: 'http-tls-ca',
+    value: 'FILE',
+    help: 'PEM authority: only clients presenting a certificate it signed get past the TLS handshake, health included (mutual TLS; with --http-tls-key)',
+  },
+  {
     name: 'http-token-file',
     value: 'FILE',
     help: `every read of data (/metrics, /api/...) needs this token (first line of FILE) as Authorization: Bearer; else $${HTTP_TOKEN_ENV}, else the token of the master a node joined, else none`,
@@ -60,6 +66,11 @@ export const MASTER_HTTP_OPTIONS: readonly OptionSpec[] = [
     value: 'PORT',
     help: "serve them on PORT instead (0: a free port the kernel picks); with --tls-key and --tls-cert over HTTPS, and the master's token guards every read of data",
   },
+  {
+    name: 'http-tls-ca',
+    value: 'FILE',
+    help: 'PEM authority: only clients presenting a certificate it signed get past the TLS handshake of the web port, health included (mutual TLS; needs --tls-key and --tls-cert; flume.master.http.tls.ca)',
+  },
 ];
 
 function portOption(p: ParsedArgs): number | undefined {
@@ -70,17 +81,23 @@ function portOption(p: ParsedArgs): number | undefined {
   return Number(v);
 }
 
-/** Checks the options before anything starts: a bad port is a usage error (status 2). */
-export function checkHttpOptions(p: ParsedArgs): void {
+/**
+ * Checks the options before anything starts: a bad port is a usage error (status 2). A master's page
+ * takes its key and certificate from the master's TLS settings (serveFleetStatus checks those).
+ */
+export function checkHttpOptions(p: ParsedArgs, of: 'node' | 'master' = 'node'): void {
   portOption(p);
   const serving = p.options.has('http') || p.options.has('http-port');
-  for (const opt of ['http-bind', 'http-tls-key', 'http-tls-cert', 'http-token-file'])
+  for (const opt of ['http-bind', 'http-tls-key', 'http-tls-cert', 'http-tls-ca', 'http-token-file'])
     if (p.options.has(opt) && !serving) throw new UsageError(`--${opt} needs --http or --http-port`);
+  if (of === 'master') return;
   const key = p.options.has('http-tls-key');
   if (key !== p.options.has('http-tls-cert'))
     throw new UsageError(
       key ? '--http-tls-key needs --http-tls-cert' : '--http-tls-cert needs --http-tls-key',
     );
+  if (p.options.has('http-tls-ca') && !key)
+    throw new UsageError('--http-tls-ca needs --http-tls-key and --http-tls-cert');
 }
 
 function readPem(file: string, what: string): Buffer {
@@ -91,17 +108,23 @@ function readPem(file: string, what: string): Buffer {
   }
 }
 
-/** The status page's key and certificate, read once at start-up; undefined: plain HTTP. */
+/** The status page's key, certificate and client authority, read once at start-up; undefined: plain HTTP. */
 function webTls(p: ParsedArgs): WebTls | undefined {
   const key = optString(p, 'http-tls-key');
   const cert = optString(p, 'http-tls-cert');
   if (key === undefined || cert === undefined) return undefined;
-  return { key: readPem(key, 'TLS key'), cert: readPem(cert, 'TLS certificate') };
+  const ca = optString(p, 'http-tls-ca');
+  return {
+    key: readPem(key, 'TLS key'),
+    cert: readPem(cert, 'TLS certificate'),
+    ...(ca === undefined ? {} : { ca: readPem(ca, 'TLS client authority') }),
+  };
 }
 
 /** How the start-up line says what guards the page. */
-function guarded(token: string | undefined): string {
-  return token === undefined ? '' : '; reads need the token';
+function guarded(token: string | undefined, tls: WebTls | undefined): string {
+  const certificates = tls?.ca === undefined ? '' : '; clients need a certificate from its authority';
+  return `${certificates}${token === undefined ? '' : '; reads need the token'}`;
 }
 
 /** Starts the node's web server when the command line asks for it, and logs where it listens. */
@@ -130,9 +153,10 @@ export async function serveStatus(
     snapshot: () => nodeSnapshot({ node, runs, reports: () => host.reports(), version: () => host.version }),
     tls,
     token,
+    logger: what.logger,
   });
   what.logger.info(
-    `status page on ${server.url} (metrics at /metrics, health at /api/v1/health${guarded(token)})`,
+    `status page on ${server.url} (metrics at /metrics, health at /api/v1/health${guarded(token, tls)})`,
   );
   return server;
 }
@@ -162,6 +186,13 @@ export async function serveFleetStatus(
   const explicit = portOption(p);
   if (explicit === undefined && !p.options.has('http')) return undefined;
   const master = `master@${hostname()}`;
+  const ca = masterWebAuthority(what.config, optString(p, 'http-tls-ca'));
+  if (ca !== undefined && what.tls === undefined)
+    throw new SluiceError(
+      'SLUICE_CONFIG',
+      "client certificates on the master's web port (--http-tls-ca or flume.master.http.tls.ca) need its TLS key and certificate (--tls-key and --tls-cert, or flume.master.tls.key and flume.master.tls.cert)",
+    );
+  const tls = what.tls && ca !== undefined ? { ...what.tls, ca } : what.tls;
   const pages = what.pages?.();
   const server = await StatusServer.start({
     host: what.bind,
@@ -169,10 +200,11 @@ export async function serveFleetStatus(
     nextFree: false,
     snapshot: () => fleetSnapshot(master, what.status()),
     ...pages,
-    tls: what.tls,
+    tls,
+    logger: what.logger,
   });
   what.logger.info(
-    `status page on ${server.url} (${what.pages ? "the master's pages; " : ''}its nodes' metrics at /metrics, health at /api/v1/health${guarded(pages?.token)})`,
+    `status page on ${server.url} (${what.pages ? "the master's pages; " : ''}its nodes' metrics at /metrics, health at /api/v1/health${guarded(pages?.token, tls)})`,
   );
   return server;
 }

@@ -87,7 +87,7 @@ export const masterCommand: Command = {
   ],
   positionals: { min: 0, max: 0 },
   async run(p) {
-    checkHttpOptions(p);
+    checkHttpOptions(p, 'master');
     const env = await loadEnv({ confDir: optString(p, 'conf') });
     const overrides: Record<string, string> = {};
     const set = (opt: string, prop: string) => {

@@ -19,16 +19,28 @@ export function nodeUrl(text: string): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${m[2]}/`;
 }
 
+/** The PEM file `file` names, read once at start; undefined when not given. */
+function pem(file: string | undefined, what: string): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw ioError(e, `reading the ${what} ${file}`);
+  }
+}
+
 /** `sluice top [HOST:PORT]`: a node's components, refreshed each second, read from /api/report. */
 export const topCommand: Command = {
   name: 'top',
-  synopsis: '[HOST:PORT | URL] [--once] [--interval MS] [--ca FILE] [--token-file FILE]',
+  synopsis:
+    '[HOST:PORT | URL] [--once] [--interval MS] [--ca FILE] [--cert FILE --key FILE] [--token-file FILE]',
   description: [
     "Shows a running node's components (sluice node or sluice agent started with --http or --http-port;",
     "sluice master --http for the fleet's), as vector top does: events and bytes in, events out and",
     'errors, each as a total and a rate per second, refreshed every second until Ctrl-C. --once waits',
     'one interval, prints one table and exits (for scripts). The default address is 127.0.0.1:35862',
-    '(flume.node.http.port). A page served over HTTPS is given as https://HOST:PORT.',
+    '(flume.node.http.port). A page served over HTTPS is given as https://HOST:PORT; one that asks for',
+    'client certificates (--http-tls-ca) is read with --cert and --key.',
   ].join('\n'),
   options: [
     { name: 'once', flag: true, help: 'print one table (rates over one interval) and exit' },
@@ -45,6 +57,12 @@ export const topCommand: Command = {
       help: "PEM authority to trust for an https URL (a self-signed certificate); default: the system's",
     },
     {
+      name: 'cert',
+      value: 'FILE',
+      help: 'PEM client certificate to present, for a page that asks for one (--http-tls-ca); with --key',
+    },
+    { name: 'key', value: 'FILE', help: 'PEM private key of the client certificate, with --cert' },
+    {
       name: 'token-file',
       value: 'FILE',
       help: `the page's token (first line of FILE), sent as Authorization: Bearer; else $${HTTP_TOKEN_ENV}, else none`,
@@ -55,14 +73,16 @@ export const topCommand: Command = {
     const url = nodeUrl(p.positionals[0] ?? DEFAULT_ADDRESS);
     const interval = Number(optString(p, 'interval') ?? 1000);
     const where = new URL(url).host;
-    const ca = optString(p, 'ca');
-    let caPem: Buffer | undefined;
-    try {
-      caPem = ca === undefined ? undefined : readFileSync(ca);
-    } catch (e) {
-      throw ioError(e, `reading the TLS authority ${ca}`);
-    }
-    const how: FetchOptions = { ca: caPem, token: httpToken(optString(p, 'token-file')) };
+    const cert = optString(p, 'cert');
+    const key = optString(p, 'key');
+    if ((cert === undefined) !== (key === undefined))
+      throw new UsageError(cert === undefined ? '--key needs --cert' : '--cert needs --key');
+    const how: FetchOptions = {
+      ca: pem(optString(p, 'ca'), 'TLS authority'),
+      cert: pem(cert, 'client certificate'),
+      key: pem(key, 'client key'),
+      token: httpToken(optString(p, 'token-file')),
+    };
     let before: NodeSnapshot = await fetchSnapshot(url, how);
     if (p.options.has('once')) {
       await sleep(interval);

@@ -230,6 +230,12 @@ export const PROPERTIES: readonly PropertyDef[] = [
     docs: "PEM authority (or the master's self-signed certificate) nodes and shells check the master's certificate against; setting it turns TLS on.",
   },
   {
+    name: 'flume.master.http.tls.ca',
+    type: 'string',
+    default: '',
+    docs: "PEM authority of the master's web port (with flume.master.tls.key and .cert): only clients presenting a certificate it signed get past the TLS handshake (mutual TLS; --http-tls-ca).",
+  },
+  {
     name: 'flume.master.gossip.port',
     ...PORT,
     default: '57890',

@@ -46,3 +46,12 @@ export function masterClientTls(
   if (ca !== undefined) return { ca: read(ca, 'TLS authority') };
   return tlsFlag || config.getBool('flume.master.tls') ? {} : undefined;
 }
+
+/**
+ * The authority whose client certificates the master's web port admits (--http-tls-ca, else
+ * flume.master.http.tls.ca); undefined: any client gets past TLS (the token still guards the data).
+ */
+export function masterWebAuthority(config: SiteConfig, flag: string | undefined): Buffer | undefined {
+  const ca = setting(flag, config, 'flume.master.http.tls.ca');
+  return ca === undefined ? undefined : read(ca, "web port's TLS client authority");
+}

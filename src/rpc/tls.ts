@@ -130,19 +130,41 @@ export function socketServer(
   onRefused: (peer: string, reason: string) => void,
 ): net.Server {
   if (t === undefined) return net.createServer(onSocket);
-  const server = tls.createServer(
-    {
-      key: t.key,
-      cert: t.cert,
-      ca: t.ca,
-      requestCert: t.requestCert ?? false,
-      rejectUnauthorized: true,
-      ...tlsLimits(t),
-    },
-    onSocket,
-  );
-  server.on('tlsClientError', (e: Error, s: tls.TLSSocket) => onRefused(s.remoteAddress ?? '?', e.message));
+  const server = tls.createServer(serverTlsOptions(t), onSocket);
+  onHandshakeRefused(server, onRefused);
   return server;
+}
+
+/**
+ * Node's options of a TLS server (node:tls or node:https) from `t`: with `requestCert` a client must
+ * present a certificate signed by `ca`, or its handshake fails before anything it sent is read.
+ */
+export function serverTlsOptions(t: TlsOptions): tls.TlsOptions {
+  return {
+    key: t.key,
+    cert: t.cert,
+    ca: t.ca,
+    requestCert: t.requestCert ?? false,
+    rejectUnauthorized: true,
+    ...tlsLimits(t),
+  };
+}
+
+/** Hands each failed TLS handshake on `server` (its peer's address and why) to `onRefused`. */
+export function onHandshakeRefused(
+  server: tls.Server,
+  onRefused: (peer: string, reason: string) => void,
+): void {
+  // A refused socket may be closed before it is reported, and a closed socket no longer knows its
+  // peer unless asked before: the TCP socket under it is asked at accept (Node keeps the answer).
+  server.on('connection', (raw: net.Socket) => void raw.remoteAddress);
+  server.on('tlsClientError', (e: Error, s: tls.TLSSocket) => {
+    const peer = s.remoteAddress ?? (s as { _parent?: net.Socket })._parent?.remoteAddress ?? '?';
+    // A client certificate from another authority completes OpenSSL's handshake; Node then closes the
+    // connection, which reads as a hang-up: the verdict is on the socket.
+    const verdict = s.authorizationError as unknown;
+    onRefused(peer, verdict ? `its client certificate failed verification (${String(verdict)})` : e.message);
+  });
 }
 
 /**

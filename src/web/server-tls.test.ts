@@ -6,8 +6,10 @@ import { request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { selfSigned } from '../../test/fixtures/tls.js';
+import { authority, issue, selfSigned } from '../../test/fixtures/tls.js';
 import { peerSkip } from '../../test/support/peers.js';
+import { waitFor } from '../../test/support/wait.js';
+import { memoryLogger } from '../core/logger.js';
 import { fetchSnapshot, nodeSnapshot, StatusServer, type StatusServerOptions } from './server.js';
 
 const snapshot = () =>
@@ -140,4 +142,40 @@ test('over HTTPS a silent connection is closed soon, before or after its handsha
   });
   shaken.on('error', () => {});
   await Promise.all([closed(raw), closed(shaken)]);
+});
+
+test('with a client authority only its certificates get an answer; each refusal is logged once', {
+  skip: peerSkip('openssl'),
+}, async (t) => {
+  const ca = authority();
+  const other = authority('another authority');
+  assert.ok(ca && other, 'openssl made the authorities');
+  const server = issue(ca, 'page', 'server');
+  const client = issue(ca, 'reader', 'client');
+  const stranger = issue(other, 'stranger', 'client');
+  assert.ok(server && client && stranger, 'openssl signed the certificates');
+  const logger = memoryLogger();
+  const page = await start(t, { tls: { key: server.key, cert: server.cert, ca: ca.cert }, logger });
+  const good = { ca: ca.cert, cert: client.cert, key: client.key };
+  assert.equal((await fetchSnapshot(page.url, good)).node, 'n');
+  for (let i = 0; i < 2; i++) {
+    await assert.rejects(fetchSnapshot(page.url, { ca: ca.cert }), /give one with --cert FILE --key FILE/);
+    await assert.rejects(
+      fetchSnapshot(page.url, { ca: ca.cert, cert: stranger.cert, key: stranger.key }),
+      /it may refuse the client certificate/,
+    );
+  }
+  await waitFor(
+    () => logger.lines.length >= 2,
+    () => `two refusals logged: ${logger.lines.join('\n')}`,
+  );
+  const refusals = logger.lines.filter((l) => /refused 127\.0\.0\.1 at the TLS handshake/.test(l));
+  assert.equal(refusals.length, 2, logger.lines.join('\n'));
+  assert.match(refusals.join('\n'), /peer did not return a certificate/);
+  assert.match(
+    refusals.join('\n'),
+    /its client certificate failed verification \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/,
+  );
+  // The reader's certificate still works after the refusals.
+  assert.equal((await fetchSnapshot(page.url, good)).node, 'n');
 });

@@ -9,7 +9,10 @@ import { createServer as createHttpsServer, get as httpsGet } from 'node:https';
 import { type AddressInfo, isIP, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { asSluiceError, SluiceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { PipelineReport } from '../flow/report.js';
+import { PeerNotices } from '../rpc/peer-notices.js';
+import { onHandshakeRefused, serverTlsOptions } from '../rpc/tls.js';
 import { DEFAULT_HEALTH_RULE, type HealthRule, HealthWatch } from './health.js';
 import { readBoundedBody, tokenMatches } from './http-guards.js';
 import { NODE_PAGE } from './node-page.js';
@@ -39,6 +42,8 @@ export interface StatusServerOptions {
   maxConnections?: number | undefined;
   /** PEM key and certificate: the port then speaks HTTPS only. */
   tls?: WebTls | undefined;
+  /** Where refused TLS handshakes are told, once per peer. */
+  logger?: Logger | undefined;
   /**
    * The token every read of data needs (`Authorization: Bearer TOKEN`); the pages and `/assets/*` load
    * without it so that they can ask for it, and `/api/v1/health` answers only ok or error without it.
@@ -86,6 +91,11 @@ export const MAX_CONTROL_BODY_BYTES = 64 * 1024;
 export interface WebTls {
   key: Buffer | string;
   cert: Buffer | string;
+  /**
+   * Mutual TLS: every client presents a certificate this authority signed, or its handshake fails
+   * before any request of it is read (the token, when set, is still asked for on top).
+   */
+  ca?: Buffer | string | undefined;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 1024;
@@ -135,9 +145,8 @@ export class StatusServer {
       else reply(res, 503, 'text/plain; charset=utf-8', 'starting\n');
     };
     const silent = opts.firstRequestTimeoutMs ?? DEFAULT_FIRST_REQUEST_TIMEOUT_MS;
-    // A TLS client that never finishes its handshake is dropped as soon as a silent plain one.
     const server: Server = opts.tls
-      ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert, handshakeTimeout: silent }, handler)
+      ? httpsServer(opts.tls, silent, handler, opts.logger)
       : createServer(handler);
     server.requestTimeout = 10_000;
     server.headersTimeout = 10_000;
@@ -313,6 +322,41 @@ export function nodeSnapshot(what: {
   };
 }
 
+/**
+ * The HTTPS server of a web port; with an authority it asks every client for a certificate signed by it.
+ * A refused handshake (no certificate, another authority's, a plain-HTTP client, a handshake not done in
+ * time) is logged once per peer: a scraper configured wrongly retries in a loop.
+ */
+function httpsServer(
+  tls: WebTls,
+  handshakeTimeout: number,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  logger: Logger | undefined,
+): Server {
+  const server = createHttpsServer(
+    {
+      ...serverTlsOptions({ ...tls, requestCert: tls.ca !== undefined }),
+      // A TLS client that never finishes its handshake is dropped as soon as a silent plain one.
+      handshakeTimeout,
+    },
+    handler,
+  );
+  const notices = new PeerNotices(logger);
+  onHandshakeRefused(server, (peer, reason) => {
+    // A client that leaves during the handshake (a TCP probe) was not refused.
+    if (/socket hang up|ECONNRESET/.test(reason)) return;
+    // OpenSSL's reason ("peer did not return a certificate") without its codes and source lines.
+    const why = /:SSL routines:[^:]*:([^:]+)/.exec(reason)?.[1] ?? reason;
+    notices.once(
+      peer,
+      why,
+      () =>
+        `status page: refused ${peer} at the TLS handshake: ${why}; further ones of ${peer} are not logged`,
+    );
+  });
+  return server;
+}
+
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (e: Error) => reject(e);
@@ -381,13 +425,32 @@ export interface FetchOptions {
   timeoutMs?: number;
   /** PEM authority trusted for an https URL (a self-signed certificate); default: the system's. */
   ca?: Buffer | undefined;
+  /** A client certificate and its key (PEM), for a page that asks for one (mutual TLS). */
+  cert?: Buffer | undefined;
+  key?: Buffer | undefined;
   /** Sent as `Authorization: Bearer TOKEN`. */
   token?: string | undefined;
 }
 
-/** What to do about an answer or error of a web port, for the one-line message of `sluice top`. */
-function hint(code: string | number | undefined): string {
+/**
+ * What to do about an answer or error of a web port, for the one-line message of `sluice top`. A page
+ * asking for client certificates refuses a client without one with an alert (certificate required in
+ * TLS 1.3, handshake failure in 1.2); one from another authority it just closes.
+ */
+function hint(
+  code: string | number | undefined,
+  message: string,
+  how: { https: boolean; clientCert: boolean },
+): string {
   if (code === 401) return ' (it wants a token: --token-file FILE)';
+  if (how.https && !how.clientCert) {
+    if (/CERTIFICATE_REQUIRED/.test(String(code)) || /alert handshake failure/.test(message))
+      return ' (it asks for a client certificate: give one with --cert FILE --key FILE)';
+    if (code === 'ECONNRESET')
+      return ' (if it asks for client certificates: give one with --cert FILE --key FILE)';
+  }
+  if (how.https && how.clientCert && (code === 'ECONNRESET' || /ALERT/.test(String(code))))
+    return ' (it may refuse the client certificate: is --cert signed by the authority it trusts?)';
   if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
     return ' (trust its certificate with --ca FILE)';
   if (code === 'ECONNRESET' || code === 'EPROTO') return ' (is it HTTPS? give https://HOST:PORT)';
@@ -407,8 +470,10 @@ export function fetchSnapshot(base: string, opts: FetchOptions = {}): Promise<No
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
   const https = url.protocol === 'https:';
   const get = https ? httpsGet : httpGet;
+  const how = { https, clientCert: opts.cert !== undefined };
+  const tls = https ? { ca: opts.ca, cert: opts.cert, key: opts.key } : {};
   return new Promise<NodeSnapshot>((resolve, reject) => {
-    const req = get(url, { timeout: timeoutMs, headers, ...(https ? { ca: opts.ca } : {}) }, (res) => {
+    const req = get(url, { timeout: timeoutMs, headers, ...tls }, (res) => {
       const parts: Buffer[] = [];
       let size = 0;
       res.on('data', (d: Buffer) => {
@@ -418,7 +483,7 @@ export function fetchSnapshot(base: string, opts: FetchOptions = {}): Promise<No
       });
       res.on('end', () => {
         if (res.statusCode !== 200)
-          return reject(fail(`answered ${res.statusCode} to /api/report${hint(res.statusCode)}`));
+          return reject(fail(`answered ${res.statusCode} to /api/report${hint(res.statusCode, '', how)}`));
         try {
           resolve(JSON.parse(Buffer.concat(parts).toString('utf8')) as NodeSnapshot);
         } catch {
@@ -430,7 +495,7 @@ export function fetchSnapshot(base: string, opts: FetchOptions = {}): Promise<No
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (e) => {
       const code = (e as NodeJS.ErrnoException).code;
-      reject(fail(`did not answer: ${code ?? e.message}${hint(code)}`));
+      reject(fail(`did not answer: ${code ?? e.message}${hint(code, e.message, how)}`));
     });
   });
 }
