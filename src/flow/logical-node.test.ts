@@ -242,3 +242,28 @@ test('one failing node never stops the others in the same process', async () => 
   assert.deepEqual(states, { bad: 'ERROR', good: 'IDLE' });
   assert.equal(good.count, 1000);
 });
+
+test('an endless synchronous source in front of a synchronous sink leaves turns to timers, I/O and stop()', async () => {
+  let batches = 0;
+  let closed = false;
+  const source: EventSource = {
+    open: async () => {},
+    next: () => {
+      if (closed) return null;
+      batches++;
+      return [Event.of('x')];
+    },
+    close: async () => {
+      closed = true;
+    },
+  };
+  const sink: EventSink = { open: async () => {}, append: () => {}, close: async () => {} };
+  const node = new LogicalNode(compiled('busy', source, sink), memoryLogger());
+  const running = node.start();
+  // Without turns the timer would never fire and this test would hang until the file timeout.
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(batches > 0, 'the node ran');
+  await node.stop();
+  await running;
+  assert.equal(node.state, 'IDLE');
+});

@@ -5,6 +5,7 @@ import { asSluiceError, isFatal, type SluiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { OutageLog } from '../core/outage.js';
 import type { EventSink, EventSource } from '../core/pipeline.js';
+import { EventLoopTurns } from '../core/turns.js';
 import type { CompiledNode } from './compile.js';
 import { CountedSink, SinkTally, type SinkTotals } from './counted.js';
 import { ComponentMeter, type PipelineReport } from './report.js';
@@ -166,7 +167,10 @@ export class LogicalNode {
     const meter = this.treeMeter;
     // A tree that is one catalog sink is metered once for the node and the sink (same clock readings).
     const lone = sink instanceof CountedSink ? sink : undefined;
+    const turns = new EventLoopTurns();
     for (;;) {
+      const turn = turns.tick();
+      if (turn !== undefined) await turn;
       let batch = source.next();
       if (batch instanceof Promise) batch = await batch;
       if (batch === null) return;

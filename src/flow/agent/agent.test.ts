@@ -99,6 +99,24 @@ test('seq -> timestamp interceptor -> memory channel (smaller than the input) ->
   assert.ok(sinks.get('only')!.events.every((e) => e.hasAttr('timestamp')));
 });
 
+test('an endless seq into a memory channel and a null sink leaves turns to timers and stop()', async () => {
+  const text = [
+    'a1.sources = r1',
+    'a1.channels = c1',
+    'a1.sinks = k1',
+    'a1.sources.r1.type = seq',
+    'a1.sources.r1.channels = c1',
+    'a1.channels.c1.type = memory',
+    'a1.sinks.k1.type = null',
+    'a1.sinks.k1.channel = c1',
+  ].join('\n');
+  const agent = Agent.fromText(text, 'a.conf', 'a1', builtinAgentCatalog(), ctx());
+  await agent.start();
+  // Without turns the timer would never fire: the test would hang until the file timeout.
+  await new Promise((r) => setTimeout(r, 100));
+  await agent.stop();
+});
+
 test('a failover sink group moves to the lower priority sink and loses nothing', async () => {
   const text = [
     ...base,

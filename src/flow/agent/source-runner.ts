@@ -8,6 +8,7 @@ import type { Batch } from '../../core/event.js';
 import type { Logger } from '../../core/logger.js';
 import { OutageLog } from '../../core/outage.js';
 import type { EventSource } from '../../core/pipeline.js';
+import { EventLoopTurns } from '../../core/turns.js';
 import { letGo, settleAck } from '../settle.js';
 import { componentError, componentLabel } from './component-error.js';
 
@@ -82,7 +83,10 @@ export class SourceRunner {
         this.state = 'IDLE';
         return;
       }
+      const turns = new EventLoopTurns();
       for (;;) {
+        const turn = turns.tick();
+        if (turn !== undefined) await turn;
         let batch = this.source.next();
         if (batch instanceof Promise) batch = await batch;
         if (batch === null) break;
