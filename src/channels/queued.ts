@@ -108,12 +108,21 @@ export abstract class QueuedChannel implements Channel {
     return got;
   }
 
+  /** Bumped by interruptTakes(): a take that began before returns empty when it wakes. */
+  private takeEpoch = 0;
+
+  interruptTakes(): void {
+    this.takeEpoch++;
+    this.dataWaiters.wake();
+  }
+
   private async takeLater(tx: QueuedTransaction, max: number, deadline: number): Promise<Batch> {
+    const epoch = this.takeEpoch;
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0 || this.lifecycle !== 'running') return [];
       await this.dataWaiters.wait(left);
-      if (this.lifecycle !== 'running') return [];
+      if (this.lifecycle !== 'running' || this.takeEpoch !== epoch) return [];
       const got = this.takeNow(tx, max);
       if (got.length > 0) return got;
     }

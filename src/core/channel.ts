@@ -60,4 +60,9 @@ export interface Channel {
   readonly bytes?: number;
   /** Most body bytes the channel holds, for a channel bounded in bytes. */
   readonly byteCapacity?: number;
+  /**
+   * Ends the keep-alive waits of the takes under way: they return what they have (nothing). A sink
+   * runner that stops calls it, so a stop or a reconfiguration does not wait out keep-alive.
+   */
+  interruptTakes?(): void;
 }

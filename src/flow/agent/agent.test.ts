@@ -117,6 +117,29 @@ test('an endless seq into a memory channel and a null sink leaves turns to timer
   await agent.stop();
 });
 
+test("stop does not wait out the channel's keep-alive: the sink runner's take is interrupted", async () => {
+  const text = [
+    'a1.sources = r1',
+    'a1.channels = c1',
+    'a1.sinks = k1',
+    'a1.sources.r1.type = seq',
+    'a1.sources.r1.totalEvents = 10',
+    'a1.sources.r1.channels = c1',
+    'a1.channels.c1.type = memory',
+    'a1.channels.c1.keep-alive = 60',
+    'a1.sinks.k1.type = collect',
+    'a1.sinks.k1.id = keepalive',
+    'a1.sinks.k1.channel = c1',
+  ].join('\n');
+  const agent = Agent.fromText(text, 'a.conf', 'a1', catalog, ctx());
+  await agent.start();
+  await until(() => (sinks.get('keepalive')?.count ?? 0) === 10, '10 events');
+  // The sink runner now waits in take() for up to 60 s of keep-alive.
+  const started = Date.now();
+  await agent.stop();
+  assert.ok(Date.now() - started < 30_000, `stop took ${Date.now() - started} ms`);
+});
+
 test('a failover sink group moves to the lower priority sink and loses nothing', async () => {
   const text = [
     ...base,

@@ -47,6 +47,9 @@ export class MeteredChannel implements Channel {
   stop(): Promise<void> {
     return this.inner.stop();
   }
+  interruptTakes(): void {
+    this.inner.interruptTakes?.();
+  }
   transaction(): Transaction {
     return new MeteredTransaction(this.inner.transaction(), this);
   }

@@ -167,6 +167,7 @@ export class SinkGroupRunner {
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
+    this.channel.interruptTakes?.();
     await this.loop;
     await Promise.allSettled([...this.open].map((i) => this.sinks[i]!.sink.close()));
     this.open.clear();
