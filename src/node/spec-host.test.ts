@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -177,6 +177,44 @@ test('reconfigure: a tail node replaced live goes on where it was: no line twice
   assert.ok(
     logger.lines.some((l) => /going on at byte \d+, where the node's previous version stopped/.test(l)),
     logger.lines.join('\n'),
+  );
+});
+
+test('reconfigure: a tailDir node replaced live goes on in every file where it was', async (t) => {
+  const dir = tempDir('spec-host-taildir', t);
+  const logs = join(dir, 'logs');
+  mkdirSync(logs);
+  const out = join(dir, 'out.txt');
+  const lines = (tag: string, from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => `${tag} ${from + i}\n`).join('');
+  writeFileSync(join(logs, 'a.log'), lines('a', 0, 300));
+  writeFileSync(join(logs, 'b.log'), lines('b', 0, 200));
+  const { h } = host();
+  t.after(() => h.stop());
+  const spec = (tag: string) =>
+    `d : tailDir("${logs}", fileregex="\\\\w+\\\\.log") | { value("v", "${tag}") => text("${out}") } ;`;
+  const written = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : []);
+  await h.start({ text: spec('1'), file: 'n.flume' });
+  await waitFor(
+    () => written().length === 500,
+    () => `500 lines (${written().length})`,
+  );
+  appendFileSync(join(logs, 'a.log'), lines('a', 300, 50));
+  assert.deepEqual((await h.reconfigure({ text: spec('2'), file: 'n.flume' })).replaced, ['d']);
+  appendFileSync(join(logs, 'b.log'), lines('b', 200, 50));
+  await waitFor(
+    () => written().length >= 600,
+    () => `600 lines (${written().length})`,
+  );
+  const got = written();
+  assert.equal(got.length, 600, 'no line twice');
+  assert.deepEqual(
+    got.filter((l) => l.startsWith('a ')),
+    lines('a', 0, 350).split('\n').filter(Boolean),
+  );
+  assert.deepEqual(
+    got.filter((l) => l.startsWith('b ')),
+    lines('b', 0, 250).split('\n').filter(Boolean),
   );
 });
 

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import type { BuildContext, Handover, SourceDef } from '../catalog/types.js';
+import type { BuildContext, SourceDef } from '../catalog/types.js';
 import type { Place } from '../core/errors.js';
 import { isFatal, isSluiceError, SluiceError } from '../core/errors.js';
 import type { Event } from '../core/event.js';
@@ -10,6 +10,7 @@ import type { LineOptions } from './lines.js';
 import { MAX_BATCH } from './lines.js';
 import type { PollingOptions } from './polling.js';
 import { PollingSource } from './polling.js';
+import { type FollowingNode, PositionHandover } from './position-handover.js';
 
 /** The attribute naming the file a tailed line came from (Flume OG's TailSource.A_TAILSRCFILE). */
 export const A_TAILSRCFILE = 'tailSrcFile';
@@ -49,7 +50,7 @@ export class NameFollower {
    * A name that cannot be read as configured (a directory, no permission) fails the start: a source
    * that would only warn and wait is a source that silently does nothing.
    */
-  async start(fromEnd: boolean, resume?: FilePosition): Promise<void> {
+  async start(fromEnd: boolean, resume?: ReadonlyMap<string, number>): Promise<void> {
     await this.tryOpen(fromEnd, true, resume);
   }
 
@@ -96,19 +97,19 @@ export class NameFollower {
     await cur?.close();
   }
 
-  private async tryOpen(fromEnd: boolean, starting = false, resume?: FilePosition): Promise<boolean> {
+  private async tryOpen(
+    fromEnd: boolean,
+    starting = false,
+    resume?: ReadonlyMap<string, number>,
+  ): Promise<boolean> {
     let cur: FileCursor | undefined;
     try {
       cur = await FileCursor.open(this.path, fromEnd ? 'end' : 0, this.lineOptions, this.place);
-      if (
-        cur !== undefined &&
-        resume !== undefined &&
-        cur.key === resume.key &&
-        resume.offset <= cur.opened.size
-      ) {
-        cur.seek(resume.offset);
+      const offset = cur === undefined ? undefined : resume?.get(cur.key);
+      if (cur !== undefined && offset !== undefined && offset <= cur.opened.size) {
+        cur.seek(offset);
         this.log.info(
-          `File ${this.path}: going on at byte ${resume.offset}, where the node's previous version stopped`,
+          `File ${this.path}: going on at byte ${offset}, where the node's previous version stopped`,
         );
       }
     } catch (e) {
@@ -144,28 +145,7 @@ export interface TailOptions extends PollingOptions {
    * The logical node the source runs in, and what it learns when that node stops for a new version
    * of itself: then the position of every followed file is passed on to the new version's source.
    */
-  node?: { name: string; handover?: Handover | undefined };
-}
-
-/** Where a followed file was left: its identity and the offset after the last line handed out. */
-interface FilePosition {
-  key: string;
-  offset: number;
-}
-
-/**
- * Positions a tail source passed on to the next version of its node, by node and absolute path (in
- * this process). Bounded: entries no version came for are dropped oldest first.
- */
-const passedOn = new Map<string, FilePosition>();
-const PASSED_ON_KEPT = 4096;
-
-/** The lines of one poll of one follower, and how many of them were handed out. */
-interface ReadMark {
-  follower: number;
-  key: string;
-  ends: number[];
-  handed: number;
+  node?: FollowingNode;
 }
 
 /** tail and multitail: follows one or more file names, each as `tail -F` does. */
@@ -173,19 +153,14 @@ export class TailSource extends PollingSource {
   private readonly followers: NameFollower[];
   private readonly startFromEnd: boolean;
   private rr = 0;
-  private readonly node: TailOptions['node'];
-  /** What each poll read, oldest first, until handed out: the queue's events in order. */
-  private readonly marks: ReadMark[] = [];
-  /** Per follower, where the last line handed out ended. */
-  private readonly handed: (FilePosition | undefined)[] = [];
-  /** A poll whose lines and offsets did not match: positions are not passed on (read again instead). */
-  private unmarked = false;
+  private readonly positions: PositionHandover;
 
   constructor(paths: readonly string[], log: Logger, opts: TailOptions = {}) {
     super(log, opts);
     const component = opts.component ?? 'tail';
     this.startFromEnd = opts.startFromEnd ?? false;
-    this.node = opts.node;
+    // The scope: the same files, in the same order, as the node's previous version followed.
+    this.positions = new PositionHandover(opts.node, paths.map((p) => resolve(p)).join('\0'));
     this.followers = paths.map(
       (p) => new NameFollower(p, log, { component, field: paths.length > 1 ? p : 'filename' }),
     );
@@ -193,14 +168,9 @@ export class TailSource extends PollingSource {
 
   async open(): Promise<void> {
     const byDir = new Map<string, Set<string>>();
+    const resume = this.positions.takePassed();
     for (const f of this.followers) {
       const abs = resolve(f.path);
-      let resume: FilePosition | undefined;
-      if (this.node !== undefined) {
-        const key = `${this.node.name}\0${abs}`;
-        resume = passedOn.get(key);
-        passedOn.delete(key);
-      }
       await f.start(this.startFromEnd, resume);
       const dir = dirname(abs);
       let names = byDir.get(dir);
@@ -213,48 +183,31 @@ export class TailSource extends PollingSource {
   protected async poll(): Promise<boolean> {
     let progress = false;
     const n = this.followers.length;
+    const start = this.queue.items.length;
+    this.positions.beginPoll();
     // Rotating the first file polled keeps one busy file from starving the others.
     for (let k = 0; k < n && this.queue.size < MAX_BATCH && !this.closed; k++) {
-      const i = (this.rr + k) % n;
-      const f = this.followers[i]!;
+      const f = this.followers[(this.rr + k) % n]!;
       const items = this.queue.items;
       const before = items.length;
+      // Every line of one poll of a follower comes from the file it had open before the poll.
       const key = f.key;
       const ends: number[] = [];
       if (await f.poll(items, ends)) progress = true;
-      const read = items.length - before;
-      if (read === 0 || this.node === undefined) continue;
-      if (key === undefined || ends.length !== read) this.unmarked = true;
-      else this.marks.push({ follower: i, key, ends, handed: 0 });
+      this.positions.read(key, ends, items.length - before);
     }
+    this.positions.endPoll(this.queue.items.length - start);
     this.rr = (this.rr + 1) % n;
     return progress;
   }
 
   protected override handedOut(n: number): void {
-    let left = n;
-    while (left > 0 && this.marks.length > 0) {
-      const m = this.marks[0]!;
-      const take = Math.min(left, m.ends.length - m.handed);
-      m.handed += take;
-      left -= take;
-      this.handed[m.follower] = { key: m.key, offset: m.ends[m.handed - 1]! };
-      if (m.handed === m.ends.length) this.marks.shift();
-    }
+    this.positions.handedOut(n);
   }
 
   protected async release(): Promise<void> {
-    // A node stopping for a new version of itself passes on where each file was left, so the new
-    // version goes on from there: not the whole file again (duplicates), nor from its end (losses).
-    const node = this.node;
-    if (node?.handover?.replaced && !this.unmarked)
-      this.followers.forEach((f, i) => {
-        const at = this.handed[i];
-        if (at === undefined) return;
-        passedOn.set(`${node.name}\0${resolve(f.path)}`, at);
-        if (passedOn.size > PASSED_ON_KEPT) passedOn.delete(passedOn.keys().next().value!);
-      });
-    this.marks.length = 0;
+    // A node stopping for a new version of itself passes on where each file was left.
+    this.positions.close();
     await Promise.all(this.followers.map((f) => f.close()));
   }
 }

@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BuildContext, SourceDef } from '../catalog/types.js';
 import type { Place } from '../core/errors.js';
 import { ioError, SluiceError } from '../core/errors.js';
@@ -8,11 +8,14 @@ import { FileCursor, fileKey } from './file-cursor.js';
 import { MAX_BATCH } from './lines.js';
 import type { PollingOptions } from './polling.js';
 import { PollingSource } from './polling.js';
+import { type FollowingNode, PositionHandover } from './position-handover.js';
 import { A_TAILSRCFILE } from './tail.js';
 
 export interface TailDirOptions extends PollingOptions {
   /** Milliseconds between directory listings when no notification came (default 1000). */
   scanMs?: number;
+  /** The logical node it runs in: positions pass to its next version (position-handover.ts). */
+  node?: FollowingNode;
 }
 
 interface Tracked {
@@ -51,6 +54,9 @@ export class TailDirSource extends PollingSource {
   private scanDue = true;
   private dirMissingLogged = false;
   private rr = 0;
+  private readonly positions: PositionHandover;
+  /** Where the node's previous version left each file (fileKey -> offset), used as files are met. */
+  private resume: ReadonlyMap<string, number> | undefined;
 
   constructor(
     readonly dir: string,
@@ -61,6 +67,7 @@ export class TailDirSource extends PollingSource {
     super(log, opts);
     this.scanMs = Math.max(1, opts.scanMs ?? 1000);
     this.place = { component: 'tailDir', field: 'dirname' };
+    this.positions = new PositionHandover(opts.node, `${resolve(dir)}\0${regex.source}`);
   }
 
   async open(): Promise<void> {
@@ -71,23 +78,46 @@ export class TailDirSource extends PollingSource {
       throw ioError(e, `cannot open directory "${this.dir}"`, this.place);
     }
     if (!isDir) throw new SluiceError('SLUICE_IO', `"${this.dir}" is not a directory`, { place: this.place });
+    this.resume = this.positions.takePassed();
+    const start = this.queue.items.length;
+    this.positions.beginPoll();
     await this.scan();
+    this.positions.endPoll(this.queue.items.length - start);
   }
 
   protected async poll(): Promise<boolean> {
     let progress = false;
     const now = Date.now();
+    const start = this.queue.items.length;
+    this.positions.beginPoll();
     if (this.scanDue || now - this.lastScan >= this.scanMs) progress = await this.scan();
     const all = [...this.tracked.values()];
     const n = all.length;
     for (let k = 0; k < n && this.queue.size < MAX_BATCH && !this.closed; k++) {
-      if (await all[(this.rr + k) % n]!.cursor.drain(this.queue.items)) progress = true;
+      if (await this.drain(all[(this.rr + k) % n]!.cursor)) progress = true;
     }
     if (n > 0) this.rr = (this.rr + 1) % n;
+    this.positions.endPoll(this.queue.items.length - start);
     return progress;
   }
 
+  /** Reads what a file has into the queue, reporting the lines' offsets (position-handover.ts). */
+  private async drain(cursor: FileCursor): Promise<boolean> {
+    const items = this.queue.items;
+    const before = items.length;
+    const ends: number[] = [];
+    const progress = await cursor.drain(items, MAX_BATCH, ends);
+    this.positions.read(cursor.key, ends, items.length - before);
+    return progress;
+  }
+
+  protected override handedOut(n: number): void {
+    this.positions.handedOut(n);
+  }
+
   protected async release(): Promise<void> {
+    // A node stopping for a new version of itself passes on where each file was left.
+    this.positions.close();
     const all = [...this.tracked.values()];
     this.tracked.clear();
     await Promise.all(all.map((t) => t.cursor.close()));
@@ -126,7 +156,11 @@ export class TailDirSource extends PollingSource {
       if (t !== undefined) {
         if (st.size < t.cursor.pos) {
           this.log.info(`File ${path} was truncated; reading it again from the start`);
-          t.cursor.restart(this.queue.items);
+          const items = this.queue.items;
+          const before = items.length;
+          const ends: number[] = [];
+          t.cursor.restart(items, ends);
+          this.positions.read(t.cursor.key, ends, items.length - before);
           progress = true;
         }
         continue;
@@ -150,19 +184,29 @@ export class TailDirSource extends PollingSource {
         this.scanDue = true;
         continue;
       }
+      const offset = this.resume?.get(key);
+      if (offset !== undefined && offset <= cursor.opened.size) {
+        cursor.seek(offset);
+        this.log.info(
+          `Following ${path}, going on at byte ${offset} where the node's previous version stopped`,
+        );
+      } else this.log.info(`Following ${path}`);
       this.tracked.set(key, { cursor, name });
-      this.log.info(`Following ${path}`);
       progress = true;
     }
     for (const [key, t] of this.tracked) {
       if (seen.has(key)) continue;
       // Left the directory: finish what it holds (over several polls if it is long), then drop it.
-      if (await t.cursor.drain(this.queue.items)) {
+      if (await this.drain(t.cursor)) {
         this.scanDue = true;
         progress = true;
         continue;
       }
-      t.cursor.finish(this.queue.items);
+      const items = this.queue.items;
+      const before = items.length;
+      const ends: number[] = [];
+      t.cursor.finish(items, ends);
+      this.positions.read(t.cursor.key, ends, items.length - before);
       await t.cursor.close();
       this.tracked.delete(key);
       this.log.info(`File ${join(this.dir, t.name)} left the directory; finished reading it`);
@@ -183,7 +227,9 @@ export const tailDirSource: SourceDef = {
     'so a rotation that renames a file inside the directory does not read it twice; a file that leaves ' +
     'the directory is read to its end and dropped; a file truncated in place is read again from its ' +
     'start. The directory is listed every second and whenever it reports a change; a missing directory ' +
-    'is an error at open. A bad regex is an error naming the argument. Never drained.',
+    'is an error at open. A bad regex is an error naming the argument. Never drained. When its node is ' +
+    'replaced by a new version of itself (a live reconfiguration) the new source goes on in each file ' +
+    'where the old one stopped.',
   params: [
     { name: 'dirname', type: 'string', docs: 'The directory whose files are tailed.' },
     {
@@ -197,6 +243,8 @@ export const tailDirSource: SourceDef = {
   build: (args, ctx: BuildContext) => {
     const pattern = args.optString('fileregex') ?? '.*';
     const regex = compileFileRegex(pattern, { component: 'tailDir', field: 'fileregex' });
-    return new TailDirSource(args.string('dirname'), regex, ctx.logger.child('tailDir'));
+    return new TailDirSource(args.string('dirname'), regex, ctx.logger.child('tailDir'), {
+      node: { name: ctx.nodeName, handover: ctx.handover },
+    });
   },
 };
