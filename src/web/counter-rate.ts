@@ -2,7 +2,8 @@
  * Events per second from a cumulative counter a node reads out with each heartbeat (a report's
  * `eventsIn` or `eventsOut`): the counter's growth between two readings over the time between them.
  * The master's throughput charts (throughput.ts) and the flow picture's arrows (master/flow-graph.ts)
- * both read their rates here, so a chart and an arrow over the same heartbeats agree.
+ * both read their rates here, and `sluice top` (top-table.ts) counts growth the same way, so a chart,
+ * an arrow and a terminal over the same readings agree.
  *
  * - The first reading gives no rate (`perSecond` stays undefined): there is nothing to compare it to.
  * - A reading not later than the last one (the same heartbeat seen again, or a late one that another
@@ -13,6 +14,14 @@
  *   after the last reading is lost); reporting no rate instead, as the flow picture once did, is a
  *   lower one still and makes an arrow blink to 0 at every reconfiguration.
  */
+/**
+ * How much a cumulative counter grew from `before` to `after`; a counter that fell was started again,
+ * so all of `after` counts (the rule of CounterRate below, and of `sluice top`).
+ */
+export function counterGrowth(after: number, before: number): number {
+  return after >= before ? after - before : after;
+}
+
 export class CounterRate {
   /** Events per second between the last two readings; undefined until two readings came. */
   perSecond: number | undefined = undefined;
@@ -23,8 +32,7 @@ export class CounterRate {
   read(count: number, atMs: number): boolean {
     if (!(atMs > this.atMs)) return false;
     if (this.atMs !== Number.NEGATIVE_INFINITY) {
-      const grown = count >= this.count ? count - this.count : count;
-      this.perSecond = (grown * 1000) / (atMs - this.atMs);
+      this.perSecond = (counterGrowth(count, this.count) * 1000) / (atMs - this.atMs);
     }
     this.atMs = atMs;
     this.count = count;

@@ -1,3 +1,4 @@
+import { counterGrowth } from './counter-rate.js';
 import type { NodeSnapshot } from './snapshot.js';
 
 /**
@@ -31,9 +32,10 @@ export function topRows(now: NodeSnapshot, before: NodeSnapshot | undefined): To
   >();
   for (const p of before?.pipelines ?? [])
     for (const c of p.components) prior.set(`${p.name}\0${c.kind}\0${c.name}`, c);
-  // A counter lower than before belongs to a component a reconfiguration replaced: its rate starts over.
+  // A counter lower than before belongs to a component a reconfiguration replaced: it counts from 0
+  // (counter-rate.ts), as the master's charts and Prometheus's rate() read a reset.
   const rate = (n: number, b: number | undefined) =>
-    seconds > 0 && b !== undefined && n >= b ? (n - b) / seconds : 0;
+    seconds > 0 && b !== undefined ? counterGrowth(n, b) / seconds : 0;
   const rows: TopRow[] = [];
   const many = now.pipelines.length > 1;
   for (const p of now.pipelines)
