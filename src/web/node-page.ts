@@ -118,7 +118,8 @@ ${TOKEN_SCRIPT}
     for (const p of s.pipelines) for (const c of p.components) {
       const key = p.name + '/' + c.kind + '/' + c.name;
       const b = before.get(key);
-      const rate = b && dt > 0 ? Math.max(0, c.eventsOut - b.eventsOut) / dt : 0;
+      // A counter that fell belongs to a replaced component: it counts from 0 (web/counter-rate.ts).
+      const rate = b && dt > 0 ? (c.eventsOut >= b.eventsOut ? c.eventsOut - b.eventsOut : c.eventsOut) / dt : 0;
       if (c.kind === 'source') read += rate;
       const n = c.latency.counts.reduce((a, x) => a + x, 0);
       const tr = document.createElement('tr');
