@@ -2,8 +2,8 @@
  * Events per second from a cumulative counter a node reads out with each heartbeat (a report's
  * `eventsIn` or `eventsOut`): the counter's growth between two readings over the time between them.
  * The master's throughput charts (throughput.ts) and the flow picture's arrows (master/flow-graph.ts)
- * both read their rates here; `sluice top` (top-table.ts) and the node page count growth the same way, so a chart,
- * an arrow and a terminal over the same readings agree.
+ * both read their rates here; `sluice top` (top-table.ts) and the node page count growth the same
+ * way, so a chart, an arrow and a terminal over the same readings agree.
  *
  * - The first reading gives no rate (`perSecond` stays undefined): there is nothing to compare it to.
  * - A reading not later than the last one (the same heartbeat seen again, or a late one that another
