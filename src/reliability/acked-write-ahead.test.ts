@@ -3,7 +3,9 @@ import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { FailingSink, makeBatch, testContext } from '../../test/mocks/sinks.js';
 import { tempDir } from '../../test/support/tmp.js';
+import { waitFor } from '../../test/support/wait.js';
 import { acked, takeAck } from '../core/ack.js';
+import type { EventSink } from '../core/pipeline.js';
 import { freePort } from '../core/ports.js';
 import { CountedSink, TalliedSink } from '../flow/counted.js';
 import { CollectorAckClient } from './ack-service.js';
@@ -103,6 +105,43 @@ test('ackedWriteAhead handing over to the next version of its node: close leaves
   await next.open();
   assert.equal(next.reliability().groupsPending, 1, 'the next version has the group');
   await assert.rejects(next.close(), /not acknowledged/);
+});
+
+test('handing over while a send hangs (a collector that never answers): the send is cut short, the group stays for the next version', async (t) => {
+  const dir = tempDir('ackedwriteahead-hung', t);
+  // Accepts every batch and never answers, until it is closed (as an RPC client rejects its requests).
+  let pendingAppends = 0;
+  const rejects: ((e: Error) => void)[] = [];
+  const hung: EventSink = {
+    open: async () => {},
+    append: () => {
+      pendingAppends++;
+      return new Promise<void>((_, reject) => rejects.push(reject));
+    },
+    close: async () => {
+      for (const r of rejects.splice(0)) r(new Error('client closed'));
+    },
+  };
+  const handover = { replaced: true, logsKept: true };
+  const logger = testContext().logger;
+  const opts = { ...options(dir, true), closeTimeoutMs: 60_000, handover, logger };
+  const sink = new AckedWriteAheadSink([{ name: 'hung', sink: hung }], opts);
+  await sink.open();
+  await sink.append(makeBatch(5));
+  await waitFor(() => pendingAppends > 0, 'a send under way');
+  const started = Date.now();
+  await sink.close();
+  assert.ok(Date.now() - started < 30_000, `close took ${Date.now() - started} ms`);
+  assert.ok(!logger.lines.some((l) => /unreachable|failing/.test(l)), logger.lines.join('\n'));
+  const next = new AckedWriteAheadSink([{ name: 'child', sink: new FailingSink() }], {
+    ...opts,
+    handover: { replaced: false, logsKept: false },
+    closeTimeoutMs: 200,
+    acked: false,
+  });
+  await next.open();
+  assert.equal(next.reliability().groupsPending >= 1, true, 'the next version has the group');
+  await next.close().catch(() => undefined);
 });
 
 test('a write-ahead sink shows its figures in its component report', () => {

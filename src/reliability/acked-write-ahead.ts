@@ -420,6 +420,8 @@ export class AckedWriteAheadSink implements EventSink {
         this.outages[r]!.recovered();
       } catch (e) {
         this.sending = false;
+        // Closing for a handover cut the send short (below): nothing failed, the group stays logged.
+        if (this.closingHard) return;
         this.routeRetryAt[r] = Date.now() + this.routeBackoff[r]!.fail();
         this.outages[r]!.failed(e, errnoOf(e) ?? asSluiceError(e).message);
         await this.routes[r]!.sink.close().catch(() => {});
@@ -556,6 +558,10 @@ export class AckedWriteAheadSink implements EventSink {
     this.closingHard = true;
     this.wake.wake();
     if (this.timer) clearInterval(this.timer);
+    // Handing over, a send in flight is cut short rather than waited for: a collector that accepted
+    // the connection and never answers would hold the new version back for the request timeout. Its
+    // group stays in the log for the new version.
+    if (this.opts.handover?.logsKept) for (const r of this.routes) await r.sink.close().catch(() => {});
     await this.sender?.catch(() => {});
     this.sender = undefined;
     const pending = log.pending.filter((g) => g.events > 0);
