@@ -442,10 +442,24 @@ test('a node that finds its assigned port held by another process is given the n
       address: '10.0.0.1',
       nodes: [{ name: 'coll', state: 'ERROR', version: 0, applied: 'FAILED', error: what }],
     });
-  // Another error, or a port the master did not assign, moves nothing.
+  // Another error, a port the master did not assign, or a report from another physical node, moves nothing.
   await held(35853, 'collectorSource: cannot listen on 0.0.0.0:35853: permission denied');
   await held(40000);
+  await m.heartbeat({
+    ...beat('hosta'),
+    address: '10.0.0.2',
+    nodes: [
+      {
+        name: 'coll',
+        state: 'ERROR',
+        version: 0,
+        applied: 'FAILED',
+        error: 'collectorSource: cannot listen on 0.0.0.0:35853: address already in use',
+      },
+    ],
+  });
   assert.equal(m.translations().coll!.version, version);
+  assert.ok(!log.lines.some((l) => /held by another process/.test(l)), log.lines.join('\n'));
   const reply = await held(35853);
   assert.match(reply.nodes[0]!.spec!, /^coll : collectorSource\(35854\) \|/);
   assert.ok(m.translations().coll!.version > version, 'a new version, so the node applies it');

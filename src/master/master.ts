@@ -687,7 +687,7 @@ export class Master {
           version: 0,
           lastSeen: now,
         });
-    await this.movePortsHeld(hb);
+    await this.movePortsHeld(hb, mine);
     await this.watchCollectors();
     const translated = translationOf(this.data).translated;
     return {
@@ -875,10 +875,11 @@ export class Master {
    * holds that port on its host, gets another port (and its peers are pointed there): the master
    * cannot see the host's other processes, so it learns from the node.
    */
-  private async movePortsHeld(hb: Heartbeat): Promise<void> {
+  private async movePortsHeld(hb: Heartbeat, mine: ReadonlySet<string>): Promise<void> {
     const ports = translationOf(this.data).ports;
     for (const n of hb.nodes) {
-      if (n.applied !== 'FAILED' || n.error === undefined) continue;
+      // Only about its own logical nodes is a physical node heard.
+      if (n.applied !== 'FAILED' || n.error === undefined || !mine.has(n.name)) continue;
       const port = portInUseOf(n.error);
       if (
         port === undefined ||

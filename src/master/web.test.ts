@@ -28,6 +28,27 @@ async function startPages(t: { after(fn: () => unknown): void }, token?: string)
   return { master, base: server.url };
 }
 
+/** A heartbeat of `physical` reporting logical node n1 ACTIVE: a seq source and a null sink with their counts. */
+function beatN1(master: Master, physical: string, read: number, written: number) {
+  return master.heartbeat({
+    physical,
+    host: 'vm',
+    periodMs: 1000,
+    nodes: [
+      {
+        name: 'n1',
+        state: 'ACTIVE',
+        version: 1,
+        applied: 'APPLIED',
+        report: pipelineReport('n1', [
+          componentReport({ kind: 'source', name: 'seq', eventsIn: read, eventsOut: read }),
+          componentReport({ kind: 'sink', name: 'null', eventsIn: written, eventsOut: written }),
+        ]),
+      },
+    ],
+  });
+}
+
 const CONTROL = { 'content-type': 'application/json', 'x-sluice-request': '1' };
 
 function post(base: string, path: string, body: unknown, headers: Record<string, string> = CONTROL) {
@@ -70,23 +91,7 @@ test('a command posted with the control header runs, and /api/master shows confi
   assert.equal(unterminated.status, 400);
   assert.match(((await unterminated.json()) as { error: string }).error, /unterminated single quote/);
 
-  await master.heartbeat({
-    physical: 'host 1',
-    host: 'vm',
-    periodMs: 1000,
-    nodes: [
-      {
-        name: 'n1',
-        state: 'ACTIVE',
-        version: 1,
-        applied: 'APPLIED',
-        report: pipelineReport('n1', [
-          componentReport({ kind: 'source', name: 'seq', eventsIn: 40, eventsOut: 40 }),
-          componentReport({ kind: 'sink', name: 'null', eventsIn: 30, eventsOut: 30 }),
-        ]),
-      },
-    ],
-  });
+  await beatN1(master, 'host 1', 40, 30);
   const view = (await (await fetch(new URL('/api/master', base))).json()) as {
     master: string;
     nodes: {
@@ -244,23 +249,10 @@ test('/api/master?since= carries only the throughput recorded since an earlier a
     assert.equal((await follow(base, rec.id)).state, 'SUCCEEDED');
   }
   let count = 0;
-  const beat = () =>
-    master.heartbeat({
-      physical: 'host1',
-      host: 'vm',
-      periodMs: 1000,
-      nodes: [
-        {
-          name: 'n1',
-          state: 'ACTIVE',
-          version: 1,
-          report: pipelineReport('n1', [
-            componentReport({ kind: 'source', name: 'seq', eventsIn: (count += 10), eventsOut: count }),
-            componentReport({ kind: 'sink', name: 'null', eventsIn: count, eventsOut: count }),
-          ]),
-        },
-      ],
-    });
+  const beat = () => {
+    count += 10;
+    return beatN1(master, 'host1', count, count);
+  };
   type View = { throughput: Record<string, { t: number[]; in: number[] }>; throughputUntil: number };
   const read = async (query = '') =>
     (await (await fetch(new URL(`/api/master${query}`, base))).json()) as View;

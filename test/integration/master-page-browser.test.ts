@@ -15,15 +15,13 @@ import { MemoryStore } from '../../src/master/store.js';
 import { masterWeb } from '../../src/master/web.js';
 import { fleetSnapshot } from '../../src/web/fleet.js';
 import { jsonReply, StatusServer } from '../../src/web/server.js';
-import { artifactPath, launchChromium } from '../support/browser.js';
+import { artifactPath, launchChromium, shownNumber as number, waitForGrowth } from '../support/browser.js';
 import { peerSkip } from '../support/peers.js';
 import { output, sluice } from '../support/processes.js';
 import { writeMasterSite } from '../support/site-conf.js';
 import { startWithStatusPage } from '../support/status-page.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
-
-const number = (text: string | null) => Number((text ?? '').replace(/,/g, ''));
 
 test("the master's page configures a node through its form, follows it live and places spec errors", {
   skip: peerSkip('chromium'),
@@ -101,13 +99,7 @@ test("the master's page configures a node through its form, follows it live and 
     100,
   );
   assert.equal(await cellText(4), 'APPLIED');
-  const first = number(await cellText(7));
-  await waitFor(
-    async () => number(await cellText(7)) > first,
-    () => `host1's events out to grow past ${first}`,
-    30_000,
-    100,
-  );
+  await waitForGrowth(async () => number(await cellText(7)), "host1's events out");
   // The chart: uPlot drew it, and its text says the rate.
   const chart = page.getByRole('figure', { name: /host1: events per second/ });
   await waitFor(

@@ -3,13 +3,11 @@
 // from the keyboard. A screenshot of the page is kept in $SLUICE_TEST_ARTIFACTS (default test-artifacts/).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { artifactPath, launchChromium } from '../support/browser.js';
+import { artifactPath, launchChromium, shownNumber as number, waitForGrowth } from '../support/browser.js';
 import { peerSkip } from '../support/peers.js';
 import { startWithStatusPage } from '../support/status-page.js';
 import { tempDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
-
-const number = (text: string | null) => Number((text ?? '').replace(/,/g, ''));
 
 test('the node page shows its components and their counters grow', {
   skip: peerSkip('chromium'),
@@ -31,13 +29,7 @@ test('the node page shows its components and their counters grow', {
     30_000,
     100,
   );
-  const first = number(await eventsOut.textContent());
-  await waitFor(
-    async () => number(await eventsOut.textContent()) > first,
-    () => `the counter to grow past ${first}`,
-    30_000,
-    100,
-  );
+  await waitForGrowth(async () => number(await eventsOut.textContent()), 'the counter');
   assert.equal(
     await page
       .getByRole('table', { name: /Logical nodes/ })

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { selfSigned } from '../fixtures/tls.js';
-import { artifactPath, launchChromium } from '../support/browser.js';
+import { artifactPath, launchChromium, shownNumber as number, waitForGrowth } from '../support/browser.js';
 import { peerSkip } from '../support/peers.js';
 import { writeMasterSite } from '../support/site-conf.js';
 import { startWithStatusPage } from '../support/status-page.js';
@@ -17,7 +17,6 @@ import { waitFor } from '../support/wait.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 const TOKEN = 'web-tls-secret';
-const number = (text: string | null) => Number((text ?? '').replace(/,/g, ''));
 
 /** A node with an HTTPS status page and a token: its base URL from its start-up line. */
 async function secureNode(t: { after(fn: () => unknown): void }, prefix: string) {
@@ -107,13 +106,7 @@ test('the node page asks for its token, then shows the components and their coun
     100,
   );
   assert.equal(await page.locator('#token-box').isHidden(), true);
-  const first = number(await eventsOut.textContent());
-  await waitFor(
-    async () => number(await eventsOut.textContent()) > first,
-    () => `the counter to grow past ${first}`,
-    30_000,
-    100,
-  );
+  await waitForGrowth(async () => number(await eventsOut.textContent()), 'the counter');
 });
 
 test("the master's web port takes the master's certificate and token", {

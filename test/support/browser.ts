@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { peer } from './peers.js';
+import { waitFor } from './wait.js';
 
 export async function launchChromium(t: { after(fn: () => unknown): void }): Promise<Browser> {
   const browser = await chromium.launch({
@@ -21,4 +22,21 @@ export function artifactPath(name: string): string {
   const dir = process.env.SLUICE_TEST_ARTIFACTS || join(import.meta.dirname, '..', '..', 'test-artifacts');
   mkdirSync(dir, { recursive: true });
   return join(dir, name);
+}
+
+/** A number as a page shows it ("12,345"). */
+export function shownNumber(text: string | null): number {
+  return Number((text ?? '').replace(/,/g, ''));
+}
+
+/** Waits until the number `read` returns grows past what it is now; the value it grew from. */
+export async function waitForGrowth(read: () => Promise<number>, what: string): Promise<number> {
+  const first = await read();
+  await waitFor(
+    async () => (await read()) > first,
+    () => `${what} to grow past ${first}`,
+    30_000,
+    100,
+  );
+  return first;
 }
