@@ -129,7 +129,8 @@ export function ioError(e: unknown, what: string, place?: Place): SluiceError {
  * a listener), read back by the master from a node's heartbeat so it can assign another port.
  */
 export function portInUseOf(message: string): number | undefined {
-  const m = /cannot listen on (?:TCP |UDP )?\S+:(\d+): address already in use/.exec(message);
+  // The message comes from a heartbeat: only a line's worth is looked at, however long it is.
+  const m = /cannot listen on (?:TCP |UDP )?\S+:(\d+): address already in use/.exec(message.slice(0, 1024));
   return m === null ? undefined : Number(m[1]);
 }
 
